@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -32,8 +37,27 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "BulkheadPolicy", dependencies: ["BulkheadMail"], swiftSettings: strict),
-        .target(name: "BulkheadStore", dependencies: ["BulkheadMail", "BulkheadPolicy"], swiftSettings: strict),
-        .target(name: "BulkheadSMTP", dependencies: ["BulkheadMail", "BulkheadPolicy", "BulkheadStore"], swiftSettings: strict),
+        .target(
+            name: "BulkheadStore",
+            dependencies: [
+                "BulkheadMail", "BulkheadPolicy",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "BulkheadSMTP",
+            dependencies: [
+                "BulkheadMail", "BulkheadPolicy", "BulkheadStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "BulkheadEngine",
             dependencies: ["BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP"],
