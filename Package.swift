@@ -86,5 +86,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"], swiftSettings: strict),
+        .testTarget(
+            name: "BulkheadEngineTests",
+            dependencies: ["BulkheadEngine", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -1,0 +1,102 @@
+import Testing
+import PropertyBased
+@testable import BulkheadEngine
+
+@Suite struct CSVRecordParserTests {
+    private func parse(_ text: String, chunk: Int = .max, parser: CSVRecordParser = CSVRecordParser()) -> [Result<CSVRecordParser.Record, CSVRecordError>] {
+        var parser = parser
+        var out: [Result<CSVRecordParser.Record, CSVRecordError>] = []
+        let bytes = Array(text.utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + max(1, min(chunk, bytes.count)))
+            parser.feed(bytes[start..<end]) { out.append($0) }
+            start = end
+        }
+        parser.finish { out.append($0) }
+        return out
+    }
+
+    private func records(_ text: String, chunk: Int = .max) -> [[String]] {
+        parse(text, chunk: chunk).compactMap { try? $0.get().fields }
+    }
+
+    @Test func readsQuotedFieldsEmbeddedSeparatorsAndNewlines() throws {
+        let text = "email,name,note\r\nada@example.com,\"Lovelace, Ada\",\"two\nlines\"\r\n\"b@example.com\",\"say \"\"hi\"\"\",\n"
+        let results = parse(text)
+        let got = try results.map { try $0.get() }
+        #expect(got.map(\.fields) == [
+            ["email", "name", "note"],
+            ["ada@example.com", "Lovelace, Ada", "two\nlines"],
+            ["b@example.com", "say \"hi\"", ""],
+        ])
+        #expect(got.map(\.line) == [1, 2, 4])
+    }
+
+    @Test func sameRecordsWhateverTheChunkSize() {
+        let text = "\u{FEFF}email;name\n\"x@example.com\";\"A;B\"\r\ny@example.com;Ünïcode\rz@example.com;last"
+        let whole = records(text)
+        #expect(whole == [["email", "name"], ["x@example.com", "A;B"], ["y@example.com", "Ünïcode"], ["z@example.com", "last"]])
+        for chunk in 1...7 {
+            #expect(records(text, chunk: chunk) == whole, "chunk size \(chunk)")
+        }
+    }
+
+    @Test func detectsSeparators() {
+        #expect(records("email\tname\na@x.io\tA\n") == [["email", "name"], ["a@x.io", "A"]])
+        #expect(records("email\na@x.io\n") == [["email"], ["a@x.io"]])
+    }
+
+    @Test func badRecordsAreReportedWithLinesAndReadingGoesOn() throws {
+        let parser = CSVRecordParser(separator: UInt8(ascii: ","), maxFieldBytes: 16, maxFields: 3)
+        let text = "email,n\nshort,ok\nthisfieldistoolong,x\na,b,c,d\nlast,row\n\"never closed\n"
+        let results = parse(text, parser: parser)
+        #expect(results.count == 6)
+        #expect(try results[0].get().fields == ["email", "n"])
+        #expect(try results[1].get().fields == ["short", "ok"])
+        #expect(results[2] == .failure(CSVRecordError(line: 3, reason: .fieldTooLong(limit: 16))))
+        #expect(results[3] == .failure(CSVRecordError(line: 4, reason: .tooManyFields(limit: 3))))
+        #expect(try results[4].get() == CSVRecordParser.Record(fields: ["last", "row"], line: 5))
+        #expect(results[5] == .failure(CSVRecordError(line: 6, reason: .unterminatedQuotedField)))
+    }
+
+    @Test func invalidUTF8IsARowError() throws {
+        var parser = CSVRecordParser(separator: UInt8(ascii: ","))
+        var out: [Result<CSVRecordParser.Record, CSVRecordError>] = []
+        parser.feed(Array("a,b\n".utf8) + [0x61, 0xFF, 0x2C, 0x62, 0x0A] + Array("c,d\n".utf8)) { out.append($0) }
+        parser.finish { out.append($0) }
+        #expect(out.count == 3)
+        #expect(out[1] == .failure(CSVRecordError(line: 2, reason: .invalidUTF8(field: 1))))
+        #expect(try out[2].get().fields == ["c", "d"])
+    }
+
+    @Test func roundTripsRandomTables() async {
+        let cell = Gen.oneOf(Gen.letterOrNumber, Gen.always(Character(",")), Gen.always(Character("\"")), Gen.always(Character("\n")), Gen.always(Character("é"))).string(of: 0...6)
+        await propertyCheck(count: 200, input: cell.array(of: 1...4).array(of: 1...5), Gen.int(in: 1...9)) { table, chunk in
+            let width = table[0].count
+            let rows = table.map { row in (row + Array(repeating: "", count: width)).prefix(width).map { $0 } }
+            let text = rows.map { row in
+                row.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
+            }.joined(separator: "\r\n") + "\r\n"
+            #expect(records(text, chunk: chunk) == rows)
+        }
+    }
+}
+
+@Suite struct SubscriberColumnsTests {
+    @Test func mapsCommonExportLayouts() throws {
+        let mailchimp = try SubscriberColumns(header: ["Email Address", "First Name", "Last Name", "Address", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME"])
+        #expect(mailchimp.email == 0 && mailchimp.firstName == 1 && mailchimp.lastName == 2)
+        #expect(mailchimp.consentTime == 4 && mailchimp.consentIP == 5)
+        #expect(mailchimp.extra == [3: "Address", 6: "CONFIRM_TIME"])
+        let listmonk = try SubscriberColumns(header: ["email", "name", "attributes"])
+        #expect(listmonk.attributesJSON == 2 && listmonk.name == 1)
+        let sheet = try SubscriberColumns(header: ["E-Mail", "full_name", "Status"])
+        #expect(sheet.email == 0 && sheet.name == 1 && sheet.status == 2)
+    }
+
+    @Test func refusesHeadersWithoutEmailOrWithTwins() {
+        #expect(throws: SubscriberImportError.noEmailColumn(header: ["name", "city"])) { try SubscriberColumns(header: ["name", "city"]) }
+        #expect(throws: SubscriberImportError.duplicateColumn("E-mail", firstAt: 1, againAt: 2)) { try SubscriberColumns(header: ["email", "E-mail"]) }
+    }
+}
