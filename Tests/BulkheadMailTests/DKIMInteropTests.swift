@@ -116,4 +116,29 @@ import Testing
             #expect(try DKIMVerifier.verify(tamperedHeader, key: record).map(\.result) == [.fail(.signatureMismatch)])
         }
     }
+
+    /// dkimpy's l= signature: honoured, and reported as a weakness once text is appended.
+    @Test func bodyLengthTagIsHonouredAndReported() throws {
+        let key = try DKIMKey(ed25519Base64: DKIMFixtures.rfc8463Seed)
+        let messageFile = try Self.temporaryFile(Self.message)
+        let keyFile = try Self.temporaryFile(Array((key.ed25519Base64 ?? "").utf8))
+        let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-dkim-\(UUID().uuidString)")
+        defer {
+            for url in [messageFile, keyFile, outFile] { try? FileManager.default.removeItem(at: url) }
+        }
+        #expect(try Self.python(["sign", messageFile.path, keyFile.path, "s1", "example.com",
+                                 "ed25519-sha256", "relaxed/relaxed", outFile.path, "length"]) == "signed")
+        let signed = [UInt8](try Data(contentsOf: outFile))
+        let record = DKIMKeyRecord(publicKey: key.publicKey)
+        let canonicalLength = DKIMCanonicalization.relaxed.canonicalizeBody(
+            Array(String(decoding: Self.message, as: UTF8.self).components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n").utf8)
+        ).count
+        let plain = try DKIMVerifier.verify(signed, key: record).first
+        #expect(plain?.result == .pass)
+        #expect(plain?.weaknesses == [.bodyLengthLimit(signedBytes: canonicalLength, unsignedBytes: 0)])
+        let appended = try DKIMVerifier.verify(signed + Array("Appended by someone else.\r\n".utf8), key: record).first
+        #expect(appended?.result == .pass)
+        // 27 appended bytes, plus the two trailing empty lines (4 bytes) that now precede text.
+        #expect(appended?.weaknesses == [.bodyLengthLimit(signedBytes: canonicalLength, unsignedBytes: 31)])
+    }
 }

@@ -2,7 +2,7 @@
 """dkimpy side of the Bulkhead DKIM interop tests.
 
   verify MESSAGE_FILE TXT_RECORD_FILE        -> prints "pass" or "fail" (first signature)
-  sign MESSAGE_FILE KEY_FILE SELECTOR DOMAIN ALGORITHM CANON OUT_FILE
+  sign MESSAGE_FILE KEY_FILE SELECTOR DOMAIN ALGORITHM CANON OUT_FILE [length]
                                              -> writes the signed message (signature + message)
 
 The public key reaches dkimpy through its dnsfunc argument (no DNS lookups).
@@ -46,6 +46,7 @@ def main(argv):
             canonicalize=(header_canon.encode(), body_canon.encode()),
             signature_algorithm=algorithm,
             include_headers=[b"from", b"to", b"subject", b"date", b"message-id"],
+            length=len(argv) > 9 and argv[9] == "length",
         )
         open(out, "wb").write(signature + message)
         print("signed")
