@@ -24,6 +24,14 @@ import Testing
         for word in EncodedWords.encode(text).split(separator: " ") { #expect(word.count <= 75) }
     }
 
+    @Test func splitsAfterSpacesWhenItCan() {
+        let text = String(repeating: "Ünïcödé ", count: 12)
+        let words = EncodedWords.encode(text, context: .phrase).split(separator: " ")
+        #expect(words.count == 4)
+        for word in words.dropLast() { #expect(EncodedWords.decode(String(word)) == "Ünïcödé Ünïcödé Ünïcödé ") }
+        #expect(EncodedWords.decode(words.joined(separator: " ")) == text)
+    }
+
     @Test func encodeIfNeeded() {
         #expect(EncodedWords.encodeIfNeeded("Plain subject") == "Plain subject")
         #expect(EncodedWords.encodeIfNeeded("looks =?like?= a word") == "=?UTF-8?B?bG9va3MgPT9saWtlPz0gYSB3b3Jk?=")

@@ -25,7 +25,7 @@ public enum EncodedWords {
     ///
     /// The Q or B encoding is chosen, whichever gives the shorter result for the whole text.
     /// Every word is at most ``maximumWordLength`` characters and holds whole UTF-8 sequences
-    /// only. The spaces between the words are folding points and vanish on decoding, so
+    /// only; when the text needs several words, they are split after a space where possible. The spaces between the words are folding points and vanish on decoding, so
     /// ``decode(_:)`` gives `text` back exactly. Empty text gives an empty string.
     public static func encode(_ text: String, context: Context = .text) -> String {
         let bytes = Array(text.utf8)
@@ -89,23 +89,49 @@ public enum EncodedWords {
         lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
     }
 
+    /// Splits `bytes` into chunks of whole UTF-8 sequences whose cost is at most `limit`. When a
+    /// chunk must end, it ends after its last space if it has one, so words of the text are not cut
+    /// (decoders that wrongly keep the white space between encoded-words then show a doubled
+    /// space, not a space inside a word). Linear: each byte is costed once.
+    private static func chunks(_ bytes: [UInt8], limit: Int, cost: (UInt8) -> Int) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var chunkStart = 0
+        var used = 0
+        var lastBreak = 0
+        var costAtBreak = 0
+        var index = 0
+        while index < bytes.count {
+            let end = min(index + sequenceLength(bytes[index]), bytes.count)
+            var sequenceCost = 0
+            for byte in bytes[index..<end] { sequenceCost += cost(byte) }
+            if used + sequenceCost > limit && index > chunkStart && lastBreak > chunkStart {
+                result.append(chunkStart..<lastBreak)
+                used -= costAtBreak
+                chunkStart = lastBreak
+            }
+            if used + sequenceCost > limit && index > chunkStart {
+                result.append(chunkStart..<index)
+                used = 0
+                chunkStart = index
+            }
+            used += sequenceCost
+            index = end
+            if bytes[index - 1] == 0x20 {
+                lastBreak = index
+                costAtBreak = used
+            }
+        }
+        result.append(chunkStart..<bytes.count)
+        return result
+    }
+
     private static func encodeQ(_ bytes: [UInt8], _ literal: [Bool], estimatedLength: Int) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(estimatedLength + (estimatedLength / payloadLength + 1) * 13)
-        var used = 0
-        var index = 0
-        output.append(contentsOf: prefixQ)
-        while index < bytes.count {
-            let end = min(index + sequenceLength(bytes[index]), bytes.count)
-            var cost = 0
-            for byte in bytes[index..<end] { cost += isQSingle(byte, literal) ? 1 : 3 }
-            if used + cost > payloadLength {
-                output.append(contentsOf: suffix)
-                output.append(0x20)
-                output.append(contentsOf: prefixQ)
-                used = 0
-            }
-            for byte in bytes[index..<end] {
+        for chunk in chunks(bytes, limit: payloadLength, cost: { isQSingle($0, literal) ? 1 : 3 }) {
+            if !output.isEmpty { output.append(0x20) }
+            output.append(contentsOf: prefixQ)
+            for byte in bytes[chunk] {
                 if byte == 0x20 {
                     output.append(UInt8(ascii: "_"))
                 } else if byte < 0x80 && literal[Int(byte)] {
@@ -116,29 +142,18 @@ public enum EncodedWords {
                     output.append(hexDigits[Int(byte & 0x0F)])
                 }
             }
-            used += cost
-            index = end
+            output.append(contentsOf: suffix)
         }
-        output.append(contentsOf: suffix)
         return String(decoding: output, as: UTF8.self)
     }
 
     private static func encodeB(_ bytes: [UInt8], estimatedLength: Int) -> String {
-        /// 63 characters of base64 carry at most 15 groups of 3 bytes.
-        let capacity = payloadLength / 4 * 3
         var output: [UInt8] = []
         output.reserveCapacity(estimatedLength + (estimatedLength / payloadLength + 1) * 13)
-        var chunkStart = 0
-        var index = 0
-        while index < bytes.count {
-            let end = min(index + sequenceLength(bytes[index]), bytes.count)
-            if end - chunkStart > capacity {
-                appendBWord(bytes[chunkStart..<index], to: &output)
-                chunkStart = index
-            }
-            index = end
+        // 63 characters of base64 carry at most 15 groups of 3 bytes.
+        for chunk in chunks(bytes, limit: payloadLength / 4 * 3, cost: { _ in 1 }) {
+            appendBWord(bytes[chunk], to: &output)
         }
-        appendBWord(bytes[chunkStart..<bytes.count], to: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
