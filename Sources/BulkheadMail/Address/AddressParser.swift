@@ -320,17 +320,13 @@ struct AddressParser {
 
     // MARK: - CFWS
 
-    @inline(__always) private static func isWhiteSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
-    }
-
     /// Skips white space and comments; true when anything was skipped.
     @discardableResult
     mutating func skipCFWS() throws(AddressParseError) -> Bool {
         let start = position
         while position < bytes.count {
             let byte = bytes[position]
-            if Self.isWhiteSpace(byte) {
+            if EncodedWords.isWhiteSpace(byte) {
                 position += 1
             } else if byte == UInt8(ascii: "(") {
                 try skipComment()

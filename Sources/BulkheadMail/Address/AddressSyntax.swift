@@ -32,11 +32,6 @@ enum AddressSyntax {
         return !previousDot
     }
 
-    /// True when `text` is an `atom` (no dots).
-    static func isAtom(_ text: Substring.UTF8View, utf8: Bool = true) -> Bool {
-        !text.isEmpty && text.allSatisfy { isAtext($0, utf8: utf8) }
-    }
-
     /// Appends `text` as an RFC 5322 quoted-string: `"` and `\` are escaped with a backslash.
     /// Works on Unicode scalars, so a quote followed by a combining mark is still escaped.
     static func appendQuoted(_ text: Substring, to output: inout String) {
