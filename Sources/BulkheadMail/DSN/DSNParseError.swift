@@ -6,10 +6,10 @@ public enum DSNParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No `message/delivery-status` (or `message/global-delivery-status`) part in the message's
     /// multipart tree: it is not a DSN. `mediaType` is the top-level media type.
     case notADeliveryStatusNotification(mediaType: String)
-    /// The delivery-status part is itself a multipart or an embedded message instead of text.
+    /// The delivery-status part has no leaf body (only possible in a hand-built ``MIMEEntity``).
     case deliveryStatusPartNotText(mediaType: String)
-    /// The delivery-status text could not be split into field blocks.
-    case malformedFieldBlocks(reason: String)
+    /// The delivery-status text could not be split into field blocks (a parser limit was exceeded).
+    case malformedFieldBlocks(reason: MIMEParseError)
     /// The delivery-status part holds no field block at all.
     case emptyDeliveryStatus
     /// The delivery-status part holds the per-message block but no per-recipient block.
@@ -22,6 +22,9 @@ public enum DSNParseError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownAction(value: String, recipient: Int)
     /// A `type; value` field (an address, an MTA name, a diagnostic) that does not parse.
     case malformedTypedField(name: String, recipient: Int?, reason: DSNTypedValueError)
+
+    /// The returned message's header section (`text/rfc822-headers`) exceeds the parser's limits.
+    case malformedReturnedHeaders(reason: MIMEParseError)
 
     public var description: String {
         switch self {
@@ -43,6 +46,8 @@ public enum DSNParseError: Error, Sendable, Hashable, CustomStringConvertible {
             return "unknown Action \"\(value)\" in \(DSNParseError.place(recipient))"
         case let .malformedTypedField(name, recipient, reason):
             return "malformed \(name) field in \(DSNParseError.place(recipient)): \(reason)"
+        case let .malformedReturnedHeaders(reason):
+            return "unreadable returned header section: \(reason)"
         }
     }
 

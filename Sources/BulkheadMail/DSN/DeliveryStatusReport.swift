@@ -66,3 +66,43 @@ public struct DeliveryStatusReport: Sendable, Hashable {
         return nil
     }
 }
+
+extension DeliveryStatusReport {
+    /// Media types of the machine-readable part: RFC 3464 and its RFC 6533 UTF-8 form.
+    static let statusTypes: Set<String> = ["message/delivery-status", "message/global-delivery-status"]
+
+    /// Reads a bounce: finds the `message/delivery-status` (or `message/global-delivery-status`)
+    /// part anywhere in the multipart tree (Postfix sends `multipart/report`, OpenSMTPD
+    /// `multipart/mixed`), interprets its field blocks, and takes the header section of the returned
+    /// message from the `message/rfc822` or `text/rfc822-headers` part next to it.
+    ///
+    /// ```swift
+    /// let report = try DeliveryStatusReport.parse(try MIMEParser().parse(bytes))
+    /// report.recipients[0].status        // 5.1.1
+    /// report.recipients[0].bounceClass   // .hard
+    /// report.originalMessageID           // "<offer-42@shop.example>"
+    /// ```
+    public static func parse(_ message: MIMEEntity) throws(DSNParseError) -> DeliveryStatusReport {
+        guard let location = ReportParts.find(statusTypes, in: message) else {
+            throw .notADeliveryStatusNotification(mediaType: message.contentType.mediaType)
+        }
+        guard let bytes = location.part.decodedBody else {
+            throw .deliveryStatusPartNotText(mediaType: location.part.contentType.mediaType)
+        }
+        let blocks: [HeaderList]
+        do {
+            blocks = try HeaderSectionParser.parseBlocks(bytes)
+        } catch {
+            throw .malformedFieldBlocks(reason: error)
+        }
+        var report = try DeliveryStatusReport(fieldBlocks: blocks)
+        if let returned = ReportParts.returnedContent(near: location) {
+            do {
+                report.originalHeaders = try ReportParts.headers(of: returned)
+            } catch {
+                throw .malformedReturnedHeaders(reason: error)
+            }
+        }
+        return report
+    }
+}
