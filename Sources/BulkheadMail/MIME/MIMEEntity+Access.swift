@@ -62,15 +62,27 @@ extension MIMEEntity {
         return try TextDecoding.decode(bytes, charset: contentType.parameters["charset"] ?? "us-ascii")
     }
 
+    /// The value of the first header field called `name` with its RFC 2047 encoded-words decoded
+    /// (``EncodedWords/decode(_:)``), or nil when there is no such field.
+    ///
+    /// ```swift
+    /// message.headers["Subject"]          // "=?UTF-8?Q?Caf=C3=A9?= offer"
+    /// message.decodedHeader("subject")    // "Café offer"
+    /// ```
+    public func decodedHeader(_ name: String) -> String? {
+        headers[name].map(EncodedWords.decode)
+    }
+
     /// The parsed `Content-Disposition`, if the entity has a valid one.
     public var contentDisposition: ContentDisposition? {
         headers["Content-Disposition"].flatMap(ContentDisposition.init(parsing:))
     }
 
     /// The file name: the `filename` parameter of `Content-Disposition`, else the `name` parameter of
-    /// `Content-Type`, with RFC 2231 encoding undone.
+    /// `Content-Type`, with RFC 2231 encoding undone and RFC 2047 encoded-words (which Outlook and
+    /// Gmail put in quoted file names) decoded.
     public var filename: String? {
-        contentDisposition?.parameters["filename"] ?? contentType.parameters["name"]
+        (contentDisposition?.parameters["filename"] ?? contentType.parameters["name"]).map(EncodedWords.decode)
     }
 
     /// This entity and all below it (parts, embedded messages), depth-first in document order.
