@@ -7,6 +7,7 @@ public enum MIMETextError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The `charset` parameter names a charset this library does not know.
     case unsupportedCharset(String)
 
+    /// A sentence naming the problem.
     public var description: String {
         switch self {
         case let .notALeaf(mediaType): return "\(mediaType) entity has no text body"
@@ -21,8 +22,10 @@ public enum MIMETextError: Error, Sendable, Hashable, CustomStringConvertible {
 public struct ContentDisposition: Sendable, Hashable {
     /// `inline`, `attachment`, ...
     public var type: String
+    /// Parameter values by lowercased name (`filename`, `size`, ...).
     public var parameters: [String: String]
 
+    /// A disposition from its parts; `type` should be lowercased.
     public init(type: String, parameters: [String: String] = [:]) {
         self.type = type
         self.parameters = parameters
