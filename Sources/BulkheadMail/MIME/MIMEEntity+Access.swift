@@ -7,6 +7,7 @@ public enum MIMETextError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The `charset` parameter names a charset this library does not know.
     case unsupportedCharset(String)
 
+    /// A sentence naming the problem.
     public var description: String {
         switch self {
         case let .notALeaf(mediaType): return "\(mediaType) entity has no text body"
@@ -21,8 +22,10 @@ public enum MIMETextError: Error, Sendable, Hashable, CustomStringConvertible {
 public struct ContentDisposition: Sendable, Hashable {
     /// `inline`, `attachment`, ...
     public var type: String
+    /// Parameter values by lowercased name (`filename`, `size`, ...).
     public var parameters: [String: String]
 
+    /// A disposition from its parts; `type` should be lowercased.
     public init(type: String, parameters: [String: String] = [:]) {
         self.type = type
         self.parameters = parameters
@@ -62,15 +65,27 @@ extension MIMEEntity {
         return try TextDecoding.decode(bytes, charset: contentType.parameters["charset"] ?? "us-ascii")
     }
 
+    /// The value of the first header field called `name` with its RFC 2047 encoded-words decoded
+    /// (``EncodedWords/decode(_:)``), or nil when there is no such field.
+    ///
+    /// ```swift
+    /// message.headers["Subject"]          // "=?UTF-8?Q?Caf=C3=A9?= offer"
+    /// message.decodedHeader("subject")    // "Café offer"
+    /// ```
+    public func decodedHeader(_ name: String) -> String? {
+        headers[name].map(EncodedWords.decode)
+    }
+
     /// The parsed `Content-Disposition`, if the entity has a valid one.
     public var contentDisposition: ContentDisposition? {
         headers["Content-Disposition"].flatMap(ContentDisposition.init(parsing:))
     }
 
     /// The file name: the `filename` parameter of `Content-Disposition`, else the `name` parameter of
-    /// `Content-Type`, with RFC 2231 encoding undone.
+    /// `Content-Type`, with RFC 2231 encoding undone and RFC 2047 encoded-words (which Outlook and
+    /// Gmail put in quoted file names) decoded.
     public var filename: String? {
-        contentDisposition?.parameters["filename"] ?? contentType.parameters["name"]
+        (contentDisposition?.parameters["filename"] ?? contentType.parameters["name"]).map(EncodedWords.decode)
     }
 
     /// This entity and all below it (parts, embedded messages), depth-first in document order.

@@ -8,8 +8,11 @@ public enum Base64Decoder {
     /// A base64 input that strict decoding refuses: the offset of the offending octet (the input's
     /// length for a truncated input) and the reason.
     public struct DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// The offset of the offending octet, or the input's length when the input is truncated.
         public var offset: Int
+        /// What is wrong there.
         public var reason: Base64Failure
+        /// A sentence with the offset and the reason.
         public var description: String { "invalid base64 at offset \(offset): \(reason)" }
     }
 

@@ -32,6 +32,7 @@ public enum MIMEParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// octet in the input, `partOffset` the same position counted from the start of the part's body.
     case invalidBase64(offset: Int, partOffset: Int, reason: Base64Failure)
 
+    /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
         case let .messageTooLarge(size, limit):
@@ -69,6 +70,7 @@ public enum Base64Failure: Sendable, Hashable, CustomStringConvertible {
     /// Base64 characters after the padding that ends the data.
     case dataAfterPadding
 
+    /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
         case let .invalidCharacter(byte):
@@ -106,6 +108,7 @@ public enum MIMEDefect: Sendable, Hashable, CustomStringConvertible {
     /// encoding (forbidden by RFC 2046); it was decoded and kept as a leaf.
     case encodedEmbeddedMessage(offset: Int)
 
+    /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
         case let .headerLineWithoutColon(offset): return "header line without colon at offset \(offset) skipped"

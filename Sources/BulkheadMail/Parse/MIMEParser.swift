@@ -34,6 +34,7 @@ public struct MIMEParser: Sendable {
         /// Most entities in one message (the message, its parts and embedded messages). Default 10,000.
         public var maxParts: Int
 
+        /// Limits with the documented defaults, or the values given.
         public init(
             maxMessageBytes: Int = 50 * 1024 * 1024,
             maxHeaderLineBytes: Int = 64 * 1024,
@@ -67,9 +68,12 @@ public struct MIMEParser: Sendable {
         case lenient
     }
 
+    /// The bounds every parse enforces.
     public var limits: Limits
+    /// Strict (the default) or lenient handling of invalid base64 bodies.
     public var base64Policy: Base64Policy
 
+    /// A parser with the given limits and base64 policy.
     public init(limits: Limits = .default, base64Policy: Base64Policy = .strict) {
         self.limits = limits
         self.base64Policy = base64Policy
