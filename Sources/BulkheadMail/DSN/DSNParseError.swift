@@ -26,6 +26,7 @@ public enum DSNParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The returned message's header section (`text/rfc822-headers`) exceeds the parser's limits.
     case malformedReturnedHeaders(reason: MIMEParseError)
 
+    /// A readable explanation, naming the field or value concerned.
     public var description: String {
         switch self {
         case let .notADeliveryStatusNotification(mediaType):

@@ -117,6 +117,7 @@ public enum DSNTypedValueError: Error, Sendable, Hashable, CustomStringConvertib
     /// A `\` in a `utf-8` address that does not start a valid `\x{HEX}` escape (UTF-8 offset).
     case badUnicodeEscape(String, offset: Int)
 
+    /// A readable explanation, naming the field or value concerned.
     public var description: String {
         switch self {
         case let .missingSemicolon(text): "no \";\" between type and value in \"\(text)\""

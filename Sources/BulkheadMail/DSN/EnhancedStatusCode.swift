@@ -169,6 +169,7 @@ public enum EnhancedStatusCodeError: Error, Sendable, Hashable, CustomStringConv
     /// Text after the code that is not a parenthesized comment (UTF-8 offset in the whole text).
     case unexpectedText(String, offset: Int)
 
+    /// A readable explanation, naming the field or value concerned.
     public var description: String {
         switch self {
         case .empty:

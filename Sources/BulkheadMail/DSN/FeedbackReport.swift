@@ -246,6 +246,7 @@ public enum FeedbackReportParseError: Error, Sendable, Hashable, CustomStringCon
     /// The returned header section exceeds the parser's limits.
     case malformedOriginalHeaders(reason: MIMEParseError)
 
+    /// A readable explanation, naming the field or value concerned.
     public var description: String {
         switch self {
         case let .notMultipartReport(mediaType):
