@@ -12,11 +12,14 @@ public struct MIMEEntity: Sendable {
     public var headers: HeaderList
     public var contentType: ContentType
     public var body: MIMEBody
+    /// What the parser found wrong but tolerated in this entity (not in its parts), in order.
+    public var defects: [MIMEDefect]
 
-    public init(headers: HeaderList, contentType: ContentType, body: MIMEBody) {
+    public init(headers: HeaderList, contentType: ContentType, body: MIMEBody, defects: [MIMEDefect] = []) {
         self.headers = headers
         self.contentType = contentType
         self.body = body
+        self.defects = defects
     }
 
     /// The child parts of a multipart entity; empty for any other.
