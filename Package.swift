@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -60,7 +61,10 @@ let package = Package(
         ),
         .target(
             name: "BulkheadEngine",
-            dependencies: ["BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP"],
+            dependencies: [
+                "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
         .target(
