@@ -64,6 +64,8 @@ let package = Package(
             dependencies: [
                 "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -92,7 +94,11 @@ let package = Package(
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"], swiftSettings: strict),
         .testTarget(
             name: "BulkheadEngineTests",
-            dependencies: ["BulkheadEngine", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "BulkheadEngine",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]
