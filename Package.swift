@@ -91,6 +91,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "bulkheadCLITests", swiftSettings: strict),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"], swiftSettings: strict),
         .testTarget(
             name: "BulkheadEngineTests",
