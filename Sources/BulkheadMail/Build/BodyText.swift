@@ -1,0 +1,160 @@
+/// Text of a body part with its line endings made CRLF, and what the transfer-encoding choice needs.
+struct NormalizedText {
+    /// The UTF-8 bytes, every CR, LF and CRLF written as CRLF.
+    var bytes: [UInt8]
+    /// How many bytes are 0x80 or above.
+    var nonASCIICount: Int
+    /// True when a NUL byte occurs (not allowed in 7bit).
+    var hasNUL: Bool
+    /// The longest line in octets, CRLF excluded.
+    var longestLine: Int
+    /// True when some line starts with `--` (it could look like a boundary delimiter).
+    var hasDashDashLine: Bool
+
+    /// The transfer encoding RFC 2045 calls for: 7bit for short-lined ASCII, quoted-printable for
+    /// mostly-ASCII text, base64 when more than one byte in six is non-ASCII.
+    var transferEncoding: TransferEncoding {
+        if nonASCIICount == 0 && !hasNUL && longestLine <= HeaderField.maximumLineLength { return .sevenBit }
+        return nonASCIICount * 6 <= bytes.count ? .quotedPrintable : .base64
+    }
+
+    init(_ text: String) {
+        var text = text
+        self = text.withUTF8 { NormalizedText(utf8: $0) }
+    }
+
+    /// One scan: copies `input`, turning bare CR, bare LF and CRLF into CRLF, and gathers the
+    /// statistics. Eight bytes at a time while no byte is CR, LF, NUL or non-ASCII.
+    init(utf8 input: UnsafeBufferPointer<UInt8>) {
+        let count = input.count
+        var nonASCII = 0
+        var nul = false
+        var longest = 0
+        var dashDash = count >= 2 && input[0] == UInt8(ascii: "-") && input[1] == UInt8(ascii: "-")
+        var column = 0
+        var written = 0
+        let capacity = count * 2 + 2
+        let result = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            guard let out = buffer.baseAddress, let source = input.baseAddress else {
+                initialized = 0
+                return
+            }
+            let raw = UnsafeRawPointer(source)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            var index = 0
+            while index < count {
+                if index + 8 <= count {
+                    let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let lf = word ^ (ones &* 0x0A)
+                    let cr = word ^ (ones &* 0x0D)
+                    let special = (word & highs)
+                        | ((lf &- ones) & ~lf & highs)
+                        | ((cr &- ones) & ~cr & highs)
+                        | ((word &- ones) & ~word & highs)
+                    if special == 0 {
+                        UnsafeMutableRawPointer(out + written).storeBytes(of: word, as: UInt64.self)
+                        written += 8
+                        column += 8
+                        index += 8
+                        continue
+                    }
+                }
+                let end = min(index + 8, count)
+                while index < end {
+                    let byte = source[index]
+                    if byte == 0x0D || byte == 0x0A {
+                        out[written] = 0x0D
+                        out[written + 1] = 0x0A
+                        written += 2
+                        if column > longest { longest = column }
+                        column = 0
+                        index += (byte == 0x0D && index + 1 < count && source[index + 1] == 0x0A) ? 2 : 1
+                        if index + 1 < count && source[index] == UInt8(ascii: "-") && source[index + 1] == UInt8(ascii: "-") {
+                            dashDash = true
+                        }
+                        // The CRLF may end past this chunk; restart the chunk logic from here.
+                        break
+                    }
+                    if byte >= 0x80 { nonASCII += 1 } else if byte == 0 { nul = true }
+                    out[written] = byte
+                    written += 1
+                    column += 1
+                    index += 1
+                }
+            }
+            initialized = written
+        }
+        if column > longest { longest = column }
+        bytes = result
+        nonASCIICount = nonASCII
+        hasNUL = nul
+        longestLine = longest
+        hasDashDashLine = dashDash
+    }
+}
+
+/// The Content-Transfer-Encoding of a leaf part.
+enum TransferEncoding {
+    case sevenBit
+    case quotedPrintable
+    case base64
+
+    var name: StaticString {
+        switch self {
+        case .sevenBit: "7bit"
+        case .quotedPrintable: "quoted-printable"
+        case .base64: "base64"
+        }
+    }
+}
+
+/// What a caller's binary attachment allows: 7bit when it is already a clean CRLF text, else base64.
+struct BinaryScan {
+    var isSevenBitClean = true
+    var hasDashDashLine = false
+
+    init(_ bytes: [UInt8]) {
+        var column = 0
+        var atLineStart = true
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0x0D {
+                guard index + 1 < count, bytes[index + 1] == 0x0A else { isSevenBitClean = false; return }
+                column = 0
+                atLineStart = true
+                index += 2
+                continue
+            }
+            if byte == 0x0A || byte == 0 || byte >= 0x80 { isSevenBitClean = false; return }
+            if atLineStart && byte == UInt8(ascii: "-") && index + 1 < count && bytes[index + 1] == UInt8(ascii: "-") {
+                hasDashDashLine = true
+            }
+            atLineStart = false
+            column += 1
+            if column > HeaderField.maximumLineLength { isSevenBitClean = false; return }
+            index += 1
+        }
+    }
+}
+
+/// True when some line of `body` starts with `--` followed by `prefix` (a boundary stem).
+func bodyHasDelimiterLine(_ body: [UInt8], prefix: [UInt8]) -> Bool {
+    let count = body.count
+    var lineStart = 0
+    while lineStart < count {
+        if lineStart + 2 + prefix.count <= count && body[lineStart] == UInt8(ascii: "-") && body[lineStart + 1] == UInt8(ascii: "-") {
+            var matches = true
+            for (offset, byte) in prefix.enumerated() where body[lineStart + 2 + offset] != byte {
+                matches = false
+                break
+            }
+            if matches { return true }
+        }
+        guard let newline = body[lineStart...].firstIndex(of: 0x0A) else { return false }
+        lineStart = newline + 1
+    }
+    return false
+}

@@ -1,0 +1,102 @@
+import Testing
+@testable import BulkheadMail
+
+@Suite struct BuildEncoderTests {
+    private func b64(_ text: String) -> String {
+        String(decoding: Base64Encoder.encode(Array(text.utf8)), as: UTF8.self)
+    }
+
+    @Test func base64MatchesRFC4648Vectors() {
+        #expect(b64("") == "")
+        #expect(b64("f") == "Zg==")
+        #expect(b64("fo") == "Zm8=")
+        #expect(b64("foo") == "Zm9v")
+        #expect(b64("foob") == "Zm9vYg==")
+        #expect(b64("fooba") == "Zm9vYmE=")
+        #expect(b64("foobar") == "Zm9vYmFy")
+        #expect(String(decoding: Base64Encoder.encode([0xFB, 0xFF, 0xBF]), as: UTF8.self) == "+/+/")
+    }
+
+    @Test func base64BreaksLinesAt76WithoutTrailingBreak() {
+        let exactLine = Base64Encoder.encode([UInt8](repeating: 0, count: 57))
+        #expect(exactLine == [UInt8](repeating: UInt8(ascii: "A"), count: 76))
+        let twoLines = Base64Encoder.encode([UInt8](repeating: 0, count: 58))
+        #expect(twoLines == [UInt8](repeating: UInt8(ascii: "A"), count: 76) + Array("\r\nAA==".utf8))
+        let unbroken = Base64Encoder.encode([UInt8](repeating: 0, count: 120), lineBreaks: false)
+        #expect(unbroken.count == 160 && !unbroken.contains(0x0A))
+    }
+
+    @Test func base64ChunkedEqualsOneShot() {
+        var state: UInt64 = 7
+        let data = (0..<1000).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        let whole = Base64Encoder.encode(data)
+        for split in [1, 2, 3, 4, 5, 7, 57, 58, 100, 999] {
+            var encoder = Base64Encoder()
+            var output: [UInt8] = []
+            var start = 0
+            while start < data.count {
+                let end = min(start + split, data.count)
+                encoder.encode(Array(data[start..<end]), into: &output)
+                start = end
+            }
+            encoder.finish(into: &output)
+            #expect(output == whole, "chunks of \(split)")
+        }
+    }
+
+    private func qp(_ text: String) -> String {
+        String(decoding: QuotedPrintableEncoder.encode(Array(text.utf8)), as: UTF8.self)
+    }
+
+    @Test func quotedPrintableEncodesWhatItMust() {
+        #expect(qp("café = 1\r\n") == "caf=C3=A9 =3D 1\r\n")
+        #expect(qp("trailing space \r\nand tab\t") == "trailing space=20\r\nand tab=09")
+        #expect(qp("From here\r\nFrom\r\n.dot\r\na.b") == "=46rom here\r\nFrom\r\n=2Edot\r\na.b")
+        #expect(qp("lone\nLF and lone\rCR") == "lone=0ALF and lone=0DCR")
+        #expect(qp("nul\u{0}") == "nul=00")
+        #expect(qp("plain ASCII stays plain!") == "plain ASCII stays plain!")
+    }
+
+    @Test func quotedPrintableSoftBreaksKeepLinesWithin76() {
+        let long = String(repeating: "a", count: 200)
+        let encoded = qp(long)
+        let lines = encoded.split(separator: "\r\n", omittingEmptySubsequences: false)
+        #expect(lines.map(\.count) == [76, 76, 50])
+        #expect(lines[0].hasSuffix("=") && lines[1].hasSuffix("="))
+        // An escape is never split across a soft break.
+        let accents = qp(String(repeating: "é", count: 40))
+        for line in accents.split(separator: "\r\n") {
+            #expect(line.count <= 76)
+            let body = line.hasSuffix("=") ? line.dropLast() : line[...]
+            #expect(body.count % 3 == 0, "escape split in \(line)")
+        }
+    }
+
+    @Test func dateFormatsRFC5322() {
+        #expect(MessageDate(secondsSince1970: 0).formatted == "Thu, 01 Jan 1970 00:00:00 +0000")
+        #expect(MessageDate(secondsSince1970: 1_700_000_000, utcOffsetMinutes: 60).formatted == "Tue, 14 Nov 2023 23:13:20 +0100")
+        #expect(MessageDate(secondsSince1970: 951_802_200, utcOffsetMinutes: -330).formatted == "Tue, 29 Feb 2000 00:00:00 -0530")
+        #expect(MessageDate(secondsSince1970: 4_102_444_799).formatted == "Thu, 31 Dec 2099 23:59:59 +0000")
+        #expect(MessageDate(secondsSince1970: -5, utcOffsetMinutes: 99_999).utcOffsetMinutes == 1439)
+    }
+
+    @Test func messageIDsAreCheckedAndRandom() throws {
+        #expect(try MessageID(left: "a.b", right: "example.com").headerValue == "<a.b@example.com>")
+        #expect(throws: MessageBuildError.forbiddenCharacter(field: "Message-ID domain", offset: 7)) {
+            try MessageID(left: "x", right: "example\r\nBcc: a@b")
+        }
+        #expect(throws: MessageBuildError.invalidIdentifier(field: "Message-ID left part", value: "a..b")) {
+            try MessageID(left: "a..b", right: "example.com")
+        }
+        #expect(throws: MessageBuildError.invalidIdentifier(field: "Message-ID domain", value: "exa mple")) {
+            try MessageID(left: "a", right: "exa mple")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let one = try MessageID.random(domain: "example.com", using: &generator)
+        let two = try MessageID.random(domain: "example.com", using: &generator)
+        #expect(one.left.count == 26 && one != two && one.right == "example.com")
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+@testable import BulkheadMail
+
+/// Runs Fixtures/build/read_messages.py (Python's `email` package, policy=default) on built messages.
+enum PythonEmailReader {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// One description per message (see read_messages.py for the shape).
+    static func describe(_ messages: [[UInt8]], utf8: Bool = false) throws -> [[String: Any]] {
+        guard let script = Bundle.module.url(forResource: "read_messages", withExtension: "py", subdirectory: "Fixtures/build") else {
+            throw Failure(description: "Fixtures/build/read_messages.py is missing from the test bundle")
+        }
+        let requests = messages.map { ["message": Data($0).base64EncodedString(), "utf8": utf8] as [String: Any] }
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-build-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: requests).write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+
+        let python = ProcessInfo.processInfo.environment["BULKHEAD_PYTHON"] ?? "python3"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, script.path]
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw Failure(description: "cannot start the Python interpreter \"\(python)\" (set BULKHEAD_PYTHON): \(error)")
+        }
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "Python interpreter \"\(python)\" failed (status \(process.terminationStatus)); "
+                + "it must exist and have the email package: \(String(decoding: stderr, as: UTF8.self))")
+        }
+        guard let list = try JSONSerialization.jsonObject(with: stdout) as? [[String: Any]], list.count == messages.count else {
+            throw Failure(description: "unexpected output from read_messages.py: \(String(decoding: stdout.prefix(500), as: UTF8.self))")
+        }
+        return list
+    }
+
+    /// Every difference between what Python read and what `builder` was asked to write.
+    static func mismatches(python: [String: Any], builder: MessageBuilder) -> [String] {
+        if let error = python["error"] { return ["Python raised \(error)"] }
+        var problems: [String] = []
+        let headers = python["headers"] as? [String: Any] ?? [:]
+        if let subject = builder.subject, headers["subject"] as? String != subject {
+            problems.append("subject: expected \(subject.debugDescription), Python read \(String(describing: headers["subject"]))")
+        }
+        for (name, list) in [("from", [Address.mailbox(builder.from)]), ("to", builder.to), ("cc", builder.cc), ("reply-to", builder.replyTo)]
+        where !list.isEmpty {
+            // Python's phrase parser turns white space runs in display names into one space and
+            // puts a space between adjacent encoded-words, so names are compared without it.
+            let expected = list.flatMap(\.mailboxes).map { [withoutWhiteSpace($0.displayName ?? ""), $0.localPart, $0.domain] }
+            let read = ((headers[name] as? [[String]]) ?? []).map { $0.enumerated().map { $0.offset == 0 ? withoutWhiteSpace($0.element) : $0.element } }
+            if read != expected { problems.append("\(name): expected \(expected), Python read \(read)") }
+        }
+        for field in builder.customHeaders where headers[field.name.lowercased()] as? String != field.value {
+            problems.append("\(field.name): expected \(field.value.debugDescription), Python read \(String(describing: headers[field.name.lowercased()]))")
+        }
+        guard let tree = python["tree"] as? [String: Any] else { return problems + ["no part tree"] }
+        compare(tree, expectedTree(builder), path: "root", isRoot: true, into: &problems)
+        return problems
+    }
+
+    /// The part tree the builder should produce.
+    indirect enum Expected {
+        case text(subtype: String, String)
+        case binary(type: String, data: [UInt8], filename: String?, cid: String?, disposition: String)
+        case multipart(String, [Expected])
+    }
+
+    static func expectedTree(_ builder: MessageBuilder) -> Expected {
+        var core: Expected
+        switch (builder.textBody, builder.htmlBody) {
+        case let (text?, html?): core = .multipart("alternative", [.text(subtype: "plain", text), .text(subtype: "html", html)])
+        case let (nil, html?): core = .text(subtype: "html", html)
+        case let (text?, nil): core = .text(subtype: "plain", text)
+        case (nil, nil): core = .text(subtype: "plain", "")
+        }
+        if !builder.inlineImages.isEmpty {
+            core = .multipart("related", [core] + builder.inlineImages.map {
+                .binary(type: $0.mediaType, data: $0.data, filename: $0.filename, cid: "<\($0.contentID)>", disposition: "inline")
+            })
+        }
+        if !builder.attachments.isEmpty {
+            core = .multipart("mixed", [core] + builder.attachments.map {
+                .binary(type: $0.mediaType, data: $0.data, filename: $0.filename, cid: nil, disposition: "attachment")
+            })
+        }
+        return core
+    }
+
+    static func withoutWhiteSpace(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0 != " " && $0 != "\t" })
+    }
+
+    static func lineFeeds(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
+
+    static func compare(_ node: [String: Any], _ expected: Expected, path: String, isRoot: Bool, into problems: inout [String]) {
+        let defects = node["defects"] as? [String] ?? []
+        if !defects.isEmpty { problems.append("\(path): defects \(defects)") }
+        let type = node["type"] as? String ?? "?"
+        switch expected {
+        case let .text(subtype, text):
+            if type != "text/" + subtype { problems.append("\(path): type \(type), expected text/\(subtype)") }
+            var wanted = lineFeeds(text)
+            // A single-part message ends with CRLF, which 7bit and quoted-printable bodies keep.
+            if isRoot && node["cte"] as? String != "base64" && !wanted.hasSuffix("\n") { wanted += "\n" }
+            let read = lineFeeds(node["text"] as? String ?? "<no text>")
+            if read != wanted { problems.append("\(path): text \(read.debugDescription), expected \(wanted.debugDescription)") }
+        case let .binary(wantedType, data, filename, cid, disposition):
+            if type != wantedType { problems.append("\(path): type \(type), expected \(wantedType)") }
+            let body = (node["body"] as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+            if body != data { problems.append("\(path): body of \(body?.count ?? -1) bytes differs from the \(data.count) given") }
+            // Python's get_filename() strips white space at both ends.
+            let filename = filename.map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            if node["filename"] as? String != filename {
+                problems.append("\(path): filename \(String(describing: node["filename"])), expected \(String(describing: filename))")
+            }
+            if node["cid"] as? String != cid { problems.append("\(path): Content-ID \(String(describing: node["cid"])), expected \(String(describing: cid))") }
+            if node["disposition"] as? String != disposition { problems.append("\(path): disposition \(String(describing: node["disposition"]))") }
+        case let .multipart(subtype, children):
+            if type != "multipart/" + subtype { problems.append("\(path): type \(type), expected multipart/\(subtype)") }
+            let parts = node["parts"] as? [[String: Any]] ?? []
+            if parts.count != children.count {
+                problems.append("\(path): \(parts.count) parts, expected \(children.count)")
+                return
+            }
+            for (index, (part, child)) in zip(parts, children).enumerated() {
+                compare(part, child, path: "\(path).\(index)", isRoot: false, into: &problems)
+            }
+        }
+    }
+}
+
+/// A fixed-sequence generator (SplitMix64) for reproducible boundaries and Message-IDs.
+struct SplitMixGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct BuildInteropTests {
+    static let shop = Mailbox(displayName: "Le Café Shop", localPart: "news", domain: "shop.example")
+
+    /// Messages covering every shape and encoding the builder produces.
+    static func sampleMessages() throws -> [MessageBuilder] {
+        var plain = MessageBuilder(from: shop)
+        plain.to = [.mailbox(Mailbox(localPart: "ann", domain: "example.org"))]
+        plain.subject = "Plain ASCII"
+        plain.textBody = "Hello Ann,\nsee you.\n"
+
+        var alternative = MessageBuilder(from: shop)
+        alternative.to = [.mailbox(Mailbox(displayName: "Zoë Ünal", localPart: "zoe", domain: "example.org")),
+                          .mailbox(Mailbox(displayName: "Smith, John \"JJ\"", localPart: "john", domain: "example.net"))]
+        alternative.cc = [.mailbox(Mailbox(displayName: "Jürgen", localPart: "j", domain: "example.de"))]
+        alternative.replyTo = [.mailbox(Mailbox(localPart: "reply", domain: "shop.example"))]
+        alternative.subject = "Grüße aus Köln – €5 off, ends soon: a rather long subject line that must fold somewhere"
+        alternative.textBody = "Grüße, Zoë!\r\nLine two has a lone CR\rand a lone LF\nand " + String(repeating: "long ", count: 300) + "\n.leading dot\nFrom the shop\n"
+        alternative.htmlBody = "<p>Grüße, Zoë!</p>\n" + String(repeating: "<span>x</span>", count: 100)
+        try alternative.addHeader(name: "X-Campaign", value: "Frühling 2026")
+        try alternative.addHeader(name: "List-Unsubscribe", value: "<https://shop.example/u/1>")
+
+        var mixed = MessageBuilder(from: shop)
+        mixed.to = [.mailbox(Mailbox(localPart: "ann", domain: "example.org"))]
+        mixed.subject = "日本語の件名とても長い件名ですがきちんと折り返されるべきです。日本語の件名とても長い件名"
+        mixed.textBody = "日本語の本文です。\nほとんど非ASCII。"
+        mixed.attachments = [
+            Attachment(filename: "Rechnung März 2026 – sehr langer Dateiname für die Buchhaltung.pdf", mediaType: "application/pdf",
+                       data: (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) }),
+            Attachment(filename: "notes \"v2\".txt", mediaType: "text/plain", data: Array("a\r\nb\r\n--not a boundary\r\n".utf8)),
+            Attachment(filename: "raw.txt", mediaType: "text/plain", data: Array("bare\nLF\n".utf8)),
+        ]
+
+        var related = MessageBuilder(from: shop)
+        related.to = [.group(name: "Friends", members: [Mailbox(localPart: "a", domain: "example.org"), Mailbox(localPart: "b", domain: "example.org")])]
+        related.subject = "Inline"
+        related.textBody = "See the logo."
+        related.htmlBody = "<img src=\"cid:logo@shop.example\">"
+        related.inlineImages = [InlineImage(contentID: "logo@shop.example", mediaType: "image/png", data: [0x89, 0x50, 0x4E, 0x47, 0, 1, 2, 0xFF], filename: "logo.png")]
+        related.attachments = [Attachment(filename: "ç.bin", mediaType: "application/octet-stream", data: [])]
+
+        var htmlOnly = MessageBuilder(from: Mailbox(localPart: "x", domain: "example.com"))
+        htmlOnly.subject = "  leading spaces and =?fake?= word"
+        htmlOnly.htmlBody = "<p>only html, no newline at end</p>"
+
+        var qpRoot = MessageBuilder(from: Mailbox(localPart: "x", domain: "example.com"))
+        qpRoot.textBody = "café without newline"
+        return [plain, alternative, mixed, related, htmlOnly, qpRoot]
+    }
+
+    @Test func pythonReadsWhatWasBuilt() throws {
+        let builders = try Self.sampleMessages()
+        var generator = SplitMixGenerator(seed: 1)
+        let messages = try builders.map { try $0.build(using: &generator) }
+        let described = try PythonEmailReader.describe(messages)
+        for (index, (python, builder)) in zip(described, builders).enumerated() {
+            let problems = PythonEmailReader.mismatches(python: python, builder: builder)
+            #expect(problems.isEmpty, "message \(index): \(problems)")
+        }
+    }
+
+    @Test func pythonReadsUTF8Headers() throws {
+        var builders = try Self.sampleMessages()
+        for index in builders.indices { builders[index].allowsUTF8Headers = true }
+        var generator = SplitMixGenerator(seed: 2)
+        let messages = try builders.map { try $0.build(using: &generator) }
+        #expect(messages[1].contains(0xC3), "raw UTF-8 expected in the headers")
+        let described = try PythonEmailReader.describe(messages, utf8: true)
+        for (index, (python, builder)) in zip(described, builders).enumerated() {
+            let problems = PythonEmailReader.mismatches(python: python, builder: builder)
+            #expect(problems.isEmpty, "message \(index): \(problems)")
+        }
+    }
+}
