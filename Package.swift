@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -60,7 +61,11 @@ let package = Package(
         ),
         .target(
             name: "BulkheadEngine",
-            dependencies: ["BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP"],
+            dependencies: [
+                "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -89,6 +94,7 @@ let package = Package(
         .testTarget(
             name: "BulkheadEngineTests",
             dependencies: ["BulkheadEngine", .product(name: "PropertyBased", package: "swift-property-based")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ]
