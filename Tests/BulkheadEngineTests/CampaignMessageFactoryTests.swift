@@ -79,7 +79,7 @@ enum CampaignFixtures {
         #expect(entity.headers["Auto-Submitted"] == "auto-generated")
         #expect(entity.headers["List-Id"] == "Shop news <news.shop.example>")
         #expect(entity.headers.contains("Message-ID"))
-        #expect(entity.headers["Date"] == "Wed, 15 Nov 2023 00:13:20 +0100")
+        #expect(entity.headers["Date"] == "Tue, 14 Nov 2023 23:13:20 +0100")
         #expect(entity.headers.values(for: "To").count == 1)
         #expect(try AddressList.parse(entity.headers["To"] ?? "") == [.mailbox(Mailbox(displayName: "Ann Lee", localPart: "ann", domain: "example.org"))])
         #expect(!entity.headers.contains("Cc") && !entity.headers.contains("Bcc"))
@@ -120,7 +120,7 @@ enum CampaignFixtures {
     @Test func injectionThroughAttributes() throws {
         let factory = try CampaignFixtures.factory()
         let evil = try RecipientContext(address: "ann@example.org", name: "Ann", attributes: ["city": "Rome\r\nBcc: everyone@example.com"])
-        #expect(throws: CampaignMessageError.template(.lineBreakInSubject(offset: 20))) { try CampaignFixtures.make(factory, evil) }
+        #expect(throws: CampaignMessageError.template(.lineBreakInSubject(offset: 14))) { try CampaignFixtures.make(factory, evil) }
         // In the bodies only, a line break is just text.
         let bodyOnly = try CampaignMessageFactory(
             identity: CampaignFixtures.identity(),
@@ -157,6 +157,19 @@ enum CampaignFixtures {
         identity = try CampaignFixtures.identity()
         #expect(throws: CampaignMessageError.self) {
             try CampaignMessageFactory(identity: identity, templates: templates, attachments: [Attachment(filename: "a", mediaType: "not a type", data: [])])
+        }
+    }
+
+    @Test func signerMustCoverUnsubscribeHeaders() throws {
+        var configuration = DKIMSignerConfiguration(domain: "shop.example", selector: "s1")
+        configuration.signedHeaders = ["From", "To", "Subject", "List-Unsubscribe"]
+        configuration.overSignedHeaders = ["From"]
+        let signer = try DKIMSigner(key: DKIMKey.generate(.ed25519), configuration: configuration)
+        #expect(throws: CampaignMessageError.unsignedUnsubscribeHeader("List-Unsubscribe-Post")) { try CampaignFixtures.factory(signer: signer) }
+        var identity = try CampaignFixtures.identity()
+        identity.listDescription = "Bücher"
+        #expect(throws: CampaignMessageError.invalidListDescription("Bücher")) {
+            try CampaignMessageFactory(identity: identity, templates: CampaignFixtures.templates())
         }
     }
 

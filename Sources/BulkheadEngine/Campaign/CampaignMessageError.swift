@@ -18,10 +18,14 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
     case invalidUnsubscribeToken(String)
     /// The List-Id identifier is not `dot-atom-text` (e.g. `news.example.com`).
     case invalidListID(String)
+    /// The List-Id description holds characters other than printable ASCII.
+    case invalidListDescription(String)
     /// A template failed to compile, or rendered a subject with a line break for this recipient.
     case template(CampaignTemplateError)
     /// The message builder refused an input (it names which).
     case build(MessageBuildError)
+    /// The DKIM signer's header lists do not include this field, which RFC 8058 requires signed.
+    case unsignedUnsubscribeHeader(String)
     /// DKIM signing failed.
     case signing(DKIMSignerError)
     /// The built header section does not have exactly one `To` mailbox equal to the recipient, or has
@@ -38,8 +42,10 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
         case let .invalidVERPLocalPart(local): return "VERP local part \"\(local)\": a plain dot-atom without + and at most 64 octets with the token expected"
         case let .invalidUnsubscribeToken(token): return "unsubscribe token \"\(token.prefix(80))\": lowercase letters and digits expected"
         case let .invalidListID(id): return "List-Id \"\(id)\": dot-atom text such as news.example.com expected"
+        case let .invalidListDescription(text): return "List-Id description \"\(text)\": printable ASCII expected"
         case let .template(error): return error.description
         case let .build(error): return "building the message: \(error)"
+        case let .unsignedUnsubscribeHeader(name): return "the DKIM signer must sign \(name) (RFC 8058 §4)"
         case let .signing(error): return "DKIM signing: \(error)"
         case let .recipientExposure(reason): return "message dropped, recipient check failed: \(reason)"
         }

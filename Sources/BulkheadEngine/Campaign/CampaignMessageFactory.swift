@@ -35,11 +35,18 @@ public struct CampaignMessageFactory: Sendable {
     private let base: MessageBuilder
     private let postalAddress: String?
 
-    /// Checks the identity (return-path domain, List-Id) and builds one probe message so that a bad
+    /// Checks the identity (return-path domain, List-Id), that the signer covers `List-Unsubscribe`
+    /// and `List-Unsubscribe-Post` (RFC 8058 §4 requires both signed), and builds one probe message so that a bad
     /// From, Reply-To, attachment name or media type fails here, once, not for every recipient.
     public init(
         identity: CampaignIdentity, templates: CampaignTemplates, attachments: [Attachment] = [], signer: DKIMSigner? = nil
     ) throws(CampaignMessageError) {
+        if let signer {
+            let covered = (signer.configuration.signedHeaders + signer.configuration.overSignedHeaders).map { $0.lowercased() }
+            for name in ["List-Unsubscribe", "List-Unsubscribe-Post"] where !covered.contains(name.lowercased()) {
+                throw .unsignedUnsubscribeHeader(name)
+            }
+        }
         _ = try VERPAddress.make(token: "probe", localPart: identity.returnPathLocalPart, domain: identity.returnPathDomain)
         var base = MessageBuilder(from: identity.from)
         if let replyTo = identity.replyTo { base.replyTo = [.mailbox(replyTo)] }
@@ -52,6 +59,9 @@ public struct CampaignMessageFactory: Sendable {
             }
             let value: String
             if let description = identity.listDescription, !description.isEmpty {
+                guard description.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
+                    throw .invalidListDescription(description)
+                }
                 var phrase = Mailbox(displayName: description, localPart: "x", domain: "x").formatted(utf8Allowed: false)
                 phrase.removeLast(" <x@x>".utf8.count)
                 value = phrase + " <" + listID + ">"

@@ -22,7 +22,6 @@ except ImportError as error:
     sys.exit(3)
 import email
 import email.policy
-from email.utils import getaddresses
 
 
 def signed_headers(message):
@@ -52,7 +51,7 @@ def main():
             "dkim": bool(dkim.verify(message, dnsfunc=dnsfunc)),
             "h": signed_headers(message),
             "to_fields": len(to_fields),
-            "to": [[name, address] for name, address in getaddresses([str(value) for value in to_fields])],
+            "to": [[address.display_name, address.addr_spec] for value in to_fields for address in value.addresses],
             "cc": len(parsed.get_all("Cc") or []),
             "bcc": len(parsed.get_all("Bcc") or []),
             "subject": str(parsed.get("Subject", "")),
