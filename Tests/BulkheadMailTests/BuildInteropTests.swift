@@ -97,6 +97,21 @@ enum PythonEmailReader {
         return core
     }
 
+    /// What Python's get_filename() returns for a name sent exactly: it unquotes the value once
+    /// more (email.utils.unquote: a name wrapped in "..." or <...>), then strips white space.
+    static func pythonFilename(_ name: String) -> String {
+        var name = name
+        if name.count > 1 {
+            let inner = String(name.unicodeScalars.dropFirst().dropLast())
+            if name.hasPrefix("\"") && name.hasSuffix("\"") {
+                name = inner.replacingOccurrences(of: "\\\\", with: "\\").replacingOccurrences(of: "\\\"", with: "\"")
+            } else if name.hasPrefix("<") && name.hasSuffix(">") {
+                name = inner
+            }
+        }
+        return String(name.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+
     static func withoutWhiteSpace(_ text: String) -> String {
         String(text.unicodeScalars.filter { $0 != " " && $0 != "\t" })
     }
@@ -121,8 +136,7 @@ enum PythonEmailReader {
             if type != wantedType { problems.append("\(path): type \(type), expected \(wantedType)") }
             let body = (node["body"] as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
             if body != data { problems.append("\(path): body of \(body?.count ?? -1) bytes differs from the \(data.count) given") }
-            // Python's get_filename() strips white space at both ends.
-            let filename = filename.map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            let filename = filename.map(pythonFilename)
             if node["filename"] as? String != filename {
                 problems.append("\(path): filename \(String(describing: node["filename"])), expected \(String(describing: filename))")
             }

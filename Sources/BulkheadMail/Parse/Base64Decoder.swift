@@ -45,6 +45,18 @@ public enum Base64Decoder {
         return table
     }()
 
+    /// Four 256-entry tables: the 6-bit value of an alphabet octet shifted to its place in a group
+    /// (18, 12, 6, 0 bits), or bit 24 for any other octet.
+    static let shiftedTables: [UInt32] = {
+        var tables = [UInt32](repeating: 1 << 24, count: 1024)
+        for position in 0..<4 {
+            for byte in 0..<256 where table[byte] < 64 {
+                tables[position * 256 + byte] = UInt32(table[byte]) << UInt32(18 - 6 * position)
+            }
+        }
+        return tables
+    }()
+
     /// The decoder core. In strict mode it stops at the first failure (the output is then partial);
     /// in lenient mode it goes on and reports only the first failure it met.
     static func decode(
@@ -52,8 +64,9 @@ public enum Base64Decoder {
     ) -> (output: [UInt8], failure: (offset: Int, reason: Base64Failure)?) {
         var failure: (offset: Int, reason: Base64Failure)?
         let count = input.count
-        let output = table.withUnsafeBufferPointer { table in
-            [UInt8](unsafeUninitializedCapacity: count / 4 * 3 + 3) { out, written in
+        let output = table.withUnsafeBufferPointer { table in shiftedTables.withUnsafeBufferPointer { shifted in
+            [UInt8](unsafeUninitializedCapacity: count / 4 * 3 + 4) { out, written in
+                guard let rawOut = UnsafeMutableRawPointer(out.baseAddress) else { written = 0; return }
                 var o = 0
                 var i = 0
                 var group: UInt32 = 0
@@ -66,15 +79,14 @@ public enum Base64Decoder {
                 }
                 scan: while i < count {
                     if inGroup == 0 && !padded {
-                        // Fast path: whole groups of four alphabet octets.
+                        // Fast path: whole groups of four alphabet octets, through the pre-shifted
+                        // tables (bit 24 marks an octet outside the alphabet), stored as one
+                        // big-endian 32-bit write of which 3 octets are kept (the capacity has slack).
                         while i &+ 4 <= count {
-                            let a = table[Int(input[i])], b = table[Int(input[i &+ 1])]
-                            let c = table[Int(input[i &+ 2])], d = table[Int(input[i &+ 3])]
-                            if (a | b | c | d) & 0xC0 != 0 { break }
-                            let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                            out[o] = UInt8(truncatingIfNeeded: v >> 16)
-                            out[o &+ 1] = UInt8(truncatingIfNeeded: v >> 8)
-                            out[o &+ 2] = UInt8(truncatingIfNeeded: v)
+                            let v = shifted[Int(input[i])] | shifted[256 &+ Int(input[i &+ 1])]
+                                | shifted[512 &+ Int(input[i &+ 2])] | shifted[768 &+ Int(input[i &+ 3])]
+                            if v >= 1 << 24 { break }
+                            rawOut.storeBytes(of: (v << 8).bigEndian, toByteOffset: o, as: UInt32.self)
                             o &+= 3
                             i &+= 4
                         }
@@ -138,7 +150,7 @@ public enum Base64Decoder {
                 }
                 written = o
             }
-        }
+        } }
         return (output, failure)
     }
 }

@@ -142,7 +142,7 @@ extension MIMEParser {
                     contentType = .defaultPlain
                 }
             }
-            let encoding = headers["Content-Transfer-Encoding"].map(TransferEncoding.init) ?? .identity
+            let encoding = headers["Content-Transfer-Encoding"].map(TransferDecoding.init) ?? .identity
 
             let body: MIMEBody
             if contentType.type == "multipart" {
@@ -248,7 +248,7 @@ extension MIMEParser {
 
         /// The transfer-decoded body in `buffer[start..<end]`.
         func decode(
-            from start: Int, to end: Int, encoding: TransferEncoding, defects: inout [MIMEDefect]
+            from start: Int, to end: Int, encoding: TransferDecoding, defects: inout [MIMEDefect]
         ) throws(MIMEParseError) -> [UInt8] {
             guard start < end else { return [] }
             let body = UnsafeBufferPointer(rebasing: buffer[start..<end])
@@ -278,7 +278,7 @@ extension MIMEParser {
 }
 
 /// A `Content-Transfer-Encoding` value.
-enum TransferEncoding: Hashable {
+enum TransferDecoding: Hashable {
     /// 7bit, 8bit, binary or an empty value: the body is used as it is.
     case identity
     case quotedPrintable

@@ -34,6 +34,15 @@ public enum QuotedPrintableDecoder {
                     j == count || input[j] == 0x0A || (input[j] == 0x0D && (j + 1 == count || input[j + 1] == 0x0A))
                 }
                 while i < count {
+                    // Tight loop over ordinary octets, the bulk of any quoted-printable body.
+                    while i < count {
+                        let byte = input[i]
+                        if byte == UInt8(ascii: "=") || byte == 0x20 || byte == 0x09 { break }
+                        out[o] = byte
+                        o &+= 1
+                        i &+= 1
+                    }
+                    if i >= count { break }
                     let byte = input[i]
                     if byte == UInt8(ascii: "=") {
                         var j = i + 1

@@ -1,0 +1,170 @@
+public import Foundation
+public import BulkheadMail
+import Yams
+
+extension BulkheadConfiguration {
+    /// The file name looked for in the working directory when no `--config` is given.
+    public static let defaultFileName = "bulkhead.yaml"
+
+    /// Reads a configuration from YAML text, applies the environment's secret overrides, and validates it.
+    /// An empty document gives the defaults.
+    public static func load(yaml: String, environment: [String: String]) throws(ConfigurationError) -> BulkheadConfiguration {
+        var config: BulkheadConfiguration
+        let meaningful = yaml.split(whereSeparator: \.isNewline).contains { line in
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            return !trimmed.isEmpty && !trimmed.hasPrefix("#") && trimmed != "---"
+        }
+        if meaningful {
+            do {
+                config = try YAMLDecoder().decode(BulkheadConfiguration.self, from: yaml)
+            } catch let error as ConfigurationError {
+                throw error
+            } catch let error as DecodingError {
+                if let inner = Self.underlyingConfigurationError(error) { throw inner }
+                throw .unreadable(Self.describe(error))
+            } catch {
+                throw .unreadable("\(error)")
+            }
+        } else {
+            config = BulkheadConfiguration()
+        }
+        config.applyEnvironment(environment)
+        try config.validate()
+        return config
+    }
+
+    /// Reads `path`, or `bulkhead.yaml` in the working directory when `path` is nil (the defaults when
+    /// that file does not exist either).
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> BulkheadConfiguration {
+        let file = path ?? defaultFileName
+        guard FileManager.default.fileExists(atPath: file) else {
+            if path != nil { throw .unreadable("no such file: \(file)") }
+            return try load(yaml: "", environment: environment)
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw .unreadable("\(file): \(error.localizedDescription)")
+        }
+        return try load(yaml: text, environment: environment)
+    }
+
+    /// Secrets from the environment win over the file: `BULKHEAD_POSTGRES_URL`, `BULKHEAD_UNSUBSCRIBE_KEY`,
+    /// `BULKHEAD_UPSTREAM_<NAME>_PASSWORD`.
+    mutating func applyEnvironment(_ environment: [String: String]) {
+        if let url = environment["BULKHEAD_POSTGRES_URL"], !url.isEmpty { storage.postgresURL = url }
+        if let key = environment["BULKHEAD_UNSUBSCRIBE_KEY"], !key.isEmpty { identity.unsubscribeKey = key }
+        for index in upstreams.indices {
+            if let password = environment[Self.passwordVariable(for: upstreams[index].name)], !password.isEmpty {
+                upstreams[index].password = password
+            }
+        }
+    }
+
+    /// The environment variable that holds an upstream's password.
+    public static func passwordVariable(for upstream: String) -> String {
+        "BULKHEAD_UPSTREAM_" + String(upstream.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) + "_PASSWORD"
+    }
+
+    /// Checks every value that has a range or a form.
+    func validate() throws(ConfigurationError) {
+        func require(_ condition: Bool, _ path: String, _ reason: String) throws(ConfigurationError) {
+            if !condition { throw .invalidValue(path, reason: reason) }
+        }
+        try require(!dataDirectory.isEmpty, "data_directory", "must not be empty")
+        if storage.backend == .postgres {
+            try require(storage.postgresURL?.hasPrefix("postgres://") == true || storage.postgresURL?.hasPrefix("postgresql://") == true,
+                        "storage.postgres_url", "the postgres backend needs postgres://user@host:port/database (or BULKHEAD_POSTGRES_URL)")
+        }
+        do {
+            _ = try fromMailbox
+        } catch {
+            throw .invalidValue("identity.from", reason: "\(error)")
+        }
+        try require(identity.unsubscribeBaseURL.lowercased().hasPrefix("https://"), "identity.unsubscribe_base_url",
+                    "must be an https URL (RFC 8058 one-click unsubscribe)")
+        if let key = identity.unsubscribeKey {
+            try require((Data(base64Encoded: key)?.count ?? 0) >= 32, "identity.unsubscribe_key", "must be base64 of at least 32 bytes")
+        }
+        try require((1...1_000).contains(delivery.concurrency), "delivery.concurrency", "must be 1 to 1000")
+        try require((1...10_000).contains(delivery.batchSize), "delivery.batch_size", "must be 1 to 10000")
+        try require((1...100).contains(delivery.maxAttempts), "delivery.max_attempts", "must be 1 to 100")
+        try require(delivery.retryBaseSeconds > 0 && delivery.retryMaxSeconds >= delivery.retryBaseSeconds,
+                    "delivery.retry_base_seconds", "must be > 0 and ≤ retry_max_seconds")
+        try require((10...1_000).contains(delivery.controlPollMilliseconds), "delivery.control_poll_milliseconds",
+                    "must be 10 to 1000 (the kill switch must act within a second)")
+        var names = Set<String>()
+        for (index, upstream) in upstreams.enumerated() {
+            let path = "upstreams[\(index)]"
+            try require(!upstream.name.isEmpty && names.insert(upstream.name).inserted, "\(path).name", "must be present and unique")
+            try require(!upstream.host.isEmpty, "\(path).host", "must not be empty")
+            try require((1...65_535).contains(upstream.port), "\(path).port", "must be 1 to 65535")
+            try require((1...1_000).contains(upstream.maxConnections), "\(path).max_connections", "must be 1 to 1000")
+            try require(upstream.messagesPerConnection >= 1, "\(path).messages_per_connection", "must be at least 1")
+            try require(upstream.messagesPerSecond >= 0 && upstream.messagesPerHour >= 0, "\(path).messages_per_second", "must not be negative")
+            try require(upstream.weight >= 1, "\(path).weight", "must be at least 1")
+            try require(upstream.username == nil || upstream.password != nil, "\(path).password",
+                        "a username needs a password (or \(Self.passwordVariable(for: upstream.name)))")
+        }
+    }
+
+    /// The From mailbox of campaign mail.
+    public var fromMailbox: Mailbox {
+        get throws(AddressParseError) { try Mailbox(parsing: identity.from) }
+    }
+
+    /// A URL or path made absolute against the data directory.
+    public func path(_ relative: String) -> String {
+        relative.hasPrefix("/") ? relative : (dataDirectory as NSString).appendingPathComponent(relative)
+    }
+
+    /// The effective settings as YAML, secrets masked: what `bulkhead config check` prints.
+    public func effectiveSettingsMasked() -> String {
+        var copy = self
+        copy.storage.postgresURL = copy.storage.postgresURL.map(Self.maskURL)
+        copy.identity.unsubscribeKey = copy.identity.unsubscribeKey.map { _ in "********" }
+        for index in copy.upstreams.indices where copy.upstreams[index].password != nil {
+            copy.upstreams[index].password = "********"
+        }
+        return (try? YAMLEncoder().encode(copy)) ?? "\(copy)"
+    }
+
+    static func maskURL(_ url: String) -> String {
+        // postgres://user:secret@host → postgres://user:********@host
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", range: scheme.upperBound..<url.endIndex) else { return url }
+        let credentials = url[scheme.upperBound..<at.lowerBound]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<url.index(after: colon)]) + "********" + String(url[at.lowerBound...])
+    }
+
+    /// A ConfigurationError thrown inside a decoder comes back wrapped by the YAML decoder; unwrap it.
+    static func underlyingConfigurationError(_ error: DecodingError) -> ConfigurationError? {
+        var current: (any Error)? = error
+        for _ in 0..<8 {
+            if let found = current as? ConfigurationError { return found }
+            guard let decoding = current as? DecodingError else { return nil }
+            switch decoding {
+            case let .dataCorrupted(context), let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context):
+                current = context.underlyingError
+            @unknown default:
+                return nil
+            }
+        }
+        return nil
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let dotted = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return dotted.isEmpty ? "the document" : dotted
+        }
+        switch error {
+        case let .typeMismatch(type, context): return "\(path(context)): expected \(type) (\(context.debugDescription))"
+        case let .valueNotFound(type, context): return "\(path(context)): missing \(type)"
+        case let .keyNotFound(key, context): return "\(path(context)): missing required setting \"\(key.stringValue)\""
+        case let .dataCorrupted(context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Testing
+import Foundation
+import BulkheadMail
+@testable import BulkheadEngine
+
+@Suite struct ConfigurationTests {
+    @Test func emptyDocumentGivesTheEmbeddedDefault() throws {
+        for text in ["", "# only a comment\n", "---\n"] {
+            let config = try BulkheadConfiguration.load(yaml: text, environment: [:])
+            #expect(config == BulkheadConfiguration())
+            #expect(config.storage.backend == .sqlite)
+            #expect(config.upstreams.isEmpty)
+        }
+    }
+
+    @Test func readsEverySectionAndKeepsDefaultsForTheRest() throws {
+        let yaml = """
+        data_directory: /var/lib/bulkhead
+        identity:
+          from: "Shop <news@shop.example>"
+          unsubscribe_base_url: https://shop.example
+        delivery:
+          concurrency: 4
+        upstreams:
+          - name: relay
+            host: 127.0.0.1
+            port: 2525
+            tls: off
+            messages_per_second: 50
+        """
+        let config = try BulkheadConfiguration.load(yaml: yaml, environment: [:])
+        #expect(config.dataDirectory == "/var/lib/bulkhead")
+        #expect(config.delivery.concurrency == 4)
+        #expect(config.delivery.batchSize == 50)
+        #expect(config.upstreams.count == 1)
+        #expect(config.upstreams[0].tls == .off && config.upstreams[0].port == 2525 && config.upstreams[0].maxConnections == 10)
+        #expect(try config.fromMailbox == Mailbox(displayName: "Shop", localPart: "news", domain: "shop.example"))
+        #expect(config.path("bulkhead.sqlite") == "/var/lib/bulkhead/bulkhead.sqlite")
+    }
+
+    @Test func misspeltSettingsAreErrorsWithTheirPath() {
+        #expect(throws: ConfigurationError.unknownSetting("delivery.concurency", known: ["batch_size", "concurrency", "control_poll_milliseconds", "max_attempts", "retry_base_seconds", "retry_max_seconds"])) {
+            try BulkheadConfiguration.load(yaml: "delivery:\n  concurency: 4\n", environment: [:])
+        }
+        #expect(throws: ConfigurationError.self) { try BulkheadConfiguration.load(yaml: "upstreams:\n  - name: a\n    host: h\n    pasword: x\n", environment: [:]) }
+    }
+
+    @Test func badValuesAreSpecificErrors() {
+        let cases: [(String, String)] = [
+            ("delivery:\n  concurrency: 0\n", "delivery.concurrency"),
+            ("identity:\n  unsubscribe_base_url: http://shop.example\n", "identity.unsubscribe_base_url"),
+            ("identity:\n  from: not an address\n", "identity.from"),
+            ("storage:\n  backend: postgres\n", "storage.postgres_url"),
+            ("upstreams:\n  - {name: a, host: h, port: 70000}\n", "upstreams[0].port"),
+            ("upstreams:\n  - {name: a, host: h}\n  - {name: a, host: i}\n", "upstreams[1].name"),
+            ("upstreams:\n  - {name: a, host: h, username: u}\n", "upstreams[0].password"),
+        ]
+        for (yaml, path) in cases {
+            do {
+                _ = try BulkheadConfiguration.load(yaml: yaml, environment: [:])
+                Issue.record("accepted \(yaml)")
+            } catch let ConfigurationError.invalidValue(got, _) {
+                #expect(got == path)
+            } catch {
+                Issue.record("\(yaml): unexpected \(error)")
+            }
+        }
+        #expect(throws: ConfigurationError.self) { try BulkheadConfiguration.load(yaml: "delivery:\n  concurrency: many\n", environment: [:]) }
+        #expect(throws: ConfigurationError.self) { try BulkheadConfiguration.load(yaml: "delivery: [1, 2\n", environment: [:]) }
+    }
+
+    @Test func secretsComeFromTheEnvironmentAndAreMasked() throws {
+        let yaml = "storage:\n  backend: postgres\nupstreams:\n  - {name: main-relay, host: h, username: u}\n"
+        let environment = [
+            "BULKHEAD_POSTGRES_URL": "postgres://bulk:hunter2@db.internal:5432/bulkhead",
+            "BULKHEAD_UPSTREAM_MAIN_RELAY_PASSWORD": "s3cret",
+        ]
+        let config = try BulkheadConfiguration.load(yaml: yaml, environment: environment)
+        #expect(config.upstreams[0].password == "s3cret")
+        let shown = config.effectiveSettingsMasked()
+        #expect(!shown.contains("hunter2") && !shown.contains("s3cret"))
+        #expect(shown.contains("postgres://bulk:********@db.internal:5432/bulkhead"))
+        #expect(shown.contains("main-relay"))
+    }
+}
+
+@Suite struct SampleConfigurationTests {
+    /// The commented sample in docs/ must load and equal the defaults it documents.
+    @Test func theSampleFileIsValidAndDocumentsTheDefaults() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sample = try String(contentsOf: root.appendingPathComponent("docs/bulkhead.sample.yaml"), encoding: .utf8)
+        #expect(try BulkheadConfiguration.load(yaml: sample, environment: [:]) == BulkheadConfiguration())
+    }
+}
