@@ -63,9 +63,10 @@ public struct MessageBuilder: Sendable {
         customHeaders.append(field)
     }
 
-    /// Builds the message, drawing the Message-ID and boundaries from the system generator.
+    /// Builds the message, drawing the Message-ID and boundaries from a shared, buffered
+    /// source of system randomness (see ``MessageRandomGenerator``).
     public func build() throws(MessageBuildError) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SharedMessageRandom.prefetch()
         return try build(using: &generator)
     }
 
