@@ -57,7 +57,8 @@ import Testing
         #expect(throws: UnsubscribeTokenError.self) { try issuer.verify("not-base32!") }
         #expect(throws: UnsubscribeTokenError.self) { try issuer.verify(String(repeating: "a", count: 600)) }
         #expect(throws: UnsubscribeTokenError.invalidAddress("no-at-sign")) { try issuer.issue(campaignID: 1, address: "no-at-sign") }
-        #expect(throws: UnsubscribeTokenError.self) { try issuer.issue(campaignID: 1, address: "a b@example.org") }
+        #expect(throws: UnsubscribeTokenError.self) { try issuer.issue(campaignID: 1, address: "a\tb@example.org") }
+        #expect(try issuer.verify(issuer.issue(campaignID: 1, address: "\"two words\"@example.org").text).address == "\"two words\"@example.org")
     }
 
     @Test func base32RoundTrip() {

@@ -25,7 +25,7 @@ public struct UnsubscribeToken: Sendable, Hashable {
 public enum UnsubscribeTokenError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The configured secret is shorter than ``UnsubscribeTokenIssuer/minimumSecretLength`` bytes.
     case secretTooShort(bytes: Int)
-    /// The address is not `local@domain` or holds control characters or white space.
+    /// The address is not `local@domain`, is longer than 254 octets, or holds control characters.
     case invalidAddress(String)
     /// The token text is not a token: wrong alphabet, too short, unknown version, bad address bytes.
     case malformed(reason: String)
@@ -95,14 +95,15 @@ public struct UnsubscribeTokenIssuer: Sendable {
     }
 
     /// `local@domain` with white space around removed and the domain lowercased; nil when there is
-    /// no `@`, an empty side, or a control character or space inside.
+    /// no `@`, an empty side, more than 254 octets, or a control character inside (a space can only
+    /// occur in a quoted local part, `"two words"@example.org`).
     static func normalize(_ address: String) -> String? {
         let trimmed = address.trimmingCharacters(in: .whitespaces)
         guard let at = trimmed.lastIndex(of: "@") else { return nil }
         let local = trimmed[..<at]
         let domain = trimmed[trimmed.index(after: at)...].lowercased()
         guard !local.isEmpty, !domain.isEmpty, trimmed.utf8.count <= 254 else { return nil }
-        if trimmed.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) { return nil }
+        if trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return nil }
         return local + "@" + domain
     }
 }
