@@ -32,6 +32,7 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
     /// Cc/Bcc/Resent recipients: the message is dropped. Should be unreachable; checked on every message.
     case recipientExposure(reason: String)
 
+    /// A one-line explanation for logs and CLI output.
     public var description: String {
         switch self {
         case let .invalidRecipientAddress(address, reason): return "recipient \"\(address)\": \(reason)"

@@ -17,6 +17,7 @@ public enum CampaignTemplateError: Error, Sendable, Hashable, CustomStringConver
     /// for that recipient rather than risking a header injection.
     case lineBreakInSubject(offset: Int)
 
+    /// A one-line explanation for logs and CLI output.
     public var description: String {
         switch self {
         case let .syntax(template, line, column, reason, excerpt):

@@ -32,6 +32,7 @@ public enum UnsubscribeTokenError: Error, Sendable, Hashable, CustomStringConver
     /// The token's authentication code does not match: tampered with, or made with another secret.
     case invalidSignature
 
+    /// A one-line explanation for logs and CLI output.
     public var description: String {
         switch self {
         case let .secretTooShort(bytes):
