@@ -99,4 +99,15 @@ import Testing
         let two = try MessageID.random(domain: "example.com", using: &generator)
         #expect(one.left.count == 26 && one != two && one.right == "example.com")
     }
+
+    @Test func messageRandomGeneratorIsFreshAcrossRefills() {
+        var one = MessageRandomGenerator()
+        var two = MessageRandomGenerator()
+        let first = (0..<2000).map { _ in one.next() }
+        let second = (0..<2000).map { _ in two.next() }
+        #expect(Set(first).count == 2000, "values repeat within one generator (across 4 KB refills)")
+        #expect(Set(first).isDisjoint(with: second), "two generators share values")
+        let ones = first.reduce(0) { $0 + $1.nonzeroBitCount }
+        #expect(abs(ones - 2000 * 32) < 2000, "bit balance \(ones) of \(2000 * 64)")
+    }
 }

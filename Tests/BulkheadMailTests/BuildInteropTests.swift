@@ -116,8 +116,20 @@ enum PythonEmailReader {
         String(text.unicodeScalars.filter { $0 != " " && $0 != "\t" })
     }
 
+    /// CRLF and lone CR made LF, scalar by scalar (Foundation's replacingOccurrences misses a CR
+    /// followed by a combining mark on Linux).
     static func lineFeeds(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        var output = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" && afterCR {
+                afterCR = false
+                continue
+            }
+            afterCR = scalar == "\r"
+            output.append(afterCR ? "\n" : scalar)
+        }
+        return String(output)
     }
 
     static func compare(_ node: [String: Any], _ expected: Expected, path: String, isRoot: Bool, into problems: inout [String]) {

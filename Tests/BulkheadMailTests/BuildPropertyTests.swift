@@ -16,11 +16,22 @@ import Testing
         "\u{1}", String(repeating: "long", count: 30), "x",
     ]
 
-    static let text = Gen<String?>.element(of: bodyPieces).map { $0 ?? "" }.array(of: 0...40).map { $0.joined() }
-    static let headerText = Gen<String?>.element(of: headerPieces).map { $0 ?? "" }.array(of: 0...12).map { $0.joined() }
+    /// A fragment chosen by `random`: one time in four a random scalar of the Basic Multilingual
+    /// Plane above the Latin-1 controls (surrogates excluded), otherwise one of `pieces`.
+    static func fragment(_ random: UInt32, _ pieces: [String]) -> String {
+        if random % 4 == 0 {
+            return UnicodeScalar(0xA0 + (random >> 2) % (0xD800 - 0xA0)).map { String($0) } ?? ""
+        }
+        return pieces[Int(random >> 2) % pieces.count]
+    }
+
+    static let randomWord = Gen<UInt32>.value(in: 0...UInt32.max)
+    static let text = randomWord.array(of: 0...40).map { $0.map { fragment($0, bodyPieces) }.joined() }
+    static let headerText = randomWord.array(of: 0...12).map { $0.map { fragment($0, headerPieces) }.joined() }
     /// Display names without control characters: Python flags those as NonPrintableDefect even
     /// inside encoded-words, which is how they must be sent.
-    static let displayName = Gen<String?>.element(of: headerPieces.filter { $0 != "\u{1}" }).map { $0 ?? "" }.array(of: 0...12).map { $0.joined() }
+    static let displayName = randomWord.array(of: 0...12).map { $0.map { fragment($0, namePieces) }.joined() }
+    static let namePieces = headerPieces.filter { $0 != "\u{1}" }
     static let bytes = Gen<UInt8>.value(in: 0...255).array(of: 0...400)
     static let attachment = zip(headerText, bytes, Gen<String?>.element(of: ["application/octet-stream", "text/plain", "image/png"]).map { $0 ?? "text/plain" })
         .map { name, data, type in Attachment(filename: name.isEmpty ? "f" : name, mediaType: type, data: data) }

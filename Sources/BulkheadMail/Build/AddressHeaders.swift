@@ -51,6 +51,12 @@ enum AddressHeaders {
     /// The From domain in ASCII (A-label) form, for the Message-ID.
     static func asciiDomain(of mailbox: Mailbox, field: String) throws(MessageBuildError) -> String {
         try MessageBuilder.checkNoLineBreaks(mailbox.domain, field: field)
+        // Fast path: a lowercase letters-digits-hyphens name is already its own A-label form.
+        let plain = !mailbox.domain.utf8.isEmpty && mailbox.domain.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+        if plain { return mailbox.domain }
         do {
             return try mailbox.asciiDomain
         } catch {

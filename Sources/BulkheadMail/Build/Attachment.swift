@@ -11,6 +11,7 @@ public struct Attachment: Sendable, Hashable {
     /// The file's bytes, sent unchanged (7bit when they are clean CRLF text, base64 otherwise).
     public var data: [UInt8]
 
+    /// An attachment; the name and media type are checked when the message is built.
     public init(filename: String, mediaType: String, data: [UInt8]) {
         self.filename = filename
         self.mediaType = mediaType
@@ -35,6 +36,7 @@ public struct InlineImage: Sendable, Hashable {
     /// An optional file name for the inline disposition.
     public var filename: String?
 
+    /// An inline resource; the Content-ID and media type are checked when the message is built.
     public init(contentID: String, mediaType: String, data: [UInt8], filename: String? = nil) {
         self.contentID = contentID
         self.mediaType = mediaType

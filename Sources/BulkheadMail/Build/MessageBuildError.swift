@@ -23,6 +23,7 @@ public enum MessageBuildError: Error, Sendable, Hashable, CustomStringConvertibl
     /// An address could not be written (`field` says which header).
     case invalidAddress(field: String, reason: String)
 
+    /// A readable explanation naming the offending input.
     public var description: String {
         switch self {
         case let .header(error): return error.description

@@ -63,9 +63,10 @@ public struct MessageBuilder: Sendable {
         customHeaders.append(field)
     }
 
-    /// Builds the message, drawing the Message-ID and boundaries from the system generator.
+    /// Builds the message, drawing the Message-ID and boundaries from a shared, buffered
+    /// source of system randomness (see ``MessageRandomGenerator``).
     public func build() throws(MessageBuildError) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SharedMessageRandom.prefetch()
         return try build(using: &generator)
     }
 
@@ -117,16 +118,19 @@ public struct MessageBuilder: Sendable {
             try MessageBuilder.checkNoLineBreaks(subject, field: "Subject")
             try field("Subject", AddressHeaders.unstructured(subject, utf8Allowed: allowsUTF8Headers)).write(into: &output)
         }
-        let id: MessageID
+        output.append(contentsOf: "Message-ID: <".utf8)
         if let messageID {
-            id = messageID
+            output.append(contentsOf: messageID.left.utf8)
+            output.append(UInt8(ascii: "@"))
+            output.append(contentsOf: messageID.right.utf8)
         } else {
-            id = try MessageID.random(domain: AddressHeaders.asciiDomain(of: from, field: "Message-ID domain"), using: &generator)
+            let domain = try AddressHeaders.asciiDomain(of: from, field: "Message-ID domain")
+            try MessageID.checkDotAtom(domain, field: "Message-ID domain")
+            MessageID.appendRandomLeft(using: &generator, to: &output)
+            output.append(UInt8(ascii: "@"))
+            output.append(contentsOf: domain.utf8)
         }
-        output.append(contentsOf: "Message-ID: ".utf8)
-        output.append(contentsOf: id.headerValue.utf8)
-        output.append(0x0D)
-        output.append(0x0A)
+        output.append(contentsOf: ">\r\n".utf8)
         for custom in customHeaders {
             try field(custom.name, AddressHeaders.unstructured(custom.value, utf8Allowed: allowsUTF8Headers)).write(into: &output)
         }
@@ -149,13 +153,13 @@ public struct MessageBuilder: Sendable {
         switch (textBody, htmlBody) {
         case let (text?, html?):
             core = .multipart(subtype: "alternative", typeParameter: nil, level: UInt8(ascii: "a"),
-                              children: [.textLeaf(text, subtype: "plain"), .textLeaf(html, subtype: "html")])
+                              children: [.textLeaf(text, subtype: .plain), .textLeaf(html, subtype: .html)])
         case let (nil, html?):
-            core = .textLeaf(html, subtype: "html")
+            core = .textLeaf(html, subtype: .html)
         case let (text?, nil):
-            core = .textLeaf(text, subtype: "plain")
+            core = .textLeaf(text, subtype: .plain)
         case (nil, nil):
-            core = .textLeaf("", subtype: "plain")
+            core = .textLeaf("", subtype: .plain)
         }
         if !inlineImages.isEmpty {
             var children = [core]
@@ -181,11 +185,10 @@ public struct MessageBuilder: Sendable {
     /// (Quoted-printable and base64 text can never hold `=_`.)
     func boundaryStem(for tree: PartTree, using generator: inout some RandomNumberGenerator) throws(MessageBuildError) -> [UInt8] {
         guard tree.isMultipart else { return [] }
-        let risky = tree.leavesThatMayHoldDelimiters
         for _ in 0..<8 {
             var stem: [UInt8] = [UInt8(ascii: "="), UInt8(ascii: "_")]
             MessageID.appendBase32(generator.next(), count: 13, to: &stem)
-            if !risky.contains(where: { bodyHasDelimiterLine($0, prefix: stem) }) { return stem }
+            if !tree.hasDelimiterLine(prefix: stem) { return stem }
         }
         throw MessageBuildError.boundaryCollision
     }

@@ -25,8 +25,7 @@ public struct MessageID: Sendable, Hashable {
         try checkDotAtom(domain, field: "Message-ID domain")
         var left: [UInt8] = []
         left.reserveCapacity(26)
-        appendBase32(generator.next(), count: 13, to: &left)
-        appendBase32(generator.next(), count: 13, to: &left)
+        appendRandomLeft(using: &generator, to: &left)
         return MessageID(checkedLeft: String(decoding: left, as: UTF8.self), right: domain)
     }
 
@@ -37,6 +36,12 @@ public struct MessageID: Sendable, Hashable {
 
     /// `<left@right>`, the text of the header field.
     public var headerValue: String { "<\(left)@\(right)>" }
+
+    /// Appends 128 random bits as 26 base-32 digits (the left part of a fresh Message-ID).
+    static func appendRandomLeft(using generator: inout some RandomNumberGenerator, to output: inout [UInt8]) {
+        appendBase32(generator.next(), count: 13, to: &output)
+        appendBase32(generator.next(), count: 13, to: &output)
+    }
 
     /// Appends the low `count * 5` bits of `value` as lowercase base-32 digits.
     static func appendBase32(_ value: UInt64, count: Int, to output: inout [UInt8]) {

@@ -12,6 +12,7 @@ public protocol MessageByteSink {
 
 /// A byte array collects the whole message (handy in tests).
 extension Array: MessageByteSink where Element == UInt8 {
+    /// Appends the chunk.
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         append(contentsOf: bytes)
     }
@@ -39,6 +40,7 @@ public struct StreamedAttachment {
     /// How many bytes to ask the source for at a time.
     public var chunkSize: Int
 
+    /// A streamed attachment read `chunkSize` bytes at a time (at least 3).
     public init(filename: String, mediaType: String, source: any AttachmentByteSource, chunkSize: Int = 48 * 1024) {
         self.filename = filename
         self.mediaType = mediaType
@@ -68,10 +70,10 @@ extension MessageBuilder {
         try tree.emit(into: &buffer, boundaryStem: stem, sink: &sink, streams: &streams, flushThreshold: threshold)
     }
 
-    /// ``write(to:streaming:chunkSize:using:)`` with the system random generator.
+    /// ``write(to:streaming:chunkSize:using:)`` with the shared generator ``MessageBuilder/build()`` uses.
     public func write(to sink: inout some MessageByteSink, streaming streamed: [StreamedAttachment] = [],
                       chunkSize: Int = 64 * 1024) throws(MessageBuildError) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SharedMessageRandom.prefetch()
         try write(to: &sink, streaming: streamed, chunkSize: chunkSize, using: &generator)
     }
 }

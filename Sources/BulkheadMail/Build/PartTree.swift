@@ -40,28 +40,47 @@ indirect enum PartTree {
         }
     }
 
-    var leavesThatMayHoldDelimiters: [[UInt8]] {
+    /// True when a 7bit leaf has a line starting with `--` + `prefix`.
+    func hasDelimiterLine(prefix: [UInt8]) -> Bool {
         switch self {
         case let .leaf(leaf):
-            if leaf.mayHoldDelimiter, case let .bytes(bytes) = leaf.body { return [bytes] }
-            return []
+            guard leaf.mayHoldDelimiter, case let .bytes(bytes) = leaf.body else { return false }
+            return bodyHasDelimiterLine(bytes, prefix: prefix)
         case let .multipart(_, _, _, children):
-            return children.flatMap(\.leavesThatMayHoldDelimiters)
+            return children.contains { $0.hasDelimiterLine(prefix: prefix) }
         }
     }
 
     // MARK: - Leaves
 
 
+    /// The two text subtypes the builder writes.
+    enum TextSubtype {
+        case plain
+        case html
+
+        var contentTypeLine: StaticString {
+            switch self {
+            case .plain: "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+            case .html: "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: "
+            }
+        }
+
+        var mediaType: String {
+            switch self {
+            case .plain: "text/plain"
+            case .html: "text/html"
+            }
+        }
+    }
+
     /// A text/plain or text/html leaf in UTF-8, line endings made CRLF.
-    static func textLeaf(_ text: String, subtype: StaticString) -> PartTree {
+    static func textLeaf(_ text: String, subtype: TextSubtype) -> PartTree {
         let normalized = NormalizedText(text)
         let encoding = normalized.transferEncoding
         var headers: [UInt8] = []
         headers.reserveCapacity(96)
-        headers.append(contentsOf: "Content-Type: text/".utf8)
-        subtype.withUTF8Buffer { headers.append(contentsOf: $0) }
-        headers.append(contentsOf: "; charset=utf-8\r\nContent-Transfer-Encoding: ".utf8)
+        subtype.contentTypeLine.withUTF8Buffer { headers.append(contentsOf: $0) }
         encoding.name.withUTF8Buffer { headers.append(contentsOf: $0) }
         headers.append(0x0D)
         headers.append(0x0A)
@@ -71,8 +90,7 @@ indirect enum PartTree {
         case .quotedPrintable: body = QuotedPrintableEncoder.encode(normalized.bytes)
         case .base64: body = Base64Encoder.encode(normalized.bytes)
         }
-        let mediaType = subtype.withUTF8Buffer { "text/" + String(decoding: $0, as: UTF8.self) }
-        return .leaf(Leaf(headers: headers, body: .bytes(body), mediaType: mediaType,
+        return .leaf(Leaf(headers: headers, body: .bytes(body), mediaType: subtype.mediaType,
                           mayHoldDelimiter: encoding == .sevenBit && normalized.hasDashDashLine))
     }
 

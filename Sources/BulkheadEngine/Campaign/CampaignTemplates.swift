@@ -1,0 +1,131 @@
+import Mustache
+
+/// A campaign's subject, text and HTML templates (mustache), compiled once and rendered per recipient.
+///
+/// Every template sees: `email`, `name`, `first_name`, `attributes` (nested, `{{attributes.city}}`),
+/// `unsubscribe_url` and `campaign` (the campaign's name). `{{x}}` is HTML-escaped in the HTML
+/// template only; the subject and text templates show values as they are (`{{{x}}}` and `{{&x}}`
+/// mean the same there). A rendered subject holding CR, LF or NUL is an error for that recipient.
+///
+/// ```swift
+/// let templates = try CampaignTemplates(
+///     subject: "{{first_name}}, your offer",
+///     text: "Hello {{name}},\nsee you in {{attributes.city}}.",
+///     html: "<p>Hello {{name}}</p>")
+/// let rendered = try templates.render(CampaignTemplateContext(
+///     recipient: recipient, unsubscribeURL: "https://u.example/u/abc", campaignName: "Spring"))
+/// rendered.subject   // "Zoë, your offer"
+/// ```
+public struct CampaignTemplates: Sendable {
+    /// The subject template as written.
+    public let subjectSource: String
+    /// The text template as written.
+    public let textSource: String?
+    /// The HTML template as written.
+    public let htmlSource: String?
+
+    private let subject: MustacheTemplate
+    private let text: MustacheTemplate?
+    private let html: MustacheTemplate?
+
+    /// Compiles the templates; at least one of `text` and `html` should be given (a message with
+    /// neither gets an empty text body). Throws ``CampaignTemplateError/syntax(template:line:column:reason:excerpt:)``.
+    public init(subject: String, text: String?, html: String?) throws(CampaignTemplateError) {
+        self.subjectSource = subject
+        self.textSource = text
+        self.htmlSource = html
+        self.subject = try Self.compile(subject, kind: .subject)
+        self.text = try text.map { (source) throws(CampaignTemplateError) in try Self.compile(source, kind: .text) }
+        self.html = try html.map { (source) throws(CampaignTemplateError) in try Self.compile(source, kind: .html) }
+    }
+
+    /// Renders the three templates for one recipient.
+    public func render(_ context: CampaignTemplateContext) throws(CampaignTemplateError) -> RenderedCampaignContent {
+        let object = context.mustacheObject
+        let renderedSubject = subject.render(object)
+        if let offset = Self.forbiddenOffset(in: renderedSubject) {
+            throw .lineBreakInSubject(offset: offset)
+        }
+        return RenderedCampaignContent(
+            subject: renderedSubject,
+            text: text?.render(object),
+            html: html?.render(object)
+        )
+    }
+
+    /// The pragma that makes `{{x}}` unescaped; on a line of its own, so the parser drops it with its
+    /// line break and the template's first line stays the first line of output.
+    private static let textPragma = "{{% CONTENT_TYPE: TEXT}}\n"
+
+    private static func compile(_ source: String, kind: CampaignTemplateKind) throws(CampaignTemplateError) -> MustacheTemplate {
+        let lineOffset = kind == .html ? 0 : 1
+        do {
+            return try MustacheTemplate(string: kind == .html ? source : textPragma + source)
+        } catch let error as MustacheTemplate.ParserError {
+            throw .syntax(
+                template: kind,
+                line: max(1, error.context.lineNumber - lineOffset),
+                column: error.context.columnNumber,
+                reason: String(describing: error.error),
+                excerpt: String(error.context.line.prefix(200)))
+        } catch {
+            throw .syntax(template: kind, line: 1, column: 1, reason: String(describing: error), excerpt: "")
+        }
+    }
+}
+
+/// What a campaign template sees for one recipient.
+public struct CampaignTemplateContext: Sendable {
+    /// The recipient (address, name, attributes).
+    public var recipient: RecipientContext
+    /// The recipient's own one-click unsubscribe URL.
+    public var unsubscribeURL: String
+    /// The campaign's name (`{{campaign}}`).
+    public var campaignName: String
+    /// The sender's postal address (`{{postal_address}}`), if configured.
+    public var postalAddress: String?
+
+    /// A context for one recipient.
+    public init(recipient: RecipientContext, unsubscribeURL: String, campaignName: String, postalAddress: String? = nil) {
+        self.recipient = recipient
+        self.unsubscribeURL = unsubscribeURL
+        self.campaignName = campaignName
+        self.postalAddress = postalAddress
+    }
+
+    /// The dictionary swift-mustache renders from (dictionaries avoid its reflection path).
+    var mustacheObject: [String: Any] {
+        var object: [String: Any] = [
+            "email": recipient.address,
+            "name": recipient.name ?? "",
+            "first_name": recipient.firstName,
+            "attributes": recipient.attributes.mapValues(\.mustacheValue),
+            "unsubscribe_url": unsubscribeURL,
+            "campaign": campaignName,
+        ]
+        if let postalAddress { object["postal_address"] = postalAddress }
+        return object
+    }
+}
+
+/// A campaign's content rendered for one recipient.
+public struct RenderedCampaignContent: Sendable, Hashable {
+    /// The subject (no CR, LF or NUL).
+    public var subject: String
+    /// The text/plain body, if the campaign has a text template.
+    public var text: String?
+    /// The text/html body, if the campaign has an HTML template.
+    public var html: String?
+}
+
+extension CampaignTemplates {
+    /// The UTF-8 offset of the first CR, LF or NUL in `text`, if any.
+    static func forbiddenOffset(in text: String) -> Int? {
+        var offset = 0
+        for byte in text.utf8 {
+            if byte == 0x0D || byte == 0x0A || byte == 0x00 { return offset }
+            offset += 1
+        }
+        return nil
+    }
+}
