@@ -110,4 +110,46 @@ import Testing
         let ones = first.reduce(0) { $0 + $1.nonzeroBitCount }
         #expect(abs(ones - 2000 * 32) < 2000, "bit balance \(ones) of \(2000 * 64)")
     }
+
+    /// Byte-by-byte reference for NormalizedText's word-at-a-time copy.
+    private func referenceNormalize(_ bytes: [UInt8]) -> (bytes: [UInt8], nonASCII: Int, nul: Bool, longest: Int) {
+        var output: [UInt8] = []
+        var nonASCII = 0, nul = false, longest = 0, column = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0D || byte == 0x0A {
+                output += [0x0D, 0x0A]
+                longest = max(longest, column)
+                column = 0
+                index += (byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) ? 2 : 1
+                continue
+            }
+            if byte >= 0x80 { nonASCII += 1 }
+            if byte == 0 { nul = true }
+            output.append(byte)
+            column += 1
+            index += 1
+        }
+        return (output, nonASCII, nul, max(longest, column))
+    }
+
+    @Test func normalizedTextMatchesByteByByteReference() {
+        var state: UInt64 = 99
+        let alphabet: [UInt8] = [0x0D, 0x0A, 0x00, 0x09, 0x0E, 0x20, 0x2D, 0x41, 0x7F, 0x80, 0xC3, 0xA9, 0xFF]
+        for length in 0..<200 {
+            let bytes = (0..<length).map { _ -> UInt8 in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let pick = Int(state >> 59)
+                return pick < alphabet.count ? alphabet[pick] : UInt8(ascii: "a") + UInt8(pick % 26)
+            }
+            let normalized = bytes.withUnsafeBufferPointer { NormalizedText(utf8: $0) }
+            let reference = referenceNormalize(bytes)
+            #expect(normalized.bytes == reference.bytes, "length \(length)")
+            #expect(normalized.nonASCIICount == reference.nonASCII && normalized.hasNUL == reference.nul
+                && normalized.longestLine == reference.longest, "length \(length)")
+        }
+        let dashes = NormalizedText("a\n--b")
+        #expect(dashes.hasDashDashLine && !NormalizedText("a -- b").hasDashDashLine && NormalizedText("--x").hasDashDashLine)
+    }
 }

@@ -100,16 +100,38 @@ enum PythonEmailReader {
     /// What Python's get_filename() returns for a name sent exactly: it unquotes the value once
     /// more (email.utils.unquote: a name wrapped in "..." or <...>), then strips white space.
     static func pythonFilename(_ name: String) -> String {
-        var name = name
-        if name.count > 1 {
-            let inner = String(name.unicodeScalars.dropFirst().dropLast())
-            if name.hasPrefix("\"") && name.hasSuffix("\"") {
-                name = inner.replacingOccurrences(of: "\\\\", with: "\\").replacingOccurrences(of: "\\\"", with: "\"")
-            } else if name.hasPrefix("<") && name.hasSuffix(">") {
-                name = inner
+        // Python works on code points: compare scalars, not Characters (a combining mark joins
+        // the quote or space before it into one Swift Character).
+        var scalars = Array(name.unicodeScalars)
+        if scalars.count > 1 {
+            if scalars.first == "\"" && scalars.last == "\"" {
+                // .replace('\\\\', '\\') then .replace('\\"', '"'), on scalars.
+                scalars = replacePairs(replacePairs(Array(scalars.dropFirst().dropLast()), "\\", "\\"), "\\", "\"")
+            } else if scalars.first == "<" && scalars.last == ">" {
+                scalars = Array(scalars.dropFirst().dropLast())
             }
         }
-        return String(name.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        // str.strip(): White_Space scalars and the separators U+001C...U+001F.
+        let isSpace = { (scalar: Unicode.Scalar) in scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value) }
+        while let first = scalars.first, isSpace(first) { scalars.removeFirst() }
+        while let last = scalars.last, isSpace(last) { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
+    /// Python's str.replace(first + second, second), left to right without overlap.
+    static func replacePairs(_ scalars: [Unicode.Scalar], _ first: Unicode.Scalar, _ second: Unicode.Scalar) -> [Unicode.Scalar] {
+        var output: [Unicode.Scalar] = []
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == first && index + 1 < scalars.count && scalars[index + 1] == second {
+                output.append(second)
+                index += 2
+            } else {
+                output.append(scalars[index])
+                index += 1
+            }
+        }
+        return output
     }
 
     static func withoutWhiteSpace(_ text: String) -> String {

@@ -24,7 +24,8 @@ struct NormalizedText {
     }
 
     /// One scan: copies `input`, turning bare CR, bare LF and CRLF into CRLF, and gathers the
-    /// statistics. Eight bytes at a time while no byte is CR, LF, NUL or non-ASCII.
+    /// statistics. Runs of bytes in 0x0E...0x7F are found eight at a time and copied in one go;
+    /// only the eight-byte words holding a control byte or a non-ASCII byte go byte by byte.
     init(utf8 input: UnsafeBufferPointer<UInt8>) {
         let count = input.count
         var nonASCII = 0
@@ -33,33 +34,26 @@ struct NormalizedText {
         var dashDash = count >= 2 && input[0] == UInt8(ascii: "-") && input[1] == UInt8(ascii: "-")
         var column = 0
         var written = 0
-        let capacity = count * 2 + 2
-        let result = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+        let result = [UInt8](unsafeUninitializedCapacity: count * 2 + 2) { buffer, initialized in
             guard let out = buffer.baseAddress, let source = input.baseAddress else {
                 initialized = 0
                 return
             }
             let raw = UnsafeRawPointer(source)
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
             var index = 0
             while index < count {
-                if index + 8 <= count {
-                    let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                    let lf = word ^ (ones &* 0x0A)
-                    let cr = word ^ (ones &* 0x0D)
-                    let special = (word & highs)
-                        | ((lf &- ones) & ~lf & highs)
-                        | ((cr &- ones) & ~cr & highs)
-                        | ((word &- ones) & ~word & highs)
-                    if special == 0 {
-                        UnsafeMutableRawPointer(out + written).storeBytes(of: word, as: UInt64.self)
-                        written += 8
-                        column += 8
-                        index += 8
-                        continue
-                    }
+                // Fast run: whole words of plain bytes, copied at once.
+                var runEnd = index
+                while runEnd + 8 <= count && NormalizedText.isPlainWord(raw.loadUnaligned(fromByteOffset: runEnd, as: UInt64.self)) {
+                    runEnd += 8
                 }
+                if runEnd > index {
+                    (out + written).update(from: source + index, count: runEnd - index)
+                    written += runEnd - index
+                    column += runEnd - index
+                    index = runEnd
+                }
+                // Slow part: up to eight bytes, or up to a line break.
                 let end = min(index + 8, count)
                 while index < end {
                     let byte = source[index]
@@ -73,7 +67,6 @@ struct NormalizedText {
                         if index + 1 < count && source[index] == UInt8(ascii: "-") && source[index + 1] == UInt8(ascii: "-") {
                             dashDash = true
                         }
-                        // The CRLF may end past this chunk; restart the chunk logic from here.
                         break
                     }
                     if byte >= 0x80 { nonASCII += 1 } else if byte == 0 { nul = true }
@@ -91,6 +84,12 @@ struct NormalizedText {
         hasNUL = nul
         longestLine = longest
         hasDashDashLine = dashDash
+    }
+
+    /// True when every byte of `word` is in 0x0E...0x7F (no CR, LF, NUL, other low control, or
+    /// non-ASCII byte): subtracting 0x0E from each byte then borrows nowhere and sets no high bit.
+    @inline(__always) static func isPlainWord(_ word: UInt64) -> Bool {
+        (word | (word &- 0x0E0E_0E0E_0E0E_0E0E)) & 0x8080_8080_8080_8080 == 0
     }
 }
 

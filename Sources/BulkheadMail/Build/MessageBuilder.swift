@@ -137,12 +137,11 @@ public struct MessageBuilder: Sendable {
         output.append(contentsOf: "MIME-Version: 1.0\r\n".utf8)
     }
 
-    private func field(_ name: String, _ value: String) throws(MessageBuildError) -> HeaderField {
-        do {
-            return try HeaderField(name: name, value: value)
-        } catch {
-            throw MessageBuildError.header(error)
-        }
+    /// A field whose parts were checked already: the name is the builder's own or was checked by
+    /// ``addHeader(name:value:)``, and every caller text in the value was checked for CR, LF and
+    /// NUL before formatting (which adds none).
+    private func field(_ name: String, _ value: String) -> HeaderField {
+        HeaderField(uncheckedName: name, value: value)
     }
 
     // MARK: - Part tree
