@@ -86,5 +86,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"], swiftSettings: strict),
+        .testTarget(name: "BulkheadStoreTests", dependencies: ["BulkheadStore", "BulkheadMail"], swiftSettings: strict),
     ]
 )
