@@ -1,7 +1,7 @@
 public import Foundation
 
 /// Who did something: a named human or the system itself.
-public enum Actor: Sendable, Hashable, Codable {
+public enum AuditActor: Sendable, Hashable, Codable {
     /// An automatic action (engine, bounce processing, recovery).
     case system
     /// A human, by name.
@@ -19,7 +19,7 @@ public enum Actor: Sendable, Hashable, Codable {
 /// An audit event to append.
 public struct NewAuditEvent: Sendable, Hashable, Codable {
     /// Who.
-    public var actor: Actor
+    public var actor: AuditActor
     /// What, as a dotted verb (`campaign.transition`, `ledger.requeue-uncertain`, …).
     public var action: String
     /// The kind of thing acted on (`campaign`, `list`, `suppression`, …).
@@ -30,7 +30,7 @@ public struct NewAuditEvent: Sendable, Hashable, Codable {
     public var details: [String: JSONValue]
 
     /// Describes one event.
-    public init(actor: Actor, action: String, subjectKind: String, subjectID: String, details: [String: JSONValue] = [:]) {
+    public init(actor: AuditActor, action: String, subjectKind: String, subjectID: String, details: [String: JSONValue] = [:]) {
         self.actor = actor
         self.action = action
         self.subjectKind = subjectKind

@@ -62,10 +62,10 @@ public protocol MailStore: Sendable {
     /// Adds an address to the global suppression list (audited); returns false when it was already
     /// suppressed (the first entry is kept).
     @discardableResult
-    func addSuppression(_ suppression: Suppression, actor: Actor) async throws -> Bool
+    func addSuppression(_ suppression: Suppression, actor: AuditActor) async throws -> Bool
     /// Removes an address from the suppression list (audited); returns false when it was not there.
     @discardableResult
-    func removeSuppression(_ address: NormalizedAddress, actor: Actor) async throws -> Bool
+    func removeSuppression(_ address: NormalizedAddress, actor: AuditActor) async throws -> Bool
     /// Which of these addresses are suppressed (one query per call, however many addresses).
     func suppressedAddresses(among addresses: [NormalizedAddress]) async throws -> Set<NormalizedAddress>
     /// The suppression list, by address, paged.
@@ -74,18 +74,18 @@ public protocol MailStore: Sendable {
     // MARK: Campaigns
 
     /// Creates a campaign in `draft` (audited).
-    func createCampaign(_ content: CampaignContent, actor: Actor) async throws -> Campaign
+    func createCampaign(_ content: CampaignContent, actor: AuditActor) async throws -> Campaign
     /// The campaign with this key, or nil.
     func campaign(id: CampaignID) async throws -> Campaign?
     /// All campaigns, newest first.
     func allCampaigns() async throws -> [Campaign]
     /// Replaces a draft's content (audited); throws ``StoreError/campaignNotEditable(campaign:state:)``
     /// unless the campaign is a draft.
-    func updateDraft(_ id: CampaignID, content: CampaignContent, actor: Actor) async throws -> Campaign
+    func updateDraft(_ id: CampaignID, content: CampaignContent, actor: AuditActor) async throws -> Campaign
     /// Moves a campaign to `to` if its current state is in `from` and the move is allowed by
     /// ``CampaignState/canTransition(to:)``, and appends the `campaign.transition` audit event
     /// (with `details` added) in the same transaction. Throws ``StoreError/invalidTransition(campaign:current:to:)``.
-    func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: Actor,
+    func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
                     details: [String: JSONValue]) async throws -> Campaign
 
     // MARK: Ledger
@@ -111,7 +111,7 @@ public protocol MailStore: Sendable {
     func recoverInterrupted(campaign: CampaignID?, worker: String?) async throws -> Int
     /// The explicit command that makes a campaign's `uncertain` entries claimable again (audited).
     @discardableResult
-    func requeueUncertain(campaign: CampaignID, actor: Actor) async throws -> Int
+    func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int
     /// How many of the campaign's entries are in each state.
     func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts
     /// One page of ledger entries, by key (see ``ledgerEntries(campaign:states:pageSize:)`` to stream all).
@@ -130,7 +130,7 @@ public protocol MailStore: Sendable {
 
 extension MailStore {
     /// ``transition(_:from:to:actor:details:)`` without extra details.
-    public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: Actor) async throws -> Campaign {
+    public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor) async throws -> Campaign {
         try await transition(id, from: from, to: to, actor: actor, details: [:])
     }
 

@@ -42,7 +42,8 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         public var password: String?
         /// The database.
         public var database: String
-        /// The schema the tables live in (`search_path`); nil for the server's default (`public`).
+        /// The schema the tables live in (`search_path`; created if missing); nil for the server's default
+        /// (`public`). Lowercase letters, digits and `_` only.
         public var schema: String?
         /// TLS use.
         public var tls: TLSMode
@@ -108,13 +109,17 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
                                                   database: configuration.database, tls: tls)
         config.options.maximumConnections = max(1, configuration.maximumConnections)
         if let schema = configuration.schema {
+            guard let first = schema.unicodeScalars.first, ("a"..."z").contains(first) || first == "_",
+                  schema.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
+                  schema.utf8.count <= 63
+            else { throw StoreError.invalidConfiguration("schema name \(schema.debugDescription) must match [a-z_][a-z0-9_]*") }
             config.options.additionalStartupParameters = [("search_path", schema)]
         }
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         let runTask = Task { await client.run() }
         let backend = PostgresBackend(client: client, logger: logger)
         do {
-            try await backend.migrate()
+            try await backend.migrate(schema: configuration.schema)
         } catch {
             runTask.cancel()
             await runTask.value
@@ -164,9 +169,12 @@ struct PostgresBackend: SQLBackend {
     }
 
     /// Applies the versions missing from `schema_migrations`, all in one transaction under an advisory lock.
-    func migrate() async throws {
+    func migrate(schema: String?) async throws {
         try await transaction { tx in
             _ = try await tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?)", [.int(Self.migrationLockKey)]))
+            if let schema {  // validated by `connect`
+                _ = try await tx.changes(SQLStatement("CREATE SCHEMA IF NOT EXISTS \(schema)"))
+            }
             _ = try await tx.changes(SQLStatement(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"))
             var applied = Set<Int64>()

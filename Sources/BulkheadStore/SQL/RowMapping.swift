@@ -81,7 +81,7 @@ extension LedgerEntry {
 
 extension AuditEvent {
     init(row: SQLRow) throws(StoreError) {
-        let actor: Actor = try row.text("actor_kind") == "system" ? .system : .human(try row.text("actor_name"))
+        let actor: AuditActor = try row.text("actor_kind") == "system" ? .system : .human(try row.text("actor_name"))
         let event = NewAuditEvent(actor: actor, action: try row.text("action"), subjectKind: try row.text("subject_kind"),
                                   subjectID: try row.text("subject_id"),
                                   details: try row.json([String: JSONValue].self, "details"))

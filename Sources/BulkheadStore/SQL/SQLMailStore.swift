@@ -49,23 +49,23 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func upsertSubscriber(address: NormalizedAddress, name: String?, attributes: [String: JSONValue]) async throws -> Subscriber {
         let now = clock()
         return try await backend.transaction { tx in
-            try await Self.upsertSubscriber(tx, address: address, name: name, attributes: attributes, now: now).subscriber
+            try await Self.upsertSubscriber(tx, address: address, name: name, attributes: attributes, now: now)
         }
     }
 
-    /// Inserts or updates a subscriber; `existing` tells whether it was there before.
+    /// Inserts or updates a subscriber inside a transaction.
     private static func upsertSubscriber(_ tx: any SQLTransaction, address: NormalizedAddress, name: String?,
-                                         attributes: [String: JSONValue], now: Date) async throws -> (subscriber: Subscriber, existing: Bool) {
+                                         attributes: [String: JSONValue], now: Date) async throws -> Subscriber {
         if let row = try await tx.one(Queries.subscriber(address: address)) {
             let stored = try Subscriber(row: row)
             let newName = name ?? stored.name
             let merged = ImportDecision.mergedAttributes(stored.attributes, attributes)
-            guard newName != stored.name || merged != stored.attributes else { return (stored, true) }
+            guard newName != stored.name || merged != stored.attributes else { return stored }
             let updated = try await tx.one(try Queries.updateSubscriber(stored.id, name: newName, attributes: merged, now: now))
-            return (try Subscriber(row: try required(updated)), true)
+            return try Subscriber(row: try required(updated))
         }
         let inserted = try await tx.one(try Queries.insertSubscriber(address: address, name: name, attributes: attributes, now: now))
-        return (try Subscriber(row: try required(inserted)), false)
+        return try Subscriber(row: try required(inserted))
     }
 
     /// The subscriber with this address, or nil.
@@ -143,7 +143,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             }
             if previous?.lastImportID == importID { return .duplicate }
         }
-        let (subscriber, _) = try await upsertSubscriber(tx, address: row.address, name: row.name,
+        let subscriber = try await upsertSubscriber(tx, address: row.address, name: row.name,
                                                          attributes: row.attributes, now: now)
         let requested = row.status ?? consent.defaultStatus
         let status = ImportDecision.status(previous: previous?.status, requested: requested)
@@ -180,7 +180,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Adds an address to the suppression list (audited); false when it was already there.
     @discardableResult
-    public func addSuppression(_ suppression: Suppression, actor: Actor) async throws -> Bool {
+    public func addSuppression(_ suppression: Suppression, actor: AuditActor) async throws -> Bool {
         let now = clock()
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.insertSuppression(suppression)) != nil else { return false }
@@ -194,7 +194,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Removes an address from the suppression list (audited); false when it was not there.
     @discardableResult
-    public func removeSuppression(_ address: NormalizedAddress, actor: Actor) async throws -> Bool {
+    public func removeSuppression(_ address: NormalizedAddress, actor: AuditActor) async throws -> Bool {
         let now = clock()
         return try await backend.transaction { tx in
             guard let row = try await tx.one(Queries.deleteSuppression(address)) else { return false }
@@ -226,7 +226,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     // MARK: Campaigns
 
     /// Creates a campaign in `draft` (audited).
-    public func createCampaign(_ content: CampaignContent, actor: Actor) async throws -> Campaign {
+    public func createCampaign(_ content: CampaignContent, actor: AuditActor) async throws -> Campaign {
         let now = clock()
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.list(id: content.listID)) != nil else {
@@ -251,7 +251,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Replaces a draft's content (audited).
-    public func updateDraft(_ id: CampaignID, content: CampaignContent, actor: Actor) async throws -> Campaign {
+    public func updateDraft(_ id: CampaignID, content: CampaignContent, actor: AuditActor) async throws -> Campaign {
         let now = clock()
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
@@ -268,7 +268,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Moves a campaign between states with its audit event, atomically (see ``MailStore/transition(_:from:to:actor:details:)``).
-    public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: Actor,
+    public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
                            details: [String: JSONValue]) async throws -> Campaign {
         let now = clock()
         let lock = dialect.forUpdate
@@ -354,7 +354,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Makes the campaign's `uncertain` entries claimable again (audited); returns how many.
     @discardableResult
-    public func requeueUncertain(campaign: CampaignID, actor: Actor) async throws -> Int {
+    public func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int {
         let now = clock()
         return try await backend.transaction { tx in
             _ = try await Self.campaign(tx, campaign, lock: "")

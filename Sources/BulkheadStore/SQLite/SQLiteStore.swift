@@ -48,7 +48,13 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
                     for statement in migration.statements { try db.execute(sql: statement) }
                 }
             }
-            try migrator.migrate(pool)
+            do {
+                try migrator.migrate(pool)
+            } catch {
+                // Another process sharing the file may have applied the same version between GRDB's
+                // check and our CREATE TABLE: that is success if every migration is now recorded.
+                guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else { throw error }
+            }
         } catch {
             throw SQLiteBackend.storeError(error)
         }
