@@ -1,5 +1,3 @@
-public import Foundation
-
 /// The domain store behind Bulkhead: lists, subscribers, consent, suppressions, campaigns, the
 /// per-recipient delivery ledger and the audit log. Implemented by ``SQLiteStore`` and ``PostgresStore``,
 /// which pass the same conformance suite.

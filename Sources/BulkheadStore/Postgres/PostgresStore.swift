@@ -218,15 +218,15 @@ struct PostgresBackend: SQLBackend {
         }
     }
 
-    static func query(_ statement: SQLStatement) throws -> PostgresQuery {
+    static func query(_ statement: SQLStatement) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: statement.binds.count)
         for bind in statement.binds {
             switch bind {
             case .null: bindings.appendNull()
-            case let .int(value): try bindings.append(value)
-            case let .text(value): try bindings.append(value)
-            case let .textArray(values): try bindings.append(values)
-            case let .intArray(values): try bindings.append(values)
+            case let .int(value): bindings.append(value)
+            case let .text(value): bindings.append(value)
+            case let .textArray(values): bindings.append(values)
+            case let .intArray(values): bindings.append(values)
             }
         }
         return PostgresQuery(unsafeSQL: SQLDialect.postgres.render(statement.sql), binds: bindings)
