@@ -85,4 +85,15 @@ struct DomainTests {
         #expect(text == #"{"name":"Ann","score":2.5,"tags":["a",1,true,null]}"#)
         #expect(try JSONText.decode(JSONValue.self, from: text, column: "x") == value)
     }
+
+    @Test func jsonRecordsEscapeTextAndKeepIntegersExact() {
+        var records = JSONRecords(columns: [("id", .bigint), ("name", .text)])
+        records.append([.int(1_800_000_000_123), .text("a\"b\\c\nd\u{1}é😀")])
+        records.append([.int(-2), .null])
+        #expect(records.count == 2)
+        #expect(records.bind == .text(#"[{"id":1800000000123,"name":"a\"b\\c\nd\u0001é😀"},{"id":-2,"name":null}]"#))
+        #expect(records.source(.postgres) == "jsonb_to_recordset(?::jsonb) AS v(id bigint, name text)")
+        #expect(records.source(.sqlite)
+            == "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.name') AS name FROM json_each(?)) AS v")
+    }
 }

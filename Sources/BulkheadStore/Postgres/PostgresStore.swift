@@ -210,12 +210,6 @@ struct PostgresBackend: SQLBackend {
                                        statement.binds)
             return Int(try await rows(counted).first?.int("n") ?? 0)
         }
-
-        func batch(_ statements: [SQLStatement]) async throws -> Int {
-            var total = 0
-            for statement in statements { total += try await changes(statement) }
-            return total
-        }
     }
 
     static func query(_ statement: SQLStatement) -> PostgresQuery {

@@ -65,6 +65,55 @@ enum Queries {
                      [.int(list.rawValue)])
     }
 
+    // MARK: Batch import
+
+    /// The batch's known subscribers with their membership of `list` (if any).
+    static func importPrefetch(list: ListID, addresses: [NormalizedAddress], _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            SELECT s.*, m.status AS membership_status, m.last_import_id AS membership_import_id
+            FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ?
+            WHERE \(dialect.inTextArray("s.address"))
+            """, [.int(list.rawValue), .textArray(addresses.map(\.value))])
+    }
+
+    /// Records columns: address, name, attributes. Returns `id, address` of each new row.
+    static func insertSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
+            SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source(dialect)) WHERE true
+            RETURNING id, address
+            """, [SQLValue(now), SQLValue(now), records.bind])
+    }
+
+    /// Records columns: id, name, attributes.
+    static func updateSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            UPDATE subscribers SET name = v.name, attributes = v.attributes, updated_at = ?
+            FROM \(records.source(dialect)) WHERE subscribers.id = v.id
+            """, [SQLValue(now), records.bind])
+    }
+
+    /// Records columns: subscriber_id, status. Stamps every membership with the import id.
+    static func upsertMemberships(_ records: JSONRecords, list: ListID, importID: String, now: Date,
+                                  _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
+            SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source(dialect)) WHERE true
+            ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status,
+              last_import_id = excluded.last_import_id, updated_at = excluded.updated_at
+            """, [.int(list.rawValue), .text(importID), SQLValue(now), records.bind])
+    }
+
+    /// Records columns: subscriber_id, kind. Method `import`; the rest comes from `consent`.
+    static func insertImportConsents(_ records: JSONRecords, list: ListID, consent: ImportConsent, at: Date,
+                                     _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
+            SELECT v.subscriber_id, ?, v.kind, ?, ?, ?, ?, ? FROM \(records.source(dialect)) WHERE true
+            """, [.int(list.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
+                  SQLValue(consent.ipOrChannel), SQLValue(consent.textShown), records.bind])
+    }
+
     // MARK: Consent
 
     static func insertConsent(subscriber: SubscriberID, list: ListID, evidence: ConsentEvidence) -> SQLStatement {
@@ -182,36 +231,21 @@ enum Queries {
         }
     }
 
-    static func completeOne(_ outcome: DeliveryOutcome, now: Date) -> SQLStatement {
-        let (state, next, reply) = outcomeColumns(outcome.result)
-        return SQLStatement("""
-            UPDATE ledger SET state = ?, next_attempt_at = ?, last_reply_code = ?, last_reply_text = ?, updated_at = ?
-            WHERE id = ? AND attempts = ? AND state IN ('sending', 'uncertain')
-            """, [.text(state.rawValue), SQLValue(next), SQLValue(reply?.code), SQLValue(reply?.text), SQLValue(now),
-                  .int(outcome.entryID.rawValue), .int(Int64(outcome.attempt))])
-    }
-
-    /// PostgreSQL: all outcomes in one statement over `unnest`ed arrays (-1 and '' stand for NULL).
-    static func completeBulk(_ outcomes: [DeliveryOutcome], now: Date) -> SQLStatement {
-        var ids: [Int64] = [], attempts: [Int64] = [], states: [String] = []
-        var nexts: [Int64] = [], codes: [Int64] = [], texts: [String] = []
+    /// All outcomes in one UPDATE … FROM over the batch's records.
+    static func complete(_ outcomes: [DeliveryOutcome], now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        var records = JSONRecords(columns: [("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
+                                            ("code", .bigint), ("reply", .text)])
         for outcome in outcomes {
             let (state, next, reply) = outcomeColumns(outcome.result)
-            ids.append(outcome.entryID.rawValue)
-            attempts.append(Int64(outcome.attempt))
-            states.append(state.rawValue)
-            nexts.append(next.map(SQLTime.milliseconds) ?? -1)
-            codes.append(reply.map { Int64($0.code) } ?? -1)
-            texts.append(reply?.text ?? "")
+            records.append([.int(outcome.entryID.rawValue), .int(Int64(outcome.attempt)), .text(state.rawValue),
+                            SQLValue(next), SQLValue(reply?.code), SQLValue(reply?.text)])
         }
         return SQLStatement("""
-            UPDATE ledger AS l SET state = v.state, next_attempt_at = NULLIF(v.next_at, -1),
-              last_reply_code = NULLIF(v.code, -1), last_reply_text = NULLIF(v.reply, ''), updated_at = ?
-            FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])
-              AS v(id, attempt, state, next_at, code, reply)
-            WHERE l.id = v.id AND l.attempts = v.attempt AND l.state IN ('sending', 'uncertain')
-            """, [SQLValue(now), .intArray(ids), .intArray(attempts), .textArray(states), .intArray(nexts),
-                  .intArray(codes), .textArray(texts)])
+            UPDATE ledger SET state = v.state, next_attempt_at = v.next_at, last_reply_code = v.code,
+              last_reply_text = v.reply, updated_at = ?
+            FROM \(records.source(dialect))
+            WHERE ledger.id = v.id AND ledger.attempts = v.attempt AND ledger.state IN ('sending', 'uncertain')
+            """, [SQLValue(now), records.bind])
     }
 
     static func recoverInterrupted(campaign: CampaignID?, worker: String?, now: Date) -> SQLStatement {

@@ -6,8 +6,6 @@ protocol SQLTransaction: Sendable {
     func rows(_ statement: SQLStatement) async throws -> [SQLRow]
     /// Runs a write without RETURNING and returns how many rows it changed.
     func changes(_ statement: SQLStatement) async throws -> Int
-    /// Runs writes without RETURNING in order and returns how many rows they changed in all.
-    func batch(_ statements: [SQLStatement]) async throws -> Int
 }
 
 /// What a database backend provides to ``SQLMailStore``.

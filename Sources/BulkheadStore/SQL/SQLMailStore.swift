@@ -117,45 +117,51 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Upserts one batch of imported rows in one transaction (see ``MailStore/importSubscribers(_:into:importID:consent:)``).
+    /// Set-based: one query reads the batch's known subscribers and memberships, then at most four
+    /// statements write new subscribers, changed subscribers, memberships and consent records.
     public func importSubscribers(_ batch: [ImportRow], into list: ListID, importID: String,
                                   consent: ImportConsent) async throws -> [ImportRowOutcome] {
         let now = clock()
+        let dialect = dialect
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.list(id: list)) != nil else {
                 throw StoreError.notFound(kind: "list", key: "\(list.rawValue)")
             }
-            var outcomes: [ImportRowOutcome] = []
-            outcomes.reserveCapacity(batch.count)
-            for row in batch {
-                outcomes.append(try await Self.importRow(tx, row, list: list, importID: importID, consent: consent, now: now))
+            guard !batch.isEmpty else { return [] }
+            var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus)
+            for row in try await tx.rows(Queries.importPrefetch(list: list, addresses: batch.map(\.address), dialect)) {
+                plan.known(try Subscriber(row: row),
+                           status: try row.optionalText("membership_status").map { raw throws(StoreError) in
+                               guard let status = MembershipStatus(rawValue: raw) else {
+                                   throw StoreError.invalidData("unknown membership status \(raw)")
+                               }
+                               return status
+                           },
+                           importID: try row.optionalText("membership_import_id"))
+            }
+            let outcomes = try batch.map { row throws(StoreError) in try plan.apply(row) }
+
+            var ids = plan.existingIDs
+            let inserts = try plan.newSubscriberRecords()
+            if inserts.count > 0 {
+                for row in try await tx.rows(Queries.insertSubscribers(inserts, now: now, dialect)) {
+                    ids[NormalizedAddress(storedValue: try row.text("address"))] = SubscriberID(rawValue: try row.int("id"))
+                }
+            }
+            let updates = try plan.changedSubscriberRecords()
+            if updates.count > 0 {
+                _ = try await tx.changes(Queries.updateSubscribers(updates, now: now, dialect))
+            }
+            let memberships = try plan.membershipRecords(ids: ids)
+            if memberships.count > 0 {
+                _ = try await tx.changes(Queries.upsertMemberships(memberships, list: list, importID: importID, now: now, dialect))
+            }
+            let consents = try plan.consentRecords(ids: ids)
+            if consents.count > 0 {
+                _ = try await tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now, dialect))
             }
             return outcomes
         }
-    }
-
-    private static func importRow(_ tx: any SQLTransaction, _ row: ImportRow, list: ListID, importID: String,
-                                  consent: ImportConsent, now: Date) async throws -> ImportRowOutcome {
-        var previous: Membership?
-        if let stored = try await tx.one(Queries.subscriber(address: row.address)) {
-            let id = SubscriberID(rawValue: try stored.int("id"))
-            previous = try await tx.one(Queries.membership(list: list, subscriber: id)).map { row throws(StoreError) in
-                try Membership(row: row)
-            }
-            if previous?.lastImportID == importID { return .duplicate }
-        }
-        let subscriber = try await upsertSubscriber(tx, address: row.address, name: row.name,
-                                                         attributes: row.attributes, now: now)
-        let requested = row.status ?? consent.defaultStatus
-        let status = ImportDecision.status(previous: previous?.status, requested: requested)
-        _ = try await tx.rows(Queries.upsertMembership(list: list, subscriber: subscriber.id, status: status,
-                                                       importID: importID, now: now))
-        if let kind = ImportDecision.consentKind(previous: previous?.status, new: status) {
-            let evidence = ConsentEvidence(kind: kind, at: now, method: .import, source: consent.source,
-                                           ipOrChannel: consent.ipOrChannel, textShown: consent.textShown)
-            _ = try await tx.rows(Queries.insertConsent(subscriber: subscriber.id, list: list, evidence: evidence))
-        }
-        if previous == nil { return .inserted }
-        return status == requested ? .updated : .keptUnsubscribed
     }
 
     // MARK: Consent
@@ -328,10 +334,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock()
         let dialect = dialect
         return try await backend.transaction { tx in
-            switch dialect {
-            case .postgres: try await tx.changes(Queries.completeBulk(outcomes, now: now))
-            case .sqlite: try await tx.batch(outcomes.map { Queries.completeOne($0, now: now) })
-            }
+            try await tx.changes(Queries.complete(outcomes, now: now, dialect))
         }
     }
 

@@ -117,17 +117,9 @@ struct SQLiteBackend: SQLBackend {
         }
 
         func changes(_ statement: SQLStatement) async throws -> Int {
-            try await batch([statement])
-        }
-
-        func batch(_ statements: [SQLStatement]) async throws -> Int {
             try await pool.writeWithoutTransaction { db in
-                var total = 0
-                for statement in statements {
-                    try db.cachedStatement(sql: statement.sql).execute(arguments: SQLiteBackend.arguments(statement.binds))
-                    total += db.changesCount
-                }
-                return total
+                try db.cachedStatement(sql: statement.sql).execute(arguments: SQLiteBackend.arguments(statement.binds))
+                return db.changesCount
             }
         }
     }
