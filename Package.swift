@@ -105,5 +105,6 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "BulkheadStoreTests", dependencies: ["BulkheadStore", "BulkheadMail"], swiftSettings: strict),
     ]
 )

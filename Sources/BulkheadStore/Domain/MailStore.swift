@@ -1,0 +1,180 @@
+/// The domain store behind Bulkhead: lists, subscribers, consent, suppressions, campaigns, the
+/// per-recipient delivery ledger and the audit log. Implemented by ``SQLiteStore`` and ``PostgresStore``,
+/// which pass the same conformance suite.
+///
+/// Every method is one database transaction: it either happens entirely or not at all.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "bulkhead.sqlite")
+/// let list = try await store.createList(name: "news", description: "Monthly news")
+/// let campaign = try await store.createCampaign(content, actor: .human("ann"))
+/// _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("ann"))
+/// try await store.enqueueRecipients(campaign: campaign.id)
+/// let batch = try await store.claim(campaign: campaign.id, worker: "w1", limit: 100)
+/// // … deliver each entry, then:
+/// try await store.complete(batch.map { DeliveryOutcome(entry: $0, result: .sent(reply)) })
+/// ```
+public protocol MailStore: Sendable {
+    // MARK: Lists
+
+    /// Creates a list; throws ``StoreError/duplicate(kind:key:)`` when the name is taken.
+    func createList(name: String, description: String) async throws -> MailingList
+    /// The list with this key, or nil.
+    func list(id: ListID) async throws -> MailingList?
+    /// The list with this name, or nil.
+    func list(named name: String) async throws -> MailingList?
+    /// All lists, by name.
+    func allLists() async throws -> [MailingList]
+
+    // MARK: Subscribers and memberships
+
+    /// Creates or updates the subscriber with this address: `name` replaces the stored name when not nil,
+    /// `attributes` are merged into the stored ones.
+    func upsertSubscriber(address: NormalizedAddress, name: String?, attributes: [String: JSONValue]) async throws -> Subscriber
+    /// The subscriber with this address, or nil.
+    func subscriber(address: NormalizedAddress) async throws -> Subscriber?
+    /// The subscriber with this key, or nil.
+    func subscriber(id: SubscriberID) async throws -> Subscriber?
+    /// Sets a subscriber's status on a list and appends the consent record in the same transaction.
+    func setMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
+                       consent: ConsentEvidence) async throws -> Membership
+    /// A subscriber's membership of a list, or nil.
+    func membership(list: ListID, subscriber: SubscriberID) async throws -> Membership?
+    /// How many members of the list are in each status (absent statuses are 0).
+    func membershipCounts(list: ListID) async throws -> [MembershipStatus: Int]
+    /// Upserts a batch of imported rows in one transaction and reports per row what happened.
+    /// Duplicates within one import are found in the database (the membership is stamped with
+    /// `importID`), so memory stays bounded by the batch size however large the file.
+    func importSubscribers(_ batch: [ImportRow], into list: ListID, importID: String,
+                           consent: ImportConsent) async throws -> [ImportRowOutcome]
+
+    // MARK: Consent
+
+    /// Appends a consent record (without changing any membership).
+    func appendConsent(subscriber: SubscriberID, list: ListID, evidence: ConsentEvidence) async throws -> ConsentRecord
+    /// A subscriber's consent records, oldest first.
+    func consentRecords(subscriber: SubscriberID) async throws -> [ConsentRecord]
+
+    // MARK: Suppression
+
+    /// Adds an address to the global suppression list (audited); returns false when it was already
+    /// suppressed (the first entry is kept).
+    @discardableResult
+    func addSuppression(_ suppression: Suppression, actor: AuditActor) async throws -> Bool
+    /// Removes an address from the suppression list (audited); returns false when it was not there.
+    @discardableResult
+    func removeSuppression(_ address: NormalizedAddress, actor: AuditActor) async throws -> Bool
+    /// Which of these addresses are suppressed (one query per call, however many addresses).
+    func suppressedAddresses(among addresses: [NormalizedAddress]) async throws -> Set<NormalizedAddress>
+    /// The suppression list, by address, paged.
+    func suppressions(after address: NormalizedAddress?, limit: Int) async throws -> [Suppression]
+
+    // MARK: Campaigns
+
+    /// Creates a campaign in `draft` (audited).
+    func createCampaign(_ content: CampaignContent, actor: AuditActor) async throws -> Campaign
+    /// The campaign with this key, or nil.
+    func campaign(id: CampaignID) async throws -> Campaign?
+    /// All campaigns, newest first.
+    func allCampaigns() async throws -> [Campaign]
+    /// Replaces a draft's content (audited); throws ``StoreError/campaignNotEditable(campaign:state:)``
+    /// unless the campaign is a draft.
+    func updateDraft(_ id: CampaignID, content: CampaignContent, actor: AuditActor) async throws -> Campaign
+    /// Moves a campaign to `to` if its current state is in `from` and the move is allowed by
+    /// ``CampaignState/canTransition(to:)``, and appends the `campaign.transition` audit event
+    /// (with `details` added) in the same transaction. Throws ``StoreError/invalidTransition(campaign:current:to:)``.
+    func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
+                    details: [String: JSONValue]) async throws -> Campaign
+
+    // MARK: Ledger
+
+    /// Queues one entry per confirmed, non-suppressed member of the campaign's list (and segment),
+    /// keyed by normalised address, in one INSERT … SELECT. Idempotent: members already queued are
+    /// left alone, so calling it again only adds new members. Returns the number of entries added.
+    @discardableResult
+    func enqueueRecipients(campaign: CampaignID) async throws -> Int
+    /// Durably moves up to `limit` due entries (`queued`, or `deferred` whose time has come) to
+    /// `sending`, increments their attempt counts, and returns them, ordered by key. Hand entries to
+    /// SMTP only after this returns. Returns nothing unless the campaign is `sending`, so a pause or
+    /// abort stops further claims. Concurrent claimers never receive the same entry.
+    func claim(campaign: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry]
+    /// Records the outcomes of claimed entries in one transaction. An outcome applies only to an entry
+    /// still in `sending` or `uncertain` with the same attempt number; returns how many applied.
+    @discardableResult
+    func complete(_ outcomes: [DeliveryOutcome]) async throws -> Int
+    /// After a crash: every `sending` entry (of the campaign, or all campaigns when nil; of the worker,
+    /// or all workers when nil) becomes `uncertain` and is never claimed again unless requeued.
+    /// Audited by the system; returns how many entries changed.
+    @discardableResult
+    func recoverInterrupted(campaign: CampaignID?, worker: String?) async throws -> Int
+    /// The explicit command that makes a campaign's `uncertain` entries claimable again (audited).
+    @discardableResult
+    func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int
+    /// How many of the campaign's entries are in each state.
+    func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts
+    /// One page of ledger entries, by key (see ``ledgerEntries(campaign:states:pageSize:)`` to stream all).
+    func ledgerPage(_ query: LedgerQuery) async throws -> [LedgerEntry]
+    /// The entry carrying this VERP token (for mapping a bounce back), or nil.
+    func ledgerEntry(verpToken: String) async throws -> LedgerEntry?
+
+    // MARK: Audit
+
+    /// Appends an audit event.
+    @discardableResult
+    func appendAudit(_ event: NewAuditEvent) async throws -> AuditEvent
+    /// Audit events matching the query, oldest first.
+    func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
+}
+
+extension MailStore {
+    /// ``transition(_:from:to:actor:details:)`` without extra details.
+    public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor) async throws -> Campaign {
+        try await transition(id, from: from, to: to, actor: actor, details: [:])
+    }
+
+    /// Streams a campaign's ledger (optionally only some states), fetching `pageSize` entries at a
+    /// time, so memory stays bounded however large the campaign.
+    ///
+    /// ```swift
+    /// for try await entry in store.ledgerEntries(campaign: id) { print(entry.address, entry.state) }
+    /// ```
+    public func ledgerEntries(campaign: CampaignID, states: Set<LedgerState>? = nil, pageSize: Int = 1000) -> LedgerStream {
+        LedgerStream(store: self, query: LedgerQuery(campaignID: campaign, states: states, limit: max(1, pageSize)))
+    }
+}
+
+/// An `AsyncSequence` over a campaign's ledger, paged by key (see ``MailStore/ledgerEntries(campaign:states:pageSize:)``).
+public struct LedgerStream: AsyncSequence, Sendable {
+    /// Entries.
+    public typealias Element = LedgerEntry
+    let store: any MailStore
+    let query: LedgerQuery
+
+    /// Starts reading from the first page.
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(store: store, query: query)
+    }
+
+    /// Fetches one page when the previous one is used up.
+    public struct Iterator: AsyncIteratorProtocol {
+        let store: any MailStore
+        var query: LedgerQuery
+        var page: [LedgerEntry] = []
+        var index = 0
+        var finished = false
+
+        /// The next entry, or nil at the end.
+        public mutating func next() async throws -> LedgerEntry? {
+            if index == page.count {
+                guard !finished else { return nil }
+                page = try await store.ledgerPage(query)
+                index = 0
+                finished = page.count < query.limit
+                guard let last = page.last else { return nil }
+                query.afterID = last.id
+            }
+            defer { index += 1 }
+            return page[index]
+        }
+    }
+}

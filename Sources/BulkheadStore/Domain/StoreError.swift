@@ -1,0 +1,46 @@
+/// Errors thrown by a ``MailStore``.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No record of `kind` with this identifier or key exists.
+    case notFound(kind: String, key: String)
+    /// A record of `kind` with this unique key already exists.
+    case duplicate(kind: String, key: String)
+    /// An e-mail address that cannot be stored; `reason` says why.
+    case invalidAddress(String, reason: String)
+    /// The campaign is in `current`, from which the requested move to `to` is not allowed (by the
+    /// transition rules or by the caller's `from` set).
+    case invalidTransition(campaign: CampaignID, current: CampaignState, to: CampaignState)
+    /// The campaign's content can be edited only as a draft; it is in `state`.
+    case campaignNotEditable(campaign: CampaignID, state: CampaignState)
+    /// The campaign is finished (`sent` or `aborted`); no recipients can be queued.
+    case campaignFinished(campaign: CampaignID, state: CampaignState)
+    /// A segment filter that cannot be evaluated; the message says why.
+    case invalidSegment(String)
+    /// A value that the database refused (a constraint); the message is the database's.
+    case constraintViolation(String)
+    /// Stored data that cannot be decoded into a domain value.
+    case invalidData(String)
+    /// A configuration that cannot be used (connection URL, path, …).
+    case invalidConfiguration(String)
+    /// A database error without a more specific case.
+    case database(String)
+
+    /// A one-line human-readable description.
+    public var description: String {
+        switch self {
+        case let .notFound(kind, key): "no \(kind) \(key)"
+        case let .duplicate(kind, key): "\(kind) \(key) already exists"
+        case let .invalidAddress(address, reason): "invalid address \(address.debugDescription): \(reason)"
+        case let .invalidTransition(campaign, current, to):
+            "campaign \(campaign.rawValue) cannot move from \(current.rawValue) to \(to.rawValue)"
+        case let .campaignNotEditable(campaign, state):
+            "campaign \(campaign.rawValue) is \(state.rawValue); only drafts can be edited"
+        case let .campaignFinished(campaign, state):
+            "campaign \(campaign.rawValue) is \(state.rawValue); no recipients can be queued"
+        case let .invalidSegment(message): "invalid segment: \(message)"
+        case let .constraintViolation(message): "refused by the database: \(message)"
+        case let .invalidData(message): "invalid stored data: \(message)"
+        case let .invalidConfiguration(message): "invalid store configuration: \(message)"
+        case let .database(message): "database error: \(message)"
+        }
+    }
+}

@@ -1,0 +1,267 @@
+public import Foundation
+public import Logging
+import PostgresNIO
+
+/// The store for several worker processes on several machines: PostgreSQL through postgres-nio's
+/// `PostgresClient` (a connection pool).
+///
+/// **Lifecycle.** The store owns its client: ``connect(_:logger:)`` starts `client.run()` in a task
+/// the store keeps, applies pending migrations, and returns; ``close()`` cancels that task and waits
+/// for the pool to shut down. Call ``close()`` once when done.
+///
+/// **Concurrency.** Claims lock candidate rows with `FOR UPDATE SKIP LOCKED`, so any number of
+/// workers in any number of processes claim disjoint entries without waiting on each other.
+/// Migrations run in one transaction under a transaction-scoped advisory lock, so workers starting at
+/// the same moment apply each version exactly once.
+///
+/// ```swift
+/// let store = try await PostgresStore.connect(.init(url: "postgres://bulkhead@db.internal/bulkhead"))
+/// defer { Task { await store.close() } }
+/// let lists = try await store.allLists()
+/// ```
+public final class PostgresStore: SQLMailStore, @unchecked Sendable {
+    /// Settings of a ``PostgresStore``.
+    public struct Configuration: Sendable {
+        /// Whether to use TLS.
+        public enum TLSMode: String, Sendable {
+            /// Plain TCP (loopback or a trusted network only).
+            case disable
+            /// TLS when the server offers it.
+            case prefer
+            /// TLS, verified, or no connection.
+            case require
+        }
+
+        /// The server's host name or IP address.
+        public var host: String
+        /// The server's port.
+        public var port: Int
+        /// The role to log in as.
+        public var username: String
+        /// The password (nil for trust or peer authentication).
+        public var password: String?
+        /// The database.
+        public var database: String
+        /// The schema the tables live in (`search_path`; created if missing); nil for the server's default
+        /// (`public`). Lowercase letters, digits and `_` only.
+        public var schema: String?
+        /// TLS use.
+        public var tls: TLSMode
+        /// The most connections the pool opens.
+        public var maximumConnections: Int
+        /// The clock used for stored times and due checks.
+        public var clock: @Sendable () -> Date
+
+        /// Describes the settings field by field.
+        public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
+                    schema: String? = nil, tls: TLSMode = .disable, maximumConnections: Int = 10,
+                    clock: @escaping @Sendable () -> Date = { Date() }) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.database = database
+            self.schema = schema
+            self.tls = tls
+            self.maximumConnections = maximumConnections
+            self.clock = clock
+        }
+
+        /// Parses `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`
+        /// (`postgresql://` also accepted; the database defaults to the user name).
+        public init(url: String) throws(StoreError) {
+            guard let components = URLComponents(string: url),
+                  components.scheme == "postgres" || components.scheme == "postgresql"
+            else { throw .invalidConfiguration("not a postgres:// URL: \(url)") }
+            guard let host = components.host, !host.isEmpty else { throw .invalidConfiguration("no host in \(url)") }
+            guard let user = components.user, !user.isEmpty else { throw .invalidConfiguration("no user in \(url)") }
+            let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+            var tls = TLSMode.disable
+            if let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value {
+                guard let parsed = TLSMode(rawValue: mode) else {
+                    throw .invalidConfiguration("sslmode must be disable, prefer or require, not \(mode)")
+                }
+                tls = parsed
+            }
+            self.init(host: host, port: components.port ?? 5432, username: user, password: components.password,
+                      database: path.isEmpty ? user : path, tls: tls)
+        }
+    }
+
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+
+    private init(client: PostgresClient, runTask: Task<Void, Never>, backend: PostgresBackend, clock: @escaping @Sendable () -> Date) {
+        self.client = client
+        self.runTask = runTask
+        super.init(backend: backend, clock: clock)
+    }
+
+    /// Starts the connection pool, applies pending migrations and returns the store.
+    public static func connect(_ configuration: Configuration, logger: Logger = Logger(label: "bulkhead.store.postgres")) async throws -> PostgresStore {
+        let tls: PostgresClient.Configuration.TLS = switch configuration.tls {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+        var config = PostgresClient.Configuration(host: configuration.host, port: configuration.port,
+                                                  username: configuration.username, password: configuration.password,
+                                                  database: configuration.database, tls: tls)
+        config.options.maximumConnections = max(1, configuration.maximumConnections)
+        if let schema = configuration.schema {
+            guard let first = schema.unicodeScalars.first, ("a"..."z").contains(first) || first == "_",
+                  schema.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
+                  schema.utf8.count <= 63
+            else { throw StoreError.invalidConfiguration("schema name \(schema.debugDescription) must match [a-z_][a-z0-9_]*") }
+            config.options.additionalStartupParameters = [("search_path", schema)]
+        }
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        let runTask = Task { await client.run() }
+        let backend = PostgresBackend(client: client, logger: logger)
+        do {
+            try await backend.migrate(schema: configuration.schema)
+        } catch {
+            runTask.cancel()
+            await runTask.value
+            throw error
+        }
+        return PostgresStore(client: client, runTask: runTask, backend: backend, clock: configuration.clock)
+    }
+
+    /// Closes every connection and stops the pool's task. The store cannot be used afterwards.
+    public func close() async {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    deinit {
+        runTask.cancel()
+    }
+}
+
+/// postgres-nio's `PostgresClient` as an ``SQLBackend``.
+struct PostgresBackend: SQLBackend {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// The advisory lock key that serialises migrations ("bulkhead" in ASCII, as a number).
+    static let migrationLockKey: Int64 = 0x62_75_6C_6B_68_65_61_64
+
+    var dialect: SQLDialect { .postgres }
+
+    func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+        do {
+            return try await Self.collect(try await client.query(Self.query(statement), logger: logger))
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+        let logger = logger
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(Transaction(connection: connection, logger: logger))
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Applies the versions missing from `schema_migrations`, all in one transaction under an advisory lock.
+    func migrate(schema: String?) async throws {
+        try await transaction { tx in
+            _ = try await tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?)", [.int(Self.migrationLockKey)]))
+            if let schema {  // validated by `connect`
+                _ = try await tx.changes(SQLStatement("CREATE SCHEMA IF NOT EXISTS \(schema)"))
+            }
+            _ = try await tx.changes(SQLStatement(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"))
+            var applied = Set<Int64>()
+            for row in try await tx.rows(SQLStatement("SELECT version FROM schema_migrations")) {
+                applied.insert(try row.int("version"))
+            }
+            for migration in Schema.migrations(.postgres) where !applied.contains(Int64(migration.version)) {
+                for statement in migration.statements {
+                    _ = try await tx.changes(SQLStatement(statement))
+                }
+                _ = try await tx.changes(SQLStatement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                                      [.int(Int64(migration.version)), SQLValue(Date())]))
+            }
+        }
+    }
+
+    struct Transaction: SQLTransaction {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        func rows(_ statement: SQLStatement) async throws -> [SQLRow] {
+            try await PostgresBackend.collect(try await connection.query(PostgresBackend.query(statement), logger: logger))
+        }
+
+        func changes(_ statement: SQLStatement) async throws -> Int {
+            let sql = statement.sql.trimmingCharacters(in: .whitespacesAndNewlines)
+            let isWrite = ["INSERT", "UPDATE", "DELETE"].contains { sql.uppercased().hasPrefix($0) }
+            guard isWrite else {
+                _ = try await rows(statement)
+                return 0
+            }
+            let counted = SQLStatement("WITH changed AS (\(sql) RETURNING 1) SELECT count(*) AS n FROM changed",
+                                       statement.binds)
+            return Int(try await rows(counted).first?.int("n") ?? 0)
+        }
+    }
+
+    static func query(_ statement: SQLStatement) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: statement.binds.count)
+        for bind in statement.binds {
+            switch bind {
+            case .null: bindings.appendNull()
+            case let .int(value): bindings.append(value)
+            case let .text(value): bindings.append(value)
+            case let .textArray(values): bindings.append(values)
+            case let .intArray(values): bindings.append(values)
+            }
+        }
+        return PostgresQuery(unsafeSQL: SQLDialect.postgres.render(statement.sql), binds: bindings)
+    }
+
+    static func collect(_ sequence: PostgresRowSequence) async throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        for try await row in sequence {
+            var values: [String: SQLValue] = [:]
+            for cell in row {
+                values[cell.columnName] = try value(of: cell)
+            }
+            rows.append(SQLRow(values: values))
+        }
+        return rows
+    }
+
+    private static func value(of cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int8, .int4, .int2: return .int(try cell.decode(Int64.self))
+        case .text, .varchar, .name, .bpchar: return .text(try cell.decode(String.self))
+        case .void: return .null
+        default: throw StoreError.invalidData("column \(cell.columnName) has unexpected type \(cell.dataType)")
+        }
+    }
+
+    static func storeError(_ error: any Error) -> any Error {
+        if let error = error as? PostgresTransactionError {
+            if let closure = error.closureError { return storeError(closure) }
+            if let commit = error.commitError { return storeError(commit) }
+            if let begin = error.beginError { return storeError(begin) }
+            return StoreError.database("\(error)")
+        }
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            let message = error.serverInfo?[.message] ?? "\(error)"
+            // Class 23 (integrity constraints) and P0001 (RAISE EXCEPTION in our audit trigger).
+            if state.hasPrefix("23") || state == "P0001" { return StoreError.constraintViolation(message) }
+            return StoreError.database("\(state): \(message)")
+        }
+        if error is StoreError || error is CancellationError { return error }
+        return StoreError.database(String(reflecting: error))
+    }
+}

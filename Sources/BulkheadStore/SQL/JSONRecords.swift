@@ -1,0 +1,69 @@
+/// A batch of records passed to SQL as ONE bound JSON array of objects and read back as a table `v`
+/// (`json_each` on SQLite, `jsonb_to_recordset` on PostgreSQL): one statement per batch instead of
+/// one round trip per row.
+struct JSONRecords {
+    enum ColumnType: String {
+        case bigint
+        case text
+    }
+
+    let columns: [(name: String, type: ColumnType)]
+    private var json = "["
+    private(set) var count = 0
+
+    init(columns: [(name: String, type: ColumnType)]) {
+        self.columns = columns
+    }
+
+    /// Appends one record; `values` are in `columns` order (`.int`, `.text` or `.null`).
+    mutating func append(_ values: [SQLValue]) {
+        json += count == 0 ? "{" : ",{"
+        for (index, (column, value)) in zip(columns, values).enumerated() {
+            if index > 0 { json += "," }
+            json += "\"\(column.name)\":"
+            switch value {
+            case let .int(int): json += String(int)
+            case let .text(text): Self.appendString(text, to: &json)
+            case .null, .textArray, .intArray: json += "null"
+            }
+        }
+        json += "}"
+        count += 1
+    }
+
+    /// The bound value.
+    var bind: SQLValue { .text(json + "]") }
+
+    /// The table expression `… AS v` with the records' columns, reading the bind at its single `?`.
+    func source(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            let fields = columns.map { "json_extract(value, '$.\($0.name)') AS \($0.name)" }.joined(separator: ", ")
+            return "(SELECT \(fields) FROM json_each(?)) AS v"
+        case .postgres:
+            let fields = columns.map { "\($0.name) \($0.type.rawValue)" }.joined(separator: ", ")
+            return "jsonb_to_recordset(?::jsonb) AS v(\(fields))"
+        }
+    }
+
+    private static func appendString(_ text: String, to json: inout String) {
+        json += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": json += "\\\""
+            case "\\": json += "\\\\"
+            case "\n": json += "\\n"
+            case "\r": json += "\\r"
+            case "\t": json += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    json.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        json += "\""
+    }
+}

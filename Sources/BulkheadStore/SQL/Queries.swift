@@ -1,0 +1,325 @@
+import Foundation
+
+/// The SQL shared by both backends (written with `?` placeholders; see ``SQLDialect/render(_:)``).
+enum Queries {
+    // MARK: Lists
+
+    static func insertList(name: String, description: String, now: Date) -> SQLStatement {
+        SQLStatement("INSERT INTO lists (name, description, created_at) VALUES (?, ?, ?) RETURNING *",
+                     [.text(name), .text(description), SQLValue(now)])
+    }
+
+    static func list(id: ListID) -> SQLStatement {
+        SQLStatement("SELECT * FROM lists WHERE id = ?", [.int(id.rawValue)])
+    }
+
+    static func list(named name: String) -> SQLStatement {
+        SQLStatement("SELECT * FROM lists WHERE name = ?", [.text(name)])
+    }
+
+    static let allLists = SQLStatement("SELECT * FROM lists ORDER BY name")
+
+    // MARK: Subscribers and memberships
+
+    static func subscriber(address: NormalizedAddress) -> SQLStatement {
+        SQLStatement("SELECT * FROM subscribers WHERE address = ?", [.text(address.value)])
+    }
+
+    static func subscriber(id: SubscriberID) -> SQLStatement {
+        SQLStatement("SELECT * FROM subscribers WHERE id = ?", [.int(id.rawValue)])
+    }
+
+    static func insertSubscriber(address: NormalizedAddress, name: String?, attributes: [String: JSONValue],
+                                 now: Date) throws(StoreError) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?) RETURNING *
+            """, [.text(address.value), SQLValue(name), .text(try JSONText.encode(attributes)), SQLValue(now), SQLValue(now)])
+    }
+
+    static func updateSubscriber(_ id: SubscriberID, name: String?, attributes: [String: JSONValue],
+                                 now: Date) throws(StoreError) -> SQLStatement {
+        SQLStatement("UPDATE subscribers SET name = ?, attributes = ?, updated_at = ? WHERE id = ? RETURNING *",
+                     [SQLValue(name), .text(try JSONText.encode(attributes)), SQLValue(now), .int(id.rawValue)])
+    }
+
+    static func membership(list: ListID, subscriber: SubscriberID) -> SQLStatement {
+        SQLStatement("SELECT * FROM memberships WHERE list_id = ? AND subscriber_id = ?",
+                     [.int(list.rawValue), .int(subscriber.rawValue)])
+    }
+
+    /// Inserts or updates a membership; `importID` (when not nil) stamps the import that touched it.
+    static func upsertMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
+                                 importID: String?, now: Date) -> SQLStatement {
+        let stamp = importID == nil ? "" : ", last_import_id = excluded.last_import_id"
+        return SQLStatement("""
+            INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status,
+              updated_at = excluded.updated_at\(stamp)
+            RETURNING *
+            """, [.int(list.rawValue), .int(subscriber.rawValue), .text(status.rawValue), SQLValue(importID), SQLValue(now)])
+    }
+
+    static func membershipCounts(list: ListID) -> SQLStatement {
+        SQLStatement("SELECT status, count(*) AS n FROM memberships WHERE list_id = ? GROUP BY status",
+                     [.int(list.rawValue)])
+    }
+
+    // MARK: Batch import
+
+    /// The batch's known subscribers with their membership of `list` (if any).
+    static func importPrefetch(list: ListID, addresses: [NormalizedAddress], _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            SELECT s.*, m.status AS membership_status, m.last_import_id AS membership_import_id
+            FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ?
+            WHERE \(dialect.inTextArray("s.address"))
+            """, [.int(list.rawValue), .textArray(addresses.map(\.value))])
+    }
+
+    /// Records columns: address, name, attributes. Returns `id, address` of each new row.
+    static func insertSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
+            SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source(dialect)) WHERE true
+            RETURNING id, address
+            """, [SQLValue(now), SQLValue(now), records.bind])
+    }
+
+    /// Records columns: id, name, attributes.
+    static func updateSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            UPDATE subscribers SET name = v.name, attributes = v.attributes, updated_at = ?
+            FROM \(records.source(dialect)) WHERE subscribers.id = v.id
+            """, [SQLValue(now), records.bind])
+    }
+
+    /// Records columns: subscriber_id, status. Stamps every membership with the import id.
+    static func upsertMemberships(_ records: JSONRecords, list: ListID, importID: String, now: Date,
+                                  _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
+            SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source(dialect)) WHERE true
+            ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status,
+              last_import_id = excluded.last_import_id, updated_at = excluded.updated_at
+            """, [.int(list.rawValue), .text(importID), SQLValue(now), records.bind])
+    }
+
+    /// Records columns: subscriber_id, kind. Method `import`; the rest comes from `consent`.
+    static func insertImportConsents(_ records: JSONRecords, list: ListID, consent: ImportConsent, at: Date,
+                                     _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
+            SELECT v.subscriber_id, ?, v.kind, ?, ?, ?, ?, ? FROM \(records.source(dialect)) WHERE true
+            """, [.int(list.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
+                  SQLValue(consent.ipOrChannel), SQLValue(consent.textShown), records.bind])
+    }
+
+    // MARK: Consent
+
+    static func insertConsent(subscriber: SubscriberID, list: ListID, evidence: ConsentEvidence) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+            """, [.int(subscriber.rawValue), .int(list.rawValue), .text(evidence.kind.rawValue), SQLValue(evidence.at),
+                  .text(evidence.method.rawValue), .text(evidence.source), SQLValue(evidence.ipOrChannel),
+                  SQLValue(evidence.textShown)])
+    }
+
+    static func consentRecords(subscriber: SubscriberID) -> SQLStatement {
+        SQLStatement("SELECT * FROM consent_records WHERE subscriber_id = ? ORDER BY id", [.int(subscriber.rawValue)])
+    }
+
+    // MARK: Suppression
+
+    static func insertSuppression(_ suppression: Suppression) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO suppressions (address, reason, at, source, note) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (address) DO NOTHING RETURNING address
+            """, [.text(suppression.address.value), .text(suppression.reason.rawValue), SQLValue(suppression.at),
+                  .text(suppression.source), SQLValue(suppression.note)])
+    }
+
+    static func deleteSuppression(_ address: NormalizedAddress) -> SQLStatement {
+        SQLStatement("DELETE FROM suppressions WHERE address = ? RETURNING *", [.text(address.value)])
+    }
+
+    static func suppressed(among addresses: [NormalizedAddress], _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("SELECT address FROM suppressions WHERE \(dialect.inTextArray("address"))",
+                     [.textArray(addresses.map(\.value))])
+    }
+
+    static func suppressions(after address: NormalizedAddress?, limit: Int) -> SQLStatement {
+        SQLStatement("SELECT * FROM suppressions WHERE address > ? ORDER BY address LIMIT ?",
+                     [.text(address?.value ?? ""), .int(Int64(max(0, limit)))])
+    }
+
+    // MARK: Campaigns
+
+    static func insertCampaign(_ content: CampaignContent, now: Date) throws(StoreError) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO campaigns (name, list_id, segment, from_address, subject_template, text_template, html_template,
+              attachments, dkim_key_ref, scheduled_at, state, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING *
+            """, try contentValues(content) + [SQLValue(now), SQLValue(now)])
+    }
+
+    static func updateCampaignContent(_ id: CampaignID, _ content: CampaignContent, now: Date) throws(StoreError) -> SQLStatement {
+        SQLStatement("""
+            UPDATE campaigns SET name = ?, list_id = ?, segment = ?, from_address = ?, subject_template = ?,
+              text_template = ?, html_template = ?, attachments = ?, dkim_key_ref = ?, scheduled_at = ?, updated_at = ?
+            WHERE id = ? RETURNING *
+            """, try contentValues(content) + [SQLValue(now), .int(id.rawValue)])
+    }
+
+    private static func contentValues(_ content: CampaignContent) throws(StoreError) -> [SQLValue] {
+        [.text(content.name), .int(content.listID.rawValue),
+         SQLValue(try content.segment.map { segment throws(StoreError) in try JSONText.encode(segment) }),
+         .text(content.from), .text(content.subjectTemplate), .text(content.textTemplate), SQLValue(content.htmlTemplate),
+         .text(try JSONText.encode(content.attachments)), SQLValue(content.dkimKeyRef), SQLValue(content.scheduledAt)]
+    }
+
+    static func campaign(id: CampaignID, lock: String = "") -> SQLStatement {
+        SQLStatement("SELECT * FROM campaigns WHERE id = ?\(lock)", [.int(id.rawValue)])
+    }
+
+    static let allCampaigns = SQLStatement("SELECT * FROM campaigns ORDER BY id DESC")
+
+    static func setCampaignState(_ id: CampaignID, _ state: CampaignState, now: Date) -> SQLStatement {
+        SQLStatement("UPDATE campaigns SET state = ?, updated_at = ? WHERE id = ? RETURNING *",
+                     [.text(state.rawValue), SQLValue(now), .int(id.rawValue)])
+    }
+
+    // MARK: Ledger
+
+    static func enqueue(_ campaign: Campaign, now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
+        var sql = """
+            INSERT INTO ledger (campaign_id, address, subscriber_id, state, attempts, updated_at, verp_token)
+            SELECT ?, s.address, s.id, 'queued', 0, ?, \(dialect.randomTokenExpression)
+            FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
+            WHERE m.list_id = ? AND m.status = 'confirmed'
+              AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)
+            """
+        var binds: [SQLValue] = [.int(campaign.id.rawValue), SQLValue(now), .int(campaign.content.listID.rawValue)]
+        for (name, value) in (campaign.content.segment?.attributeEquals ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard !name.isEmpty, !name.contains("\""), !name.contains("\\") else {
+                throw .invalidSegment("attribute name \(name.debugDescription) must be non-empty without \" or \\")
+            }
+            sql += "\n  AND \(dialect.jsonStringAttribute("s.attributes")) = ?"
+            binds += [dialect.jsonAttributeArgument(name), .text(value)]
+        }
+        sql += "\nON CONFLICT (campaign_id, address) DO NOTHING"
+        return SQLStatement(sql, binds)
+    }
+
+    static func claim(_ campaign: CampaignID, worker: String, limit: Int, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("""
+            UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
+            WHERE id IN (SELECT id FROM ledger WHERE campaign_id = ?
+              AND (state = 'queued' OR (state = 'deferred' AND next_attempt_at <= ?))
+              ORDER BY id LIMIT ?\(dialect.claimLock))
+            RETURNING *
+            """, [.text(worker), SQLValue(now), .int(campaign.rawValue), SQLValue(now), .int(Int64(max(0, limit)))])
+    }
+
+    /// The stored columns of one outcome: state, next attempt, reply code, reply text.
+    static func outcomeColumns(_ result: DeliveryOutcome.Result) -> (LedgerState, Date?, SMTPReplyRecord?) {
+        switch result {
+        case let .sent(reply): (.sent, nil, reply)
+        case let .deferred(until, reply): (.deferred, until, reply)
+        case let .failed(reply): (.failed, nil, reply)
+        case let .uncertain(reply): (.uncertain, nil, reply)
+        }
+    }
+
+    /// All outcomes in one UPDATE … FROM over the batch's records.
+    static func complete(_ outcomes: [DeliveryOutcome], now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        var records = JSONRecords(columns: [("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
+                                            ("code", .bigint), ("reply", .text)])
+        for outcome in outcomes {
+            let (state, next, reply) = outcomeColumns(outcome.result)
+            records.append([.int(outcome.entryID.rawValue), .int(Int64(outcome.attempt)), .text(state.rawValue),
+                            SQLValue(next), SQLValue(reply?.code), SQLValue(reply?.text)])
+        }
+        return SQLStatement("""
+            UPDATE ledger SET state = v.state, next_attempt_at = v.next_at, last_reply_code = v.code,
+              last_reply_text = v.reply, updated_at = ?
+            FROM \(records.source(dialect))
+            WHERE ledger.id = v.id AND ledger.attempts = v.attempt AND ledger.state IN ('sending', 'uncertain')
+            """, [SQLValue(now), records.bind])
+    }
+
+    static func recoverInterrupted(campaign: CampaignID?, worker: String?, now: Date) -> SQLStatement {
+        var sql = """
+            UPDATE ledger SET state = 'uncertain', updated_at = ?,
+              last_reply_text = COALESCE(last_reply_text, 'interrupted while sending')
+            WHERE state = 'sending'
+            """
+        var binds: [SQLValue] = [SQLValue(now)]
+        if let campaign {
+            sql += " AND campaign_id = ?"
+            binds.append(.int(campaign.rawValue))
+        }
+        if let worker {
+            sql += " AND claimed_by = ?"
+            binds.append(.text(worker))
+        }
+        return SQLStatement(sql, binds)
+    }
+
+    static func requeueUncertain(campaign: CampaignID, now: Date) -> SQLStatement {
+        SQLStatement("UPDATE ledger SET state = 'queued', updated_at = ? WHERE campaign_id = ? AND state = 'uncertain'",
+                     [SQLValue(now), .int(campaign.rawValue)])
+    }
+
+    static func ledgerCounts(campaign: CampaignID) -> SQLStatement {
+        SQLStatement("SELECT state, count(*) AS n FROM ledger WHERE campaign_id = ? GROUP BY state",
+                     [.int(campaign.rawValue)])
+    }
+
+    static func ledgerPage(_ query: LedgerQuery, _ dialect: SQLDialect) -> SQLStatement {
+        var sql = "SELECT * FROM ledger WHERE campaign_id = ? AND id > ?"
+        var binds: [SQLValue] = [.int(query.campaignID.rawValue), .int(query.afterID?.rawValue ?? 0)]
+        if let states = query.states {
+            sql += " AND \(dialect.inTextArray("state"))"
+            binds.append(.textArray(states.map(\.rawValue).sorted()))
+        }
+        sql += " ORDER BY id LIMIT ?"
+        binds.append(.int(Int64(max(0, query.limit))))
+        return SQLStatement(sql, binds)
+    }
+
+    static func ledgerEntry(verpToken: String) -> SQLStatement {
+        SQLStatement("SELECT * FROM ledger WHERE verp_token = ?", [.text(verpToken)])
+    }
+
+    // MARK: Audit
+
+    static func insertAudit(_ event: NewAuditEvent, now: Date) throws(StoreError) -> SQLStatement {
+        let kind = if case .system = event.actor { "system" } else { "human" }
+        return SQLStatement("""
+            INSERT INTO audit_log (at, actor_kind, actor_name, action, subject_kind, subject_id, details)
+            VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *
+            """, [SQLValue(now), .text(kind), .text(event.actor.displayName), .text(event.action),
+                  .text(event.subjectKind), .text(event.subjectID), .text(try JSONText.encode(event.details))])
+    }
+
+    static func auditEvents(_ query: AuditQuery) -> SQLStatement {
+        var sql = "SELECT * FROM audit_log WHERE id > ?"
+        var binds: [SQLValue] = [.int(query.afterID ?? 0)]
+        if let kind = query.subjectKind {
+            sql += " AND subject_kind = ?"
+            binds.append(.text(kind))
+        }
+        if let id = query.subjectID {
+            sql += " AND subject_id = ?"
+            binds.append(.text(id))
+        }
+        if let action = query.action {
+            sql += " AND action = ?"
+            binds.append(.text(action))
+        }
+        sql += " ORDER BY id LIMIT ?"
+        binds.append(.int(Int64(max(0, query.limit))))
+        return SQLStatement(sql, binds)
+    }
+}

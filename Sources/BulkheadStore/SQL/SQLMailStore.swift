@@ -1,0 +1,418 @@
+public import Foundation
+
+/// The ``MailStore`` implementation shared by ``SQLiteStore`` and ``PostgresStore``: the same SQL and the
+/// same transaction logic over either database. Not created directly; use one of the two subclasses.
+public class SQLMailStore: MailStore, @unchecked Sendable {
+    // @unchecked: only immutable `let`s of Sendable types (here and in the subclasses).
+    let backend: any SQLBackend
+    /// The store's clock (every stored "now" and every "is a deferred entry due" check).
+    public let clock: @Sendable () -> Date
+
+    init(backend: any SQLBackend, clock: @escaping @Sendable () -> Date) {
+        self.backend = backend
+        self.clock = clock
+    }
+
+    private var dialect: SQLDialect { backend.dialect }
+
+    // MARK: Lists
+
+    /// Creates a list; throws ``StoreError/duplicate(kind:key:)`` when the name is taken.
+    public func createList(name: String, description: String) async throws -> MailingList {
+        let now = clock()
+        return try await backend.transaction { tx in
+            guard try await tx.one(Queries.list(named: name)) == nil else {
+                throw StoreError.duplicate(kind: "list", key: name)
+            }
+            return try MailingList(row: try await Self.required(tx.one(Queries.insertList(name: name, description: description, now: now))))
+        }
+    }
+
+    /// The list with this key, or nil.
+    public func list(id: ListID) async throws -> MailingList? {
+        try await backend.one(Queries.list(id: id)).map { row throws(StoreError) in try MailingList(row: row) }
+    }
+
+    /// The list with this name, or nil.
+    public func list(named name: String) async throws -> MailingList? {
+        try await backend.one(Queries.list(named: name)).map { row throws(StoreError) in try MailingList(row: row) }
+    }
+
+    /// All lists, by name.
+    public func allLists() async throws -> [MailingList] {
+        try await backend.read(Queries.allLists).map { row throws(StoreError) in try MailingList(row: row) }
+    }
+
+    // MARK: Subscribers and memberships
+
+    /// Creates or updates the subscriber with this address (see ``MailStore/upsertSubscriber(address:name:attributes:)``).
+    public func upsertSubscriber(address: NormalizedAddress, name: String?, attributes: [String: JSONValue]) async throws -> Subscriber {
+        let now = clock()
+        return try await backend.transaction { tx in
+            try await Self.upsertSubscriber(tx, address: address, name: name, attributes: attributes, now: now)
+        }
+    }
+
+    /// Inserts or updates a subscriber inside a transaction.
+    private static func upsertSubscriber(_ tx: any SQLTransaction, address: NormalizedAddress, name: String?,
+                                         attributes: [String: JSONValue], now: Date) async throws -> Subscriber {
+        if let row = try await tx.one(Queries.subscriber(address: address)) {
+            let stored = try Subscriber(row: row)
+            let newName = name ?? stored.name
+            let merged = ImportDecision.mergedAttributes(stored.attributes, attributes)
+            guard newName != stored.name || merged != stored.attributes else { return stored }
+            let updated = try await tx.one(try Queries.updateSubscriber(stored.id, name: newName, attributes: merged, now: now))
+            return try Subscriber(row: try required(updated))
+        }
+        let inserted = try await tx.one(try Queries.insertSubscriber(address: address, name: name, attributes: attributes, now: now))
+        return try Subscriber(row: try required(inserted))
+    }
+
+    /// The subscriber with this address, or nil.
+    public func subscriber(address: NormalizedAddress) async throws -> Subscriber? {
+        try await backend.one(Queries.subscriber(address: address)).map { row throws(StoreError) in try Subscriber(row: row) }
+    }
+
+    /// The subscriber with this key, or nil.
+    public func subscriber(id: SubscriberID) async throws -> Subscriber? {
+        try await backend.one(Queries.subscriber(id: id)).map { row throws(StoreError) in try Subscriber(row: row) }
+    }
+
+    /// Sets a membership status and appends its consent record in the same transaction.
+    public func setMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
+                              consent: ConsentEvidence) async throws -> Membership {
+        let now = clock()
+        return try await backend.transaction { tx in
+            try await Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
+            let row = try await tx.one(Queries.upsertMembership(list: list, subscriber: subscriber, status: status,
+                                                                importID: nil, now: now))
+            _ = try await tx.rows(Queries.insertConsent(subscriber: subscriber, list: list, evidence: consent))
+            return try Membership(row: try Self.required(row))
+        }
+    }
+
+    private static func requireListAndSubscriber(_ tx: any SQLTransaction, list: ListID, subscriber: SubscriberID) async throws {
+        guard try await tx.one(Queries.list(id: list)) != nil else {
+            throw StoreError.notFound(kind: "list", key: "\(list.rawValue)")
+        }
+        guard try await tx.one(Queries.subscriber(id: subscriber)) != nil else {
+            throw StoreError.notFound(kind: "subscriber", key: "\(subscriber.rawValue)")
+        }
+    }
+
+    /// A subscriber's membership of a list, or nil.
+    public func membership(list: ListID, subscriber: SubscriberID) async throws -> Membership? {
+        try await backend.one(Queries.membership(list: list, subscriber: subscriber)).map { row throws(StoreError) in
+            try Membership(row: row)
+        }
+    }
+
+    /// How many members of the list are in each status (absent statuses are 0).
+    public func membershipCounts(list: ListID) async throws -> [MembershipStatus: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: MembershipStatus.allCases.map { ($0, 0) })
+        for row in try await backend.read(Queries.membershipCounts(list: list)) {
+            counts[try row.enumValue(MembershipStatus.self, "status")] = Int(try row.int("n"))
+        }
+        return counts
+    }
+
+    /// Upserts one batch of imported rows in one transaction (see ``MailStore/importSubscribers(_:into:importID:consent:)``).
+    /// Set-based: one query reads the batch's known subscribers and memberships, then at most four
+    /// statements write new subscribers, changed subscribers, memberships and consent records.
+    public func importSubscribers(_ batch: [ImportRow], into list: ListID, importID: String,
+                                  consent: ImportConsent) async throws -> [ImportRowOutcome] {
+        let now = clock()
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            guard try await tx.one(Queries.list(id: list)) != nil else {
+                throw StoreError.notFound(kind: "list", key: "\(list.rawValue)")
+            }
+            guard !batch.isEmpty else { return [] }
+            var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus)
+            for row in try await tx.rows(Queries.importPrefetch(list: list, addresses: batch.map(\.address), dialect)) {
+                plan.known(try Subscriber(row: row),
+                           status: try row.optionalText("membership_status").map { raw throws(StoreError) in
+                               guard let status = MembershipStatus(rawValue: raw) else {
+                                   throw StoreError.invalidData("unknown membership status \(raw)")
+                               }
+                               return status
+                           },
+                           importID: try row.optionalText("membership_import_id"))
+            }
+            let outcomes = try batch.map { row throws(StoreError) in try plan.apply(row) }
+
+            var ids = plan.existingIDs
+            let inserts = try plan.newSubscriberRecords()
+            if inserts.count > 0 {
+                for row in try await tx.rows(Queries.insertSubscribers(inserts, now: now, dialect)) {
+                    ids[NormalizedAddress(storedValue: try row.text("address"))] = SubscriberID(rawValue: try row.int("id"))
+                }
+            }
+            let updates = try plan.changedSubscriberRecords()
+            if updates.count > 0 {
+                _ = try await tx.changes(Queries.updateSubscribers(updates, now: now, dialect))
+            }
+            let memberships = try plan.membershipRecords(ids: ids)
+            if memberships.count > 0 {
+                _ = try await tx.changes(Queries.upsertMemberships(memberships, list: list, importID: importID, now: now, dialect))
+            }
+            let consents = try plan.consentRecords(ids: ids)
+            if consents.count > 0 {
+                _ = try await tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now, dialect))
+            }
+            return outcomes
+        }
+    }
+
+    // MARK: Consent
+
+    /// Appends a consent record.
+    public func appendConsent(subscriber: SubscriberID, list: ListID, evidence: ConsentEvidence) async throws -> ConsentRecord {
+        try await backend.transaction { tx in
+            try await Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
+            let row = try await tx.one(Queries.insertConsent(subscriber: subscriber, list: list, evidence: evidence))
+            return try ConsentRecord(row: try Self.required(row))
+        }
+    }
+
+    /// A subscriber's consent records, oldest first.
+    public func consentRecords(subscriber: SubscriberID) async throws -> [ConsentRecord] {
+        try await backend.read(Queries.consentRecords(subscriber: subscriber)).map { row throws(StoreError) in
+            try ConsentRecord(row: row)
+        }
+    }
+
+    // MARK: Suppression
+
+    /// Adds an address to the suppression list (audited); false when it was already there.
+    @discardableResult
+    public func addSuppression(_ suppression: Suppression, actor: AuditActor) async throws -> Bool {
+        let now = clock()
+        return try await backend.transaction { tx in
+            guard try await tx.one(Queries.insertSuppression(suppression)) != nil else { return false }
+            let event = NewAuditEvent(actor: actor, action: "suppression.add", subjectKind: "suppression",
+                                      subjectID: suppression.address.value,
+                                      details: ["reason": .string(suppression.reason.rawValue), "source": .string(suppression.source)])
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return true
+        }
+    }
+
+    /// Removes an address from the suppression list (audited); false when it was not there.
+    @discardableResult
+    public func removeSuppression(_ address: NormalizedAddress, actor: AuditActor) async throws -> Bool {
+        let now = clock()
+        return try await backend.transaction { tx in
+            guard let row = try await tx.one(Queries.deleteSuppression(address)) else { return false }
+            let removed = try Suppression(row: row)
+            let event = NewAuditEvent(actor: actor, action: "suppression.remove", subjectKind: "suppression",
+                                      subjectID: address.value, details: ["reason": .string(removed.reason.rawValue)])
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return true
+        }
+    }
+
+    /// Which of these addresses are suppressed.
+    public func suppressedAddresses(among addresses: [NormalizedAddress]) async throws -> Set<NormalizedAddress> {
+        guard !addresses.isEmpty else { return [] }
+        var found = Set<NormalizedAddress>()
+        for row in try await backend.read(Queries.suppressed(among: addresses, dialect)) {
+            found.insert(NormalizedAddress(storedValue: try row.text("address")))
+        }
+        return found
+    }
+
+    /// The suppression list, by address, paged.
+    public func suppressions(after address: NormalizedAddress?, limit: Int) async throws -> [Suppression] {
+        try await backend.read(Queries.suppressions(after: address, limit: limit)).map { row throws(StoreError) in
+            try Suppression(row: row)
+        }
+    }
+
+    // MARK: Campaigns
+
+    /// Creates a campaign in `draft` (audited).
+    public func createCampaign(_ content: CampaignContent, actor: AuditActor) async throws -> Campaign {
+        let now = clock()
+        return try await backend.transaction { tx in
+            guard try await tx.one(Queries.list(id: content.listID)) != nil else {
+                throw StoreError.notFound(kind: "list", key: "\(content.listID.rawValue)")
+            }
+            let campaign = try Campaign(row: try Self.required(try await tx.one(try Queries.insertCampaign(content, now: now))))
+            let event = NewAuditEvent(actor: actor, action: "campaign.create", subjectKind: "campaign",
+                                      subjectID: "\(campaign.id.rawValue)", details: ["name": .string(content.name)])
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return campaign
+        }
+    }
+
+    /// The campaign with this key, or nil.
+    public func campaign(id: CampaignID) async throws -> Campaign? {
+        try await backend.one(Queries.campaign(id: id)).map { row throws(StoreError) in try Campaign(row: row) }
+    }
+
+    /// All campaigns, newest first.
+    public func allCampaigns() async throws -> [Campaign] {
+        try await backend.read(Queries.allCampaigns).map { row throws(StoreError) in try Campaign(row: row) }
+    }
+
+    /// Replaces a draft's content (audited).
+    public func updateDraft(_ id: CampaignID, content: CampaignContent, actor: AuditActor) async throws -> Campaign {
+        let now = clock()
+        let lock = dialect.forUpdate
+        return try await backend.transaction { tx in
+            let current = try await Self.campaign(tx, id, lock: lock)
+            guard current.state == .draft else { throw StoreError.campaignNotEditable(campaign: id, state: current.state) }
+            guard try await tx.one(Queries.list(id: content.listID)) != nil else {
+                throw StoreError.notFound(kind: "list", key: "\(content.listID.rawValue)")
+            }
+            let updated = try Campaign(row: try Self.required(try await tx.one(try Queries.updateCampaignContent(id, content, now: now))))
+            let event = NewAuditEvent(actor: actor, action: "campaign.update", subjectKind: "campaign", subjectID: "\(id.rawValue)")
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return updated
+        }
+    }
+
+    /// Moves a campaign between states with its audit event, atomically (see ``MailStore/transition(_:from:to:actor:details:)``).
+    public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
+                           details: [String: JSONValue]) async throws -> Campaign {
+        let now = clock()
+        let lock = dialect.forUpdate
+        return try await backend.transaction { tx in
+            let current = try await Self.campaign(tx, id, lock: lock)
+            guard from.contains(current.state), current.state.canTransition(to: to) else {
+                throw StoreError.invalidTransition(campaign: id, current: current.state, to: to)
+            }
+            let updated = try Campaign(row: try Self.required(try await tx.one(Queries.setCampaignState(id, to, now: now))))
+            let event = NewAuditEvent(
+                actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
+                details: details.merging(["from": .string(current.state.rawValue), "to": .string(to.rawValue)],
+                                         uniquingKeysWith: { _, fixed in fixed }))
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return updated
+        }
+    }
+
+    private static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) async throws -> Campaign {
+        guard let row = try await tx.one(Queries.campaign(id: id, lock: lock)) else {
+            throw StoreError.notFound(kind: "campaign", key: "\(id.rawValue)")
+        }
+        return try Campaign(row: row)
+    }
+
+    // MARK: Ledger
+
+    /// Queues the campaign's recipients in one INSERT … SELECT (idempotent); returns how many were added.
+    @discardableResult
+    public func enqueueRecipients(campaign id: CampaignID) async throws -> Int {
+        let now = clock()
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
+            guard !campaign.state.isTerminal else { throw StoreError.campaignFinished(campaign: id, state: campaign.state) }
+            return try await tx.changes(try Queries.enqueue(campaign, now: now, dialect))
+        }
+    }
+
+    /// Claims up to `limit` due entries for `worker` (see ``MailStore/claim(campaign:worker:limit:)``).
+    public func claim(campaign id: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry] {
+        let now = clock()
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            // FOR SHARE on PostgreSQL: a concurrent pause/abort waits for this claim, and later claims see it.
+            let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
+            guard campaign.state == .sending, limit > 0 else { return [] }
+            let rows = try await tx.rows(Queries.claim(id, worker: worker, limit: limit, now: now, dialect))
+            return try rows.map { row throws(StoreError) in try LedgerEntry(row: row) }.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// Records outcomes of claimed entries in one transaction; returns how many applied.
+    @discardableResult
+    public func complete(_ outcomes: [DeliveryOutcome]) async throws -> Int {
+        guard !outcomes.isEmpty else { return 0 }
+        let now = clock()
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            try await tx.changes(Queries.complete(outcomes, now: now, dialect))
+        }
+    }
+
+    /// Turns `sending` entries into `uncertain` after a crash (audited); returns how many changed.
+    @discardableResult
+    public func recoverInterrupted(campaign: CampaignID?, worker: String?) async throws -> Int {
+        let now = clock()
+        return try await backend.transaction { tx in
+            let count = try await tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
+            if count > 0 {
+                var details: [String: JSONValue] = ["entries": .number(Double(count))]
+                if let worker { details["worker"] = .string(worker) }
+                let event = NewAuditEvent(actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
+                                          subjectID: campaign.map { "\($0.rawValue)" } ?? "*", details: details)
+                _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            }
+            return count
+        }
+    }
+
+    /// Makes the campaign's `uncertain` entries claimable again (audited); returns how many.
+    @discardableResult
+    public func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int {
+        let now = clock()
+        return try await backend.transaction { tx in
+            _ = try await Self.campaign(tx, campaign, lock: "")
+            let count = try await tx.changes(Queries.requeueUncertain(campaign: campaign, now: now))
+            let event = NewAuditEvent(actor: actor, action: "ledger.requeue-uncertain", subjectKind: "campaign",
+                                      subjectID: "\(campaign.rawValue)", details: ["entries": .number(Double(count))])
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return count
+        }
+    }
+
+    /// How many of the campaign's entries are in each state.
+    public func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts {
+        var counts: [LedgerState: Int] = [:]
+        for row in try await backend.read(Queries.ledgerCounts(campaign: campaign)) {
+            counts[try row.enumValue(LedgerState.self, "state")] = Int(try row.int("n"))
+        }
+        return LedgerCounts(byState: counts)
+    }
+
+    /// One page of ledger entries, by key.
+    public func ledgerPage(_ query: LedgerQuery) async throws -> [LedgerEntry] {
+        try await backend.read(Queries.ledgerPage(query, dialect)).map { row throws(StoreError) in try LedgerEntry(row: row) }
+    }
+
+    /// The entry carrying this VERP token, or nil.
+    public func ledgerEntry(verpToken: String) async throws -> LedgerEntry? {
+        try await backend.one(Queries.ledgerEntry(verpToken: verpToken)).map { row throws(StoreError) in try LedgerEntry(row: row) }
+    }
+
+    // MARK: Audit
+
+    /// Appends an audit event.
+    @discardableResult
+    public func appendAudit(_ event: NewAuditEvent) async throws -> AuditEvent {
+        let now = clock()
+        return try await backend.transaction { tx in
+            try AuditEvent(row: try Self.required(try await tx.one(try Queries.insertAudit(event, now: now))))
+        }
+    }
+
+    /// Audit events matching the query, oldest first.
+    public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
+        try await backend.read(Queries.auditEvents(query)).map { row throws(StoreError) in try AuditEvent(row: row) }
+    }
+
+    // MARK: Helpers
+
+    private static func required(_ row: SQLRow?) throws(StoreError) -> SQLRow {
+        guard let row else { throw .database("a write with RETURNING returned no row") }
+        return row
+    }
+
+    /// Runs raw SQL in a transaction (tests use it to prove the database refuses audit changes).
+    func executeRaw(_ sql: String) async throws -> Int {
+        try await backend.transaction { tx in try await tx.changes(SQLStatement(sql)) }
+    }
+}

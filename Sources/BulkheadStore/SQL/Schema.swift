@@ -1,0 +1,173 @@
+/// The two SQL dialects the store speaks.
+enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+
+    /// Rewrites `?` placeholders as `$1, $2, …` for PostgreSQL (our SQL has no `?` in literals).
+    func render(_ sql: String) -> String {
+        guard self == .postgres else { return sql }
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var index = 0
+        for character in sql {
+            if character == "?" {
+                index += 1
+                out += "$\(index)"
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A fresh random VERP token, as an SQL expression.
+    var randomTokenExpression: String {
+        switch self {
+        case .sqlite: "lower(hex(randomblob(12)))"
+        case .postgres: "replace(gen_random_uuid()::text, '-', '')"
+        }
+    }
+
+    /// `column` is one of the strings bound to the single `?` (a ``SQLValue/textArray(_:)``).
+    func inTextArray(_ column: String) -> String {
+        switch self {
+        case .sqlite: "\(column) IN (SELECT value FROM json_each(?))"
+        case .postgres: "\(column) = ANY(?)"
+        }
+    }
+
+    /// The string value of JSON attribute `?` (a path on SQLite, a key on PostgreSQL) of a TEXT column.
+    func jsonStringAttribute(_ column: String) -> String {
+        switch self {
+        case .sqlite: "json_extract(\(column), ?)"
+        case .postgres: "(\(column)::jsonb ->> ?)"
+        }
+    }
+
+    /// The bound argument addressing attribute `name` in ``jsonStringAttribute(_:)``.
+    func jsonAttributeArgument(_ name: String) -> SQLValue {
+        switch self {
+        case .sqlite: .text("$.\"\(name)\"")
+        case .postgres: .text(name)
+        }
+    }
+
+    /// Row-locking suffix of a claim's inner SELECT.
+    var claimLock: String {
+        switch self {
+        case .sqlite: ""
+        case .postgres: " FOR UPDATE SKIP LOCKED"
+        }
+    }
+
+    /// Row-locking suffix of a SELECT that precedes an UPDATE of the same row.
+    var forUpdate: String {
+        switch self {
+        case .sqlite: ""
+        case .postgres: " FOR UPDATE"
+        }
+    }
+
+    /// Row-locking suffix that lets many claimers read a campaign's state while blocking its transition.
+    var forShare: String {
+        switch self {
+        case .sqlite: ""
+        case .postgres: " FOR SHARE"
+        }
+    }
+}
+
+/// Versioned schema migrations, applied in order; each version is a list of single statements.
+enum Schema {
+    /// (version, statements) for a dialect.
+    static func migrations(_ dialect: SQLDialect) -> [(version: Int, statements: [String])] {
+        let pk = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+        let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        let membershipStates = sqlList(MembershipStatus.allCases.map(\.rawValue))
+        let ledgerStates = sqlList(LedgerState.allCases.map(\.rawValue))
+        let campaignStates = sqlList(CampaignState.allCases.map(\.rawValue))
+        let reasons = sqlList(SuppressionReason.allCases.map(\.rawValue))
+        var v1 = [
+            """
+            CREATE TABLE lists (id \(pk), name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+              description TEXT NOT NULL, created_at \(int) NOT NULL)
+            """,
+            """
+            CREATE TABLE subscribers (id \(pk), address TEXT NOT NULL UNIQUE, name TEXT,
+              attributes TEXT NOT NULL, created_at \(int) NOT NULL, updated_at \(int) NOT NULL)
+            """,
+            """
+            CREATE TABLE memberships (list_id \(int) NOT NULL REFERENCES lists(id),
+              subscriber_id \(int) NOT NULL REFERENCES subscribers(id),
+              status TEXT NOT NULL CHECK (status IN \(membershipStates)), last_import_id TEXT,
+              updated_at \(int) NOT NULL, PRIMARY KEY (list_id, subscriber_id))
+            """,
+            "CREATE INDEX memberships_by_status ON memberships (list_id, status)",
+            """
+            CREATE TABLE consent_records (id \(pk), subscriber_id \(int) NOT NULL REFERENCES subscribers(id),
+              list_id \(int) NOT NULL REFERENCES lists(id), kind TEXT NOT NULL CHECK (kind IN ('given', 'withdrawn')),
+              at \(int) NOT NULL, method TEXT NOT NULL CHECK (method <> ''), source TEXT NOT NULL,
+              ip_or_channel TEXT, text_shown TEXT)
+            """,
+            "CREATE INDEX consent_by_subscriber ON consent_records (subscriber_id, id)",
+            """
+            CREATE TABLE suppressions (address TEXT PRIMARY KEY, reason TEXT NOT NULL CHECK (reason IN \(reasons)),
+              at \(int) NOT NULL, source TEXT NOT NULL, note TEXT)
+            """,
+            """
+            CREATE TABLE campaigns (id \(pk), name TEXT NOT NULL, list_id \(int) NOT NULL REFERENCES lists(id),
+              segment TEXT, from_address TEXT NOT NULL, subject_template TEXT NOT NULL, text_template TEXT NOT NULL,
+              html_template TEXT, attachments TEXT NOT NULL, dkim_key_ref TEXT, scheduled_at \(int),
+              state TEXT NOT NULL CHECK (state IN \(campaignStates)), created_at \(int) NOT NULL,
+              updated_at \(int) NOT NULL)
+            """,
+            """
+            CREATE TABLE ledger (id \(pk), campaign_id \(int) NOT NULL REFERENCES campaigns(id),
+              address TEXT NOT NULL, subscriber_id \(int) NOT NULL REFERENCES subscribers(id),
+              state TEXT NOT NULL CHECK (state IN \(ledgerStates)), attempts \(int) NOT NULL,
+              next_attempt_at \(int), last_reply_code \(int), last_reply_text TEXT, claimed_by TEXT,
+              updated_at \(int) NOT NULL, verp_token TEXT NOT NULL UNIQUE, UNIQUE (campaign_id, address))
+            """,
+            "CREATE INDEX ledger_by_state ON ledger (campaign_id, state, id)",
+            """
+            CREATE TABLE audit_log (id \(pk), at \(int) NOT NULL,
+              actor_kind TEXT NOT NULL CHECK (actor_kind IN ('system', 'human')), actor_name TEXT NOT NULL,
+              action TEXT NOT NULL, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, details TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_by_subject ON audit_log (subject_kind, subject_id, id)",
+        ]
+        switch dialect {
+        case .sqlite:
+            v1 += [
+                """
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+                """,
+                """
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+                """,
+            ]
+        case .postgres:
+            v1 += [
+                """
+                CREATE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION audit_log_refuse()
+                """,
+                """
+                CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+                FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse()
+                """,
+            ]
+        }
+        return [(1, v1)]
+    }
+
+    private static func sqlList(_ values: [String]) -> String {
+        "(" + values.map { "'\($0)'" }.joined(separator: ", ") + ")"
+    }
+}

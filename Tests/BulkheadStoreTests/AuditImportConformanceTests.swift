@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import BulkheadStore
+
+@Suite("Store conformance: audit log, imports, migrations")
+struct AuditImportConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func auditLogIsAppendOnlyInTheDatabaseItself(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let event = NewAuditEvent(actor: .human("ann"), action: "list.create", subjectKind: "list", subjectID: "1",
+                                      details: ["name": "news", "nested": ["ok": true]])
+            let stored = try await store.appendAudit(event)
+            #expect(stored.event == event)
+            #expect(stored.at == SQLTime.truncated(db.clock.now))
+            _ = try await store.appendAudit(NewAuditEvent(actor: .system, action: "x", subjectKind: "list", subjectID: "2"))
+
+            await #expect(throws: StoreError.constraintViolation("audit_log is append-only")) {
+                try await store.executeRaw("UPDATE audit_log SET action = 'forged'")
+            }
+            await #expect(throws: StoreError.constraintViolation("audit_log is append-only")) {
+                try await store.executeRaw("DELETE FROM audit_log")
+            }
+            if backend == .postgres {
+                await #expect(throws: StoreError.constraintViolation("audit_log is append-only")) {
+                    try await store.executeRaw("TRUNCATE audit_log")
+                }
+            }
+            let all = try await store.auditEvents(AuditQuery())
+            #expect(all.map(\.event.action) == ["list.create", "x"])
+            #expect(try await store.auditEvents(AuditQuery(afterID: all[0].id)).map(\.id) == [all[1].id])
+            #expect(try await store.auditEvents(AuditQuery(subjectKind: "list", subjectID: "2")).map(\.event.actor) == [.system])
+            #expect(try await store.auditEvents(AuditQuery(limit: 1)).count == 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func importsFindDuplicatesInTheDatabaseAndNeverResubscribe(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let list = try await store.createList(name: "news", description: "")
+            let consent = ImportConsent(defaultStatus: .confirmed, source: "import of shop.csv",
+                                        textShown: "Newsletter (checkbox)", ipOrChannel: "shop")
+            func row(_ text: String, _ name: String? = nil, status: MembershipStatus? = nil,
+                     _ attributes: [String: JSONValue] = [:]) throws -> ImportRow {
+                ImportRow(address: try Fixture.address(text), name: name, attributes: attributes, status: status)
+            }
+            let first = try await store.importSubscribers(
+                [try row("ann@example.com", "Ann", ["plan": "pro"]), try row("bob@example.com"),
+                 try row("ann@EXAMPLE.com", "Other Ann"), try row("cy@example.com", status: .unconfirmed)],
+                into: list.id, importID: "imp-1", consent: consent)
+            #expect(first == [.inserted, .inserted, .duplicate, .inserted])
+            // The next batch of the same import still sees the first batch's addresses.
+            let second = try await store.importSubscribers([try row("bob@Example.COM"), try row("dee@example.com")],
+                                                           into: list.id, importID: "imp-1", consent: consent)
+            #expect(second == [.duplicate, .inserted])
+            let ann = try #require(try await store.subscriber(address: try Fixture.address("ann@example.com")))
+            #expect(ann.name == "Ann", "the duplicate row was not applied")
+            #expect(try await store.membershipCounts(list: list.id) == [.confirmed: 3, .unconfirmed: 1, .unsubscribed: 0])
+            #expect(try await store.membership(list: list.id, subscriber: ann.id)?.lastImportID == "imp-1")
+            let annConsent = try await store.consentRecords(subscriber: ann.id)
+            #expect(annConsent.map(\.evidence.kind) == [.given])
+            #expect(annConsent.first?.evidence.method == .import)
+            #expect(annConsent.first?.evidence.source == "import of shop.csv")
+            #expect(annConsent.first?.evidence.textShown == "Newsletter (checkbox)")
+
+            let third = try await store.importSubscribers(
+                [try row("ann@example.com", status: .unsubscribed, ["city": "Graz"]), try row("eve@example.com")],
+                into: list.id, importID: "imp-2", consent: consent)
+            #expect(third == [.updated, .inserted])
+            #expect(try await store.consentRecords(subscriber: ann.id).map(\.evidence.kind) == [.given, .withdrawn])
+            let fourth = try await store.importSubscribers([try row("ann@example.com", "Ann B.")], into: list.id,
+                                                           importID: "imp-3", consent: consent)
+            #expect(fourth == [.keptUnsubscribed])
+            let updated = try #require(try await store.subscriber(id: ann.id))
+            #expect(updated.name == "Ann B.")
+            #expect(updated.attributes == ["plan": "pro", "city": "Graz"])
+            #expect(try await store.membership(list: list.id, subscriber: ann.id)?.status == .unsubscribed)
+            #expect(try await store.consentRecords(subscriber: ann.id).count == 2)
+
+            await #expect(throws: StoreError.notFound(kind: "list", key: "77")) {
+                try await store.importSubscribers([try row("x@example.com")], into: ListID(rawValue: 77),
+                                                  importID: "imp-4", consent: consent)
+            }
+            #expect(try await store.subscriber(address: try Fixture.address("x@example.com")) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func reopeningAndConcurrentStartsApplyMigrationsOnce(backend: StoreBackend) async throws {
+        let db = try TestDatabase(backend)
+        let stores = try await withThrowingTaskGroup(of: SQLMailStore.self) { group in
+            for _ in 0..<3 { group.addTask { try await db.open() } }
+            var opened: [SQLMailStore] = []
+            for try await store in group { opened.append(store) }
+            return opened
+        }
+        let list = try await stores[0].createList(name: "news", description: "")
+        for store in stores {
+            #expect(try await store.list(named: "news") == list)
+        }
+        let table = backend == .sqlite ? "grdb_migrations" : "schema_migrations"
+        let applied = try await stores[0].backend.read(SQLStatement("SELECT count(*) AS n FROM \(table)"))
+        #expect(try applied.first?.int("n") == Int64(Schema.migrations(.sqlite).count))
+        for store in stores { await db.close(store) }
+        let reopened = try await db.open()
+        #expect(try await reopened.allLists() == [list])
+        await db.close(reopened)
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import BulkheadMail
+@testable import BulkheadStore
+
+@Suite("Store domain values")
+struct DomainTests {
+    @Test func normalisationLowercasesOnlyTheDomain() throws {
+        #expect(try NormalizedAddress("  Ann.Lee@Example.COM ").value == "Ann.Lee@example.com")
+        #expect(try NormalizedAddress("\"a@b\"@Host.Example").value == "\"a@b\"@host.example")
+        #expect(try NormalizedAddress(Mailbox(displayName: "Ann", localPart: "Ann", domain: "EXAMPLE.org")).value == "Ann@example.org")
+        let address = try NormalizedAddress("Bob@Mail.Example")
+        #expect(address.localPart == "Bob")
+        #expect(address.domain == "mail.example")
+    }
+
+    @Test(arguments: [
+        ("no-at-sign", "no @"),
+        ("@example.com", "empty local part"),
+        ("ann@", "empty domain"),
+        ("ann smith@example.com", "contains U+20"),
+        ("ann@exa\u{7F}mple.com", "contains U+7F"),
+        (String(repeating: "a", count: 65) + "@example.com", "local part longer than 64 octets"),
+        ("a@" + String(repeating: "b", count: 253), "longer than 254 octets"),
+    ])
+    func invalidAddressesAreRefusedWithAReason(raw: String, reason: String) {
+        #expect(throws: StoreError.invalidAddress(raw, reason: reason)) { try NormalizedAddress(raw) }
+    }
+
+    @Test func transitionTableIsExactlyTheDocumentedOne() {
+        let table: [CampaignState: Set<CampaignState>] = [
+            .draft: [.scheduled, .sending, .aborted],
+            .scheduled: [.draft, .sending, .aborted],
+            .sending: [.paused, .sent, .aborted],
+            .paused: [.sending, .aborted],
+            .sent: [],
+            .aborted: [],
+        ]
+        for from in CampaignState.allCases {
+            for to in CampaignState.allCases {
+                #expect(from.canTransition(to: to) == (table[from]?.contains(to) ?? false), "\(from) → \(to)")
+            }
+        }
+        #expect(CampaignState.allCases.filter(\.isTerminal) == [.sent, .aborted])
+    }
+
+    @Test func importNeverResubscribesAndRecordsOnlyRealChanges() {
+        #expect(ImportDecision.status(previous: .unsubscribed, requested: .confirmed) == .unsubscribed)
+        #expect(ImportDecision.status(previous: .unconfirmed, requested: .confirmed) == .confirmed)
+        #expect(ImportDecision.status(previous: nil, requested: .unconfirmed) == .unconfirmed)
+        #expect(ImportDecision.consentKind(previous: nil, new: .confirmed) == .given)
+        #expect(ImportDecision.consentKind(previous: .confirmed, new: .confirmed) == nil)
+        #expect(ImportDecision.consentKind(previous: .confirmed, new: .unsubscribed) == .withdrawn)
+        #expect(ImportDecision.consentKind(previous: nil, new: .unconfirmed) == nil)
+        #expect(ImportDecision.mergedAttributes(["a": 1, "b": "x"], ["b": "y", "c": true]) == ["a": 1, "b": "y", "c": true])
+    }
+
+    @Test func postgresPlaceholdersAreNumbered() {
+        #expect(SQLDialect.postgres.render("SELECT * FROM t WHERE a = ? AND b = ANY(?::text[])")
+            == "SELECT * FROM t WHERE a = $1 AND b = ANY($2::text[])")
+        #expect(SQLDialect.sqlite.render("a = ?") == "a = ?")
+    }
+
+    @Test func postgresURLsAreParsed() throws {
+        let config = try PostgresStore.Configuration(url: "postgres://mailer:s3cret@db.example:6432/bulk?sslmode=require")
+        #expect(config.host == "db.example")
+        #expect(config.port == 6432)
+        #expect(config.username == "mailer")
+        #expect(config.password == "s3cret")
+        #expect(config.database == "bulk")
+        #expect(config.tls == .require)
+        let defaults = try PostgresStore.Configuration(url: "postgresql://postgres@127.0.0.1")
+        #expect(defaults.port == 5432 && defaults.database == "postgres" && defaults.tls == .disable && defaults.password == nil)
+        #expect(throws: StoreError.invalidConfiguration("not a postgres:// URL: mysql://a@b/c")) {
+            try PostgresStore.Configuration(url: "mysql://a@b/c")
+        }
+        #expect(throws: StoreError.invalidConfiguration("sslmode must be disable, prefer or require, not maybe")) {
+            try PostgresStore.Configuration(url: "postgres://a@b/c?sslmode=maybe")
+        }
+    }
+
+    @Test func jsonValuesRoundTrip() throws {
+        let value: JSONValue = ["name": "Ann", "tags": ["a", 1, true, nil], "score": 2.5]
+        let text = try JSONText.encode(value)
+        #expect(text == #"{"name":"Ann","score":2.5,"tags":["a",1,true,null]}"#)
+        #expect(try JSONText.decode(JSONValue.self, from: text, column: "x") == value)
+    }
+
+    @Test func jsonRecordsEscapeTextAndKeepIntegersExact() {
+        var records = JSONRecords(columns: [("id", .bigint), ("name", .text)])
+        records.append([.int(1_800_000_000_123), .text("a\"b\\c\nd\u{1}é😀")])
+        records.append([.int(-2), .null])
+        #expect(records.count == 2)
+        #expect(records.bind == .text(#"[{"id":1800000000123,"name":"a\"b\\c\nd\u0001é😀"},{"id":-2,"name":null}]"#))
+        #expect(records.source(.postgres) == "jsonb_to_recordset(?::jsonb) AS v(id bigint, name text)")
+        #expect(records.source(.sqlite)
+            == "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.name') AS name FROM json_each(?)) AS v")
+    }
+}
