@@ -35,6 +35,9 @@ public protocol MailStore: Sendable {
     func subscriber(address: NormalizedAddress) async throws -> Subscriber?
     /// The subscriber with this key, or nil.
     func subscriber(id: SubscriberID) async throws -> Subscriber?
+    /// The subscribers with these keys (one query; unknown keys are left out). The delivery loop reads
+    /// a claimed batch's names and attributes with it.
+    func subscribers(ids: [SubscriberID]) async throws -> [SubscriberID: Subscriber]
     /// Sets a subscriber's status on a list and appends the consent record in the same transaction.
     func setMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
                        consent: ConsentEvidence) async throws -> Membership
@@ -102,6 +105,13 @@ public protocol MailStore: Sendable {
     /// still in `sending` or `uncertain` with the same attempt number; returns how many applied.
     @discardableResult
     func complete(_ outcomes: [DeliveryOutcome]) async throws -> Int
+    /// Gives back claimed entries that were never handed to SMTP (a pause or abort came first): each
+    /// goes from `sending` back to `queued` with its attempt count restored. Only entries still in
+    /// `sending` with the same attempt number change; returns how many did.
+    @discardableResult
+    func release(_ entries: [LedgerEntry]) async throws -> Int
+    /// The workers that hold `sending` entries of the campaign (to find those of a crashed process).
+    func sendingWorkers(campaign: CampaignID) async throws -> Set<String>
     /// After a crash: every `sending` entry (of the campaign, or all campaigns when nil; of the worker,
     /// or all workers when nil) becomes `uncertain` and is never claimed again unless requeued.
     /// Audited by the system; returns how many entries changed.
