@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "BulkheadEngineTests",
             dependencies: [
-                "BulkheadEngine",
+                "BulkheadEngine", "BulkheadStore", "BulkheadSMTP", "BulkheadMail",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Logging", package: "swift-log"),
             ],

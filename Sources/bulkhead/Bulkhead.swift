@@ -12,6 +12,6 @@ struct Bulkhead: AsyncParsableCommand {
           bulkhead dkim keygen --algorithm ed25519 --selector s1 --domain example.com --out keys/
         """,
         version: BulkheadVersion.current,
-        subcommands: [InspectCommand.self, DKIMCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, CampaignCommand.self, InspectCommand.self, DKIMCommand.self, BenchCommand.self]
     )
 }

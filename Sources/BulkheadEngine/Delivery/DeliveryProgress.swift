@@ -1,0 +1,57 @@
+public import Foundation
+
+/// A snapshot of a delivery run, reported after every batch of outcomes is written.
+public struct DeliveryProgress: Sendable, Hashable, Codable {
+    /// Entries of the campaign in the ledger.
+    public var total: Int
+    /// Outcomes recorded by this run so far.
+    public var sent: Int
+    public var deferred: Int
+    public var failed: Int
+    public var uncertain: Int
+    /// Messages per second over this run.
+    public var rate: Double
+    /// Seconds left at the current rate for the entries still queued, if known.
+    public var etaSeconds: Double?
+
+    public init(total: Int, sent: Int = 0, deferred: Int = 0, failed: Int = 0, uncertain: Int = 0, rate: Double = 0, etaSeconds: Double? = nil) {
+        self.total = total
+        self.sent = sent
+        self.deferred = deferred
+        self.failed = failed
+        self.uncertain = uncertain
+        self.rate = rate
+        self.etaSeconds = etaSeconds
+    }
+
+    /// Outcomes recorded by this run.
+    public var done: Int { sent + deferred + failed + uncertain }
+}
+
+/// What one delivery run did, for the CLI and the audit log.
+public struct DeliveryRunSummary: Sendable, Hashable, Codable {
+    public enum Ending: String, Sendable, Hashable, Codable {
+        /// Nothing was left to send: the campaign is now `sent`.
+        case finished
+        /// Only deferred entries remain, due later.
+        case waitingForRetries = "waiting-for-retries"
+        /// The campaign was paused (or aborted) while this run was sending.
+        case paused
+        case aborted
+        /// Nothing is due here, but another worker still holds entries in flight.
+        case otherWorkersSending = "other-workers-sending"
+        /// The campaign was not `sending` when the run started.
+        case notSending = "not-sending"
+    }
+
+    public var ending: Ending
+    public var progress: DeliveryProgress
+    /// Claimed entries given back unattempted because of a pause or abort.
+    public var released: Int
+    /// Messages whose outcome came after the pause or abort (the ones already in flight).
+    public var completedAfterStop: Int
+    /// Entries of crashed earlier runs turned `uncertain` when this run started.
+    public var recoveredUncertain: Int
+    /// When the next deferred entry is due, if any remain.
+    public var nextRetryAt: Date?
+}

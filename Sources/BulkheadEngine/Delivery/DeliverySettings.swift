@@ -1,0 +1,41 @@
+public import BulkheadSMTP
+
+/// How one delivery run behaves (from the `delivery` section of the configuration).
+public struct DeliverySettings: Sendable {
+    /// Messages handed to the transport at once.
+    public var concurrency: Int
+    /// Ledger entries one sender claims per transaction. After a crash at most
+    /// `concurrency × batchSize` entries are `uncertain`, most of them never sent: keep it small.
+    public var batchSize: Int
+    /// A message still deferred after this many attempts is failed.
+    public var maxAttempts: Int
+    /// Retry delays for deferred messages.
+    public var backoff: BackoffPolicy
+    /// How often the campaign's state is read for a pause or abort: the kill switch acts within this
+    /// plus the time the messages already in flight take.
+    public var controlPoll: Duration
+    /// Outcomes are written in one transaction at least this often (and whenever `batchSize` are waiting).
+    public var flushInterval: Duration
+
+    public init(concurrency: Int = 10, batchSize: Int = 20, maxAttempts: Int = 5, backoff: BackoffPolicy = BackoffPolicy(),
+                controlPoll: Duration = .milliseconds(200), flushInterval: Duration = .milliseconds(50)) {
+        self.concurrency = max(1, concurrency)
+        self.batchSize = max(1, batchSize)
+        self.maxAttempts = max(1, maxAttempts)
+        self.backoff = backoff
+        self.controlPoll = controlPoll
+        self.flushInterval = flushInterval
+    }
+
+    /// The settings of a configuration file's `delivery` section.
+    public init(_ delivery: BulkheadConfiguration.Delivery) {
+        self.init(
+            concurrency: delivery.concurrency,
+            batchSize: delivery.batchSize,
+            maxAttempts: delivery.maxAttempts,
+            backoff: BackoffPolicy(initial: .milliseconds(Int64(delivery.retryBaseSeconds * 1_000)),
+                                   maximum: .milliseconds(Int64(delivery.retryMaxSeconds * 1_000))),
+            controlPoll: .milliseconds(delivery.controlPollMilliseconds)
+        )
+    }
+}

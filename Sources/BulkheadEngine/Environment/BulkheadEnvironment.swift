@@ -1,0 +1,166 @@
+public import BulkheadMail
+public import BulkheadSMTP
+public import BulkheadStore
+import Foundation
+public import Logging
+
+/// Everything a command needs, opened from one configuration: the store (SQLite or PostgreSQL), the
+/// transport (the capture mailbox unless upstreams are configured), the DKIM signer and the
+/// unsubscribe-token key.
+///
+/// ```swift
+/// let config = try BulkheadConfiguration.load(path: nil)
+/// let environment = try await BulkheadEnvironment.open(config)
+/// let runner = try await environment.runner(for: campaignID)
+/// let summary = try await runner.run()
+/// await environment.close()
+/// ```
+public struct BulkheadEnvironment: Sendable {
+    public let configuration: BulkheadConfiguration
+    public let store: any MailStore
+    public let transport: any MessageTransport
+    public let signer: DKIMSigner?
+    public let tokens: UnsubscribeTokenIssuer
+    let logger: Logger
+    private let closeStore: @Sendable () async -> Void
+    private let closeTransport: @Sendable () async -> Void
+
+    /// An environment from parts already open (tests, embedding); `close()` closes nothing.
+    public init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport,
+                signer: DKIMSigner?, tokens: UnsubscribeTokenIssuer, logger: Logger = Logger(label: "bulkhead")) {
+        self.init(configuration: configuration, store: store, transport: transport, signer: signer, tokens: tokens,
+                  logger: logger, closeStore: {}, closeTransport: {})
+    }
+
+    private init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport, signer: DKIMSigner?,
+                 tokens: UnsubscribeTokenIssuer, logger: Logger, closeStore: @escaping @Sendable () async -> Void,
+                 closeTransport: @escaping @Sendable () async -> Void) {
+        self.configuration = configuration
+        self.store = store
+        self.transport = transport
+        self.signer = signer
+        self.tokens = tokens
+        self.logger = logger
+        self.closeStore = closeStore
+        self.closeTransport = closeTransport
+    }
+
+    /// Opens the store (creating the data directory and running migrations) and the transport.
+    public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> BulkheadEnvironment {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let (store, closeStore) = try await openStore(configuration, logger: logger)
+        let (transport, closeTransport) = try makeTransport(configuration)
+        let signer = try loadSigner(configuration)
+        let tokens = try UnsubscribeTokenIssuer(secret: try unsubscribeSecret(configuration))
+        return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer, tokens: tokens,
+                                   logger: logger, closeStore: closeStore, closeTransport: closeTransport)
+    }
+
+    /// Opens only the store, for commands that send nothing.
+    public static func openStore(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> (any MailStore, @Sendable () async -> Void) {
+        switch configuration.storage.backend {
+        case .sqlite:
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+            let store = try SQLiteStore(path: configuration.path(configuration.storage.sqlitePath))
+            return (store, {})
+        case .postgres:
+            guard let url = configuration.storage.postgresURL else {
+                throw ConfigurationError.invalidValue("storage.postgres_url", reason: "missing")
+            }
+            let store = try await PostgresStore.connect(try PostgresStore.Configuration(url: url), logger: logger)
+            return (store, { await store.close() })
+        }
+    }
+
+    /// Closes the transport's connections and the store.
+    public func close() async {
+        await closeTransport()
+        await closeStore()
+    }
+
+    /// The capture mailbox's directory (where the embedded default delivers).
+    public var captureDirectory: String { configuration.path("capture") }
+
+    /// A runner for one campaign, with its message factory built from the campaign and the identity.
+    public func runner(for id: CampaignID) async throws -> CampaignRunner {
+        guard let campaign = try await store.campaign(id: id) else { throw StoreError.notFound(kind: "campaign", key: "\(id.rawValue)") }
+        let factory = try await messageFactory(for: campaign)
+        return CampaignRunner(store: store, transport: transport, factory: factory, tokens: tokens, campaign: id,
+                              settings: DeliverySettings(configuration.delivery), logger: logger)
+    }
+
+    /// The per-recipient message factory of a campaign: its templates, From, attachments, and the
+    /// configured identity (return path, unsubscribe links, List-Id, postal address) and DKIM key.
+    public func messageFactory(for campaign: Campaign) async throws -> CampaignMessageFactory {
+        let content = campaign.content
+        let from = try Mailbox(parsing: content.from.isEmpty ? configuration.identity.from : content.from)
+        let identity = configuration.identity
+        let fromDomain = from.domain
+        let links = try UnsubscribeLinks(base: identity.unsubscribeBaseURL, mailtoDomain: identity.unsubscribeMailtoDomain ?? fromDomain)
+        let list = try await store.list(id: content.listID)
+        let listID = list.map { "\(Self.listIDLabel($0.name)).\(fromDomain)" }
+        let campaignIdentity = CampaignIdentity(
+            campaignID: campaign.id.rawValue, name: content.name, from: from,
+            returnPathDomain: identity.returnPathDomain ?? fromDomain, unsubscribe: links,
+            listID: listID, listDescription: list?.name, postalAddress: identity.postalAddress)
+        let templates = try CampaignTemplates(subject: content.subjectTemplate, text: content.textTemplate, html: content.htmlTemplate)
+        var attachments: [Attachment] = []
+        for path in content.attachments {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            attachments.append(Attachment(filename: (path as NSString).lastPathComponent, mediaType: Self.mediaType(forFile: path), data: Array(data)))
+        }
+        return try CampaignMessageFactory(identity: campaignIdentity, templates: templates, attachments: attachments, signer: signer)
+    }
+
+    /// A List-Id label: lowercase letters, digits and hyphens.
+    static func listIDLabel(_ name: String) -> String {
+        let mapped = name.lowercased().unicodeScalars.map { scalar -> Character in
+            (("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)) ? Character(scalar) : "-"
+        }
+        let label = String(mapped).split(separator: "-").joined(separator: "-")
+        return label.isEmpty ? "list" : label
+    }
+
+    static func mediaType(forFile path: String) -> String {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "pdf": "application/pdf"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "txt": "text/plain"
+        case "csv": "text/csv"
+        case "html", "htm": "text/html"
+        case "zip": "application/zip"
+        case "ics": "text/calendar"
+        default: "application/octet-stream"
+        }
+    }
+
+    static func loadSigner(_ configuration: BulkheadConfiguration) throws -> DKIMSigner? {
+        guard let dkim = configuration.dkim else { return nil }
+        let path = configuration.path(dkim.privateKeyFile)
+        let pem = try String(contentsOfFile: path, encoding: .utf8)
+        let key = try DKIMKey(importing: pem)
+        return try DKIMSigner(key: key, configuration: DKIMSignerConfiguration(domain: dkim.domain, selector: dkim.selector))
+    }
+
+    /// The unsubscribe-token key: from the configuration or `BULKHEAD_UNSUBSCRIBE_KEY`, else a random
+    /// key generated once into `<data directory>/secrets/unsubscribe.key` (mode 0600).
+    static func unsubscribeSecret(_ configuration: BulkheadConfiguration) throws -> [UInt8] {
+        if let key = configuration.identity.unsubscribeKey, let data = Data(base64Encoded: key) { return Array(data) }
+        let directory = configuration.path("secrets")
+        let file = (directory as NSString).appendingPathComponent("unsubscribe.key")
+        if let text = try? String(contentsOfFile: file, encoding: .utf8),
+           let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 {
+            return Array(data)
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        guard FileManager.default.createFile(atPath: file, contents: Data((Data(secret).base64EncodedString() + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError.unreadable("cannot write \(file)")
+        }
+        return secret
+    }
+}

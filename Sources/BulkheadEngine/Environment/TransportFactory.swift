@@ -1,0 +1,43 @@
+import BulkheadSMTP
+import Foundation
+
+extension BulkheadEnvironment {
+    /// The capture mailbox when no upstream is configured (nothing leaves the machine); otherwise one
+    /// SMTP connection pool per upstream, chosen per message by weight.
+    static func makeTransport(_ configuration: BulkheadConfiguration) throws -> (any MessageTransport, @Sendable () async -> Void) {
+        if configuration.upstreams.isEmpty {
+            let capture = try CaptureTransport(directory: configuration.path("capture"))
+            return (capture, {})
+        }
+        let pools = try configuration.upstreams.map { upstream in
+            try SMTPConnectionPool(upstream: smtpUpstream(upstream, heloName: heloName(configuration)))
+        }
+        let weighted = try WeightedTransport(zip(pools, configuration.upstreams).map { ($0 as any MessageTransport, $1.weight) })
+        let transport: any MessageTransport = pools.count == 1 ? pools[0] : weighted
+        return (transport, { for pool in pools { await pool.shutdown() } })
+    }
+
+    /// The EHLO name: the From domain of the identity (a name the receiver can check), else the host name.
+    static func heloName(_ configuration: BulkheadConfiguration) -> String {
+        (try? configuration.fromMailbox.asciiDomain) ?? ProcessInfo.processInfo.hostName
+    }
+
+    static func smtpUpstream(_ upstream: BulkheadConfiguration.Upstream, heloName: String) -> SMTPUpstream {
+        var session = SMTPSessionConfiguration(heloName: heloName)
+        session.tlsPolicy = switch upstream.tls {
+        case .required: .required
+        case .opportunistic: .opportunistic
+        case .off: .off
+        }
+        if let username = upstream.username, let password = upstream.password {
+            session.credentials = SMTPCredentials(username: username, password: password)
+        }
+        var smtp = SMTPUpstream(host: upstream.host, port: upstream.port, session: session)
+        smtp.tls.insecureSkipCertificateVerification = upstream.insecureSkipCertificateVerification
+        smtp.maxConnections = upstream.maxConnections
+        smtp.maxMessagesPerConnection = upstream.messagesPerConnection
+        if upstream.messagesPerSecond > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerSecond, per: .seconds(1))) }
+        if upstream.messagesPerHour > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerHour, per: .seconds(3600))) }
+        return smtp
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import BulkheadEngine
+import BulkheadMail
+import BulkheadPolicy
+import BulkheadStore
+import Foundation
+
+/// `bulkhead campaign send ID` and `bulkhead campaign resume ID`.
+struct CampaignSendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Queue a campaign's recipients, check a sample message against the guardrails, and deliver.",
+        discussion: """
+        With no upstream configured, messages go to the capture mailbox (bulkhead capture list): nothing
+        leaves the machine. Error findings on the sample message stop a send to a real upstream unless --force.
+        Stop it from another terminal with `bulkhead campaign pause ID` or `abort ID` (acts within a second).
+
+        Examples:
+          bulkhead campaign send 1
+          bulkhead campaign send 1 --json > summary.json
+        """
+    )
+
+    @OptionGroup var options: EngineOptions
+    @OptionGroup var campaign: CampaignIDArgument
+    @Flag(help: "Send even when the sample message has error findings.") var force = false
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() async throws {
+        try await CampaignDelivery.start(options, campaign.campaignID, from: [.draft, .scheduled, .paused], force: force, json: json)
+    }
+}
+
+/// `bulkhead campaign resume ID`.
+struct CampaignResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Resume a paused campaign and deliver the rest.",
+        discussion: "Example:\n  bulkhead campaign resume 1"
+    )
+
+    @OptionGroup var options: EngineOptions
+    @OptionGroup var campaign: CampaignIDArgument
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() async throws {
+        try await CampaignDelivery.start(options, campaign.campaignID, from: [.paused, .sending], force: true, json: json)
+    }
+}
+
+/// What send and resume share: enqueue, preflight, the transition to `sending`, the run and its report.
+enum CampaignDelivery {
+    static func start(_ options: EngineOptions, _ id: CampaignID, from: Set<CampaignState>, force: Bool, json: Bool) async throws {
+        let environment = try await options.environment()
+        do {
+            try await deliver(environment, options, id, from: from, force: force, json: json)
+            await environment.close()
+        } catch {
+            await environment.close()
+            throw error
+        }
+    }
+
+    private static func deliver(_ environment: BulkheadEnvironment, _ options: EngineOptions, _ id: CampaignID,
+                                from: Set<CampaignState>, force: Bool, json: Bool) async throws {
+        let store = environment.store
+        guard let campaign = try await store.campaign(id: id) else { throw CLIError.fail("no campaign \(id.rawValue)", code: 1) }
+        guard from.contains(campaign.state) else {
+            throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue); this command needs \(from.map(\.rawValue).sorted().joined(separator: " or "))", code: 1)
+        }
+        let runner: CampaignRunner
+        do {
+            runner = try await environment.runner(for: id)
+        } catch {
+            throw CLIError.fail("campaign \(id.rawValue) cannot be sent: \(error)", code: 1)
+        }
+        let queued = try await store.enqueueRecipients(campaign: id)
+        let findings = try await preflight(environment, runner: runner, campaign: id)
+        let real = !environment.configuration.upstreams.isEmpty
+        if !findings.isEmpty {
+            FileHandle.standardError.write(Data(("preflight findings on a sample message:\n" + findings.map { "  \($0)\n" }.joined()).utf8))
+        }
+        if real, !force, findings.contains(where: { $0.severity == .error }) {
+            throw CLIError.fail("not sent: error findings above (fix them, or --force)", code: 3)
+        }
+        if campaign.state != .sending {
+            _ = try await store.transition(id, from: [campaign.state], to: .sending, actor: .human(options.actorName),
+                                           details: ["queued_now": .number(Double(queued)),
+                                                     "transport": .string(real ? "smtp" : "capture")])
+        }
+        FileHandle.standardError.write(Data("campaign \(id.rawValue): sending to \(real ? "the configured upstreams" : "the capture mailbox \(environment.captureDirectory)")\n".utf8))
+        let display = ProgressDisplay()
+        let summary = try await runner.run { display.show($0) }
+        display.finish(summary.progress)
+        if json {
+            print(CLIJSON.encode(summary))
+        } else {
+            print(describe(summary, id: id))
+        }
+    }
+
+    /// Builds the first queued recipient's message and checks it with the message rules.
+    static func preflight(_ environment: BulkheadEnvironment, runner: CampaignRunner, campaign id: CampaignID) async throws -> [Finding] {
+        guard let entry = try await environment.store.ledgerPage(LedgerQuery(campaignID: id, states: [.queued, .deferred], limit: 1)).first else {
+            return []
+        }
+        let subscriber = try await environment.store.subscriber(id: entry.subscriberID)
+        let sample = runner.makeSample(entry, subscriber: subscriber)
+        switch sample {
+        case let .success(bytes):
+            do {
+                return MessageRules().check(try MIMEParser().parse(bytes))
+            } catch {
+                return [Finding(code: "preflight.unparsable", severity: .error, message: "the sample message does not parse: \(error)")]
+            }
+        case let .failure(error):
+            return [Finding(code: "preflight.unbuildable", severity: .error, message: "the sample message cannot be built: \(error)")]
+        }
+    }
+
+    static func describe(_ summary: DeliveryRunSummary, id: CampaignID) -> String {
+        var lines: [String] = []
+        if summary.recoveredUncertain > 0 {
+            lines.append("\(summary.recoveredUncertain) recipient(s) of an interrupted earlier run are uncertain (bulkhead ledger \(id.rawValue) --state uncertain)")
+        }
+        switch summary.ending {
+        case .finished: lines.append("campaign \(id.rawValue) sent")
+        case .waitingForRetries: lines.append("campaign \(id.rawValue): deferred recipients remain; next retry \(summary.nextRetryAt?.formatted(.iso8601) ?? "soon") (bulkhead serve retries them)")
+        case .otherWorkersSending: lines.append("campaign \(id.rawValue): nothing left for this worker; others are still sending")
+        case .paused, .aborted:
+            lines.append("campaign \(id.rawValue) \(summary.ending.rawValue): \(summary.completedAfterStop) message(s) in flight completed after the stop, \(summary.released) claimed recipient(s) returned unsent")
+        case .notSending: lines.append("campaign \(id.rawValue) is not sending")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,180 @@
+import BulkheadMail
+import BulkheadSMTP
+import BulkheadStore
+import Foundation
+import Synchronization
+import Testing
+@testable import BulkheadEngine
+
+/// The delivery loop against a real SQLite store, with the capture transport and with scripted
+/// transports that answer as an SMTP server would (real SMTP peers are in the end-to-end tests).
+@Suite struct CampaignRunnerTests {
+    struct Setup {
+        let directory: URL
+        let store: SQLiteStore
+        let campaign: Campaign
+        let environment: BulkheadConfiguration
+    }
+
+    static func setUp(recipients: Int, subject: String = "Hello {{first_name}}") async throws -> Setup {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let list = try await store.createList(name: "news", description: "Monthly news")
+        let consent = ConsentEvidence(kind: .given, at: Date(), method: .form, source: "https://shop.example/signup",
+                                      ipOrChannel: "192.0.2.1", textShown: "Send me the news")
+        for index in 0..<recipients {
+            let subscriber = try await store.upsertSubscriber(address: try NormalizedAddress("person\(index)@example.org"),
+                                                              name: "Person \(index)", attributes: ["city": .string("Town \(index)")])
+            _ = try await store.setMembership(list: list.id, subscriber: subscriber.id, status: .confirmed, consent: consent)
+        }
+        let content = CampaignContent(name: "spring", listID: list.id, from: "Shop <news@shop.example>", subjectTemplate: subject,
+                                      textTemplate: "Hi {{name}} from {{attributes.city}}\n{{unsubscribe_url}}\n",
+                                      htmlTemplate: "<p>Hi {{name}}</p>")
+        let campaign = try await store.createCampaign(content, actor: .human("test"))
+        try await store.enqueueRecipients(campaign: campaign.id)
+        _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("test"))
+        var config = BulkheadConfiguration()
+        config.dataDirectory = directory.path
+        config.identity.unsubscribeBaseURL = "https://shop.example"
+        return Setup(directory: directory, store: store, campaign: campaign, environment: config)
+    }
+
+    static func runner(_ setup: Setup, transport: any MessageTransport, settings: DeliverySettings) async throws -> CampaignRunner {
+        let tokens = try UnsubscribeTokenIssuer(secret: Array(repeating: 7, count: 32))
+        let environment = BulkheadEnvironmentProbe(configuration: setup.environment, store: setup.store)
+        let factory = try await environment.factory(for: setup.campaign)
+        return CampaignRunner(store: setup.store, transport: transport, factory: factory, tokens: tokens,
+                              campaign: setup.campaign.id, settings: settings)
+    }
+
+    /// The ledger's non-zero counts by state.
+    static func counts(_ setup: Setup) async throws -> [LedgerState: Int] {
+        let counts = try await setup.store.ledgerCounts(campaign: setup.campaign.id)
+        return Dictionary(uniqueKeysWithValues: LedgerState.allCases.compactMap { counts[$0] > 0 ? ($0, counts[$0]) : nil })
+    }
+
+    @Test func deliversOneOwnMessageToEveryRecipientThroughTheCaptureMailbox() async throws {
+        let setup = try await Self.setUp(recipients: 40)
+        let capture = try CaptureTransport(directory: setup.directory.appendingPathComponent("capture").path)
+        let summary = try await Self.runner(setup, transport: capture, settings: DeliverySettings(concurrency: 3, batchSize: 4)).run()
+        #expect(summary.ending == .finished)
+        #expect(summary.progress.sent == 40 && summary.progress.done == 40)
+        #expect(try await setup.store.campaign(id: setup.campaign.id)?.state == .sent)
+        #expect(try await Self.counts(setup) == [.sent: 40])
+
+        let mailbox = CaptureMailbox(directory: setup.directory.appendingPathComponent("capture").path)
+        let page = try mailbox.list(offset: 0, limit: 100)
+        #expect(page.total == 40)
+        var recipients = Set<String>()
+        for info in page.items {
+            let message = try MIMEParser().parse(try mailbox.read(id: info.id).bytes)
+            let to = try AddressList.parse(try #require(message.headers["To"])).flatMap(\.mailboxes)
+            #expect(to.count == 1 && to[0].address == info.recipient, "one recipient, the envelope's")
+            #expect(!message.headers.contains("Cc") && !message.headers.contains("Bcc"))
+            #expect(message.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click")
+            #expect(info.mailFrom.hasPrefix("bounces+") && info.mailFrom.hasSuffix("@shop.example"))
+            let index = try #require(info.recipient.dropFirst("person".count).split(separator: "@").first)
+            #expect(message.decodedHeader("Subject") == "Hello Person")
+            #expect(try message.parts[0].text().contains("Hi Person \(index) from Town \(index)"))
+            recipients.insert(info.recipient)
+        }
+        #expect(recipients.count == 40, "nobody twice")
+    }
+
+    /// Answers like a server: a scripted outcome per recipient, after a delay.
+    final class ScriptedTransport: MessageTransport {
+        let delay: Duration
+        let answer: @Sendable (Envelope) -> BulkheadSMTP.DeliveryOutcome
+        let log = Mutex<[(String, ContinuousClock.Instant, ContinuousClock.Instant)]>([])
+
+        init(delay: Duration, answer: @escaping @Sendable (Envelope) -> BulkheadSMTP.DeliveryOutcome) {
+            self.delay = delay
+            self.answer = answer
+        }
+
+        func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> BulkheadSMTP.DeliveryOutcome {
+            let start = ContinuousClock.now
+            try? await Task.sleep(for: delay)
+            log.withLock { $0.append((envelope.recipient, start, .now)) }
+            return answer(envelope)
+        }
+    }
+
+    static func reply(_ code: Int, _ text: String) -> DeliveryDetail {
+        .reply(.rcpt, SMTPReply(code: code, lines: [text]))
+    }
+
+    @Test func outcomesFollowTheLedgerRules() async throws {
+        let setup = try await Self.setUp(recipients: 8)
+        let transport = ScriptedTransport(delay: .zero) { envelope -> BulkheadSMTP.DeliveryOutcome in
+            switch envelope.recipient {
+            case "person0@example.org": .deferred(Self.reply(451, "try later"))
+            case "person1@example.org": .failed(Self.reply(550, "no such user"), hardBounce: true)
+            case "person2@example.org": .failed(Self.reply(554, "policy"), hardBounce: false)
+            case "person3@example.org": .uncertain(.note("connection dropped after DATA"))
+            default: .sent(Self.reply(250, "queued"))
+            }
+        }
+        let summary = try await Self.runner(setup, transport: transport, settings: DeliverySettings(concurrency: 2, batchSize: 3)).run()
+        #expect(summary.ending == .waitingForRetries)
+        #expect(summary.nextRetryAt != nil)
+        #expect(try await Self.counts(setup) == [.sent: 4, .deferred: 1, .failed: 2, .uncertain: 1])
+        #expect(try await setup.store.suppressedAddresses(among: [try NormalizedAddress("person1@example.org"), try NormalizedAddress("person2@example.org")])
+                == [try NormalizedAddress("person1@example.org")], "a hard bounce, and only that, is suppressed")
+        #expect(try await setup.store.campaign(id: setup.campaign.id)?.state == .sending, "not sent while a retry is due")
+    }
+
+    @Test func deferralsBecomeFailuresAfterTheLastAttempt() async throws {
+        let setup = try await Self.setUp(recipients: 2)
+        let transport = ScriptedTransport(delay: .zero) { _ in .deferred(Self.reply(421, "busy")) }
+        let settings = DeliverySettings(concurrency: 1, batchSize: 5, maxAttempts: 1)
+        let summary = try await Self.runner(setup, transport: transport, settings: settings).run()
+        #expect(summary.ending == .finished)
+        #expect(try await Self.counts(setup) == [.failed: 2])
+        #expect(try await setup.store.campaign(id: setup.campaign.id)?.state == .sent)
+    }
+
+    @Test func abortStopsWithinAPollAndOnlyInFlightMessagesComplete() async throws {
+        let setup = try await Self.setUp(recipients: 600)
+        // Each sender's batch takes longer (10 × 20 ms) than a poll (100 ms): the stop lands mid-batch.
+        let transport = ScriptedTransport(delay: .milliseconds(20)) { _ in .sent(Self.reply(250, "ok")) }
+        let settings = DeliverySettings(concurrency: 4, batchSize: 10, controlPoll: .milliseconds(100))
+        let runner = try await Self.runner(setup, transport: transport, settings: settings)
+        let running = Task { try await runner.run() }
+        while transport.log.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(5)) }
+        let abortedAt = ContinuousClock.now
+        _ = try await setup.store.transition(setup.campaign.id, from: [.sending], to: .aborted, actor: .human("ops"))
+        let summary = try await running.value
+
+        #expect(summary.ending == .aborted)
+        let starts = transport.log.withLock { $0.map(\.1) }
+        let startedAfter = starts.filter { $0 > abortedAt.advanced(by: .milliseconds(150)) }
+        #expect(startedAfter.isEmpty, "no message starts after the stop was seen")
+        // In flight at the abort: at most what the senders had claimed (marked `sending`) by then.
+        #expect(summary.completedAfterStop <= settings.concurrency * settings.batchSize)
+        #expect(summary.released > 0, "claimed but unsent recipients went back to the queue")
+        let counts = try await setup.store.ledgerCounts(campaign: setup.campaign.id)
+        #expect(counts[.sending] == 0, "nothing left claimed")
+        #expect(counts[.sent] == transport.log.withLock { $0.count })
+        #expect(counts[.queued] == 600 - counts[.sent])
+        let events = try await setup.store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(setup.campaign.id.rawValue)",
+                                                                   action: "campaign.delivery-stopped"))
+        let event = try #require(events.first)
+        #expect(event.event.details["completed_after_stop"] == .number(Double(summary.completedAfterStop)))
+        #expect(event.event.details["state"] == .string("aborted"))
+    }
+}
+
+/// Builds a campaign's factory the way `BulkheadEnvironment` does, without opening a transport.
+struct BulkheadEnvironmentProbe {
+    let configuration: BulkheadConfiguration
+    let store: any MailStore
+
+    func factory(for campaign: Campaign) async throws -> CampaignMessageFactory {
+        let environment = BulkheadEnvironment(configuration: configuration, store: store,
+                                              transport: try CaptureTransport(directory: configuration.path("probe")),
+                                              signer: nil, tokens: try UnsubscribeTokenIssuer(secret: Array(repeating: 7, count: 32)))
+        return try await environment.messageFactory(for: campaign)
+    }
+}
