@@ -99,6 +99,10 @@ struct LedgerConformanceTests {
 
             _ = try await store.transition(draft.id, from: [.sending], to: .paused, actor: .human("ann"))
             #expect(try await store.claim(campaign: draft.id, worker: "w1", limit: 10) == [], "a paused campaign hands out nothing")
+            _ = try await store.transition(draft.id, from: [.paused], to: .sending, actor: .human("ann"))
+            _ = try await store.transition(draft.id, from: [.sending], to: .aborted, actor: .human("ann"))
+            try await store.complete([DeliveryOutcome(entry: batch[1], result: .deferred(until: db.clock.now, nil))])
+            #expect(try await store.claim(campaign: draft.id, worker: "w1", limit: 10) == [], "an aborted campaign hands out nothing")
         }
     }
 
