@@ -94,6 +94,8 @@ struct LedgerConformanceTests {
             // An outcome for an older attempt of the same entry is ignored.
             #expect(try await store.complete([DeliveryOutcome(entry: batch[1], result: .sent(Fixture.ok))]) == 0)
             #expect(try await store.complete(retry.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) }) == 1)
+            #expect(try await store.ledgerCounts(campaign: draft.id, updatedSince: db.clock.now) == LedgerCounts(byState: [.sent: 1]),
+                    "only the retry changed after the clock moved on")
             // Final states never change again.
             #expect(try await store.complete([DeliveryOutcome(entry: batch[2], result: .sent(Fixture.ok))]) == 0)
 

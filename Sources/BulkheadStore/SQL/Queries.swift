@@ -271,9 +271,9 @@ enum Queries {
                      [SQLValue(now), .int(campaign.rawValue)])
     }
 
-    static func ledgerCounts(campaign: CampaignID) -> SQLStatement {
-        SQLStatement("SELECT state, count(*) AS n FROM ledger WHERE campaign_id = ? GROUP BY state",
-                     [.int(campaign.rawValue)])
+    static func ledgerCounts(campaign: CampaignID, updatedSince: Date?) -> SQLStatement {
+        SQLStatement("SELECT state, count(*) AS n FROM ledger WHERE campaign_id = ? AND updated_at >= ? GROUP BY state",
+                     [.int(campaign.rawValue), .int(updatedSince.map(SQLTime.milliseconds) ?? Int64.min)])
     }
 
     static func ledgerPage(_ query: LedgerQuery, _ dialect: SQLDialect) -> SQLStatement {

@@ -369,10 +369,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    /// How many of the campaign's entries are in each state.
-    public func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts {
+    /// How many of the campaign's entries are in each state (optionally only those changed since a time).
+    public func ledgerCounts(campaign: CampaignID, updatedSince: Date?) async throws -> LedgerCounts {
         var counts: [LedgerState: Int] = [:]
-        for row in try await backend.read(Queries.ledgerCounts(campaign: campaign)) {
+        for row in try await backend.read(Queries.ledgerCounts(campaign: campaign, updatedSince: updatedSince)) {
             counts[try row.enumValue(LedgerState.self, "state")] = Int(try row.int("n"))
         }
         return LedgerCounts(byState: counts)
