@@ -104,5 +104,6 @@ struct AuditImportConformanceTests {
         let reopened = try await db.open()
         #expect(try await reopened.allLists() == [list])
         await db.close(reopened)
+        db.discard()
     }
 }

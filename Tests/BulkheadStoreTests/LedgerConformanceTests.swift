@@ -184,6 +184,7 @@ struct LedgerConformanceTests {
         #expect(sentEntries.allSatisfy { $0.attempts == 1 })
         await db.close(first)
         await db.close(second)
+        db.discard()
     }
 
     @Test(arguments: StoreBackend.allCases)

@@ -79,16 +79,25 @@ struct TestDatabase: Sendable {
         if let store = store as? PostgresStore { await store.close() }
     }
 
-    /// Runs `body` with a fresh store, closing it afterwards.
+    /// Deletes the SQLite folder (the PostgreSQL schema dies with the throwaway server).
+    func discard() {
+        if let sqlitePath {
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: sqlitePath).deletingLastPathComponent())
+        }
+    }
+
+    /// Runs `body` with a fresh store, closing and discarding it afterwards.
     static func withStore<T>(_ backend: StoreBackend, _ body: (SQLMailStore, TestDatabase) async throws -> T) async throws -> T {
         let database = try TestDatabase(backend)
         let store = try await database.open()
         do {
             let value = try await body(store, database)
             await database.close(store)
+            database.discard()
             return value
         } catch {
             await database.close(store)
+            database.discard()
             throw error
         }
     }
