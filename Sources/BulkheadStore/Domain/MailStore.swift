@@ -42,6 +42,9 @@ public protocol MailStore: Sendable {
                        consent: ConsentEvidence) async throws -> Membership
     /// A subscriber's membership of a list, or nil.
     func membership(list: ListID, subscriber: SubscriberID) async throws -> Membership?
+    /// One page of a list's members (optionally only one status), ordered by subscriber key, starting
+    /// after `after`; page through a list of any size with bounded memory.
+    func members(of list: ListID, status: MembershipStatus?, after: SubscriberID?, limit: Int) async throws -> [ListMember]
     /// How many members of the list are in each status (absent statuses are 0).
     func membershipCounts(list: ListID) async throws -> [MembershipStatus: Int]
     /// Upserts a batch of imported rows in one transaction and reports per row what happened.
