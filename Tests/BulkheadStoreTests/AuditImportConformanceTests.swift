@@ -110,6 +110,8 @@ struct AuditImportConformanceTests {
             #expect(try mode.first?.text("journal_mode") == "wal")
             let timeout = try await stores[0].backend.read(SQLStatement("PRAGMA busy_timeout"))
             #expect(try timeout.first?.int("timeout") == 10_000)
+            let synchronous = try await stores[0].backend.read(SQLStatement("PRAGMA synchronous"))
+            #expect(try synchronous.first?.int("synchronous") == 2, "FULL")
         }
         let table = backend == .sqlite ? "grdb_migrations" : "schema_migrations"
         let applied = try await stores[0].backend.read(SQLStatement("SELECT count(*) AS n FROM \(table)"))
