@@ -150,6 +150,27 @@ struct LedgerConformanceTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func claimsOfAStoreThatWentAwayAreRecoveredAfterReopening(backend: StoreBackend) async throws {
+        let db = try TestDatabase(backend)
+        let before = try await db.open()
+        let list = try await before.createList(name: "news", description: "")
+        try await Fixture.members(before, list: list.id, (0..<4).map { "r\($0)@example.com" }, at: db.clock.now)
+        let campaign = try await Fixture.sendingCampaign(before, list: list.id)
+        let inFlight = try await before.claim(campaign: campaign.id, worker: "host-a", limit: 3)
+        try await before.complete([DeliveryOutcome(entry: inFlight[0], result: .sent(Fixture.ok))])
+        await db.close(before)  // the process is gone; two entries were handed to SMTP without an outcome
+
+        let after = try await db.open()
+        #expect(try await after.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 1, .sending: 2, .queued: 1]))
+        #expect(try await after.recoverInterrupted(campaign: campaign.id, worker: "host-a") == 2)
+        #expect(try await after.claim(campaign: campaign.id, worker: "host-a", limit: 10).map(\.address.value) == ["r3@example.com"])
+        let uncertain = try await after.ledgerEntries(campaign: campaign.id, states: [.uncertain]).collect()
+        #expect(uncertain.map(\.id) == [inFlight[1].id, inFlight[2].id])
+        await db.close(after)
+        db.discard()
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func concurrentClaimersNeverShareAnEntry(backend: StoreBackend) async throws {
         let db = try TestDatabase(backend)
         let first = try await db.open()
