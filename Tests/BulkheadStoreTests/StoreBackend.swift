@@ -55,7 +55,7 @@ struct TestDatabase: Sendable {
             throw TestSetupError(description: """
                 BULKHEAD_TEST_POSTGRES_URL is not set: the PostgreSQL cases need a server. Run the tests with \
                 `source scripts/test-deps/postgres.sh && swift test --skip-build --filter BulkheadStoreTests` \
-                (or scripts/test.sh), which starts a throwaway PostgreSQL.
+                which starts a throwaway PostgreSQL (the test command is meant to source that script).
                 """)
         }
         return url
