@@ -76,6 +76,14 @@ struct AuditImportConformanceTests {
             #expect(try await store.membership(list: list.id, subscriber: ann.id)?.status == .unsubscribed)
             #expect(try await store.consentRecords(subscriber: ann.id).count == 2)
 
+            let everyone = try await store.members(of: list.id, status: nil, after: nil, limit: 100)
+            #expect(everyone.map(\.subscriber.address.value)
+                == ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com", "eve@example.com"])
+            #expect(everyone.first?.membership.status == .unsubscribed && everyone.first?.membership.lastImportID == "imp-3")
+            let page = try await store.members(of: list.id, status: .confirmed, after: everyone[1].subscriber.id, limit: 1)
+            #expect(page.map(\.subscriber.address.value) == ["dee@example.com"])
+            #expect(page.first?.membership.status == .confirmed)
+
             await #expect(throws: StoreError.notFound(kind: "list", key: "77")) {
                 try await store.importSubscribers([try row("x@example.com")], into: ListID(rawValue: 77),
                                                   importID: "imp-4", consent: consent)
@@ -97,6 +105,14 @@ struct AuditImportConformanceTests {
         for store in stores {
             #expect(try await store.list(named: "news") == list)
         }
+        if backend == .sqlite {
+            let mode = try await stores[0].backend.read(SQLStatement("PRAGMA journal_mode"))
+            #expect(try mode.first?.text("journal_mode") == "wal")
+            let timeout = try await stores[0].backend.read(SQLStatement("PRAGMA busy_timeout"))
+            #expect(try timeout.first?.int("timeout") == 10_000)
+            let synchronous = try await stores[0].backend.read(SQLStatement("PRAGMA synchronous"))
+            #expect(try synchronous.first?.int("synchronous") == 2, "FULL")
+        }
         let table = backend == .sqlite ? "grdb_migrations" : "schema_migrations"
         let applied = try await stores[0].backend.read(SQLStatement("SELECT count(*) AS n FROM \(table)"))
         #expect(try applied.first?.int("n") == Int64(Schema.migrations(.sqlite).count))
@@ -104,5 +120,6 @@ struct AuditImportConformanceTests {
         let reopened = try await db.open()
         #expect(try await reopened.allLists() == [list])
         await db.close(reopened)
+        db.discard()
     }
 }

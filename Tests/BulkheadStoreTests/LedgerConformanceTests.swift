@@ -94,11 +94,17 @@ struct LedgerConformanceTests {
             // An outcome for an older attempt of the same entry is ignored.
             #expect(try await store.complete([DeliveryOutcome(entry: batch[1], result: .sent(Fixture.ok))]) == 0)
             #expect(try await store.complete(retry.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) }) == 1)
+            #expect(try await store.ledgerCounts(campaign: draft.id, updatedSince: db.clock.now) == LedgerCounts(byState: [.sent: 1]),
+                    "only the retry changed after the clock moved on")
             // Final states never change again.
             #expect(try await store.complete([DeliveryOutcome(entry: batch[2], result: .sent(Fixture.ok))]) == 0)
 
             _ = try await store.transition(draft.id, from: [.sending], to: .paused, actor: .human("ann"))
             #expect(try await store.claim(campaign: draft.id, worker: "w1", limit: 10) == [], "a paused campaign hands out nothing")
+            _ = try await store.transition(draft.id, from: [.paused], to: .sending, actor: .human("ann"))
+            _ = try await store.transition(draft.id, from: [.sending], to: .aborted, actor: .human("ann"))
+            try await store.complete([DeliveryOutcome(entry: batch[1], result: .deferred(until: db.clock.now, nil))])
+            #expect(try await store.claim(campaign: draft.id, worker: "w1", limit: 10) == [], "an aborted campaign hands out nothing")
         }
     }
 
@@ -144,6 +150,27 @@ struct LedgerConformanceTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func claimsOfAStoreThatWentAwayAreRecoveredAfterReopening(backend: StoreBackend) async throws {
+        let db = try TestDatabase(backend)
+        let before = try await db.open()
+        let list = try await before.createList(name: "news", description: "")
+        try await Fixture.members(before, list: list.id, (0..<4).map { "r\($0)@example.com" }, at: db.clock.now)
+        let campaign = try await Fixture.sendingCampaign(before, list: list.id)
+        let inFlight = try await before.claim(campaign: campaign.id, worker: "host-a", limit: 3)
+        try await before.complete([DeliveryOutcome(entry: inFlight[0], result: .sent(Fixture.ok))])
+        await db.close(before)  // the process is gone; two entries were handed to SMTP without an outcome
+
+        let after = try await db.open()
+        #expect(try await after.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 1, .sending: 2, .queued: 1]))
+        #expect(try await after.recoverInterrupted(campaign: campaign.id, worker: "host-a") == 2)
+        #expect(try await after.claim(campaign: campaign.id, worker: "host-a", limit: 10).map(\.address.value) == ["r3@example.com"])
+        let uncertain = try await after.ledgerEntries(campaign: campaign.id, states: [.uncertain]).collect()
+        #expect(uncertain.map(\.id) == [inFlight[1].id, inFlight[2].id])
+        await db.close(after)
+        db.discard()
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func concurrentClaimersNeverShareAnEntry(backend: StoreBackend) async throws {
         let db = try TestDatabase(backend)
         let first = try await db.open()
@@ -178,6 +205,7 @@ struct LedgerConformanceTests {
         #expect(sentEntries.allSatisfy { $0.attempts == 1 })
         await db.close(first)
         await db.close(second)
+        db.discard()
     }
 
     @Test(arguments: StoreBackend.allCases)

@@ -55,7 +55,7 @@ struct TestDatabase: Sendable {
             throw TestSetupError(description: """
                 BULKHEAD_TEST_POSTGRES_URL is not set: the PostgreSQL cases need a server. Run the tests with \
                 `source scripts/test-deps/postgres.sh && swift test --skip-build --filter BulkheadStoreTests` \
-                (or scripts/test.sh), which starts a throwaway PostgreSQL.
+                which starts a throwaway PostgreSQL (the test command is meant to source that script).
                 """)
         }
         return url
@@ -79,16 +79,25 @@ struct TestDatabase: Sendable {
         if let store = store as? PostgresStore { await store.close() }
     }
 
-    /// Runs `body` with a fresh store, closing it afterwards.
+    /// Deletes the SQLite folder (the PostgreSQL schema dies with the throwaway server).
+    func discard() {
+        if let sqlitePath {
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: sqlitePath).deletingLastPathComponent())
+        }
+    }
+
+    /// Runs `body` with a fresh store, closing and discarding it afterwards.
     static func withStore<T>(_ backend: StoreBackend, _ body: (SQLMailStore, TestDatabase) async throws -> T) async throws -> T {
         let database = try TestDatabase(backend)
         let store = try await database.open()
         do {
             let value = try await body(store, database)
             await database.close(store)
+            database.discard()
             return value
         } catch {
             await database.close(store)
+            database.discard()
             throw error
         }
     }

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// The domain store behind Bulkhead: lists, subscribers, consent, suppressions, campaigns, the
 /// per-recipient delivery ledger and the audit log. Implemented by ``SQLiteStore`` and ``PostgresStore``,
 /// which pass the same conformance suite.
@@ -43,6 +45,9 @@ public protocol MailStore: Sendable {
                        consent: ConsentEvidence) async throws -> Membership
     /// A subscriber's membership of a list, or nil.
     func membership(list: ListID, subscriber: SubscriberID) async throws -> Membership?
+    /// One page of a list's members (optionally only one status), ordered by subscriber key, starting
+    /// after `after`; page through a list of any size with bounded memory.
+    func members(of list: ListID, status: MembershipStatus?, after: SubscriberID?, limit: Int) async throws -> [ListMember]
     /// How many members of the list are in each status (absent statuses are 0).
     func membershipCounts(list: ListID) async throws -> [MembershipStatus: Int]
     /// Upserts a batch of imported rows in one transaction and reports per row what happened.
@@ -120,8 +125,9 @@ public protocol MailStore: Sendable {
     /// The explicit command that makes a campaign's `uncertain` entries claimable again (audited).
     @discardableResult
     func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int
-    /// How many of the campaign's entries are in each state.
-    func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts
+    /// How many of the campaign's entries are in each state; with `updatedSince`, only entries that
+    /// changed at or after that time (e.g. how many were sent after an abort).
+    func ledgerCounts(campaign: CampaignID, updatedSince: Date?) async throws -> LedgerCounts
     /// One page of ledger entries, by key (see ``ledgerEntries(campaign:states:pageSize:)`` to stream all).
     func ledgerPage(_ query: LedgerQuery) async throws -> [LedgerEntry]
     /// The entry carrying this VERP token (for mapping a bounce back), or nil.
@@ -137,6 +143,11 @@ public protocol MailStore: Sendable {
 }
 
 extension MailStore {
+    /// How many of the campaign's entries are in each state.
+    public func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts {
+        try await ledgerCounts(campaign: campaign, updatedSince: nil)
+    }
+
     /// ``transition(_:from:to:actor:details:)`` without extra details.
     public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor) async throws -> Campaign {
         try await transition(id, from: from, to: to, actor: actor, details: [:])

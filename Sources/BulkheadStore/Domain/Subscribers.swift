@@ -177,3 +177,11 @@ public struct Suppression: Sendable, Hashable, Codable {
         self.note = note
     }
 }
+
+/// A subscriber together with its membership of one list (for exports and list views).
+public struct ListMember: Sendable, Hashable, Codable {
+    /// The subscriber.
+    public var subscriber: Subscriber
+    /// Its membership of the list.
+    public var membership: Membership
+}

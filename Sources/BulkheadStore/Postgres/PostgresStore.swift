@@ -49,13 +49,16 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         public var tls: TLSMode
         /// The most connections the pool opens.
         public var maximumConnections: Int
+        /// How long ``PostgresStore/connect(_:logger:)`` waits for the server and the migrations before it
+        /// gives up (the pool itself keeps retrying unreachable servers forever).
+        public var startupTimeout: Duration
         /// The clock used for stored times and due checks.
         public var clock: @Sendable () -> Date
 
         /// Describes the settings field by field.
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
                     schema: String? = nil, tls: TLSMode = .disable, maximumConnections: Int = 10,
-                    clock: @escaping @Sendable () -> Date = { Date() }) {
+                    startupTimeout: Duration = .seconds(30), clock: @escaping @Sendable () -> Date = { Date() }) {
             self.host = host
             self.port = port
             self.username = username
@@ -64,6 +67,7 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
             self.schema = schema
             self.tls = tls
             self.maximumConnections = maximumConnections
+            self.startupTimeout = startupTimeout
             self.clock = clock
         }
 
@@ -119,7 +123,25 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         let runTask = Task { await client.run() }
         let backend = PostgresBackend(client: client, logger: logger)
         do {
-            try await backend.migrate(schema: configuration.schema)
+            let schema = configuration.schema
+            let timeout = configuration.startupTimeout
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await backend.migrate(schema: schema)
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return false
+                }
+                let migrated = try await group.next() ?? false
+                group.cancelAll()
+                guard migrated else {
+                    throw StoreError.database("""
+                        no PostgreSQL session at \(configuration.host):\(configuration.port) within \(timeout)
+                        """)
+                }
+            }
         } catch {
             runTask.cancel()
             await runTask.value

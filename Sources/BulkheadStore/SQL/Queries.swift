@@ -60,6 +60,22 @@ enum Queries {
             """, [.int(list.rawValue), .int(subscriber.rawValue), .text(status.rawValue), SQLValue(importID), SQLValue(now)])
     }
 
+    static func members(of list: ListID, status: MembershipStatus?, after: SubscriberID?, limit: Int) -> SQLStatement {
+        var sql = """
+            SELECT s.*, m.list_id, m.subscriber_id, m.status, m.last_import_id, m.updated_at AS membership_updated_at
+            FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
+            WHERE m.list_id = ? AND m.subscriber_id > ?
+            """
+        var binds: [SQLValue] = [.int(list.rawValue), .int(after?.rawValue ?? 0)]
+        if let status {
+            sql += " AND m.status = ?"
+            binds.append(.text(status.rawValue))
+        }
+        sql += " ORDER BY m.subscriber_id LIMIT ?"
+        binds.append(.int(Int64(max(0, limit))))
+        return SQLStatement(sql, binds)
+    }
+
     static func membershipCounts(list: ListID) -> SQLStatement {
         SQLStatement("SELECT status, count(*) AS n FROM memberships WHERE list_id = ? GROUP BY status",
                      [.int(list.rawValue)])
@@ -271,9 +287,9 @@ enum Queries {
                      [SQLValue(now), .int(campaign.rawValue)])
     }
 
-    static func ledgerCounts(campaign: CampaignID) -> SQLStatement {
-        SQLStatement("SELECT state, count(*) AS n FROM ledger WHERE campaign_id = ? GROUP BY state",
-                     [.int(campaign.rawValue)])
+    static func ledgerCounts(campaign: CampaignID, updatedSince: Date?) -> SQLStatement {
+        SQLStatement("SELECT state, count(*) AS n FROM ledger WHERE campaign_id = ? AND updated_at >= ? GROUP BY state",
+                     [.int(campaign.rawValue), .int(updatedSince.map(SQLTime.milliseconds) ?? Int64.min)])
     }
 
     static func ledgerPage(_ query: LedgerQuery, _ dialect: SQLDialect) -> SQLStatement {

@@ -107,6 +107,15 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
+    /// One page of a list's members, by subscriber key.
+    public func members(of list: ListID, status: MembershipStatus?, after: SubscriberID?, limit: Int) async throws -> [ListMember] {
+        try await backend.read(Queries.members(of: list, status: status, after: after, limit: limit)).map { row throws(StoreError) in
+            var membershipRow = row
+            membershipRow.values["updated_at"] = try row.value("membership_updated_at")
+            return ListMember(subscriber: try Subscriber(row: row), membership: try Membership(row: membershipRow))
+        }
+    }
+
     /// How many members of the list are in each status (absent statuses are 0).
     public func membershipCounts(list: ListID) async throws -> [MembershipStatus: Int] {
         var counts = Dictionary(uniqueKeysWithValues: MembershipStatus.allCases.map { ($0, 0) })
@@ -369,10 +378,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    /// How many of the campaign's entries are in each state.
-    public func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts {
+    /// How many of the campaign's entries are in each state (optionally only those changed since a time).
+    public func ledgerCounts(campaign: CampaignID, updatedSince: Date?) async throws -> LedgerCounts {
         var counts: [LedgerState: Int] = [:]
-        for row in try await backend.read(Queries.ledgerCounts(campaign: campaign)) {
+        for row in try await backend.read(Queries.ledgerCounts(campaign: campaign, updatedSince: updatedSince)) {
             counts[try row.enumValue(LedgerState.self, "state")] = Int(try row.int("n"))
         }
         return LedgerCounts(byState: counts)

@@ -39,6 +39,8 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
         // Transactions span several async hops to the writer connection (see SQLiteBackend).
         config.allowsUnsafeTransactions = true
         config.foreignKeysEnabled = true
+        // A claim must survive an OS crash or power loss too, not only a process crash: fsync every commit.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
@@ -132,7 +134,9 @@ struct SQLiteBackend: SQLBackend {
                 values[column] = switch value.storage {
                 case .null: .null
                 case let .int64(int): .int(int)
-                case let .double(double): .int(Int64(double))
+                case let .double(double):
+                    // Every numeric column is an integer; a REAL can only come from outside this store.
+                    throw StoreError.invalidData("column \(column) holds the real number \(double)")
                 case let .string(string): .text(string)
                 case let .blob(data): .text(String(decoding: data, as: UTF8.self))
                 }
