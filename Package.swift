@@ -106,5 +106,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BulkheadStoreTests", dependencies: ["BulkheadStore", "BulkheadMail"], swiftSettings: strict),
+        .testTarget(
+            name: "bulkheadE2ETests",
+            dependencies: ["BulkheadStore", "BulkheadMail"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
     ]
 )

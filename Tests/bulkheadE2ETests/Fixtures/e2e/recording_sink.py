@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""A fast recording SMTP sink for Bulkhead's end-to-end tests.
+
+Usage: recording_sink.py LOG_FILE
+Listens on a free 127.0.0.1 port, prints "READY <port>" on stdout, and accepts every message. For each
+message it appends one JSON line to LOG_FILE *before* answering 250 to the end of DATA:
+  {"t_mail": <time.time() at MAIL FROM>, "t_end": <time.time() at the final dot>,
+   "mail_from": "...", "rcpts": ["...", ...], "to": ["<each To: field, unfolded>", ...], "size": <bytes>}
+The line is written with os.write on an O_APPEND descriptor, so it is in the file (the kernel's page
+cache) before the client can see the 250: a sender killed at any moment cannot have a message
+acknowledged that the log does not hold. Exits when stdin closes.
+
+It speaks just enough ESMTP for a well-behaved client: EHLO/HELO (PIPELINING, 8BITMIME, SMTPUTF8,
+SIZE, ENHANCEDSTATUSCODES), MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+"""
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+
+EHLO_LINES = [b"recording-sink", b"PIPELINING", b"8BITMIME", b"SMTPUTF8", b"SIZE 52428800", b"ENHANCEDSTATUSCODES"]
+
+
+def header_fields(message, name):
+    """All values of the header field `name` (case-insensitive), unfolded, from the header section."""
+    end = message.find(b"\r\n\r\n")
+    head = message if end < 0 else message[:end]
+    fields = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1][1] += b" " + line.strip()
+            continue
+        colon = line.find(b":")
+        if colon > 0:
+            fields.append([line[:colon].strip().lower(), line[colon + 1:].strip()])
+    wanted = name.lower().encode()
+    return [value.decode("utf-8", "replace") for key, value in fields if key == wanted]
+
+
+def angle(argument):
+    """The address inside <...> of a MAIL FROM:/RCPT TO: argument."""
+    start = argument.find(b"<")
+    end = argument.find(b">", start + 1)
+    if start < 0 or end < 0:
+        return argument.split(b":", 1)[-1].strip().decode("utf-8", "replace")
+    return argument[start + 1:end].decode("utf-8", "replace")
+
+
+class Recorder:
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def record(self, entry):
+        os.write(self.fd, (json.dumps(entry) + "\n").encode())
+
+
+async def session(reader, writer, recorder):
+    writer.write(b"220 recording-sink ESMTP\r\n")
+    mail_from, rcpts, t_mail = None, [], None
+    try:
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                mail_from, rcpts = None, []
+                lines = EHLO_LINES if verb == b"EHLO" else EHLO_LINES[:1]
+                writer.write(b"".join(b"250" + (b"-" if i < len(lines) - 1 else b" ") + text + b"\r\n"
+                                      for i, text in enumerate(lines)))
+            elif verb == b"MAIL":
+                t_mail = time.time()
+                mail_from, rcpts = angle(line[5:]), []
+                writer.write(b"250 2.1.0 Ok\r\n")
+            elif verb == b"RCPT":
+                if mail_from is None:
+                    writer.write(b"503 5.5.1 MAIL first\r\n")
+                else:
+                    rcpts.append(angle(line[5:]))
+                    writer.write(b"250 2.1.5 Ok\r\n")
+            elif verb == b"DATA":
+                if mail_from is None or not rcpts:
+                    writer.write(b"503 5.5.1 no valid recipients\r\n")
+                    continue
+                writer.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                await writer.drain()
+                raw = await reader.readuntil(b"\r\n.\r\n")
+                message = raw[:-3]
+                if message.startswith(b".."):
+                    message = message[1:]
+                message = message.replace(b"\r\n..", b"\r\n.")
+                recorder.record({"t_mail": t_mail, "t_end": time.time(), "mail_from": mail_from, "rcpts": rcpts,
+                                 "to": header_fields(message, "To"), "size": len(message)})
+                mail_from, rcpts = None, []
+                writer.write(b"250 2.0.0 Ok: recorded\r\n")
+            elif verb == b"RSET":
+                mail_from, rcpts = None, []
+                writer.write(b"250 2.0.0 Ok\r\n")
+            elif verb == b"NOOP":
+                writer.write(b"250 2.0.0 Ok\r\n")
+            elif verb == b"QUIT":
+                writer.write(b"221 2.0.0 Bye\r\n")
+                await writer.drain()
+                return
+            else:
+                writer.write(b"502 5.5.2 command not recognised\r\n")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        return
+    finally:
+        writer.close()
+
+
+async def main():
+    recorder = Recorder(sys.argv[1])
+    server = await asyncio.start_server(lambda r, w: session(r, w, recorder), "127.0.0.1", 0, limit=64 * 1024 * 1024)
+    port = server.sockets[0].getsockname()[1]
+    print("READY %d" % port, flush=True)
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), loop.call_soon_threadsafe(done.set)), daemon=True).start()
+    async with server:
+        await done.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

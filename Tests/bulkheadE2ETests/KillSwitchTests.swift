@@ -1,0 +1,75 @@
+import BulkheadStore
+import Foundation
+import Testing
+
+/// `bulkhead campaign abort` from another process during a 100,000-recipient send.
+@Suite("End to end: kill switch (abort during a 100,000-recipient send)", .serialized)
+struct KillSwitchEndToEndTests {
+    static let recipients = 100_000
+    static let concurrency = 10
+    static let batchSize = 10
+
+    @Test("abort from another process: nothing starts at the sink more than 1 s after the abort returned, the sender exits by itself, completed_after_stop ≤ concurrency × batch size, ledger = what arrived")
+    func abortStopsDelivery() async throws {
+        let workspace = try await Workspace(.sqlite)
+        let sink = try await RecordingSink(in: workspace.root)
+        do {
+            try await run(workspace, sink)
+            await sink.stop()
+            await workspace.discard()
+        } catch {
+            await sink.stop()
+            await workspace.discard()
+            throw error
+        }
+    }
+
+    private func run(_ workspace: Workspace, _ sink: RecordingSink) async throws {
+        try workspace.writeConfiguration(SendSettings(upstreamPort: sink.port, concurrency: Self.concurrency, batchSize: Self.batchSize,
+                                                      maxConnections: Self.concurrency))
+        try await workspace.populate(list: "big", count: Self.recipients)
+        let id = try await workspace.createCampaign(list: "big")
+        let sender = try workspace.start(["campaign", "send", "\(id)", "--json"])
+
+        // Abort once delivery is well under way.
+        for _ in 0..<12_000 where sender.isRunning && sink.count() < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try #require(sender.isRunning && sink.count() >= 500, "the send did not get going: \(sender.output.summary)")
+        try await workspace.bulkhead(["campaign", "abort", "\(id)", "--reason", "e2e kill switch"])
+        let abortReturned = Date().timeIntervalSince1970
+
+        // The sender notices by itself and exits.
+        let status = try await sender.wait(timeout: .seconds(30))
+        try #require(status != nil, "the sender still runs 30 s after the abort")
+        #expect(status == 0, "\(sender.output.summary)")
+
+        let records = try sink.records()
+        let late = records.filter { $0.t_mail > abortReturned + 1.0 }
+        #expect(late.isEmpty, "\(late.count) messages started more than 1 s after the abort returned, the last \(String(format: "%.3f", (late.map(\.t_mail).max() ?? abortReturned) - abortReturned)) s after")
+        #expect(records.count < Self.recipients, "the abort stopped nothing")
+
+        // The audit log records how many completed after the stop: at most the in-flight bound.
+        let events = try await workspace.withStore { store in
+            try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(id)", action: "campaign.delivery-stopped"))
+        }
+        try #require(events.count == 1, "delivery-stopped events: \(events)")
+        let details = events[0].event.details
+        #expect(details["state"] == .string("aborted"))
+        guard case let .number(afterStop)? = details["completed_after_stop"] else {
+            Issue.record("no completed_after_stop in \(details)")
+            return
+        }
+        #expect(afterStop <= Double(Self.concurrency * Self.batchSize), "completed_after_stop \(afterStop)")
+
+        // The ledger agrees with the sink: exactly the messages that arrived are sent, nothing is left in flight.
+        let ledger = try await workspace.ledger(id)
+        let sent = Set(ledger.filter { $0.state == .sent }.map(\.address.value))
+        let received = records.flatMap(\.rcpts)
+        #expect(received.count == Set(received).count, "a recipient received two copies")
+        #expect(sent == Set(received), "sent \(sent.count) vs received \(Set(received).count)")
+        #expect(ledger.filter { $0.state == .sending }.isEmpty)
+        #expect(ledger.filter { $0.state == .queued }.count == Self.recipients - sent.count)
+        #expect(try await workspace.campaign(id).state == .aborted)
+    }
+}

@@ -1,0 +1,243 @@
+import BulkheadStore
+import Foundation
+
+/// The built `bulkhead` executable (found as the CLI tests find it).
+enum BulkheadCLI {
+    /// The executable beside the test bundle (`swift build --build-tests` builds both), or `BULKHEAD_BIN`.
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["BULKHEAD_BIN"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("bulkhead")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/nonexistent/bulkhead")
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// Where a workspace keeps its data: a SQLite file, or a fresh database on the test PostgreSQL server.
+enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite
+    case postgres
+    var description: String { rawValue }
+}
+
+/// Delivery and upstream settings written into a workspace's bulkhead.yaml.
+struct SendSettings: Sendable {
+    var upstreamPort: Int
+    var concurrency = 8
+    var batchSize = 10
+    var maxConnections = 8
+    var dkim = false
+}
+
+/// One test's world: a temporary folder with its own bulkhead.yaml and data directory (and, on
+/// PostgreSQL, its own database), plus helpers to run the CLI in it. `discard()` removes it all.
+final class Workspace: @unchecked Sendable {
+    let root: URL
+    let backend: Backend
+    /// The PostgreSQL URL of this workspace's own database (nil on SQLite).
+    let postgresURL: String?
+    private let postgresDatabase: String?
+    private var commandNumber = 0
+
+    static let fromDomain = "e2e.example"
+
+    init(_ backend: Backend) async throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        self.backend = backend
+        switch backend {
+        case .sqlite:
+            postgresURL = nil
+            postgresDatabase = nil
+        case .postgres:
+            let name = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let server = try Self.serverURL()
+            try await Self.psql(server, "CREATE DATABASE \(name)", in: root)
+            var components = URLComponents(string: server)
+            components?.path = "/" + name
+            guard let url = components?.string else { throw E2EError("cannot build a URL from \(server)") }
+            postgresURL = url
+            postgresDatabase = name
+        }
+    }
+
+    static func serverURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["BULKHEAD_TEST_POSTGRES_URL"], !url.isEmpty else {
+            throw E2EError("""
+                BULKHEAD_TEST_POSTGRES_URL is not set: the PostgreSQL cases need a server. Run the tests with \
+                `source scripts/test-deps/postgres.sh && swift test --skip-build --filter bulkheadE2ETests` (scripts/test.sh does).
+                """)
+        }
+        return url
+    }
+
+    /// Runs one SQL statement with `psql` (only to create and drop this workspace's database).
+    static func psql(_ url: String, _ sql: String, in directory: URL) async throws {
+        let candidates = ["/usr/bin/psql"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+            .sorted().reversed().map { "/usr/lib/postgresql/\($0)/bin/psql" }
+        guard let psql = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw E2EError("psql not found (Debian's postgresql-client; scripts/test-deps/postgres.sh installs postgresql)")
+        }
+        let child = try ChildProcess(name: "psql", executable: URL(fileURLWithPath: psql),
+                                     arguments: ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], directory: directory,
+                                     logPrefix: directory.appendingPathComponent("psql-\(UUID().uuidString)").path)
+        let result = try await child.finish(timeout: .seconds(60))
+        guard result.status == 0 else { throw E2EError("psql \(sql): \(result.summary)") }
+    }
+
+    var dataDirectory: URL { root.appendingPathComponent("data") }
+    var keysDirectory: URL { root.appendingPathComponent("keys") }
+    var configPath: String { root.appendingPathComponent("bulkhead.yaml").path }
+
+    /// Writes bulkhead.yaml: this workspace's store, one upstream on loopback, DKIM if asked.
+    func writeConfiguration(_ settings: SendSettings) throws {
+        var yaml = """
+            data_directory: \(dataDirectory.path)
+            storage:
+              backend: \(backend.rawValue)
+
+            """
+        if let postgresURL { yaml += "  postgres_url: \(postgresURL)\n" }
+        yaml += """
+            identity:
+              from: "E2E News <news@\(Self.fromDomain)>"
+              unsubscribe_base_url: https://\(Self.fromDomain)
+              postal_address: "E2E Test Shop, 1 Loopback Road, Localhost"
+            delivery:
+              concurrency: \(settings.concurrency)
+              batch_size: \(settings.batchSize)
+              control_poll_milliseconds: 200
+            upstreams:
+              - name: sink
+                host: 127.0.0.1
+                port: \(settings.upstreamPort)
+                tls: "off"
+                max_connections: \(settings.maxConnections)
+                messages_per_connection: 100000
+            logging:
+              level: warning
+
+            """
+        if settings.dkim {
+            yaml += """
+                dkim:
+                  domain: \(Self.fromDomain)
+                  selector: s1
+                  private_key_file: \(keysDirectory.appendingPathComponent("s1.private.pem").path)
+
+                """
+        }
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts `bulkhead ARGUMENTS` in the workspace (where bulkhead.yaml is found by default).
+    func start(_ arguments: [String]) throws -> ChildProcess {
+        commandNumber += 1
+        let label = "bulkhead-\(commandNumber)-\(arguments.prefix(2).joined(separator: "-"))"
+        let executable = BulkheadCLI.executable
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw E2EError("the bulkhead executable is not built (swift build --build-tests), looked for \(executable.path)")
+        }
+        return try ChildProcess(name: "bulkhead \(arguments.joined(separator: " "))", executable: executable, arguments: arguments,
+                                directory: root, logPrefix: root.appendingPathComponent(label).path)
+    }
+
+    /// Runs `bulkhead ARGUMENTS` to completion and requires exit status 0.
+    @discardableResult
+    func bulkhead(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> CommandResult {
+        let result = try await start(arguments).finish(timeout: timeout)
+        guard result.status == 0 else { throw E2EError("bulkhead \(arguments.joined(separator: " ")) failed: \(result.summary)") }
+        return result
+    }
+
+    /// `bulkhead dkim keygen` (ed25519) into keys/; returns the DNS TXT file's path.
+    func generateDKIMKey() async throws -> String {
+        try await bulkhead(["dkim", "keygen", "--algorithm", "ed25519", "--domain", Self.fromDomain, "--selector", "s1",
+                            "--out", keysDirectory.path])
+        return keysDirectory.appendingPathComponent("s1.dns.txt").path
+    }
+
+    /// `bulkhead campaign create` with a personalised text template; returns the campaign's id.
+    func createCampaign(list: String, name: String = "e2e") async throws -> Int64 {
+        let text = root.appendingPathComponent("body.txt")
+        try "Hello {{first_name}},\n\nthis is the end-to-end test message for {{email}}.\nUnsubscribe: {{unsubscribe_url}}\n"
+            .write(to: text, atomically: true, encoding: .utf8)
+        let result = try await bulkhead(["campaign", "create", "--name", name, "--list", list, "--subject", "News for {{first_name}}",
+                                         "--text", text.path, "--json"])
+        guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+              let id = (object["id"] as? NSNumber)?.int64Value else {
+            throw E2EError("campaign create printed no id: \(result.stdout)")
+        }
+        return id
+    }
+
+    /// Opens this workspace's store in the test process (the same file or database the CLI uses).
+    func withStore<T: Sendable>(_ body: (any MailStore) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite:
+            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+            let store = try SQLiteStore(path: dataDirectory.appendingPathComponent("bulkhead.sqlite").path)
+            return try await body(store)
+        case .postgres:
+            guard let postgresURL else { throw E2EError("no database") }
+            let store = try await PostgresStore.connect(try PostgresStore.Configuration(url: postgresURL))
+            do {
+                let value = try await body(store)
+                await store.close()
+                return value
+            } catch {
+                await store.close()
+                throw error
+            }
+        }
+    }
+
+    /// Creates the list and `count` confirmed subscribers r<i>@rcpt.e2e.example (named "Reader <i>"),
+    /// through the store's bulk import in batches of 1,000; returns their addresses in order.
+    @discardableResult
+    func populate(list: String, count: Int) async throws -> [String] {
+        let addresses = (0..<count).map { Self.recipient($0) }
+        try await withStore { store in
+            let created = try await store.createList(name: list, description: "end-to-end test list")
+            var start = 0
+            while start < count {
+                let end = min(count, start + 1000)
+                let rows = try (start..<end).map { ImportRow(address: try NormalizedAddress(addresses[$0]), name: "Reader \($0)") }
+                let outcomes = try await store.importSubscribers(rows, into: created.id, importID: "e2e",
+                                                                 consent: ImportConsent(defaultStatus: .confirmed, source: "e2e test"))
+                guard outcomes.allSatisfy({ $0 == .inserted }) else { throw E2EError("import rows not all inserted: \(Set(outcomes))") }
+                start = end
+            }
+        }
+        return addresses
+    }
+
+    static func recipient(_ index: Int) -> String { "r\(index)@rcpt.e2e.example" }
+
+    /// The whole ledger of a campaign, read through the store.
+    func ledger(_ campaign: Int64) async throws -> [LedgerEntry] {
+        try await withStore { store in
+            try await store.ledgerEntries(campaign: CampaignID(rawValue: campaign)).reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    func campaign(_ id: Int64) async throws -> Campaign {
+        try await withStore { store in
+            guard let campaign = try await store.campaign(id: CampaignID(rawValue: id)) else { throw E2EError("no campaign \(id)") }
+            return campaign
+        }
+    }
+
+    /// Removes the folder and drops the PostgreSQL database.
+    func discard() async {
+        if let postgresDatabase, let server = try? Self.serverURL() {
+            try? await Self.psql(server, "DROP DATABASE IF EXISTS \(postgresDatabase) WITH (FORCE)", in: FileManager.default.temporaryDirectory)
+        }
+        try? FileManager.default.removeItem(at: root)
+    }
+}
