@@ -35,8 +35,10 @@ final class ChildProcess: @unchecked Sendable {
         self.name = name
         stdoutPath = logPrefix + ".stdout"
         stderrPath = logPrefix + ".stderr"
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        guard FileManager.default.createFile(atPath: stdoutPath, contents: nil),
+              FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
+            throw E2EError("cannot create \(logPrefix).stdout/.stderr")
+        }
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
