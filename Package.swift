@@ -86,5 +86,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"], swiftSettings: strict),
+        .testTarget(
+            name: "BulkheadSMTPTests",
+            dependencies: [
+                "BulkheadSMTP", "BulkheadMail",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
     ]
 )
