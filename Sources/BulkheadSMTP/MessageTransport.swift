@@ -9,6 +9,13 @@ public struct EnvelopeError: Error, Sendable, Hashable, CustomStringConvertible 
     /// What is wrong.
     public var reason: String
 
+    /// Creates an error.
+    public init(field: String, offset: Int, reason: String) {
+        self.field = field
+        self.offset = offset
+        self.reason = reason
+    }
+
     /// A readable explanation.
     public var description: String { "invalid \(field) address at offset \(offset): \(reason)" }
 }

@@ -16,6 +16,9 @@ public struct RateLimit: Sendable, Hashable, Codable {
 public struct RateLimitError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The offending limit.
     public var limit: RateLimit
+
+    /// Creates an error.
+    public init(limit: RateLimit) { self.limit = limit }
     /// A readable explanation.
     public var description: String { "invalid rate limit \(limit.count) per \(limit.window): count and window must be positive" }
 }
@@ -31,7 +34,7 @@ public struct RateLimitError: Error, Sendable, Hashable, CustomStringConvertible
 /// case let .retry(at: instant): try await Task.sleep(until: instant)
 /// }
 /// ```
-public struct SlidingWindowRateLimiter<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration, Instant: Sendable {
+public struct SlidingWindowRateLimiter<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     /// The answer to `acquire`.
     public enum Decision: Sendable, Hashable {
         /// The send is allowed and has been counted.

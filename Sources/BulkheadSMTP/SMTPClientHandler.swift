@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// The thin NIO side of `SMTPClientSession`: feeds it channel events and performs its actions.
 /// Every method runs on the channel's event loop.
@@ -96,7 +97,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
             case let .writeBody(bytes):
                 let written = context.eventLoop.makePromise(of: Void.self)
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: written)
-                written.futureResult.assumeIsolated().whenSuccess { [self] in
+                written.futureResult.assumeIsolated().whenSuccess { [self] _ in
                     run(session.bodyWritten())
                 }
             case .startTLS:

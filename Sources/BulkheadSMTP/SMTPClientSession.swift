@@ -22,6 +22,7 @@ public struct SMTPClientSession: Sendable {
         /// Write these bytes (a command or commands).
         case write([UInt8])
         /// Write the message body (dot-stuffed, final dot included); report `bodyWritten()` when done.
+        /// Always the last action of its list, as the report may come before `write` returns.
         case writeBody([UInt8])
         /// Insert the TLS client handler now (nothing else is buffered) and report `tlsEstablished()`.
         case startTLS
@@ -432,7 +433,8 @@ public struct SMTPClientSession: Sendable {
             transaction.bodyStarted = true
             transaction.awaiting = [.endOfData]
             state = .transaction(transaction)
-            return [.writeBody(transaction.data.bytes), arm(configuration.timeouts.dataBlock)]
+            // the timer comes first: the write may complete (and report bodyWritten) at once
+            return [arm(configuration.timeouts.dataBlock), .writeBody(transaction.data.bytes)]
         }
 
         let expected = step == .data ? false : reply.isPositiveCompletion

@@ -1,5 +1,5 @@
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 public import NIOSSL
 
 /// TLS settings for STARTTLS.
@@ -169,7 +169,8 @@ public final class SMTPConnection: Sendable {
 
     /// Closes the connection at once (a message in flight becomes uncertain or deferred).
     public func close() async {
-        try? await channel.close()
+        channel.close(promise: nil)
+        try? await channel.closeFuture.get()
     }
 
     private static func isIPAddress(_ host: String) -> Bool {

@@ -1,5 +1,5 @@
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 
 /// Delivers messages to one upstream over a pool of reused connections: at most
 /// `maxConnections` open at once, each used for up to `maxMessagesPerConnection` messages, the
@@ -106,7 +106,7 @@ public actor SMTPConnectionPool: MessageTransport {
             let id = closingCounter
             closing[id] = Task {
                 await connection.quit()
-                await self.closed(id)
+                self.closed(id)
             }
         }
         wakeOne()

@@ -18,6 +18,12 @@ public struct SMTPMessageDataError: Error, Sendable, Hashable, CustomStringConve
     /// Byte offset in the message.
     public var offset: Int
 
+    /// Creates an error.
+    public init(reason: Reason, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     /// A readable explanation.
     public var description: String {
         let what: String = switch reason {

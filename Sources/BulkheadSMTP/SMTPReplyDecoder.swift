@@ -23,6 +23,12 @@ public struct SMTPReplyError: Error, Sendable, Hashable, CustomStringConvertible
     /// Byte offset from the start of the reply.
     public var offset: Int
 
+    /// Creates an error.
+    public init(reason: Reason, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     /// A readable explanation.
     public var description: String {
         let what: String = switch reason {

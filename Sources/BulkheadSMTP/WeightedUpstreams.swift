@@ -2,6 +2,9 @@
 public struct WeightedUpstreamsError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A readable explanation.
     public var description: String
+
+    /// Creates an error.
+    public init(description: String) { self.description = description }
 }
 
 /// Picks one of several upstreams in proportion to their weights (weight 3 is picked three times as

@@ -10,8 +10,8 @@ struct FaultInjectionTests {
     static let message = TestMessages.message(1, to: "ada@rcpt.test")
 
     private func deliver(
-        _ script: FaultServer.Script, messages: Int = 1, recipients: ((Int) -> String)? = nil,
-        configure: (inout SMTPUpstream) -> Void = { _ in }
+        _ script: FaultServer.Script, messages: Int = 1,
+        configure: (inout SMTPUpstream) -> Void = { _ in }, recipients: ((Int) -> String)? = nil
     ) async throws -> ([DeliveryOutcome], FaultServer.Log) {
         let server = try await FaultServer.start(script)
         var upstream = TestMessages.upstream(port: server.port)
@@ -48,31 +48,41 @@ struct FaultInjectionTests {
             return
         }
         #expect(reply.code == 250)
-        #expect(log.received == [FaultServer.Received(mailFrom: "bounce@sender.test", recipients: ["ada@rcpt.test"], data: Self.message, overTLS: false)])
+        #expect(log.received == [FaultServer.Received(mailFrom: "bounce@sender.test", recipients: ["ada@rcpt.test"], data: TestMessages.message(0, to: "ada@rcpt.test"), overTLS: false)])
     }
 
-    @Test(arguments: [
-        (FaultServer.Step.mail, "421 4.3.2 shutting down", "deferred"),
-        (.mail, "451 4.3.0 local error", "deferred"),
-        (.rcpt, "452 4.2.2 mailbox full", "deferred"),
-        (.rcpt, "451 4.7.1 greylisted", "deferred"),
-        (.rcpt, "550 5.1.1 no such user", "hard"),
-        (.rcpt, "554 5.7.1 relay denied", "failed"),
-        (.mail, "550 5.7.1 sender blocked", "failed"),
-        (.data, "451 4.3.0 try later", "deferred"),
-        (.endOfData, "554 5.6.0 content rejected", "failed"),
-        (.endOfData, "451 4.3.0 queue full", "deferred"),
-        (.endOfData, "421 4.3.2 closing", "deferred"),
-    ])
-    func replyAtStep(step: FaultServer.Step, reply: String, expected: String) async throws {
+    struct ReplyCase: Sendable, CustomTestStringConvertible {
+        var step: FaultServer.Step
+        var reply: String
+        var expected: String
+        var testDescription: String { "\(step): \(reply) → \(expected)" }
+    }
+
+    static let replyCases: [ReplyCase] = [
+        ReplyCase(step: .mail, reply: "421 4.3.2 shutting down", expected: "deferred"),
+        ReplyCase(step: .mail, reply: "451 4.3.0 local error", expected: "deferred"),
+        ReplyCase(step: .rcpt, reply: "452 4.2.2 mailbox full", expected: "deferred"),
+        ReplyCase(step: .rcpt, reply: "451 4.7.1 greylisted", expected: "deferred"),
+        ReplyCase(step: .rcpt, reply: "550 5.1.1 no such user", expected: "hard"),
+        ReplyCase(step: .rcpt, reply: "554 5.7.1 relay denied", expected: "failed"),
+        ReplyCase(step: .mail, reply: "550 5.7.1 sender blocked", expected: "failed"),
+        ReplyCase(step: .data, reply: "451 4.3.0 try later", expected: "deferred"),
+        ReplyCase(step: .endOfData, reply: "554 5.6.0 content rejected", expected: "failed"),
+        ReplyCase(step: .endOfData, reply: "451 4.3.0 queue full", expected: "deferred"),
+        ReplyCase(step: .endOfData, reply: "421 4.3.2 closing", expected: "deferred"),
+    ]
+
+    @Test(arguments: replyCases)
+    func replyAtStep(_ testCase: ReplyCase) async throws {
+        let step = testCase.step, reply = testCase.reply
         let (outcome, log) = try await single { current, _ in current == step ? .reply(reply) : .normal }
         let code = Int(reply.prefix(3))
-        switch (expected, outcome) {
+        switch (testCase.expected, outcome) {
         case ("deferred", .deferred(let detail)), ("failed", .failed(let detail, hardBounce: false)),
              ("hard", .failed(let detail, hardBounce: true)):
             #expect(detail.reply?.code == code, "\(outcome)")
         default:
-            Issue.record("\(step) \(reply): expected \(expected), got \(outcome)")
+            Issue.record("\(step) \(reply): expected \(testCase.expected), got \(outcome)")
         }
         #expect(log.received.isEmpty)
     }
@@ -158,9 +168,9 @@ struct FaultInjectionTests {
 
     static func tlsServerContext() throws -> NIOSSLContext {
         let fixtures = try Peers.fixtures
-        let certificate = try NIOSSLCertificate(file: fixtures.appendingPathComponent("test-server.cert.pem").path, format: .pem)
+        let certificates = try NIOSSLCertificate.fromPEMFile(fixtures.appendingPathComponent("test-server.cert.pem").path)
         let key = try NIOSSLPrivateKey(file: fixtures.appendingPathComponent("test-server.key.pem").path, format: .pem)
-        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         return try NIOSSLContext(configuration: configuration)
     }
 
@@ -168,10 +178,10 @@ struct FaultInjectionTests {
         var script = FaultServer.Script()
         script.offerSTARTTLS = true
         script.tls = try Self.tlsServerContext()
-        let certificate = try NIOSSLCertificate(file: try Peers.fixtures.appendingPathComponent("test-server.cert.pem").path, format: .pem)
+        let certificates = try NIOSSLCertificate.fromPEMFile(try Peers.fixtures.appendingPathComponent("test-server.cert.pem").path)
         let (outcomes, log) = try await deliver(script) { upstream in
             upstream.session.tlsPolicy = .required
-            upstream.tls.trustRoots = .certificates([certificate])
+            upstream.tls.trustRoots = .certificates(certificates)
             upstream.tls.serverHostname = "localhost"
         }
         guard case .sent = outcomes.first else {
@@ -179,7 +189,7 @@ struct FaultInjectionTests {
             return
         }
         #expect(log.received.count == 1 && log.received.first?.overTLS == true)
-        #expect(log.received.first?.data == Self.message)
+        #expect(log.received.first?.data == TestMessages.message(0, to: "ada@rcpt.test"))
         // EHLO again after TLS, as RFC 3207 requires
         #expect(log.commands.filter { $0.hasPrefix("EHLO") }.count == 2)
     }

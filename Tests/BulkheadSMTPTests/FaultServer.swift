@@ -48,10 +48,10 @@ final class FaultServer: Sendable {
     private let channel: any Channel
     let log: Mutex<Log>
 
-    private init(channel: any Channel, port: Int, log: Mutex<Log>) {
+    private init(channel: any Channel, port: Int) {
         self.channel = channel
         self.port = port
-        self.log = log
+        self.log = Mutex(Log())
     }
 
     var snapshot: Log { log.withLock { $0 } }
@@ -67,13 +67,14 @@ final class FaultServer: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         guard let port = channel.localAddress?.port else { throw FaultServerError.noPort }
-        let server = FaultServer(channel: channel, port: port, log: Mutex(Log()))
+        let server = FaultServer(channel: channel, port: port)
         box.server.withLock { $0 = server }
         return server
     }
 
     func stop() async {
-        try? await channel.close()
+        channel.close(promise: nil)
+        try? await channel.closeFuture.get()
     }
 }
 
@@ -126,13 +127,13 @@ final class FaultSessionHandler: ChannelInboundHandler {
     private func process(_ context: ChannelHandlerContext) {
         while !stalled && context.channel.isActive {
             if inData {
-                guard let end = Self.endOfData(buffer) else {
-                    if !buffer.isEmpty, case .drop = script.react(.body, "") {
-                        context.close(promise: nil)
-                        stalled = true
-                    }
+                if !buffer.isEmpty, case .drop = script.react(.body, "") {
+                    // drop as soon as body bytes arrive, before the end of data is seen
+                    context.close(promise: nil)
+                    stalled = true
                     return
                 }
+                guard let end = Self.endOfData(buffer) else { return }
                 let raw = Array(buffer[..<end.bodyEnd])
                 buffer.removeFirst(end.next)
                 inData = false
@@ -200,7 +201,7 @@ final class FaultSessionHandler: ChannelInboundHandler {
             recipients = []
             respond(context, .rset, "", normal: "250 2.0.0 Ok")
         } else if upper == "QUIT" {
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "221 2.0.0 Bye\r\n"))).whenComplete { _ in }
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "221 2.0.0 Bye\r\n")), promise: nil)
             context.close(promise: nil)
         } else {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "502 5.5.2 unknown\r\n")), promise: nil)

@@ -29,7 +29,7 @@ struct SMTPReplyTests {
         let parsed = try #require(try parse("250-mx.example Hello\r\n250-PIPELINING\r\n250 SIZE 1000\r\n"))
         #expect(parsed.reply.code == 250)
         #expect(parsed.reply.lines == ["mx.example Hello", "PIPELINING", "SIZE 1000"])
-        #expect(parsed.consumed == 52)
+        #expect(parsed.consumed == 53)
     }
 
     @Test func codeWithoutText() throws {
