@@ -95,6 +95,7 @@ public enum DeliveryDetail: Sendable, Hashable, CustomStringConvertible {
 
 /// The steps of an SMTP session, named in outcomes.
 public enum SMTPStep: String, Sendable, Hashable, Codable {
+    /// The session steps, in protocol order; the raw value is the name used in reports.
     case greeting = "greeting", ehlo = "EHLO", helo = "HELO", startTLS = "STARTTLS", auth = "AUTH"
     case mail = "MAIL", rcpt = "RCPT", data = "DATA", endOfData = "end of data", rset = "RSET", quit = "QUIT"
 }

@@ -253,6 +253,29 @@ struct FaultInjectionTests {
         #expect(log.commands.filter { $0 == "QUIT" }.count == 3)
     }
 
+    @Test func shutdownStopsNewSendsAtOnce() async throws {
+        let server = try await FaultServer.start(FaultServer.Script())
+        var upstream = TestMessages.upstream(port: server.port)
+        upstream.rateLimits = [RateLimit(count: 1, per: .seconds(3600))]
+        let pool = try SMTPConnectionPool(upstream: upstream)
+        let first = await pool.deliver(Self.envelope, Self.message)
+        // the second send waits for the hourly limit; shutting down must end that wait promptly
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        await pool.shutdown()
+        let third = await pool.deliver(Self.envelope, Self.message)
+        let waited = await second.value
+        let log = server.snapshot
+        await server.stop()
+        guard case .sent = first else {
+            Issue.record("\(first)")
+            return
+        }
+        let stopped = DeliveryOutcome.deferred(.note("the SMTP pool is shut down; nothing was sent"))
+        #expect(waited == stopped)
+        #expect(third == stopped)
+        #expect(log.received.count == 1)
+    }
+
     @Test func unreachableUpstreamDefers() async throws {
         let port = try await Peers.freePort()
         let pool = try SMTPConnectionPool(upstream: TestMessages.upstream(port: port))
