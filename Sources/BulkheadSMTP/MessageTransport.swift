@@ -47,6 +47,19 @@ public struct Envelope: Sendable, Hashable, Codable {
         self.requiresSMTPUTF8 = requiresSMTPUTF8 || nonASCII
     }
 
+    private enum CodingKeys: String, CodingKey { case mailFrom, recipient, requiresSMTPUTF8 }
+
+    /// Decodes an envelope and checks it exactly like `init(mailFrom:recipient:requiresSMTPUTF8:)`,
+    /// so stored data cannot smuggle a CR/LF into a command.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            mailFrom: try container.decode(String.self, forKey: .mailFrom),
+            recipient: try container.decode(String.self, forKey: .recipient),
+            requiresSMTPUTF8: try container.decodeIfPresent(Bool.self, forKey: .requiresSMTPUTF8) ?? false
+        )
+    }
+
     private static func check(_ address: String, field: String, allowEmpty: Bool) throws(EnvelopeError) {
         let bytes = Array(address.utf8)
         if bytes.isEmpty {

@@ -1,4 +1,5 @@
 import BulkheadSMTP
+import Foundation
 import Testing
 
 @Suite("DATA encoding: dot-stuffing and strict CRLF")
@@ -56,6 +57,16 @@ struct SMTPMessageDataTests {
         }
         // the null reverse path is allowed
         #expect(throws: Never.self) { try Envelope(mailFrom: "", recipient: "x@y.test") }
+    }
+
+    @Test func decodedEnvelopeIsChecked() throws {
+        let good = try JSONDecoder().decode(Envelope.self, from: Data(#"{"mailFrom":"a@b.test","recipient":"jürgen@c.test"}"#.utf8))
+        #expect(good.recipient == "jürgen@c.test" && good.requiresSMTPUTF8)
+        let roundTrip = try JSONDecoder().decode(Envelope.self, from: JSONEncoder().encode(good))
+        #expect(roundTrip == good)
+        #expect(throws: EnvelopeError(field: "recipient", offset: 5, reason: "control character or space")) {
+            try JSONDecoder().decode(Envelope.self, from: Data(#"{"mailFrom":"a@b.test","recipient":"x@y.t\r\nDATA"}"#.utf8))
+        }
     }
 }
 
