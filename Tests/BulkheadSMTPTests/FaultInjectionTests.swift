@@ -225,6 +225,51 @@ struct FaultInjectionTests {
         #expect(log.received.first?.overTLS == true)
     }
 
+    static func authScript(_ mechanisms: [String]) throws -> FaultServer.Script {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.tls = try tlsServerContext()
+        script.authMechanisms = mechanisms
+        return script
+    }
+
+    @Test(arguments: [["PLAIN", "LOGIN"], ["LOGIN"]])
+    func authOverTLS(mechanisms: [String]) async throws {
+        let (outcomes, log) = try await deliver(try Self.authScript(mechanisms)) { upstream in
+            upstream.session.tlsPolicy = .required
+            upstream.session.credentials = SMTPCredentials(username: "user", password: "secret")
+            upstream.tls.insecureSkipCertificateVerification = true
+        }
+        guard case .sent = outcomes.first else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(log.authenticated == ["user"])
+        #expect(log.commands.contains(mechanisms.contains("PLAIN") ? "AUTH PLAIN AHVzZXIAc2VjcmV0" : "AUTH LOGIN"))
+        #expect(log.received.first?.overTLS == true)
+    }
+
+    @Test func authRefusedDefers() async throws {
+        let (outcomes, log) = try await deliver(try Self.authScript(["PLAIN"])) { upstream in
+            upstream.session.tlsPolicy = .required
+            upstream.session.credentials = SMTPCredentials(username: "user", password: "wrong")
+            upstream.tls.insecureSkipCertificateVerification = true
+        }
+        #expect(outcomes == [.deferred(.note("server refused the session at AUTH: 535 5.7.8 Authentication credentials invalid"))])
+        #expect(log.received.isEmpty && log.authenticated.isEmpty)
+    }
+
+    @Test func credentialsNeverSentInPlaintext() async throws {
+        var script = FaultServer.Script()
+        script.authMechanisms = ["PLAIN", "LOGIN"]
+        let (outcomes, log) = try await deliver(script) { upstream in
+            upstream.session.tlsPolicy = .opportunistic
+            upstream.session.credentials = SMTPCredentials(username: "user", password: "secret")
+        }
+        #expect(outcomes == [.deferred(.note("refusing to send credentials without TLS (insecureAllowAuthWithoutTLS is off)"))])
+        #expect(!log.commands.contains { $0.uppercased().hasPrefix("AUTH") })
+    }
+
     @Test func manyMessagesOneConnectionRSETAfterFailure() async throws {
         var script = FaultServer.Script()
         script.react = { step, argument in
