@@ -47,6 +47,19 @@ public struct Envelope: Sendable, Hashable, Codable {
         self.requiresSMTPUTF8 = requiresSMTPUTF8 || nonASCII
     }
 
+    private enum CodingKeys: String, CodingKey { case mailFrom, recipient, requiresSMTPUTF8 }
+
+    /// Decodes an envelope and checks it exactly like `init(mailFrom:recipient:requiresSMTPUTF8:)`,
+    /// so stored data cannot smuggle a CR/LF into a command.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            mailFrom: try container.decode(String.self, forKey: .mailFrom),
+            recipient: try container.decode(String.self, forKey: .recipient),
+            requiresSMTPUTF8: try container.decodeIfPresent(Bool.self, forKey: .requiresSMTPUTF8) ?? false
+        )
+    }
+
     private static func check(_ address: String, field: String, allowEmpty: Bool) throws(EnvelopeError) {
         let bytes = Array(address.utf8)
         if bytes.isEmpty {
@@ -95,6 +108,7 @@ public enum DeliveryDetail: Sendable, Hashable, CustomStringConvertible {
 
 /// The steps of an SMTP session, named in outcomes.
 public enum SMTPStep: String, Sendable, Hashable, Codable {
+    /// The session steps, in protocol order; the raw value is the name used in reports.
     case greeting = "greeting", ehlo = "EHLO", helo = "HELO", startTLS = "STARTTLS", auth = "AUTH"
     case mail = "MAIL", rcpt = "RCPT", data = "DATA", endOfData = "end of data", rset = "RSET", quit = "QUIT"
 }

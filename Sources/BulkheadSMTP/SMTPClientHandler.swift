@@ -42,8 +42,6 @@ final class SMTPClientHandler: ChannelInboundHandler {
         run(session.quitRequested())
     }
 
-    var isIdle: Bool { session.isIdle }
-
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { run(session.connected()) }

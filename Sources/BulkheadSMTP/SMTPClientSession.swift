@@ -208,6 +208,10 @@ public struct SMTPClientSession: Sendable {
             return []
         case .greeting:
             guard reply.code == 220 else { return closeSession(.rejected(.greeting, reply)) }
+            let name = configuration.heloName.utf8
+            guard !name.isEmpty, name.count <= 255, name.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                return closeSession(.invalidConfiguration("EHLO name must be 1-255 printable ASCII characters without spaces"))
+            }
             state = .ehlo
             return [.write(Self.line("EHLO \(configuration.heloName)")), arm(configuration.timeouts.command)]
         case .ehlo:

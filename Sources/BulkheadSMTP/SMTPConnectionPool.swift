@@ -1,3 +1,4 @@
+public import Logging
 public import NIOCore
 public import NIOPosix
 
@@ -5,6 +6,8 @@ public import NIOPosix
 /// `maxConnections` open at once, each used for up to `maxMessagesPerConnection` messages, the
 /// upstream's rate limits enforced across the pool. If a session cannot be set up (server down,
 /// TLS required but not offered, AUTH refused…) the message is deferred with that reason.
+/// `shutdown()` stops new sends at once (they are deferred, nothing sent); messages already on a
+/// connection complete. Logs name the upstream, never a recipient above debug level.
 ///
 /// ```swift
 /// let pool = try SMTPConnectionPool(upstream: upstream)
@@ -27,12 +30,20 @@ public actor SMTPConnectionPool: MessageTransport {
     private var isShutDown = false
     private var closing: [UInt64: Task<Void, Never>] = [:]
     private var closingCounter: UInt64 = 0
+    private let logger: Logger
 
     /// A pool for `upstream`. Throws when a rate limit is invalid.
-    public init(upstream: SMTPUpstream, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(RateLimitError) {
+    public init(
+        upstream: SMTPUpstream,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "bulkhead.smtp")
+    ) throws(RateLimitError) {
         self.upstream = upstream
         self.group = group
         self.limiter = try SlidingWindowRateLimiter(limits: upstream.rateLimits)
+        var logger = logger
+        logger[metadataKey: "upstream"] = "\(upstream.host):\(upstream.port)"
+        self.logger = logger
     }
 
     /// Number of connections currently open (idle or in use).
@@ -40,16 +51,18 @@ public actor SMTPConnectionPool: MessageTransport {
 
     /// Waits for the rate limit, takes a connection and sends the message.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
-        if isShutDown { return .deferred(.note("the SMTP pool is shut down; nothing was sent")) }
-        await waitForRateLimit()
+        if let stop = await waitForRateLimit() { return .deferred(.note(stop)) }
         var lease: Lease
         switch await acquire() {
         case let .success(acquired): lease = acquired
-        case let .failure(error): return .deferred(.note(error.description))
+        case let .failure(error):
+            logger.warning("SMTP session failed", metadata: ["reason": "\(error)"])
+            return .deferred(.note(error.description))
         }
         let outcome = await lease.connection.send(envelope, message)
         lease.sent += 1
         release(lease)
+        logger.debug("delivery", metadata: ["recipient": "\(envelope.recipient)", "outcome": "\(outcome)"])
         return outcome
     }
 
@@ -65,11 +78,17 @@ public actor SMTPConnectionPool: MessageTransport {
         for task in closing.values { await task.value }
     }
 
-    private func waitForRateLimit() async {
+    /// Waits until the rate limits allow a send. Returns why not to send when the pool shuts down or
+    /// the task is cancelled meanwhile (checked at least every second, so an abort takes effect fast).
+    private func waitForRateLimit() async -> String? {
         while true {
+            if isShutDown { return "the SMTP pool is shut down; nothing was sent" }
+            if Task.isCancelled { return "delivery cancelled; nothing was sent" }
             switch limiter.acquire(at: .now) {
-            case .granted: return
-            case let .retry(at: instant): try? await Task.sleep(until: instant, clock: .continuous)
+            case .granted: return nil
+            case let .retry(at: instant):
+                let slice = ContinuousClock.now.advanced(by: .seconds(1))
+                try? await Task.sleep(until: min(instant, slice), clock: .continuous)
             }
         }
     }
@@ -85,6 +104,7 @@ public actor SMTPConnectionPool: MessageTransport {
                 open += 1
                 do {
                     let connection = try await SMTPConnection.connect(to: upstream, group: group)
+                    logger.debug("SMTP connection opened", metadata: ["open": "\(open)"])
                     return .success(Lease(connection: connection, sent: 0))
                 } catch {
                     open -= 1

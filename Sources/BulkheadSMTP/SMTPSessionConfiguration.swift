@@ -100,6 +100,8 @@ public enum SMTPSessionError: Error, Sendable, Hashable, CustomStringConvertible
     case protocolViolation(String)
     /// The connection closed.
     case connectionClosed(String)
+    /// The configuration cannot be used (for example an EHLO name with spaces or controls).
+    case invalidConfiguration(String)
 
     /// A readable explanation.
     public var description: String {
@@ -115,6 +117,7 @@ public enum SMTPSessionError: Error, Sendable, Hashable, CustomStringConvertible
         case let .timeout(step): "timeout waiting for the reply to \(step.rawValue)"
         case let .protocolViolation(why): "SMTP protocol violation: \(why)"
         case let .connectionClosed(why): "connection closed: \(why)"
+        case let .invalidConfiguration(why): "invalid SMTP configuration: \(why)"
         }
     }
 }

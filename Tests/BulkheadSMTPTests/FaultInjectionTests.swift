@@ -225,6 +225,51 @@ struct FaultInjectionTests {
         #expect(log.received.first?.overTLS == true)
     }
 
+    static func authScript(_ mechanisms: [String]) throws -> FaultServer.Script {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.tls = try tlsServerContext()
+        script.authMechanisms = mechanisms
+        return script
+    }
+
+    @Test(arguments: [["PLAIN", "LOGIN"], ["LOGIN"]])
+    func authOverTLS(mechanisms: [String]) async throws {
+        let (outcomes, log) = try await deliver(try Self.authScript(mechanisms)) { upstream in
+            upstream.session.tlsPolicy = .required
+            upstream.session.credentials = SMTPCredentials(username: "user", password: "secret")
+            upstream.tls.insecureSkipCertificateVerification = true
+        }
+        guard case .sent = outcomes.first else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(log.authenticated == ["user"])
+        #expect(log.commands.contains(mechanisms.contains("PLAIN") ? "AUTH PLAIN AHVzZXIAc2VjcmV0" : "AUTH LOGIN"))
+        #expect(log.received.first?.overTLS == true)
+    }
+
+    @Test func authRefusedDefers() async throws {
+        let (outcomes, log) = try await deliver(try Self.authScript(["PLAIN"])) { upstream in
+            upstream.session.tlsPolicy = .required
+            upstream.session.credentials = SMTPCredentials(username: "user", password: "wrong")
+            upstream.tls.insecureSkipCertificateVerification = true
+        }
+        #expect(outcomes == [.deferred(.note("server refused the session at AUTH: 535 5.7.8 Authentication credentials invalid"))])
+        #expect(log.received.isEmpty && log.authenticated.isEmpty)
+    }
+
+    @Test func credentialsNeverSentInPlaintext() async throws {
+        var script = FaultServer.Script()
+        script.authMechanisms = ["PLAIN", "LOGIN"]
+        let (outcomes, log) = try await deliver(script) { upstream in
+            upstream.session.tlsPolicy = .opportunistic
+            upstream.session.credentials = SMTPCredentials(username: "user", password: "secret")
+        }
+        #expect(outcomes == [.deferred(.note("refusing to send credentials without TLS (insecureAllowAuthWithoutTLS is off)"))])
+        #expect(!log.commands.contains { $0.uppercased().hasPrefix("AUTH") })
+    }
+
     @Test func manyMessagesOneConnectionRSETAfterFailure() async throws {
         var script = FaultServer.Script()
         script.react = { step, argument in
@@ -251,6 +296,29 @@ struct FaultInjectionTests {
         #expect(log.connections == 3)
         #expect(log.received.count == 6)
         #expect(log.commands.filter { $0 == "QUIT" }.count == 3)
+    }
+
+    @Test func shutdownStopsNewSendsAtOnce() async throws {
+        let server = try await FaultServer.start(FaultServer.Script())
+        var upstream = TestMessages.upstream(port: server.port)
+        upstream.rateLimits = [RateLimit(count: 1, per: .seconds(3600))]
+        let pool = try SMTPConnectionPool(upstream: upstream)
+        let first = await pool.deliver(Self.envelope, Self.message)
+        // the second send waits for the hourly limit; shutting down must end that wait promptly
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        await pool.shutdown()
+        let third = await pool.deliver(Self.envelope, Self.message)
+        let waited = await second.value
+        let log = server.snapshot
+        await server.stop()
+        guard case .sent = first else {
+            Issue.record("\(first)")
+            return
+        }
+        let stopped = DeliveryOutcome.deferred(.note("the SMTP pool is shut down; nothing was sent"))
+        #expect(waited == stopped)
+        #expect(third == stopped)
+        #expect(log.received.count == 1)
     }
 
     @Test func unreachableUpstreamDefers() async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -28,6 +29,9 @@ final class FaultServer: Sendable {
         var extensions = ["PIPELINING", "8BITMIME", "SIZE 10000000", "ENHANCEDSTATUSCODES"]
         var offerSTARTTLS = false
         var tls: NIOSSLContext?
+        /// AUTH mechanisms to offer (e.g. ["PLAIN", "LOGIN"]) and the one valid user name and password.
+        var authMechanisms: [String] = []
+        var account = ("user", "secret")
         var react: @Sendable (Step, String) -> Reaction = { _, _ in .normal }
     }
 
@@ -42,6 +46,7 @@ final class FaultServer: Sendable {
         var connections = 0
         var commands: [String] = []
         var received: [Received] = []
+        var authenticated: [String] = []
     }
 
     let port: Int
@@ -101,6 +106,8 @@ final class FaultSessionHandler: ChannelInboundHandler {
     private var tlsActive = false
     private var mailFrom: String?
     private var recipients: [String] = []
+    private enum Login { case none, username, password(String) }
+    private var login = Login.none
 
     init(script: FaultServer.Script, box: LogBox) {
         self.script = script
@@ -152,7 +159,15 @@ final class FaultSessionHandler: ChannelInboundHandler {
             let line = String(decoding: buffer[..<crlf], as: UTF8.self)
             buffer.removeFirst(crlf + 2)
             box.update { $0.commands.append(line) }
-            command(context, line)
+            switch login {
+            case .none: command(context, line)
+            case .username:
+                login = .password(Self.base64(line))
+                write(context, "334 UGFzc3dvcmQ6\r\n")
+            case let .password(user):
+                login = .none
+                authenticate(context, user: user, password: Self.base64(line))
+            }
         }
     }
 
@@ -161,6 +176,7 @@ final class FaultSessionHandler: ChannelInboundHandler {
         if upper.hasPrefix("EHLO") {
             var lines = ["fault.test"] + script.extensions
             if script.offerSTARTTLS && !tlsActive { lines.append("STARTTLS") }
+            if !script.authMechanisms.isEmpty { lines.append("AUTH " + script.authMechanisms.joined(separator: " ")) }
             let text = lines.enumerated().map { index, text in
                 "250" + (index == lines.count - 1 ? " " : "-") + text
             }.joined(separator: "\r\n")
@@ -178,6 +194,13 @@ final class FaultSessionHandler: ChannelInboundHandler {
                     context.close(promise: nil)
                 }
             }
+        } else if upper.hasPrefix("AUTH PLAIN ") {
+            let parts = Self.base64(String(line.dropFirst(11))).split(separator: "\0", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { return write(context, "501 5.5.2 bad PLAIN\r\n") }
+            authenticate(context, user: String(parts[1]), password: String(parts[2]))
+        } else if upper == "AUTH LOGIN" {
+            login = .username
+            write(context, "334 VXNlcm5hbWU6\r\n")
         } else if upper.hasPrefix("MAIL FROM:") {
             let argument = Self.angleArgument(line)
             let reaction = script.react(.mail, argument)
@@ -222,6 +245,19 @@ final class FaultSessionHandler: ChannelInboundHandler {
         case .stall:
             stalled = true
         }
+    }
+
+    private func authenticate(_ context: ChannelHandlerContext, user: String, password: String) {
+        if (user, password) == script.account {
+            box.update { $0.authenticated.append(user) }
+            write(context, "235 2.7.0 Authentication successful\r\n")
+        } else {
+            write(context, "535 5.7.8 Authentication credentials invalid\r\n")
+        }
+    }
+
+    private static func base64(_ text: String) -> String {
+        Data(base64Encoded: text).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     private func write(_ context: ChannelHandlerContext, _ text: String) {

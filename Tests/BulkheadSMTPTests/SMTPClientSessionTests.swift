@@ -134,6 +134,14 @@ struct SMTPClientSessionTests {
         #expect(session.isClosed)
     }
 
+    @Test func invalidEHLONameIsNeverSent() {
+        var session = SMTPClientSession(configuration: SMTPSessionConfiguration(heloName: "a\r\nMAIL FROM:<x@y>"))
+        _ = session.connected()
+        #expect(Self.io(session.replyReceived(Self.reply(220, "mx"))) == [
+            .sessionFailed(.invalidConfiguration("EHLO name must be 1-255 printable ASCII characters without spaces")), .close,
+        ])
+    }
+
     @Test func greetingRejected() {
         var session = SMTPClientSession(configuration: Self.config())
         _ = session.connected()

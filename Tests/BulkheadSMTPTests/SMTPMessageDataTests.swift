@@ -1,4 +1,5 @@
 import BulkheadSMTP
+import Foundation
 import Testing
 
 @Suite("DATA encoding: dot-stuffing and strict CRLF")
@@ -56,5 +57,83 @@ struct SMTPMessageDataTests {
         }
         // the null reverse path is allowed
         #expect(throws: Never.self) { try Envelope(mailFrom: "", recipient: "x@y.test") }
+    }
+
+    @Test func decodedEnvelopeIsChecked() throws {
+        let good = try JSONDecoder().decode(Envelope.self, from: Data(#"{"mailFrom":"a@b.test","recipient":"jürgen@c.test"}"#.utf8))
+        #expect(good.recipient == "jürgen@c.test" && good.requiresSMTPUTF8)
+        let roundTrip = try JSONDecoder().decode(Envelope.self, from: JSONEncoder().encode(good))
+        #expect(roundTrip == good)
+        #expect(throws: EnvelopeError(field: "recipient", offset: 5, reason: "control character or space")) {
+            try JSONDecoder().decode(Envelope.self, from: Data(#"{"mailFrom":"a@b.test","recipient":"x@y.t\r\nDATA"}"#.utf8))
+        }
+    }
+}
+
+@Suite("Seeded random round trips")
+struct SeededRoundTripTests {
+    /// Undoes dot-stuffing as a server does and strips the final ".\r\n".
+    private func unstuff(_ wire: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var atLineStart = true
+        for byte in wire.dropLast(3) {
+            if atLineStart && byte == UInt8(ascii: ".") {
+                atLineStart = false
+                continue
+            }
+            out.append(byte)
+            atLineStart = byte == 0x0A
+        }
+        return out
+    }
+
+    @Test func dotStuffingRoundTrips() throws {
+        var rng = SeededRNG(seed: 99)
+        let alphabet = Array("ab. \t:".utf8)
+        for _ in 0..<500 {
+            var message: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &rng) {
+                for _ in 0..<Int.random(in: 0...6, using: &rng) {
+                    message.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)])
+                }
+                message += [0x0D, 0x0A]
+            }
+            let data = try SMTPMessageData(message: message)
+            #expect(data.bytes.suffix(3) == [UInt8(ascii: "."), 0x0D, 0x0A])
+            #expect(unstuff(data.bytes) == message)
+            // no line of the wire form is a lone "." before the end
+            let wire = data.bytes
+            for index in 0..<max(0, wire.count - 5) where wire[index] == 0x0A {
+                #expect(!(wire[index + 1] == UInt8(ascii: ".") && wire[index + 2] == 0x0D))
+            }
+        }
+    }
+
+    @Test func replyParserIsIndependentOfChunking() throws {
+        let stream = Array("220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 100\r\n250 2.1.0 Ok\r\n550 5.1.1 no\r\n354\r\n".utf8)
+        var whole: [SMTPReply] = []
+        var rest = stream[...]
+        while let (reply, used) = try SMTPReplyParser.parse(Array(rest)) {
+            whole.append(reply)
+            rest = rest.dropFirst(used)
+        }
+        #expect(whole.count == 5 && rest.isEmpty)
+        var rng = SeededRNG(seed: 3)
+        for _ in 0..<200 {
+            // feed random chunks, parsing whenever possible
+            var buffer: [UInt8] = []
+            var replies: [SMTPReply] = []
+            var offset = 0
+            while offset < stream.count {
+                let size = Int.random(in: 1...9, using: &rng)
+                buffer += stream[offset..<min(stream.count, offset + size)]
+                offset += size
+                while let (reply, used) = try SMTPReplyParser.parse(buffer) {
+                    replies.append(reply)
+                    buffer.removeFirst(used)
+                }
+            }
+            #expect(replies == whole)
+        }
     }
 }

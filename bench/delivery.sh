@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Delivery benchmark: a campaign of N personalised ~8 KB messages, DKIM ed25519-signed, sent by
+# `bulkhead campaign send` to Postfix's smtp-sink on loopback, against the raw ceiling of Postfix's
+# smtp-source pushing N messages of the same size to the same sink, in the same run.
+# Prints messages/second for both, the ratio, and bulkhead's peak RSS (from /usr/bin/time).
+#
+# Usage: bench/delivery.sh [RECIPIENTS] [CONCURRENCY]     (defaults: 100000 and 20)
+#   bench/delivery.sh 1000000      # the memory check at a million recipients (takes a while)
+# Needs: a release build (made here), smtp-sink/smtp-source (Debian's postfix), /usr/bin/time, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+recipients="${1:-100000}"
+concurrency="${2:-20}"
+
+command -v smtp-sink >/dev/null || { echo "installing postfix for smtp-sink/smtp-source…" >&2; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
+command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+swift build -c release --product bulkhead >&2
+bulkhead="$PWD/.build/release/bulkhead"
+
+work="$(mktemp -d /tmp/bulkhead-bench.XXXXXX)"
+sink_pid=""
+cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+# smtp-sink: accept and discard; -u nobody because we may be root; backlog 1000.
+smtp-sink -u nobody -c "127.0.0.1:$port" 1000 >/dev/null 2>&1 &
+sink_pid=$!
+sleep 0.5
+
+echo "== preparing $recipients recipients in $work" >&2
+python3 - "$work/subscribers.csv" "$recipients" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write("email,name,city\n")
+    for i in range(n):
+        f.write(f"person{i}@example.org,Person Number {i},Town {i % 997}\n")
+PY
+paragraph="Our spring collection is here: garden tools, seeds and planters at 20% off until Sunday. "
+python3 - "$work" "$paragraph" <<'PY'
+import sys, textwrap
+work, paragraph = sys.argv[1], sys.argv[2]
+text = "Hello {{name}} from {{attributes.city}},\n\n" + textwrap.fill(paragraph * 44, 76) + "\n\nUnsubscribe: {{unsubscribe_url}}\n"
+html = "<html><body><h1>Hello {{name}}!</h1>\n" + ("<p>" + paragraph + "</p>\n") * 38 + "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p></body></html>\n"
+open(f"{work}/body.txt", "w").write(text)
+open(f"{work}/body.html", "w").write(html)
+PY
+cat > "$work/bulkhead.yaml" <<YAML
+data_directory: $work/data
+identity:
+  from: "Example Shop <news@shop.example>"
+  unsubscribe_base_url: https://shop.example
+dkim:
+  domain: shop.example
+  selector: s1
+  private_key_file: keys/s1.private.pem
+delivery:
+  concurrency: $concurrency
+  batch_size: 50
+upstreams:
+  - name: sink
+    host: 127.0.0.1
+    port: $port
+    tls: off
+    max_connections: $concurrency
+    messages_per_connection: 100000
+logging:
+  level: warning
+YAML
+cd "$work"
+"$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out data/keys >/dev/null
+"$bulkhead" list create news --config bulkhead.yaml >/dev/null
+/usr/bin/time -f "%e s, %M KB max RSS" "$bulkhead" subscribers import subscribers.csv --list news --config bulkhead.yaml > import.txt 2> import-time.txt
+echo "== import: $(tail -1 import-time.txt)" >&2
+id="$("$bulkhead" campaign create --config bulkhead.yaml --name bench --list news --subject "Spring offer for {{first_name}}" \
+        --text body.txt --html body.html --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+
+echo "== bulkhead campaign send ($recipients messages, concurrency $concurrency)" >&2
+start=$(date +%s.%N)
+/usr/bin/time -f "%e %M" -o send-time.txt "$bulkhead" campaign send "$id" --config bulkhead.yaml --force --json > summary.json 2> send.log
+end=$(date +%s.%N)
+sent="$(python3 -c 'import json; print(json.load(open("summary.json"))["progress"]["sent"])')"
+read -r _ rss_kb < send-time.txt
+bulkhead_rate="$(python3 -c "print(round($sent / ($end - $start)))")"
+
+echo "== smtp-source ceiling ($recipients messages of 8 KB, 20 sessions)" >&2
+start=$(date +%s.%N)
+smtp-source -d -s 20 -l 8192 -m "$recipients" -f sender@shop.example -t sink@example.org "127.0.0.1:$port"
+end=$(date +%s.%N)
+ceiling_rate="$(python3 -c "print(round($recipients / ($end - $start)))")"
+
+python3 - "$recipients" "$sent" "$bulkhead_rate" "$ceiling_rate" "$rss_kb" <<'PY'
+import sys
+n, sent, rate, ceiling, rss = (int(x) for x in sys.argv[1:])
+print(f"recipients            {n}")
+print(f"bulkhead sent         {sent}")
+print(f"bulkhead              {rate} msg/s (personalised ~8 KB, DKIM ed25519, SQLite ledger)")
+print(f"smtp-source ceiling   {ceiling} msg/s (8 KB, 20 sessions, same sink)")
+print(f"ratio                 {rate / ceiling:.2f} (target >= 0.50)")
+print(f"bulkhead peak RSS     {rss / 1024:.0f} MB (target <= 150 MB at 1,000,000 recipients)")
+PY
