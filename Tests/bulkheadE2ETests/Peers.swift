@@ -100,7 +100,17 @@ final class RecordingSink: @unchecked Sendable {
     /// How many messages were logged so far (cheap: counts lines).
     func count() -> Int {
         guard let data = FileManager.default.contents(atPath: logPath) else { return 0 }
-        return data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        return data.withUnsafeBytes { bytes in
+            guard var cursor = bytes.baseAddress else { return 0 }
+            var left = bytes.count
+            var lines = 0
+            while left > 0, let newline = memchr(cursor, Int32(UInt8(ascii: "\n")), left) {
+                lines += 1
+                left -= cursor.distance(to: UnsafeRawPointer(newline)) + 1
+                cursor = UnsafeRawPointer(newline) + 1
+            }
+            return lines
+        }
     }
 
     func stop() async {
@@ -163,7 +173,8 @@ final class ReceivingServer: @unchecked Sendable {
 
     /// Waits (up to 30 s) until `count` messages are in the folder, then a moment more for stragglers.
     func waitForMessages(_ count: Int) async throws {
-        for _ in 0..<1500 where messageCount() < count {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while messageCount() < count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         try await Task.sleep(for: .milliseconds(300))
