@@ -133,8 +133,12 @@ public struct CampaignRunner: Sendable {
     /// Returns how many claimed entries it gave back unsent.
     private func sendLoop(control: DeliveryControl, recorder: OutcomeRecorder) async throws -> Int {
         var released = 0
+        var lastRecorded = 0
         // A cancelled task (Ctrl-C in `bulkhead serve`) stops like a pause: unsent claims go back.
         while !control.stopRequested && !Task.isCancelled {
+            // The previous batch's outcomes are written before the next claim: a crash leaves at most
+            // one batch per sender in `sending`.
+            if lastRecorded > 0 { try await recorder.waitUntilDurable(lastRecorded) }
             let batch = try await store.claim(campaign: campaignID, worker: worker.description, limit: settings.batchSize)
             if batch.isEmpty { return released }
             let people = try await store.subscribers(ids: batch.map(\.subscriberID))
@@ -144,7 +148,7 @@ public struct CampaignRunner: Sendable {
                     return released
                 }
                 let outcome = await deliver(entry, subscriber: people[entry.subscriberID])
-                try await recorder.record(outcome)
+                lastRecorded = try await recorder.record(outcome)
             }
         }
         return released

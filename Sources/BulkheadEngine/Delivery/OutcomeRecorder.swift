@@ -35,11 +35,38 @@ actor OutcomeRecorder {
         self.remainingAtStart = remaining
     }
 
-    /// Adds one outcome; writes the batch when it is full. The caller waits for that write, which
-    /// keeps memory bounded when the database is slower than the senders.
-    func record(_ item: RecordedOutcome) async throws {
+    /// How many outcomes were recorded, and how many of them (the oldest: the buffer is written first
+    /// in, first out) are written to the store.
+    private var recordedCount = 0
+    private var durableCount = 0
+    /// Callers of ``waitUntilDurable(_:)`` waiting for the write under way.
+    private var flushWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Adds one outcome and returns its number (for ``waitUntilDurable(_:)``); writes the batch when
+    /// it is full. The caller waits for that write, which keeps memory bounded when the database is
+    /// slower than the senders.
+    @discardableResult
+    func record(_ item: RecordedOutcome) async throws -> Int {
         buffer.append(item)
+        recordedCount += 1
+        let number = recordedCount
         if buffer.count >= batchSize { try await flush() }
+        return number
+    }
+
+    /// Returns once outcome `number` and all before it are written (writing now unless a write is
+    /// under way). A sender calls it before it claims its next batch, so the entries one sender holds
+    /// in `sending` never exceed one batch: a crash leaves at most concurrency × batchSize uncertain.
+    func waitUntilDurable(_ number: Int) async throws {
+        while durableCount < number {
+            if flushing {
+                await withCheckedContinuation { flushWaiters.append($0) }
+            } else if buffer.isEmpty {
+                return
+            } else {
+                try await flush()
+            }
+        }
     }
 
     /// Whether the periodic flush should stop (the run is over).
@@ -53,12 +80,18 @@ actor OutcomeRecorder {
     func flush() async throws {
         guard !flushing, !buffer.isEmpty else { return }
         flushing = true
-        defer { flushing = false }
+        defer {
+            flushing = false
+            let waiters = flushWaiters
+            flushWaiters.removeAll()
+            for waiter in waiters { waiter.resume() }
+        }
         while !buffer.isEmpty {
             let batch = buffer
             buffer.removeAll(keepingCapacity: true)
             do {
                 try await store.complete(batch.map(\.outcome))
+                durableCount += batch.count
             } catch {
                 // Keep the batch: it is written by the next flush, or stays `sending` (→ uncertain) if none comes.
                 buffer.insert(contentsOf: batch, at: 0)
