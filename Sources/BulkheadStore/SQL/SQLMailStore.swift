@@ -267,10 +267,14 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Replaces a draft's content (audited).
     public func updateDraft(_ id: CampaignID, content: CampaignContent, actor: AuditActor) async throws -> Campaign {
-        let now = clock()
+        let clock = clock
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
             let current = try await Self.campaign(tx, id, lock: lock)
+            // The time is read once this transaction holds the write lock (SQLite) or the campaign row
+            // (PostgreSQL): every claim before it has committed and none after it sees `sending`, so
+            // `updatedAt` is when a pause or abort took effect, not when it started waiting.
+            let now = clock()
             guard current.state == .draft else { throw StoreError.campaignNotEditable(campaign: id, state: current.state) }
             guard try await tx.one(Queries.list(id: content.listID)) != nil else {
                 throw StoreError.notFound(kind: "list", key: "\(content.listID.rawValue)")
@@ -285,10 +289,14 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Moves a campaign between states with its audit event, atomically (see ``MailStore/transition(_:from:to:actor:details:)``).
     public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
                            details: [String: JSONValue]) async throws -> Campaign {
-        let now = clock()
+        let clock = clock
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
             let current = try await Self.campaign(tx, id, lock: lock)
+            // The time is read once this transaction holds the write lock (SQLite) or the campaign row
+            // (PostgreSQL): every claim before it has committed and none after it sees `sending`, so
+            // `updatedAt` is when a pause or abort took effect, not when it started waiting.
+            let now = clock()
             guard from.contains(current.state), current.state.canTransition(to: to) else {
                 throw StoreError.invalidTransition(campaign: id, current: current.state, to: to)
             }
