@@ -12,6 +12,9 @@ struct Bulkhead: AsyncParsableCommand {
           bulkhead dkim keygen --algorithm ed25519 --selector s1 --domain example.com --out keys/
         """,
         version: BulkheadVersion.current,
-        subcommands: [InspectCommand.self, DKIMCommand.self, BenchCommand.self]
+        subcommands: [
+            InspectCommand.self, DKIMCommand.self, BenchCommand.self,
+            ListCommand.self, SubscribersCommand.self, LedgerCommand.self, ConfigCommand.self,
+        ]
     )
 }
