@@ -49,6 +49,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 out.write("[")
             }
             var first = true
+            let encoder = LedgerRow.makeEncoder()
             for try await entry in store.ledgerEntries(campaign: id, states: states.isEmpty ? nil : states) {
                 let row = LedgerRow(entry)
                 switch format {
@@ -56,7 +57,7 @@ struct LedgerCommand: AsyncParsableCommand {
                     out.write(CSVText.record([row.address, row.state, String(row.attempts), row.lastReplyCode.map(String.init) ?? "",
                                               row.lastReplyText ?? "", row.updatedAt]))
                 case .json:
-                    out.write((first ? "\n" : ",\n") + LedgerRow.encode(row))
+                    out.write((first ? "\n" : ",\n") + (try row.json(encoder)))
                 }
                 first = false
             }
@@ -99,13 +100,13 @@ struct LedgerRow: Encodable {
         try container.encode(updatedAt, forKey: .updatedAt)
     }
 
-    static let encoder: JSONEncoder = {
+    static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }()
+    }
 
-    static func encode(_ row: LedgerRow) -> String {
-        (try? encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    func json(_ encoder: JSONEncoder) throws -> String {
+        String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

@@ -70,7 +70,12 @@ struct ListShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await StoreOpening.withStore(config: config.path) { store, _ in
-            let lists = if let name { [try await StoreOpening.list(named: name, in: store)] } else { try await store.allLists() }
+            let lists: [MailingList]
+            if let name {
+                lists = [try await StoreOpening.list(named: name, in: store)]
+            } else {
+                lists = try await store.allLists()
+            }
             var summaries: [ListSummary] = []
             for list in lists {
                 summaries.append(ListSummary(list: list, counts: try await store.membershipCounts(list: list.id)))

@@ -48,7 +48,7 @@ struct SubscribersShowCommand: AsyncParsableCommand {
                     SubscriberView.ConsentView(list: names[record.listID] ?? "#\(record.listID.rawValue)", evidence: record.evidence)
                 }
             }
-            print(json ? CLIJSON.encode(view) : try view.text())
+            print(try json ? CLIJSON.encode(view) : view.text())
         }
     }
 }

@@ -1,6 +1,6 @@
 public import BulkheadStore
 import BulkheadMail
-import Foundation
+public import Foundation
 
 /// Imports subscribers from a CSV file into one list, streaming: the file is read in 64 KiB chunks
 /// through ``CSVRecordParser``, the header is mapped with ``SubscriberColumns``, and valid rows go to
@@ -66,10 +66,13 @@ public struct SubscriberImporter: Sendable {
 
     /// Imports the CSV file at `path`.
     public func importFile(atPath path: String) async throws(SubscriberImporterError) -> SubscriberImportReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .unreadableFile(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw .unreadableFile(path: path, reason: "is a directory") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw .unreadableFile(path: path, reason: !exists ? "no such file" : isDirectory.boolValue ? "is a directory" : "permission denied")
+            throw .unreadableFile(path: path, reason: "permission denied")
         }
         defer { try? handle.close() }
         let chunkSize = options.chunkSize
