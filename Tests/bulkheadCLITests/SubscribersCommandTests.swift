@@ -122,3 +122,42 @@ import Testing
         #expect(invalid.status == 1)
     }
 }
+
+@Suite struct SubscribersPostgresTests {
+    /// The same import → export → re-import → show round trip on the PostgreSQL backend (the server
+    /// named by BULKHEAD_TEST_POSTGRES_URL, which scripts/test.sh starts), with names unique to the run.
+    @Test func roundTripOnPostgres() throws {
+        guard let url = ProcessInfo.processInfo.environment["BULKHEAD_TEST_POSTGRES_URL"], !url.isEmpty else {
+            Issue.record("BULKHEAD_TEST_POSTGRES_URL is not set: run `source scripts/test-deps/postgres.sh` first (scripts/test.sh does)")
+            return
+        }
+        let directory = try CLIRunner.temporaryDirectory()
+        try Data("storage:\n  backend: postgres\n  postgres_url: \(url)\n".utf8).write(to: directory.appendingPathComponent("bulkhead.yaml"))
+        let run = UUID().uuidString.lowercased().prefix(8)
+        let domain = "run-\(run).example"
+        let csv = directory.appendingPathComponent("people.csv")
+        try Data("email,name,status,attributes\na@\(domain),A,,\"{\"\"k\"\":1}\"\nb@\(domain),B,unsubscribed,\nbad,,,\na@\(domain),,,\n".utf8).write(to: csv)
+        #expect(try CLIRunner.run(["list", "create", "news-\(run)"], in: directory).status == 0)
+        #expect(try CLIRunner.run(["list", "create", "copy-\(run)"], in: directory).status == 0)
+        let imported = try CLIRunner.run(["subscribers", "import", csv.path, "--list", "news-\(run)"], in: directory)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.hasPrefix("imported \(csv.path) into news-\(run): 4 rows read, 2 inserted, 0 updated, 1 duplicates, 0 kept unsubscribed, 1 invalid\n"))
+
+        let export = try CLIRunner.run(["subscribers", "export", "--list", "news-\(run)"], in: directory)
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stdout == "email,name,status,attributes\r\na@\(domain),A,confirmed,\"{\"\"k\"\":1}\"\r\nb@\(domain),B,unsubscribed,{}\r\n")
+        let exported = directory.appendingPathComponent("news.csv")
+        try Data(export.stdout.utf8).write(to: exported)
+        #expect(try CLIRunner.run(["subscribers", "import", exported.path, "--list", "copy-\(run)"], in: directory).status == 0)
+        let copy = try CLIRunner.run(["subscribers", "export", "--list", "copy-\(run)"], in: directory)
+        #expect(copy.stdout == export.stdout)
+
+        let show = try CLIRunner.run(["subscribers", "show", "b@\(domain)", "--json"], in: directory)
+        #expect(show.status == 0, "\(show.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let memberships = try #require(object["memberships"] as? [[String: Any]])
+        #expect(memberships.map { $0["list"] as? String } == ["news-\(run)", "copy-\(run)"])
+        #expect((object["consent"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["withdrawn", "withdrawn"])
+        #expect(object["suppression"] == nil)
+    }
+}

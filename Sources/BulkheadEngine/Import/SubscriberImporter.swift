@@ -72,7 +72,8 @@ public struct SubscriberImporter: Sendable {
         }
         guard !isDirectory.boolValue else { throw .unreadableFile(path: path, reason: "is a directory") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .unreadableFile(path: path, reason: "permission denied")
+            let readable = FileManager.default.isReadableFile(atPath: path)
+            throw .unreadableFile(path: path, reason: readable ? "cannot be opened" : "permission denied")
         }
         defer { try? handle.close() }
         let chunkSize = options.chunkSize
