@@ -44,6 +44,7 @@ struct SubscribersImportCommand: AsyncParsableCommand {
         Examples:
           bulkhead subscribers import people.csv --list news
           bulkhead subscribers import mailchimp-export.csv --list news --status unconfirmed --source "Mailchimp 2026-05"
+          bulkhead subscribers import fair.csv --list news --channel "trade fair stand" --consent-text "Send me the monthly news"
         """
     )
 
@@ -52,13 +53,18 @@ struct SubscribersImportCommand: AsyncParsableCommand {
     @Option(help: "The list to import into.") var list: String
     @Option(help: "Status of rows without one: confirmed or unconfirmed.") var status: ImportStatusArgument = .confirmed
     @Option(help: "Where the consent was collected (recorded as consent evidence; default: the file name).") var source: String?
+    @Option(help: "The consent text the people were shown when they signed up (recorded as consent evidence).")
+    var consentText: String?
+    @Option(help: "The channel consent came through, e.g. a sign-up form's URL (recorded as consent evidence).")
+    var channel: String?
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
         try await StoreOpening.withStore(config: config.path) { store, _ in
             let target = try await StoreOpening.list(named: list, in: store)
             let options = SubscriberImporter.Options(defaultStatus: status.status,
-                                                     source: source ?? (file as NSString).lastPathComponent)
+                                                     source: source ?? (file as NSString).lastPathComponent,
+                                                     consentText: consentText, channel: channel)
             let report: SubscriberImportReport
             do {
                 report = try await SubscriberImporter(store: store, list: target.id, options: options).importFile(atPath: file)
@@ -104,19 +110,19 @@ struct SubscribersExportCommand: AsyncParsableCommand {
     var status: [MembershipStatusArgument] = []
 
     func run() async throws {
-        let handle: FileHandle
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
-                throw CLIError.fail("cannot create \(output)", code: 1)
-            }
-            handle = opened
-        } else {
-            handle = FileHandle.standardOutput
-        }
-        defer { if output != nil { try? handle.close() } }
         let statuses = status.isEmpty ? nil : Set(status.map(\.status))
         let count = try await StoreOpening.withStore(config: config.path) { store, _ in
             let target = try await StoreOpening.list(named: list, in: store)
+            let handle: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
+                    throw CLIError.fail("cannot create \(output)", code: 1)
+                }
+                handle = opened
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            defer { if output != nil { try? handle.close() } }
             var out = BufferedOutput(handle)
             out.write(CSVText.record(["email", "name", "status", "attributes"]))
             var count = 0

@@ -80,6 +80,11 @@ import Testing
         #expect(noList.status == 1)
         #expect(noList.stderr.contains("no list named \"nope\""))
 
+        let output = directory.appendingPathComponent("out.csv").path
+        let exportMissing = try CLIRunner.run(["subscribers", "export", "--list", "nope", "--output", output], in: directory)
+        #expect(exportMissing.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: output), "no file is created for a list that does not exist")
+
         let badStatus = try CLIRunner.run(["subscribers", "import", noEmail.path, "--list", "news", "--status", "unsubscribed"], in: directory)
         #expect(badStatus.status != 0)
     }
@@ -89,7 +94,8 @@ import Testing
         let csv = directory.appendingPathComponent("people.csv")
         try Data(Self.people.utf8).write(to: csv)
         #expect(try CLIRunner.run(["list", "create", "news"], in: directory).status == 0)
-        #expect(try CLIRunner.run(["subscribers", "import", csv.path, "--list", "news", "--source", "crm"], in: directory).status == 0)
+        #expect(try CLIRunner.run(["subscribers", "import", csv.path, "--list", "news", "--source", "crm",
+                                   "--channel", "https://shop.example/signup", "--consent-text", "Send me news"], in: directory).status == 0)
 
         let store = try SQLiteStore(path: directory.appendingPathComponent(".bulkhead/bulkhead.sqlite").path)
         try await store.addSuppression(Suppression(address: try NormalizedAddress("ann@example.com"), reason: .hardBounce,
@@ -103,7 +109,7 @@ import Testing
         #expect(lines.contains("  name: Ann Lee"))
         #expect(lines.contains("  attributes: {\"City\":\"Oslo\",\"plan\":\"pro\",\"seats\":3}"))
         #expect(lines.contains { $0.hasPrefix("  news: confirmed (since ") })
-        #expect(lines.contains { $0.hasSuffix(" news: given via import, source crm") })
+        #expect(lines.contains { $0.hasSuffix(" news: given via import, source crm, from https://shop.example/signup, shown \"Send me news\"") })
         #expect(lines.last == "suppressed: hard-bounce since 2027-01-15T08:00:00.000Z, source campaign 1 (550 5.1.1 no such user)")
 
         let json = try CLIRunner.run(["subscribers", "show", "cat@example.com", "--json"], in: directory)

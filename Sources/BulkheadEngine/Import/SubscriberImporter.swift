@@ -37,12 +37,19 @@ public struct SubscriberImporter: Sendable {
         public var chunkSize: Int
         /// The import's identifier (duplicates within one import are found through it).
         public var importID: String
+        /// The consent text the people were shown where they signed up, if known (consent evidence).
+        public var consentText: String?
+        /// The channel the consent came through (a form's URL, "phone", …), if known (consent evidence).
+        public var channel: String?
 
         /// Describes an import; the identifier is a fresh UUID unless given.
-        public init(defaultStatus: MembershipStatus, source: String, batchSize: Int = 1_000, maxReportedErrors: Int = 100,
-                    chunkSize: Int = 64 * 1024, importID: String = UUID().uuidString.lowercased()) {
+        public init(defaultStatus: MembershipStatus, source: String, consentText: String? = nil, channel: String? = nil,
+                    batchSize: Int = 1_000, maxReportedErrors: Int = 100, chunkSize: Int = 64 * 1024,
+                    importID: String = UUID().uuidString.lowercased()) {
             self.defaultStatus = defaultStatus
             self.source = source
+            self.consentText = consentText
+            self.channel = channel
             self.batchSize = max(1, batchSize)
             self.maxReportedErrors = max(0, maxReportedErrors)
             self.chunkSize = max(1, chunkSize)
@@ -125,7 +132,8 @@ public struct SubscriberImporter: Sendable {
 
     private func flush(_ state: inout ImportState) async throws(SubscriberImporterError) {
         guard !state.pending.isEmpty else { return }
-        let consent = ImportConsent(defaultStatus: options.defaultStatus, source: options.source)
+        let consent = ImportConsent(defaultStatus: options.defaultStatus, source: options.source,
+                                    textShown: options.consentText, ipOrChannel: options.channel)
         let outcomes: [ImportRowOutcome]
         do {
             outcomes = try await store.importSubscribers(state.pending, into: list, importID: options.importID, consent: consent)
