@@ -261,7 +261,7 @@ enum SubscriberRowMapping {
 }
 
 /// What ``SubscriberImporter`` did with a file.
-public struct SubscriberImportReport: Sendable, Hashable, Codable {
+public struct SubscriberImportReport: Sendable, Hashable, Encodable {
     /// Data records read (the header not counted), valid or not.
     public var rowsRead = 0
     /// New memberships.
@@ -282,7 +282,7 @@ public struct SubscriberImportReport: Sendable, Hashable, Codable {
 }
 
 /// One refused row and the line of the file it starts on.
-public struct SubscriberRowError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+public struct SubscriberRowError: Error, Sendable, Hashable, Encodable, CustomStringConvertible {
     /// The 1-based line number (the header is line 1).
     public var line: Int
     /// Why the row was refused.
@@ -305,13 +305,6 @@ public struct SubscriberRowError: Error, Sendable, Hashable, Codable, CustomStri
         try container.encode(line, forKey: .line)
         try container.encode(problem.description, forKey: .reason)
     }
-
-    /// Decodes `{"line": N, "reason": "…"}` (the reason as free text).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        line = try container.decode(Int.self, forKey: .line)
-        problem = .other(try container.decode(String.self, forKey: .reason))
-    }
 }
 
 /// Why one row of a subscriber import was refused.
@@ -328,8 +321,6 @@ public enum SubscriberRowProblem: Error, Sendable, Hashable, CustomStringConvert
     case tooManyFields(Int, header: Int)
     /// The CSV record itself could not be read.
     case unreadableRecord(CSVRecordError)
-    /// A reason read back from a report.
-    case other(String)
 
     /// A one-line reason.
     public var description: String {
@@ -347,7 +338,6 @@ public enum SubscriberRowProblem: Error, Sendable, Hashable, CustomStringConvert
             case .unterminatedQuotedField: "a quoted field is never closed"
             case let .invalidUTF8(field): "field \(field) is not valid UTF-8"
             }
-        case let .other(reason): reason
         }
     }
 }
