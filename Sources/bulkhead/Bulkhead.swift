@@ -14,7 +14,7 @@ struct Bulkhead: AsyncParsableCommand {
         version: BulkheadVersion.current,
         subcommands: [
             InspectCommand.self, DKIMCommand.self, BenchCommand.self,
-            ListCommand.self, SubscribersCommand.self, LedgerCommand.self, ConfigCommand.self,
+            ListCommand.self, SubscribersCommand.self, LedgerCommand.self, CaptureCommand.self, ConfigCommand.self,
         ]
     )
 }

@@ -1,0 +1,78 @@
+/// Why a weighted choice cannot be built.
+public struct WeightedUpstreamsError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A readable explanation.
+    public var description: String
+
+    /// Creates an error.
+    public init(description: String) { self.description = description }
+}
+
+/// Picks one of several upstreams in proportion to their weights (weight 3 is picked three times as
+/// often as weight 1). Pure; the caller supplies the random number generator.
+///
+/// ```swift
+/// let choice = try WeightedUpstreams([(localPostfix, 3), (providerRelay, 1)])
+/// var rng = SystemRandomNumberGenerator()
+/// let transport = choice.pick(using: &rng)
+/// ```
+public struct WeightedUpstreams<Element> {
+    /// The entries and their weights, as given.
+    public let entries: [(element: Element, weight: Int)]
+    private let cumulative: [Int]
+
+    /// Builds the choice; every weight must be positive and there must be at least one entry.
+    public init(_ entries: [(Element, Int)]) throws(WeightedUpstreamsError) {
+        guard !entries.isEmpty else { throw WeightedUpstreamsError(description: "no upstreams configured") }
+        var sums: [Int] = []
+        var total = 0
+        for (index, entry) in entries.enumerated() {
+            guard entry.1 > 0 else {
+                throw WeightedUpstreamsError(description: "upstream \(index) has weight \(entry.1); weights must be positive")
+            }
+            let (sum, overflow) = total.addingReportingOverflow(entry.1)
+            guard !overflow else { throw WeightedUpstreamsError(description: "weights too large") }
+            total = sum
+            sums.append(total)
+        }
+        self.entries = entries.map { (element: $0.0, weight: $0.1) }
+        self.cumulative = sums
+    }
+
+    /// Sum of all weights.
+    public var totalWeight: Int { cumulative.last ?? 0 }
+
+    /// Picks an element with probability weight / totalWeight.
+    public func pick(using rng: inout some RandomNumberGenerator) -> Element {
+        let ticket = Int.random(in: 0..<totalWeight, using: &rng)
+        // first cumulative sum greater than the ticket (binary search)
+        var low = 0
+        var high = cumulative.count - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if cumulative[middle] > ticket { high = middle } else { low = middle + 1 }
+        }
+        return entries[low].element
+    }
+}
+
+extension WeightedUpstreams: Sendable where Element: Sendable {}
+
+/// Delivers each message through one of several transports chosen by weight.
+///
+/// ```swift
+/// let transport = try WeightedTransport([(postfixPool, 3), (relayPool, 1)])
+/// ```
+public struct WeightedTransport: MessageTransport {
+    private let choice: WeightedUpstreams<any MessageTransport>
+
+    /// Builds the transport; weights must be positive.
+    public init(_ transports: [(any MessageTransport, Int)]) throws(WeightedUpstreamsError) {
+        choice = try WeightedUpstreams(transports)
+    }
+
+    /// Picks a transport by weight and delivers through it.
+    public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+        var rng = SystemRandomNumberGenerator()
+        return await choice.pick(using: &rng).deliver(envelope, message)
+    }
+}

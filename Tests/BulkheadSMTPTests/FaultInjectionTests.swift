@@ -1,0 +1,290 @@
+import BulkheadSMTP
+import Foundation
+import NIOSSL
+import Testing
+
+/// Every failure mode of a peer ends in the documented outcome (see docs/smtp.md).
+@Suite("Fault-injecting SMTP peer", .serialized)
+struct FaultInjectionTests {
+    static let envelope = try! Envelope(mailFrom: "bounce@sender.test", recipient: "ada@rcpt.test")
+    static let message = TestMessages.message(1, to: "ada@rcpt.test")
+
+    private func deliver(
+        _ script: FaultServer.Script, messages: Int = 1,
+        configure: (inout SMTPUpstream) -> Void = { _ in }, recipients: ((Int) -> String)? = nil
+    ) async throws -> ([DeliveryOutcome], FaultServer.Log) {
+        let server = try await FaultServer.start(script)
+        var upstream = TestMessages.upstream(port: server.port)
+        upstream.maxConnections = 1
+        upstream.session.timeouts = SMTPTimeouts(all: .seconds(2))
+        configure(&upstream)
+        let pool = try SMTPConnectionPool(upstream: upstream)
+        var outcomes: [DeliveryOutcome] = []
+        for index in 0..<messages {
+            let recipient = recipients?(index) ?? "ada@rcpt.test"
+            let envelope = try Envelope(mailFrom: "bounce@sender.test", recipient: recipient)
+            outcomes.append(await pool.deliver(envelope, TestMessages.message(index, to: recipient)))
+        }
+        await pool.shutdown()
+        let log = server.snapshot
+        await server.stop()
+        return (outcomes, log)
+    }
+
+    private func single(
+        _ react: @escaping @Sendable (FaultServer.Step, String) -> FaultServer.Reaction,
+        configure: (inout SMTPUpstream) -> Void = { _ in }
+    ) async throws -> (DeliveryOutcome, FaultServer.Log) {
+        var script = FaultServer.Script()
+        script.react = react
+        let (outcomes, log) = try await deliver(script, configure: configure)
+        return (try #require(outcomes.first), log)
+    }
+
+    @Test func delivered() async throws {
+        let (outcome, log) = try await single { _, _ in .normal }
+        guard case .sent(.reply(.endOfData, let reply)) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(reply.code == 250)
+        #expect(log.received == [FaultServer.Received(mailFrom: "bounce@sender.test", recipients: ["ada@rcpt.test"], data: TestMessages.message(0, to: "ada@rcpt.test"), overTLS: false)])
+    }
+
+    struct ReplyCase: Sendable, CustomTestStringConvertible {
+        var step: FaultServer.Step
+        var reply: String
+        var expected: String
+        var testDescription: String { "\(step): \(reply) → \(expected)" }
+    }
+
+    static let replyCases: [ReplyCase] = [
+        ReplyCase(step: .mail, reply: "421 4.3.2 shutting down", expected: "deferred"),
+        ReplyCase(step: .mail, reply: "451 4.3.0 local error", expected: "deferred"),
+        ReplyCase(step: .rcpt, reply: "452 4.2.2 mailbox full", expected: "deferred"),
+        ReplyCase(step: .rcpt, reply: "451 4.7.1 greylisted", expected: "deferred"),
+        ReplyCase(step: .rcpt, reply: "550 5.1.1 no such user", expected: "hard"),
+        ReplyCase(step: .rcpt, reply: "554 5.7.1 relay denied", expected: "failed"),
+        ReplyCase(step: .mail, reply: "550 5.7.1 sender blocked", expected: "failed"),
+        ReplyCase(step: .data, reply: "451 4.3.0 try later", expected: "deferred"),
+        ReplyCase(step: .endOfData, reply: "554 5.6.0 content rejected", expected: "failed"),
+        ReplyCase(step: .endOfData, reply: "451 4.3.0 queue full", expected: "deferred"),
+        ReplyCase(step: .endOfData, reply: "421 4.3.2 closing", expected: "deferred"),
+    ]
+
+    @Test(arguments: replyCases)
+    func replyAtStep(_ testCase: ReplyCase) async throws {
+        let step = testCase.step, reply = testCase.reply
+        let (outcome, log) = try await single { current, _ in current == step ? .reply(reply) : .normal }
+        let code = Int(reply.prefix(3))
+        switch (testCase.expected, outcome) {
+        case ("deferred", .deferred(let detail)), ("failed", .failed(let detail, hardBounce: false)),
+             ("hard", .failed(let detail, hardBounce: true)):
+            #expect(detail.reply?.code == code, "\(outcome)")
+        default:
+            Issue.record("\(step) \(reply): expected \(testCase.expected), got \(outcome)")
+        }
+        #expect(log.received.isEmpty)
+    }
+
+    @Test func greetingRefusedDefers() async throws {
+        let (outcome, log) = try await single { step, _ in step == .greeting ? .reply("554 5.7.1 no service") : .normal }
+        #expect(outcome == .deferred(.note("server refused the session at greeting: 554 5.7.1 no service")))
+        #expect(log.received.isEmpty)
+    }
+
+    @Test func dropBeforeDataDefers() async throws {
+        let (outcome, _) = try await single { step, _ in step == .rcpt ? .drop : .normal }
+        guard case let .deferred(.note(text)) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(text.hasPrefix("connection closed before the message body was sent"))
+    }
+
+    @Test func dropMidDataIsUncertain() async throws {
+        let (outcome, log) = try await single { step, _ in step == .body ? .drop : .normal }
+        guard case let .uncertain(.note(text)) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(text.hasPrefix("connection closed after the message body started"))
+        #expect(log.received.isEmpty)
+    }
+
+    @Test func stallAfterFinalDotIsUncertain() async throws {
+        let (outcome, _) = try await single { step, _ in step == .endOfData ? .stall : .normal }
+        #expect(outcome == .uncertain(.note("timeout waiting for the reply to end of data after the message body started")))
+    }
+
+    @Test func stallAtRecipientDefers() async throws {
+        let (outcome, _) = try await single { step, _ in step == .rcpt ? .stall : .normal } configure: {
+            $0.session.timeouts.rcpt = .milliseconds(500)
+        }
+        #expect(outcome == .deferred(.note("timeout waiting for the reply to RCPT; the message was not sent")))
+    }
+
+    @Test func stallAtGreetingDefers() async throws {
+        let (outcome, _) = try await single { step, _ in step == .greeting ? .stall : .normal }
+        #expect(outcome == .deferred(.note("timeout waiting for the reply to greeting")))
+    }
+
+    @Test func tlsRequiredButNotOfferedDefersEveryMessage() async throws {
+        let (outcomes, log) = try await deliver(FaultServer.Script(), messages: 3) { $0.session.tlsPolicy = .required }
+        #expect(outcomes == Array(repeating: .deferred(.note("TLS is required but the server does not offer STARTTLS")), count: 3))
+        #expect(log.received.isEmpty)
+        #expect(!log.commands.contains { $0.hasPrefix("MAIL") })
+    }
+
+    @Test func tlsRequiredButRefusedDefers() async throws {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.react = { step, _ in step == .startTLS ? .reply("454 4.7.0 TLS not available") : .normal }
+        let (outcomes, log) = try await deliver(script) { $0.session.tlsPolicy = .required }
+        #expect(outcomes == [.deferred(.note("TLS is required but the server refused STARTTLS: 454 4.7.0 TLS not available"))])
+        #expect(log.received.isEmpty)
+    }
+
+    @Test func opportunisticTLSRefusedSendsInPlaintext() async throws {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.react = { step, _ in step == .startTLS ? .reply("454 4.7.0 TLS not available") : .normal }
+        let (outcomes, log) = try await deliver(script) { $0.session.tlsPolicy = .opportunistic }
+        guard case .sent = outcomes.first else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(log.received.count == 1 && log.received.first?.overTLS == false)
+    }
+
+    @Test func plaintextInjectedAfterSTARTTLSIsRefused() async throws {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.react = { step, _ in step == .startTLS ? .raw("220 2.0.0 go ahead\r\n250 injected\r\n") : .normal }
+        let (outcomes, log) = try await deliver(script) { $0.session.tlsPolicy = .required }
+        #expect(outcomes == [.deferred(.note("SMTP protocol violation: the server sent more data after its 220 reply to STARTTLS (possible injection)"))])
+        #expect(log.received.isEmpty)
+    }
+
+    static func tlsServerContext() throws -> NIOSSLContext {
+        let fixtures = try Peers.fixtures
+        let certificates = try NIOSSLCertificate.fromPEMFile(fixtures.appendingPathComponent("test-server.cert.pem").path)
+        let key = try NIOSSLPrivateKey(file: fixtures.appendingPathComponent("test-server.key.pem").path, format: .pem)
+        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    @Test func startTLSWithVerifiedCertificate() async throws {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.tls = try Self.tlsServerContext()
+        let certificates = try NIOSSLCertificate.fromPEMFile(try Peers.fixtures.appendingPathComponent("test-server.cert.pem").path)
+        let (outcomes, log) = try await deliver(script) { upstream in
+            upstream.session.tlsPolicy = .required
+            upstream.tls.trustRoots = .certificates(certificates)
+            upstream.tls.serverHostname = "localhost"
+        }
+        guard case .sent = outcomes.first else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(log.received.count == 1 && log.received.first?.overTLS == true)
+        #expect(log.received.first?.data == TestMessages.message(0, to: "ada@rcpt.test"))
+        // EHLO again after TLS, as RFC 3207 requires
+        #expect(log.commands.filter { $0.hasPrefix("EHLO") }.count == 2)
+    }
+
+    @Test func startTLSWithUntrustedCertificateDefers() async throws {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.tls = try Self.tlsServerContext()
+        let (outcomes, log) = try await deliver(script) { upstream in
+            upstream.session.tlsPolicy = .required
+            upstream.tls.serverHostname = "localhost"
+        }
+        guard case let .deferred(.note(text))? = outcomes.first else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(text.hasPrefix("TLS failed"), "\(text)")
+        #expect(log.received.isEmpty)
+    }
+
+    @Test func insecureSkipVerificationForTests() async throws {
+        var script = FaultServer.Script()
+        script.offerSTARTTLS = true
+        script.tls = try Self.tlsServerContext()
+        let (outcomes, log) = try await deliver(script) { upstream in
+            upstream.session.tlsPolicy = .required
+            upstream.tls.insecureSkipCertificateVerification = true
+        }
+        guard case .sent = outcomes.first else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(log.received.first?.overTLS == true)
+    }
+
+    @Test func manyMessagesOneConnectionRSETAfterFailure() async throws {
+        var script = FaultServer.Script()
+        script.react = { step, argument in
+            step == .rcpt && argument.hasPrefix("bad") ? .reply("550 5.1.1 no such user") : .normal
+        }
+        let recipients = ["good0@rcpt.test", "bad1@rcpt.test", "good2@rcpt.test", "bad3@rcpt.test", "good4@rcpt.test"]
+        let (outcomes, log) = try await deliver(script, messages: 5, recipients: { recipients[$0] })
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .sent: #expect(index % 2 == 0)
+            case .failed(_, hardBounce: true): #expect(index % 2 == 1)
+            default: Issue.record("message \(index): \(outcome)")
+            }
+        }
+        #expect(log.connections == 1)
+        #expect(log.commands.filter { $0 == "RSET" }.count == 2)
+        #expect(log.received.map(\.recipients) == [["good0@rcpt.test"], ["good2@rcpt.test"], ["good4@rcpt.test"]])
+        #expect(log.received.map(\.data) == [0, 2, 4].map { TestMessages.message($0, to: recipients[$0]) })
+    }
+
+    @Test func connectionsRecycledAfterMaxMessages() async throws {
+        let (outcomes, log) = try await deliver(FaultServer.Script(), messages: 6) { $0.maxMessagesPerConnection = 2 }
+        #expect(outcomes.allSatisfy { if case .sent = $0 { true } else { false } })
+        #expect(log.connections == 3)
+        #expect(log.received.count == 6)
+        #expect(log.commands.filter { $0 == "QUIT" }.count == 3)
+    }
+
+    @Test func shutdownStopsNewSendsAtOnce() async throws {
+        let server = try await FaultServer.start(FaultServer.Script())
+        var upstream = TestMessages.upstream(port: server.port)
+        upstream.rateLimits = [RateLimit(count: 1, per: .seconds(3600))]
+        let pool = try SMTPConnectionPool(upstream: upstream)
+        let first = await pool.deliver(Self.envelope, Self.message)
+        // the second send waits for the hourly limit; shutting down must end that wait promptly
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        await pool.shutdown()
+        let third = await pool.deliver(Self.envelope, Self.message)
+        let waited = await second.value
+        let log = server.snapshot
+        await server.stop()
+        guard case .sent = first else {
+            Issue.record("\(first)")
+            return
+        }
+        let stopped = DeliveryOutcome.deferred(.note("the SMTP pool is shut down; nothing was sent"))
+        #expect(waited == stopped)
+        #expect(third == stopped)
+        #expect(log.received.count == 1)
+    }
+
+    @Test func unreachableUpstreamDefers() async throws {
+        let port = try await Peers.freePort()
+        let pool = try SMTPConnectionPool(upstream: TestMessages.upstream(port: port))
+        let outcome = await pool.deliver(Self.envelope, Self.message)
+        guard case let .deferred(.note(text)) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(text.hasPrefix("could not connect"))
+        #expect(await pool.openConnections == 0)
+    }
+}

@@ -1,0 +1,264 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A scriptable SMTP server for tests (loopback only): it speaks enough ESMTP for the client and
+/// can answer chosen replies at chosen steps, drop the connection, stall, or misbehave around
+/// STARTTLS. It records every message it accepted.
+final class FaultServer: Sendable {
+    /// Where the server can be told to misbehave.
+    enum Step: Hashable, Sendable { case greeting, ehlo, startTLS, mail, rcpt, data, body, endOfData, rset }
+
+    /// What the server does at a step; `argument` is the command's argument (recipient, …).
+    enum Reaction: Sendable {
+        /// The normal reply.
+        case normal
+        /// Send this raw text (CRLF added).
+        case reply(String)
+        /// Send these raw bytes as they are.
+        case raw(String)
+        /// Close the connection without a reply.
+        case drop
+        /// Never answer again.
+        case stall
+    }
+
+    struct Script: Sendable {
+        var extensions = ["PIPELINING", "8BITMIME", "SIZE 10000000", "ENHANCEDSTATUSCODES"]
+        var offerSTARTTLS = false
+        var tls: NIOSSLContext?
+        var react: @Sendable (Step, String) -> Reaction = { _, _ in .normal }
+    }
+
+    struct Received: Sendable, Hashable {
+        var mailFrom: String
+        var recipients: [String]
+        var data: [UInt8]
+        var overTLS: Bool
+    }
+
+    struct Log: Sendable {
+        var connections = 0
+        var commands: [String] = []
+        var received: [Received] = []
+    }
+
+    let port: Int
+    private let channel: any Channel
+    let log: Mutex<Log>
+
+    private init(channel: any Channel, port: Int) {
+        self.channel = channel
+        self.port = port
+        self.log = Mutex(Log())
+    }
+
+    var snapshot: Log { log.withLock { $0 } }
+
+    static func start(_ script: Script) async throws -> FaultServer {
+        let box = LogBox()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(FaultSessionHandler(script: script, box: box))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        guard let port = channel.localAddress?.port else { throw FaultServerError.noPort }
+        let server = FaultServer(channel: channel, port: port)
+        box.server.withLock { $0 = server }
+        return server
+    }
+
+    func stop() async {
+        channel.close(promise: nil)
+        try? await channel.closeFuture.get()
+    }
+}
+
+enum FaultServerError: Error { case noPort }
+
+/// Lets child handlers reach the server's log (set once the server is bound).
+final class LogBox: Sendable {
+    let server = Mutex<FaultServer?>(nil)
+    func update(_ body: (inout FaultServer.Log) -> Void) {
+        server.withLock { server in server?.log.withLock { body(&$0) } }
+    }
+}
+
+/// One server-side SMTP session.
+final class FaultSessionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let script: FaultServer.Script
+    private let box: LogBox
+    private var buffer: [UInt8] = []
+    private var inData = false
+    private var stalled = false
+    private var tlsActive = false
+    private var mailFrom: String?
+    private var recipients: [String] = []
+
+    init(script: FaultServer.Script, box: LogBox) {
+        self.script = script
+        self.box = box
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        box.update { $0.connections += 1 }
+        respond(context, .greeting, "", normal: "220 fault.test ESMTP")
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !stalled else { return }
+        var incoming = unwrapInboundIn(data)
+        buffer += incoming.readBytes(length: incoming.readableBytes) ?? []
+        process(context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func process(_ context: ChannelHandlerContext) {
+        while !stalled && context.channel.isActive {
+            if inData {
+                if !buffer.isEmpty, case .drop = script.react(.body, "") {
+                    // drop as soon as body bytes arrive, before the end of data is seen
+                    context.close(promise: nil)
+                    stalled = true
+                    return
+                }
+                guard let end = Self.endOfData(buffer) else { return }
+                let raw = Array(buffer[..<end.bodyEnd])
+                buffer.removeFirst(end.next)
+                inData = false
+                let message = Self.unstuff(raw)
+                let reaction = script.react(.endOfData, String(decoding: message, as: UTF8.self))
+                if case .normal = reaction, let from = mailFrom {
+                    let received = FaultServer.Received(mailFrom: from, recipients: recipients, data: message, overTLS: tlsActive)
+                    box.update { $0.received.append(received) }
+                }
+                mailFrom = nil
+                recipients = []
+                respond(context, .endOfData, "", normal: "250 2.0.0 Ok: queued", reaction: reaction)
+                continue
+            }
+            guard let crlf = Self.find([0x0D, 0x0A], in: buffer) else { return }
+            let line = String(decoding: buffer[..<crlf], as: UTF8.self)
+            buffer.removeFirst(crlf + 2)
+            box.update { $0.commands.append(line) }
+            command(context, line)
+        }
+    }
+
+    private func command(_ context: ChannelHandlerContext, _ line: String) {
+        let upper = line.uppercased()
+        if upper.hasPrefix("EHLO") {
+            var lines = ["fault.test"] + script.extensions
+            if script.offerSTARTTLS && !tlsActive { lines.append("STARTTLS") }
+            let text = lines.enumerated().map { index, text in
+                "250" + (index == lines.count - 1 ? " " : "-") + text
+            }.joined(separator: "\r\n")
+            respond(context, .ehlo, "", normal: text)
+        } else if upper.hasPrefix("HELO") {
+            respond(context, .ehlo, "", normal: "250 fault.test")
+        } else if upper == "STARTTLS" {
+            let reaction = script.react(.startTLS, "")
+            respond(context, .startTLS, "", normal: "220 2.0.0 Ready to start TLS", reaction: reaction)
+            if case .normal = reaction, let tls = script.tls {
+                do {
+                    try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+                    tlsActive = true
+                } catch {
+                    context.close(promise: nil)
+                }
+            }
+        } else if upper.hasPrefix("MAIL FROM:") {
+            let argument = Self.angleArgument(line)
+            let reaction = script.react(.mail, argument)
+            if case .normal = reaction { mailFrom = argument }
+            respond(context, .mail, argument, normal: "250 2.1.0 Ok", reaction: reaction)
+        } else if upper.hasPrefix("RCPT TO:") {
+            let argument = Self.angleArgument(line)
+            let reaction = script.react(.rcpt, argument)
+            if case .normal = reaction, mailFrom != nil { recipients.append(argument) }
+            respond(context, .rcpt, argument, normal: mailFrom == nil ? "503 5.5.1 need MAIL" : "250 2.1.5 Ok", reaction: reaction)
+        } else if upper == "DATA" {
+            let reaction = script.react(.data, "")
+            if case .normal = reaction, mailFrom != nil, !recipients.isEmpty {
+                inData = true
+                respond(context, .data, "", normal: "354 End data with <CR><LF>.<CR><LF>")
+            } else {
+                respond(context, .data, "", normal: "554 5.5.1 no valid recipients", reaction: reaction)
+            }
+        } else if upper == "RSET" {
+            mailFrom = nil
+            recipients = []
+            respond(context, .rset, "", normal: "250 2.0.0 Ok")
+        } else if upper == "QUIT" {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "221 2.0.0 Bye\r\n")), promise: nil)
+            context.close(promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "502 5.5.2 unknown\r\n")), promise: nil)
+        }
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext, _ step: FaultServer.Step, _ argument: String, normal: String,
+        reaction: FaultServer.Reaction? = nil
+    ) {
+        switch reaction ?? script.react(step, argument) {
+        case .normal: write(context, normal + "\r\n")
+        case let .reply(text): write(context, text + "\r\n")
+        case let .raw(text): write(context, text)
+        case .drop:
+            stalled = true
+            context.close(promise: nil)
+        case .stall:
+            stalled = true
+        }
+    }
+
+    private func write(_ context: ChannelHandlerContext, _ text: String) {
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+    }
+
+    private static func angleArgument(_ line: String) -> String {
+        guard let open = line.firstIndex(of: "<"), let close = line[open...].firstIndex(of: ">") else { return "" }
+        return String(line[line.index(after: open)..<close])
+    }
+
+    /// Where the DATA terminator is: the body ends before ".\r\n" (which follows a CRLF or starts the data).
+    private static func endOfData(_ bytes: [UInt8]) -> (bodyEnd: Int, next: Int)? {
+        if bytes.starts(with: [0x2E, 0x0D, 0x0A]) { return (0, 3) }
+        guard let index = find([0x0D, 0x0A, 0x2E, 0x0D, 0x0A], in: bytes) else { return nil }
+        return (index + 2, index + 5)
+    }
+
+    private static func unstuff(_ raw: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var atLineStart = true
+        for byte in raw {
+            if atLineStart && byte == 0x2E {
+                atLineStart = false
+                continue
+            }
+            out.append(byte)
+            atLineStart = byte == 0x0A
+        }
+        return out
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if Array(haystack[start..<start + needle.count]) == needle { return start }
+        }
+        return nil
+    }
+}
