@@ -94,7 +94,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "bulkheadCLITests", swiftSettings: strict),
+        .testTarget(name: "bulkheadCLITests", dependencies: ["BulkheadStore", "BulkheadSMTP"], swiftSettings: strict),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"], swiftSettings: strict),
         .testTarget(
             name: "BulkheadEngineTests",

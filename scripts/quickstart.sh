@@ -1,30 +1,60 @@
 #!/usr/bin/env bash
-# Quick start: builds bulkhead and runs its main job on the embedded default (nothing leaves the
-# machine): make a DKIM key, sign a sample newsletter, verify the signature, and inspect both a safe
-# message and an unsafe one (every customer in To) with the guardrail rules.
-# Usage: scripts/quickstart.sh            (from anywhere; state goes to .bulkhead/ in the repository)
+# Quick start: builds bulkhead and runs its main job on the embedded default — SQLite and the capture
+# mailbox in .bulkhead/, so nothing leaves the machine. It runs a complete first campaign with the CLI
+# (DKIM key, list, CSV import with a bad row and a duplicate, campaign, guardrail preflight, send,
+# ledger, captured message checked), then starts `bulkhead serve` (Ctrl-C stops it).
+# Usage: scripts/quickstart.sh            (QUICKSTART_SERVE=0 skips the final `serve`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product bulkhead
-bulkhead=.build/release/bulkhead
+bulkhead="$PWD/.build/release/bulkhead"
 state=.bulkhead
 mkdir -p "$state/keys"
+config="$state/bulkhead.yaml"
+cat > "$config" <<YAML
+# Written by scripts/quickstart.sh: the embedded default plus an identity and a DKIM key.
+data_directory: $state
+identity:
+  from: "Example Shop <news@shop.example>"
+  unsubscribe_base_url: https://shop.example
+  postal_address: "Example Shop, 1 Market Street, Springfield"
+dkim:
+  domain: shop.example
+  selector: s1
+  private_key_file: keys/s1.private.pem
+YAML
+run() { echo "\$ bulkhead $*"; "$bulkhead" "$@"; }
 
-echo "== DKIM key (ed25519, selector s1, shop.example)"
-[ -f "$state/keys/s1.private.pem" ] || "$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out "$state/keys"
-cat "$state/keys/s1.dns.txt"
+echo "== 1. a DKIM key (publish keys/s1.dns.txt in DNS before sending for real)"
+[ -f "$state/keys/s1.private.pem" ] || run dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out "$state/keys"
+run config check --config "$config" | head -5
 
-echo "== sign and verify docs/examples/newsletter.eml"
-"$bulkhead" dkim sign --key "$state/keys/s1.private.pem" --domain shop.example --selector s1 \
-    docs/examples/newsletter.eml > "$state/newsletter.signed.eml"
-"$bulkhead" dkim verify "$state/newsletter.signed.eml" --dns-record "$state/keys/s1.dns.txt"
+echo "== 2. a list and its subscribers (one invalid row, one duplicate, one who unsubscribed)"
+run list show news --config "$config" >/dev/null 2>&1 || run list create news --description "Shop news" --config "$config"
+run subscribers import docs/examples/subscribers.csv --list news --config "$config"
 
-echo "== inspect the signed newsletter (no error findings expected)"
-"$bulkhead" inspect --fail-on error "$state/newsletter.signed.eml"
+echo "== 3. a campaign: one personalised message per recipient"
+id="$("$bulkhead" campaign create --config "$config" --name "spring $(date +%H:%M:%S)" --list news \
+      --subject "Spring offer for {{first_name}}" --text docs/examples/spring.txt --html docs/examples/spring.html --json \
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+echo "campaign $id created"
+run campaign send "$id" --config "$config"
+run ledger "$id" --config "$config"
 
-echo "== inspect a message that exposes every recipient (the guardrails must object)"
+echo "== 4. what was captured (nothing left the machine)"
+run capture list --limit 3 --config "$config"
+first="$("$bulkhead" capture list --limit 1 --json --config "$config" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')"
+"$bulkhead" capture show "$first" --raw --config "$config" > "$state/first-message.eml"
+run dkim verify "$state/first-message.eml" --public-key "$state/keys/s1.public.pem"
+run inspect --fail-on error "$state/first-message.eml"
+
+echo "== 5. the guardrails refuse an unsafe message (every customer in To)"
 if "$bulkhead" inspect --fail-on error docs/examples/exposed-recipients.eml; then
     echo "expected error findings for docs/examples/exposed-recipients.eml" >&2
     exit 1
 fi
-echo "== done: the unsafe message was refused, the safe one passed"
+
+if [ "${QUICKSTART_SERVE:-1}" != 0 ]; then
+    echo "== 6. the engine: bulkhead serve (delivers sending and due scheduled campaigns; Ctrl-C to stop)"
+    exec "$bulkhead" serve --config "$config"
+fi

@@ -57,40 +57,66 @@ public struct SMTPMessageData: Sendable, Hashable {
     /// Validates and encodes `message`. A message whose last line lacks its CRLF gets one (that
     /// changes no line boundary); a bare CR, bare LF, NUL or over-long line throws.
     public init(message: [UInt8]) throws(SMTPMessageDataError) {
-        var out: [UInt8] = []
-        out.reserveCapacity(message.count + message.count / 64 + 5)
-        var has8Bit = false
-        var lineStart = 0
-        var index = 0
         let count = message.count
-        while index < count {
-            let byte = message[index]
-            if index == lineStart && byte == UInt8(ascii: ".") { out.append(UInt8(ascii: ".")) }
-            switch byte {
-            case 0x0D:
-                guard index + 1 < count, message[index + 1] == 0x0A else {
-                    throw SMTPMessageDataError(reason: .bareCR, offset: index)
+        var has8Bit = false
+        var failure: SMTPMessageDataError?
+        // One pass over raw buffers: every line may gain a leading dot (lines are at least CRLF, so at
+        // most count / 2 of them), plus a final CRLF and the ".CRLF" terminator.
+        let out = [UInt8](unsafeUninitializedCapacity: count + count / 2 + 6) { buffer, written in
+            message.withUnsafeBufferPointer { input in
+                var o = 0
+                var lineStart = 0
+                var index = 0
+                while index < count {
+                    let byte = input[index]
+                    if index == lineStart && byte == UInt8(ascii: ".") {
+                        buffer[o] = UInt8(ascii: ".")
+                        o += 1
+                    }
+                    if byte == 0x0D {
+                        guard index + 1 < count, input[index + 1] == 0x0A else {
+                            failure = SMTPMessageDataError(reason: .bareCR, offset: index)
+                            break
+                        }
+                        buffer[o] = 0x0D
+                        buffer[o + 1] = 0x0A
+                        o += 2
+                        index += 2
+                        lineStart = index
+                        continue
+                    }
+                    if byte == 0x0A {
+                        failure = SMTPMessageDataError(reason: .bareLF, offset: index)
+                        break
+                    }
+                    if byte == 0x00 {
+                        failure = SMTPMessageDataError(reason: .nul, offset: index)
+                        break
+                    }
+                    if byte >= 0x80 { has8Bit = true }
+                    if index - lineStart >= Self.maximumLineLength {
+                        failure = SMTPMessageDataError(reason: .lineTooLong, offset: lineStart)
+                        break
+                    }
+                    buffer[o] = byte
+                    o += 1
+                    index += 1
                 }
-                out.append(0x0D)
-                out.append(0x0A)
-                index += 2
-                lineStart = index
-                continue
-            case 0x0A:
-                throw SMTPMessageDataError(reason: .bareLF, offset: index)
-            case 0x00:
-                throw SMTPMessageDataError(reason: .nul, offset: index)
-            default:
-                if byte >= 0x80 { has8Bit = true }
-                if index - lineStart >= Self.maximumLineLength {
-                    throw SMTPMessageDataError(reason: .lineTooLong, offset: lineStart)
+                if failure == nil {
+                    if lineStart != count {
+                        buffer[o] = 0x0D
+                        buffer[o + 1] = 0x0A
+                        o += 2
+                    }
+                    buffer[o] = UInt8(ascii: ".")
+                    buffer[o + 1] = 0x0D
+                    buffer[o + 2] = 0x0A
+                    o += 3
                 }
-                out.append(byte)
-                index += 1
+                written = failure == nil ? o : 0
             }
         }
-        if lineStart != count { out.append(contentsOf: [0x0D, 0x0A]) }
-        out.append(contentsOf: [UInt8(ascii: "."), 0x0D, 0x0A])
+        if let failure { throw failure }
         self.bytes = out
         self.messageSize = count
         self.has8BitOctets = has8Bit

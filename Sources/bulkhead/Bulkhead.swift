@@ -12,6 +12,9 @@ struct Bulkhead: AsyncParsableCommand {
           bulkhead dkim keygen --algorithm ed25519 --selector s1 --domain example.com --out keys/
         """,
         version: BulkheadVersion.current,
-        subcommands: [ServeCommand.self, CampaignCommand.self, InspectCommand.self, DKIMCommand.self, BenchCommand.self]
+        subcommands: [
+            ServeCommand.self, ListCommand.self, SubscribersCommand.self, CampaignCommand.self, LedgerCommand.self,
+            CaptureCommand.self, ConfigCommand.self, InspectCommand.self, DKIMCommand.self, BenchCommand.self,
+        ]
     )
 }

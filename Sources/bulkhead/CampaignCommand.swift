@@ -16,7 +16,7 @@ struct CampaignCommand: AsyncParsableCommand {
           bulkhead campaign show 1 --json
         """,
         subcommands: [
-            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
+            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
             CampaignResumeCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self,
         ]
     )

@@ -5,12 +5,14 @@ import BulkheadMail
 
 @Suite("Store domain values")
 struct DomainTests {
-    @Test func normalisationLowercasesOnlyTheDomain() throws {
-        #expect(try NormalizedAddress("  Ann.Lee@Example.COM ").value == "Ann.Lee@example.com")
-        #expect(try NormalizedAddress("\"a@b\"@Host.Example").value == "\"a@b\"@host.example")
-        #expect(try NormalizedAddress(Mailbox(displayName: "Ann", localPart: "Ann", domain: "EXAMPLE.org")).value == "Ann@example.org")
+    @Test func normalisationLowercasesTheWholeAddress() throws {
+        #expect(try NormalizedAddress("  Ann.Lee@Example.COM ").value == "ann.lee@example.com")
+        #expect(try NormalizedAddress("ANN.LEE@example.com") == NormalizedAddress("ann.lee@EXAMPLE.com"), "one person, one key")
+        #expect(try NormalizedAddress("\"a@B\"@Host.Example").value == "\"a@b\"@host.example")
+        #expect(try NormalizedAddress(Mailbox(displayName: "Ann", localPart: "Ann", domain: "EXAMPLE.org")).value == "ann@example.org")
+        #expect(try NormalizedAddress("Zoë@Example.de").value == "zoë@example.de")
         let address = try NormalizedAddress("Bob@Mail.Example")
-        #expect(address.localPart == "Bob")
+        #expect(address.localPart == "bob")
         #expect(address.domain == "mail.example")
     }
 

@@ -101,10 +101,9 @@ enum PartHeaderValues {
                 if isAttributeChar(byte) {
                     piece.unicodeScalars.append(Unicode.Scalar(byte))
                 } else {
-                    let digits = QuotedPrintableEncoder.hexDigits
                     piece.unicodeScalars.append("%")
-                    piece.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
-                    piece.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 0x0F)]))
+                    piece.unicodeScalars.append(Unicode.Scalar(QuotedPrintableEncoder.hexDigit(byte >> 4)))
+                    piece.unicodeScalars.append(Unicode.Scalar(QuotedPrintableEncoder.hexDigit(byte & 0x0F)))
                 }
             }
             if current.utf8.count + piece.utf8.count > 60 {

@@ -62,7 +62,6 @@ public enum EncodedWords {
     private static let suffix = Array("?=".utf8)
     /// Encoded text per word: 75 minus the 10-character prefix and 2-character suffix.
     private static let payloadLength = 63
-    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     private static let textLiteral: [Bool] = {
         var table = [Bool](repeating: false, count: 128)
@@ -138,8 +137,8 @@ public enum EncodedWords {
                     output.append(byte)
                 } else {
                     output.append(UInt8(ascii: "="))
-                    output.append(hexDigits[Int(byte >> 4)])
-                    output.append(hexDigits[Int(byte & 0x0F)])
+                    output.append(QuotedPrintableEncoder.hexDigit(byte >> 4))
+                    output.append(QuotedPrintableEncoder.hexDigit(byte & 0x0F))
                 }
             }
             output.append(contentsOf: suffix)

@@ -24,34 +24,49 @@ public enum QuotedPrintableEncoder {
     /// Encodes `bytes`, appending the encoded text to `output`.
     public static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         let count = bytes.count
-        var column = 0
-        var index = 0
-        while index < count {
-            let byte = bytes[index]
-            if byte == 0x0D && index + 1 < count && bytes[index + 1] == 0x0A {
-                output.append(0x0D); output.append(0x0A)
-                column = 0
-                index += 2
-                continue
+        // Worst case: every octet as "=XX", plus a soft break ("=" CRLF) per 72 output octets.
+        let capacity = count * 3 + (count * 3) / 72 * 3 + 8
+        let encoded = [UInt8](unsafeUninitializedCapacity: capacity) { out, written in
+            var o = 0
+            var column = 0
+            var index = 0
+            while index < count {
+                let byte = bytes[index]
+                if byte == 0x0D && index + 1 < count && bytes[index + 1] == 0x0A {
+                    out[o] = 0x0D; out[o + 1] = 0x0A
+                    o += 2
+                    column = 0
+                    index += 2
+                    continue
+                }
+                var literal = isLiteral(byte, at: index, in: bytes, lineStart: column == 0)
+                // Keep room for the soft-break "=" within the line length.
+                if column + (literal ? 1 : 3) > lineLength - 1 {
+                    out[o] = UInt8(ascii: "="); out[o + 1] = 0x0D; out[o + 2] = 0x0A
+                    o += 3
+                    column = 0
+                    literal = isLiteral(byte, at: index, in: bytes, lineStart: true)
+                }
+                if literal {
+                    out[o] = byte
+                    o += 1
+                    column += 1
+                } else {
+                    out[o] = UInt8(ascii: "=")
+                    out[o + 1] = hexDigit(byte >> 4)
+                    out[o + 2] = hexDigit(byte & 0x0F)
+                    o += 3
+                    column += 3
+                }
+                index += 1
             }
-            var literal = isLiteral(byte, at: index, in: bytes, lineStart: column == 0)
-            // Keep room for the soft-break "=" within the line length.
-            if column + (literal ? 1 : 3) > lineLength - 1 {
-                output.append(UInt8(ascii: "=")); output.append(0x0D); output.append(0x0A)
-                column = 0
-                literal = isLiteral(byte, at: index, in: bytes, lineStart: true)
-            }
-            if literal {
-                output.append(byte)
-                column += 1
-            } else {
-                output.append(UInt8(ascii: "="))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
-                column += 3
-            }
-            index += 1
+            written = o
         }
+        output.append(contentsOf: encoded)
+    }
+
+    @inline(__always) static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x37 + nibble
     }
 
     private static func isLiteral(_ byte: UInt8, at index: Int, in bytes: UnsafeBufferPointer<UInt8>, lineStart: Bool) -> Bool {
@@ -75,5 +90,4 @@ public enum QuotedPrintableEncoder {
         }
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 }

@@ -56,6 +56,9 @@ public protocol MailStore: Sendable {
     func importSubscribers(_ batch: [ImportRow], into list: ListID, importID: String,
                            consent: ImportConsent) async throws -> [ImportRowOutcome]
 
+    /// Every membership of one subscriber, by list key.
+    func memberships(subscriber: SubscriberID) async throws -> [Membership]
+
     // MARK: Consent
 
     /// Appends a consent record (without changing any membership).
@@ -74,6 +77,8 @@ public protocol MailStore: Sendable {
     func removeSuppression(_ address: NormalizedAddress, actor: AuditActor) async throws -> Bool
     /// Which of these addresses are suppressed (one query per call, however many addresses).
     func suppressedAddresses(among addresses: [NormalizedAddress]) async throws -> Set<NormalizedAddress>
+    /// The suppression entry of one address, or nil when it is not suppressed.
+    func suppression(address: NormalizedAddress) async throws -> Suppression?
     /// The suppression list, by address, paged.
     func suppressions(after address: NormalizedAddress?, limit: Int) async throws -> [Suppression]
 

@@ -1,17 +1,19 @@
 public import BulkheadMail
 
-/// An e-mail address in the one form the store keys on: surrounding white space removed, the domain
-/// lowercased, the local part kept exactly (RFC 5321 says local parts may be case-sensitive).
+/// An e-mail address in the one form the store keys on: surrounding white space removed and the
+/// whole address lowercased. RFC 5321 allows a case-sensitive local part, but mailbox providers treat
+/// `Ann.Lee@` and `ann.lee@` as one person; keying them apart would mail that person twice (and let an
+/// unsubscribe or a suppression of one spelling miss the other), which is the worse error.
 ///
 /// ```swift
 /// let address = try NormalizedAddress("  Ann.Lee@Example.COM ")
-/// address.value // "Ann.Lee@example.com"
+/// address.value // "ann.lee@example.com"
 /// ```
 public struct NormalizedAddress: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     /// The normalised text `local@domain`.
     public let value: String
 
-    /// The local part (before the last `@`).
+    /// The lowercased local part (before the last `@`).
     public var localPart: Substring {
         value[..<(value.lastIndex(of: "@") ?? value.endIndex)]
     }
@@ -30,7 +32,7 @@ public struct NormalizedAddress: Hashable, Sendable, Codable, Comparable, Custom
         guard let at = trimmed.lastIndex(of: "@") else {
             throw .invalidAddress(raw, reason: "no @")
         }
-        let local = trimmed[..<at]
+        let local = trimmed[..<at].lowercased()
         let domain = trimmed[trimmed.index(after: at)...].lowercased()
         guard !local.isEmpty else { throw .invalidAddress(raw, reason: "empty local part") }
         guard !domain.isEmpty else { throw .invalidAddress(raw, reason: "empty domain") }

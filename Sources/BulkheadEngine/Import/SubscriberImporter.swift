@@ -1,0 +1,365 @@
+public import BulkheadStore
+import BulkheadMail
+public import Foundation
+
+/// Imports subscribers from a CSV file into one list, streaming: the file is read in 64 KiB chunks
+/// through ``CSVRecordParser``, the header is mapped with ``SubscriberColumns``, and valid rows go to
+/// ``MailStore/importSubscribers(_:into:importID:consent:)`` 1,000 at a time. Memory is bounded by one
+/// chunk, one batch and the first 100 row errors, never by the file: every invalid row is counted, the
+/// first 100 are kept with their line numbers.
+///
+/// Row rules: the address must be a valid addr-spec (`Mailbox(parsingAddrSpec:)`); the name comes from
+/// a name column or first + last name; a status column maps subscribed/confirmed/active/enabled/yes →
+/// confirmed, unconfirmed/pending → unconfirmed, unsubscribed/blocklisted/cleaned/disabled/no →
+/// unsubscribed, empty → the import's default; an attributes column must hold a JSON object; every other
+/// non-empty cell becomes a string attribute under its column title. Consent time and IP columns (Mailchimp's
+/// `OPTIN_TIME`, `OPTIN_IP`) are kept as the string attributes `optin_time` and `optin_ip`, since
+/// ``ImportRow`` carries no per-row consent evidence.
+///
+/// ```swift
+/// let importer = SubscriberImporter(store: store, list: list.id,
+///                                   options: .init(defaultStatus: .confirmed, source: "crm-export.csv"))
+/// let report = try await importer.importFile(atPath: "crm-export.csv")
+/// print(report.inserted, report.invalid, report.errors.first?.description ?? "")
+/// ```
+public struct SubscriberImporter: Sendable {
+    /// Import-wide settings.
+    public struct Options: Sendable, Hashable {
+        /// Status of rows whose status cell is empty or that have no status column.
+        public var defaultStatus: MembershipStatus
+        /// Where the people came from (recorded in the consent evidence of the import).
+        public var source: String
+        /// Rows per store transaction.
+        public var batchSize: Int
+        /// How many row errors are kept for the report (all are counted).
+        public var maxReportedErrors: Int
+        /// Bytes read from the file at a time.
+        public var chunkSize: Int
+        /// The import's identifier (duplicates within one import are found through it).
+        public var importID: String
+        /// The consent text the people were shown where they signed up, if known (consent evidence).
+        public var consentText: String?
+        /// The channel the consent came through (a form's URL, "phone", …), if known (consent evidence).
+        public var channel: String?
+
+        /// Describes an import; the identifier is a fresh UUID unless given.
+        public init(defaultStatus: MembershipStatus, source: String, consentText: String? = nil, channel: String? = nil,
+                    batchSize: Int = 1_000, maxReportedErrors: Int = 100, chunkSize: Int = 64 * 1024,
+                    importID: String = UUID().uuidString.lowercased()) {
+            self.defaultStatus = defaultStatus
+            self.source = source
+            self.consentText = consentText
+            self.channel = channel
+            self.batchSize = max(1, batchSize)
+            self.maxReportedErrors = max(0, maxReportedErrors)
+            self.chunkSize = max(1, chunkSize)
+            self.importID = importID
+        }
+    }
+
+    /// The store written to.
+    public let store: any MailStore
+    /// The list the rows join.
+    public let list: ListID
+    /// The settings.
+    public let options: Options
+
+    /// An importer into `list` of `store`.
+    public init(store: any MailStore, list: ListID, options: Options) {
+        self.store = store
+        self.list = list
+        self.options = options
+    }
+
+    /// Imports the CSV file at `path`.
+    public func importFile(atPath path: String) async throws(SubscriberImporterError) -> SubscriberImportReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .unreadableFile(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw .unreadableFile(path: path, reason: "is a directory") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let readable = FileManager.default.isReadableFile(atPath: path)
+            throw .unreadableFile(path: path, reason: readable ? "cannot be opened" : "permission denied")
+        }
+        defer { try? handle.close() }
+        let chunkSize = options.chunkSize
+        return try await run { () throws(SubscriberImporterError) -> [UInt8]? in
+            do {
+                guard let data = try handle.read(upToCount: chunkSize), !data.isEmpty else { return nil }
+                return [UInt8](data)
+            } catch {
+                throw .unreadableFile(path: path, reason: error.localizedDescription)
+            }
+        }
+    }
+
+    /// Imports CSV bytes held in memory (fed to the parser in `chunkSize` pieces, like a file).
+    public func importBytes(_ bytes: [UInt8]) async throws(SubscriberImporterError) -> SubscriberImportReport {
+        var offset = 0
+        let chunkSize = options.chunkSize
+        return try await run { () throws(SubscriberImporterError) -> [UInt8]? in
+            guard offset < bytes.count else { return nil }
+            let end = min(bytes.count, offset + chunkSize)
+            defer { offset = end }
+            return Array(bytes[offset..<end])
+        }
+    }
+
+    /// Reads chunks until `nextChunk` returns nil.
+    private func run(_ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?) async throws(SubscriberImporterError) -> SubscriberImportReport {
+        var state = ImportState(options: options)
+        var parser = CSVRecordParser()
+        var records: [Result<CSVRecordParser.Record, CSVRecordError>] = []
+        while let chunk = try nextChunk() {
+            parser.feed(chunk) { records.append($0) }
+            try await process(&records, &state)
+        }
+        parser.finish { records.append($0) }
+        try await process(&records, &state)
+        guard state.columns != nil else { throw .header(.emptyFile) }
+        try await flush(&state)
+        return state.report
+    }
+
+    private func process(_ records: inout [Result<CSVRecordParser.Record, CSVRecordError>], _ state: inout ImportState) async throws(SubscriberImporterError) {
+        for record in records {
+            try state.take(record)
+            if state.pending.count >= options.batchSize { try await flush(&state) }
+        }
+        records.removeAll(keepingCapacity: true)
+    }
+
+    private func flush(_ state: inout ImportState) async throws(SubscriberImporterError) {
+        guard !state.pending.isEmpty else { return }
+        let consent = ImportConsent(defaultStatus: options.defaultStatus, source: options.source,
+                                    textShown: options.consentText, ipOrChannel: options.channel)
+        let outcomes: [ImportRowOutcome]
+        do {
+            outcomes = try await store.importSubscribers(state.pending, into: list, importID: options.importID, consent: consent)
+        } catch let error as StoreError {
+            throw .store(error.description)
+        } catch {
+            throw .store("\(error)")
+        }
+        for outcome in outcomes {
+            switch outcome {
+            case .inserted: state.report.inserted += 1
+            case .updated: state.report.updated += 1
+            case .duplicate: state.report.duplicates += 1
+            case .keptUnsubscribed: state.report.keptUnsubscribed += 1
+            }
+        }
+        state.pending.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The running state of one import: the header mapping, the batch being filled, the report so far.
+private struct ImportState {
+    let options: SubscriberImporter.Options
+    var columns: SubscriberColumns?
+    var headerWidth = 0
+    var pending: [ImportRow] = []
+    var report = SubscriberImportReport()
+
+    init(options: SubscriberImporter.Options) {
+        self.options = options
+        pending.reserveCapacity(options.batchSize)
+    }
+
+    mutating func take(_ result: Result<CSVRecordParser.Record, CSVRecordError>) throws(SubscriberImporterError) {
+        guard let columns else {
+            switch result {
+            case let .success(record):
+                do { columns = try SubscriberColumns(header: record.fields) } catch { throw .header(error) }
+                headerWidth = record.fields.count
+            case let .failure(error):
+                throw .unreadableHeader(error)
+            }
+            return
+        }
+        report.rowsRead += 1
+        switch result {
+        case let .failure(error):
+            fail(SubscriberRowError(line: error.line, problem: .unreadableRecord(error)))
+        case let .success(record):
+            do {
+                pending.append(try SubscriberRowMapping.row(record.fields, columns: columns, headerWidth: headerWidth))
+            } catch {
+                fail(SubscriberRowError(line: record.line, problem: error))
+            }
+        }
+    }
+
+    mutating func fail(_ error: SubscriberRowError) {
+        report.invalid += 1
+        if report.errors.count < options.maxReportedErrors { report.errors.append(error) }
+    }
+}
+
+/// Turns one CSV record into an ``ImportRow``.
+enum SubscriberRowMapping {
+    static func row(_ fields: [String], columns: SubscriberColumns, headerWidth: Int) throws(SubscriberRowProblem) -> ImportRow {
+        guard fields.count <= headerWidth else { throw .tooManyFields(fields.count, header: headerWidth) }
+        func cell(_ index: Int?) -> String? {
+            guard let index, index < fields.count else { return nil }
+            let value = fields[index].trimmingSpaces
+            return value.isEmpty ? nil : value
+        }
+        guard let raw = cell(columns.email) else { throw .missingAddress }
+        let address: NormalizedAddress
+        do {
+            address = try NormalizedAddress(try Mailbox(parsingAddrSpec: raw))
+        } catch let error as AddressParseError {
+            throw .invalidAddress(raw, reason: error.description)
+        } catch let error as StoreError {
+            guard case let .invalidAddress(_, reason) = error else { throw .invalidAddress(raw, reason: error.description) }
+            throw .invalidAddress(raw, reason: reason)
+        } catch {
+            throw .invalidAddress(raw, reason: "\(error)")
+        }
+        var name = cell(columns.name)
+        if name == nil {
+            let parts = [cell(columns.firstName), cell(columns.lastName)].compactMap { $0 }
+            name = parts.isEmpty ? nil : parts.joined(separator: " ")
+        }
+        let status = try cell(columns.status).map { text throws(SubscriberRowProblem) in try self.status(text) }
+        var attributes: [String: JSONValue] = [:]
+        if let json = cell(columns.attributesJSON) {
+            attributes = try object(json)
+        }
+        for (index, title) in columns.extra {
+            if let value = cell(index) { attributes[title] = .string(value) }
+        }
+        if let value = cell(columns.consentTime) { attributes["optin_time"] = .string(value) }
+        if let value = cell(columns.consentIP) { attributes["optin_ip"] = .string(value) }
+        return ImportRow(address: address, name: name, attributes: attributes, status: status)
+    }
+
+    static let statuses: [String: MembershipStatus] = [
+        "subscribed": .confirmed, "confirmed": .confirmed, "active": .confirmed, "enabled": .confirmed, "yes": .confirmed,
+        "unconfirmed": .unconfirmed, "pending": .unconfirmed,
+        "unsubscribed": .unsubscribed, "blocklisted": .unsubscribed, "cleaned": .unsubscribed, "disabled": .unsubscribed,
+        "no": .unsubscribed,
+    ]
+
+    static func status(_ text: String) throws(SubscriberRowProblem) -> MembershipStatus {
+        guard let status = statuses[text.lowercased()] else { throw .unknownStatus(text) }
+        return status
+    }
+
+    static func object(_ text: String) throws(SubscriberRowProblem) -> [String: JSONValue] {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            throw .invalidAttributes("not valid JSON")
+        }
+        guard case let .object(object) = value else { throw .invalidAttributes("not a JSON object") }
+        return object
+    }
+}
+
+/// What ``SubscriberImporter`` did with a file.
+public struct SubscriberImportReport: Sendable, Hashable, Encodable {
+    /// Data records read (the header not counted), valid or not.
+    public var rowsRead = 0
+    /// New memberships.
+    public var inserted = 0
+    /// Existing memberships updated.
+    public var updated = 0
+    /// Rows whose address occurred earlier in the same file (not applied).
+    public var duplicates = 0
+    /// Rows of people who had unsubscribed from the list: name and attributes updated, never re-subscribed.
+    public var keptUnsubscribed = 0
+    /// Rows refused (every one counted).
+    public var invalid = 0
+    /// The first refused rows with their line numbers (at most ``SubscriberImporter/Options/maxReportedErrors``).
+    public var errors: [SubscriberRowError] = []
+
+    /// An empty report.
+    public init() {}
+}
+
+/// One refused row and the line of the file it starts on.
+public struct SubscriberRowError: Error, Sendable, Hashable, Encodable, CustomStringConvertible {
+    /// The 1-based line number (the header is line 1).
+    public var line: Int
+    /// Why the row was refused.
+    public var problem: SubscriberRowProblem
+
+    /// Describes a refused row.
+    public init(line: Int, problem: SubscriberRowProblem) {
+        self.line = line
+        self.problem = problem
+    }
+
+    /// `line N: reason`.
+    public var description: String { "line \(line): \(problem)" }
+
+    enum CodingKeys: String, CodingKey { case line, reason }
+
+    /// Encodes `{"line": N, "reason": "…"}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(line, forKey: .line)
+        try container.encode(problem.description, forKey: .reason)
+    }
+}
+
+/// Why one row of a subscriber import was refused.
+public enum SubscriberRowProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The e-mail cell is empty.
+    case missingAddress
+    /// The e-mail cell is not a valid address.
+    case invalidAddress(String, reason: String)
+    /// The status cell holds a value with no mapping.
+    case unknownStatus(String)
+    /// The attributes cell is not a JSON object.
+    case invalidAttributes(String)
+    /// The record has more fields than the header.
+    case tooManyFields(Int, header: Int)
+    /// The CSV record itself could not be read.
+    case unreadableRecord(CSVRecordError)
+
+    /// A one-line reason.
+    public var description: String {
+        switch self {
+        case .missingAddress: "no e-mail address"
+        case let .invalidAddress(raw, reason): "invalid address \"\(raw)\": \(reason)"
+        case let .unknownStatus(text):
+            "unknown status \"\(text)\" (use subscribed, confirmed, unconfirmed, pending, unsubscribed, … or leave it empty)"
+        case let .invalidAttributes(reason): "the attributes column is \(reason)"
+        case let .tooManyFields(count, header): "\(count) fields but the header has \(header)"
+        case let .unreadableRecord(error):
+            switch error.reason {
+            case let .fieldTooLong(limit): "a field is longer than \(limit) bytes"
+            case let .tooManyFields(limit): "more than \(limit) fields"
+            case .unterminatedQuotedField: "a quoted field is never closed"
+            case let .invalidUTF8(field): "field \(field) is not valid UTF-8"
+            }
+        }
+    }
+}
+
+/// Why a whole import failed (row problems never fail an import; they are counted in the report).
+public enum SubscriberImporterError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file cannot be opened or read.
+    case unreadableFile(path: String, reason: String)
+    /// The header record is missing or maps no e-mail column.
+    case header(SubscriberImportError)
+    /// The header record itself is broken.
+    case unreadableHeader(CSVRecordError)
+    /// The store refused a batch (rows of earlier batches are imported).
+    case store(String)
+
+    /// A one-line reason.
+    public var description: String {
+        switch self {
+        case let .unreadableFile(path, reason): "cannot read \(path): \(reason)"
+        case let .header(error): "\(error)"
+        case let .unreadableHeader(error): "the header record cannot be read: \(error)"
+        case let .store(reason): "the store refused a batch: \(reason)"
+        }
+    }
+}

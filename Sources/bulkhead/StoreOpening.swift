@@ -1,0 +1,124 @@
+import ArgumentParser
+import BulkheadEngine
+import BulkheadStore
+import Foundation
+
+/// The `--config FILE` option shared by every command that reads the configuration.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .customLong("config"), help: "The configuration file (default: ./bulkhead.yaml, or the built-in defaults when it does not exist).")
+    var path: String?
+}
+
+/// Loads the configuration and opens the store it names: SQLite in the data directory (created if
+/// needed) or PostgreSQL. Every failure becomes a message on stderr and exit code 1.
+enum StoreOpening {
+    /// The configuration at `path` (or `./bulkhead.yaml`, or the defaults).
+    static func configuration(_ path: String?) throws(ExitCode) -> BulkheadConfiguration {
+        do {
+            return try BulkheadConfiguration.load(path: path)
+        } catch {
+            throw CLIError.fail("\(path ?? BulkheadConfiguration.defaultFileName): \(error)", code: 1)
+        }
+    }
+
+    /// Creates the data directory if it does not exist.
+    static func dataDirectory(_ config: BulkheadConfiguration) throws(ExitCode) -> String {
+        do {
+            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError.fail("cannot create the data directory \(config.dataDirectory): \(error.localizedDescription)", code: 1)
+        }
+        return config.dataDirectory
+    }
+
+    /// Runs `body` with the store of the configuration at `path`, closing it afterwards. Store errors
+    /// thrown by `body` are printed and become exit code 1.
+    static func withStore<T>(config path: String?, _ body: (any MailStore, BulkheadConfiguration) async throws -> T) async throws -> T {
+        let config = try configuration(path)
+        let store: any MailStore
+        var postgres: PostgresStore?
+        switch config.storage.backend {
+        case .sqlite:
+            _ = try dataDirectory(config)
+            let file = config.path(config.storage.sqlitePath)
+            do { store = try SQLiteStore(path: file) } catch {
+                throw CLIError.fail("cannot open the database \(file): \(error)", code: 1)
+            }
+        case .postgres:
+            do {
+                let opened = try await PostgresStore.connect(try PostgresStore.Configuration(url: config.storage.postgresURL ?? ""))
+                postgres = opened
+                store = opened
+            } catch {
+                throw CLIError.fail("cannot open the PostgreSQL store: \(error)", code: 1)
+            }
+        }
+        do {
+            let value = try await body(store, config)
+            await postgres?.close()
+            return value
+        } catch let error as ExitCode {
+            await postgres?.close()
+            throw error
+        } catch let error as StoreError {
+            await postgres?.close()
+            throw CLIError.fail("\(error)", code: 1)
+        } catch {
+            await postgres?.close()
+            throw error
+        }
+    }
+
+    /// The list called `name`, or exit 1 with a hint.
+    static func list(named name: String, in store: any MailStore) async throws -> MailingList {
+        guard let list = try await store.list(named: name) else {
+            throw CLIError.fail("no list named \"\(name)\" (create it with: bulkhead list create \(name))", code: 1)
+        }
+        return list
+    }
+}
+
+/// Output written in large blocks (exports and ledgers can be millions of lines).
+struct BufferedOutput {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+
+    init(_ handle: FileHandle) {
+        self.handle = handle
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// CSV text as RFC 4180 writes it.
+enum CSVText {
+    /// One field: quoted when it holds a separator, a quote, a line break or leading/trailing space.
+    static func field(_ value: String) -> String {
+        let needsQuotes = value.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+            || value.first?.isWhitespace == true || value.last?.isWhitespace == true
+        guard needsQuotes else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// One record with its CRLF line end.
+    static func record(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\r\n"
+    }
+}
+
+/// Times in output: ISO 8601 in UTC with milliseconds.
+enum CLITime {
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
