@@ -42,7 +42,7 @@ struct DeliveryEndToEndTests {
     private func run(_ workspace: Workspace, _ server: ReceivingServer) async throws {
         let dnsRecord = try await workspace.generateDKIMKey()
         try workspace.writeConfiguration(SendSettings(upstreamPort: server.port, concurrency: 8, batchSize: 10, maxConnections: 4, dkim: true))
-        let addresses = try await workspace.populate(list: "news", count: Self.recipients)
+        let addresses = try await workspace.importThroughCLI(list: "news", count: Self.recipients)
         let id = try await workspace.createCampaign(list: "news")
 
         let send = try await workspace.bulkhead(["campaign", "send", "\(id)", "--json"], timeout: .seconds(300))
@@ -82,5 +82,11 @@ struct DeliveryEndToEndTests {
         #expect(ledger.count == Self.recipients)
         #expect(ledger.filter { $0.state != .sent }.map { "\($0.address.value): \($0.state)" } == [])
         #expect(try await workspace.campaign(id).state == .sent)
+        // … and so does the CLI's ledger export.
+        let export = try await workspace.bulkhead(["ledger", "\(id)", "--format", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]], "\(export.summary)")
+        #expect(rows.count == Self.recipients)
+        #expect(Set(rows.compactMap { $0["address"] as? String }) == Set(addresses))
+        #expect(rows.allSatisfy { $0["state"] as? String == "sent" })
     }
 }

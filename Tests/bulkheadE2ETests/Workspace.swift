@@ -219,6 +219,18 @@ final class Workspace: @unchecked Sendable {
 
     static func recipient(_ index: Int) -> String { "r\(index)@rcpt.e2e.example" }
 
+    /// Creates the list and imports `count` confirmed subscribers the way a person would: a CSV file
+    /// through `bulkhead list create` and `bulkhead subscribers import`; returns their addresses.
+    @discardableResult
+    func importThroughCLI(list: String, count: Int) async throws -> [String] {
+        let addresses = (0..<count).map { Self.recipient($0) }
+        let csv = root.appendingPathComponent("people.csv")
+        try ("email,name\n" + addresses.enumerated().map { "\($1),Reader \($0)\n" }.joined()).write(to: csv, atomically: true, encoding: .utf8)
+        try await bulkhead(["list", "create", list, "--description", "end-to-end test list"])
+        try await bulkhead(["subscribers", "import", csv.path, "--list", list, "--source", "e2e test"])
+        return addresses
+    }
+
     /// The whole ledger of a campaign, read through the store.
     func ledger(_ campaign: Int64) async throws -> [LedgerEntry] {
         try await withStore { store in
