@@ -2,19 +2,35 @@ import BulkheadStore
 import Foundation
 import Testing
 
+/// How the sink and the sender are set up for one kill-switch case.
+struct KillSwitchProfile: Sendable, CustomStringConvertible {
+    var name: String
+    var concurrency: Int
+    var batchSize: Int
+    /// How long the sink waits before it answers each message.
+    var sinkDelay: Duration
+
+    var description: String { name }
+
+    /// A fast sink and small batches: the count completed after the abort is tight.
+    static let fastSink = KillSwitchProfile(name: "fast sink, 10 × 10 in flight", concurrency: 10, batchSize: 10, sinkDelay: .zero)
+    /// A slow sink (40 ms a message) and batches of 50: draining the claimed batches would take 2 s, so
+    /// only the senders' own stop check (the campaign state polled every 200 ms) keeps the 1 s promise.
+    static let slowSink = KillSwitchProfile(name: "slow sink, 10 × 50 in flight", concurrency: 10, batchSize: 50, sinkDelay: .milliseconds(40))
+}
+
 /// `bulkhead campaign abort` from another process during a 100,000-recipient send.
 @Suite("End to end: kill switch (abort during a 100,000-recipient send)", .serialized)
 struct KillSwitchEndToEndTests {
     static let recipients = 100_000
-    static let concurrency = 10
-    static let batchSize = 10
 
-    @Test("abort from another process: nothing starts at the sink more than 1 s after the abort returned, the sender exits by itself, completed_after_stop ≤ concurrency × batch size, ledger = what arrived")
-    func abortStopsDelivery() async throws {
+    @Test("abort from another process: nothing starts at the sink more than 1 s after the abort returned, the sender exits by itself, completed_after_stop ≤ concurrency × batch size, ledger = what arrived",
+          arguments: [KillSwitchProfile.fastSink, .slowSink])
+    func abortStopsDelivery(_ profile: KillSwitchProfile) async throws {
         let workspace = try await Workspace(.sqlite)
-        let sink = try await RecordingSink(in: workspace.root)
+        let sink = try await RecordingSink(in: workspace.root, delay: profile.sinkDelay)
         do {
-            try await run(workspace, sink)
+            try await run(workspace, sink, profile)
             await sink.stop()
             await workspace.discard()
         } catch {
@@ -24,11 +40,11 @@ struct KillSwitchEndToEndTests {
         }
     }
 
-    private func run(_ workspace: Workspace, _ sink: RecordingSink) async throws {
+    private func run(_ workspace: Workspace, _ sink: RecordingSink, _ profile: KillSwitchProfile) async throws {
         // Signed like real campaign mail (the preflight refuses unsigned mail to a real upstream).
         _ = try await workspace.generateDKIMKey()
-        try workspace.writeConfiguration(SendSettings(upstreamPort: sink.port, concurrency: Self.concurrency, batchSize: Self.batchSize,
-                                                      maxConnections: Self.concurrency, dkim: true))
+        try workspace.writeConfiguration(SendSettings(upstreamPort: sink.port, concurrency: profile.concurrency, batchSize: profile.batchSize,
+                                                      maxConnections: profile.concurrency, dkim: true))
         try await workspace.populate(list: "big", count: Self.recipients)
         let id = try await workspace.createCampaign(list: "big")
         let sender = try workspace.start(["campaign", "send", "\(id)", "--json"])
@@ -63,7 +79,7 @@ struct KillSwitchEndToEndTests {
             Issue.record("no completed_after_stop in \(details)")
             return
         }
-        #expect(afterStop <= Double(Self.concurrency * Self.batchSize), "completed_after_stop \(afterStop)")
+        #expect(afterStop <= Double(profile.concurrency * profile.batchSize), "completed_after_stop \(afterStop)")
 
         // The ledger agrees with the sink: exactly the messages that arrived are sent, nothing is left in flight.
         let ledger = try await workspace.ledger(id)

@@ -83,9 +83,11 @@ final class RecordingSink: @unchecked Sendable {
     private let child: ChildProcess
     private let input = Pipe()
 
-    init(in directory: URL) async throws {
+    /// Starts the sink; with `delay`, it waits that long after each message's final dot before it answers.
+    init(in directory: URL, delay: Duration = .zero) async throws {
         logPath = directory.appendingPathComponent("sink-log.jsonl").path
-        child = try Python.start(name: "recording-sink", script: try Fixtures.file("recording_sink.py"), arguments: [logPath],
+        let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+        child = try Python.start(name: "recording-sink", script: try Fixtures.file("recording_sink.py"), arguments: [logPath, "\(milliseconds)"],
                                  in: directory, standardInput: input)
         port = try await readyPort(child)
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fast recording SMTP sink for Bulkhead's end-to-end tests.
 
-Usage: recording_sink.py LOG_FILE
+Usage: recording_sink.py LOG_FILE [DELAY_MS]
 Listens on a free 127.0.0.1 port, prints "READY <port>" on stdout, and accepts every message. For each
 message it appends one JSON line to LOG_FILE *before* answering 250 to the end of DATA:
   {"t_mail": <time.time() at MAIL FROM>, "t_end": <time.time() at the final dot>,
@@ -11,7 +11,8 @@ cache) before the client can see the 250: a sender killed at any moment cannot h
 acknowledged that the log does not hold. Exits when stdin closes.
 
 It speaks just enough ESMTP for a well-behaved client: EHLO/HELO (PIPELINING, 8BITMIME, SMTPUTF8,
-SIZE, ENHANCEDSTATUSCODES), MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+SIZE, ENHANCEDSTATUSCODES), MAIL, RCPT, DATA, RSET, NOOP, QUIT. With DELAY_MS it waits that long after
+the final dot before it logs and answers: a slow receiver, so a claimed batch takes a while to drain.
 """
 import asyncio
 import json
@@ -56,7 +57,7 @@ class Recorder:
         os.write(self.fd, (json.dumps(entry) + "\n").encode())
 
 
-async def session(reader, writer, recorder):
+async def session(reader, writer, recorder, delay):
     writer.write(b"220 recording-sink ESMTP\r\n")
     mail_from, rcpts, t_mail = None, [], None
     try:
@@ -91,6 +92,8 @@ async def session(reader, writer, recorder):
                 if message.startswith(b".."):
                     message = message[1:]
                 message = message.replace(b"\r\n..", b"\r\n.")
+                if delay > 0:
+                    await asyncio.sleep(delay)
                 recorder.record({"t_mail": t_mail, "t_end": time.time(), "mail_from": mail_from, "rcpts": rcpts,
                                  "to": header_fields(message, "To"), "size": len(message)})
                 mail_from, rcpts = None, []
@@ -115,7 +118,8 @@ async def session(reader, writer, recorder):
 
 async def main():
     recorder = Recorder(sys.argv[1])
-    server = await asyncio.start_server(lambda r, w: session(r, w, recorder), "127.0.0.1", 0, limit=64 * 1024 * 1024)
+    delay = int(sys.argv[2]) / 1000 if len(sys.argv) > 2 else 0
+    server = await asyncio.start_server(lambda r, w: session(r, w, recorder, delay), "127.0.0.1", 0, limit=64 * 1024 * 1024)
     port = server.sockets[0].getsockname()[1]
     print("READY %d" % port, flush=True)
     loop = asyncio.get_running_loop()
