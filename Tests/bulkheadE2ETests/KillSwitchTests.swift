@@ -25,9 +25,9 @@ struct KillSwitchEndToEndTests {
     static let recipients = 100_000
 
     @Test("abort from another process: nothing starts at the sink more than 1 s after the abort returned, the sender exits by itself, completed_after_stop ≤ concurrency × batch size, ledger = what arrived",
-          arguments: [KillSwitchProfile.fastSink, .slowSink])
-    func abortStopsDelivery(_ profile: KillSwitchProfile) async throws {
-        let workspace = try await Workspace(.sqlite)
+          arguments: zip([KillSwitchProfile.fastSink, .slowSink, .fastSink], [Backend.sqlite, .sqlite, .postgres]))
+    func abortStopsDelivery(_ profile: KillSwitchProfile, _ backend: Backend) async throws {
+        let workspace = try await Workspace(backend)
         let sink = try await RecordingSink(in: workspace.root, delay: profile.sinkDelay)
         do {
             try await run(workspace, sink, profile)
