@@ -4,13 +4,14 @@
 # smtp-source pushing N messages of the same size to the same sink, in the same run.
 # Prints messages/second for both, the ratio, and bulkhead's peak RSS (from /usr/bin/time).
 #
-# Usage: bench/delivery.sh [RECIPIENTS] [CONCURRENCY]     (defaults: 100000 and 20)
+# Usage: bench/delivery.sh [RECIPIENTS] [CONCURRENCY] [BATCH]   (defaults: 100000, 20 and 50)
 #   bench/delivery.sh 1000000      # the memory check at a million recipients (takes a while)
 # Needs: a release build (made here), smtp-sink/smtp-source (Debian's postfix), /usr/bin/time, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 recipients="${1:-100000}"
 concurrency="${2:-20}"
+batch="${3:-50}"
 
 command -v smtp-sink >/dev/null || { echo "installing postfix for smtp-sink/smtp-source…" >&2; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
 command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
@@ -56,7 +57,7 @@ dkim:
   private_key_file: keys/s1.private.pem
 delivery:
   concurrency: $concurrency
-  batch_size: 50
+  batch_size: $batch
 upstreams:
   - name: sink
     host: 127.0.0.1

@@ -228,13 +228,33 @@ enum Queries {
     }
 
     static func claim(_ campaign: CampaignID, worker: String, limit: Int, now: Date, _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("""
-            UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
-            WHERE id IN (SELECT id FROM ledger WHERE campaign_id = ?
-              AND (state = 'queued' OR (state = 'deferred' AND next_attempt_at <= ?))
-              ORDER BY id LIMIT ?\(dialect.claimLock))
-            RETURNING *
-            """, [.text(worker), SQLValue(now), .int(campaign.rawValue), SQLValue(now), .int(Int64(max(0, limit)))])
+        let limit = Int64(max(0, limit))
+        switch dialect {
+        case .sqlite:
+            // Two index range scans (queued, then due deferred) instead of one OR: with the OR, SQLite
+            // read every entry of the campaign and sorted them on each claim — quadratic over a send.
+            // (One writer at a time on SQLite, so no row locking is needed.)
+            return SQLStatement("""
+                UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
+                WHERE id IN (
+                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' ORDER BY id LIMIT ?)
+                  UNION ALL
+                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
+                                  ORDER BY id LIMIT ?)
+                  ORDER BY id LIMIT ?)
+                RETURNING *
+                """, [.text(worker), SQLValue(now), .int(campaign.rawValue), .int(limit),
+                      .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit)])
+        case .postgres:
+            // SKIP LOCKED must see every candidate row, so one scan with the OR.
+            return SQLStatement("""
+                UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
+                WHERE id IN (SELECT id FROM ledger WHERE campaign_id = ?
+                  AND (state = 'queued' OR (state = 'deferred' AND next_attempt_at <= ?))
+                  ORDER BY id LIMIT ?\(dialect.claimLock))
+                RETURNING *
+                """, [.text(worker), SQLValue(now), .int(campaign.rawValue), SQLValue(now), .int(limit)])
+        }
     }
 
     /// The stored columns of one outcome: state, next attempt, reply code, reply text.
