@@ -85,10 +85,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Shared by the test targets: running the Python peers.
+        .target(name: "BulkheadTestSupport", path: "Tests/BulkheadTestSupport", swiftSettings: strict),
         .testTarget(
             name: "BulkheadMailTests",
             dependencies: [
-                "BulkheadMail",
+                "BulkheadMail", "BulkheadTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")],
@@ -99,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "BulkheadEngineTests",
             dependencies: [
-                "BulkheadEngine", "BulkheadStore", "BulkheadSMTP", "BulkheadMail",
+                "BulkheadEngine", "BulkheadStore", "BulkheadSMTP", "BulkheadMail", "BulkheadTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Logging", package: "swift-log"),
             ],

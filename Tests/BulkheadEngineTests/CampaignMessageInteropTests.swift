@@ -1,4 +1,5 @@
 import BulkheadMail
+import BulkheadTestSupport
 import Foundation
 import Testing
 @testable import BulkheadEngine
@@ -6,38 +7,10 @@ import Testing
 /// dkimpy verifies signed campaign messages; Python's email package sees one To address and the
 /// RFC 8058 headers.
 @Suite struct CampaignMessageInteropTests {
-    struct Failure: Error, CustomStringConvertible { var description: String }
-
     static func runPython(_ request: [String: Any]) throws -> [[String: Any]] {
-        let script = try #require(Bundle.module.url(forResource: "Fixtures/campaign/check_campaign_messages", withExtension: "py"))
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-campaign-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: request).write(to: input)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let python = ProcessInfo.processInfo.environment["BULKHEAD_PYTHON"] ?? "python3"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path]
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw Failure(description: "cannot start the Python interpreter \"\(python)\" (set BULKHEAD_PYTHON): \(error)")
-        }
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "Python interpreter \"\(python)\" failed (status \(process.terminationStatus)); "
-                + "it needs dkimpy (import dkim) and pynacl: \(String(decoding: stderr, as: UTF8.self))")
-        }
-        guard let list = try JSONSerialization.jsonObject(with: stdout) as? [[String: Any]] else {
-            throw Failure(description: "unexpected output: \(String(decoding: stdout.prefix(500), as: UTF8.self))")
-        }
-        return list
+        let script = Bundle.module.url(forResource: "Fixtures/campaign/check_campaign_messages", withExtension: "py")
+        let output = try PythonPeer.runJSON(script, request: request, needs: "dkimpy (import dkim) and pynacl")
+        return try #require(output as? [[String: Any]])
     }
 
     @Test func pythonVerifiesSignedCampaignMessages() throws {

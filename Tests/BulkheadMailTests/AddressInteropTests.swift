@@ -1,4 +1,5 @@
 import Foundation
+import BulkheadTestSupport
 import Testing
 @testable import BulkheadMail
 
@@ -26,32 +27,8 @@ import Testing
     }
 
     private func runPython(_ values: [String]) throws -> [[String: Any]] {
-        let python = ProcessInfo.processInfo.environment["BULKHEAD_PYTHON"] ?? "python3"
-        let script = try #require(
-            Bundle.module.url(forResource: "read_addresses", withExtension: "py", subdirectory: "Fixtures/encoding"),
-            "fixture read_addresses.py missing")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path]
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            Issue.record("cannot start Python interpreter \(python): \(error)")
-            throw error
-        }
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: values))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "Python interpreter \(python) failed (is it installed?): \(errorText)")
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let script = Bundle.module.url(forResource: "read_addresses", withExtension: "py", subdirectory: "Fixtures/encoding")
+        return try #require(try PythonPeer.runJSON(script, request: values, needs: "the email package") as? [[String: Any]])
     }
 
     @Test(arguments: [true, false]) func pythonReadsWhatWeWrite(utf8Allowed: Bool) throws {

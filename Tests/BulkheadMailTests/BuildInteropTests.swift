@@ -1,4 +1,5 @@
 import Foundation
+import BulkheadTestSupport
 import Testing
 @testable import BulkheadMail
 
@@ -10,37 +11,11 @@ enum PythonEmailReader {
 
     /// One description per message (see read_messages.py for the shape).
     static func describe(_ messages: [[UInt8]], utf8: Bool = false) throws -> [[String: Any]] {
-        guard let script = Bundle.module.url(forResource: "read_messages", withExtension: "py", subdirectory: "Fixtures/build") else {
-            throw Failure(description: "Fixtures/build/read_messages.py is missing from the test bundle")
-        }
         let requests = messages.map { ["message": Data($0).base64EncodedString(), "utf8": utf8] as [String: Any] }
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-build-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: requests).write(to: input)
-        defer { try? FileManager.default.removeItem(at: input) }
-
-        let python = ProcessInfo.processInfo.environment["BULKHEAD_PYTHON"] ?? "python3"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path]
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw Failure(description: "cannot start the Python interpreter \"\(python)\" (set BULKHEAD_PYTHON): \(error)")
-        }
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "Python interpreter \"\(python)\" failed (status \(process.terminationStatus)); "
-                + "it must exist and have the email package: \(String(decoding: stderr, as: UTF8.self))")
-        }
-        guard let list = try JSONSerialization.jsonObject(with: stdout) as? [[String: Any]], list.count == messages.count else {
-            throw Failure(description: "unexpected output from read_messages.py: \(String(decoding: stdout.prefix(500), as: UTF8.self))")
+        let script = Bundle.module.url(forResource: "read_messages", withExtension: "py", subdirectory: "Fixtures/build")
+        guard let list = try PythonPeer.runJSON(script, request: requests, needs: "the email package") as? [[String: Any]],
+              list.count == messages.count else {
+            throw Failure(description: "read_messages.py did not describe \(messages.count) messages")
         }
         return list
     }

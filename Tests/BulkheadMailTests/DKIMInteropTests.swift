@@ -1,34 +1,14 @@
 import Foundation
+import BulkheadTestSupport
 import Testing
 @testable import BulkheadMail
 
 /// Interop with dkimpy (`import dkim`), through the interpreter named by BULKHEAD_PYTHON
 /// (default python3). A missing interpreter or module fails the test.
 @Suite(.serialized) struct DKIMInteropTests {
-    struct PythonFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     static func python(_ arguments: [String]) throws -> String {
-        guard let script = Bundle.module.url(forResource: "dkimpy_interop", withExtension: "py", subdirectory: "Fixtures/dkim") else {
-            throw PythonFailure(description: "fixture Fixtures/dkim/dkimpy_interop.py not found in the test bundle")
-        }
-        let interpreter = ProcessInfo.processInfo.environment["BULKHEAD_PYTHON"] ?? "python3"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter, script.path] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch {
-            throw PythonFailure(description: "cannot run \(interpreter): \(error)")
-        }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PythonFailure(description: "\(interpreter) dkimpy_interop.py \(arguments.first ?? "") exited \(process.terminationStatus) (is dkimpy, and pynacl for ed25519, installed?): \(String(decoding: errors, as: UTF8.self))")
-        }
+        let script = Bundle.module.url(forResource: "dkimpy_interop", withExtension: "py", subdirectory: "Fixtures/dkim")
+        let output = try PythonPeer.run(script, arguments: arguments, needs: "dkimpy, and pynacl for ed25519")
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import BulkheadTestSupport
 import Testing
 @testable import BulkheadMail
 
@@ -14,26 +15,8 @@ import Testing
 
     /// Runs Fixtures/parse/walk_parts.py on a fixture and returns its JSON list of parts.
     func pythonParts(_ fixture: URL) throws -> [[String: Any]] {
-        let python = ProcessInfo.processInfo.environment["BULKHEAD_PYTHON"] ?? "python3"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, try fixtureURL("walk_parts", "py").path, fixture.path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            Issue.record("cannot run the Python interpreter \(python) (set BULKHEAD_PYTHON): \(error)")
-            throw error
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0,
-                     "Python \(python) failed: \(String(decoding: stderr, as: UTF8.self))")
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let output = try PythonPeer.runJSON(try fixtureURL("walk_parts", "py"), arguments: [fixture.path], needs: "the email package")
+        return try #require(output as? [[String: Any]])
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
