@@ -85,7 +85,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Shared by the test targets: running the Python peers.
+        // Shared by the test targets: the Python peer runner, a seeded generator, the built binary.
         .target(name: "BulkheadTestSupport", path: "Tests/BulkheadTestSupport", swiftSettings: strict),
         .testTarget(
             name: "BulkheadMailTests",
@@ -96,7 +96,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "bulkheadCLITests", dependencies: ["BulkheadStore", "BulkheadSMTP"], swiftSettings: strict),
+        .testTarget(name: "bulkheadCLITests", dependencies: ["BulkheadStore", "BulkheadSMTP", "BulkheadTestSupport"], swiftSettings: strict),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"], swiftSettings: strict),
         .testTarget(
             name: "BulkheadEngineTests",
@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "BulkheadSMTPTests",
             dependencies: [
-                "BulkheadSMTP", "BulkheadMail",
+                "BulkheadSMTP", "BulkheadMail", "BulkheadTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "BulkheadStoreTests", dependencies: ["BulkheadStore", "BulkheadMail"], swiftSettings: strict),
         .testTarget(
             name: "bulkheadE2ETests",
-            dependencies: ["BulkheadStore", "BulkheadMail"],
+            dependencies: ["BulkheadStore", "BulkheadMail", "BulkheadTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -1,19 +1,8 @@
+import BulkheadTestSupport
 import BulkheadMail
 import Foundation
 import Testing
 @testable import BulkheadEngine
-
-/// A deterministic generator (SplitMix64) for byte-exact messages.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum CampaignFixtures {
     static let secret = Array("0123456789abcdef0123456789abcdef".utf8)
@@ -44,7 +33,7 @@ enum CampaignFixtures {
     }
 
     static func make(_ factory: CampaignMessageFactory, _ recipient: RecipientContext, seed: UInt64 = 1) throws -> CampaignMessage {
-        var generator = SplitMix64(state: seed)
+        var generator = SeededGenerator(seed: seed)
         return try factory.makeMessage(
             for: recipient, verpToken: "4f1c0a9e", unsubscribeToken: token(for: recipient),
             date: MessageDate(secondsSince1970: 1_700_000_000, utcOffsetMinutes: 60),
@@ -135,7 +124,7 @@ enum CampaignFixtures {
     @Test func badPerMessageInput() throws {
         let factory = try CampaignFixtures.factory()
         let recipient = try RecipientContext(address: "ann@example.org")
-        var generator = SplitMix64(state: 3)
+        var generator = SeededGenerator(seed: 3)
         #expect(throws: CampaignMessageError.invalidUnsubscribeToken("a>b")) {
             try factory.makeMessage(for: recipient, verpToken: "abc", unsubscribeToken: "a>b", date: MessageDate(secondsSince1970: 0), signingTime: Date(), using: &generator)
         }

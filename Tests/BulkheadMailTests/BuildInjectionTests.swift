@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import Testing
 @testable import BulkheadMail
 
@@ -10,7 +11,7 @@ import Testing
         builder.messageID = try MessageID(left: "fixed", right: "shop.example")
         builder.date = MessageDate(secondsSince1970: 0)
         try change(&builder)
-        var generator = SplitMixGenerator(seed: 3)
+        var generator = SeededGenerator(seed: 3)
         return try builder.build(using: &generator)
     }
 

@@ -165,19 +165,6 @@ enum PythonEmailReader {
     }
 }
 
-/// A fixed-sequence generator (SplitMix64) for reproducible boundaries and Message-IDs.
-struct SplitMixGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct BuildInteropTests {
     static let shop = Mailbox(displayName: "Le Café Shop", localPart: "news", domain: "shop.example")
 
@@ -229,7 +216,7 @@ struct SplitMixGenerator: RandomNumberGenerator {
 
     @Test func pythonReadsWhatWasBuilt() throws {
         let builders = try Self.sampleMessages()
-        var generator = SplitMixGenerator(seed: 1)
+        var generator = SeededGenerator(seed: 1)
         let messages = try builders.map { try $0.build(using: &generator) }
         let described = try PythonEmailReader.describe(messages)
         for (index, (python, builder)) in zip(described, builders).enumerated() {
@@ -241,7 +228,7 @@ struct SplitMixGenerator: RandomNumberGenerator {
     @Test func pythonReadsUTF8Headers() throws {
         var builders = try Self.sampleMessages()
         for index in builders.indices { builders[index].allowsUTF8Headers = true }
-        var generator = SplitMixGenerator(seed: 2)
+        var generator = SeededGenerator(seed: 2)
         let messages = try builders.map { try $0.build(using: &generator) }
         #expect(messages[1].contains(0xC3), "raw UTF-8 expected in the headers")
         let described = try PythonEmailReader.describe(messages, utf8: true)

@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import Foundation
 import Testing
 @testable import BulkheadMail
@@ -50,7 +51,7 @@ import Testing
     }
 
     static func built(_ builder: MessageBuilder) throws -> [UInt8] {
-        var generator = SplitMixGenerator(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         return try builder.build(using: &generator)
     }
 
@@ -110,13 +111,13 @@ import Testing
     @Test func boundaryAvoidsContentLines() throws {
         // A generator whose first boundary stem is written at a line start of the 7bit text: the
         // builder must detect it and draw another.
-        var probe = SplitMixGenerator(seed: 5)
+        var probe = SeededGenerator(seed: 5)
         var stem: [UInt8] = [UInt8(ascii: "="), UInt8(ascii: "_")]
         MessageID.appendBase32(probe.next(), count: 13, to: &stem)
         var builder = try Self.base()
         builder.textBody = "--" + String(decoding: stem, as: UTF8.self) + ".a\n"
         builder.htmlBody = "<p>x</p>"
-        var generator = SplitMixGenerator(seed: 5)
+        var generator = SeededGenerator(seed: 5)
         let message = String(decoding: try builder.build(using: &generator), as: UTF8.self)
         #expect(!message.contains("boundary=\"" + String(decoding: stem, as: UTF8.self)))
         #expect(message.contains("\r\n--" + String(decoding: stem, as: UTF8.self) + ".a\r\n"))

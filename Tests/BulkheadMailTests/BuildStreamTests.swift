@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import Testing
 @testable import BulkheadMail
 
@@ -49,13 +50,13 @@ private struct RecordingSink: MessageByteSink {
         let data = (0..<total).map(PatternSource.byte(at:))
         var inMemory = try builder()
         inMemory.attachments = [Attachment(filename: "big.bin", mediaType: "application/octet-stream", data: data)]
-        var generator = SplitMixGenerator(seed: 9)
+        var generator = SeededGenerator(seed: 9)
         let expected = try inMemory.build(using: &generator)
 
         var sink = RecordingSink()
         let streamed = StreamedAttachment(filename: "big.bin", mediaType: "application/octet-stream",
                                           source: PatternSource(total: total, maxRead: 10_007), chunkSize: 16_384)
-        generator = SplitMixGenerator(seed: 9)
+        generator = SeededGenerator(seed: 9)
         try builder().write(to: &sink, streaming: [streamed], chunkSize: 32_768, using: &generator)
         #expect(sink.bytes == expected)
         // Bounded chunks: each write is at most the threshold plus one encoded source chunk.

@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import PropertyBased
 import Testing
 @testable import BulkheadMail
@@ -14,19 +15,7 @@ import Testing
 
     enum Encoding: Equatable { case identity, base64, quotedPrintable }
 
-    /// SplitMix64, seeded by the property-test generator, so a failure is reproducible.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomNode(_ rng: inout SplitMix, depth: Int, lineBreak: [UInt8]) -> Node {
+    static func randomNode(_ rng: inout SeededGenerator, depth: Int, lineBreak: [UInt8]) -> Node {
         let kind = depth >= 3 ? 0 : Int.random(in: 0..<6, using: &rng)
         switch kind {
         case 0, 1, 2:
@@ -150,7 +139,7 @@ import Testing
 
     @Test func randomTreesRoundTrip() async {
         await propertyCheck(count: 200, input: Gen.uint64()) { seed in
-            var rng = SplitMix(state: seed)
+            var rng = SeededGenerator(seed: seed)
             let lineBreak: [UInt8] = Bool.random(using: &rng) ? [0x0D, 0x0A] : [0x0A]
             let tree = Self.randomNode(&rng, depth: 0, lineBreak: lineBreak)
             var counter = 0
@@ -167,7 +156,7 @@ import Testing
 
     @Test func mutatedMessagesNeverCrash() async {
         await propertyCheck(count: 300, input: Gen.uint64()) { seed in
-            var rng = SplitMix(state: seed)
+            var rng = SeededGenerator(seed: seed)
             let tree = Self.randomNode(&rng, depth: 0, lineBreak: [0x0D, 0x0A])
             var counter = 0
             var bytes = Self.write(tree, lineBreak: [0x0D, 0x0A], counter: &counter)

@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import BulkheadSMTP
 import Foundation
 import Testing
@@ -88,7 +89,7 @@ struct SeededRoundTripTests {
     }
 
     @Test func dotStuffingRoundTrips() throws {
-        var rng = SeededRNG(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         let alphabet = Array("ab. \t:".utf8)
         for _ in 0..<500 {
             var message: [UInt8] = []
@@ -118,7 +119,7 @@ struct SeededRoundTripTests {
             rest = rest.dropFirst(used)
         }
         #expect(whole.count == 5 && rest.isEmpty)
-        var rng = SeededRNG(seed: 3)
+        var rng = SeededGenerator(seed: 3)
         for _ in 0..<200 {
             // feed random chunks, parsing whenever possible
             var buffer: [UInt8] = []

@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import BulkheadSMTP
 import Testing
 
@@ -57,7 +58,7 @@ struct SchedulingTests {
 
     @Test func backoffGrowsExponentiallyAndCaps() {
         let policy = BackoffPolicy(initial: .seconds(60), multiplier: 2, maximum: .seconds(3600), jitter: 0)
-        var rng = SeededRNG(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         #expect(policy.delay(afterAttempt: 1, using: &rng) == .seconds(60))
         #expect(policy.delay(afterAttempt: 2, using: &rng) == .seconds(120))
         #expect(policy.delay(afterAttempt: 4, using: &rng) == .seconds(480))
@@ -68,8 +69,8 @@ struct SchedulingTests {
 
     @Test func backoffJitterIsBoundedAndSeeded() {
         let policy = BackoffPolicy(initial: .seconds(100), multiplier: 3, maximum: .seconds(100_000), jitter: 0.25)
-        var first = SeededRNG(seed: 42)
-        var second = SeededRNG(seed: 42)
+        var first = SeededGenerator(seed: 42)
+        var second = SeededGenerator(seed: 42)
         var distinct = Set<Duration>()
         for attempt in 1...6 {
             let delay = policy.delay(afterAttempt: attempt, using: &first)
@@ -79,7 +80,7 @@ struct SchedulingTests {
             distinct.insert(delay)
         }
         #expect(distinct.count == 6)
-        var rng = SeededRNG(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         let spread = Set((0..<50).map { _ in policy.delay(afterAttempt: 1, using: &rng) })
         #expect(spread.count > 40) // jitter actually spreads retries
     }
@@ -87,7 +88,7 @@ struct SchedulingTests {
     @Test func weightedChoiceFollowsWeights() throws {
         let choice = try WeightedUpstreams([("postfix", 3), ("relay", 1)])
         #expect(choice.totalWeight == 4)
-        var rng = SeededRNG(seed: 2024)
+        var rng = SeededGenerator(seed: 2024)
         var counts: [String: Int] = [:]
         for _ in 0..<40_000 { counts[choice.pick(using: &rng), default: 0] += 1 }
         let postfix = try #require(counts["postfix"])
@@ -95,13 +96,13 @@ struct SchedulingTests {
         #expect(postfix + relay == 40_000)
         #expect(abs(postfix - 30_000) < 600)
         // same seed, same sequence
-        var a = SeededRNG(seed: 5), b = SeededRNG(seed: 5)
+        var a = SeededGenerator(seed: 5), b = SeededGenerator(seed: 5)
         #expect((0..<100).map { _ in choice.pick(using: &a) } == (0..<100).map { _ in choice.pick(using: &b) })
     }
 
     @Test func weightedChoiceSingleAndInvalid() throws {
         let single = try WeightedUpstreams([("only", 5)])
-        var rng = SeededRNG(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         #expect((0..<20).allSatisfy { _ in single.pick(using: &rng) == "only" })
         #expect(throws: WeightedUpstreamsError(description: "upstream 1 has weight 0; weights must be positive")) {
             try WeightedUpstreams([("a", 1), ("b", 0)])

@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import Foundation
 import Testing
 
@@ -9,25 +10,11 @@ struct CLIRunner {
         var stderr: String
     }
 
-    /// The executable beside the test bundle (`swift build --build-tests` builds both), or `BULKHEAD_BIN`.
-    static var executable: URL {
-        if let path = ProcessInfo.processInfo.environment["BULKHEAD_BIN"] { return URL(fileURLWithPath: path) }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("bulkhead")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: "/nonexistent/bulkhead")
-    }
-
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = BulkheadBinary.executable
         process.arguments = arguments
-        process.currentDirectoryURL = directory ?? repositoryRoot
+        process.currentDirectoryURL = directory ?? BulkheadBinary.repositoryRoot
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

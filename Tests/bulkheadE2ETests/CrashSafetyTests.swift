@@ -1,23 +1,10 @@
+import BulkheadTestSupport
 import BulkheadStore
 import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// SplitMix64: a small seeded generator, so a failing kill schedule can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// SIGKILL the sending process at random moments, restart it, and check that nobody got two copies.
 @Suite("End to end: crash safety (SIGKILL during a 20,000-recipient send)", .serialized)

@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +40,7 @@ enum Fixtures {
     /// The aiosmtpd capture server the SMTP module's tests use (reused here, from the source tree).
     static var aiosmtpdCaptureServer: URL {
         get throws {
-            let url = BulkheadCLI.repositoryRoot.appendingPathComponent("Tests/BulkheadSMTPTests/Fixtures/smtp/capture_server.py")
+            let url = BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadSMTPTests/Fixtures/smtp/capture_server.py")
             guard FileManager.default.fileExists(atPath: url.path) else { throw E2EError("missing \(url.path) (branch smtp)") }
             return url
         }

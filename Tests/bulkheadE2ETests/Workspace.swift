@@ -1,22 +1,6 @@
 import BulkheadStore
+import BulkheadTestSupport
 import Foundation
-
-/// The built `bulkhead` executable (found as the CLI tests find it).
-enum BulkheadCLI {
-    /// The executable beside the test bundle (`swift build --build-tests` builds both), or `BULKHEAD_BIN`.
-    static var executable: URL {
-        if let path = ProcessInfo.processInfo.environment["BULKHEAD_BIN"] { return URL(fileURLWithPath: path) }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("bulkhead")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: "/nonexistent/bulkhead")
-    }
-
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-}
 
 /// Where a workspace keeps its data: a SQLite file, or a fresh database on the test PostgreSQL server.
 enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -139,7 +123,7 @@ final class Workspace: @unchecked Sendable {
     func start(_ arguments: [String]) throws -> ChildProcess {
         commandNumber += 1
         let label = "bulkhead-\(commandNumber)-\(arguments.prefix(2).joined(separator: "-"))"
-        let executable = BulkheadCLI.executable
+        let executable = BulkheadBinary.executable
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw E2EError("the bulkhead executable is not built (swift build --build-tests), looked for \(executable.path)")
         }
