@@ -104,6 +104,7 @@ let package = Package(
                 "BulkheadEngine", "BulkheadStore", "BulkheadSMTP", "BulkheadMail", "BulkheadTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

@@ -5,6 +5,7 @@
 # Prints messages/second for both, the ratio, and bulkhead's peak RSS (from /usr/bin/time).
 #
 # Usage: bench/delivery.sh [RECIPIENTS] [CONCURRENCY] [BATCH]   (defaults: 100000, 20 and 50)
+#   BULKHEAD_SCRATCH=.build-release bench/delivery.sh   # build in another folder
 #   bench/delivery.sh 1000000      # the memory check at a million recipients (takes a while)
 # Needs: a release build (made here), smtp-sink/smtp-source (Debian's postfix), /usr/bin/time, python3.
 set -euo pipefail
@@ -15,8 +16,10 @@ batch="${3:-50}"
 
 command -v smtp-sink >/dev/null || { echo "installing postfix for smtp-sink/smtp-source…" >&2; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
 command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-swift build -c release --product bulkhead >&2
-bulkhead="$PWD/.build/release/bulkhead"
+# BULKHEAD_SCRATCH names another build folder (e.g. .build-release) to keep a debug .build apart.
+scratch="${BULKHEAD_SCRATCH:-.build}"
+swift build -c release --product bulkhead --scratch-path "$scratch" >&2
+bulkhead="$PWD/$scratch/release/bulkhead"
 
 work="$(mktemp -d /tmp/bulkhead-bench.XXXXXX)"
 sink_pid=""

@@ -24,9 +24,9 @@ public struct CampaignTemplates: Sendable {
     /// The HTML template as written.
     public let htmlSource: String?
 
-    private let subject: MustacheTemplate
-    private let text: MustacheTemplate?
-    private let html: MustacheTemplate?
+    private let subject: CompiledCampaignTemplate
+    private let text: CompiledCampaignTemplate?
+    private let html: CompiledCampaignTemplate?
 
     /// Compiles the templates; at least one of `text` and `html` should be given (a message with
     /// neither gets an empty text body). Throws ``CampaignTemplateError/syntax(template:line:column:reason:excerpt:)``.
@@ -41,15 +41,15 @@ public struct CampaignTemplates: Sendable {
 
     /// Renders the three templates for one recipient.
     public func render(_ context: CampaignTemplateContext) throws(CampaignTemplateError) -> RenderedCampaignContent {
-        let object = context.mustacheObject
-        let renderedSubject = subject.render(object)
+        var object: [String: Any]?
+        let renderedSubject = subject.render(context, object: &object)
         if let offset = Self.forbiddenOffset(in: renderedSubject) {
             throw .lineBreakInSubject(offset: offset)
         }
         return RenderedCampaignContent(
             subject: renderedSubject,
-            text: text?.render(object),
-            html: html?.render(object)
+            text: text?.render(context, object: &object),
+            html: html?.render(context, object: &object)
         )
     }
 
@@ -57,10 +57,11 @@ public struct CampaignTemplates: Sendable {
     /// line break and the template's first line stays the first line of output.
     private static let textPragma = "{{% CONTENT_TYPE: TEXT}}\n"
 
-    private static func compile(_ source: String, kind: CampaignTemplateKind) throws(CampaignTemplateError) -> MustacheTemplate {
+    private static func compile(_ source: String, kind: CampaignTemplateKind) throws(CampaignTemplateError) -> CompiledCampaignTemplate {
         let lineOffset = kind == .html ? 0 : 1
         do {
-            return try MustacheTemplate(string: kind == .html ? source : textPragma + source)
+            let template = try MustacheTemplate(string: kind == .html ? source : textPragma + source)
+            return CompiledCampaignTemplate(mustache: template, segmented: SegmentedTemplate(source: source, compiled: template))
         } catch let error as MustacheTemplate.ParserError {
             throw .syntax(
                 template: kind,
@@ -71,6 +72,21 @@ public struct CampaignTemplates: Sendable {
         } catch {
             throw .syntax(template: kind, line: 1, column: 1, reason: String(describing: error), excerpt: "")
         }
+    }
+}
+
+/// One compiled template: swift-mustache's, and its pre-split form when it has only plain variables.
+private struct CompiledCampaignTemplate: Sendable {
+    let mustache: MustacheTemplate
+    let segmented: SegmentedTemplate?
+
+    /// The fast path when it can show every value; swift-mustache otherwise (`object` is made once
+    /// per recipient, on first need).
+    func render(_ context: CampaignTemplateContext, object: inout [String: Any]?) -> String {
+        if let segmented, let fast = segmented.render(context) { return fast }
+        let values = object ?? context.mustacheObject
+        object = values
+        return mustache.render(values)
     }
 }
 
