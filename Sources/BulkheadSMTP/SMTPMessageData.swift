@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a message cannot be sent as SMTP DATA. Bulkhead refuses rather than repairs: silently
 /// turning a bare LF into CRLF is how SMTP smuggling happens.
 public struct SMTPMessageDataError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -57,68 +63,94 @@ public struct SMTPMessageData: Sendable, Hashable {
     /// Validates and encodes `message`. A message whose last line lacks its CRLF gets one (that
     /// changes no line boundary); a bare CR, bare LF, NUL or over-long line throws.
     public init(message: [UInt8]) throws(SMTPMessageDataError) {
+        // Lines are copied whole; only a message with a fault takes the byte-by-byte pass, which
+        // finds the first fault exactly.
+        guard let (bytes, has8Bit) = Self.stuffedLines(message) else {
+            throw Self.firstFault(in: message)
+        }
+        self.bytes = bytes
+        self.messageSize = message.count
+        self.has8BitOctets = has8Bit
+    }
+
+    /// The DATA bytes and whether any octet is 8-bit, or nil when the message has a fault.
+    private static func stuffedLines(_ message: [UInt8]) -> (bytes: [UInt8], has8Bit: Bool)? {
         let count = message.count
-        var has8Bit = false
-        var failure: SMTPMessageDataError?
-        // One pass over raw buffers: every line may gain a leading dot (lines are at least CRLF, so at
-        // most count / 2 of them), plus a final CRLF and the ".CRLF" terminator.
+        let longestLine = maximumLineLength
+        var highBits: UInt8 = 0
+        var faulty = false
+        // Every line may gain a leading dot (lines are at least CRLF, so at most count / 2 of them),
+        // plus a final CRLF and the ".CRLF" terminator.
         let out = [UInt8](unsafeUninitializedCapacity: count + count / 2 + 6) { buffer, written in
+            written = 0
             message.withUnsafeBufferPointer { input in
+                guard let source = input.baseAddress, let target = buffer.baseAddress else {
+                    // An empty message: only the terminator.
+                    buffer[0] = UInt8(ascii: "."); buffer[1] = 0x0D; buffer[2] = 0x0A
+                    written = 3
+                    return
+                }
                 var o = 0
                 var lineStart = 0
-                var index = 0
-                while index < count {
-                    let byte = input[index]
-                    if index == lineStart && byte == UInt8(ascii: ".") {
-                        buffer[o] = UInt8(ascii: ".")
+                while lineStart < count {
+                    // The line's content runs to the next CR (or the end).
+                    let lineEnd = memchr(source + lineStart, 0x0D, count - lineStart)
+                        .map { UnsafeRawPointer($0) - UnsafeRawPointer(source) } ?? count
+                    var lineFaults = 0
+                    for index in lineStart..<lineEnd {
+                        let byte = source[index]
+                        highBits |= byte
+                        lineFaults &+= (byte == 0x0A ? 1 : 0) &+ (byte == 0 ? 1 : 0)
+                    }
+                    guard lineFaults == 0, lineEnd - lineStart <= longestLine else {
+                        faulty = true
+                        return
+                    }
+                    if source[lineStart] == UInt8(ascii: ".") && lineEnd > lineStart {
+                        target[o] = UInt8(ascii: ".")
                         o += 1
                     }
-                    if byte == 0x0D {
-                        guard index + 1 < count, input[index + 1] == 0x0A else {
-                            failure = SMTPMessageDataError(reason: .bareCR, offset: index)
-                            break
+                    (target + o).update(from: source + lineStart, count: lineEnd - lineStart)
+                    o += lineEnd - lineStart
+                    target[o] = 0x0D
+                    target[o + 1] = 0x0A
+                    o += 2
+                    if lineEnd < count {
+                        guard lineEnd + 1 < count, source[lineEnd + 1] == 0x0A else {
+                            faulty = true
+                            return
                         }
-                        buffer[o] = 0x0D
-                        buffer[o + 1] = 0x0A
-                        o += 2
-                        index += 2
-                        lineStart = index
-                        continue
+                        lineStart = lineEnd + 2
+                    } else {
+                        lineStart = count
                     }
-                    if byte == 0x0A {
-                        failure = SMTPMessageDataError(reason: .bareLF, offset: index)
-                        break
-                    }
-                    if byte == 0x00 {
-                        failure = SMTPMessageDataError(reason: .nul, offset: index)
-                        break
-                    }
-                    if byte >= 0x80 { has8Bit = true }
-                    if index - lineStart >= Self.maximumLineLength {
-                        failure = SMTPMessageDataError(reason: .lineTooLong, offset: lineStart)
-                        break
-                    }
-                    buffer[o] = byte
-                    o += 1
-                    index += 1
                 }
-                if failure == nil {
-                    if lineStart != count {
-                        buffer[o] = 0x0D
-                        buffer[o + 1] = 0x0A
-                        o += 2
-                    }
-                    buffer[o] = UInt8(ascii: ".")
-                    buffer[o + 1] = 0x0D
-                    buffer[o + 2] = 0x0A
-                    o += 3
-                }
-                written = failure == nil ? o : 0
+                target[o] = UInt8(ascii: ".")
+                target[o + 1] = 0x0D
+                target[o + 2] = 0x0A
+                written = o + 3
             }
         }
-        if let failure { throw failure }
-        self.bytes = out
-        self.messageSize = count
-        self.has8BitOctets = has8Bit
+        return faulty ? nil : (out, highBits >= 0x80)
+    }
+
+    /// The first fault of a message that `stuffedLines` refused, found byte by byte.
+    private static func firstFault(in message: [UInt8]) -> SMTPMessageDataError {
+        var lineStart = 0
+        var index = 0
+        while index < message.count {
+            let byte = message[index]
+            if byte == 0x0D {
+                guard index + 1 < message.count, message[index + 1] == 0x0A else { return SMTPMessageDataError(reason: .bareCR, offset: index) }
+                index += 2
+                lineStart = index
+                continue
+            }
+            if byte == 0x0A { return SMTPMessageDataError(reason: .bareLF, offset: index) }
+            if byte == 0x00 { return SMTPMessageDataError(reason: .nul, offset: index) }
+            if index - lineStart >= maximumLineLength { return SMTPMessageDataError(reason: .lineTooLong, offset: lineStart) }
+            index += 1
+        }
+        preconditionFailure("firstFault(in:) called for a message without a fault")
     }
 }

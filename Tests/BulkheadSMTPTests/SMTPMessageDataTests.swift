@@ -110,6 +110,61 @@ struct SeededRoundTripTests {
         }
     }
 
+    /// The DATA encoding spelled out one byte at a time: the first fault in byte order, or the wire form.
+    private func reference(_ message: [UInt8]) -> Result<[UInt8], SMTPMessageDataError> {
+        var out: [UInt8] = []
+        var lineStart = 0
+        var index = 0
+        while index < message.count {
+            let byte = message[index]
+            if index == lineStart && byte == UInt8(ascii: ".") { out.append(byte) }
+            if byte == 0x0D {
+                guard index + 1 < message.count, message[index + 1] == 0x0A else { return .failure(.init(reason: .bareCR, offset: index)) }
+                out += [0x0D, 0x0A]
+                index += 2
+                lineStart = index
+                continue
+            }
+            if byte == 0x0A { return .failure(.init(reason: .bareLF, offset: index)) }
+            if byte == 0 { return .failure(.init(reason: .nul, offset: index)) }
+            if index - lineStart >= SMTPMessageData.maximumLineLength { return .failure(.init(reason: .lineTooLong, offset: lineStart)) }
+            out.append(byte)
+            index += 1
+        }
+        if lineStart != message.count { out += [0x0D, 0x0A] }
+        return .success(out + [UInt8(ascii: "."), 0x0D, 0x0A])
+    }
+
+    @Test func encodingMatchesByteByByteReference() {
+        var rng = SeededGenerator(seed: 2_718)
+        let pieces: [[UInt8]] = [
+            Array("a".utf8), Array(".".utf8), Array("..".utf8), [0x0D, 0x0A], [0x0D, 0x0A], [0x0D, 0x0A], [0x0D], [0x0A], [0x00],
+            [0xC3, 0xBC], Array("word ".utf8), Array(repeating: UInt8(ascii: "x"), count: 997), Array(repeating: UInt8(ascii: "y"), count: 420),
+        ]
+        var faults = 0
+        for _ in 0..<3_000 {
+            var message: [UInt8] = []
+            // mostly clean messages, so that both the success and the fault paths are exercised
+            let clean = Bool.random(using: &rng)
+            for _ in 0..<Int.random(in: 0...14, using: &rng) {
+                var piece = pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                if clean && (piece == [0x0D] || piece == [0x0A] || piece == [0x00]) { piece = [0x0D, 0x0A] }
+                message += piece
+            }
+            let expected = reference(message)
+            do {
+                let data = try SMTPMessageData(message: message)
+                #expect(expected == .success(data.bytes), "\(message)")
+                #expect(data.has8BitOctets == message.contains { $0 >= 0x80 })
+                #expect(data.messageSize == message.count)
+            } catch {
+                faults += 1
+                #expect(expected == .failure(error), "\(message)")
+            }
+        }
+        #expect(faults > 300 && faults < 2_700)
+    }
+
     @Test func replyParserIsIndependentOfChunking() throws {
         let stream = Array("220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 100\r\n250 2.1.0 Ok\r\n550 5.1.1 no\r\n354\r\n".utf8)
         var whole: [SMTPReply] = []
