@@ -94,4 +94,42 @@ import PropertyBased
             }
         }
     }
+
+    /// RFC 6376 §3.4.4 spelled out line by line: the reference for the run-based implementation.
+    private static func relaxedReference(_ body: [UInt8]) -> [UInt8] {
+        var lines = body.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+        if body.last == 0x0A { lines.removeLast() }
+        let unterminatedLast = body.last != 0x0A && !body.isEmpty
+        var canonical: [[UInt8]] = lines.enumerated().map { index, line in
+            var content = line
+            // a CR is part of the line end only before LF
+            let terminated = !(unterminatedLast && index == lines.count - 1)
+            if terminated && content.last == 0x0D { content.removeLast() }
+            var out: [UInt8] = []
+            var inSpace = false
+            for byte in content {
+                if byte == 0x20 || byte == 0x09 {
+                    inSpace = true
+                } else {
+                    if inSpace { out.append(0x20) }
+                    inSpace = false
+                    out.append(byte)
+                }
+            }
+            return out
+        }
+        while canonical.last == [] { canonical.removeLast() }
+        return canonical.flatMap { $0 + [0x0D, 0x0A] }
+    }
+
+    @Test func relaxedBodyMatchesTheLineByLineReference() async {
+        let pieces: [[UInt8]] = [
+            [0x20], [0x20, 0x20], [0x09], [0x0D, 0x0A], [0x0D, 0x0A], [0x0A], [0x0D], Array("word".utf8), Array(".".utf8),
+            [0xC3, 0xA9], Array(repeating: 0x61, count: 5000),
+        ]
+        await propertyCheck(count: 2000, input: Gen<Int>.int(in: 0...(pieces.count - 1)).array(of: 0...40)) { choice in
+            let body = choice.flatMap { pieces[$0] }
+            #expect(DKIMCanonicalization.relaxed.canonicalizeBody(body) == Self.relaxedReference(body))
+        }
+    }
 }

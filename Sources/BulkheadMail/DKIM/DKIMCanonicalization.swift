@@ -1,4 +1,9 @@
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A DKIM canonicalisation algorithm (RFC 6376 §3.4), for header fields or for the body.
 ///
@@ -134,56 +139,84 @@ enum DKIMCanonicalizer {
         _ p: UnsafeBufferPointer<UInt8>, from: Int, to n: Int,
         _ algorithm: DKIMCanonicalization, into w: inout DKIMCanonicalWriter<O>
     ) {
+        switch algorithm {
+        case .simple: simpleBody(p, from: from, to: n, into: &w)
+        case .relaxed: relaxedBody(p, from: from, to: n, into: &w)
+        }
+    }
+
+    /// The end of the line starting at `i`: the index of its LF, or `n`.
+    @inline(__always)
+    private static func lineFeed(_ p: UnsafeBufferPointer<UInt8>, from i: Int, to n: Int) -> Int {
+        guard let base = p.baseAddress, i < n else { return n }
+        return memchr(base + i, Int32(DKIMMessageLayout.lf), n - i).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? n
+    }
+
+    private static func simpleBody<O>(_ p: UnsafeBufferPointer<UInt8>, from: Int, to n: Int, into w: inout DKIMCanonicalWriter<O>) {
         var pendingEmptyLines = 0
         var wroteLine = false
         var i = from
         while i < n {
-            var k = i
-            while k < n && p[k] != DKIMMessageLayout.lf { k += 1 }
+            let k = lineFeed(p, from: i, to: n)
             var contentEnd = k
             if k < n && k > i && p[k - 1] == DKIMMessageLayout.cr { contentEnd = k - 1 }
-            switch algorithm {
-            case .simple:
-                if contentEnd == i {
-                    pendingEmptyLines += 1
-                } else {
-                    while pendingEmptyLines > 0 { w.crlf(); pendingEmptyLines -= 1 }
-                    w.bytes(p, i, contentEnd)
-                    w.crlf()
-                    wroteLine = true
-                }
-            case .relaxed:
-                var trimmed = contentEnd
-                while trimmed > i && DKIMMessageLayout.isWSP(p[trimmed - 1]) { trimmed -= 1 }
-                if trimmed == i {
-                    pendingEmptyLines += 1
-                } else {
-                    while pendingEmptyLines > 0 { w.crlf(); pendingEmptyLines -= 1 }
-                    writeCollapsed(p, i, trimmed, into: &w)
-                    w.crlf()
-                }
+            if contentEnd == i {
+                pendingEmptyLines += 1
+            } else {
+                while pendingEmptyLines > 0 { w.crlf(); pendingEmptyLines -= 1 }
+                w.bytes(p, i, contentEnd)
+                w.crlf()
+                wroteLine = true
             }
             i = k + 1
         }
-        if algorithm == .simple && !wroteLine { w.crlf() }
+        if !wroteLine { w.crlf() }
     }
 
-    /// Writes `p[start..<end]` with every run of SP/HTAB replaced by one SP.
-    @inline(__always)
-    static func writeCollapsed<O>(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into w: inout DKIMCanonicalWriter<O>) {
-        var j = start
-        while j < end {
-            if DKIMMessageLayout.isWSP(p[j]) {
-                w.byte(DKIMMessageLayout.sp)
-                j += 1
-                while j < end && DKIMMessageLayout.isWSP(p[j]) { j += 1 }
-            } else {
-                let run = j
-                j += 1
-                while j < end && !DKIMMessageLayout.isWSP(p[j]) { j += 1 }
-                w.bytes(p, run, j)
+    /// Relaxed body canonicalisation. Bytes that stay as they are (most of a body: lines ending in
+    /// CRLF without trailing white space, single spaces) are passed on in long runs; only the places
+    /// that change (white space runs, tabs, trailing white space, bare LF, empty lines) break a run.
+    private static func relaxedBody<O>(_ p: UnsafeBufferPointer<UInt8>, from: Int, to n: Int, into w: inout DKIMCanonicalWriter<O>) {
+        var runStart = from  // start of the bytes not yet written that are kept as they are
+        var pendingEmptyLines = 0
+        var i = from
+        while i < n {
+            let k = lineFeed(p, from: i, to: n)
+            var contentEnd = k
+            if k < n && k > i && p[k - 1] == DKIMMessageLayout.cr { contentEnd = k - 1 }
+            var trimmed = contentEnd
+            while trimmed > i && DKIMMessageLayout.isWSP(p[trimmed - 1]) { trimmed -= 1 }
+            if trimmed == i {
+                // An empty line is written only if a non-empty line follows.
+                w.bytes(p, runStart, i)
+                pendingEmptyLines += 1
+                i = k + 1
+                runStart = min(i, n)
+                continue
             }
+            while pendingEmptyLines > 0 { w.crlf(); pendingEmptyLines -= 1 }
+            var j = i
+            while j < trimmed {
+                let byte = p[j]
+                if byte == DKIMMessageLayout.tab || (byte == DKIMMessageLayout.sp && DKIMMessageLayout.isWSP(p[j + 1])) {
+                    w.bytes(p, runStart, j)
+                    w.byte(DKIMMessageLayout.sp)
+                    j += 1
+                    while j < trimmed && DKIMMessageLayout.isWSP(p[j]) { j += 1 }
+                    runStart = j
+                } else {
+                    j += 1
+                }
+            }
+            if trimmed != contentEnd || contentEnd == k {
+                // Trailing white space, a bare LF or no line end at all: the line ends here in CRLF.
+                w.bytes(p, runStart, trimmed)
+                w.crlf()
+                runStart = min(k + 1, n)
+            }
+            i = k + 1
         }
+        w.bytes(p, runStart, min(i, n))
     }
 
     /// Canonicalises one raw header field; `finalCRLF: false` leaves out the closing CRLF (used
