@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 public import NIOPosix
+import Synchronization
 
 /// Delivers messages to one upstream over a pool of reused connections: at most
 /// `maxConnections` open at once, each used for up to `maxMessagesPerConnection` messages, the
@@ -9,27 +10,35 @@ public import NIOPosix
 /// `shutdown()` stops new sends at once (they are deferred, nothing sent); messages already on a
 /// connection complete. Logs name the upstream, never a recipient above debug level.
 ///
+/// The pool's bookkeeping sits behind a lock rather than in an actor: taking and returning a
+/// connection costs no hop between executors, only the send itself goes to the connection's
+/// event loop.
+///
 /// ```swift
 /// let pool = try SMTPConnectionPool(upstream: upstream)
 /// let outcome = await pool.deliver(envelope, messageBytes)
 /// await pool.shutdown()
 /// ```
-public actor SMTPConnectionPool: MessageTransport {
+public final class SMTPConnectionPool: MessageTransport, Sendable {
     private struct Lease: Sendable {
         let connection: SMTPConnection
         var sent: Int
     }
 
+    private struct State {
+        var limiter: SlidingWindowRateLimiter<ContinuousClock.Instant>
+        var idle: [Lease] = []
+        var open = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var isShutDown = false
+        var closing: [UInt64: Task<Void, Never>] = [:]
+        var closingCounter: UInt64 = 0
+    }
+
     /// The upstream this pool talks to.
-    public nonisolated let upstream: SMTPUpstream
+    public let upstream: SMTPUpstream
     private let group: any EventLoopGroup
-    private var limiter: SlidingWindowRateLimiter<ContinuousClock.Instant>
-    private var idle: [Lease] = []
-    private var open = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var isShutDown = false
-    private var closing: [UInt64: Task<Void, Never>] = [:]
-    private var closingCounter: UInt64 = 0
+    private let state: Mutex<State>
     private let logger: Logger
 
     /// A pool for `upstream`. Throws when a rate limit is invalid.
@@ -40,14 +49,14 @@ public actor SMTPConnectionPool: MessageTransport {
     ) throws(RateLimitError) {
         self.upstream = upstream
         self.group = group
-        self.limiter = try SlidingWindowRateLimiter(limits: upstream.rateLimits)
+        self.state = Mutex(State(limiter: try SlidingWindowRateLimiter(limits: upstream.rateLimits)))
         var logger = logger
         logger[metadataKey: "upstream"] = "\(upstream.host):\(upstream.port)"
         self.logger = logger
     }
 
     /// Number of connections currently open (idle or in use).
-    public var openConnections: Int { open }
+    public var openConnections: Int { state.withLock { $0.open } }
 
     /// Waits for the rate limit, takes a connection and sends the message.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
@@ -68,23 +77,27 @@ public actor SMTPConnectionPool: MessageTransport {
 
     /// Closes every idle connection politely (QUIT); connections in use close when released.
     public func shutdown() async {
-        isShutDown = true
-        let idleLeases = idle
-        idle = []
-        open -= idleLeases.count
+        let (idleLeases, waiters) = state.withLock { state in
+            state.isShutDown = true
+            let idle = state.idle
+            state.idle = []
+            state.open -= idle.count
+            let waiters = state.waiters
+            state.waiters = []
+            return (idle, waiters)
+        }
         for waiter in waiters { waiter.resume() }
-        waiters = []
         for lease in idleLeases { await lease.connection.quit() }
-        for task in closing.values { await task.value }
+        for task in state.withLock({ Array($0.closing.values) }) { await task.value }
     }
 
     /// Waits until the rate limits allow a send. Returns why not to send when the pool shuts down or
     /// the task is cancelled meanwhile (checked at least every second, so an abort takes effect fast).
     private func waitForRateLimit() async -> String? {
         while true {
-            if isShutDown { return "the SMTP pool is shut down; nothing was sent" }
+            if state.withLock({ $0.isShutDown }) { return "the SMTP pool is shut down; nothing was sent" }
             if Task.isCancelled { return "delivery cancelled; nothing was sent" }
-            switch limiter.acquire(at: .now) {
+            switch state.withLock({ $0.limiter.acquire(at: .now) }) {
             case .granted: return nil
             case let .retry(at: instant):
                 let slice = ContinuousClock.now.advanced(by: .seconds(1))
@@ -93,50 +106,83 @@ public actor SMTPConnectionPool: MessageTransport {
         }
     }
 
+    private enum Acquisition {
+        case lease(Lease)
+        case connect
+        case wait
+        case shutDown
+    }
+
+    /// An idle connection, a new one if fewer than `maxConnections` are open, or a wait for one.
     private func acquire() async -> Result<Lease, SMTPSessionError> {
+        let maximum = upstream.maxConnections
         while true {
-            if isShutDown { return .failure(.connectionClosed("the SMTP pool is shut down")) }
-            while let lease = idle.popLast() {
-                if lease.connection.isActive { return .success(lease) }
-                open -= 1
+            let step = state.withLock { state -> Acquisition in
+                if state.isShutDown { return .shutDown }
+                while let lease = state.idle.popLast() {
+                    if lease.connection.isActive { return .lease(lease) }
+                    state.open -= 1
+                }
+                if state.open < maximum {
+                    state.open += 1
+                    return .connect
+                }
+                return .wait
             }
-            if open < upstream.maxConnections {
-                open += 1
+            switch step {
+            case let .lease(lease):
+                return .success(lease)
+            case .shutDown:
+                return .failure(.connectionClosed("the SMTP pool is shut down"))
+            case .connect:
                 do {
                     let connection = try await SMTPConnection.connect(to: upstream, group: group)
-                    logger.debug("SMTP connection opened", metadata: ["open": "\(open)"])
+                    logger.debug("SMTP connection opened", metadata: ["open": "\(openConnections)"])
                     return .success(Lease(connection: connection, sent: 0))
                 } catch {
-                    open -= 1
-                    wakeOne()
+                    let waiter = state.withLock { state in
+                        state.open -= 1
+                        return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+                    }
+                    waiter?.resume()
                     return .failure(error)
                 }
+            case .wait:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    // Look again under the lock: a release between the first look and now must not be missed.
+                    let resumeNow = state.withLock { state in
+                        if state.isShutDown || !state.idle.isEmpty || state.open < maximum { return true }
+                        state.waiters.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
             }
-            await withCheckedContinuation { waiters.append($0) }
         }
     }
 
+    /// Returns a connection to the idle list, or closes it (spent, closed or pool shut down).
     private func release(_ lease: Lease) {
-        if !isShutDown && lease.connection.isActive && lease.sent < upstream.maxMessagesPerConnection {
-            idle.append(lease)
-        } else {
-            open -= 1
-            let connection = lease.connection
-            closingCounter += 1
-            let id = closingCounter
-            closing[id] = Task {
-                await connection.quit()
-                self.closed(id)
+        let reusable = lease.connection.isActive && lease.sent < upstream.maxMessagesPerConnection
+        let waiter = state.withLock { state in
+            if !state.isShutDown && reusable {
+                state.idle.append(lease)
+            } else {
+                state.open -= 1
+                state.closingCounter += 1
+                let id = state.closingCounter
+                let connection = lease.connection
+                state.closing[id] = Task {
+                    await connection.quit()
+                    self.closed(id)
+                }
             }
+            return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
         }
-        wakeOne()
+        waiter?.resume()
     }
 
     private func closed(_ id: UInt64) {
-        closing[id] = nil
-    }
-
-    private func wakeOne() {
-        if !waiters.isEmpty { waiters.removeFirst().resume() }
+        state.withLock { _ = $0.closing.removeValue(forKey: id) }
     }
 }

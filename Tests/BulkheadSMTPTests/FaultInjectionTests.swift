@@ -330,6 +330,6 @@ struct FaultInjectionTests {
             return
         }
         #expect(text.hasPrefix("could not connect"))
-        #expect(await pool.openConnections == 0)
+        #expect(pool.openConnections == 0)
     }
 }

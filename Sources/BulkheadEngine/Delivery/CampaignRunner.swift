@@ -1,3 +1,4 @@
+import BulkheadMail
 public import BulkheadSMTP
 public import BulkheadStore
 import Foundation
@@ -134,6 +135,8 @@ public struct CampaignRunner: Sendable {
     private func sendLoop(control: DeliveryControl, recorder: OutcomeRecorder) async throws -> Int {
         var released = 0
         var lastRecorded = 0
+        // Message-IDs and boundaries from a per-sender key stream: no system call per message.
+        var random = MessageRandomGenerator()
         // A cancelled task (Ctrl-C in `bulkhead serve`) stops like a pause: unsent claims go back.
         while !control.stopRequested && !Task.isCancelled {
             // The previous batch's outcomes are written before the next claim: a crash leaves at most
@@ -147,7 +150,7 @@ public struct CampaignRunner: Sendable {
                     released += try await store.release(Array(batch[index...]))
                     return released
                 }
-                let outcome = await deliver(entry, subscriber: people[entry.subscriberID])
+                let outcome = await deliver(entry, subscriber: people[entry.subscriberID], random: &random)
                 lastRecorded = try await recorder.record(outcome)
             }
         }
@@ -155,11 +158,11 @@ public struct CampaignRunner: Sendable {
     }
 
     /// Builds and hands over one recipient's message; never throws: every failure is an outcome.
-    func deliver(_ entry: LedgerEntry, subscriber: Subscriber?) async -> RecordedOutcome {
+    func deliver(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) async -> RecordedOutcome {
         let message: CampaignMessage
         let envelope: Envelope
         do {
-            message = try buildMessage(entry, subscriber: subscriber)
+            message = try buildMessage(entry, subscriber: subscriber, random: &random)
             envelope = try Envelope(mailFrom: message.envelope.mailFrom, recipient: message.envelope.recipient,
                                     requiresSMTPUTF8: message.envelope.requiresSMTPUTF8)
         } catch {
@@ -235,15 +238,18 @@ public struct CampaignRunner: Sendable {
 extension CampaignRunner {
     /// The message one recipient would get, without sending it (for preflight checks and previews).
     public func makeSample(_ entry: LedgerEntry, subscriber: Subscriber?) -> Result<[UInt8], any Error> {
-        Result { try buildMessage(entry, subscriber: subscriber).bytes }
+        var random = MessageRandomGenerator()
+        return Result { try buildMessage(entry, subscriber: subscriber, random: &random).bytes }
     }
 
     /// One recipient's own message: their name and attributes in the templates, their unsubscribe
     /// token, their VERP return path.
-    func buildMessage(_ entry: LedgerEntry, subscriber: Subscriber?) throws -> CampaignMessage {
+    func buildMessage(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) throws -> CampaignMessage {
         let recipient = try RecipientContext(address: entry.address.value, name: subscriber?.name,
                                              attributes: (subscriber?.attributes ?? [:]).mapValues(TemplateValue.init))
         let token = try tokens.issue(campaignID: campaignID.rawValue, address: entry.address.value)
-        return try factory.makeMessage(for: recipient, verpToken: entry.verpToken, unsubscribeToken: token.text)
+        let now = Date()
+        return try factory.makeMessage(for: recipient, verpToken: entry.verpToken, unsubscribeToken: token.text,
+                                       date: MessageDate(now), signingTime: now, using: &random)
     }
 }
