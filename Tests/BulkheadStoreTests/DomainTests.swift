@@ -5,6 +5,15 @@ import BulkheadMail
 
 @Suite("Store domain values")
 struct DomainTests {
+    /// GRDB's pool sets `synchronous = NORMAL` when it turns WAL on; a claim must be fsynced.
+    @Test func sqliteWriterSyncsEveryCommit() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-sync-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("s.sqlite").path)
+        #expect(try await store.writerSynchronousLevel() == 2)
+    }
+
     @Test func normalisationLowercasesTheWholeAddress() throws {
         #expect(try NormalizedAddress("  Ann.Lee@Example.COM ").value == "ann.lee@example.com")
         #expect(try NormalizedAddress("ANN.LEE@example.com") == NormalizedAddress("ann.lee@EXAMPLE.com"), "one person, one key")

@@ -32,6 +32,13 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
     /// The database file.
     public let path: String
 
+    /// The writer connection's `PRAGMA synchronous` level (2 = FULL: every commit is fsynced).
+    public func writerSynchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    private let pool: DatabasePool
+
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         var config = GRDB.Configuration()
@@ -39,11 +46,13 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
         // Transactions span several async hops to the writer connection (see SQLiteBackend).
         config.allowsUnsafeTransactions = true
         config.foreignKeysEnabled = true
-        // A claim must survive an OS crash or power loss too, not only a process crash: fsync every commit.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // A claim must survive an OS crash or power loss too, not only a process crash: fsync every
+            // commit. Set here, after opening: DatabasePool sets NORMAL when it turns WAL on, after any
+            // `prepareDatabase` hook has run. Only the writer connection writes.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             var migrator = DatabaseMigrator()
             for migration in Schema.migrations(.sqlite) {
                 migrator.registerMigration("v\(migration.version)") { db in
@@ -61,6 +70,7 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
             throw SQLiteBackend.storeError(error)
         }
         self.path = path
+        self.pool = pool
         super.init(backend: SQLiteBackend(pool: pool), clock: configuration.clock)
     }
 }
