@@ -109,6 +109,34 @@ struct LedgerConformanceTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func completeAndClaimRecordsThenClaimsInOneCall(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let list = try await store.createList(name: "news", description: "")
+            try await Fixture.members(store, list: list.id, (0..<5).map { "r\($0)@example.com" }, at: db.clock.now)
+            let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
+            try await store.enqueueRecipients(campaign: campaign.id)
+            _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .system)
+
+            let first = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 2)
+            #expect(first.map(\.address.value) == ["r0@example.com", "r1@example.com"])
+            let second = try await store.completeAndClaim(first.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) },
+                                                          campaign: campaign.id, worker: "w1", limit: 2)
+            #expect(second.map(\.address.value) == ["r2@example.com", "r3@example.com"])
+            #expect(second.allSatisfy { $0.state == .sending && $0.claimedBy == "w1" })
+            #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 2, .sending: 2, .queued: 1]))
+
+            // Paused: the outcomes are still recorded, nothing more is handed out.
+            _ = try await store.transition(campaign.id, from: [.sending], to: .paused, actor: .human("ann"))
+            let none = try await store.completeAndClaim(
+                [DeliveryOutcome(entry: second[0], result: .sent(Fixture.ok)),
+                 DeliveryOutcome(entry: second[1], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown")))],
+                campaign: campaign.id, worker: "w1", limit: 2)
+            #expect(none == [])
+            #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 3, .failed: 1, .queued: 1]))
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func interruptedSendsBecomeUncertainAndStayUnclaimedUntilRequeued(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in
             let list = try await store.createList(name: "news", description: "")

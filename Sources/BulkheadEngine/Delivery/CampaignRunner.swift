@@ -44,7 +44,7 @@ public struct CampaignRunner: Sendable {
         let recovered = try await recoverDeadWorkers()
         let counts = try await store.ledgerCounts(campaign: campaignID)
         let remaining = counts[.queued] + counts[.deferred]
-        let recorder = OutcomeRecorder(store: store, batchSize: settings.batchSize, total: counts.total,
+        let recorder = OutcomeRecorder(store: store, campaign: campaignID, total: counts.total,
                                        remaining: remaining, progress: progress)
         guard let campaign = try await store.campaign(id: campaignID), campaign.state == .sending else {
             return DeliveryRunSummary(ending: .notSending, progress: await recorder.progress, released: 0,
@@ -134,15 +134,13 @@ public struct CampaignRunner: Sendable {
     /// Returns how many claimed entries it gave back unsent.
     private func sendLoop(control: DeliveryControl, recorder: OutcomeRecorder) async throws -> Int {
         var released = 0
-        var lastRecorded = 0
         // Message-IDs and boundaries from a per-sender key stream: no system call per message.
         var random = MessageRandomGenerator()
         // A cancelled task (Ctrl-C in `bulkhead serve`) stops like a pause: unsent claims go back.
         while !control.stopRequested && !Task.isCancelled {
-            // The previous batch's outcomes are written before the next claim: a crash leaves at most
-            // one batch per sender in `sending`.
-            if lastRecorded > 0 { try await recorder.waitUntilDurable(lastRecorded) }
-            let batch = try await store.claim(campaign: campaignID, worker: worker.description, limit: settings.batchSize)
+            // The previous batch's outcomes are written in the claim's transaction: a crash leaves at
+            // most one batch per sender in `sending`.
+            let batch = try await recorder.claimNext(worker: worker.description, limit: settings.batchSize)
             if batch.isEmpty { return released }
             let people = try await store.subscribers(ids: batch.map(\.subscriberID))
             for (index, entry) in batch.enumerated() {
@@ -151,7 +149,7 @@ public struct CampaignRunner: Sendable {
                     return released
                 }
                 let outcome = await deliver(entry, subscriber: people[entry.subscriberID], random: &random)
-                lastRecorded = try await recorder.record(outcome)
+                await recorder.record(outcome)
             }
         }
         return released

@@ -10,63 +10,48 @@ struct RecordedOutcome: Sendable {
     var completedAt: Date
 }
 
-/// Collects outcomes from every sender and writes them in batches (one transaction each). An outcome
-/// is durable only once its batch is written; a crash before that leaves the entry `sending`, which
-/// the next run reports as `uncertain` and never re-sends by itself.
+/// Collects outcomes from every sender and writes them to the ledger: all waiting outcomes go in the
+/// same transaction as a sender's next claim (one commit per batch), and on a short timer so that a
+/// slow send does not leave finished outcomes unwritten. An outcome is durable only once written; a
+/// crash before that leaves the entry `sending`, which the next run reports as `uncertain` and never
+/// re-sends by itself.
 actor OutcomeRecorder {
     private let store: any MailStore
-    private let batchSize: Int
+    private let campaignID: CampaignID
     private let progressHandler: @Sendable (DeliveryProgress) -> Void
     private let started = ContinuousClock.now
     private var buffer: [RecordedOutcome] = []
-    private var flushing = false
+    /// True while a write is under way: writes happen one at a time, in order.
+    private var writing = false
+    private var writeWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var progress: DeliveryProgress
     private let remainingAtStart: Int
     /// Completion times of the last few seconds' outcomes: the run counts, at its end, how many came
     /// after the stop (the watcher learns of a stop up to one poll interval late).
     private var recentCompletions: [Date] = []
 
-    init(store: any MailStore, batchSize: Int, total: Int, remaining: Int,
+    init(store: any MailStore, campaign: CampaignID, total: Int, remaining: Int,
          progress: @escaping @Sendable (DeliveryProgress) -> Void) {
         self.store = store
-        self.batchSize = batchSize
+        self.campaignID = campaign
         self.progressHandler = progress
         self.progress = DeliveryProgress(total: total)
         self.remainingAtStart = remaining
     }
 
-    /// How many outcomes were recorded, and how many of them (the oldest: the buffer is written first
-    /// in, first out) are written to the store.
-    private var recordedCount = 0
-    private var durableCount = 0
-    /// Callers of ``waitUntilDurable(_:)`` waiting for the write under way.
-    private var flushWaiters: [CheckedContinuation<Void, Never>] = []
-
-    /// Adds one outcome and returns its number (for ``waitUntilDurable(_:)``); writes the batch when
-    /// it is full. The caller waits for that write, which keeps memory bounded when the database is
-    /// slower than the senders.
-    @discardableResult
-    func record(_ item: RecordedOutcome) async throws -> Int {
+    /// Adds one outcome; it is written by the next claim or the next timed flush. Each sender's
+    /// outcomes are written before its next claim, so the buffer never holds more than
+    /// concurrency × batchSize outcomes.
+    func record(_ item: RecordedOutcome) {
         buffer.append(item)
-        recordedCount += 1
-        let number = recordedCount
-        if buffer.count >= batchSize { try await flush() }
-        return number
     }
 
-    /// Returns once outcome `number` and all before it are written (writing now unless a write is
-    /// under way). A sender calls it before it claims its next batch, so the entries one sender holds
-    /// in `sending` never exceed one batch: a crash leaves at most concurrency × batchSize uncertain.
-    func waitUntilDurable(_ number: Int) async throws {
-        while durableCount < number {
-            if flushing {
-                await withCheckedContinuation { flushWaiters.append($0) }
-            } else if buffer.isEmpty {
-                return
-            } else {
-                try await flush()
-            }
-        }
+    /// Writes every waiting outcome, then claims up to `limit` entries for `worker`, in one
+    /// transaction. A sender's own outcomes are thus durable before it holds a new batch: the
+    /// entries one sender holds in `sending` never exceed one batch, and a crash leaves at most
+    /// concurrency × batchSize uncertain.
+    func claimNext(worker: String, limit: Int) async throws -> [LedgerEntry] {
+        try await write(claiming: (worker, limit))
     }
 
     /// Whether the periodic flush should stop (the run is over).
@@ -78,35 +63,45 @@ actor OutcomeRecorder {
 
     /// Writes whatever is waiting (called on a timer and at the end).
     func flush() async throws {
-        guard !flushing, !buffer.isEmpty else { return }
-        flushing = true
+        if buffer.isEmpty && !writing { return }
+        _ = try await write(claiming: nil)
+    }
+
+    /// One write at a time: waits for a write under way, then writes the buffer (and claims).
+    private func write(claiming claim: (worker: String, limit: Int)?) async throws -> [LedgerEntry] {
+        while writing { await withCheckedContinuation { writeWaiters.append($0) } }
+        writing = true
         defer {
-            flushing = false
-            let waiters = flushWaiters
-            flushWaiters.removeAll()
-            for waiter in waiters { waiter.resume() }
+            writing = false
+            if !writeWaiters.isEmpty { writeWaiters.removeFirst().resume() }
         }
-        while !buffer.isEmpty {
-            let batch = buffer
-            buffer.removeAll(keepingCapacity: true)
-            do {
-                try await store.complete(batch.map(\.outcome))
-                durableCount += batch.count
-            } catch {
-                // Keep the batch: it is written by the next flush, or stays `sending` (→ uncertain) if none comes.
-                buffer.insert(contentsOf: batch, at: 0)
-                throw error
+        let batch = buffer
+        buffer.removeAll(keepingCapacity: true)
+        let claimed: [LedgerEntry]
+        do {
+            if let claim {
+                claimed = try await store.completeAndClaim(batch.map(\.outcome), campaign: campaignID,
+                                                           worker: claim.worker, limit: claim.limit)
+            } else {
+                if !batch.isEmpty { try await store.complete(batch.map(\.outcome)) }
+                claimed = []
             }
-            for item in batch {
-                if let address = item.hardBounceAddress {
-                    let note = item.reply.map { "\($0.code) \($0.text)" }
-                    try await store.addSuppression(Suppression(address: address, reason: .hardBounce, at: item.completedAt,
-                                                               source: "smtp", note: note), actor: .system)
-                }
-            }
-            count(batch)
+        } catch {
+            // Keep the batch: it is written by the next write, or stays `sending` (→ uncertain) if none comes.
+            buffer.insert(contentsOf: batch, at: 0)
+            throw error
         }
+        guard !batch.isEmpty else { return claimed }
+        for item in batch {
+            if let address = item.hardBounceAddress {
+                let note = item.reply.map { "\($0.code) \($0.text)" }
+                try await store.addSuppression(Suppression(address: address, reason: .hardBounce, at: item.completedAt,
+                                                           source: "smtp", note: note), actor: .system)
+            }
+        }
+        count(batch)
         progressHandler(progress)
+        return claimed
     }
 
     /// How many recorded outcomes completed after `date` (for dates within the last few seconds).

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension MailStore {
     /// Streams every member of a list (optionally only some statuses), `pageSize` at a time by

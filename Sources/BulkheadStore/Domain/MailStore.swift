@@ -115,6 +115,10 @@ public protocol MailStore: Sendable {
     /// still in `sending` or `uncertain` with the same attempt number; returns how many applied.
     @discardableResult
     func complete(_ outcomes: [DeliveryOutcome]) async throws -> Int
+    /// Records `outcomes` as ``complete(_:)`` does, then claims as ``claim(campaign:worker:limit:)``
+    /// does, in one transaction: one commit (one fsync) for a sender that finished a batch and
+    /// wants the next. The outcomes are recorded even when nothing can be claimed.
+    func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry]
     /// Gives back claimed entries that were never handed to SMTP (a pause or abort came first): each
     /// goes from `sending` back to `queued` with its attempt count restored. Only entries still in
     /// `sending` with the same attempt number change; returns how many did.

@@ -333,9 +333,16 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Claims up to `limit` due entries for `worker` (see ``MailStore/claim(campaign:worker:limit:)``).
     public func claim(campaign id: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry] {
+        try await completeAndClaim([], campaign: id, worker: worker, limit: limit)
+    }
+
+    /// Records outcomes and claims the next entries in one transaction (see
+    /// ``MailStore/completeAndClaim(_:campaign:worker:limit:)``).
+    public func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry] {
         let now = clock()
         let dialect = dialect
         return try await backend.transaction { tx in
+            if !outcomes.isEmpty { _ = try await tx.changes(Queries.complete(outcomes, now: now, dialect)) }
             // FOR SHARE on PostgreSQL: a concurrent pause/abort waits for this claim, and later claims see it.
             let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
             guard campaign.state == .sending, limit > 0 else { return [] }
