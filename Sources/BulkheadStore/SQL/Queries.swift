@@ -233,7 +233,8 @@ enum Queries {
         case .sqlite:
             // Two index range scans (queued, then due deferred) instead of one OR: with the OR, SQLite
             // read every entry of the campaign and sorted them on each claim — quadratic over a send.
-            // (One writer at a time on SQLite, so no row locking is needed.)
+            // (One writer at a time on SQLite, so no row locking is needed.) Nothing is claimed unless
+            // the campaign is sending: checked here too, so a claim needs no separate read.
             return SQLStatement("""
                 UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
                 WHERE id IN (
@@ -242,9 +243,10 @@ enum Queries {
                   SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
                                   ORDER BY id LIMIT ?)
                   ORDER BY id LIMIT ?)
+                  AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = 'sending')
                 RETURNING *
                 """, [.text(worker), SQLValue(now), .int(campaign.rawValue), .int(limit),
-                      .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit)])
+                      .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit), .int(campaign.rawValue)])
         case .postgres:
             // SKIP LOCKED must see every candidate row, so one scan with the OR.
             return SQLStatement("""

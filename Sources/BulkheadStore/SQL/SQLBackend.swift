@@ -15,6 +15,10 @@ protocol SQLBackend: Sendable {
     func read(_ statement: SQLStatement) async throws -> [SQLRow]
     /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.
     func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T
+    /// Runs `statements` in order in one transaction and returns each one's rows. For a hot path
+    /// whose statements need no decision in between: SQLite runs them in one visit to its writer
+    /// connection, with no hop between statements.
+    func transaction(_ statements: [SQLStatement]) async throws -> [[SQLRow]]
 }
 
 extension SQLTransaction {
@@ -24,6 +28,15 @@ extension SQLTransaction {
 }
 
 extension SQLBackend {
+    /// One statement after the other in ``transaction(_:)-(body)``.
+    func transaction(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
+        try await transaction { tx in
+            var results: [[SQLRow]] = []
+            for statement in statements { results.append(try await tx.rows(statement)) }
+            return results
+        }
+    }
+
     func one(_ statement: SQLStatement) async throws -> SQLRow? {
         try await read(statement).first
     }

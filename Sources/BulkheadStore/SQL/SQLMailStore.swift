@@ -341,6 +341,17 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry] {
         let now = clock()
         let dialect = dialect
+        if dialect == .sqlite {
+            // The hot path of a send: both statements in one visit to the writer (the claim checks
+            // the campaign's state itself; SQLite has one writer, so nothing needs locking).
+            var statements: [SQLStatement] = []
+            if !outcomes.isEmpty { statements.append(Queries.complete(outcomes, now: now, dialect)) }
+            if limit > 0 { statements.append(Queries.claim(id, worker: worker, limit: limit, now: now, dialect)) }
+            guard !statements.isEmpty else { return [] }
+            let results = try await backend.transaction(statements)
+            let claimed = limit > 0 ? results.last ?? [] : []
+            return try claimed.map { row throws(StoreError) in try LedgerEntry(row: row) }.sorted { $0.id < $1.id }
+        }
         return try await backend.transaction { tx in
             if !outcomes.isEmpty { _ = try await tx.changes(Queries.complete(outcomes, now: now, dialect)) }
             // FOR SHARE on PostgreSQL: a concurrent pause/abort waits for this claim, and later claims see it.

@@ -110,6 +110,27 @@ struct SQLiteBackend: SQLBackend {
         }
     }
 
+    /// All statements in one closure on the writer connection: BEGIN IMMEDIATE … COMMIT without
+    /// leaving it, so the write lock is held for the time SQLite needs, not for several hops.
+    func transaction(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
+        await writeLock.lock()
+        do {
+            let results = try await pool.writeWithoutTransaction { db in
+                var results: [[SQLRow]] = []
+                try db.inTransaction(.immediate) {
+                    for statement in statements { results.append(try Self.fetch(db, statement)) }
+                    return .commit
+                }
+                return results
+            }
+            await writeLock.unlock()
+            return results
+        } catch {
+            await writeLock.unlock()
+            throw Self.storeError(error)
+        }
+    }
+
     /// COMMIT or ROLLBACK in a task that cannot be cancelled, so a cancelled caller never leaves the
     /// writer connection inside a transaction.
     private func finish(_ sql: String) async throws {
