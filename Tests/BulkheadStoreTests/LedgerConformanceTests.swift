@@ -24,7 +24,11 @@ struct LedgerConformanceTests {
             #expect(entries.map(\.address.value) == ["a@example.com", "c@example.com"])
             #expect(entries.allSatisfy { $0.state == .queued && $0.attempts == 0 && $0.lastReply == nil })
             #expect(Set(entries.map(\.verpToken)).count == 2)
-            #expect(entries.allSatisfy { $0.verpToken.count >= 24 })
+            // campaign number, subscriber number, 80 random bits: ordered, unique and unguessable
+            let prefix = String(campaign.id.rawValue, radix: 16) + "g"
+            #expect(entries.allSatisfy { $0.verpToken.hasPrefix(prefix) && $0.verpToken.count == prefix.count + 13 + 20 })
+            #expect(entries.allSatisfy { $0.verpToken.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) } })
+            #expect(entries.map(\.verpToken) == entries.map(\.verpToken).sorted(), "tokens grow with the subscriber number")
 
             // A new member and a lifted suppression are picked up by the next enqueue; nobody twice.
             try await Fixture.members(store, list: list.id, ["g@example.com"], at: now)

@@ -210,12 +210,12 @@ enum Queries {
     static func enqueue(_ campaign: Campaign, now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
         var sql = """
             INSERT INTO ledger (campaign_id, address, subscriber_id, state, attempts, updated_at, verp_token)
-            SELECT ?, s.address, s.id, 'queued', 0, ?, \(dialect.randomTokenExpression)
+            SELECT ?, s.address, s.id, 'queued', 0, ?, \(dialect.verpTokenExpression)
             FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
             WHERE m.list_id = ? AND m.status = 'confirmed'
               AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)
             """
-        var binds: [SQLValue] = [.int(campaign.id.rawValue), SQLValue(now), .int(campaign.content.listID.rawValue)]
+        var binds: [SQLValue] = [.int(campaign.id.rawValue), SQLValue(now), .int(campaign.id.rawValue), .int(campaign.content.listID.rawValue)]
         for (name, value) in (campaign.content.segment?.attributeEquals ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty, !name.contains("\""), !name.contains("\\") else {
                 throw .invalidSegment("attribute name \(name.debugDescription) must be non-empty without \" or \\")

@@ -20,11 +20,22 @@ enum SQLDialect: Sendable {
         return out
     }
 
-    /// A fresh random VERP token, as an SQL expression.
-    var randomTokenExpression: String {
+    /// A fresh VERP token for subscriber `s.id` of the campaign bound to the one `?`, as an SQL
+    /// expression: the campaign number in hex, `g`, the subscriber number in 12 hex digits, `g`,
+    /// then 80 random bits in hex. The ordered prefix makes an enqueue add to the end of the unique
+    /// token index instead of all over it (a fully random token made enqueueing 100,000 recipients
+    /// take seconds, and a million far longer); the random part keeps the token unguessable, so
+    /// nobody can forge a bounce for somebody else's address.
+    var verpTokenExpression: String {
         switch self {
-        case .sqlite: "lower(hex(randomblob(12)))"
-        case .postgres: "replace(gen_random_uuid()::text, '-', '')"
+        case .sqlite:
+            "printf('%x', ?) || 'g' || printf('%012x', s.id) || 'g' || lower(hex(randomblob(10)))"
+        case .postgres:
+            // Characters 1-12 of a version 4 UUID without dashes are random, and so are its last 8.
+            """
+            to_hex(?::bigint) || 'g' || lpad(to_hex(s.id), 12, '0') || 'g'
+              || left(replace(gen_random_uuid()::text, '-', ''), 12) || right(gen_random_uuid()::text, 8)
+            """
         }
     }
 
