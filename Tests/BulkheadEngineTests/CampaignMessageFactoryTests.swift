@@ -29,7 +29,7 @@ enum CampaignFixtures {
     }
 
     static func token(for recipient: RecipientContext) throws -> String {
-        try UnsubscribeTokenIssuer(secret: secret).issue(campaignID: 42, address: recipient.address).text
+        try UnsubscribeTokenIssuer(secret: secret).issue(campaignID: 42, subscriberID: 7).text
     }
 
     static func make(_ factory: CampaignMessageFactory, _ recipient: RecipientContext, seed: UInt64 = 1) throws -> CampaignMessage {

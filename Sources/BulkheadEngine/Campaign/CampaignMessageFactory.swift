@@ -18,7 +18,7 @@ public import Foundation
 ///                                          attachments: [], signer: signer)
 /// let issuer = try UnsubscribeTokenIssuer(secret: secret)
 /// let recipient = try RecipientContext(address: "zoe@example.org", name: "Zoë Martin")
-/// let token = try issuer.issue(campaignID: identity.campaignID, address: recipient.address)
+/// let token = try issuer.issue(campaignID: identity.campaignID, subscriberID: 1_234)
 /// let message = try factory.makeMessage(for: recipient, verpToken: "4f1c0a9e", unsubscribeToken: token.text)
 /// // message.envelope.mailFrom == "bounces+4f1c0a9e@bounce.shop.example"
 /// // message.envelope.recipient == "zoe@example.org"

@@ -1,22 +1,25 @@
 import Crypto
 import Foundation
 
-/// A verified (or freshly issued) per-recipient unsubscribe token: which campaign, which address.
+/// A verified (or freshly issued) per-recipient unsubscribe token: which campaign, which subscriber.
 ///
-/// The token text is lowercase base32 of `version ‖ campaign id ‖ normalised address ‖ HMAC-SHA256`,
-/// so the unsubscribe handler learns the campaign and the address from the token alone, and
-/// nobody without the secret can make one (or change the address in one).
+/// The token text is lowercase base32 of `version ‖ campaign id ‖ subscriber id ‖ MAC`, the ids as
+/// LEB128 varints and the MAC the first 128 bits of HMAC-SHA256 over a label and the rest. The
+/// unsubscribe handler learns the campaign and the subscriber from the token alone (the address is
+/// looked up, so no address travels in URLs), nobody without the secret can make one or change the
+/// ids in one, and the token stays short: at most ``UnsubscribeTokenIssuer/maximumTokenLength``
+/// characters, so `unsubscribe+TOKEN` fits RFC 5321's 64-octet local part.
 ///
 /// ```swift
 /// let issuer = try UnsubscribeTokenIssuer(secret: Array(secretText.utf8))   // ≥ 32 bytes
-/// let token = try issuer.issue(campaignID: 42, address: "Zoe@Example.org")
-/// let claim = try issuer.verify(token.text)   // campaignID 42, address "Zoe@example.org"
+/// let token = try issuer.issue(campaignID: 42, subscriberID: 1_234)
+/// let claim = try issuer.verify(token.text)   // campaignID 42, subscriberID 1234
 /// ```
 public struct UnsubscribeToken: Sendable, Hashable {
     /// The campaign the message belonged to.
     public let campaignID: Int64
-    /// The recipient's normalised address (domain lowercased, local part as is).
-    public let address: String
+    /// The subscriber the message went to.
+    public let subscriberID: Int64
     /// The token as it goes in URLs and in the mailto local part (lowercase base32).
     public let text: String
 }
@@ -25,9 +28,9 @@ public struct UnsubscribeToken: Sendable, Hashable {
 public enum UnsubscribeTokenError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The configured secret is shorter than ``UnsubscribeTokenIssuer/minimumSecretLength`` bytes.
     case secretTooShort(bytes: Int)
-    /// The address is not `local@domain`, is longer than 254 octets, or holds control characters.
-    case invalidAddress(String)
-    /// The token text is not a token: wrong alphabet, too short, unknown version, bad address bytes.
+    /// A campaign or subscriber id outside `0..<2^49` (store ids are positive and far smaller).
+    case identifierOutOfRange(Int64)
+    /// The token text is not a token: wrong alphabet, wrong length, unknown version, bad id encoding.
     case malformed(reason: String)
     /// The token's authentication code does not match: tampered with, or made with another secret.
     case invalidSignature
@@ -37,7 +40,7 @@ public enum UnsubscribeTokenError: Error, Sendable, Hashable, CustomStringConver
         switch self {
         case let .secretTooShort(bytes):
             return "unsubscribe secret is \(bytes) bytes; at least \(UnsubscribeTokenIssuer.minimumSecretLength) are required"
-        case let .invalidAddress(address): return "cannot issue an unsubscribe token for \"\(address)\": not local@domain"
+        case let .identifierOutOfRange(id): return "cannot issue an unsubscribe token for id \(id): ids must be in 0..<2^49"
         case let .malformed(reason): return "malformed unsubscribe token: \(reason)"
         case .invalidSignature: return "unsubscribe token signature does not verify (tampered or foreign token)"
         }
@@ -48,13 +51,15 @@ public enum UnsubscribeTokenError: Error, Sendable, Hashable, CustomStringConver
 public struct UnsubscribeTokenIssuer: Sendable {
     /// The shortest secret accepted, in bytes.
     public static let minimumSecretLength = 32
-    /// The longest token text accepted by ``verify(_:)`` (an address is at most 254 octets).
-    public static let maximumTokenLength = 512
+    /// The longest token text: version, two 7-byte varints and the 16-byte MAC, in base32. With the
+    /// `unsubscribe+` prefix that is 62 octets, within RFC 5321's 64-octet local part.
+    public static let maximumTokenLength = 50
 
-    private static let version: UInt8 = 1
-    private static let macLength = SHA256.byteCount
+    private static let version: UInt8 = 2
+    private static let macLength = 16
+    private static let identifierLimit: Int64 = 1 << 49
     /// Domain separation: these MACs cannot be confused with other HMACs under the same secret.
-    private static let label = Array("bulkhead unsubscribe v1\u{0}".utf8)
+    private static let label = Array("bulkhead unsubscribe v2\u{0}".utf8)
 
     private let key: SymmetricKey
 
@@ -64,47 +69,70 @@ public struct UnsubscribeTokenIssuer: Sendable {
         key = SymmetricKey(data: secret)
     }
 
-    /// The token for `address` (normalised first: white space trimmed, domain lowercased) in `campaignID`.
-    public func issue(campaignID: Int64, address: String) throws(UnsubscribeTokenError) -> UnsubscribeToken {
-        guard let normalized = Self.normalize(address) else { throw .invalidAddress(address) }
+    /// The token for subscriber `subscriberID` in campaign `campaignID`.
+    public func issue(campaignID: Int64, subscriberID: Int64) throws(UnsubscribeTokenError) -> UnsubscribeToken {
+        for id in [campaignID, subscriberID] where id < 0 || id >= Self.identifierLimit {
+            throw .identifierOutOfRange(id)
+        }
         var payload: [UInt8] = [Self.version]
-        payload.reserveCapacity(1 + 8 + normalized.utf8.count + Self.macLength)
-        withUnsafeBytes(of: campaignID.bigEndian) { payload.append(contentsOf: $0) }
-        payload.append(contentsOf: normalized.utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: Self.label + payload, using: key)
-        payload.append(contentsOf: mac)
-        return UnsubscribeToken(campaignID: campaignID, address: normalized, text: LowercaseBase32.encode(payload))
+        Self.appendVarint(UInt64(campaignID), to: &payload)
+        Self.appendVarint(UInt64(subscriberID), to: &payload)
+        payload += mac(payload)
+        return UnsubscribeToken(campaignID: campaignID, subscriberID: subscriberID, text: LowercaseBase32.encode(payload))
     }
 
     /// Checks `text` (either case) and returns what it names; the MAC is compared in constant time.
     public func verify(_ text: String) throws(UnsubscribeTokenError) -> UnsubscribeToken {
         guard text.utf8.count <= Self.maximumTokenLength else { throw .malformed(reason: "longer than \(Self.maximumTokenLength) characters") }
         guard let bytes = LowercaseBase32.decode(text) else { throw .malformed(reason: "not base32") }
-        guard bytes.count >= 1 + 8 + 3 + Self.macLength else { throw .malformed(reason: "too short") }
+        guard bytes.count >= 1 + 2 + Self.macLength else { throw .malformed(reason: "too short") }
         guard bytes[0] == Self.version else { throw .malformed(reason: "unknown version \(bytes[0])") }
-        let payload = bytes[..<(bytes.count - Self.macLength)]
-        let mac = Array(bytes[(bytes.count - Self.macLength)...])
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.label + payload, using: key) else {
-            throw .invalidSignature
-        }
-        var campaignID: Int64 = 0
-        for byte in payload[1..<9] { campaignID = (campaignID << 8) | Int64(byte) }
-        guard let address = String(validating: payload[9...], as: UTF8.self), Self.normalize(address) == address else {
-            throw .malformed(reason: "address is not normalised UTF-8")
-        }
-        return UnsubscribeToken(campaignID: campaignID, address: address, text: LowercaseBase32.encode(bytes))
+        let payload = Array(bytes[..<(bytes.count - Self.macLength)])
+        guard Self.constantTimeEqual(mac(payload), bytes[(bytes.count - Self.macLength)...]) else { throw .invalidSignature }
+        var offset = 1
+        guard let campaignID = Self.readVarint(payload, at: &offset), let subscriberID = Self.readVarint(payload, at: &offset),
+              offset == payload.count
+        else { throw .malformed(reason: "bad id encoding") }
+        return UnsubscribeToken(campaignID: campaignID, subscriberID: subscriberID, text: LowercaseBase32.encode(bytes))
     }
 
-    /// `local@domain` with white space around removed and the domain lowercased; nil when there is
-    /// no `@`, an empty side, more than 254 octets, or a control character inside (a space can only
-    /// occur in a quoted local part, `"two words"@example.org`).
-    static func normalize(_ address: String) -> String? {
-        let trimmed = address.trimmingCharacters(in: .whitespaces)
-        guard let at = trimmed.lastIndex(of: "@") else { return nil }
-        let local = trimmed[..<at]
-        let domain = trimmed[trimmed.index(after: at)...].lowercased()
-        guard !local.isEmpty, !domain.isEmpty, trimmed.utf8.count <= 254 else { return nil }
-        if trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return nil }
-        return local + "@" + domain
+    /// The first 128 bits of HMAC-SHA256(label ‖ payload).
+    private func mac(_ payload: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Self.label + payload, using: key).prefix(Self.macLength))
+    }
+
+    /// Equal length and bytes, in time that does not depend on where they differ.
+    private static func constantTimeEqual(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+
+    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(rest & 0x7F) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// A canonical (shortest) varint below the id limit, or nil.
+    private static func readVarint(_ bytes: [UInt8], at offset: inout Int) -> Int64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count, shift < 49 {
+            let byte = bytes[offset]
+            offset += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 {
+                // no superfluous trailing zero group (the encoding of each value is unique)
+                guard byte != 0 || shift == 0, value < UInt64(identifierLimit) else { return nil }
+                return Int64(value)
+            }
+            shift += 7
+        }
+        return nil
     }
 }

@@ -245,7 +245,7 @@ extension CampaignRunner {
     func buildMessage(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) throws -> CampaignMessage {
         let recipient = try RecipientContext(address: entry.address.value, name: subscriber?.name,
                                              attributes: (subscriber?.attributes ?? [:]).mapValues(TemplateValue.init))
-        let token = try tokens.issue(campaignID: campaignID.rawValue, address: entry.address.value)
+        let token = try tokens.issue(campaignID: campaignID.rawValue, subscriberID: entry.subscriberID.rawValue)
         let now = Date()
         return try factory.makeMessage(for: recipient, verpToken: entry.verpToken, unsubscribeToken: token.text,
                                        date: MessageDate(now), signingTime: now, using: &random)
