@@ -27,6 +27,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
     @Option(help: "The From (default: identity.from of the configuration).") var from: String?
     @Option(help: "A file to attach (repeatable).") var attach: [String] = []
     @Option(help: "Only members whose attribute KEY equals VALUE (KEY=VALUE, repeatable).") var segment: [String] = []
+    @Option(help: "Sign with this key from dkim_keys of the configuration (default: the dkim key).") var dkimKey: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -43,6 +44,11 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             _ = try Mailbox(parsing: sender)
         } catch {
             throw CLIError.fail("--from \(sender.debugDescription): \(error)", code: 1)
+        }
+        if let dkimKey, configuration.dkimKeys[dkimKey] == nil {
+            let defined = configuration.dkimKeys.keys.sorted()
+            throw CLIError.fail("--dkim-key \(dkimKey.debugDescription): the configuration's dkim_keys has no such key"
+                                + (defined.isEmpty ? " (it defines none)" : " (defined: \(defined.joined(separator: ", ")))"), code: 1)
         }
         for file in attach where !FileManager.default.isReadableFile(atPath: file) {
             throw CLIError.fail("cannot read attachment \(file)", code: 2)
@@ -61,7 +67,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             let content = CampaignContent(
                 name: name, listID: target.id, segment: filter.isEmpty ? nil : SegmentFilter(attributeEquals: filter), from: sender,
                 subjectTemplate: subject, textTemplate: textTemplate, htmlTemplate: htmlTemplate,
-                attachments: attach.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+                attachments: attach.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, dkimKeyRef: dkimKey)
             return try await store.createCampaign(content, actor: .human(options.actorName))
         }
         if json {

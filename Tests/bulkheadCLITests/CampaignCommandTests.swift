@@ -49,4 +49,58 @@ import Testing
         let ledger = try bulkhead("ledger", "\(laterID)", "--format", "json")
         #expect(ledger.stdout.contains("grace@example.org"))
     }
+
+    /// A campaign can sign with a named key of `dkim_keys`; one without a name uses `dkim`; an unknown
+    /// name is refused before anything is stored.
+    @Test func campaignsSignWithTheirNamedDKIMKey() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        let config = directory.appendingPathComponent("bulkhead.yaml")
+        try Data("""
+            data_directory: \(directory.path)/data
+            identity:
+              from: "Shop <news@shop.example>"
+              unsubscribe_base_url: https://shop.example
+            dkim:
+              domain: shop.example
+              selector: s1
+              private_key_file: keys/s1.private.pem
+            dkim_keys:
+              brand:
+                domain: brand.example
+                selector: b1
+                private_key_file: keys/b1.private.pem
+
+            """.utf8).write(to: config)
+        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result {
+            try CLIRunner.run(arguments + ["--config", config.path], in: directory)
+        }
+        let keys = directory.appendingPathComponent("data/keys").path
+        #expect(try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "shop.example", "--selector", "s1", "--out", keys]).status == 0)
+        #expect(try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "brand.example", "--selector", "b1", "--out", keys]).status == 0)
+        try Data("email\nada@example.org\n".utf8).write(to: directory.appendingPathComponent("people.csv"))
+        try Data("Hello\n{{unsubscribe_url}}\n".utf8).write(to: directory.appendingPathComponent("body.txt"))
+        #expect(try bulkhead("list", "create", "news").status == 0)
+        #expect(try bulkhead("subscribers", "import", "people.csv", "--list", "news").status == 0)
+
+        let unknown = try bulkhead("campaign", "create", "--name", "x", "--list", "news", "--subject", "S", "--text", "body.txt",
+                                   "--dkim-key", "nope")
+        #expect(unknown.status == 1 && unknown.stderr.contains("nope") && unknown.stderr.contains("brand"))
+
+        for (key, domain, selector) in [("brand", "brand.example", "b1"), (nil, "shop.example", "s1")] as [(String?, String, String)] {
+            let arguments = ["campaign", "create", "--name", "c", "--list", "news", "--subject", "S", "--text", "body.txt", "--json"]
+                + (key.map { ["--dkim-key", $0] } ?? [])
+            let made = try CLIRunner.run(arguments + ["--config", config.path], in: directory)
+            let id = try #require((try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])?["id"] as? Int)
+            let sent = try bulkhead("campaign", "send", "\(id)")
+            #expect(sent.status == 0, "\(sent.stderr)")
+            let capture = try bulkhead("capture", "list", "--json", "--limit", "1")
+            let newest = try #require((try JSONSerialization.jsonObject(with: Data(capture.stdout.utf8)) as? [[String: Any]])?.first?["id"] as? String)
+            let message = try bulkhead("capture", "show", newest, "--raw")
+            #expect(message.stdout.contains("d=\(domain);") && message.stdout.contains("s=\(selector);"), "\(message.stdout.prefix(600))")
+            let file = directory.appendingPathComponent("\(selector)-\(id).eml")
+            try Data(message.stdout.utf8).write(to: file)
+            let verified = try CLIRunner.run(["dkim", "verify", file.path, "--dns-record", keys + "/\(selector).dns.txt"])
+            #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+        }
+    }
 }

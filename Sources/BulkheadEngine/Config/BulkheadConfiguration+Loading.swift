@@ -94,6 +94,11 @@ extension BulkheadConfiguration {
                     "delivery.retry_base_seconds", "must be > 0 and ≤ retry_max_seconds")
         try require((10...1_000).contains(delivery.controlPollMilliseconds), "delivery.control_poll_milliseconds",
                     "must be 10 to 1000 (the kill switch must act within a second)")
+        for name in dkimKeys.keys.sorted() {
+            try require(!name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x5F
+            }, "dkim_keys.\(name)", "names are 1-64 letters, digits, - and _")
+        }
         var names = Set<String>()
         for (index, upstream) in upstreams.enumerated() {
             let path = "upstreams[\(index)]"

@@ -17,6 +17,9 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     public var storage: Storage
     public var identity: Identity
     public var dkim: DKIM?
+    /// More DKIM keys by name, for campaigns that sign with another domain or selector
+    /// (`bulkhead campaign create --dkim-key NAME`); campaigns without a name use `dkim`.
+    public var dkimKeys: [String: DKIM]
     public var delivery: Delivery
     /// Real SMTP upstreams. Empty (the default) means the capture transport: nothing leaves the machine.
     public var upstreams: [Upstream]
@@ -27,13 +30,14 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         storage = Storage()
         identity = Identity()
         dkim = nil
+        dkimKeys = [:]
         delivery = Delivery()
         upstreams = []
         logging = Logging()
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dataDirectory = "data_directory", storage, identity, dkim, delivery, upstreams, logging
+        case dataDirectory = "data_directory", storage, identity, dkim, dkimKeys = "dkim_keys", delivery, upstreams, logging
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +48,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         storage = try c.value(.storage, default: defaults.storage)
         identity = try c.value(.identity, default: defaults.identity)
         dkim = try c.decodeIfPresent(DKIM.self, forKey: .dkim)
+        dkimKeys = try c.value(.dkimKeys, default: defaults.dkimKeys)
         delivery = try c.value(.delivery, default: defaults.delivery)
         upstreams = try c.value(.upstreams, default: defaults.upstreams)
         logging = try c.value(.logging, default: defaults.logging)

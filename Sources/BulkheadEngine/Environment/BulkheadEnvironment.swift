@@ -19,7 +19,10 @@ public struct BulkheadEnvironment: Sendable {
     public let configuration: BulkheadConfiguration
     public let store: any MailStore
     public let transport: any MessageTransport
+    /// The `dkim` key's signer (campaigns that name no key).
     public let signer: DKIMSigner?
+    /// The `dkim_keys` signers by name.
+    public let namedSigners: [String: DKIMSigner]
     public let tokens: UnsubscribeTokenIssuer
     let logger: Logger
     private let closeStore: @Sendable () async -> Void
@@ -27,18 +30,20 @@ public struct BulkheadEnvironment: Sendable {
 
     /// An environment from parts already open (tests, embedding); `close()` closes nothing.
     public init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport,
-                signer: DKIMSigner?, tokens: UnsubscribeTokenIssuer, logger: Logger = Logger(label: "bulkhead")) {
-        self.init(configuration: configuration, store: store, transport: transport, signer: signer, tokens: tokens,
-                  logger: logger, closeStore: {}, closeTransport: {})
+                signer: DKIMSigner?, namedSigners: [String: DKIMSigner] = [:], tokens: UnsubscribeTokenIssuer,
+                logger: Logger = Logger(label: "bulkhead")) {
+        self.init(configuration: configuration, store: store, transport: transport, signer: signer, namedSigners: namedSigners,
+                  tokens: tokens, logger: logger, closeStore: {}, closeTransport: {})
     }
 
     private init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport, signer: DKIMSigner?,
-                 tokens: UnsubscribeTokenIssuer, logger: Logger, closeStore: @escaping @Sendable () async -> Void,
-                 closeTransport: @escaping @Sendable () async -> Void) {
+                 namedSigners: [String: DKIMSigner], tokens: UnsubscribeTokenIssuer, logger: Logger,
+                 closeStore: @escaping @Sendable () async -> Void, closeTransport: @escaping @Sendable () async -> Void) {
         self.configuration = configuration
         self.store = store
         self.transport = transport
         self.signer = signer
+        self.namedSigners = namedSigners
         self.tokens = tokens
         self.logger = logger
         self.closeStore = closeStore
@@ -51,9 +56,11 @@ public struct BulkheadEnvironment: Sendable {
         let (store, closeStore) = try await openStore(configuration, logger: logger)
         let (transport, closeTransport) = try makeTransport(configuration)
         let signer = try loadSigner(configuration)
+        let namedSigners = try loadNamedSigners(configuration)
         let tokens = try UnsubscribeTokenIssuer(secret: try unsubscribeSecret(configuration))
-        return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer, tokens: tokens,
-                                   logger: logger, closeStore: closeStore, closeTransport: closeTransport)
+        return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer,
+                                   namedSigners: namedSigners, tokens: tokens, logger: logger, closeStore: closeStore,
+                                   closeTransport: closeTransport)
     }
 
     /// Opens only the store, for commands that send nothing.
@@ -109,7 +116,18 @@ public struct BulkheadEnvironment: Sendable {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             attachments.append(Attachment(filename: (path as NSString).lastPathComponent, mediaType: Self.mediaType(forFile: path), data: Array(data)))
         }
-        return try CampaignMessageFactory(identity: campaignIdentity, templates: templates, attachments: attachments, signer: signer)
+        return try CampaignMessageFactory(identity: campaignIdentity, templates: templates, attachments: attachments,
+                                          signer: try signer(named: content.dkimKeyRef))
+    }
+
+    /// The signer for a campaign: the named key from `dkim_keys`, or the `dkim` key when `name` is
+    /// nil. A name the configuration does not define is an error, never a silent fallback.
+    public func signer(named name: String?) throws -> DKIMSigner? {
+        guard let name else { return signer }
+        guard let signer = namedSigners[name] else {
+            throw ConfigurationError.invalidValue("dkim_keys", reason: "no key named \"\(name)\" (defined: \(namedSigners.keys.sorted().joined(separator: ", ")))")
+        }
+        return signer
     }
 
     /// A List-Id label: lowercase letters, digits and hyphens.
@@ -137,7 +155,14 @@ public struct BulkheadEnvironment: Sendable {
     }
 
     static func loadSigner(_ configuration: BulkheadConfiguration) throws -> DKIMSigner? {
-        guard let dkim = configuration.dkim else { return nil }
+        try configuration.dkim.map { try loadSigner($0, configuration) }
+    }
+
+    static func loadNamedSigners(_ configuration: BulkheadConfiguration) throws -> [String: DKIMSigner] {
+        try configuration.dkimKeys.mapValues { try loadSigner($0, configuration) }
+    }
+
+    private static func loadSigner(_ dkim: BulkheadConfiguration.DKIM, _ configuration: BulkheadConfiguration) throws -> DKIMSigner {
         let path = configuration.path(dkim.privateKeyFile)
         let pem = try String(contentsOfFile: path, encoding: .utf8)
         let key = try DKIMKey(importing: pem)
