@@ -6,6 +6,7 @@
 #
 # Usage: bench/delivery.sh [RECIPIENTS] [CONCURRENCY] [BATCH]   (defaults: 100000, 20 and 50)
 #   BULKHEAD_SCRATCH=.build-release bench/delivery.sh   # build in another folder
+#   BULKHEAD_BENCH_STORE=postgres bench/delivery.sh     # the ledger in a throwaway PostgreSQL (fsync on)
 #   bench/delivery.sh 1000000      # the memory check at a million recipients (takes a while)
 # Needs: a release build (made here), smtp-sink/smtp-source (Debian's postfix), /usr/bin/time, python3.
 set -euo pipefail
@@ -21,9 +22,26 @@ scratch="${BULKHEAD_SCRATCH:-.build}"
 swift build -c release --product bulkhead --scratch-path "$scratch" >&2
 bulkhead="$PWD/$scratch/release/bulkhead"
 
+store="${BULKHEAD_BENCH_STORE:-sqlite}"
+storage_yaml=""
+if [ "$store" = postgres ]; then
+    # shellcheck source=/dev/null
+    BULKHEAD_PG_FSYNC=on source scripts/test-deps/postgres.sh
+    storage_yaml="storage:
+  backend: postgres
+  postgres_url: $BULKHEAD_TEST_POSTGRES_URL"
+elif [ "$store" != sqlite ]; then
+    echo "BULKHEAD_BENCH_STORE must be sqlite or postgres" >&2
+    exit 2
+fi
+
 work="$(mktemp -d /tmp/bulkhead-bench.XXXXXX)"
 sink_pid=""
-cleanup() { [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+    [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
+    rm -rf "$work"
+    if declare -F bulkhead_pg_stop >/dev/null; then bulkhead_pg_stop; fi
+}
 trap cleanup EXIT
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 # smtp-sink: accept and discard; -u nobody because we may be root; backlog 1000.
@@ -51,6 +69,7 @@ open(f"{work}/body.html", "w").write(html)
 PY
 cat > "$work/bulkhead.yaml" <<YAML
 data_directory: $work/data
+$storage_yaml
 identity:
   from: "Example Shop <news@shop.example>"
   unsubscribe_base_url: https://shop.example
@@ -95,12 +114,13 @@ smtp-source -d -s 20 -l 8192 -m "$recipients" -f sender@shop.example -t sink@exa
 end=$(date +%s.%N)
 ceiling_rate="$(python3 -c "print(round($recipients / ($end - $start)))")"
 
-python3 - "$recipients" "$sent" "$bulkhead_rate" "$ceiling_rate" "$rss_kb" "$phase_rate" <<'PY'
+python3 - "$recipients" "$sent" "$bulkhead_rate" "$ceiling_rate" "$rss_kb" "$phase_rate" "$store" <<'PY'
 import sys
-n, sent, rate, ceiling, rss, phase = (int(x) for x in sys.argv[1:])
+n, sent, rate, ceiling, rss, phase = (int(x) for x in sys.argv[1:7])
+store = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[sys.argv[7]]
 print(f"recipients            {n}")
 print(f"bulkhead sent         {sent}")
-print(f"bulkhead              {rate} msg/s (personalised ~8 KB, DKIM ed25519, SQLite ledger; whole command)")
+print(f"bulkhead              {rate} msg/s (personalised ~8 KB, DKIM ed25519, {store} ledger; whole command)")
 print(f"  delivery phase      {phase} msg/s (without start-up, enqueue and preflight)")
 print(f"smtp-source ceiling   {ceiling} msg/s (8 KB, 20 sessions, same sink)")
 print(f"ratio                 {rate / ceiling:.2f} (target >= 0.50)")

@@ -5,6 +5,9 @@
 #
 #   source scripts/test-deps/postgres.sh && swift test --skip-build --filter BulkheadStoreTests
 #
+# fsync is off for the tests (they need no durability across an OS crash); BULKHEAD_PG_FSYNC=on
+# turns it on, as bench/delivery.sh does for a fair PostgreSQL figure.
+#
 # Installs Debian's `postgresql` package when `initdb` is missing. We usually run as root, and
 # PostgreSQL refuses to run as root, so the server runs as the `postgres` user the package creates.
 
@@ -55,7 +58,7 @@ bulkhead_pg_as_postgres "$bulkhead_pg_bin/initdb" -D "$bulkhead_pg_dir/data" -A 
     return 1 2>/dev/null || exit 1
 }
 bulkhead_pg_as_postgres "$bulkhead_pg_bin/pg_ctl" -D "$bulkhead_pg_dir/data" -l "$bulkhead_pg_dir/server.log" -w -t 60 \
-    -o "-p $bulkhead_pg_port -k $bulkhead_pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+    -o "-p $bulkhead_pg_port -k $bulkhead_pg_dir -c listen_addresses=127.0.0.1 -c fsync=${BULKHEAD_PG_FSYNC:-off} -c max_connections=200" \
     start >/dev/null || {
     cat "$bulkhead_pg_dir/server.log" >&2
     echo "postgres.sh: the server did not start" >&2

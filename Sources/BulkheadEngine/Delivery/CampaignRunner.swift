@@ -149,7 +149,7 @@ public struct CampaignRunner: Sendable {
                     return released
                 }
                 let outcome = await deliver(entry, subscriber: people[entry.subscriberID], random: &random)
-                await recorder.record(outcome)
+                recorder.record(outcome)
             }
         }
         return released

@@ -1,5 +1,6 @@
 import BulkheadStore
 import Foundation
+import Synchronization
 
 /// One message's result, waiting to be written to the ledger.
 struct RecordedOutcome: Sendable {
@@ -20,7 +21,8 @@ actor OutcomeRecorder {
     private let campaignID: CampaignID
     private let progressHandler: @Sendable (DeliveryProgress) -> Void
     private let started = ContinuousClock.now
-    private var buffer: [RecordedOutcome] = []
+    /// Outcomes not yet written. Behind a lock, not in the actor: recording one costs a sender no hop.
+    private let buffer = Mutex<[RecordedOutcome]>([])
     /// True while a write is under way: writes happen one at a time, in order.
     private var writing = false
     private var writeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -42,8 +44,8 @@ actor OutcomeRecorder {
     /// Adds one outcome; it is written by the next claim or the next timed flush. Each sender's
     /// outcomes are written before its next claim, so the buffer never holds more than
     /// concurrency × batchSize outcomes.
-    func record(_ item: RecordedOutcome) {
-        buffer.append(item)
+    nonisolated func record(_ item: RecordedOutcome) {
+        buffer.withLock { $0.append(item) }
     }
 
     /// Writes every waiting outcome, then claims up to `limit` entries for `worker`, in one
@@ -63,7 +65,7 @@ actor OutcomeRecorder {
 
     /// Writes whatever is waiting (called on a timer and at the end).
     func flush() async throws {
-        if buffer.isEmpty && !writing { return }
+        if buffer.withLock({ $0.isEmpty }) && !writing { return }
         _ = try await write(claiming: nil)
     }
 
@@ -75,8 +77,10 @@ actor OutcomeRecorder {
             writing = false
             if !writeWaiters.isEmpty { writeWaiters.removeFirst().resume() }
         }
-        let batch = buffer
-        buffer.removeAll(keepingCapacity: true)
+        let batch = buffer.withLock { buffer in
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
         let claimed: [LedgerEntry]
         do {
             if let claim {
@@ -88,7 +92,7 @@ actor OutcomeRecorder {
             }
         } catch {
             // Keep the batch: it is written by the next write, or stays `sending` (→ uncertain) if none comes.
-            buffer.insert(contentsOf: batch, at: 0)
+            buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
             throw error
         }
         guard !batch.isEmpty else { return claimed }
