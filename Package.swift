@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "bulkhead",
             dependencies: [
-                "BulkheadMail", "BulkheadPolicy", "BulkheadEngine", "BulkheadWeb",
+                "BulkheadMail", "BulkheadPolicy", "BulkheadSMTP", "BulkheadEngine", "BulkheadWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

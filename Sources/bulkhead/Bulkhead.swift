@@ -1,11 +1,12 @@
 import ArgumentParser
+import BulkheadSMTP
 
 /// The `bulkhead` command: one subcommand per job.
 @main
 struct Bulkhead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bulkhead",
-        abstract: "A safe mass-mail engine: build, sign, inspect and (soon) send mail with guardrails.",
+        abstract: "A safe mass-mail engine: lists, campaigns and one message per recipient, with guardrails.",
         discussion: """
         Examples:
           bulkhead inspect message.eml
@@ -17,4 +18,10 @@ struct Bulkhead: AsyncParsableCommand {
             CaptureCommand.self, ConfigCommand.self, InspectCommand.self, DKIMCommand.self, BenchCommand.self,
         ]
     )
+
+    /// Tasks run on the SMTP client's event loops (no thread switch per message), then the command.
+    static func main() async {
+        ConcurrencyExecutor.unsafeInstallEventLoopsAsGlobalExecutor()
+        await main(nil)
+    }
 }
