@@ -1,4 +1,5 @@
 public import Foundation
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -92,8 +93,10 @@ public struct CaptureTransport: MessageTransport {
         } catch {
             return .failed(.note(error.description), hardBounce: false)
         }
+        // The writes and fsyncs block: they run on NIO's thread pool, never on the thread of a task
+        // (which may be an event loop, see ConcurrencyExecutor).
         do {
-            let id = try capture(envelope, message)
+            let id = try await NIOThreadPool.singleton.runIfActive { try self.capture(envelope, message) }
             return .sent(.note("captured as \(id)"))
         } catch {
             return .deferred(.note("capture failed: \(error)"))

@@ -248,14 +248,21 @@ enum Queries {
                 """, [.text(worker), SQLValue(now), .int(campaign.rawValue), .int(limit),
                       .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit), .int(campaign.rawValue)])
         case .postgres:
-            // SKIP LOCKED must see every candidate row, so one scan with the OR.
+            // The same two range scans, each locking what it picks with SKIP LOCKED, in CTEs (FOR UPDATE
+            // is not allowed on a UNION itself). One scan with an OR made PostgreSQL walk the primary key
+            // past every entry already sent: 64 ms per claim at 90 % of 100,000 (quadratic over a send).
+            // Entries a branch locked but the final LIMIT left out stay queued and are claimed later.
             return SQLStatement("""
+                WITH queued AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued'
+                                ORDER BY id LIMIT ?\(dialect.claimLock)),
+                     due AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
+                             ORDER BY id LIMIT ?\(dialect.claimLock)),
+                     chosen AS (SELECT id FROM (SELECT id FROM queued UNION ALL SELECT id FROM due) candidates ORDER BY id LIMIT ?)
                 UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
-                WHERE id IN (SELECT id FROM ledger WHERE campaign_id = ?
-                  AND (state = 'queued' OR (state = 'deferred' AND next_attempt_at <= ?))
-                  ORDER BY id LIMIT ?\(dialect.claimLock))
-                RETURNING *
-                """, [.text(worker), SQLValue(now), .int(campaign.rawValue), SQLValue(now), .int(limit)])
+                FROM chosen WHERE ledger.id = chosen.id
+                RETURNING ledger.*
+                """, [.int(campaign.rawValue), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit),
+                      .text(worker), SQLValue(now)])
         }
     }
 
