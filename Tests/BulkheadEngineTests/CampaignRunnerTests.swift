@@ -179,3 +179,26 @@ struct BulkheadEnvironmentProbe {
         return try await environment.messageFactory(for: campaign)
     }
 }
+
+/// The recorder claims past the highest key it claimed, and looks again from the start before it
+/// reports nothing left: entries another worker put back behind the cursor are not forgotten.
+@Suite struct OutcomeRecorderCursorTests {
+    @Test func entriesPutBackBehindTheCursorAreClaimedBeforeTheEnd() async throws {
+        let setup = try await CampaignRunnerTests.setUp(recipients: 10)
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let recorder = OutcomeRecorder(store: setup.store, campaign: setup.campaign.id, total: 10, remaining: 10, progress: { _ in })
+        let first = try await recorder.claimNext(worker: "w", limit: 3)
+        #expect(first.map(\.address.value) == ["person0@example.org", "person1@example.org", "person2@example.org"])
+        // Another worker's claim, put back unsent: queued again, behind this recorder's cursor.
+        #expect(try await setup.store.release(first) == 3)
+        var later: [String] = []
+        while true {
+            let batch = try await recorder.claimNext(worker: "w", limit: 3)
+            if batch.isEmpty { break }
+            later += batch.map(\.address.value)
+        }
+        #expect(later == (3..<10).map { "person\($0)@example.org" } + (0..<3).map { "person\($0)@example.org" })
+        let counts = try await setup.store.ledgerCounts(campaign: setup.campaign.id)
+        #expect(counts[.sending] == 10 && counts.total == 10)
+    }
+}

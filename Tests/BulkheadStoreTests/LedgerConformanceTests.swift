@@ -121,20 +121,28 @@ struct LedgerConformanceTests {
             try await store.enqueueRecipients(campaign: campaign.id)
             _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .system)
 
-            let first = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 2)
+            let first = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(first.map(\.address.value) == ["r0@example.com", "r1@example.com"])
             let second = try await store.completeAndClaim(first.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) },
-                                                          campaign: campaign.id, worker: "w1", limit: 2)
+                                                          campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(second.map(\.address.value) == ["r2@example.com", "r3@example.com"])
             #expect(second.allSatisfy { $0.state == .sending && $0.claimedBy == "w1" })
             #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 2, .sending: 2, .queued: 1]))
 
+            // Past a cursor: only queued entries with higher keys (r4), though r2/r3 would come first.
+            _ = try await store.release(second)
+            let past = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 5, queuedAfter: second[1].id)
+            #expect(past.map(\.address.value) == ["r4@example.com"])
+            _ = try await store.release(past)
+            let again = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
+            #expect(again.map(\.address.value) == ["r2@example.com", "r3@example.com"])
+
             // Paused: the outcomes are still recorded, nothing more is handed out.
             _ = try await store.transition(campaign.id, from: [.sending], to: .paused, actor: .human("ann"))
             let none = try await store.completeAndClaim(
-                [DeliveryOutcome(entry: second[0], result: .sent(Fixture.ok)),
-                 DeliveryOutcome(entry: second[1], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown")))],
-                campaign: campaign.id, worker: "w1", limit: 2)
+                [DeliveryOutcome(entry: again[0], result: .sent(Fixture.ok)),
+                 DeliveryOutcome(entry: again[1], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown")))],
+                campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(none == [])
             #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 3, .failed: 1, .queued: 1]))
         }

@@ -47,7 +47,7 @@ fi
 bulkhead_pg_stop() {
     if [[ -n "${bulkhead_pg_dir:-}" && -d "$bulkhead_pg_dir" ]]; then
         bulkhead_pg_as_postgres "$bulkhead_pg_bin/pg_ctl" -D "$bulkhead_pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-        rm -rf "$bulkhead_pg_dir"
+        [ -n "${BULKHEAD_PG_KEEP_LOG:-}" ] && cp "$bulkhead_pg_dir/server.log" "$BULKHEAD_PG_KEEP_LOG"; rm -rf "$bulkhead_pg_dir"
     fi
 }
 trap bulkhead_pg_stop EXIT
@@ -58,7 +58,7 @@ bulkhead_pg_as_postgres "$bulkhead_pg_bin/initdb" -D "$bulkhead_pg_dir/data" -A 
     return 1 2>/dev/null || exit 1
 }
 bulkhead_pg_as_postgres "$bulkhead_pg_bin/pg_ctl" -D "$bulkhead_pg_dir/data" -l "$bulkhead_pg_dir/server.log" -w -t 60 \
-    -o "-p $bulkhead_pg_port -k $bulkhead_pg_dir -c listen_addresses=127.0.0.1 -c fsync=${BULKHEAD_PG_FSYNC:-off} -c max_connections=200" \
+    -o "-p $bulkhead_pg_port -k $bulkhead_pg_dir -c listen_addresses=127.0.0.1 -c fsync=${BULKHEAD_PG_FSYNC:-off} -c max_connections=200 ${BULKHEAD_PG_OPTIONS:-}" \
     start >/dev/null || {
     cat "$bulkhead_pg_dir/server.log" >&2
     echo "postgres.sh: the server did not start" >&2

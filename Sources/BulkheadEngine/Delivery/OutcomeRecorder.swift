@@ -23,6 +23,9 @@ actor OutcomeRecorder {
     private let started = ContinuousClock.now
     /// Outcomes not yet written. Behind a lock, not in the actor: recording one costs a sender no hop.
     private let buffer = Mutex<[RecordedOutcome]>([])
+    /// The highest key this run has claimed: claims look for queued entries past it (see
+    /// ``MailStore/completeAndClaim(_:campaign:worker:limit:queuedAfter:)``).
+    private var queuedCursor: LedgerEntryID?
     /// True while a write is under way: writes happen one at a time, in order.
     private var writing = false
     private var writeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -84,8 +87,17 @@ actor OutcomeRecorder {
         let claimed: [LedgerEntry]
         do {
             if let claim {
-                claimed = try await store.completeAndClaim(batch.map(\.outcome), campaign: campaignID,
-                                                           worker: claim.worker, limit: claim.limit)
+                var entries = try await store.completeAndClaim(batch.map(\.outcome), campaign: campaignID, worker: claim.worker,
+                                                               limit: claim.limit, queuedAfter: queuedCursor)
+                if entries.isEmpty && queuedCursor != nil {
+                    // Past the cursor nothing is left: one look from the start for entries left
+                    // behind (put back by another worker, or requeued meanwhile).
+                    queuedCursor = nil
+                    entries = try await store.completeAndClaim([], campaign: campaignID, worker: claim.worker,
+                                                               limit: claim.limit, queuedAfter: nil)
+                }
+                if let highest = entries.map(\.id).max() { queuedCursor = max(queuedCursor ?? highest, highest) }
+                claimed = entries
             } else {
                 if !batch.isEmpty { try await store.complete(batch.map(\.outcome)) }
                 claimed = []

@@ -118,7 +118,13 @@ public protocol MailStore: Sendable {
     /// Records `outcomes` as ``complete(_:)`` does, then claims as ``claim(campaign:worker:limit:)``
     /// does, in one transaction: one commit (one fsync) for a sender that finished a batch and
     /// wants the next. The outcomes are recorded even when nothing can be claimed.
-    func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry]
+    ///
+    /// `queuedAfter` skips queued entries with keys up to it (due deferred entries are always
+    /// considered): a claimer that remembers the highest key it claimed starts past the entries
+    /// already sent, which on PostgreSQL stay in the index as dead entries until vacuumed. When
+    /// such a claim finds nothing, claim once more from 0 to pick up anything left behind.
+    func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign: CampaignID, worker: String, limit: Int,
+                          queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry]
     /// Gives back claimed entries that were never handed to SMTP (a pause or abort came first): each
     /// goes from `sending` back to `queued` with its attempt count restored. Only entries still in
     /// `sending` with the same attempt number change; returns how many did.

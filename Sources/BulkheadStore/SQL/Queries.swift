@@ -227,8 +227,10 @@ enum Queries {
         return SQLStatement(sql, binds)
     }
 
-    static func claim(_ campaign: CampaignID, worker: String, limit: Int, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+    static func claim(_ campaign: CampaignID, worker: String, limit: Int, queuedAfter: LedgerEntryID?, now: Date,
+                      _ dialect: SQLDialect) -> SQLStatement {
         let limit = Int64(max(0, limit))
+        let after = queuedAfter?.rawValue ?? 0
         switch dialect {
         case .sqlite:
             // Two index range scans (queued, then due deferred) instead of one OR: with the OR, SQLite
@@ -238,14 +240,14 @@ enum Queries {
             return SQLStatement("""
                 UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
                 WHERE id IN (
-                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' ORDER BY id LIMIT ?)
+                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?)
                   UNION ALL
                   SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
                                   ORDER BY id LIMIT ?)
                   ORDER BY id LIMIT ?)
                   AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = 'sending')
                 RETURNING *
-                """, [.text(worker), SQLValue(now), .int(campaign.rawValue), .int(limit),
+                """, [.text(worker), SQLValue(now), .int(campaign.rawValue), .int(after), .int(limit),
                       .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit), .int(campaign.rawValue)])
         case .postgres:
             // The same two range scans, each locking what it picks with SKIP LOCKED, in CTEs (FOR UPDATE
@@ -253,7 +255,7 @@ enum Queries {
             // past every entry already sent: 64 ms per claim at 90 % of 100,000 (quadratic over a send).
             // Entries a branch locked but the final LIMIT left out stay queued and are claimed later.
             return SQLStatement("""
-                WITH queued AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued'
+                WITH queued AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' AND id > ?
                                 ORDER BY id LIMIT ?\(dialect.claimLock)),
                      due AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
                              ORDER BY id LIMIT ?\(dialect.claimLock)),
@@ -261,8 +263,8 @@ enum Queries {
                 UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
                 FROM chosen WHERE ledger.id = chosen.id
                 RETURNING ledger.*
-                """, [.int(campaign.rawValue), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit),
-                      .text(worker), SQLValue(now)])
+                """, [.int(campaign.rawValue), .int(after), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit),
+                      .int(limit), .text(worker), SQLValue(now)])
         }
     }
 

@@ -324,21 +324,29 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func enqueueRecipients(campaign id: CampaignID) async throws -> Int {
         let now = clock()
         let dialect = dialect
-        return try await backend.transaction { tx in
+        let added = try await backend.transaction { tx in
             let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
             guard !campaign.state.isTerminal else { throw StoreError.campaignFinished(campaign: id, state: campaign.state) }
             return try await tx.changes(try Queries.enqueue(campaign, now: now, dialect))
         }
+        if dialect == .postgres && added > 0 {
+            // Fresh statistics before the first claim: without them PostgreSQL's planner took the new
+            // rows for few, and sorted every queued entry on each claim (10-20 ms a claim at 100,000)
+            // instead of reading the first ones in order from ledger_by_state.
+            _ = try await backend.transaction { tx in try await tx.changes(SQLStatement("ANALYZE ledger", [])) }
+        }
+        return added
     }
 
     /// Claims up to `limit` due entries for `worker` (see ``MailStore/claim(campaign:worker:limit:)``).
     public func claim(campaign id: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry] {
-        try await completeAndClaim([], campaign: id, worker: worker, limit: limit)
+        try await completeAndClaim([], campaign: id, worker: worker, limit: limit, queuedAfter: nil)
     }
 
     /// Records outcomes and claims the next entries in one transaction (see
-    /// ``MailStore/completeAndClaim(_:campaign:worker:limit:)``).
-    public func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry] {
+    /// ``MailStore/completeAndClaim(_:campaign:worker:limit:queuedAfter:)``).
+    public func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int,
+                                 queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
         let now = clock()
         let dialect = dialect
         if dialect == .sqlite {
@@ -346,7 +354,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             // the campaign's state itself; SQLite has one writer, so nothing needs locking).
             var statements: [SQLStatement] = []
             if !outcomes.isEmpty { statements.append(Queries.complete(outcomes, now: now, dialect)) }
-            if limit > 0 { statements.append(Queries.claim(id, worker: worker, limit: limit, now: now, dialect)) }
+            if limit > 0 { statements.append(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter, now: now, dialect)) }
             guard !statements.isEmpty else { return [] }
             let results = try await backend.transaction(statements)
             let claimed = limit > 0 ? results.last ?? [] : []
@@ -357,7 +365,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             // FOR SHARE on PostgreSQL: a concurrent pause/abort waits for this claim, and later claims see it.
             let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
             guard campaign.state == .sending, limit > 0 else { return [] }
-            let rows = try await tx.rows(Queries.claim(id, worker: worker, limit: limit, now: now, dialect))
+            let rows = try await tx.rows(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter, now: now, dialect))
             return try rows.map { row throws(StoreError) in try LedgerEntry(row: row) }.sorted { $0.id < $1.id }
         }
     }
