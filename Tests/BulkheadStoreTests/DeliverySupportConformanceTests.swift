@@ -7,11 +7,7 @@ struct DeliverySupportConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func releaseGivesBackUnattemptedClaimsAndWorkersAreListed(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in
-            let list = try await store.createList(name: "news", description: "")
-            try await Fixture.members(store, list: list.id, (0..<6).map { "r\($0)@example.com" }, at: db.clock.now)
-            let draft = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
-            try await store.enqueueRecipients(campaign: draft.id)
-            _ = try await store.transition(draft.id, from: [.draft], to: .sending, actor: .system)
+            let draft = try await Fixture.sendingCampaign(store, (0..<6).map { "r\($0)@example.com" }, at: db.clock.now)
 
             let first = try await store.claim(campaign: draft.id, worker: "host:1", limit: 2)
             let second = try await store.claim(campaign: draft.id, worker: "host:2", limit: 3)

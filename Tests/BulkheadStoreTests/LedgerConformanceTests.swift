@@ -115,12 +115,7 @@ struct LedgerConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func completeAndClaimRecordsThenClaimsInOneCall(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in
-            let list = try await store.createList(name: "news", description: "")
-            try await Fixture.members(store, list: list.id, (0..<5).map { "r\($0)@example.com" }, at: db.clock.now)
-            let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
-            try await store.enqueueRecipients(campaign: campaign.id)
-            _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .system)
-
+            let campaign = try await Fixture.sendingCampaign(store, (0..<5).map { "r\($0)@example.com" }, at: db.clock.now)
             let first = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(first.map(\.address.value) == ["r0@example.com", "r1@example.com"])
             let second = try await store.completeAndClaim(first.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) },

@@ -120,6 +120,15 @@ enum Fixture {
 
     /// Adds `addresses` to `list` with `status`, one setMembership each.
     @discardableResult
+    /// A list "news" with `addresses` confirmed, and a campaign to it, queued and `sending`.
+    static func sendingCampaign(_ store: any MailStore, _ addresses: [String], at date: Date) async throws -> Campaign {
+        let list = try await store.createList(name: "news", description: "")
+        try await members(store, list: list.id, addresses, at: date)
+        let campaign = try await store.createCampaign(content(list: list.id), actor: .system)
+        try await store.enqueueRecipients(campaign: campaign.id)
+        return try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .system)
+    }
+
     static func members(_ store: any MailStore, list: ListID, _ addresses: [String], status: MembershipStatus = .confirmed,
                         at date: Date, attributes: [String: JSONValue] = [:]) async throws -> [Subscriber] {
         var subscribers: [Subscriber] = []
