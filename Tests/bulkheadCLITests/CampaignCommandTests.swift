@@ -104,3 +104,43 @@ import Testing
         }
     }
 }
+
+/// An operator's block keeps an address out of every later campaign; lifting it lets it back in.
+@Suite struct SuppressionCommandTests {
+    @Test func suppressedAddressesAreNotQueued() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        let config = directory.appendingPathComponent("bulkhead.yaml")
+        try Data("data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n  unsubscribe_base_url: https://shop.example\n".utf8)
+            .write(to: config)
+        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result {
+            try CLIRunner.run(arguments + ["--config", config.path], in: directory)
+        }
+        try Data("email\nada@example.org\ngrace@example.org\n".utf8).write(to: directory.appendingPathComponent("people.csv"))
+        try Data("Hello\n{{unsubscribe_url}}\n".utf8).write(to: directory.appendingPathComponent("body.txt"))
+        #expect(try bulkhead("list", "create", "news").status == 0)
+        #expect(try bulkhead("subscribers", "import", "people.csv", "--list", "news").status == 0)
+
+        let added = try bulkhead("suppression", "add", "Ada@Example.org", "--note", "asked by phone", "--actor", "support")
+        #expect(added.status == 0 && added.stdout.contains("suppressed ada@example.org (manual)"), "\(added.stdout)\(added.stderr)")
+        #expect(try bulkhead("suppression", "add", "ada@example.org").stdout.contains("already suppressed"))
+        #expect(try bulkhead("suppression", "add", "not an address").status == 1)
+        #expect(try bulkhead("suppression", "add", "x@example.org", "--reason", "whim").status == 2)
+        let listed = try bulkhead("suppression", "list", "--json")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 1 && rows.first?["address"] as? String == "ada@example.org" && rows.first?["note"] as? String == "asked by phone")
+        #expect(try bulkhead("subscribers", "show", "ada@example.org").stdout.contains("manual"))
+
+        func send() throws -> Set<String> {
+            let made = try bulkhead("campaign", "create", "--name", "c", "--list", "news", "--subject", "S", "--text", "body.txt", "--json")
+            let id = try #require((try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])?["id"] as? Int)
+            #expect(try bulkhead("campaign", "send", "\(id)").status == 0)
+            let ledger = try bulkhead("ledger", "\(id)", "--format", "json")
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(ledger.stdout.utf8)) as? [[String: Any]])
+            return Set(entries.compactMap { $0["address"] as? String })
+        }
+        #expect(try send() == ["grace@example.org"], "a suppressed address is never queued")
+        #expect(try bulkhead("suppression", "remove", "ada@example.org").status == 0)
+        #expect(try bulkhead("suppression", "remove", "ada@example.org").status == 1)
+        #expect(try send() == ["ada@example.org", "grace@example.org"])
+    }
+}
