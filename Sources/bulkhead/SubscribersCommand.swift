@@ -14,7 +14,7 @@ struct SubscribersCommand: AsyncParsableCommand {
           bulkhead subscribers export --list news --output news.csv
           bulkhead subscribers show ann@example.com
         """,
-        subcommands: [SubscribersImportCommand.self, SubscribersExportCommand.self, SubscribersShowCommand.self]
+        subcommands: [SubscribersImportCommand.self, SubscribersExportCommand.self, SubscribersShowCommand.self, SubscribersUnsubscribeCommand.self]
     )
 }
 

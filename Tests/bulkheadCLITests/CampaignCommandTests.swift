@@ -142,5 +142,16 @@ import Testing
         #expect(try bulkhead("suppression", "remove", "ada@example.org").status == 0)
         #expect(try bulkhead("suppression", "remove", "ada@example.org").status == 1)
         #expect(try send() == ["ada@example.org", "grace@example.org"])
+
+        // Leaving one list by request: consent withdrawn, never re-subscribed by an import.
+        let left = try bulkhead("subscribers", "unsubscribe", "grace@example.org", "--list", "news", "--source", "phone call 4411")
+        #expect(left.status == 0 && left.stdout.contains("unsubscribed from news"), "\(left.stdout)\(left.stderr)")
+        #expect(try bulkhead("subscribers", "unsubscribe", "grace@example.org", "--list", "news", "--source", "x").stdout.contains("already"))
+        #expect(try bulkhead("subscribers", "unsubscribe", "nobody@example.org", "--list", "news", "--source", "x").status == 1)
+        #expect(try bulkhead("subscribers", "unsubscribe", "ada@example.org", "--list", "nope", "--source", "x").status == 1)
+        #expect(try bulkhead("subscribers", "import", "people.csv", "--list", "news").status == 0)
+        let shown = try bulkhead("subscribers", "show", "grace@example.org", "--json").stdout
+        #expect(shown.contains("withdrawn") && shown.contains("phone call 4411"))
+        #expect(try send() == ["ada@example.org"])
     }
 }
