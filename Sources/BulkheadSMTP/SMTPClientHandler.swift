@@ -14,7 +14,10 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private var readyPromise: EventLoopPromise<SMTPCapabilities>?
     private var outcomePromises: [SMTPClientSession.MessageID: EventLoopPromise<DeliveryOutcome>] = [:]
     private var nextID: SMTPClientSession.MessageID = 0
-    private var timer: Scheduled<Void>?
+    /// The one NIO timer of the connection and the instant it fires.
+    private var timer: (task: Scheduled<Void>, firesAt: NIODeadline)?
+    /// The session's current timeout: which timer id and when, or nil when none is armed.
+    private var timeout: (id: Int, deadline: NIODeadline)?
     private var context: ChannelHandlerContext?
     private var closeReason: String?
 
@@ -74,8 +77,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         run(session.connectionClosed(reason: closeReason ?? "closed by the server"))
-        timer?.cancel()
+        timer?.task.cancel()
         timer = nil
+        timeout = nil
         // the session reports every message; this only guards against a promise left behind
         readyPromise?.fail(SMTPSessionError.connectionClosed(closeReason ?? "closed by the server"))
         readyPromise = nil
@@ -101,13 +105,14 @@ final class SMTPClientHandler: ChannelInboundHandler {
             case .startTLS:
                 startTLS(context: context)
             case let .setTimer(id, duration):
-                timer?.cancel()
-                timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(duration)) { [self] in
-                    run(session.timerFired(id))
-                }
+                // Every step of every message re-arms the timeout: keep one NIO timer and move only the
+                // deadline, rescheduling just when the new deadline comes before the pending timer.
+                let deadline = NIODeadline.now() + TimeAmount(duration)
+                timeout = (id, deadline)
+                if let pending = timer, pending.firesAt <= deadline { break }
+                schedule(at: deadline, context: context)
             case .cancelTimer:
-                timer?.cancel()
-                timer = nil
+                timeout = nil
             case let .sessionReady(capabilities):
                 readyPromise?.succeed(capabilities)
                 readyPromise = nil
@@ -120,6 +125,21 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 context.close(promise: nil)
             }
         }
+    }
+
+    private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        timer?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            timer = nil
+            guard let timeout else { return }
+            if NIODeadline.now() < timeout.deadline {
+                schedule(at: timeout.deadline, context: context)
+            } else {
+                self.timeout = nil
+                run(session.timerFired(timeout.id))
+            }
+        }
+        timer = (task, deadline)
     }
 
     private func startTLS(context: ChannelHandlerContext) {
