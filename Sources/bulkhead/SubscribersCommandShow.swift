@@ -33,7 +33,7 @@ struct SubscribersShowCommand: AsyncParsableCommand {
             }
             var names: [ListID: String] = [:]
             for list in try await store.allLists() { names[list.id] = list.name }
-            var view = SubscriberView(address: normalized.value, suppression: suppression.map(SubscriberView.SuppressionView.init))
+            var view = SubscriberView(address: normalized.value, suppression: suppression.map { SubscriberView.SuppressionView($0) })
             if let subscriber {
                 view.name = subscriber.name
                 view.attributes = subscriber.attributes
@@ -81,13 +81,16 @@ struct SubscriberView: Encodable {
         }
     }
 
+    /// One suppression; `address` is filled in where the context does not say it (`suppression list`).
     struct SuppressionView: Encodable {
+        var address: String?
         var reason: String
         var at: String
         var source: String
         var note: String?
 
-        init(_ suppression: Suppression) {
+        init(_ suppression: Suppression, withAddress: Bool = false) {
+            address = withAddress ? suppression.address.value : nil
             reason = suppression.reason.rawValue
             at = CLITime.format(suppression.at)
             source = suppression.source

@@ -104,31 +104,14 @@ struct SuppressionListCommand: AsyncParsableCommand {
         guard (1...10_000).contains(limit) else { throw CLIError.fail("--limit must be 1 to 10000", code: 2) }
         let start = try after.map(SuppressionCommand.address)
         let page = try await options.withStore { store in try await store.suppressions(after: start, limit: limit) }
-        let rows = page.map(SuppressionRow.init)
+        let rows = page.map { SubscriberView.SuppressionView($0, withAddress: true) }
         if json {
             print(CLIJSON.encode(rows))
             return
         }
         if rows.isEmpty { print("no suppressed addresses") }
         for row in rows {
-            print("\(row.address)  \(row.reason)  \(row.at)  \(row.source)" + (row.note.map { "  \($0)" } ?? ""))
+            print("\(row.address ?? "")  \(row.reason)  \(row.at)  \(row.source)" + (row.note.map { "  \($0)" } ?? ""))
         }
-    }
-}
-
-/// One suppression as printed.
-struct SuppressionRow: Encodable {
-    var address: String
-    var reason: String
-    var at: String
-    var source: String
-    var note: String?
-
-    init(_ suppression: Suppression) {
-        address = suppression.address.value
-        reason = suppression.reason.rawValue
-        at = CLITime.format(suppression.at)
-        source = suppression.source
-        note = suppression.note
     }
 }

@@ -32,3 +32,32 @@ struct CLIRunner {
         return url
     }
 }
+
+/// A temporary folder with a minimal configuration (data in `data/`, an identity), and the binary
+/// run against it.
+struct CLIWorkspace {
+    let directory: URL
+    let config: URL
+
+    /// `extra` is appended to the configuration (YAML).
+    init(extraConfiguration extra: String = "") throws {
+        directory = try CLIRunner.temporaryDirectory()
+        config = directory.appendingPathComponent("bulkhead.yaml")
+        try Data(("data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n"
+                  + "  unsubscribe_base_url: https://shop.example\n" + extra).utf8).write(to: config)
+    }
+
+    /// `bulkhead ARGUMENTS --config <the workspace's file>`, run in the workspace.
+    func run(_ arguments: String...) throws -> CLIRunner.Result {
+        try run(arguments)
+    }
+
+    func run(_ arguments: [String]) throws -> CLIRunner.Result {
+        try CLIRunner.run(arguments + ["--config", config.path], in: directory)
+    }
+
+    /// Writes `text` to a file of the workspace.
+    func write(_ text: String, to name: String) throws {
+        try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+    }
+}

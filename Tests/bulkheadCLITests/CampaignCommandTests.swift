@@ -4,13 +4,9 @@ import Testing
 /// A first campaign through the real binary on the embedded default (SQLite + capture mailbox).
 @Suite struct CampaignCommandTests {
     @Test func createSendShowScheduleAndStateErrors() throws {
-        let directory = try CLIRunner.temporaryDirectory()
-        let config = directory.appendingPathComponent("bulkhead.yaml")
-        try Data("data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n  unsubscribe_base_url: https://shop.example\n".utf8)
-            .write(to: config)
-        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result {
-            try CLIRunner.run(arguments + ["--config", config.path], in: directory)
-        }
+        let workspace = try CLIWorkspace()
+        let directory = workspace.directory
+        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result { try workspace.run(arguments) }
         try Data("email,name\nada@example.org,Ada Lovelace\nADA@Example.org,Ada again\ngrace@example.org,Grace Hopper\n".utf8)
             .write(to: directory.appendingPathComponent("people.csv"))
         try Data("Hello {{first_name}}\n{{unsubscribe_url}}\n".utf8).write(to: directory.appendingPathComponent("body.txt"))
@@ -53,13 +49,7 @@ import Testing
     /// A campaign can sign with a named key of `dkim_keys`; one without a name uses `dkim`; an unknown
     /// name is refused before anything is stored.
     @Test func campaignsSignWithTheirNamedDKIMKey() throws {
-        let directory = try CLIRunner.temporaryDirectory()
-        let config = directory.appendingPathComponent("bulkhead.yaml")
-        try Data("""
-            data_directory: \(directory.path)/data
-            identity:
-              from: "Shop <news@shop.example>"
-              unsubscribe_base_url: https://shop.example
+        let workspace = try CLIWorkspace(extraConfiguration: """
             dkim:
               domain: shop.example
               selector: s1
@@ -70,15 +60,14 @@ import Testing
                 selector: b1
                 private_key_file: keys/b1.private.pem
 
-            """.utf8).write(to: config)
-        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result {
-            try CLIRunner.run(arguments + ["--config", config.path], in: directory)
-        }
+            """)
+        let directory = workspace.directory
+        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result { try workspace.run(arguments) }
         let keys = directory.appendingPathComponent("data/keys").path
         #expect(try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "shop.example", "--selector", "s1", "--out", keys]).status == 0)
         #expect(try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "brand.example", "--selector", "b1", "--out", keys]).status == 0)
-        try Data("email\nada@example.org\n".utf8).write(to: directory.appendingPathComponent("people.csv"))
-        try Data("Hello\n{{unsubscribe_url}}\n".utf8).write(to: directory.appendingPathComponent("body.txt"))
+        try workspace.write("email\nada@example.org\n", to: "people.csv")
+        try workspace.write("Hello\n{{unsubscribe_url}}\n", to: "body.txt")
         #expect(try bulkhead("list", "create", "news").status == 0)
         #expect(try bulkhead("subscribers", "import", "people.csv", "--list", "news").status == 0)
 
@@ -89,7 +78,7 @@ import Testing
         for (key, domain, selector) in [("brand", "brand.example", "b1"), (nil, "shop.example", "s1")] as [(String?, String, String)] {
             let arguments = ["campaign", "create", "--name", "c", "--list", "news", "--subject", "S", "--text", "body.txt", "--json"]
                 + (key.map { ["--dkim-key", $0] } ?? [])
-            let made = try CLIRunner.run(arguments + ["--config", config.path], in: directory)
+            let made = try workspace.run(arguments)
             let id = try #require((try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])?["id"] as? Int)
             let sent = try bulkhead("campaign", "send", "\(id)")
             #expect(sent.status == 0, "\(sent.stderr)")
@@ -108,15 +97,10 @@ import Testing
 /// An operator's block keeps an address out of every later campaign; lifting it lets it back in.
 @Suite struct SuppressionCommandTests {
     @Test func suppressedAddressesAreNotQueued() throws {
-        let directory = try CLIRunner.temporaryDirectory()
-        let config = directory.appendingPathComponent("bulkhead.yaml")
-        try Data("data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n  unsubscribe_base_url: https://shop.example\n".utf8)
-            .write(to: config)
-        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result {
-            try CLIRunner.run(arguments + ["--config", config.path], in: directory)
-        }
-        try Data("email\nada@example.org\ngrace@example.org\n".utf8).write(to: directory.appendingPathComponent("people.csv"))
-        try Data("Hello\n{{unsubscribe_url}}\n".utf8).write(to: directory.appendingPathComponent("body.txt"))
+        let workspace = try CLIWorkspace()
+        func bulkhead(_ arguments: String...) throws -> CLIRunner.Result { try workspace.run(arguments) }
+        try workspace.write("email\nada@example.org\ngrace@example.org\n", to: "people.csv")
+        try workspace.write("Hello\n{{unsubscribe_url}}\n", to: "body.txt")
         #expect(try bulkhead("list", "create", "news").status == 0)
         #expect(try bulkhead("subscribers", "import", "people.csv", "--list", "news").status == 0)
 
