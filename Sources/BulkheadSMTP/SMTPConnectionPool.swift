@@ -33,6 +33,11 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         var isShutDown = false
         var closing: [UInt64: Task<Void, Never>] = [:]
         var closingCounter: UInt64 = 0
+
+        /// The longest-waiting caller, taken off the list (resume it outside the lock).
+        mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
+            waiters.isEmpty ? nil : waiters.removeFirst()
+        }
     }
 
     /// The upstream this pool talks to.
@@ -142,7 +147,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 } catch {
                     let waiter = state.withLock { state in
                         state.open -= 1
-                        return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+                        return state.takeWaiter()
                     }
                     waiter?.resume()
                     return .failure(error)
@@ -177,7 +182,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                     self.closed(id)
                 }
             }
-            return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+            return state.takeWaiter()
         }
         waiter?.resume()
     }

@@ -45,10 +45,10 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.fail("--from \(sender.debugDescription): \(error)", code: 1)
         }
-        if let dkimKey, configuration.dkimKeys[dkimKey] == nil {
-            let defined = configuration.dkimKeys.keys.sorted()
-            throw CLIError.fail("--dkim-key \(dkimKey.debugDescription): the configuration's dkim_keys has no such key"
-                                + (defined.isEmpty ? " (it defines none)" : " (defined: \(defined.joined(separator: ", ")))"), code: 1)
+        if let dkimKey {
+            do { _ = try configuration.dkimKey(named: dkimKey) } catch {
+                throw CLIError.fail("--dkim-key \(dkimKey.debugDescription): \(error)", code: 1)
+            }
         }
         for file in attach where !FileManager.default.isReadableFile(atPath: file) {
             throw CLIError.fail("cannot read attachment \(file)", code: 2)

@@ -129,6 +129,7 @@ enum Fixture {
         return try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .system)
     }
 
+    @discardableResult
     static func members(_ store: any MailStore, list: ListID, _ addresses: [String], status: MembershipStatus = .confirmed,
                         at date: Date, attributes: [String: JSONValue] = [:]) async throws -> [Subscriber] {
         var subscribers: [Subscriber] = []

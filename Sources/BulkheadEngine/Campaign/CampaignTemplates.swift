@@ -109,17 +109,28 @@ public struct CampaignTemplateContext: Sendable {
         self.postalAddress = postalAddress
     }
 
+    /// The names of the context's text values (every name but `attributes`).
+    static let textNames = ["email", "name", "first_name", "unsubscribe_url", "campaign", "postal_address"]
+
+    /// The text value called `name`, or nil when there is none (an unknown name, or no postal address).
+    func text(named name: String) -> String? {
+        switch name {
+        case "email": recipient.address
+        case "name": recipient.name ?? ""
+        case "first_name": recipient.firstName
+        case "unsubscribe_url": unsubscribeURL
+        case "campaign": campaignName
+        case "postal_address": postalAddress
+        default: nil
+        }
+    }
+
     /// The dictionary swift-mustache renders from (dictionaries avoid its reflection path).
     var mustacheObject: [String: Any] {
-        var object: [String: Any] = [
-            "email": recipient.address,
-            "name": recipient.name ?? "",
-            "first_name": recipient.firstName,
-            "attributes": recipient.attributes.mapValues(\.mustacheValue),
-            "unsubscribe_url": unsubscribeURL,
-            "campaign": campaignName,
-        ]
-        if let postalAddress { object["postal_address"] = postalAddress }
+        var object: [String: Any] = ["attributes": recipient.attributes.mapValues(\.mustacheValue)]
+        for name in Self.textNames {
+            if let text = text(named: name) { object[name] = text }
+        }
         return object
     }
 }

@@ -94,10 +94,7 @@ struct SegmentedTemplate: Sendable {
         let components = name.split(separator: ".", omittingEmptySubsequences: false)
         guard !components.isEmpty else { return nil }
         for component in components {
-            guard !component.isEmpty, component.utf8.allSatisfy({ byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-            }) else { return nil }
+            guard !component.isEmpty, component.utf8.allSatisfy(\.isASCIINameByte) else { return nil }
         }
         return components.map(String.init)
     }
@@ -164,6 +161,14 @@ struct SegmentedTemplate: Sendable {
     }
 }
 
+extension UInt8 {
+    /// An ASCII letter, digit, `-` or `_`: what names in templates and configuration keys are made of.
+    var isASCIINameByte: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self)
+            || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
+    }
+}
+
 extension Substring {
     fileprivate func trimmingWhitespace() -> Substring {
         var result = self
@@ -210,16 +215,8 @@ extension CampaignTemplateContext {
     func plainValue(at path: [String]) -> String? {
         guard let first = path.first else { return nil }
         if path.count == 1 {
-            switch first {
-            case "email": return recipient.address
-            case "name": return recipient.name ?? ""
-            case "first_name": return recipient.firstName
-            case "unsubscribe_url": return unsubscribeURL
-            case "campaign": return campaignName
-            case "postal_address": return postalAddress ?? ""
-            case "attributes": return nil
-            default: return ""
-            }
+            // swift-mustache shows a missing value as nothing; `attributes` itself is an object.
+            return first == "attributes" ? nil : text(named: first) ?? ""
         }
         guard first == "attributes" else { return nil }
         var members = recipient.attributes
@@ -232,8 +229,7 @@ extension CampaignTemplateContext {
             case let .string(text) where isLast:
                 return text
             case let .number(number) where isLast:
-                guard number.rounded() == number, abs(number) < 9.0e15 else { return nil }
-                return String(Int64(number))
+                return TemplateValue.integral(number).map(String.init)
             default:
                 return nil
             }

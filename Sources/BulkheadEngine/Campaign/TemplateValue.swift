@@ -20,13 +20,18 @@ public enum TemplateValue: Sendable, Hashable {
     /// An object: its members are reached with dots (`{{attributes.plan.tier}}`).
     case object([String: TemplateValue])
 
+    /// `number` as a whole number when it is one (and exact in a Double): templates show `3`, not `3.0`.
+    static func integral(_ number: Double) -> Int64? {
+        number.rounded() == number && abs(number) < 9.0e15 ? Int64(number) : nil
+    }
+
     /// The value as the plain Swift types swift-mustache looks into (dictionaries, arrays, strings).
     var mustacheValue: Any {
         switch self {
         case .null: return NSNull()
         case let .bool(value): return value
         case let .number(value):
-            if value.rounded() == value, abs(value) < 9.0e15 { return Int64(value) }
+            if let whole = Self.integral(value) { return whole }
             return value
         case let .string(value): return value
         case let .array(values): return values.map(\.mustacheValue)

@@ -95,9 +95,8 @@ extension BulkheadConfiguration {
         try require((10...1_000).contains(delivery.controlPollMilliseconds), "delivery.control_poll_milliseconds",
                     "must be 10 to 1000 (the kill switch must act within a second)")
         for name in dkimKeys.keys.sorted() {
-            try require(!name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x5F
-            }, "dkim_keys.\(name)", "names are 1-64 letters, digits, - and _")
+            try require(!name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy(\.isASCIINameByte),
+                        "dkim_keys.\(name)", "names are 1-64 letters, digits, - and _")
         }
         var names = Set<String>()
         for (index, upstream) in upstreams.enumerated() {
@@ -112,6 +111,16 @@ extension BulkheadConfiguration {
             try require(upstream.username == nil || upstream.password != nil, "\(path).password",
                         "a username needs a password (or \(Self.passwordVariable(for: upstream.name)))")
         }
+    }
+
+    /// The `dkim_keys` entry called `name`; an unknown name is an error that lists the defined ones.
+    public func dkimKey(named name: String) throws(ConfigurationError) -> DKIM {
+        guard let key = dkimKeys[name] else {
+            let defined = dkimKeys.keys.sorted()
+            throw .invalidValue("dkim_keys", reason: "no key named \"\(name)\""
+                                + (defined.isEmpty ? " (none is defined)" : " (defined: \(defined.joined(separator: ", ")))"))
+        }
+        return key
     }
 
     /// The From mailbox of campaign mail.

@@ -96,7 +96,8 @@ actor OutcomeRecorder {
                     entries = try await store.completeAndClaim([], campaign: campaignID, worker: claim.worker,
                                                                limit: claim.limit, queuedAfter: nil)
                 }
-                if let highest = entries.map(\.id).max() { queuedCursor = max(queuedCursor ?? highest, highest) }
+                // Claims come ordered by key: the last is the highest.
+                if let highest = entries.last?.id { queuedCursor = max(queuedCursor ?? highest, highest) }
                 claimed = entries
             } else {
                 if !batch.isEmpty { try await store.complete(batch.map(\.outcome)) }

@@ -124,10 +124,9 @@ public struct BulkheadEnvironment: Sendable {
     /// nil. A name the configuration does not define is an error, never a silent fallback.
     public func signer(named name: String?) throws -> DKIMSigner? {
         guard let name else { return signer }
-        guard let signer = namedSigners[name] else {
-            throw ConfigurationError.invalidValue("dkim_keys", reason: "no key named \"\(name)\" (defined: \(namedSigners.keys.sorted().joined(separator: ", ")))")
-        }
-        return signer
+        if let named = namedSigners[name] { return named }
+        _ = try configuration.dkimKey(named: name)  // an unknown name: the error lists the defined ones
+        throw ConfigurationError.invalidValue("dkim_keys.\(name)", reason: "defined, but its key was not loaded")
     }
 
     /// A List-Id label: lowercase letters, digits and hyphens.

@@ -357,17 +357,21 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             if limit > 0 { statements.append(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter, now: now, dialect)) }
             guard !statements.isEmpty else { return [] }
             let results = try await backend.transaction(statements)
-            let claimed = limit > 0 ? results.last ?? [] : []
-            return try claimed.map { row throws(StoreError) in try LedgerEntry(row: row) }.sorted { $0.id < $1.id }
+            return try Self.claimedEntries(limit > 0 ? results.last ?? [] : [])
         }
         return try await backend.transaction { tx in
             if !outcomes.isEmpty { _ = try await tx.changes(Queries.complete(outcomes, now: now, dialect)) }
             // FOR SHARE on PostgreSQL: a concurrent pause/abort waits for this claim, and later claims see it.
             let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
             guard campaign.state == .sending, limit > 0 else { return [] }
-            let rows = try await tx.rows(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter, now: now, dialect))
-            return try rows.map { row throws(StoreError) in try LedgerEntry(row: row) }.sorted { $0.id < $1.id }
+            return try Self.claimedEntries(try await tx.rows(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter,
+                                                                           now: now, dialect)))
         }
+    }
+
+    /// A claim's returned rows as entries, ordered by key.
+    private static func claimedEntries(_ rows: [SQLRow]) throws(StoreError) -> [LedgerEntry] {
+        try rows.map { row throws(StoreError) in try LedgerEntry(row: row) }.sorted { $0.id < $1.id }
     }
 
     /// Records outcomes of claimed entries in one transaction; returns how many applied.
