@@ -121,7 +121,15 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "BulkheadStoreTests", dependencies: ["BulkheadStore", "BulkheadMail"], swiftSettings: strict),
+        .testTarget(
+            name: "BulkheadStoreTests",
+            dependencies: [
+                "BulkheadStore", "BulkheadMail",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "bulkheadE2ETests",
             dependencies: ["BulkheadStore", "BulkheadMail", "BulkheadTestSupport"],

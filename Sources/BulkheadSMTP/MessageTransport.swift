@@ -117,7 +117,7 @@ public enum SMTPStep: String, Sendable, Hashable, Codable {
 /// `sent` (the server said 250 to the final dot), `deferred` (4xx, or nothing was sent yet: safe to
 /// retry later), `failed` (5xx; `hardBounce` marks an unknown recipient, which goes on the suppression
 /// list), `uncertain` (the connection broke after the message body started: it may have arrived, so it
-/// is never re-sent blindly).
+/// is never re-sent blindly), `postponed` (the upstream is down: not sent, not charged an attempt).
 public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     /// Accepted by the server (or durably captured).
     case sent(DeliveryDetail)
@@ -127,11 +127,15 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     case failed(DeliveryDetail, hardBounce: Bool)
     /// The connection broke or timed out after the body started: may or may not have arrived.
     case uncertain(DeliveryDetail)
+    /// Nothing was sent because the upstream cannot be reached (its connection failed, or its circuit
+    /// breaker is open): the message is not charged an attempt and should be tried again after
+    /// `retryAfter` (zero: at once).
+    case postponed(DeliveryDetail, retryAfter: Duration)
 
     /// The reply or explanation.
     public var detail: DeliveryDetail {
         switch self {
-        case let .sent(detail), let .deferred(detail), let .failed(detail, _), let .uncertain(detail): detail
+        case let .sent(detail), let .deferred(detail), let .failed(detail, _), let .uncertain(detail), let .postponed(detail, _): detail
         }
     }
 
@@ -142,6 +146,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case let .deferred(detail): "deferred: \(detail)"
         case let .failed(detail, hardBounce): "failed\(hardBounce ? " (hard bounce)" : ""): \(detail)"
         case let .uncertain(detail): "uncertain: \(detail)"
+        case let .postponed(detail, retryAfter): "postponed (\(retryAfter)): \(detail)"
         }
     }
 }

@@ -54,6 +54,8 @@ public struct SMTPUpstream: Sendable {
     public var maxMessagesPerConnection = 100
     /// Sending limits, all enforced together (a sliding window each).
     public var rateLimits: [RateLimit] = []
+    /// When the upstream counts as down (connection failures in a row) and for how long.
+    public var breaker = CircuitBreakerPolicy()
 
     /// An upstream with defaults for everything else.
     public init(host: String, port: Int, session: SMTPSessionConfiguration) {

@@ -33,6 +33,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         var isShutDown = false
         var closing: [UInt64: Task<Void, Never>] = [:]
         var closingCounter: UInt64 = 0
+        var breaker: CircuitBreaker<ContinuousClock.Instant>
 
         /// The longest-waiting caller, taken off the list (resume it outside the lock).
         mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
@@ -54,7 +55,8 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     ) throws(RateLimitError) {
         self.upstream = upstream
         self.group = group
-        self.state = Mutex(State(limiter: try SlidingWindowRateLimiter(limits: upstream.rateLimits)))
+        self.state = Mutex(State(limiter: try SlidingWindowRateLimiter(limits: upstream.rateLimits),
+                                 breaker: CircuitBreaker(policy: upstream.breaker)))
         var logger = logger
         logger[metadataKey: "upstream"] = "\(upstream.host):\(upstream.port)"
         self.logger = logger
@@ -69,9 +71,23 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         var lease: Lease
         switch await acquire() {
         case let .success(acquired): lease = acquired
-        case let .failure(error):
-            logger.warning("SMTP session failed", metadata: ["reason": "\(error)"])
-            return .deferred(.note(error.description))
+        case .failure(.shutDown):
+            return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
+        case let .failure(.breakerOpen(until)):
+            let wait = ContinuousClock.now.duration(to: until)
+            return .postponed(.note("upstream \(upstream.host):\(upstream.port) is taken as down after failed connections; nothing sent"),
+                              retryAfter: max(.zero, wait))
+        case let .failure(.session(error)):
+            // A connection-level failure says nothing about this message: it is not charged an attempt.
+            let opened = state.withLock { $0.breaker.failed(at: .now) }
+            if let opened {
+                logger.warning("SMTP upstream taken as down; its circuit breaker is open",
+                               metadata: ["reason": "\(error)", "seconds": "\(ContinuousClock.now.duration(to: opened).components.seconds)"])
+            } else {
+                logger.warning("SMTP session failed", metadata: ["reason": "\(error)"])
+            }
+            return .postponed(.note(error.description),
+                              retryAfter: opened.map { max(.zero, ContinuousClock.now.duration(to: $0)) } ?? .zero)
         }
         let outcome = await lease.connection.send(envelope, message)
         lease.sent += 1
@@ -116,10 +132,19 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         case connect
         case wait
         case shutDown
+        case breakerOpen(until: ContinuousClock.Instant)
     }
 
-    /// An idle connection, a new one if fewer than `maxConnections` are open, or a wait for one.
-    private func acquire() async -> Result<Lease, SMTPSessionError> {
+    /// Why no connection could be had.
+    private enum AcquisitionError: Error {
+        case session(SMTPSessionError)
+        case breakerOpen(until: ContinuousClock.Instant)
+        case shutDown
+    }
+
+    /// An idle connection, a new one if fewer than `maxConnections` are open (and the circuit breaker
+    /// lets it be tried), or a wait for one.
+    private func acquire() async -> Result<Lease, AcquisitionError> {
         let maximum = upstream.maxConnections
         while true {
             let step = state.withLock { state -> Acquisition in
@@ -129,6 +154,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                     state.open -= 1
                 }
                 if state.open < maximum {
+                    if case let .open(until) = state.breaker.permit(at: .now) { return .breakerOpen(until: until) }
                     state.open += 1
                     return .connect
                 }
@@ -138,10 +164,13 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
             case let .lease(lease):
                 return .success(lease)
             case .shutDown:
-                return .failure(.connectionClosed("the SMTP pool is shut down"))
+                return .failure(.shutDown)
+            case let .breakerOpen(until):
+                return .failure(.breakerOpen(until: until))
             case .connect:
                 do {
                     let connection = try await SMTPConnection.connect(to: upstream, group: group)
+                    state.withLock { $0.breaker.succeeded() }
                     logger.debug("SMTP connection opened", metadata: ["open": "\(openConnections)"])
                     return .success(Lease(connection: connection, sent: 0))
                 } catch {
@@ -150,7 +179,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                         return state.takeWaiter()
                     }
                     waiter?.resume()
-                    return .failure(error)
+                    return .failure(.session(error))
                 }
             case .wait:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -63,16 +63,33 @@ extension WeightedUpstreams: Sendable where Element: Sendable {}
 /// let transport = try WeightedTransport([(postfixPool, 3), (relayPool, 1)])
 /// ```
 public struct WeightedTransport: MessageTransport {
-    private let choice: WeightedUpstreams<any MessageTransport>
+    private let transports: [any MessageTransport]
+    private let choice: WeightedUpstreams<Int>
+    /// Indices of `transports`, heaviest first: the order in which the others are tried.
+    private let byWeight: [Int]
 
     /// Builds the transport; weights must be positive.
     public init(_ transports: [(any MessageTransport, Int)]) throws(WeightedUpstreamsError) {
-        choice = try WeightedUpstreams(transports)
+        self.transports = transports.map(\.0)
+        choice = try WeightedUpstreams(transports.enumerated().map { ($0.offset, $0.element.1) })
+        byWeight = transports.indices.sorted { transports[$0].1 > transports[$1].1 }
     }
 
-    /// Picks a transport by weight and delivers through it.
+    /// Picks a transport by weight and delivers through it. When that upstream is down (`postponed`),
+    /// each other upstream is tried once, heaviest first; when all are down, the soonest retry is returned.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
         var rng = SystemRandomNumberGenerator()
-        return await choice.pick(using: &rng).deliver(envelope, message)
+        let first = choice.pick(using: &rng)
+        var outcome = await transports[first].deliver(envelope, message)
+        guard case var .postponed(_, soonest) = outcome else { return outcome }
+        for index in byWeight where index != first {
+            let next = await transports[index].deliver(envelope, message)
+            guard case let .postponed(_, retryAfter) = next else { return next }
+            if retryAfter < soonest {
+                soonest = retryAfter
+                outcome = next
+            }
+        }
+        return outcome
     }
 }

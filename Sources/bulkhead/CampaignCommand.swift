@@ -4,7 +4,7 @@ import ArgumentParser
 struct CampaignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
-        abstract: "Create, show, send, pause, resume, abort campaigns; re-queue uncertain recipients.",
+        abstract: "Create, show, send, pause, resume, abort campaigns; re-queue uncertain or failed recipients.",
         discussion: """
         A campaign sends one personalised message to each confirmed, non-suppressed member of a list.
         States: draft → scheduled → sending → paused → sent | aborted; every change is in the audit log.
@@ -17,7 +17,7 @@ struct CampaignCommand: AsyncParsableCommand {
         """,
         subcommands: [
             CampaignCreateCommand.self, CampaignShowCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
-            CampaignResumeCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self,
+            CampaignResumeCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
         ]
     )
 }

@@ -90,12 +90,35 @@ enum CampaignDelivery {
         }
         FileHandle.standardError.write(Data("campaign \(id.rawValue): sending to \(real ? "the configured upstreams" : "the capture mailbox \(environment.captureDirectory)")\n".utf8))
         let display = ProgressDisplay()
-        let summary = try await runner.run { display.show($0) }
+        // Ctrl-C or SIGTERM pauses the campaign (reason `interrupted`): no new message starts, the ones
+        // in flight finish, claimed but unsent recipients go back to the queue, exit 130. A second
+        // signal exits at once (the messages in flight are then reported uncertain by the next run).
+        let interrupted = InterruptFlag()
+        let actor = options.actorName
+        let signals = StopSignals {
+            guard interrupted.raise() == 1 else { exit(130) }
+            FileHandle.standardError.write(Data("\nbulkhead: interrupted; pausing campaign \(id.rawValue) after the messages in flight (again to quit now)\n".utf8))
+            Task {
+                _ = try? await store.transition(id, from: [.sending], to: .paused, actor: .human(actor),
+                                                details: ["reason": .string("interrupted")])
+            }
+        }
+        let summary: DeliveryRunSummary
+        do {
+            summary = try await runner.run { display.show($0) }
+            signals.cancel()
+        } catch {
+            signals.cancel()
+            throw error
+        }
         display.finish(summary.progress)
         if json {
             print(CLIJSON.encode(summary))
         } else {
             print(describe(summary, id: id))
+        }
+        if interrupted.count > 0 {
+            throw CLIError.fail("campaign \(id.rawValue) paused (interrupted); continue with `bulkhead campaign resume \(id.rawValue)`", code: 130)
         }
     }
 
@@ -122,6 +145,9 @@ enum CampaignDelivery {
         var lines: [String] = []
         if summary.recoveredUncertain > 0 {
             lines.append("\(summary.recoveredUncertain) recipient(s) of an interrupted earlier run are uncertain (bulkhead ledger \(id.rawValue) --state uncertain)")
+        }
+        if summary.recoveredRequeued > 0 || summary.recoveredCompleted > 0 {
+            lines.append("from the in-flight journal of an interrupted earlier run: \(summary.recoveredRequeued) never-started recipient(s) queued again, \(summary.recoveredCompleted) outcome(s) recorded")
         }
         switch summary.ending {
         case .finished: lines.append("campaign \(id.rawValue) sent")

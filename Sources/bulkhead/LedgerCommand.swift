@@ -9,7 +9,7 @@ struct LedgerCommand: AsyncParsableCommand {
         abstract: "Print a campaign's delivery ledger (address, state, attempts, last reply, updated at).",
         discussion: """
         Streams the ledger in key order, any size, as CSV (default) or JSON (one array). States: queued, \
-        sending, sent, deferred, failed, uncertain. Times are ISO 8601 UTC.
+        sending, sent, deferred, failed, uncertain, suppressed (opted out before its turn came). Times are ISO 8601 UTC.
 
         Exit status: 0 printed, 1 no such campaign or the store cannot be opened.
 

@@ -12,8 +12,9 @@ struct ListCommand: AsyncParsableCommand {
           bulkhead list create news --description "Monthly product news"
           bulkhead list show
           bulkhead list show news --json
+          bulkhead list rename news "Café news"
         """,
-        subcommands: [ListCreateCommand.self, ListShowCommand.self]
+        subcommands: [ListCreateCommand.self, ListShowCommand.self, ListRenameCommand.self]
     )
 }
 

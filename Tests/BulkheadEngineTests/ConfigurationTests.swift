@@ -39,7 +39,7 @@ import BulkheadMail
     }
 
     @Test func misspeltSettingsAreErrorsWithTheirPath() {
-        #expect(throws: ConfigurationError.unknownSetting("delivery.concurency", known: ["batch_size", "concurrency", "control_poll_milliseconds", "max_attempts", "retry_base_seconds", "retry_max_seconds"])) {
+        #expect(throws: ConfigurationError.unknownSetting("delivery.concurency", known: ["batch_size", "concurrency", "control_poll_milliseconds", "lease_seconds", "max_attempts", "retry_base_seconds", "retry_max_seconds"])) {
             try BulkheadConfiguration.load(yaml: "delivery:\n  concurency: 4\n", environment: [:])
         }
         #expect(throws: ConfigurationError.self) { try BulkheadConfiguration.load(yaml: "upstreams:\n  - name: a\n    host: h\n    pasword: x\n", environment: [:]) }

@@ -29,10 +29,13 @@ struct DomainTests {
         ("no-at-sign", "no @"),
         ("@example.com", "empty local part"),
         ("ann@", "empty domain"),
-        ("ann smith@example.com", "contains U+20"),
-        ("ann@exa\u{7F}mple.com", "contains U+7F"),
+        ("ann smith@example.com", "offset 4: unexpected character \"s\""),
+        ("ann@exa\u{7F}mple.com", "offset 7: unexpected character \"\\u{7F}\""),
+        ("\"a\u{1}b\"@example.com", "contains U+1"),
         (String(repeating: "a", count: 65) + "@example.com", "local part longer than 64 octets"),
-        ("a@" + String(repeating: "b", count: 253), "longer than 254 octets"),
+        ("a@" + String(repeating: "b", count: 253), "offset 2: invalid domain: label 0 is 253 octets long (maximum 63)"),
+        (String(repeating: "a", count: 64) + "@" + Array(repeating: String(repeating: "c", count: 62), count: 3).joined(separator: ".") + ".de",
+         "longer than 254 octets"),
     ])
     func invalidAddressesAreRefusedWithAReason(raw: String, reason: String) {
         #expect(throws: StoreError.invalidAddress(raw, reason: reason)) { try NormalizedAddress(raw) }
@@ -44,7 +47,7 @@ struct DomainTests {
             .scheduled: [.draft, .sending, .aborted],
             .sending: [.paused, .sent, .aborted],
             .paused: [.sending, .aborted],
-            .sent: [],
+            .sent: [.paused],
             .aborted: [],
         ]
         for from in CampaignState.allCases {
@@ -97,10 +100,10 @@ struct DomainTests {
         #expect(try JSONText.decode(JSONValue.self, from: text, column: "x") == value)
     }
 
-    @Test func jsonRecordsEscapeTextAndKeepIntegersExact() {
+    @Test func jsonRecordsEscapeTextAndKeepIntegersExact() throws {
         var records = JSONRecords(columns: [("id", .bigint), ("name", .text)])
-        records.append([.int(1_800_000_000_123), .text("a\"b\\c\nd\u{1}é😀")])
-        records.append([.int(-2), .null])
+        try records.append([.int(1_800_000_000_123), .text("a\"b\\c\nd\u{1}é😀")])
+        try records.append([.int(-2), .null])
         #expect(records.count == 2)
         #expect(records.bind == .text(#"[{"id":1800000000123,"name":"a\"b\\c\nd\u0001é😀"},{"id":-2,"name":null}]"#))
         #expect(records.source(.postgres) == "jsonb_to_recordset(?::jsonb) AS v(id bigint, name text)")

@@ -53,7 +53,7 @@ import Testing
         let directory = try CLIRunner.temporaryDirectory()
         let cases: [(String, String)] = [
             ("delivery:\n  concurency: 3\n",
-             "bulkhead: bad.yaml: unknown setting \"delivery.concurency\" (allowed here: batch_size, concurrency, control_poll_milliseconds, max_attempts, retry_base_seconds, retry_max_seconds)\n"),
+             "bulkhead: bad.yaml: unknown setting \"delivery.concurency\" (allowed here: batch_size, concurrency, control_poll_milliseconds, lease_seconds, max_attempts, retry_base_seconds, retry_max_seconds)\n"),
             ("delivery:\n  concurrency: 0\n", "bulkhead: bad.yaml: delivery.concurrency: must be 1 to 1000\n"),
             ("identity:\n  unsubscribe_base_url: http://shop.example\n",
              "bulkhead: bad.yaml: identity.unsubscribe_base_url: must be an https URL (RFC 8058 one-click unsubscribe)\n"),

@@ -84,11 +84,13 @@ final class RecordingSink: @unchecked Sendable {
     private let child: ChildProcess
     private let input = Pipe()
 
-    /// Starts the sink; with `delay`, it waits that long after each message's final dot before it answers.
-    init(in directory: URL, delay: Duration = .zero) async throws {
+    /// Starts the sink; with `delay`, it waits that long after each message's final dot before it answers;
+    /// with `deferWhileExists`, it answers every RCPT with a 451 while that file exists.
+    init(in directory: URL, delay: Duration = .zero, deferWhileExists: String? = nil) async throws {
         logPath = directory.appendingPathComponent("sink-log.jsonl").path
         let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
-        child = try Python.start(name: "recording-sink", script: try Fixtures.file("recording_sink.py"), arguments: [logPath, "\(milliseconds)"],
+        child = try Python.start(name: "recording-sink", script: try Fixtures.file("recording_sink.py"),
+                                 arguments: [logPath, "\(milliseconds)"] + (deferWhileExists.map { [$0] } ?? []),
                                  in: directory, standardInput: input)
         port = try await readyPort(child)
     }

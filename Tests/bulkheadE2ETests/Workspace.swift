@@ -16,6 +16,10 @@ struct SendSettings: Sendable {
     var batchSize = 10
     var maxConnections = 8
     var dkim = false
+    /// Seconds before the first retry of a deferred message.
+    var retryBaseSeconds: Double = 60
+    /// `upstreams[].breaker` as YAML flow text (`{failures: 2, open_seconds: 1}`), if any.
+    var breaker: String?
 }
 
 /// One test's world: a temporary folder with its own bulkhead.yaml and data directory (and, on
@@ -96,6 +100,8 @@ final class Workspace: @unchecked Sendable {
               concurrency: \(settings.concurrency)
               batch_size: \(settings.batchSize)
               control_poll_milliseconds: 200
+              retry_base_seconds: \(settings.retryBaseSeconds)
+              retry_max_seconds: \(max(settings.retryBaseSeconds, 60))
             upstreams:
               - name: sink
                 host: 127.0.0.1
@@ -103,7 +109,7 @@ final class Workspace: @unchecked Sendable {
                 tls: "off"
                 max_connections: \(settings.maxConnections)
                 messages_per_connection: 100000
-            logging:
+            \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")logging:
               level: warning
 
             """

@@ -28,7 +28,8 @@ public struct CampaignIdentity: Sendable, Hashable {
     public var unsubscribe: UnsubscribeLinks
     /// The List-Id identifier (`news.example.com`, RFC 2919), if the campaign's list has one.
     public var listID: String?
-    /// A description shown before the List-Id identifier (`Shop news <news.example.com>`), printable ASCII.
+    /// A description shown before the List-Id identifier (`Shop news <news.example.com>`); non-ASCII
+    /// text is sent as RFC 2047 encoded-words.
     public var listDescription: String?
     /// The sender's physical postal address (CAN-SPAM); when set, a footer with it and the unsubscribe
     /// link is added to the text and HTML bodies, and templates can show it as `{{postal_address}}`.

@@ -18,7 +18,7 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
     case invalidUnsubscribeToken(String)
     /// The List-Id identifier is not `dot-atom-text` (e.g. `news.example.com`).
     case invalidListID(String)
-    /// The List-Id description holds characters other than printable ASCII.
+    /// The List-Id description holds control characters.
     case invalidListDescription(String)
     /// A template failed to compile, or rendered a subject with a line break for this recipient.
     case template(CampaignTemplateError)
@@ -43,7 +43,7 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
         case let .invalidVERPLocalPart(local): return "VERP local part \"\(local)\": a plain dot-atom without + and at most 64 octets with the token expected"
         case let .invalidUnsubscribeToken(token): return "unsubscribe token \"\(token.prefix(80))\": lowercase letters and digits expected"
         case let .invalidListID(id): return "List-Id \"\(id)\": dot-atom text such as news.example.com expected"
-        case let .invalidListDescription(text): return "List-Id description \"\(text)\": printable ASCII expected"
+        case let .invalidListDescription(text): return "List-Id description \(text.debugDescription): control characters are not allowed"
         case let .template(error): return error.description
         case let .build(error): return "building the message: \(error)"
         case let .unsignedUnsubscribeHeader(name): return "the DKIM signer must sign \(name) (RFC 8058 §4)"

@@ -59,7 +59,8 @@ public struct CampaignMessageFactory: Sendable {
             }
             let value: String
             if let description = identity.listDescription, !description.isEmpty {
-                guard description.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
+                // Non-ASCII descriptions ("Café news") travel as RFC 2047 encoded-words in the phrase.
+                guard !description.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
                     throw .invalidListDescription(description)
                 }
                 var phrase = Mailbox(displayName: description, localPart: "x", domain: "x").formatted(utf8Allowed: false)

@@ -94,6 +94,7 @@ extension BulkheadConfiguration {
                     "delivery.retry_base_seconds", "must be > 0 and ≤ retry_max_seconds")
         try require((10...1_000).contains(delivery.controlPollMilliseconds), "delivery.control_poll_milliseconds",
                     "must be 10 to 1000 (the kill switch must act within a second)")
+        try require((3...3_600).contains(delivery.leaseSeconds), "delivery.lease_seconds", "must be 3 to 3600")
         for name in dkimKeys.keys.sorted() {
             try require(!name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy(\.isASCIINameByte),
                         "dkim_keys.\(name)", "names are 1-64 letters, digits, - and _")
@@ -103,6 +104,10 @@ extension BulkheadConfiguration {
             let path = "upstreams[\(index)]"
             try require(!upstream.name.isEmpty && names.insert(upstream.name).inserted, "\(path).name", "must be present and unique")
             try require(!upstream.host.isEmpty, "\(path).host", "must not be empty")
+            try require((1...1_000).contains(upstream.breaker.failures), "\(path).breaker.failures", "must be 1 to 1000")
+            try require((1...86_400).contains(upstream.breaker.openSeconds) && upstream.breaker.maxOpenSeconds >= upstream.breaker.openSeconds
+                        && upstream.breaker.maxOpenSeconds <= 86_400,
+                        "\(path).breaker.open_seconds", "must be 1 to 86400 and ≤ max_open_seconds (≤ 86400)")
             try require((1...65_535).contains(upstream.port), "\(path).port", "must be 1 to 65535")
             try require((1...1_000).contains(upstream.maxConnections), "\(path).max_connections", "must be 1 to 1000")
             try require(upstream.messagesPerConnection >= 1, "\(path).messages_per_connection", "must be at least 1")

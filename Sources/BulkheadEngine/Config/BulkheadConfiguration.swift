@@ -167,8 +167,12 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         public var retryMaxSeconds: Double
         /// How often a sender looks at the campaign's state for pause and abort (the kill switch).
         public var controlPollMilliseconds: Int
+        /// How long a worker's lease in the store lasts (renewed every third of it): a worker silent for
+        /// longer is taken as gone and its in-flight recipients are recovered as `uncertain`.
+        public var leaseSeconds: Int
 
         public init() {
+            leaseSeconds = 60
             concurrency = 10
             batchSize = 50
             maxAttempts = 5
@@ -180,7 +184,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case concurrency, batchSize = "batch_size", maxAttempts = "max_attempts"
             case retryBaseSeconds = "retry_base_seconds", retryMaxSeconds = "retry_max_seconds"
-            case controlPollMilliseconds = "control_poll_milliseconds"
+            case controlPollMilliseconds = "control_poll_milliseconds", leaseSeconds = "lease_seconds"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -193,6 +197,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
             retryBaseSeconds = try c.value(.retryBaseSeconds, default: defaults.retryBaseSeconds)
             retryMaxSeconds = try c.value(.retryMaxSeconds, default: defaults.retryMaxSeconds)
             controlPollMilliseconds = try c.value(.controlPollMilliseconds, default: defaults.controlPollMilliseconds)
+            leaseSeconds = try c.value(.leaseSeconds, default: defaults.leaseSeconds)
         }
     }
 
@@ -215,6 +220,36 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         public var weight: Int
         /// Test setups only: accept any certificate.
         public var insecureSkipCertificateVerification: Bool
+        /// When this upstream counts as down: connection failures in a row open the breaker, no
+        /// message is charged an attempt while it is open.
+        public var breaker: Breaker
+
+        /// `upstreams[].breaker`: after `failures` failed connections in a row the upstream is left alone
+        /// for `open_seconds`, doubling after each failed probe up to `max_open_seconds`.
+        public struct Breaker: Sendable, Hashable, Codable {
+            public var failures: Int
+            public var openSeconds: Int
+            public var maxOpenSeconds: Int
+
+            public init() {
+                failures = 5
+                openSeconds = 60
+                maxOpenSeconds = 900
+            }
+
+            enum CodingKeys: String, CodingKey, CaseIterable {
+                case failures, openSeconds = "open_seconds", maxOpenSeconds = "max_open_seconds"
+            }
+
+            public init(from decoder: any Decoder) throws {
+                try decoder.rejectUnknownKeys(CodingKeys.self)
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                let defaults = Breaker()
+                failures = try c.value(.failures, default: defaults.failures)
+                openSeconds = try c.value(.openSeconds, default: defaults.openSeconds)
+                maxOpenSeconds = try c.value(.maxOpenSeconds, default: max(defaults.maxOpenSeconds, openSeconds))
+            }
+        }
 
         public init(name: String, host: String, port: Int = 25) {
             self.name = name
@@ -229,6 +264,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
             messagesPerHour = 0
             weight = 1
             insecureSkipCertificateVerification = false
+            breaker = Breaker()
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
@@ -236,6 +272,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
             case messagesPerConnection = "messages_per_connection", messagesPerSecond = "messages_per_second"
             case messagesPerHour = "messages_per_hour", weight
             case insecureSkipCertificateVerification = "insecure_skip_certificate_verification"
+            case breaker
         }
 
         public init(from decoder: any Decoder) throws {
@@ -252,6 +289,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
             messagesPerHour = try c.value(.messagesPerHour, default: messagesPerHour)
             weight = try c.value(.weight, default: weight)
             insecureSkipCertificateVerification = try c.value(.insecureSkipCertificateVerification, default: false)
+            breaker = try c.value(.breaker, default: Breaker())
         }
     }
 

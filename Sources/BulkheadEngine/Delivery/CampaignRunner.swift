@@ -48,11 +48,15 @@ public struct CampaignRunner: Sendable {
                                        remaining: remaining, progress: progress)
         guard let campaign = try await store.campaign(id: campaignID), campaign.state == .sending else {
             return DeliveryRunSummary(ending: .notSending, progress: await recorder.progress, released: 0,
-                                      completedAfterStop: 0, recoveredUncertain: recovered, nextRetryAt: nil)
+                                      completedAfterStop: 0, recoveredUncertain: recovered.uncertain,
+                                      recoveredRequeued: recovered.requeued, recoveredCompleted: recovered.completed, nextRetryAt: nil)
         }
         var metadata: Logger.Metadata = ["campaign": "\(campaignID.rawValue)", "worker": "\(worker)"]
         logger.info("delivery started", metadata: metadata.merging(["queued": "\(remaining)"]) { $1 })
 
+        try await store.renewLease(worker.leaseHolder, seconds: settings.leaseSeconds)
+        let heartbeat = Task { await keepLease() }
+        let journal = openJournal()
         let control = DeliveryControl()
         let watcher = Task { await watch(control) }
         // The periodic flush is stopped by `close()`, never cancelled: a cancelled task would make the
@@ -67,7 +71,7 @@ public struct CampaignRunner: Sendable {
         do {
             released = try await withThrowingTaskGroup(of: Int.self) { senders in
                 for _ in 0..<settings.concurrency {
-                    senders.addTask { try await sendLoop(control: control, recorder: recorder) }
+                    senders.addTask { try await sendLoop(control: control, recorder: recorder, journal: journal) }
                 }
                 return try await senders.reduce(0, +)
             }
@@ -76,13 +80,25 @@ public struct CampaignRunner: Sendable {
             await recorder.close()
             _ = await flusher.result
             try? await recorder.flush()
+            // Entries may still be `sending`: the journal stays for the recovery that will find them.
+            journal?.finish(remove: false)
+            await endLease(heartbeat)
             logger.error("delivery failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             throw error
         }
         watcher.cancel()
         await recorder.close()
         _ = await flusher.result
-        try await recorder.flush()
+        do {
+            try await recorder.flush()
+        } catch {
+            journal?.finish(remove: false)
+            await endLease(heartbeat)
+            throw error
+        }
+        // Every outcome is in the ledger now: the journal has served its purpose.
+        journal?.finish(remove: true)
+        await endLease(heartbeat)
         let final = await recorder.progress
         // Senders also end when a claim finds the campaign no longer sending, maybe before the
         // watcher's next look: read the state once more.
@@ -101,16 +117,42 @@ public struct CampaignRunner: Sendable {
                           "sent_this_run": .number(Double(final.sent))]))
             logger.notice("delivery stopped", metadata: metadata.merging(["completed_after_stop": "\(afterStop)", "released": "\(released)"]) { $1 })
             return DeliveryRunSummary(ending: ending, progress: final, released: released, completedAfterStop: afterStop,
-                                      recoveredUncertain: recovered, nextRetryAt: nil)
+                                      recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
+                                      recoveredCompleted: recovered.completed, nextRetryAt: nil)
         }
         return try await finish(progress: final, recovered: recovered, metadata: metadata)
     }
 
+    /// This run's in-flight journal, or nil (none configured, or it cannot be created: then a crash
+    /// leaves every held entry uncertain, as without one).
+    private func openJournal() -> InFlightJournal? {
+        guard let directory = settings.journalDirectory else { return nil }
+        do {
+            return try InFlightJournal(directory: directory, worker: worker)
+        } catch {
+            logger.warning("no in-flight journal: a crash would leave every claimed recipient uncertain",
+                           metadata: ["directory": "\(directory)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Stops renewing the lease and gives it up: this worker holds nothing in flight any more.
+    private func endLease(_ heartbeat: Task<Void, Never>) async {
+        heartbeat.cancel()
+        _ = await heartbeat.value
+        do {
+            try await store.endLease(worker: worker.description)
+        } catch {
+            logger.warning("cannot end the worker's lease (it runs out by itself)", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// After a run that was not stopped: the campaign is `sent` when no entry is queued, deferred or in flight.
-    private func finish(progress: DeliveryProgress, recovered: Int, metadata: Logger.Metadata) async throws -> DeliveryRunSummary {
+    private func finish(progress: DeliveryProgress, recovered: RecoveryCounts, metadata: Logger.Metadata) async throws -> DeliveryRunSummary {
         let counts = try await store.ledgerCounts(campaign: campaignID)
         var summary = DeliveryRunSummary(ending: .finished, progress: progress, released: 0, completedAfterStop: 0,
-                                         recoveredUncertain: recovered, nextRetryAt: nil)
+                                         recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
+                                         recoveredCompleted: recovered.completed, nextRetryAt: nil)
         if counts[.deferred] > 0 || counts[.queued] > 0 {
             summary.ending = .waitingForRetries
             summary.nextRetryAt = try await store.ledgerPage(LedgerQuery(campaignID: campaignID, states: [.deferred], limit: 1000))
@@ -121,7 +163,8 @@ public struct CampaignRunner: Sendable {
             do {
                 _ = try await store.transition(campaignID, from: [.sending], to: .sent, actor: .system,
                                                details: ["sent": .number(Double(counts[.sent])), "failed": .number(Double(counts[.failed])),
-                                                         "uncertain": .number(Double(counts[.uncertain]))])
+                                                         "uncertain": .number(Double(counts[.uncertain])),
+                                                         "suppressed": .number(Double(counts[.suppressed]))])
             } catch StoreError.invalidTransition {
                 // Another worker finished it, or it was paused at the last moment: nothing to do.
             }
@@ -132,14 +175,14 @@ public struct CampaignRunner: Sendable {
 
     /// One sender: claim a small batch, deliver it message by message, until nothing is due or a stop.
     /// Returns how many claimed entries it gave back unsent.
-    private func sendLoop(control: DeliveryControl, recorder: OutcomeRecorder) async throws -> Int {
+    private func sendLoop(control: DeliveryControl, recorder: OutcomeRecorder, journal: InFlightJournal?) async throws -> Int {
         var released = 0
         // Message-IDs and boundaries from a per-sender key stream: no system call per message.
         var random = MessageRandomGenerator()
         // A cancelled task (Ctrl-C in `bulkhead serve`) stops like a pause: unsent claims go back.
-        while !control.stopRequested && !Task.isCancelled {
+        claiming: while !control.stopRequested && !Task.isCancelled {
             // The previous batch's outcomes are written in the claim's transaction: a crash leaves at
-            // most one batch per sender in `sending`.
+            // most one batch per sender in `sending` (and the journal narrows that to what was in flight).
             let batch = try await recorder.claimNext(worker: worker.description, limit: settings.batchSize)
             if batch.isEmpty { return released }
             let people = try await store.subscribers(ids: batch.map(\.subscriberID))
@@ -148,15 +191,45 @@ public struct CampaignRunner: Sendable {
                     released += try await store.release(Array(batch[index...]))
                     return released
                 }
-                let outcome = await deliver(entry, subscriber: people[entry.subscriberID], random: &random)
-                recorder.record(outcome)
+                journal?.began(entry)
+                switch await deliver(entry, subscriber: people[entry.subscriberID], random: &random) {
+                case let .completed(outcome):
+                    journal?.ended(entry, outcome.outcome.result)
+                    recorder.record(outcome)
+                case let .postponed(retryAfter, detail):
+                    // The upstream is down: nothing was sent and no attempt is charged. The rest of the
+                    // batch goes back to the queue, and this sender waits for the upstream.
+                    journal?.handedBack(entry)
+                    released += try await store.release(Array(batch[index...]))
+                    logger.debug("upstream down, waiting", metadata: ["campaign": "\(campaignID.rawValue)", "detail": "\(detail)",
+                                                                     "seconds": "\(retryAfter.components.seconds)"])
+                    await wait(retryAfter, unlessStopped: control)
+                    continue claiming
+                }
             }
         }
         return released
     }
 
+    /// Sleeps for `duration` (at least 100 ms, so a failing upstream is not hammered), waking early
+    /// when the run is stopped.
+    private func wait(_ duration: Duration, unlessStopped control: DeliveryControl) async {
+        let deadline = ContinuousClock.now.advanced(by: max(duration, .milliseconds(100)))
+        while !control.stopRequested && !Task.isCancelled && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: min(settings.controlPoll, ContinuousClock.now.duration(to: deadline)))
+        }
+    }
+
+    /// What one hand-over came to.
+    enum Handover: Sendable {
+        /// An outcome for the ledger.
+        case completed(RecordedOutcome)
+        /// Not sent, not charged: the upstream is down; try again after the duration.
+        case postponed(Duration, DeliveryDetail)
+    }
+
     /// Builds and hands over one recipient's message; never throws: every failure is an outcome.
-    func deliver(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) async -> RecordedOutcome {
+    func deliver(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) async -> Handover {
         let message: CampaignMessage
         let envelope: Envelope
         do {
@@ -167,7 +240,7 @@ public struct CampaignRunner: Sendable {
             // Nothing was sent: the message could not be made for this recipient (e.g. a template
             // rendering a line break into the subject). Code 0 marks a local, not an SMTP, failure.
             let reply = SMTPReplyRecord(code: 0, text: "not sent: \(error)")
-            return RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: Date())
+            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: Date()))
         }
         logger.debug("handing over", metadata: ["recipient": "\(entry.address.value)", "campaign": "\(campaignID.rawValue)"])
         let result = await transport.deliver(envelope, message.bytes)
@@ -175,21 +248,23 @@ public struct CampaignRunner: Sendable {
         let reply = Self.replyRecord(result.detail)
         switch result {
         case .sent:
-            return RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .sent(reply)), reply: reply, completedAt: now)
+            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .sent(reply)), reply: reply, completedAt: now))
         case .deferred:
             if entry.attempts >= settings.maxAttempts {
-                return RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: now)
+                return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: now))
             }
             var generator = SystemRandomNumberGenerator()
             let delay = settings.backoff.delay(afterAttempt: entry.attempts, using: &generator)
             let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-            return RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(seconds), reply)),
-                                   reply: reply, completedAt: now)
+            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(seconds), reply)),
+                                              reply: reply, completedAt: now))
         case let .failed(_, hardBounce):
-            return RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)),
-                                   hardBounceAddress: hardBounce ? entry.address : nil, reply: reply, completedAt: now)
+            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)),
+                                              hardBounceAddress: hardBounce ? entry.address : nil, reply: reply, completedAt: now))
         case .uncertain:
-            return RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now)
+            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now))
+        case let .postponed(detail, retryAfter):
+            return .postponed(retryAfter, detail)
         }
     }
 
@@ -219,17 +294,48 @@ public struct CampaignRunner: Sendable {
         }
     }
 
-    /// Entries left `sending` by a process of this host that no longer runs become `uncertain`.
-    private func recoverDeadWorkers() async throws -> Int {
-        var recovered = 0
-        for holder in try await store.sendingWorkers(campaign: campaignID) {
-            guard let other = WorkerIdentity(parsing: holder), other.isDeadLocalProcess else { continue }
-            recovered += try await store.recoverInterrupted(campaign: campaignID, worker: holder)
+    /// Entries left `sending` by a worker that is gone (its lease ran out, or its process on this
+    /// machine no longer runs) are recovered: with its in-flight journal (same machine, same boot),
+    /// never-started ones are queued again, journaled outcomes recorded, and only those truly in flight
+    /// become `uncertain`; without it, all of them become `uncertain`.
+    private func recoverDeadWorkers() async throws -> RecoveryCounts {
+        var recovered = RecoveryCounts()
+        for holder in try await store.sendingWorkers(campaign: campaignID) where worker.isGone(holder) {
+            if let directory = settings.journalDirectory,
+               let evidence = InFlightJournal.evidence(directory: directory, worker: holder.worker) {
+                let counts = try await store.recoverInterrupted(campaign: campaignID, worker: holder.worker, evidence: evidence)
+                recovered.requeued += counts.requeued
+                recovered.completed += counts.completed
+                recovered.uncertain += counts.uncertain
+                InFlightJournal.remove(directory: directory, worker: holder.worker)
+            } else {
+                recovered.uncertain += try await store.recoverInterrupted(campaign: campaignID, worker: holder.worker)
+            }
         }
-        if recovered > 0 {
-            logger.notice("entries of a crashed run marked uncertain", metadata: ["campaign": "\(campaignID.rawValue)", "entries": "\(recovered)"])
+        if recovered != RecoveryCounts() {
+            logger.notice("entries of a crashed run recovered", metadata: [
+                "campaign": "\(campaignID.rawValue)", "uncertain": "\(recovered.uncertain)",
+                "requeued": "\(recovered.requeued)", "completed": "\(recovered.completed)",
+            ])
         }
         return recovered
+    }
+
+    /// Renews this worker's lease every third of its length until cancelled.
+    private func keepLease() async {
+        let seconds = settings.leaseSeconds
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(Int64(seconds) * 1_000 / 3))
+            } catch {
+                return
+            }
+            do {
+                try await store.renewLease(worker.leaseHolder, seconds: seconds)
+            } catch {
+                logger.warning("cannot renew the worker's lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
+            }
+        }
     }
 }
 
@@ -243,7 +349,8 @@ extension CampaignRunner {
     /// One recipient's own message: their name and attributes in the templates, their unsubscribe
     /// token, their VERP return path.
     func buildMessage(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) throws -> CampaignMessage {
-        let recipient = try RecipientContext(address: entry.address.value, name: subscriber?.name,
+        // The stored canonical mailbox, never a re-parse of display text (see NormalizedAddress.mailbox).
+        let recipient = RecipientContext(mailbox: try entry.address.mailbox, name: subscriber?.name,
                                              attributes: (subscriber?.attributes ?? [:]).mapValues(TemplateValue.init))
         let token = try tokens.issue(campaignID: campaignID.rawValue, subscriberID: entry.subscriberID.rawValue)
         let now = Date()

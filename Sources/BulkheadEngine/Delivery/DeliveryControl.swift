@@ -1,4 +1,4 @@
-import BulkheadStore
+public import BulkheadStore
 import Foundation
 import Synchronization
 
@@ -21,8 +21,10 @@ final class DeliveryControl: Sendable {
     }
 }
 
-/// Which process holds a claim: `host:pid:nonce`. A later run on the same host turns the `sending`
-/// entries of a worker whose process is gone into `uncertain` (it may have crashed mid-DATA).
+/// Which process holds a claim: `host:pid:nonce` (the nonce differs at every start, so a restarted
+/// process with the same PID is another worker). Liveness is decided by the worker's lease in the
+/// store (see ``WorkerLease``); a worker of the very same machine whose process is gone is recognised
+/// at once, without waiting for its lease to run out.
 public struct WorkerIdentity: Sendable, Hashable, CustomStringConvertible {
     public let host: String
     public let pid: Int32
@@ -48,10 +50,30 @@ public struct WorkerIdentity: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(host):\(pid):\(nonce)" }
 
-    /// True when this worker ran on this host and its process no longer exists.
-    public var isDeadLocalProcess: Bool {
-        guard host == ProcessInfo.processInfo.hostName, pid > 0 else { return false }
-        if pid == getpid() { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
+    /// What this worker records with its lease.
+    public var leaseHolder: WorkerLease.Holder {
+        WorkerLease.Holder(worker: description, host: host, machine: Self.machine, pid: pid)
+    }
+
+    /// This running system image: the boot id and the PID namespace. Two machines with the same host
+    /// name differ here, and so do two containers; empty when it cannot be read (then only leases count).
+    public static let machine: String = {
+        guard let boot = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8),
+              let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
+        else { return "" }
+        return boot.trimmingCharacters(in: .whitespacesAndNewlines) + "/" + namespace
+    }()
+
+    /// True when `other` — a worker holding `sending` entries — is certainly gone: its lease ran out
+    /// (or it has none), or it ran on this very machine and its process is gone (or is this process,
+    /// which is not that worker).
+    public func isGone(_ other: SendingWorker) -> Bool {
+        guard other.worker != description else { return false }
+        if other.leaseExpired { return true }
+        guard let holder = other.lease?.holder, !Self.machine.isEmpty, holder.machine == Self.machine, holder.pid > 0 else {
+            return false
+        }
+        if holder.pid == pid { return true }
+        return kill(holder.pid, 0) != 0 && errno == ESRCH
     }
 }

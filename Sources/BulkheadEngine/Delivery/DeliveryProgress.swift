@@ -52,6 +52,10 @@ public struct DeliveryRunSummary: Sendable, Hashable, Codable {
     public var completedAfterStop: Int
     /// Entries of crashed earlier runs turned `uncertain` when this run started.
     public var recoveredUncertain: Int
+    /// Entries of crashed earlier runs that their in-flight journal showed were never started: queued again.
+    public var recoveredRequeued = 0
+    /// Entries of crashed earlier runs whose outcome (a 250…) was in their in-flight journal: now recorded.
+    public var recoveredCompleted = 0
     /// When the next deferred entry is due, if any remain.
     public var nextRetryAt: Date?
 }

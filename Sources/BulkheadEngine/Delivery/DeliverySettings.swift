@@ -16,9 +16,16 @@ public struct DeliverySettings: Sendable {
     public var controlPoll: Duration
     /// Outcomes are written in one transaction at least this often (and whenever `batchSize` are waiting).
     public var flushInterval: Duration
+    /// How long a worker's lease lasts; it is renewed every third of that. A worker whose lease ran out
+    /// counts as gone: its `sending` entries become `uncertain` when another run starts.
+    public var leaseSeconds: Int
+    /// Where the in-flight journals live (see ``InFlightJournal``); nil: no journal, and after a crash
+    /// every entry the dead worker held becomes `uncertain`.
+    public var journalDirectory: String?
 
     public init(concurrency: Int = 10, batchSize: Int = 20, maxAttempts: Int = 5, backoff: BackoffPolicy = BackoffPolicy(),
-                controlPoll: Duration = .milliseconds(200), flushInterval: Duration = .milliseconds(50)) {
+                controlPoll: Duration = .milliseconds(200), flushInterval: Duration = .milliseconds(50), leaseSeconds: Int = 60) {
+        self.leaseSeconds = max(3, leaseSeconds)
         self.concurrency = max(1, concurrency)
         self.batchSize = max(1, batchSize)
         self.maxAttempts = max(1, maxAttempts)
@@ -35,7 +42,8 @@ public struct DeliverySettings: Sendable {
             maxAttempts: delivery.maxAttempts,
             backoff: BackoffPolicy(initial: .milliseconds(Int64(delivery.retryBaseSeconds * 1_000)),
                                    maximum: .milliseconds(Int64(delivery.retryMaxSeconds * 1_000))),
-            controlPoll: .milliseconds(delivery.controlPollMilliseconds)
+            controlPoll: .milliseconds(delivery.controlPollMilliseconds),
+            leaseSeconds: delivery.leaseSeconds
         )
     }
 }

@@ -54,10 +54,18 @@ public struct BulkheadEnvironment: Sendable {
     public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> BulkheadEnvironment {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let (store, closeStore) = try await openStore(configuration, logger: logger)
+        let signer: DKIMSigner?
+        let namedSigners: [String: DKIMSigner]
+        let tokens: UnsubscribeTokenIssuer
+        do {
+            signer = try loadSigner(configuration)
+            namedSigners = try loadNamedSigners(configuration)
+            tokens = try UnsubscribeTokenIssuer(secret: try await unsubscribeSecret(configuration, store: store))
+        } catch {
+            await closeStore()
+            throw error
+        }
         let (transport, closeTransport) = try makeTransport(configuration)
-        let signer = try loadSigner(configuration)
-        let namedSigners = try loadNamedSigners(configuration)
-        let tokens = try UnsubscribeTokenIssuer(secret: try unsubscribeSecret(configuration))
         return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer,
                                    namedSigners: namedSigners, tokens: tokens, logger: logger, closeStore: closeStore,
                                    closeTransport: closeTransport)
@@ -92,8 +100,10 @@ public struct BulkheadEnvironment: Sendable {
     public func runner(for id: CampaignID) async throws -> CampaignRunner {
         guard let campaign = try await store.campaign(id: id) else { throw StoreError.notFound(kind: "campaign", key: "\(id.rawValue)") }
         let factory = try await messageFactory(for: campaign)
+        var settings = DeliverySettings(configuration.delivery)
+        settings.journalDirectory = configuration.path("journal")
         return CampaignRunner(store: store, transport: transport, factory: factory, tokens: tokens, campaign: id,
-                              settings: DeliverySettings(configuration.delivery), logger: logger)
+                              settings: settings, logger: logger)
     }
 
     /// The per-recipient message factory of a campaign: its templates, From, attachments, and the
@@ -105,7 +115,7 @@ public struct BulkheadEnvironment: Sendable {
         let fromDomain = from.domain
         let links = try UnsubscribeLinks(base: identity.unsubscribeBaseURL, mailtoDomain: identity.unsubscribeMailtoDomain ?? fromDomain)
         let list = try await store.list(id: content.listID)
-        let listID = list.map { "\(Self.listIDLabel($0.name)).\(fromDomain)" }
+        let listID = list.map { "\($0.listIDLabel).\(fromDomain)" }
         let campaignIdentity = CampaignIdentity(
             campaignID: campaign.id.rawValue, name: content.name, from: from,
             returnPathDomain: identity.returnPathDomain ?? fromDomain, unsubscribe: links,
@@ -127,15 +137,6 @@ public struct BulkheadEnvironment: Sendable {
         if let named = namedSigners[name] { return named }
         _ = try configuration.dkimKey(named: name)  // an unknown name: the error lists the defined ones
         throw ConfigurationError.invalidValue("dkim_keys.\(name)", reason: "defined, but its key was not loaded")
-    }
-
-    /// A List-Id label: lowercase letters, digits and hyphens.
-    static func listIDLabel(_ name: String) -> String {
-        let mapped = name.lowercased().unicodeScalars.map { scalar -> Character in
-            (("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)) ? Character(scalar) : "-"
-        }
-        let label = String(mapped).split(separator: "-").joined(separator: "-")
-        return label.isEmpty ? "list" : label
     }
 
     static func mediaType(forFile path: String) -> String {
@@ -168,23 +169,33 @@ public struct BulkheadEnvironment: Sendable {
         return try DKIMSigner(key: key, configuration: DKIMSignerConfiguration(domain: dkim.domain, selector: dkim.selector))
     }
 
-    /// The unsubscribe-token key: from the configuration or `BULKHEAD_UNSUBSCRIBE_KEY`, else a random
-    /// key generated once into `<data directory>/secrets/unsubscribe.key` (mode 0600).
-    static func unsubscribeSecret(_ configuration: BulkheadConfiguration) throws -> [UInt8] {
+    /// The unsubscribe-token key: from the configuration (or `BULKHEAD_UNSUBSCRIBE_KEY`), else the one
+    /// kept in the store, so that every host sharing a store issues and accepts the same links. The
+    /// first run creates it; a key file of an older version (`<data directory>/secrets/unsubscribe.key`)
+    /// becomes the store's key, so links already sent stay valid. A key file that is unreadable or
+    /// too short is an error, never silently replaced (that would invalidate every link sent).
+    static func unsubscribeSecret(_ configuration: BulkheadConfiguration, store: any MailStore) async throws -> [UInt8] {
         if let key = configuration.identity.unsubscribeKey, let data = Data(base64Encoded: key) { return Array(data) }
-        let directory = configuration.path("secrets")
-        let file = (directory as NSString).appendingPathComponent("unsubscribe.key")
-        if let text = try? String(contentsOfFile: file, encoding: .utf8),
-           let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 {
-            return Array(data)
+        let file = (configuration.path("secrets") as NSString).appendingPathComponent("unsubscribe.key")
+        var legacy: String?
+        if FileManager.default.fileExists(atPath: file) {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError.unreadable("\(file) cannot be read: fix its permissions (it holds the unsubscribe key; replacing it would break every unsubscribe link already sent)")
+            }
+            guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 else {
+                throw ConfigurationError.unreadable("\(file) does not hold a base64 key of at least 32 bytes: restore it from a backup (replacing it would break every unsubscribe link already sent)")
+            }
+            legacy = data.base64EncodedString()
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        guard FileManager.default.createFile(atPath: file, contents: Data((Data(secret).base64EncodedString() + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationError.unreadable("cannot write \(file)")
+        let adopted = legacy
+        let stored = try await store.secret(named: "unsubscribe-key") {
+            if let adopted { return adopted }
+            var generator = SystemRandomNumberGenerator()
+            return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
         }
-        return secret
+        guard let data = Data(base64Encoded: stored), data.count >= 32 else {
+            throw ConfigurationError.unreadable("the store's unsubscribe key is not base64 of at least 32 bytes")
+        }
+        return Array(data)
     }
 }

@@ -36,6 +36,8 @@ extension BulkheadEnvironment {
         smtp.tls.insecureSkipCertificateVerification = upstream.insecureSkipCertificateVerification
         smtp.maxConnections = upstream.maxConnections
         smtp.maxMessagesPerConnection = upstream.messagesPerConnection
+        smtp.breaker = CircuitBreakerPolicy(failures: upstream.breaker.failures, openFor: .seconds(upstream.breaker.openSeconds),
+                                            maximumOpen: .seconds(upstream.breaker.maxOpenSeconds))
         if upstream.messagesPerSecond > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerSecond, per: .seconds(1))) }
         if upstream.messagesPerHour > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerHour, per: .seconds(3600))) }
         return smtp

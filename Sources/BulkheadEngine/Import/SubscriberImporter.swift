@@ -201,6 +201,8 @@ private struct ImportState {
 enum SubscriberRowMapping {
     static func row(_ fields: [String], columns: SubscriberColumns, headerWidth: Int) throws(SubscriberRowProblem) -> ImportRow {
         guard fields.count <= headerWidth else { throw .tooManyFields(fields.count, header: headerWidth) }
+        // The store keeps no NUL (PostgreSQL cannot): the row is refused on every backend alike.
+        if let index = fields.firstIndex(where: { $0.utf8.contains(0) }) { throw .nulCharacter(field: index + 1) }
         func cell(_ index: Int?) -> String? {
             guard let index, index < fields.count else { return nil }
             let value = fields[index].trimmingSpaces
@@ -321,6 +323,8 @@ public enum SubscriberRowProblem: Error, Sendable, Hashable, CustomStringConvert
     case tooManyFields(Int, header: Int)
     /// The CSV record itself could not be read.
     case unreadableRecord(CSVRecordError)
+    /// A field (1-based) holds a NUL character.
+    case nulCharacter(field: Int)
 
     /// A one-line reason.
     public var description: String {
@@ -331,6 +335,7 @@ public enum SubscriberRowProblem: Error, Sendable, Hashable, CustomStringConvert
             "unknown status \"\(text)\" (use subscribed, confirmed, unconfirmed, pending, unsubscribed, … or leave it empty)"
         case let .invalidAttributes(reason): "the attributes column is \(reason)"
         case let .tooManyFields(count, header): "\(count) fields but the header has \(header)"
+        case let .nulCharacter(field): "field \(field) holds a NUL character"
         case let .unreadableRecord(error):
             switch error.reason {
             case let .fieldTooLong(limit): "a field is longer than \(limit) bytes"

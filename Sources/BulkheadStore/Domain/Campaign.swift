@@ -1,6 +1,8 @@
 public import Foundation
 
-/// A campaign's life cycle: `draft → scheduled → sending ⇄ paused → sent | aborted`.
+/// A campaign's life cycle: `draft → scheduled → sending ⇄ paused → sent | aborted`; a `sent`
+/// campaign is reopened as `paused` only when failed or uncertain recipients are queued again on
+/// purpose (`campaign retry-failed`, `campaign retry-uncertain`).
 public enum CampaignState: String, Sendable, Hashable, Codable, CaseIterable {
     /// Being written; the only editable state.
     case draft
@@ -10,7 +12,8 @@ public enum CampaignState: String, Sendable, Hashable, Codable, CaseIterable {
     case sending
     /// Stopped by an operator; resumable.
     case paused
-    /// Every recipient reached a final state (terminal).
+    /// Every recipient reached a final state (terminal, but for an explicit retry of failed or
+    /// uncertain recipients, which reopens it as `paused`).
     case sent
     /// Stopped for good (terminal).
     case aborted
@@ -26,7 +29,8 @@ public enum CampaignState: String, Sendable, Hashable, Codable, CaseIterable {
         case .scheduled: [.draft, .sending, .aborted]
         case .sending: [.paused, .sent, .aborted]
         case .paused: [.sending, .aborted]
-        case .sent, .aborted: []
+        case .sent: [.paused]
+        case .aborted: []
         }
     }
 
@@ -35,8 +39,9 @@ public enum CampaignState: String, Sendable, Hashable, Codable, CaseIterable {
         allowedNextStates.contains(next)
     }
 
-    /// `sent` and `aborted` are final.
-    public var isTerminal: Bool { allowedNextStates.isEmpty }
+    /// `sent` and `aborted` are final: nothing is queued for them (a `sent` campaign moves on only
+    /// through an explicit retry, which reopens it as `paused`).
+    public var isTerminal: Bool { self == .sent || self == .aborted }
 }
 
 /// Which subscribers of the list a campaign goes to: all of the list's confirmed, non-suppressed

@@ -76,11 +76,14 @@ enum JSONText {
     static func encode<T: Encodable>(_ value: T) throws(StoreError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let text: String
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
+            text = String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
             throw .invalidData("cannot encode JSON: \(error)")
         }
+        try StoreText.refuseEscapedNUL(json: text)
+        return text
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from text: String, column: String) throws(StoreError) -> T {

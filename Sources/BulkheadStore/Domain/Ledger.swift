@@ -3,7 +3,8 @@ public import Foundation
 /// The delivery state of one recipient of one campaign.
 ///
 /// `queued → sending → sent | deferred | failed | uncertain`; `deferred → sending` when due;
-/// `uncertain → queued` only on an explicit ``MailStore/requeueUncertain(campaign:actor:)``.
+/// `uncertain → queued` only on an explicit ``MailStore/requeueUncertain(campaign:actor:)``;
+/// `queued | deferred → suppressed` when the person opted out after the entry was queued.
 public enum LedgerState: String, Sendable, Hashable, Codable, CaseIterable {
     /// Waiting to be claimed.
     case queued
@@ -18,6 +19,9 @@ public enum LedgerState: String, Sendable, Hashable, Codable, CaseIterable {
     /// It may or may not have been delivered (a crash or a dropped connection during DATA);
     /// never re-sent without an explicit command.
     case uncertain
+    /// Not sent: when the entry came due, the address was on the suppression list or no longer a
+    /// confirmed member of the campaign's list (final; the reason is in the reply text).
+    case suppressed
 }
 
 /// An SMTP reply as recorded in the ledger.
@@ -27,10 +31,11 @@ public struct SMTPReplyRecord: Sendable, Hashable, Codable {
     /// The reply text (lines joined by a space).
     public var text: String
 
-    /// Describes a reply.
+    /// Describes a reply. A NUL in the text (a server may send one) is kept as the two characters
+    /// `\0`: the store keeps no NUL, and an outcome must never be lost for it.
     public init(code: Int, text: String) {
         self.code = code
-        self.text = text
+        self.text = text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\\0") : text
     }
 }
 
@@ -83,8 +88,13 @@ public struct DeliveryOutcome: Sendable, Hashable {
 
     /// Describes the outcome of one claimed entry.
     public init(entry: LedgerEntry, result: Result) {
-        self.entryID = entry.id
-        self.attempt = entry.attempts
+        self.init(entryID: entry.id, attempt: entry.attempts, result: result)
+    }
+
+    /// Describes the outcome of the claim `attempt` of entry `entryID`.
+    public init(entryID: LedgerEntryID, attempt: Int, result: Result) {
+        self.entryID = entryID
+        self.attempt = attempt
         self.result = result
     }
 }
@@ -118,5 +128,57 @@ public struct LedgerQuery: Sendable, Hashable {
         self.states = states
         self.afterID = afterID
         self.limit = limit
+    }
+}
+
+/// One claim of a ledger entry: the entry and the attempt number the claim gave it.
+public struct EntryAttempt: Sendable, Hashable {
+    /// The entry.
+    public var id: LedgerEntryID
+    /// The attempt number of that claim.
+    public var attempt: Int
+
+    /// Describes a claim.
+    public init(id: LedgerEntryID, attempt: Int) {
+        self.id = id
+        self.attempt = attempt
+    }
+}
+
+/// What a crashed worker's in-flight journal says about the entries it held `sending` (see
+/// ``MailStore/recoverInterrupted(campaign:worker:evidence:)``). The journal is written without fsync:
+/// it survives a process crash, not an OS crash, so it is only used from the same boot.
+///
+/// ```swift
+/// let evidence = InterruptedRunEvidence(started: [EntryAttempt(id: id, attempt: 1)], finished: [])
+/// let counts = try await store.recoverInterrupted(campaign: campaign, worker: "web1:812:k3x", evidence: evidence)
+/// ```
+public struct InterruptedRunEvidence: Sendable, Hashable {
+    /// Claims whose message was handed to the transport (and not handed back unsent).
+    public var started: Set<EntryAttempt>
+    /// Outcomes the worker learnt but had not written to the ledger.
+    public var finished: [DeliveryOutcome]
+
+    /// Describes the journal's contents.
+    public init(started: Set<EntryAttempt>, finished: [DeliveryOutcome]) {
+        self.started = started
+        self.finished = finished
+    }
+}
+
+/// What a recovery did with a dead worker's `sending` entries.
+public struct RecoveryCounts: Sendable, Hashable, Codable {
+    /// Never handed to the transport: queued again, attempt count restored.
+    public var requeued: Int
+    /// Their outcome was in the journal and is now recorded (a 250 becomes `sent`).
+    public var completed: Int
+    /// Possibly delivered: `uncertain`, never re-sent without an explicit command.
+    public var uncertain: Int
+
+    /// Describes a recovery.
+    public init(requeued: Int = 0, completed: Int = 0, uncertain: Int = 0) {
+        self.requeued = requeued
+        self.completed = completed
+        self.uncertain = uncertain
     }
 }

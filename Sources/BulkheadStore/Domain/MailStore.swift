@@ -27,6 +27,9 @@ public protocol MailStore: Sendable {
     func list(named name: String) async throws -> MailingList?
     /// All lists, by name.
     func allLists() async throws -> [MailingList]
+    /// Renames a list (audited), keeping its List-Id label; throws ``StoreError/duplicate(kind:key:)``
+    /// when the new name is taken and ``StoreError/notFound(kind:key:)`` when there is no such list.
+    func renameList(_ id: ListID, to name: String, actor: AuditActor) async throws -> MailingList
 
     // MARK: Subscribers and memberships
 
@@ -110,6 +113,10 @@ public protocol MailStore: Sendable {
     /// `sending`, increments their attempt counts, and returns them, ordered by key. Hand entries to
     /// SMTP only after this returns. Returns nothing unless the campaign is `sending`, so a pause or
     /// abort stops further claims. Concurrent claimers never receive the same entry.
+    ///
+    /// Opt-outs are checked here, at the moment of sending: a due entry whose address is suppressed,
+    /// or whose subscriber is no longer a confirmed member of the campaign's list, becomes
+    /// ``LedgerState/suppressed`` (the reason in its reply text) and is never returned.
     func claim(campaign: CampaignID, worker: String, limit: Int) async throws -> [LedgerEntry]
     /// Records the outcomes of claimed entries in one transaction. An outcome applies only to an entry
     /// still in `sending` or `uncertain` with the same attempt number; returns how many applied.
@@ -130,14 +137,32 @@ public protocol MailStore: Sendable {
     /// `sending` with the same attempt number change; returns how many did.
     @discardableResult
     func release(_ entries: [LedgerEntry]) async throws -> Int
-    /// The workers that hold `sending` entries of the campaign (to find those of a crashed process).
-    func sendingWorkers(campaign: CampaignID) async throws -> Set<String>
+    /// The workers that hold `sending` entries of the campaign, each with its lease (to find those of a
+    /// crashed process), by name.
+    func sendingWorkers(campaign: CampaignID) async throws -> [SendingWorker]
+    /// Takes or renews `holder`'s lease until `seconds` from now (the store's clock).
+    @discardableResult
+    func renewLease(_ holder: WorkerLease.Holder, seconds: Int) async throws -> WorkerLease
+    /// Gives up a worker's lease (at the end of a run).
+    func endLease(worker: String) async throws
     /// After a crash: every `sending` entry (of the campaign, or all campaigns when nil; of the worker,
     /// or all workers when nil) becomes `uncertain` and is never claimed again unless requeued.
     /// Audited by the system; returns how many entries changed.
     @discardableResult
     func recoverInterrupted(campaign: CampaignID?, worker: String?) async throws -> Int
-    /// The explicit command that makes a campaign's `uncertain` entries claimable again (audited).
+    /// After a crash of one worker whose in-flight journal was read: of its `sending` entries of the
+    /// campaign, those never handed to the transport go back to `queued` (attempt restored), those with
+    /// an outcome in the journal get it, and only the rest — the messages truly in flight, at most the
+    /// worker's concurrency — become `uncertain`. One transaction, audited.
+    @discardableResult
+    func recoverInterrupted(campaign: CampaignID, worker: String, evidence: InterruptedRunEvidence) async throws -> RecoveryCounts
+    /// The explicit command that makes a campaign's `failed` entries (all, or those whose last reply
+    /// had `replyCode`) claimable again with a fresh attempt count (audited; a `sent` campaign is
+    /// reopened as `paused`). Opt-outs still hold: the claim turns suppressed addresses `suppressed`.
+    @discardableResult
+    func requeueFailed(campaign: CampaignID, replyCode: Int?, actor: AuditActor) async throws -> Int
+    /// The explicit command that makes a campaign's `uncertain` entries claimable again (audited; a
+    /// `sent` campaign is reopened as `paused`).
     @discardableResult
     func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int
     /// How many of the campaign's entries are in each state; with `updatedSince`, only entries that
@@ -147,6 +172,13 @@ public protocol MailStore: Sendable {
     func ledgerPage(_ query: LedgerQuery) async throws -> [LedgerEntry]
     /// The entry carrying this VERP token (for mapping a bounce back), or nil.
     func ledgerEntry(verpToken: String) async throws -> LedgerEntry?
+
+    // MARK: Secrets
+
+    /// The store-wide secret `name` (for example the unsubscribe-token key), created from `make()` by
+    /// the first caller: every host sharing the store gets the same value, and concurrent first
+    /// callers agree on one (the first insert wins).
+    func secret(named name: String, orCreate make: @Sendable () -> String) async throws -> String
 
     // MARK: Audit
 

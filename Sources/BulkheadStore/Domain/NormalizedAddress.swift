@@ -1,60 +1,109 @@
 public import BulkheadMail
+import Foundation
 
-/// An e-mail address in the one form the store keys on: surrounding white space removed and the
-/// whole address lowercased. RFC 5321 allows a case-sensitive local part, but mailbox providers treat
-/// `Ann.Lee@` and `ann.lee@` as one person; keying them apart would mail that person twice (and let an
-/// unsubscribe or a suppression of one spelling miss the other), which is the worse error.
+/// An e-mail address in the one canonical form the store keys on, so that one mailbox is one key
+/// however it was spelt:
+/// - the text is parsed as an RFC 5322 addr-spec (comments and surrounding white space dropped);
+/// - the local part is NFC-normalised and lowercased, and written as a dot-atom when it is one,
+///   otherwise as a quoted string (`"victim(x)"@…` stays quoted: its parentheses are literal);
+/// - the domain is written in ASCII (A-labels, lowercased): `bücher.de` and `xn--bcher-kva.de` are one.
+///
+/// RFC 5321 allows a case-sensitive local part, but mailbox providers treat `Ann.Lee@` and `ann.lee@`
+/// as one person; keying them apart would mail that person twice (and let an unsubscribe or a
+/// suppression of one spelling miss the other), which is the worse error.
+///
+/// Mail goes to ``mailbox``, which is read back from this canonical text and checked to give the very
+/// same key: display text is never re-parsed on the way to the envelope.
 ///
 /// ```swift
-/// let address = try NormalizedAddress("  Ann.Lee@Example.COM ")
-/// address.value // "ann.lee@example.com"
+/// let address = try NormalizedAddress("  Ann.Lee@Bücher.DE ")
+/// address.value // "ann.lee@xn--bcher-kva.de"
+/// try NormalizedAddress("\"Victim(X)\"@example.com").value // "\"victim(x)\"@example.com"
 /// ```
 public struct NormalizedAddress: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
-    /// The normalised text `local@domain`.
+    /// The canonical addr-spec text `local@domain`.
     public let value: String
 
-    /// The lowercased local part (before the last `@`).
+    /// The local part as it stands in ``value`` (quoted when it must be).
     public var localPart: Substring {
         value[..<(value.lastIndex(of: "@") ?? value.endIndex)]
     }
 
-    /// The lowercased domain (after the last `@`).
+    /// The ASCII domain (after the last `@`).
     public var domain: Substring {
         guard let at = value.lastIndex(of: "@") else { return "" }
         return value[value.index(after: at)...]
     }
 
-    /// Normalises `raw`, throwing ``StoreError/invalidAddress(_:reason:)`` when it is not `local@domain`,
-    /// holds control characters or white space, or exceeds the RFC 5321 lengths (64 octets local part,
+    /// Parses and normalises `raw`, throwing ``StoreError/invalidAddress(_:reason:)`` when it is not an
+    /// addr-spec, holds control characters, or exceeds the RFC 5321 lengths (64 octets local part,
     /// 254 octets in all).
     public init(_ raw: String) throws(StoreError) {
-        let trimmed = raw.trimmingWhitespace()
-        guard let at = trimmed.lastIndex(of: "@") else {
-            throw .invalidAddress(raw, reason: "no @")
+        let mailbox: Mailbox
+        do {
+            mailbox = try Mailbox(parsingAddrSpec: raw)
+        } catch {
+            throw .invalidAddress(raw, reason: Self.reason(error))
         }
-        let local = trimmed[..<at].lowercased()
-        let domain = trimmed[trimmed.index(after: at)...].lowercased()
-        guard !local.isEmpty else { throw .invalidAddress(raw, reason: "empty local part") }
-        guard !domain.isEmpty else { throw .invalidAddress(raw, reason: "empty domain") }
-        if let bad = trimmed.unicodeScalars.first(where: { $0.value < 0x21 || $0.value == 0x7F }) {
-            throw .invalidAddress(raw, reason: "contains U+\(String(bad.value, radix: 16, uppercase: true))")
-        }
-        guard !domain.contains("@") else { throw .invalidAddress(raw, reason: "@ in domain") }
-        guard local.utf8.count <= 64 else { throw .invalidAddress(raw, reason: "local part longer than 64 octets") }
-        let value = local + "@" + domain
-        guard value.utf8.count <= 254 else { throw .invalidAddress(raw, reason: "longer than 254 octets") }
-        self.value = value
+        try self.init(mailbox, raw: raw)
     }
 
     /// Normalises a parsed mailbox's address (the display name is not part of it).
     public init(_ mailbox: Mailbox) throws(StoreError) {
-        try self.init(mailbox.localPart + "@" + mailbox.domain)
+        try self.init(mailbox, raw: mailbox.address)
+    }
+
+    private init(_ mailbox: Mailbox, raw: String) throws(StoreError) {
+        let local = mailbox.localPart.precomposedStringWithCanonicalMapping.lowercased()
+        guard !local.isEmpty else { throw .invalidAddress(raw, reason: "empty local part") }
+        if let bad = local.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw .invalidAddress(raw, reason: "contains U+\(String(bad.value, radix: 16, uppercase: true))")
+        }
+        guard local.utf8.count <= Mailbox.maximumLocalPartLength else {
+            throw .invalidAddress(raw, reason: "local part longer than 64 octets")
+        }
+        let domain: String
+        do {
+            domain = try IDNA.toASCII(mailbox.domain.precomposedStringWithCanonicalMapping).lowercased()
+        } catch {
+            throw .invalidAddress(raw, reason: error.description)
+        }
+        let value = Mailbox(localPart: local, domain: domain).address
+        guard value.utf8.count <= 254 else { throw .invalidAddress(raw, reason: "longer than 254 octets") }
+        self.value = value
     }
 
     /// Wraps text that is known to be normalised already (read back from the database).
     init(storedValue: String) { self.value = storedValue }
 
-    /// The normalised text.
+    /// The mailbox mail for this address goes to (no display name), read back from the canonical
+    /// text. Throws when the stored text is not canonical (for instance written by an older version
+    /// that dropped the quotes of a local part): it would name another mailbox, so nothing is sent.
+    public var mailbox: Mailbox {
+        get throws(StoreError) {
+            let parsed: Mailbox
+            do {
+                parsed = try Mailbox(parsingAddrSpec: value)
+            } catch {
+                throw .invalidAddress(value, reason: "stored address does not parse: \(Self.reason(error))")
+            }
+            guard let again = try? NormalizedAddress(parsed), again == self else {
+                throw .invalidAddress(value, reason: "stored address is not in canonical form")
+            }
+            return parsed
+        }
+    }
+
+    private static func reason(_ error: AddressParseError) -> String {
+        switch error.reason {
+        case .missingAt: "no @"
+        case .emptyLocalPart: "empty local part"
+        case .invalidDomain(.empty): "empty domain"
+        default: error.description
+        }
+    }
+
+    /// The canonical text.
     public var description: String { value }
 
     /// Orders by text.
@@ -69,15 +118,5 @@ public struct NormalizedAddress: Hashable, Sendable, Codable, Comparable, Custom
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(value)
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> Substring {
-        let isSpace: (Character) -> Bool = { $0.isWhitespace }
-        guard let first = firstIndex(where: { !isSpace($0) }),
-              let last = lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return self[first...last]
     }
 }

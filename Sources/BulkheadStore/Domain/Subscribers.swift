@@ -10,6 +10,24 @@ public struct MailingList: Sendable, Hashable, Codable, Identifiable {
     public var description: String
     /// When the list was created.
     public var createdAt: Date
+    /// The left part of the list's `List-Id` identifier (`news` in `<news.shop.example>`): made from
+    /// the name when the list is created and kept when it is renamed, since RFC 2919 means the
+    /// identifier to be permanent (people's filters rely on it).
+    public var listIDLabel: String
+
+    /// A List-Id label from a list name: lowercase ASCII letters and digits, every other run of
+    /// characters one hyphen (`Café news` → `caf-news`); `list` when nothing is left.
+    ///
+    /// ```swift
+    /// MailingList.listIDLabel(forName: "Shop News!") // "shop-news"
+    /// ```
+    public static func listIDLabel(forName name: String) -> String {
+        let mapped = name.lowercased().unicodeScalars.map { scalar -> Character in
+            (("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)) ? Character(scalar) : "-"
+        }
+        let label = String(mapped).split(separator: "-").joined(separator: "-")
+        return label.isEmpty ? "list" : String(label.prefix(40))
+    }
 }
 
 /// A person who can receive mail; one per normalised address, shared by all lists.

@@ -173,7 +173,7 @@ struct PostgresBackend: SQLBackend {
 
     func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         do {
-            return try await Self.collect(try await client.query(Self.query(statement), logger: logger))
+            return try await Self.collect(try await client.query(try Self.query(statement), logger: logger))
         } catch {
             throw Self.storeError(error)
         }
@@ -218,7 +218,7 @@ struct PostgresBackend: SQLBackend {
         let logger: Logger
 
         func rows(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await PostgresBackend.collect(try await connection.query(PostgresBackend.query(statement), logger: logger))
+            try await PostgresBackend.collect(try await connection.query(try PostgresBackend.query(statement), logger: logger))
         }
 
         func changes(_ statement: SQLStatement) async throws -> Int {
@@ -234,7 +234,8 @@ struct PostgresBackend: SQLBackend {
         }
     }
 
-    static func query(_ statement: SQLStatement) -> PostgresQuery {
+    static func query(_ statement: SQLStatement) throws(StoreError) -> PostgresQuery {
+        try StoreText.check(statement)
         var bindings = PostgresBindings(capacity: statement.binds.count)
         for bind in statement.binds {
             switch bind {

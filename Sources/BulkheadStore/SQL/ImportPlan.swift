@@ -66,7 +66,7 @@ struct ImportPlan {
         var records = JSONRecords(columns: [("address", .text), ("name", .text), ("attributes", .text)])
         for address in order {
             guard let entry = entries[address], entry.id == nil else { continue }
-            records.append([.text(address.value), SQLValue(entry.name), .text(try JSONText.encode(entry.attributes))])
+            try records.append([.text(address.value), SQLValue(entry.name), .text(try JSONText.encode(entry.attributes))])
         }
         return records
     }
@@ -78,7 +78,7 @@ struct ImportPlan {
             guard let entry = entries[address], let id = entry.id,
                   entry.name != entry.storedName || entry.attributes != entry.storedAttributes
             else { continue }
-            records.append([.int(id.rawValue), SQLValue(entry.name), .text(try JSONText.encode(entry.attributes))])
+            try records.append([.int(id.rawValue), SQLValue(entry.name), .text(try JSONText.encode(entry.attributes))])
         }
         return records
     }
@@ -87,7 +87,7 @@ struct ImportPlan {
     func membershipRecords(ids: [NormalizedAddress: SubscriberID]) throws(StoreError) -> JSONRecords {
         var records = JSONRecords(columns: [("subscriber_id", .bigint), ("status", .text)])
         for (address, status) in membershipChanges {
-            records.append([.int(try Self.id(address, ids).rawValue), .text(status.rawValue)])
+            try records.append([.int(try Self.id(address, ids).rawValue), .text(status.rawValue)])
         }
         return records
     }
@@ -96,7 +96,7 @@ struct ImportPlan {
     func consentRecords(ids: [NormalizedAddress: SubscriberID]) throws(StoreError) -> JSONRecords {
         var records = JSONRecords(columns: [("subscriber_id", .bigint), ("kind", .text)])
         for (address, kind) in consentChanges {
-            records.append([.int(try Self.id(address, ids).rawValue), .text(kind.rawValue)])
+            try records.append([.int(try Self.id(address, ids).rawValue), .text(kind.rawValue)])
         }
         return records
     }

@@ -15,8 +15,10 @@ struct JSONRecords {
         self.columns = columns
     }
 
-    /// Appends one record; `values` are in `columns` order (`.int`, `.text` or `.null`).
-    mutating func append(_ values: [SQLValue]) {
+    /// Appends one record; `values` are in `columns` order (`.int`, `.text` or `.null`). Text holding
+    /// NUL is refused (see ``StoreText``).
+    mutating func append(_ values: [SQLValue]) throws(StoreError) {
+        for case let .text(text) in values { try StoreText.refuseNUL(text) }
         json += count == 0 ? "{" : ",{"
         for (index, (column, value)) in zip(columns, values).enumerated() {
             if index > 0 { json += "," }

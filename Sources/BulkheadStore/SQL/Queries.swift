@@ -5,8 +5,13 @@ enum Queries {
     // MARK: Lists
 
     static func insertList(name: String, description: String, now: Date) -> SQLStatement {
-        SQLStatement("INSERT INTO lists (name, description, created_at) VALUES (?, ?, ?) RETURNING *",
-                     [.text(name), .text(description), SQLValue(now)])
+        SQLStatement("INSERT INTO lists (name, description, created_at, list_id_label) VALUES (?, ?, ?, ?) RETURNING *",
+                     [.text(name), .text(description), SQLValue(now), .text(MailingList.listIDLabel(forName: name))])
+    }
+
+    static func renameList(_ list: MailingList, to name: String) -> SQLStatement {
+        SQLStatement("UPDATE lists SET name = ?, list_id_label = ? WHERE id = ? RETURNING *",
+                     [.text(name), .text(list.listIDLabel), .int(list.id.rawValue)])
     }
 
     static func list(id: ListID) -> SQLStatement {
@@ -227,10 +232,36 @@ enum Queries {
         return SQLStatement(sql, binds)
     }
 
+    /// Claims the next due entries. Each candidate is checked against the opt-outs at this moment:
+    /// one whose address is suppressed, or who is no longer a confirmed member of the campaign's list,
+    /// becomes `suppressed` (with the reason as its reply text, its attempts unchanged) instead of
+    /// `sending`. The caller hands only the `sending` rows to SMTP.
     static func claim(_ campaign: CampaignID, worker: String, limit: Int, queuedAfter: LedgerEntryID?, now: Date,
                       _ dialect: SQLDialect) -> SQLStatement {
         let limit = Int64(max(0, limit))
         let after = queuedAfter?.rawValue ?? 0
+        // Why a candidate must not be sent, or NULL: checked when the entry comes due, not only when it
+        // was queued (an unsubscribe between a deferral and its retry, or during a pause, must hold).
+        let optOut = """
+            SELECT c.id, CASE
+                WHEN x.reason IS NOT NULL THEN 'suppressed: ' || x.reason
+                WHEN m.status IS NULL THEN 'no longer a member of the list'
+                WHEN m.status <> 'confirmed' THEN 'list membership is ' || m.status
+              END AS opt_out
+            FROM candidates c JOIN ledger l ON l.id = c.id
+            LEFT JOIN suppressions x ON x.address = l.address
+            LEFT JOIN memberships m ON m.subscriber_id = l.subscriber_id
+              AND m.list_id = (SELECT list_id FROM campaigns WHERE id = ?)
+            """
+        let set = """
+            UPDATE ledger SET state = CASE WHEN chosen.opt_out IS NULL THEN 'sending' ELSE 'suppressed' END,
+              attempts = ledger.attempts + CASE WHEN chosen.opt_out IS NULL THEN 1 ELSE 0 END,
+              claimed_by = CASE WHEN chosen.opt_out IS NULL THEN ? ELSE ledger.claimed_by END,
+              next_attempt_at = CASE WHEN chosen.opt_out IS NULL THEN ledger.next_attempt_at ELSE NULL END,
+              last_reply_code = CASE WHEN chosen.opt_out IS NULL THEN ledger.last_reply_code ELSE 0 END,
+              last_reply_text = COALESCE(chosen.opt_out, ledger.last_reply_text), updated_at = ?
+            FROM chosen WHERE ledger.id = chosen.id
+            """
         switch dialect {
         case .sqlite:
             // Two index range scans (queued, then due deferred) instead of one OR: with the OR, SQLite
@@ -238,17 +269,18 @@ enum Queries {
             // (One writer at a time on SQLite, so no row locking is needed.) Nothing is claimed unless
             // the campaign is sending: checked here too, so a claim needs no separate read.
             return SQLStatement("""
-                UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
-                WHERE id IN (
+                WITH candidates AS (
                   SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?)
                   UNION ALL
                   SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
                                   ORDER BY id LIMIT ?)
-                  ORDER BY id LIMIT ?)
-                  AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = 'sending')
+                  ORDER BY id LIMIT ?),
+                chosen AS (\(optOut)
+                  WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = 'sending'))
+                \(set)
                 RETURNING *
-                """, [.text(worker), SQLValue(now), .int(campaign.rawValue), .int(after), .int(limit),
-                      .int(campaign.rawValue), SQLValue(now), .int(limit), .int(limit), .int(campaign.rawValue)])
+                """, [.int(campaign.rawValue), .int(after), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit),
+                      .int(limit), .int(campaign.rawValue), .int(campaign.rawValue), .text(worker), SQLValue(now)])
         case .postgres:
             // The same two range scans, each locking what it picks with SKIP LOCKED, in CTEs (FOR UPDATE
             // is not allowed on a UNION itself). One scan with an OR made PostgreSQL walk the primary key
@@ -259,12 +291,12 @@ enum Queries {
                                 ORDER BY id LIMIT ?\(dialect.claimLock)),
                      due AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
                              ORDER BY id LIMIT ?\(dialect.claimLock)),
-                     chosen AS (SELECT id FROM (SELECT id FROM queued UNION ALL SELECT id FROM due) candidates ORDER BY id LIMIT ?)
-                UPDATE ledger SET state = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
-                FROM chosen WHERE ledger.id = chosen.id
+                     candidates AS (SELECT id FROM (SELECT id FROM queued UNION ALL SELECT id FROM due) c ORDER BY id LIMIT ?),
+                     chosen AS (\(optOut))
+                \(set)
                 RETURNING ledger.*
                 """, [.int(campaign.rawValue), .int(after), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit),
-                      .int(limit), .text(worker), SQLValue(now)])
+                      .int(limit), .int(campaign.rawValue), .text(worker), SQLValue(now)])
         }
     }
 
@@ -279,12 +311,12 @@ enum Queries {
     }
 
     /// All outcomes in one UPDATE … FROM over the batch's records.
-    static func complete(_ outcomes: [DeliveryOutcome], now: Date, _ dialect: SQLDialect) -> SQLStatement {
+    static func complete(_ outcomes: [DeliveryOutcome], now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
         var records = JSONRecords(columns: [("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
                                             ("code", .bigint), ("reply", .text)])
         for outcome in outcomes {
             let (state, next, reply) = outcomeColumns(outcome.result)
-            records.append([.int(outcome.entryID.rawValue), .int(Int64(outcome.attempt)), .text(state.rawValue),
+            try records.append([.int(outcome.entryID.rawValue), .int(Int64(outcome.attempt)), .text(state.rawValue),
                             SQLValue(next), SQLValue(reply?.code), SQLValue(reply?.text)])
         }
         return SQLStatement("""
@@ -309,6 +341,19 @@ enum Queries {
         if let worker {
             sql += " AND claimed_by = ?"
             binds.append(.text(worker))
+        }
+        return SQLStatement(sql, binds)
+    }
+
+    static func requeueFailed(campaign: CampaignID, replyCode: Int?, now: Date) -> SQLStatement {
+        var sql = """
+            UPDATE ledger SET state = 'queued', attempts = 0, next_attempt_at = NULL, claimed_by = NULL, updated_at = ?
+            WHERE campaign_id = ? AND state = 'failed'
+            """
+        var binds: [SQLValue] = [SQLValue(now), .int(campaign.rawValue)]
+        if let replyCode {
+            sql += " AND last_reply_code = ?"
+            binds.append(.int(Int64(replyCode)))
         }
         return SQLStatement(sql, binds)
     }

@@ -2,8 +2,11 @@ import Foundation
 
 extension MailingList {
     init(row: SQLRow) throws(StoreError) {
-        self.init(id: ListID(rawValue: try row.int("id")), name: try row.text("name"),
-                  description: try row.text("description"), createdAt: try row.date("created_at"))
+        let name = try row.text("name")
+        // Lists created before version 2 have no stored label: theirs is still the one made from the name.
+        self.init(id: ListID(rawValue: try row.int("id")), name: name,
+                  description: try row.text("description"), createdAt: try row.date("created_at"),
+                  listIDLabel: try row.optionalText("list_id_label") ?? MailingList.listIDLabel(forName: name))
     }
 }
 

@@ -37,15 +37,51 @@ extension SQLMailStore {
         }
     }
 
-    /// The distinct workers holding `sending` entries of a campaign.
-    public func sendingWorkers(campaign: CampaignID) async throws -> Set<String> {
-        let rows = try await backend.read(SQLStatement(
-            "SELECT DISTINCT claimed_by FROM ledger WHERE campaign_id = ? AND state = 'sending' AND claimed_by IS NOT NULL",
-            [.int(campaign.rawValue)]))
-        var workers = Set<String>()
-        for row in rows {
-            if let worker = try row.optionalText("claimed_by") { workers.insert(worker) }
+    /// The distinct workers holding `sending` entries of a campaign, with their leases.
+    public func sendingWorkers(campaign: CampaignID) async throws -> [SendingWorker] {
+        let now = clock()
+        let rows = try await backend.read(SQLStatement("""
+            SELECT w.claimed_by, l.host, l.machine, l.pid, l.started_at, l.renewed_at, l.lease_until
+            FROM (SELECT DISTINCT claimed_by FROM ledger WHERE campaign_id = ? AND state = 'sending'
+                  AND claimed_by IS NOT NULL) w
+            LEFT JOIN worker_leases l ON l.worker = w.claimed_by
+            ORDER BY w.claimed_by
+            """, [.int(campaign.rawValue)]))
+        return try rows.map { row throws(StoreError) in
+            let worker = try row.text("claimed_by")
+            var lease: WorkerLease?
+            if let host = try row.optionalText("host") {
+                lease = WorkerLease(holder: WorkerLease.Holder(worker: worker, host: host, machine: try row.text("machine"),
+                                                               pid: Int32(truncatingIfNeeded: try row.int("pid"))),
+                                    startedAt: try row.date("started_at"), renewedAt: try row.date("renewed_at"),
+                                    until: try row.date("lease_until"))
+            }
+            return SendingWorker(worker: worker, lease: lease, leaseExpired: lease.map { $0.until < now } ?? true)
         }
-        return workers
+    }
+
+    /// Takes or renews a worker's lease until `seconds` from now.
+    @discardableResult
+    public func renewLease(_ holder: WorkerLease.Holder, seconds: Int) async throws -> WorkerLease {
+        let now = clock()
+        let until = now.addingTimeInterval(TimeInterval(max(1, seconds)))
+        return try await backend.transaction { tx in
+            let row = try await tx.one(SQLStatement("""
+                INSERT INTO worker_leases (worker, host, machine, pid, started_at, renewed_at, lease_until)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (worker) DO UPDATE SET renewed_at = excluded.renewed_at, lease_until = excluded.lease_until
+                RETURNING started_at
+                """, [.text(holder.worker), .text(holder.host), .text(holder.machine), .int(Int64(holder.pid)),
+                      SQLValue(now), SQLValue(now), SQLValue(until)]))
+            let started = try row.map { row throws(StoreError) in try row.date("started_at") } ?? now
+            return WorkerLease(holder: holder, startedAt: started, renewedAt: now, until: until)
+        }
+    }
+
+    /// Gives up a worker's lease.
+    public func endLease(worker: String) async throws {
+        _ = try await backend.transaction { tx in
+            try await tx.changes(SQLStatement("DELETE FROM worker_leases WHERE worker = ?", [.text(worker)]))
+        }
     }
 }

@@ -43,6 +43,26 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         try await backend.read(Queries.allLists).map { row throws(StoreError) in try MailingList(row: row) }
     }
 
+    /// Renames a list (audited), keeping its List-Id label.
+    public func renameList(_ id: ListID, to name: String, actor: AuditActor) async throws -> MailingList {
+        let now = clock()
+        return try await backend.transaction { tx in
+            guard let row = try await tx.one(Queries.list(id: id)) else {
+                throw StoreError.notFound(kind: "list", key: "\(id.rawValue)")
+            }
+            let list = try MailingList(row: row)
+            if let other = try await tx.one(Queries.list(named: name)), try MailingList(row: other).id != id {
+                throw StoreError.duplicate(kind: "list", key: name)
+            }
+            let renamed = try MailingList(row: try Self.required(try await tx.one(Queries.renameList(list, to: name))))
+            let event = NewAuditEvent(actor: actor, action: "list.rename", subjectKind: "list", subjectID: "\(id.rawValue)",
+                                      details: ["from": .string(list.name), "to": .string(name),
+                                                "list_id_label": .string(renamed.listIDLabel)])
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return renamed
+        }
+    }
+
     // MARK: Subscribers and memberships
 
     /// Creates or updates the subscriber with this address (see ``MailStore/upsertSubscriber(address:name:attributes:)``).
@@ -344,23 +364,38 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Records outcomes and claims the next entries in one transaction (see
-    /// ``MailStore/completeAndClaim(_:campaign:worker:limit:queuedAfter:)``).
+    /// ``MailStore/completeAndClaim(_:campaign:worker:limit:queuedAfter:)``). Candidates that opted out
+    /// since they were queued become `suppressed` in the claim and are not returned; when a whole claim
+    /// was such entries, the next ones are claimed (in a further transaction).
     public func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int,
                                  queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
+        var outcomes = outcomes
+        var after = queuedAfter
+        while true {
+            let rows = try await completeAndClaimOnce(outcomes, campaign: id, worker: worker, limit: limit, queuedAfter: after)
+            outcomes = []
+            let claimed = rows.filter { $0.state == .sending }
+            guard claimed.isEmpty, let highest = rows.last?.id else { return claimed }
+            after = max(after ?? highest, highest)
+        }
+    }
+
+    private func completeAndClaimOnce(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int,
+                                      queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
         let now = clock()
         let dialect = dialect
         if dialect == .sqlite {
             // The hot path of a send: both statements in one visit to the writer (the claim checks
             // the campaign's state itself; SQLite has one writer, so nothing needs locking).
             var statements: [SQLStatement] = []
-            if !outcomes.isEmpty { statements.append(Queries.complete(outcomes, now: now, dialect)) }
+            if !outcomes.isEmpty { statements.append(try Queries.complete(outcomes, now: now, dialect)) }
             if limit > 0 { statements.append(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter, now: now, dialect)) }
             guard !statements.isEmpty else { return [] }
             let results = try await backend.transaction(statements)
             return try Self.claimedEntries(limit > 0 ? results.last ?? [] : [])
         }
         return try await backend.transaction { tx in
-            if !outcomes.isEmpty { _ = try await tx.changes(Queries.complete(outcomes, now: now, dialect)) }
+            if !outcomes.isEmpty { _ = try await tx.changes(try Queries.complete(outcomes, now: now, dialect)) }
             // FOR SHARE on PostgreSQL: a concurrent pause/abort waits for this claim, and later claims see it.
             let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
             guard campaign.state == .sending, limit > 0 else { return [] }
@@ -369,7 +404,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    /// A claim's returned rows as entries, ordered by key.
+    /// A claim's returned rows as entries (`sending` and just-`suppressed` ones), ordered by key.
     private static func claimedEntries(_ rows: [SQLRow]) throws(StoreError) -> [LedgerEntry] {
         try rows.map { row throws(StoreError) in try LedgerEntry(row: row) }.sorted { $0.id < $1.id }
     }
@@ -381,7 +416,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock()
         let dialect = dialect
         return try await backend.transaction { tx in
-            try await tx.changes(Queries.complete(outcomes, now: now, dialect))
+            try await tx.changes(try Queries.complete(outcomes, now: now, dialect))
         }
     }
 
@@ -402,16 +437,82 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    /// Makes the campaign's `uncertain` entries claimable again (audited); returns how many.
+    /// Recovers a dead worker's `sending` entries with its in-flight journal (see
+    /// ``MailStore/recoverInterrupted(campaign:worker:evidence:)``).
+    @discardableResult
+    public func recoverInterrupted(campaign: CampaignID, worker: String, evidence: InterruptedRunEvidence) async throws -> RecoveryCounts {
+        let now = clock()
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            var held = Set<EntryAttempt>()
+            for row in try await tx.rows(SQLStatement("""
+                SELECT id, attempts FROM ledger WHERE campaign_id = ? AND state = 'sending' AND claimed_by = ?\(dialect.forUpdate)
+                """, [.int(campaign.rawValue), .text(worker)])) {
+                held.insert(EntryAttempt(id: LedgerEntryID(rawValue: try row.int("id")), attempt: Int(try row.int("attempts"))))
+            }
+            var counts = RecoveryCounts()
+            let finished = evidence.finished.filter { held.contains(EntryAttempt(id: $0.entryID, attempt: $0.attempt)) }
+            if !finished.isEmpty {
+                counts.completed = try await tx.changes(try Queries.complete(finished, now: now, dialect))
+            }
+            let done = Set(finished.map { EntryAttempt(id: $0.entryID, attempt: $0.attempt) })
+            let neverStarted = held.filter { !evidence.started.contains($0) && !done.contains($0) }.map(\.id.rawValue).sorted()
+            for start in stride(from: 0, to: neverStarted.count, by: 500) {
+                let chunk = neverStarted[start..<min(neverStarted.count, start + 500)]
+                counts.requeued += try await tx.changes(SQLStatement("""
+                    UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?
+                    WHERE state = 'sending' AND claimed_by = ? AND id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                    """, [SQLValue(now), .text(worker)] + chunk.map { .int($0) }))
+            }
+            counts.uncertain = try await tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
+            let event = NewAuditEvent(actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
+                                      subjectID: "\(campaign.rawValue)",
+                                      details: ["worker": .string(worker), "journal": .bool(true),
+                                                "requeued": .number(Double(counts.requeued)),
+                                                "completed": .number(Double(counts.completed)),
+                                                "entries": .number(Double(counts.uncertain))])
+            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            return counts
+        }
+    }
+
+    /// Makes the campaign's `uncertain` entries claimable again (audited); returns how many. A `sent`
+    /// campaign is reopened as `paused`.
     @discardableResult
     public func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int {
-        let now = clock()
+        try await requeue(campaign, Queries.requeueUncertain(campaign: campaign, now: clock()), action: "ledger.requeue-uncertain",
+                          details: [:], actor: actor)
+    }
+
+    /// Makes the campaign's `failed` entries (all, or those whose last reply had `replyCode`) claimable
+    /// again with a fresh attempt count (audited); returns how many. A `sent` campaign is reopened as
+    /// `paused`.
+    @discardableResult
+    public func requeueFailed(campaign: CampaignID, replyCode: Int?, actor: AuditActor) async throws -> Int {
+        var details: [String: JSONValue] = [:]
+        if let replyCode { details["reply_code"] = .number(Double(replyCode)) }
+        return try await requeue(campaign, Queries.requeueFailed(campaign: campaign, replyCode: replyCode, now: clock()),
+                                 action: "ledger.requeue-failed", details: details, actor: actor)
+    }
+
+    /// Runs a requeue statement with its audit event; reopens a `sent` campaign that got entries back.
+    private func requeue(_ id: CampaignID, _ statement: SQLStatement, action: String, details: [String: JSONValue],
+                         actor: AuditActor) async throws -> Int {
+        let clock = clock
+        let lock = dialect.forUpdate
         return try await backend.transaction { tx in
-            _ = try await Self.campaign(tx, campaign, lock: "")
-            let count = try await tx.changes(Queries.requeueUncertain(campaign: campaign, now: now))
-            let event = NewAuditEvent(actor: actor, action: "ledger.requeue-uncertain", subjectKind: "campaign",
-                                      subjectID: "\(campaign.rawValue)", details: ["entries": .number(Double(count))])
+            let campaign = try await Self.campaign(tx, id, lock: lock)
+            let now = clock()
+            let count = try await tx.changes(statement)
+            let event = NewAuditEvent(actor: actor, action: action, subjectKind: "campaign", subjectID: "\(id.rawValue)",
+                                      details: details.merging(["entries": .number(Double(count))]) { $1 })
             _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            if count > 0 && campaign.state == .sent {
+                _ = try await tx.one(Queries.setCampaignState(id, .paused, now: now))
+                let reopened = NewAuditEvent(actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
+                                             details: ["from": .string("sent"), "to": .string("paused"), "reason": .string(action)])
+                _ = try await tx.rows(try Queries.insertAudit(reopened, now: now))
+            }
             return count
         }
     }
@@ -433,6 +534,25 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// The entry carrying this VERP token, or nil.
     public func ledgerEntry(verpToken: String) async throws -> LedgerEntry? {
         try await backend.one(Queries.ledgerEntry(verpToken: verpToken)).map { row throws(StoreError) in try LedgerEntry(row: row) }
+    }
+
+    // MARK: Secrets
+
+    /// The store-wide secret `name`, created from `make()` by the first caller.
+    public func secret(named name: String, orCreate make: @Sendable () -> String) async throws -> String {
+        if let row = try await backend.one(SQLStatement("SELECT value FROM store_secrets WHERE name = ?", [.text(name)])) {
+            return try row.text("value")
+        }
+        let now = clock()
+        return try await backend.transaction { tx in
+            _ = try await tx.changes(SQLStatement("""
+                INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING
+                """, [.text(name), .text(make()), SQLValue(now)]))
+            guard let row = try await tx.one(SQLStatement("SELECT value FROM store_secrets WHERE name = ?", [.text(name)])) else {
+                throw StoreError.database("the secret \(name) was not stored")
+            }
+            return try row.text("value")
+        }
     }
 
     // MARK: Audit

@@ -95,7 +95,6 @@ enum Schema {
         let pk = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
         let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
         let membershipStates = sqlList(MembershipStatus.allCases.map(\.rawValue))
-        let ledgerStates = sqlList(LedgerState.allCases.map(\.rawValue))
         let campaignStates = sqlList(CampaignState.allCases.map(\.rawValue))
         let reasons = sqlList(SuppressionReason.allCases.map(\.rawValue))
         var v1 = [
@@ -132,13 +131,7 @@ enum Schema {
               state TEXT NOT NULL CHECK (state IN \(campaignStates)), created_at \(int) NOT NULL,
               updated_at \(int) NOT NULL)
             """,
-            """
-            CREATE TABLE ledger (id \(pk), campaign_id \(int) NOT NULL REFERENCES campaigns(id),
-              address TEXT NOT NULL, subscriber_id \(int) NOT NULL REFERENCES subscribers(id),
-              state TEXT NOT NULL CHECK (state IN \(ledgerStates)), attempts \(int) NOT NULL,
-              next_attempt_at \(int), last_reply_code \(int), last_reply_text TEXT, claimed_by TEXT,
-              updated_at \(int) NOT NULL, verp_token TEXT NOT NULL UNIQUE, UNIQUE (campaign_id, address))
-            """,
+            ledgerTable("ledger", states: v1LedgerStates, dialect),
             "CREATE INDEX ledger_by_state ON ledger (campaign_id, state, id)",
             """
             CREATE TABLE audit_log (id \(pk), at \(int) NOT NULL,
@@ -175,7 +168,55 @@ enum Schema {
                 """,
             ]
         }
-        return [(1, v1)]
+        return [(1, v1), (2, version2(dialect))]
+    }
+
+    /// The ledger states of version 1 (before `suppressed`).
+    private static let v1LedgerStates = ["queued", "sending", "sent", "deferred", "failed", "uncertain"]
+
+    private static func ledgerTable(_ name: String, states: [String], _ dialect: SQLDialect) -> String {
+        let pk = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+        let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return """
+            CREATE TABLE \(name) (id \(pk), campaign_id \(int) NOT NULL REFERENCES campaigns(id),
+              address TEXT NOT NULL, subscriber_id \(int) NOT NULL REFERENCES subscribers(id),
+              state TEXT NOT NULL CHECK (state IN \(sqlList(states))), attempts \(int) NOT NULL,
+              next_attempt_at \(int), last_reply_code \(int), last_reply_text TEXT, claimed_by TEXT,
+              updated_at \(int) NOT NULL, verp_token TEXT NOT NULL UNIQUE, UNIQUE (campaign_id, address))
+            """
+    }
+
+    /// Version 2: the ledger state `suppressed` (an opt-out seen when the entry was due), worker leases
+    /// (dead-worker recovery without guessing from host and PID), and store-wide secrets (the
+    /// unsubscribe key shared by every host of one store).
+    private static func version2(_ dialect: SQLDialect) -> [String] {
+        let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        var statements: [String]
+        switch dialect {
+        case .sqlite:
+            // SQLite cannot change a CHECK constraint in place: the table is rebuilt (nothing refers to it).
+            statements = [
+                ledgerTable("ledger_v2", states: LedgerState.allCases.map(\.rawValue), dialect),
+                "INSERT INTO ledger_v2 SELECT * FROM ledger",
+                "DROP TABLE ledger",
+                "ALTER TABLE ledger_v2 RENAME TO ledger",
+                "CREATE INDEX ledger_by_state ON ledger (campaign_id, state, id)",
+            ]
+        case .postgres:
+            statements = [
+                "ALTER TABLE ledger DROP CONSTRAINT ledger_state_check",
+                "ALTER TABLE ledger ADD CONSTRAINT ledger_state_check CHECK (state IN \(sqlList(LedgerState.allCases.map(\.rawValue))))",
+            ]
+        }
+        statements += [
+            """
+            CREATE TABLE worker_leases (worker TEXT PRIMARY KEY, host TEXT NOT NULL, machine TEXT NOT NULL,
+              pid \(int) NOT NULL, started_at \(int) NOT NULL, renewed_at \(int) NOT NULL, lease_until \(int) NOT NULL)
+            """,
+            "CREATE TABLE store_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at \(int) NOT NULL)",
+            "ALTER TABLE lists ADD COLUMN list_id_label TEXT",
+        ]
+        return statements
     }
 
     private static func sqlList(_ values: [String]) -> String {

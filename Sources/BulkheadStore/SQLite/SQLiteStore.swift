@@ -158,6 +158,7 @@ struct SQLiteBackend: SQLBackend {
     }
 
     static func fetch(_ db: Database, _ statement: SQLStatement) throws -> [SQLRow] {
+        try StoreText.check(statement)
         let prepared = try db.cachedStatement(sql: statement.sql)
         return try Row.fetchAll(prepared, arguments: arguments(statement.binds)).map { row in
             var values: [String: SQLValue] = [:]

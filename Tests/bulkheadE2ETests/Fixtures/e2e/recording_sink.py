@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fast recording SMTP sink for Bulkhead's end-to-end tests.
 
-Usage: recording_sink.py LOG_FILE [DELAY_MS]
+Usage: recording_sink.py LOG_FILE [DELAY_MS [DEFER_FILE]]
 Listens on a free 127.0.0.1 port, prints "READY <port>" on stdout, and accepts every message. For each
 message it appends one JSON line to LOG_FILE *before* answering 250 to the end of DATA:
   {"t_mail": <time.time() at MAIL FROM>, "t_end": <time.time() at the final dot>,
@@ -13,6 +13,7 @@ acknowledged that the log does not hold. Exits when stdin closes.
 It speaks just enough ESMTP for a well-behaved client: EHLO/HELO (PIPELINING, 8BITMIME, SMTPUTF8,
 SIZE, ENHANCEDSTATUSCODES), MAIL, RCPT, DATA, RSET, NOOP, QUIT. With DELAY_MS it waits that long after
 the final dot before it logs and answers: a slow receiver, so a claimed batch takes a while to drain.
+With DEFER_FILE, every RCPT is answered "451 4.7.1" while that file exists (greylisting, a full queue).
 """
 import asyncio
 import json
@@ -57,7 +58,7 @@ class Recorder:
         os.write(self.fd, (json.dumps(entry) + "\n").encode())
 
 
-async def session(reader, writer, recorder, delay):
+async def session(reader, writer, recorder, delay, defer_file):
     writer.write(b"220 recording-sink ESMTP\r\n")
     mail_from, rcpts, t_mail = None, [], None
     try:
@@ -78,6 +79,8 @@ async def session(reader, writer, recorder, delay):
             elif verb == b"RCPT":
                 if mail_from is None:
                     writer.write(b"503 5.5.1 MAIL first\r\n")
+                elif defer_file and os.path.exists(defer_file):
+                    writer.write(b"451 4.7.1 greylisted, try again later\r\n")
                 else:
                     rcpts.append(angle(line[5:]))
                     writer.write(b"250 2.1.5 Ok\r\n")
@@ -119,7 +122,9 @@ async def session(reader, writer, recorder, delay):
 async def main():
     recorder = Recorder(sys.argv[1])
     delay = int(sys.argv[2]) / 1000 if len(sys.argv) > 2 else 0
-    server = await asyncio.start_server(lambda r, w: session(r, w, recorder, delay), "127.0.0.1", 0, limit=64 * 1024 * 1024)
+    defer_file = sys.argv[3] if len(sys.argv) > 3 else None
+    server = await asyncio.start_server(lambda r, w: session(r, w, recorder, delay, defer_file), "127.0.0.1", 0,
+                                        limit=64 * 1024 * 1024)
     port = server.sockets[0].getsockname()[1]
     print("READY %d" % port, flush=True)
     loop = asyncio.get_running_loop()

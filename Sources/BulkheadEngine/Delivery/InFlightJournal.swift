@@ -1,0 +1,146 @@
+public import BulkheadStore
+import Foundation
+import Synchronization
+
+/// A worker's append-only record of what it handed to the transport and what came back, written
+/// with plain `write(2)` (no fsync) to `<data directory>/journal/<worker>.log` (mode 0600).
+///
+/// It exists to narrow "uncertain" after a process crash (SIGKILL, OOM kill, a panic): the kernel
+/// keeps what a dead process wrote, so recovery can tell the claims that never started (back to
+/// `queued`), the ones that got a 250 (`sent`), and the few truly in flight (`uncertain`, at most the
+/// concurrency). An OS crash can lose the tail of the file, so the journal names the boot it was
+/// written in and is ignored after a reboot: then every held entry is `uncertain`, as without it.
+///
+/// Lines: a header `bulkhead-journal 1 <machine>`, then `B <entry> <attempt>` before a message goes
+/// to the transport and `E <entry> <attempt> <kind> <code> <due-ms>` when its outcome is known
+/// (kind `S` sent, `D` deferred, `F` failed, `U` uncertain, `P` handed back unsent).
+///
+/// ```swift
+/// let journal = try InFlightJournal(directory: ".bulkhead/journal", worker: worker)
+/// journal.began(entry)
+/// journal.ended(entry, .sent(reply))
+/// journal.finish()   // all outcomes written to the ledger: the file is removed
+/// ```
+public final class InFlightJournal: Sendable {
+    /// The journal file.
+    public let path: String
+    private let descriptor: Mutex<Int32>
+
+    /// Creates (truncating) the journal of `worker` in `directory` (created 0700 if needed).
+    public init(directory: String, worker: WorkerIdentity) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        path = Self.path(directory: directory, worker: worker.description)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        descriptor = Mutex(fd)
+        append("bulkhead-journal 1 \(WorkerIdentity.machine)\n")
+    }
+
+    /// The journal file of a worker in `directory`.
+    public static func path(directory: String, worker: String) -> String {
+        let name = String(worker.unicodeScalars.map { scalar -> Character in
+            let allowed = ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || scalar == "." || scalar == "-"
+            return allowed ? Character(scalar) : "_"
+        })
+        return (directory as NSString).appendingPathComponent(name + ".log")
+    }
+
+    /// Records that `entry`'s message goes to the transport now.
+    public func began(_ entry: LedgerEntry) {
+        append("B \(entry.id.rawValue) \(entry.attempts)\n")
+    }
+
+    /// Records what became of `entry`'s message.
+    public func ended(_ entry: LedgerEntry, _ result: DeliveryOutcome.Result) {
+        let (kind, reply, due): (String, SMTPReplyRecord?, Date?) = switch result {
+        case let .sent(reply): ("S", reply, nil)
+        case let .deferred(until, reply): ("D", reply, until)
+        case let .failed(reply): ("F", reply, nil)
+        case let .uncertain(reply): ("U", reply, nil)
+        }
+        let dueMilliseconds = due.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? 0
+        append("E \(entry.id.rawValue) \(entry.attempts) \(kind) \(reply?.code ?? 0) \(dueMilliseconds)\n")
+    }
+
+    /// Records that `entry` was handed back unsent (the upstream was down).
+    public func handedBack(_ entry: LedgerEntry) {
+        append("E \(entry.id.rawValue) \(entry.attempts) P 0 0\n")
+    }
+
+    /// Closes the journal; with `remove` (every outcome is in the ledger) the file is deleted.
+    public func finish(remove: Bool = true) {
+        descriptor.withLock { fd in
+            guard fd >= 0 else { return }
+            close(fd)
+            fd = -1
+        }
+        if remove { unlink(path) }
+    }
+
+    private func append(_ line: String) {
+        var bytes = Array(line.utf8)
+        descriptor.withLock { fd in
+            guard fd >= 0 else { return }
+            // One write(2) per line on an O_APPEND descriptor: lines from several senders never interleave.
+            bytes.withUnsafeMutableBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        return
+                    }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    /// Reads a dead worker's journal from `directory`: nil when there is none, or it was written in
+    /// another boot or on another machine (it may then be incomplete, so it proves nothing).
+    public static func evidence(directory: String, worker: String) -> InterruptedRunEvidence? {
+        let file = path(directory: directory, worker: worker)
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
+        guard let header = lines.popFirst(), !WorkerIdentity.machine.isEmpty,
+              header == "bulkhead-journal 1 \(WorkerIdentity.machine)"
+        else { return nil }
+        var started = Set<EntryAttempt>()
+        var finished: [EntryAttempt: DeliveryOutcome.Result] = [:]
+        var handedBack = Set<EntryAttempt>()
+        for line in lines {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3, let id = Int64(fields[1]), let attempt = Int(fields[2]) else { continue }
+            let key = EntryAttempt(id: LedgerEntryID(rawValue: id), attempt: attempt)
+            if fields[0] == "B" {
+                started.insert(key)
+                continue
+            }
+            // The last line may be cut short by the crash: an incomplete one is ignored.
+            guard fields[0] == "E", fields.count == 6, let code = Int(fields[4]), let due = Int64(fields[5]) else { continue }
+            let reply = SMTPReplyRecord(code: code, text: "recovered from the in-flight journal after a crash")
+            switch fields[3] {
+            case "S": finished[key] = .sent(reply)
+            case "D": finished[key] = .deferred(until: Date(timeIntervalSince1970: Double(due) / 1000), reply)
+            case "F": finished[key] = .failed(reply)
+            case "U": finished[key] = .uncertain(reply)
+            case "P": handedBack.insert(key)
+            default: continue
+            }
+        }
+        let outcomes = finished.map { key, result in
+            DeliveryOutcome(entryID: key.id, attempt: key.attempt, result: result)
+        }
+        return InterruptedRunEvidence(started: started.subtracting(handedBack), finished: outcomes)
+    }
+
+    /// Removes a dead worker's journal once its evidence is recorded.
+    public static func remove(directory: String, worker: String) {
+        unlink(path(directory: directory, worker: worker))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import BulkheadStore
+
+/// Issue 7, item 2: an opt-out holds at the moment of sending, not only when the campaign was queued.
+@Suite("Store conformance: opt-outs are checked when an entry is claimed")
+struct OptOutConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func suppressedAndUnsubscribedEntriesAreNeverClaimed(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let addresses = (0..<6).map { "p\($0)@example.com" }
+            let campaign = try await Fixture.sendingCampaign(store, addresses, at: db.clock.now)
+            #expect(try await store.ledgerCounts(campaign: campaign.id)[.queued] == 6)
+
+            // After queueing: p1 is suppressed, p2 unsubscribes from the list, p3 is only unconfirmed now.
+            try await store.addSuppression(Suppression(address: try Fixture.address("P1@Example.com"), reason: .unsubscribed,
+                                                       at: db.clock.now, source: "test"), actor: .system)
+            let list = try #require(try await store.list(named: "news"))
+            for (address, status) in [("p2@example.com", MembershipStatus.unsubscribed), ("p3@example.com", .unconfirmed)] {
+                let person = try #require(try await store.subscriber(address: try Fixture.address(address)))
+                _ = try await store.setMembership(list: list.id, subscriber: person.id, status: status,
+                                                  consent: Fixture.consent(.withdrawn, at: db.clock.now))
+            }
+
+            let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
+            #expect(claimed.map(\.address.value) == ["p0@example.com", "p4@example.com", "p5@example.com"])
+            #expect(claimed.allSatisfy { $0.state == .sending })
+
+            let ledger = try await store.ledgerEntries(campaign: campaign.id).collect()
+            let byAddress = Dictionary(uniqueKeysWithValues: ledger.map { ($0.address.value, $0) })
+            #expect(byAddress["p1@example.com"]?.state == .suppressed)
+            #expect(byAddress["p1@example.com"]?.lastReply?.text == "suppressed: unsubscribed")
+            #expect(byAddress["p2@example.com"]?.lastReply?.text == "list membership is unsubscribed")
+            #expect(byAddress["p3@example.com"]?.lastReply?.text == "list membership is unconfirmed")
+            #expect([1, 2, 3].allSatisfy { byAddress["p\($0)@example.com"]?.attempts == 0 }, "no attempt is charged")
+            #expect(try await store.ledgerCounts(campaign: campaign.id)[.suppressed] == 3)
+        }
+    }
+
+    /// The reproduction of the review: deferred, then the person unsubscribes; the retry must not mail them.
+    @Test(arguments: StoreBackend.allCases)
+    func aDeferredRetryAfterAnUnsubscribeIsSuppressed(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let campaign = try await Fixture.sendingCampaign(store, ["late@example.com", "keen@example.com"], at: db.clock.now)
+            let first = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
+            try await store.complete(first.map {
+                DeliveryOutcome(entry: $0, result: .deferred(until: db.clock.now.addingTimeInterval(60),
+                                                             SMTPReplyRecord(code: 451, text: "4.7.1 try later")))
+            })
+            try await store.addSuppression(Suppression(address: try Fixture.address("late@example.com"), reason: .unsubscribed,
+                                                       at: db.clock.now, source: "one-click"), actor: .system)
+            db.clock.advance(by: 61)
+            let retry = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
+            #expect(retry.map(\.address.value) == ["keen@example.com"])
+            let late = try await store.ledgerEntries(campaign: campaign.id, states: [.suppressed]).collect()
+            #expect(late.map(\.address.value) == ["late@example.com"])
+            #expect(late.first?.nextAttemptAt == nil)
+        }
+    }
+
+    /// A claim whose whole window is opted out goes on to the next entries instead of reporting "nothing left".
+    @Test(arguments: StoreBackend.allCases)
+    func aClaimOfOnlyOptedOutEntriesMovesOn(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let addresses = (0..<12).map { "q\(String(format: "%02d", $0))@example.com" }
+            let campaign = try await Fixture.sendingCampaign(store, addresses, at: db.clock.now)
+            for address in addresses.prefix(9) {
+                try await store.addSuppression(Suppression(address: try Fixture.address(address), reason: .manual,
+                                                           at: db.clock.now, source: "test"), actor: .system)
+            }
+            let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 2)
+            #expect(claimed.first?.address.value == "q09@example.com", "one claim call went past nine opted-out entries")
+            var all = claimed
+            while true {
+                let more = try await store.claim(campaign: campaign.id, worker: "w", limit: 2)
+                if more.isEmpty { break }
+                all += more
+            }
+            #expect(all.map(\.address.value) == ["q09@example.com", "q10@example.com", "q11@example.com"])
+            #expect(try await store.ledgerCounts(campaign: campaign.id)[.suppressed] == 9)
+        }
+    }
+
+    /// Item 1: a suppression of one spelling blocks every spelling; a quoted local part is its own mailbox.
+    @Test(arguments: StoreBackend.allCases)
+    func oneMailboxOneKeyAcrossSpellings(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let list = try await store.createList(name: "news", description: "")
+            let rows = try ["Bob@Bücher.de", "bob@xn--bcher-kva.de", "\"victim(x)\"@example.com", "victim@example.com"].map {
+                ImportRow(address: try Fixture.address($0))
+            }
+            let outcomes = try await store.importSubscribers(rows, into: list.id, importID: "i",
+                                                             consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
+            #expect(outcomes == [.inserted, .duplicate, .inserted, .inserted])
+            try await store.addSuppression(Suppression(address: try Fixture.address("BOB@bu\u{308}cher.DE"), reason: .unsubscribed,
+                                                       at: db.clock.now, source: "test"), actor: .system)
+            try await store.addSuppression(Suppression(address: try Fixture.address("victim@example.com"), reason: .unsubscribed,
+                                                       at: db.clock.now, source: "test"), actor: .system)
+            let campaign = try await Fixture.sendingCampaign(store, list: list.id)
+            let queued = try await store.ledgerEntries(campaign: campaign.id).collect()
+            #expect(queued.map(\.address.value) == ["\"victim(x)\"@example.com"])
+            #expect(try queued.first?.address.mailbox.localPart == "victim(x)", "mail goes to the quoted mailbox, never to victim@")
+        }
+    }
+}
