@@ -6,9 +6,11 @@ import Synchronization
 /// Delivers messages to one upstream over a pool of reused connections: at most
 /// `maxConnections` open at once, each used for up to `maxMessagesPerConnection` messages, the
 /// upstream's rate limits enforced across the pool. If a session cannot be set up (server down,
-/// TLS required but not offered, AUTH refused…) the message is deferred with that reason.
-/// `shutdown()` stops new sends at once (they are deferred, nothing sent); messages already on a
-/// connection complete. Logs name the upstream, never a recipient above debug level.
+/// TLS required but not offered, AUTH refused…) the message is `postponed` with that reason: nothing
+/// was sent, and it says nothing about this message, so no attempt is charged; after
+/// `upstream.breaker.failures` such failures in a row the circuit breaker opens and no connection is
+/// tried until its open period ends (see ``CircuitBreaker``). `shutdown()` stops new sends at once
+/// (postponed, nothing sent); messages already on a connection complete. Logs name the upstream, never a recipient above debug level.
 ///
 /// The pool's bookkeeping sits behind a lock rather than in an actor: taking and returning a
 /// connection costs no hop between executors, only the send itself goes to the connection's
@@ -67,7 +69,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
 
     /// Waits for the rate limit, takes a connection and sends the message.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
-        if let stop = await waitForRateLimit() { return .deferred(.note(stop)) }
+        if let stop = await waitForRateLimit() { return .postponed(.note(stop), retryAfter: .zero) }
         var lease: Lease
         switch await acquire() {
         case let .success(acquired): lease = acquired

@@ -158,10 +158,21 @@ enum CampaignFixtures {
         let signer = try DKIMSigner(key: DKIMKey.generate(.ed25519), configuration: configuration)
         #expect(throws: CampaignMessageError.unsignedUnsubscribeHeader("List-Unsubscribe-Post")) { try CampaignFixtures.factory(signer: signer) }
         var identity = try CampaignFixtures.identity()
-        identity.listDescription = "Bücher"
-        #expect(throws: CampaignMessageError.invalidListDescription("Bücher")) {
+        identity.listDescription = "Bücher\nBcc: x@evil.example"
+        #expect(throws: CampaignMessageError.invalidListDescription("Bücher\nBcc: x@evil.example")) {
             try CampaignMessageFactory(identity: identity, templates: CampaignFixtures.templates())
         }
+    }
+
+    /// Issue 7, item 9: a non-ASCII list name no longer makes every campaign of the list unsendable.
+    @Test func aNonASCIIListDescriptionIsEncoded() throws {
+        var identity = try CampaignFixtures.identity()
+        identity.listDescription = "Café news"
+        let factory = try CampaignMessageFactory(identity: identity, templates: CampaignFixtures.templates())
+        let message = try CampaignFixtures.make(factory, try RecipientContext(address: "ann@example.org", name: "Ann"))
+        let parsed = try MIMEParser().parse(message.bytes)
+        #expect(parsed.headers["List-Id"] == "=?UTF-8?Q?Caf=C3=A9_news?= <news.shop.example>")
+        #expect(parsed.decodedHeader("List-Id") == "Café news <news.shop.example>")
     }
 
     @Test func nonASCIILocalPartNeedsSMTPUTF8() throws {

@@ -89,7 +89,7 @@ struct FaultInjectionTests {
 
     @Test func greetingRefusedDefers() async throws {
         let (outcome, log) = try await single { step, _ in step == .greeting ? .reply("554 5.7.1 no service") : .normal }
-        #expect(outcome == .deferred(.note("server refused the session at greeting: 554 5.7.1 no service")))
+        #expect(outcome == .postponed(.note("server refused the session at greeting: 554 5.7.1 no service"), retryAfter: .zero))
         #expect(log.received.isEmpty)
     }
 
@@ -126,12 +126,12 @@ struct FaultInjectionTests {
 
     @Test func stallAtGreetingDefers() async throws {
         let (outcome, _) = try await single { step, _ in step == .greeting ? .stall : .normal }
-        #expect(outcome == .deferred(.note("timeout waiting for the reply to greeting")))
+        #expect(outcome == .postponed(.note("timeout waiting for the reply to greeting"), retryAfter: .zero))
     }
 
     @Test func tlsRequiredButNotOfferedDefersEveryMessage() async throws {
         let (outcomes, log) = try await deliver(FaultServer.Script(), messages: 3) { $0.session.tlsPolicy = .required }
-        #expect(outcomes == Array(repeating: .deferred(.note("TLS is required but the server does not offer STARTTLS")), count: 3))
+        #expect(outcomes == Array(repeating: .postponed(.note("TLS is required but the server does not offer STARTTLS"), retryAfter: .zero), count: 3))
         #expect(log.received.isEmpty)
         #expect(!log.commands.contains { $0.hasPrefix("MAIL") })
     }
@@ -141,7 +141,7 @@ struct FaultInjectionTests {
         script.offerSTARTTLS = true
         script.react = { step, _ in step == .startTLS ? .reply("454 4.7.0 TLS not available") : .normal }
         let (outcomes, log) = try await deliver(script) { $0.session.tlsPolicy = .required }
-        #expect(outcomes == [.deferred(.note("TLS is required but the server refused STARTTLS: 454 4.7.0 TLS not available"))])
+        #expect(outcomes == [.postponed(.note("TLS is required but the server refused STARTTLS: 454 4.7.0 TLS not available"), retryAfter: .zero)])
         #expect(log.received.isEmpty)
     }
 
@@ -162,7 +162,7 @@ struct FaultInjectionTests {
         script.offerSTARTTLS = true
         script.react = { step, _ in step == .startTLS ? .raw("220 2.0.0 go ahead\r\n250 injected\r\n") : .normal }
         let (outcomes, log) = try await deliver(script) { $0.session.tlsPolicy = .required }
-        #expect(outcomes == [.deferred(.note("SMTP protocol violation: the server sent more data after its 220 reply to STARTTLS (possible injection)"))])
+        #expect(outcomes == [.postponed(.note("SMTP protocol violation: the server sent more data after its 220 reply to STARTTLS (possible injection)"), retryAfter: .zero)])
         #expect(log.received.isEmpty)
     }
 
@@ -202,7 +202,7 @@ struct FaultInjectionTests {
             upstream.session.tlsPolicy = .required
             upstream.tls.serverHostname = "localhost"
         }
-        guard case let .deferred(.note(text))? = outcomes.first else {
+        guard case let .postponed(.note(text), _)? = outcomes.first else {
             Issue.record("\(outcomes)")
             return
         }
@@ -255,7 +255,7 @@ struct FaultInjectionTests {
             upstream.session.credentials = SMTPCredentials(username: "user", password: "wrong")
             upstream.tls.insecureSkipCertificateVerification = true
         }
-        #expect(outcomes == [.deferred(.note("server refused the session at AUTH: 535 5.7.8 Authentication credentials invalid"))])
+        #expect(outcomes == [.postponed(.note("server refused the session at AUTH: 535 5.7.8 Authentication credentials invalid"), retryAfter: .zero)])
         #expect(log.received.isEmpty && log.authenticated.isEmpty)
     }
 
@@ -266,7 +266,7 @@ struct FaultInjectionTests {
             upstream.session.tlsPolicy = .opportunistic
             upstream.session.credentials = SMTPCredentials(username: "user", password: "secret")
         }
-        #expect(outcomes == [.deferred(.note("refusing to send credentials without TLS (insecureAllowAuthWithoutTLS is off)"))])
+        #expect(outcomes == [.postponed(.note("refusing to send credentials without TLS (insecureAllowAuthWithoutTLS is off)"), retryAfter: .zero)])
         #expect(!log.commands.contains { $0.uppercased().hasPrefix("AUTH") })
     }
 
@@ -315,17 +315,35 @@ struct FaultInjectionTests {
             Issue.record("\(first)")
             return
         }
-        let stopped = DeliveryOutcome.deferred(.note("the SMTP pool is shut down; nothing was sent"))
+        let stopped = DeliveryOutcome.postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
         #expect(waited == stopped)
         #expect(third == stopped)
         #expect(log.received.count == 1)
+    }
+
+    /// Issue 7, item 8: after `failures` refused sessions in a row the breaker opens: no connection is
+    /// tried and no message charged until the open period ends.
+    @Test func repeatedSessionFailuresOpenTheBreaker() async throws {
+        let (outcomes, log) = try await deliver(FaultServer.Script(react: { step, _ in step == .greeting ? .reply("421 4.3.2 busy") : .normal }),
+                                                messages: 4) { upstream in
+            upstream.breaker = CircuitBreakerPolicy(failures: 2, openFor: .seconds(30))
+        }
+        #expect(outcomes[0] == .postponed(.note("server refused the session at greeting: 421 4.3.2 busy"), retryAfter: .zero))
+        for outcome in outcomes.dropFirst() {
+            guard case let .postponed(_, retryAfter) = outcome else {
+                Issue.record("\(outcome)")
+                continue
+            }
+            #expect(retryAfter > .seconds(25) && retryAfter <= .seconds(30), "open for 30 s: \(outcome)")
+        }
+        #expect(log.connections == 2, "no connection is tried while the breaker is open")
     }
 
     @Test func unreachableUpstreamDefers() async throws {
         let port = try await Peers.freePort()
         let pool = try SMTPConnectionPool(upstream: TestMessages.upstream(port: port))
         let outcome = await pool.deliver(Self.envelope, Self.message)
-        guard case let .deferred(.note(text)) = outcome else {
+        guard case let .postponed(.note(text), _) = outcome else {
             Issue.record("\(outcome)")
             return
         }

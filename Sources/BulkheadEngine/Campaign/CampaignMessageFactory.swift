@@ -69,7 +69,7 @@ public struct CampaignMessageFactory: Sendable {
             } else {
                 value = "<" + listID + ">"
             }
-            do { try base.addHeader(name: "List-Id", value: value) } catch { throw .build(error) }
+            do { try base.addFormattedHeader(name: "List-Id", value: value) } catch { throw .build(error) }
         }
         self.identity = identity
         self.templates = templates
@@ -136,10 +136,10 @@ public struct CampaignMessageFactory: Sendable {
         builder.date = date
         let bytes: [UInt8]
         do {
-            try builder.addHeader(name: "List-Unsubscribe", value: identity.unsubscribe.listUnsubscribeValue(token: unsubscribeToken))
-            try builder.addHeader(name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click")
-            try builder.addHeader(name: "Precedence", value: "bulk")
-            try builder.addHeader(name: "Auto-Submitted", value: "auto-generated")
+            try builder.addFormattedHeader(name: "List-Unsubscribe", value: identity.unsubscribe.listUnsubscribeValue(token: unsubscribeToken))
+            try builder.addFormattedHeader(name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click")
+            try builder.addFormattedHeader(name: "Precedence", value: "bulk")
+            try builder.addFormattedHeader(name: "Auto-Submitted", value: "auto-generated")
             bytes = try builder.build(using: &generator)
         } catch {
             throw .build(error)

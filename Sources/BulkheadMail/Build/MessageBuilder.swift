@@ -29,6 +29,9 @@ public struct MessageBuilder: Sendable {
     public var subject: String?
     /// Extra header fields, written after the standard ones (values are unstructured text).
     public private(set) var customHeaders = HeaderList()
+    /// Extra structured header fields the caller formatted itself, written after the custom ones
+    /// exactly as given (folded only): see ``addFormattedHeader(name:value:)``.
+    public private(set) var formattedHeaders = HeaderList()
     /// The text/plain body.
     public var textBody: String?
     /// The text/html body.
@@ -61,6 +64,27 @@ public struct MessageBuilder: Sendable {
         }
         if MessageBuilder.isReserved(name) { throw MessageBuildError.reservedHeaderName(name) }
         customHeaders.append(field)
+    }
+
+    /// Adds a structured header field whose value the caller formatted (quoted strings, RFC 2047
+    /// encoded-words in a phrase, angle brackets); it is written as given, never encoded again.
+    /// Printable ASCII only (plus space and tab); the same names are refused as by ``addHeader(name:value:)``.
+    ///
+    /// ```swift
+    /// try builder.addFormattedHeader(name: "List-Id", value: "=?UTF-8?Q?Caf=C3=A9_news?= <news.example.com>")
+    /// ```
+    public mutating func addFormattedHeader(name: String, value: String) throws(MessageBuildError) {
+        let field: HeaderField
+        do {
+            field = try HeaderField(name: name, value: value)
+        } catch {
+            throw MessageBuildError.header(error)
+        }
+        if MessageBuilder.isReserved(name) { throw MessageBuildError.reservedHeaderName(name) }
+        if let offset = value.utf8.firstIndex(where: { ($0 < 0x20 && $0 != 0x09) || $0 >= 0x7F }) {
+            throw MessageBuildError.forbiddenCharacter(field: name, offset: value.utf8.distance(from: value.utf8.startIndex, to: offset))
+        }
+        formattedHeaders.append(field)
     }
 
     /// Builds the message, drawing the Message-ID and boundaries from a shared, buffered
@@ -133,6 +157,9 @@ public struct MessageBuilder: Sendable {
         output.append(contentsOf: ">\r\n".utf8)
         for custom in customHeaders {
             try field(custom.name, AddressHeaders.unstructured(custom.value, utf8Allowed: allowsUTF8Headers)).write(into: &output)
+        }
+        for formatted in formattedHeaders {
+            try formatted.write(into: &output)
         }
         output.append(contentsOf: "MIME-Version: 1.0\r\n".utf8)
     }
