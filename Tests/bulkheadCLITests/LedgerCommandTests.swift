@@ -76,7 +76,7 @@ import Testing
         let id = try await Self.campaignWithOutcomes(in: directory)
         let badState = try CLIRunner.run(["ledger", String(id.rawValue), "--state", "delivered"], in: directory)
         #expect(badState.status == 1)
-        #expect(badState.stderr == "bulkhead: unknown state \"delivered\" (use queued, sending, sent, deferred, failed, uncertain)\n")
+        #expect(badState.stderr == "bulkhead: unknown state \"delivered\" (use queued, sending, sent, deferred, failed, uncertain, suppressed)\n")
         let missing = try CLIRunner.run(["ledger", "999"], in: directory)
         #expect(missing.status == 1)
         #expect(missing.stderr == "bulkhead: no campaign 999\n")
