@@ -20,20 +20,27 @@ public struct MessageRules: Sendable {
     public var exposedRecipientsError: Int
     /// Subject words that make a message look like a test (compared case-insensitively, whole words).
     public var testSubjectWords: Set<String>
+    /// Most findings of one code listed; the rest are summed up in one finding of that code
+    /// ("and N more", with the worst severity among them). Default 100.
+    public var maxFindingsPerCode: Int
 
     public init(
         exposedRecipientsWarning: Int = 2,
         exposedRecipientsError: Int = 10,
-        testSubjectWords: Set<String> = ["test", "testing", "ignore", "asdf", "qwerty", "dummy", "lorem"]
+        testSubjectWords: Set<String> = ["test", "testing", "ignore", "asdf", "qwerty", "dummy", "lorem"],
+        maxFindingsPerCode: Int = 100
     ) {
         self.exposedRecipientsWarning = exposedRecipientsWarning
         self.exposedRecipientsError = exposedRecipientsError
         self.testSubjectWords = testSubjectWords
+        self.maxFindingsPerCode = maxFindingsPerCode
     }
 
-    /// Every finding for `message`, most severe first (stable within a severity).
+    /// Every finding for `message`, most severe first (stable within a severity): at most
+    /// ``maxFindingsPerCode`` of each code, then one "and N more" finding for the rest of that code
+    /// (defects the parser counted but did not keep, ``MIMEEntity/omittedDefects``, included).
     public func check(_ message: MIMEEntity) -> [Finding] {
-        var findings: [Finding] = []
+        var findings = FindingCollector(maxPerCode: maxFindingsPerCode)
         checkOriginator(message.headers, into: &findings)
         let visible = checkRecipients(message.headers, into: &findings)
         let bulk = isBulk(message.headers, visibleRecipients: visible)
@@ -44,13 +51,12 @@ public struct MessageRules: Sendable {
             for defect in entity.defects {
                 findings.append(Finding(code: "mime.defect", severity: .warning, message: "\(path): \(defect)"))
             }
+            findings.omit(code: "mime.defect", severity: .warning, count: entity.omittedDefects)
         }
-        return findings.enumerated()
-            .sorted { $0.element.severity != $1.element.severity ? $0.element.severity > $1.element.severity : $0.offset < $1.offset }
-            .map(\.element)
+        return findings.findings
     }
 
-    private func checkOriginator(_ headers: HeaderList, into findings: inout [Finding]) {
+    private func checkOriginator(_ headers: HeaderList, into findings: inout FindingCollector) {
         let froms = headers.values(for: "From")
         switch froms.count {
         case 0:
@@ -81,7 +87,7 @@ public struct MessageRules: Sendable {
     }
 
     /// Checks To/Cc/Bcc/Reply-To and returns how many recipients are visible in To and Cc.
-    private func checkRecipients(_ headers: HeaderList, into findings: inout [Finding]) -> Int {
+    private func checkRecipients(_ headers: HeaderList, into findings: inout FindingCollector) -> Int {
         var visible = 0
         for name in ["To", "Cc", "Bcc", "Reply-To"] {
             for value in headers.values(for: name) {
@@ -112,7 +118,7 @@ public struct MessageRules: Sendable {
         return headers.contains("List-Id") || headers.contains("List-Unsubscribe") || visibleRecipients >= exposedRecipientsError
     }
 
-    private func checkUnsubscribe(_ headers: HeaderList, bulk: Bool, into findings: inout [Finding]) {
+    private func checkUnsubscribe(_ headers: HeaderList, bulk: Bool, into findings: inout FindingCollector) {
         guard bulk else { return }
         guard let unsubscribe = headers["List-Unsubscribe"] else {
             findings.append(Finding(code: "unsubscribe.missing", severity: .error,
@@ -131,7 +137,7 @@ public struct MessageRules: Sendable {
         }
     }
 
-    private func checkDKIM(_ headers: HeaderList, bulk: Bool, into findings: inout [Finding]) {
+    private func checkDKIM(_ headers: HeaderList, bulk: Bool, into findings: inout FindingCollector) {
         let signatures = headers.values(for: "DKIM-Signature")
         if signatures.isEmpty {
             findings.append(Finding(code: "dkim.missing", severity: bulk ? .error : .info, message: "no DKIM signature"))
@@ -150,7 +156,7 @@ public struct MessageRules: Sendable {
         }
     }
 
-    private func checkSubject(_ message: MIMEEntity, into findings: inout [Finding]) {
+    private func checkSubject(_ message: MIMEEntity, into findings: inout FindingCollector) {
         guard let subject = message.decodedHeader("Subject") else {
             findings.append(Finding(code: "header.subject-missing", severity: .warning, message: "no Subject header"))
             return

@@ -39,6 +39,40 @@ import Testing
         #expect(encoded == "Subject: " + word + "\r\n " + word + "\r\n " + word + "\r\n")
     }
 
+    /// A 300-character subject with one stray `"`: an unstructured field has no quoted strings, so
+    /// the quote must not glue the rest of the value into one unfoldable run.
+    static let subjectWithStrayQuote: String = {
+        let words = (1...60).map { "w\($0)" }.joined(separator: " ")
+        let text = "Spring sale: 12\" screens and more, " + words + " " + String(repeating: "end ", count: 40)
+        return String(text.prefix(300))
+    }()
+
+    @Test func unstructuredFieldsFoldPastAStrayQuote() throws {
+        let subject = Self.subjectWithStrayQuote
+        #expect(subject.utf8.count == 300)
+        #expect(subject.filter { $0 == "\"" }.count == 1)
+        for name in ["Subject", "Comments", "X-Note", "x-lower", "Content-Description"] {
+            let text = try written(name, subject)
+            let lines = text.dropLast(2).components(separatedBy: "\r\n")
+            #expect(lines.count > 3, "\(name) is folded")
+            for line in lines { #expect(line.utf8.count <= 78, "\(name): line too long: \(line)") }
+            #expect(text.replacingOccurrences(of: "\r\n", with: "") == name + ": " + subject)
+            // The parser unfolds it back to the same value.
+            let parsed = try MIMEParser().parse(Array((text + "\r\nbody").utf8))
+            #expect(parsed.headers[name] == subject, "\(name) round-trips")
+        }
+    }
+
+    @Test func structuredFieldsKeepQuotedStringsWhole() throws {
+        // The same text as a display name: in an address field the quoted string is one unit.
+        let quoted = "\"" + (1...30).map { "n\($0)" }.joined(separator: " ") + "\""
+        #expect(try written("Reply-To", quoted + " <someone@example.com>") == "Reply-To: " + quoted + "\r\n <someone@example.com>\r\n")
+        #expect(!HeaderField.isUnstructured(name: "To"))
+        #expect(!HeaderField.isUnstructured(name: "X"))
+        #expect(!HeaderField.isUnstructured(name: "Xa-B"))
+        #expect(HeaderField.isUnstructured(name: "SUBJECT"))
+    }
+
     @Test func refusesLinesOver998() throws {
         let run = String(repeating: "a", count: 995)
         #expect(throws: MessageBuildError.headerLineTooLong(name: "X-Long")) {

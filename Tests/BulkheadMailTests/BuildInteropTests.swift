@@ -225,6 +225,30 @@ enum PythonEmailReader {
         }
     }
 
+    /// A long subject and `X-` field with a stray `"` fold within 78 and read back whole, by Python's
+    /// `email` package and by our parser; a quoted display name in To stays in one piece.
+    @Test func pythonUnfoldsAStrayQuoteSubject() throws {
+        let subject = BuildHeaderTests.subjectWithStrayQuote
+        var builder = MessageBuilder(from: Self.shop)
+        builder.to = [.mailbox(Mailbox(displayName: "Smith, John \"JJ\" of the Spring Sale Department", localPart: "john", domain: "example.net"))]
+        builder.subject = subject
+        builder.textBody = "Hello\n"
+        try builder.addHeader(name: "X-Note", value: subject)
+        var generator = SeededGenerator(seed: 7)
+        let message = try builder.build(using: &generator)
+        let text = String(decoding: message, as: UTF8.self)
+        let section = try #require(text.components(separatedBy: "\r\n\r\n").first)
+        for line in section.components(separatedBy: "\r\n") {
+            #expect(line.utf8.count <= 78, "line too long: \(line)")
+        }
+        let parsed = try MIMEParser().parse(message)
+        #expect(parsed.headers["Subject"] == subject)
+        #expect(parsed.headers["X-Note"] == subject)
+        let python = try #require(try PythonEmailReader.describe([message]).first)
+        #expect(PythonEmailReader.mismatches(python: python, builder: builder).isEmpty,
+                "\(PythonEmailReader.mismatches(python: python, builder: builder))")
+    }
+
     @Test func pythonReadsUTF8Headers() throws {
         var builders = try Self.sampleMessages()
         for index in builders.indices { builders[index].allowsUTF8Headers = true }

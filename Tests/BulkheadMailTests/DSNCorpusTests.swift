@@ -34,8 +34,8 @@ enum DSNFixture {
     }
 }
 
-/// Every real bounce of the corpus (Fixtures/dsn/README.md) read as the README's table says, with
-/// the bounce class chosen for it, in LF and CRLF form.
+/// Every bounce of the corpus (Fixtures/dsn/README.md) read as the README's table says, with the
+/// bounce class chosen for it, in LF and CRLF form.
 @Suite struct DSNCorpusTests {
     struct Expected: Sendable, CustomStringConvertible {
         var file: String
@@ -43,6 +43,8 @@ enum DSNFixture {
         /// (final recipient, status, action, bounce class) per recipient block.
         var recipients: [(String, String, DSNAction, BounceClass)]
         var originalMessageID: String
+        /// The `Reporting-MTA` host; nil for the Postfix/OpenSMTPD test host's default.
+        var reportingMTA: String? = nil
         var description: String { file }
     }
 
@@ -78,7 +80,7 @@ enum DSNFixture {
               recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
               originalMessageID: "<pipe-failure.1795444048@example.test>"),
         .init(file: "opensmtpd-remote-size.eml", topType: "multipart/mixed",
-              recipients: [("fred@stub.example.test", "5.0.0", .failed, .hard)],
+              recipients: [("fred@stub.example.test", "5.0.0", .failed, .rejectedMessage)],
               originalMessageID: "<remote-size.1795444048@example.test>"),
         .init(file: "opensmtpd-remote-unknown.eml", topType: "multipart/mixed",
               recipients: [("nouser1@stub.example.test", "5.0.0", .failed, .hard)],
@@ -124,10 +126,10 @@ enum DSNFixture {
               recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
               originalMessageID: "<pipe-failure.1795443349@example.test>"),
         .init(file: "postfix-size-esmtp.eml", topType: "multipart/report",
-              recipients: [("fred@esmtpsize.example.test", "5.3.4", .failed, .hard)],
+              recipients: [("fred@esmtpsize.example.test", "5.3.4", .failed, .rejectedMessage)],
               originalMessageID: "<size-esmtp.1795443349@example.test>"),
         .init(file: "postfix-size-remote.eml", topType: "multipart/report",
-              recipients: [("fred@small.example.test", "5.3.4", .failed, .hard)],
+              recipients: [("fred@small.example.test", "5.3.4", .failed, .rejectedMessage)],
               originalMessageID: "<size-remote.1795443348@example.test>"),
         .init(file: "postfix-unknown-smtp.eml", topType: "multipart/report",
               recipients: [("nosuchuser5@example.test", "5.1.1", .failed, .hard)],
@@ -135,12 +137,39 @@ enum DSNFixture {
         .init(file: "postfix-unknown.eml", topType: "multipart/report",
               recipients: [("nosuchuser@example.test", "5.1.1", .failed, .hard)],
               originalMessageID: "<unknown.1795443348@example.test>"),
+        // Hand-written in the formats of Exim, Gmail and Exchange Online (see the README).
+        .init(file: "exim-unknown-user.eml", topType: "multipart/report",
+              recipients: [("nosuchuser6@remote.example.test", "5.0.0", .failed, .hard)],
+              originalMessageID: "<exim-unknown.1795443600@example.test>", reportingMTA: "mx.example.test"),
+        .init(file: "exim-spam-rejected.eml", topType: "multipart/report",
+              recipients: [("ola@remote.example.test", "5.0.0", .failed, .rejectedMessage)],
+              originalMessageID: "<exim-spam.1795443600@example.test>", reportingMTA: "mx.example.test"),
+        .init(file: "exim-retry-timeout.eml", topType: "multipart/report",
+              recipients: [("hank@slow.example.test", "5.0.0", .failed, .expired)],
+              originalMessageID: "<exim-retry.1795443600@example.test>", reportingMTA: "mx.example.test"),
+        .init(file: "gmail-dmarc-rejected.eml", topType: "multipart/report",
+              recipients: [("pia@gmail.example.test", "5.7.26", .failed, .rejectedMessage)],
+              originalMessageID: "<gmail-dmarc.1795443600@example.test>", reportingMTA: "googlemail.com"),
+        .init(file: "gmail-over-quota.eml", topType: "multipart/report",
+              recipients: [("quinn@gmail.example.test", "5.2.2", .failed, .soft)],
+              originalMessageID: "<gmail-quota.1795443600@example.test>", reportingMTA: "googlemail.com"),
+        .init(file: "microsoft-unknown-recipient.eml", topType: "multipart/report",
+              recipients: [("nosuchuser8@contoso.example.test", "5.1.10", .failed, .hard)],
+              originalMessageID: "<microsoft-unknown.1795443600@example.test>", reportingMTA: Self.exchangeHost),
+        .init(file: "microsoft-message-too-big.eml", topType: "multipart/report",
+              recipients: [("rita@contoso.example.test", "5.3.4", .failed, .rejectedMessage)],
+              originalMessageID: "<microsoft-size.1795443600@example.test>", reportingMTA: Self.exchangeHost),
+        .init(file: "microsoft-message-expired.eml", topType: "multipart/report",
+              recipients: [("sam@contoso.example.test", "4.4.7", .failed, .expired)],
+              originalMessageID: "<microsoft-expired.1795443600@example.test>", reportingMTA: Self.exchangeHost),
     ]
+
+    static let exchangeHost = "AM6PR04MB1234.eurprd04.prod.outlook.com"
 
     @Test func corpusTableCoversEveryFixture() throws {
         let folder = try #require(Bundle.module.url(forResource: "dsn", withExtension: nil, subdirectory: "Fixtures"))
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".eml") }
-        #expect(files.count == 29)
+        #expect(files.count == 37)
         #expect(Set(files) == Set(DSNCorpusTests.corpus.map(\.file)))
     }
 
@@ -158,8 +187,8 @@ enum DSNFixture {
             #expect(recipient.bounceClass == want.3)
         }
         #expect(report.originalMessageID == expected.originalMessageID)
-        let host = expected.file.hasPrefix("postfix") || expected.file.hasPrefix("opensmtpd-dsn")
-            || expected.file.hasPrefix("opensmtpd-multi") ? "mx.example.test" : "example.test"
+        let host = expected.reportingMTA ?? (expected.file.hasPrefix("postfix") || expected.file.hasPrefix("opensmtpd-dsn")
+            || expected.file.hasPrefix("opensmtpd-multi") ? "mx.example.test" : "example.test")
         #expect(report.reportingMTA == DSNTypedValue(type: "dns", value: host))
         guard case let .deliveryStatus(classified) = InboundReport.classify(message) else {
             Issue.record("\(expected.file) is not classified as a DSN")
@@ -230,5 +259,28 @@ enum DSNFixture {
         #expect(recipient.originalRecipient == nil)
         #expect(recipient.diagnosticCode == nil)
         #expect(recipient.status.isDeliveryTimeExpired)
+    }
+
+    /// A generic `Status:` gives way to the code the server wrote: in the `Diagnostic-Code` (Exim),
+    /// or, when there is none, in the report's line about the recipient (OpenSMTPD).
+    @Test(arguments: [
+        ("exim-unknown-user.eml", "5.1.1"), ("exim-spam-rejected.eml", "5.7.1"), ("exim-retry-timeout.eml", "5.0.0"),
+        ("opensmtpd-remote-size.eml", "5.3.4"), ("opensmtpd-remote-unknown.eml", "5.1.1"),
+        ("opensmtpd-dsn-failure.eml", "5.1.1"), ("opensmtpd-pipe-failure.eml", "5.3.0"),
+        ("postfix-unknown.eml", "5.1.1"), ("gmail-dmarc-rejected.eml", "5.7.26"),
+    ])
+    func genericStatusTakesTheServersCode(file: String, specific: String) throws {
+        let report = try DeliveryStatusReport.parse(try DSNFixture.message("dsn", file, .crlf))
+        #expect(report.recipients.map(\.specificStatus.description) == [specific])
+    }
+
+    /// Exim names the cause of a retry timeout only in its human-readable part, under the address.
+    @Test(arguments: DSNFixture.LineEnding.allCases)
+    func eximRetryTimeoutIsReadFromTheExplanation(ending: DSNFixture.LineEnding) throws {
+        let report = try DeliveryStatusReport.parse(try DSNFixture.message("dsn", "exim-retry-timeout.eml", ending))
+        let recipient = try #require(report.recipients.first)
+        #expect(recipient.diagnosticCode == nil)
+        #expect(recipient.explanation == "  hank@slow.example.test\n    retry timeout exceeded")
+        #expect(recipient.bounceClass == .expired)
     }
 }

@@ -149,7 +149,7 @@ import Testing
         #expect(report.originalEnvelopeID == "QQ314159")
         #expect(report.recipients.map(\.address) == ["你@example.test"])
         #expect(report.recipients[0].lastAttemptDate == "Mon, 23 Nov 2026 14:15:49 +0000")
-        #expect(report.recipients[0].bounceClass == .hard)
+        #expect(report.recipients[0].bounceClass == .soft)  // mailbox full: see BounceClass
         #expect(report.recipients[0].status.meaning == "Mailbox full")
         #expect(report.originalMessageID == "<m1@example.test>")
         #expect(report.originalEnvelopeSender == "b+m1@example.test")

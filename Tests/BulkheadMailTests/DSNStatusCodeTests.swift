@@ -61,6 +61,17 @@ import Testing
         ("failed", "4.0.0", .expired),
         ("failed", "5.4.7", .expired),
         ("failed", "2.0.0", .hard),
+        ("failed", "5.1.10", .hard),
+        ("failed", "5.2.1", .hard),
+        ("failed", "5.4.0", .hard),
+        ("failed", "5.3.4", .rejectedMessage),
+        ("failed", "5.2.3", .rejectedMessage),
+        ("failed", "5.6.0", .rejectedMessage),
+        ("failed", "5.7.1", .rejectedMessage),
+        ("failed", "5.7.26", .rejectedMessage),
+        ("failed", "5.2.2", .soft),
+        ("failed", "4.4.7", .expired),
+        ("delayed", "4.7.1", .soft),
         ("delayed", "4.4.7", .expired),
         ("delayed", "4.0.0", .soft),
         ("delayed", "4.4.1", .soft),
@@ -72,6 +83,51 @@ import Testing
     func bounceClassTable(action: String, status: String, expected: BounceClass) throws {
         let action = try #require(DSNAction(fieldValue: action))
         #expect(BounceClass(action: action, status: try EnhancedStatusCode(parsing: status)) == expected)
+    }
+
+    /// Rule (a): a generic status takes the most specific code of its class from the diagnostic.
+    @Test(arguments: [
+        ("5.0.0", "550 5.1.1 <x@y.example>: Recipient address rejected: User unknown", "5.1.1"),
+        ("5.0.0", "550-5.1.1 The email account that you tried to reach does not exist.", "5.1.1"),
+        ("5.0.0", "#550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found ##", "5.1.10"),
+        ("5.0.0", "552 5.3.4 Error: message file too big.", "5.3.4"),
+        ("5.0.0", "451 4.2.0 try later; then 550 5.7.1 blocked", "5.7.1"),  // the first same-class code
+        ("5.0.0", "451 4.7.1 greylisted", "5.0.0"),                          // another class is not taken
+        ("5.0.0", "host [10.5.1.1] said: no", "5.0.0"),                      // an IP address is not a code
+        ("5.0.0", "Exim 5.96.1x", "5.0.0"),                                  // glued to a word
+        ("5.0.0", "550 5.0.0 still generic", "5.0.0"),
+        ("5.1.0", "550 5.7.1 policy; 550 5.1.1 unknown", "5.1.1"),          // x.S.0: same subject only
+        ("5.1.1", "550 5.7.1 anything", "5.1.1"),                            // a specific status stays
+        ("4.0.0", "450 4.2.2 mailbox full", "4.2.2"),
+    ])
+    func refinesGenericStatus(status: String, diagnostic: String, expected: String) throws {
+        #expect(try EnhancedStatusCode(parsing: status).refined(byDiagnostic: diagnostic).description == expected)
+    }
+
+    /// The decision function with the diagnostic and explanation texts: rules (a), (b) and (c).
+    @Test func classifiesByDiagnosticAndExplanation() throws {
+        let generic = try EnhancedStatusCode(parsing: "5.0.0")
+        let cases: [(DSNAction, EnhancedStatusCode, String?, String?, BounceClass)] = [
+            (.failed, generic, "550 5.1.1 <bob@example.com>: User unknown", nil, .hard),
+            (.failed, generic, "550 5.7.1 Message rejected as spam", nil, .rejectedMessage),
+            (.failed, generic, "550 5.3.4 Message too big", nil, .rejectedMessage),
+            (.failed, generic, "552 5.2.2 Mailbox full", nil, .soft),
+            (.failed, generic, nil, "fred@example.com: 552 5.3.4 Message size exceeds fixed maximum", .rejectedMessage),
+            (.failed, generic, nil, "  bob@example.com\n    retry timeout exceeded", .expired),
+            (.failed, generic, "delivery temporarily suspended: connect to mx.example.com: Connection timed out", nil, .expired),
+            (.failed, generic, "550 Message expired", nil, .expired),
+            (.failed, generic, "554 Message is Too Old to deliver", nil, .expired),
+            (.failed, try EnhancedStatusCode(parsing: "5.7.1"), nil, "Status: 5.7.1 (Retry Timeout Exceeded)", .expired),
+            (.failed, generic, nil, nil, .hard),
+            (.failed, generic, "550 Requested action not taken: mailbox unavailable", nil, .hard),
+            // A timeout text does not make a delay warning final.
+            (.delayed, try EnhancedStatusCode(parsing: "4.4.1"), "retry timeout exceeded", nil, .soft),
+            (.delivered, try EnhancedStatusCode(parsing: "2.0.0"), "message expired", nil, .success),
+        ]
+        for (action, status, diagnostic, explanation, expected) in cases {
+            #expect(BounceClass(action: action, status: status, diagnostic: diagnostic, explanation: explanation) == expected,
+                    "\(action) \(status) \(diagnostic ?? "-") / \(explanation ?? "-")")
+        }
     }
 
     @Test func parsesTypedValues() throws {

@@ -143,6 +143,31 @@ import Testing
         #expect(binary.decodedBody == [0, 1, 0, 0x0D, 0])
     }
 
+    /// A defect on every line or octet costs a counter, not memory: the first 100 of each kind in
+    /// the message are kept (in the entity they belong to), the rest counted.
+    @Test func defectsPastTheLimitAreCountedNotKept() throws {
+        let single = bytes("X-Nul: a") + [UInt8](repeating: 0, count: 300) + bytes("\n")
+            + Array(repeating: bytes("\0\n"), count: 150).flatMap { $0 } + bytes("\nbody")
+        let message = try MIMEParser().parse(single)
+        #expect(message.defects.count == 200)
+        #expect(message.defects.prefix(100) == (8..<108).map { MIMEDefect.forbiddenOctetInHeader(offset: $0) }[...])
+        #expect(message.defects.suffix(100).allSatisfy { if case .headerLineWithoutColon = $0 { true } else { false } })
+        #expect(message.omittedDefects == 200 + 50)
+
+        // The budget is the message's: part 1 keeps 60, part 2 keeps 40 and counts 20, part 3 counts 60.
+        var multipart = "Content-Type: multipart/mixed; boundary=b\n\n"
+        for _ in 0..<3 { multipart += "--b\n" + String(repeating: "bad line\n", count: 60) + "\nx\n" }
+        multipart += "--b--\n"
+        let parts = try MIMEParser().parse(bytes(multipart)).parts
+        #expect(parts.map(\.defects.count) == [60, 40, 0])
+        #expect(parts.map(\.omittedDefects) == [0, 20, 60])
+
+        let none = try MIMEParser(limits: MIMEParser.Limits(maxDefectsPerKind: 0)).parse(single)
+        #expect(none.defects.isEmpty)
+        #expect(none.omittedDefects == 450)
+        #expect(none.headers["X-Nul"] == "a")
+    }
+
     @Test func toleratedHeaderDefects() throws {
         let text = "From nobody Mon Jan 1\n leading continuation\nSubject : spaced\nBad Name: x\n: empty\nX-8bit: caf\u{E9}\nContent-Transfer-Encoding: x-uuencode\n\nraw"
         var raw = bytes(text)

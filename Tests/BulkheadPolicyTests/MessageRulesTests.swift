@@ -59,4 +59,22 @@ import BulkheadPolicy
         let result = try findings(text)
         #expect(result.contains { $0.code == "mime.defect" && $0.message.hasPrefix("message: ") })
     }
+
+    /// At most `maxFindingsPerCode` findings of one code, then one "and N more" with the worst
+    /// severity among the rest; defects the parser only counted are included in N.
+    @Test func findingsPastTheLimitAreSummedUp() throws {
+        let lines = String(repeating: "no colon here\n", count: 150)
+        let text = "From: a@example.com\nTo: bad@@x\nTo: bad@@y\nTo: bad@@z\n" + lines + "\nx\n"
+        let message = try MIMEParser().parse(Array(text.utf8))
+        #expect(message.defects.count == 100)
+        #expect(message.omittedDefects == 50)
+        let result = MessageRules(maxFindingsPerCode: 2).check(message)
+        #expect(result.filter { $0.code == "mime.defect" }.count == 3)
+        #expect(result.contains(Finding(code: "mime.defect", severity: .warning, message: "and 148 more")))
+        #expect(result.filter { $0.code == "address.invalid" }.count == 3)
+        // The summary keeps the severity of what it stands for: an error, listed among the errors.
+        let errors = result.prefix { $0.severity == .error }
+        #expect(errors.contains(Finding(code: "address.invalid", severity: .error, message: "and 1 more")))
+        #expect(MessageRules().check(message).filter { $0.code == "mime.defect" }.count == 101)
+    }
 }

@@ -74,7 +74,8 @@ extension DeliveryStatusReport {
     /// Reads a bounce: finds the `message/delivery-status` (or `message/global-delivery-status`)
     /// part anywhere in the multipart tree (Postfix sends `multipart/report`, OpenSMTPD
     /// `multipart/mixed`), interprets its field blocks, and takes the header section of the returned
-    /// message from the `message/rfc822` or `text/rfc822-headers` part next to it.
+    /// message from the `message/rfc822` or `text/rfc822-headers` part next to it, and what the
+    /// human-readable part before it says about each recipient (``RecipientStatus/explanation``).
     ///
     /// ```swift
     /// let report = try DeliveryStatusReport.parse(try MIMEParser().parse(bytes))
@@ -96,6 +97,16 @@ extension DeliveryStatusReport {
             throw .malformedFieldBlocks(reason: error)
         }
         var report = try DeliveryStatusReport(fieldBlocks: blocks)
+        if let text = ReportParts.humanReadableText(near: location) {
+            let addresses = Set(report.recipients.flatMap { [$0.address, $0.originalRecipient?.value].compactMap { $0 } }
+                .map { $0.dsnLowercasedASCII() })
+            let explanations = ReportParts.explanations(in: text, for: addresses)
+            for index in report.recipients.indices {
+                let recipient = report.recipients[index]
+                report.recipients[index].explanation = explanations[recipient.address.dsnLowercasedASCII()]
+                    ?? recipient.originalRecipient.flatMap { explanations[$0.value.dsnLowercasedASCII()] }
+            }
+        }
         if let returned = ReportParts.returnedContent(near: location) {
             do {
                 report.originalHeaders = try ReportParts.headers(of: returned)

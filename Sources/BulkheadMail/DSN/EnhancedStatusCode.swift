@@ -80,6 +80,60 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
     /// True for `x.4.7`, "Delivery time expired": the message was too old to be kept trying.
     public var isDeliveryTimeExpired: Bool { subject == 4 && detail == 7 }
 
+    /// The most specific code for one outcome: this code, or, when it is generic, the first more
+    /// specific code of the same class written in `diagnostic` (a `Diagnostic-Code` such as
+    /// `550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown`).
+    ///
+    /// Generic means `x.0.0` (any code of the class is more specific) or `x.S.0` (a code of the same
+    /// class and subject with a detail is). Codes of another class are ignored: the class of the
+    /// `Status:` field is the reporting MTA's final verdict (a `5.0.0` after `451 4.2.0` replies means
+    /// it gave up), so a `4.x.x` in the diagnostic never turns a `5.0.0` into a transient failure. A
+    /// code counts only as a word of its own (after the start, white space, `-` as in Gmail's
+    /// `550-5.1.1`, `#`, `(`, `[` or `;`), so IP addresses and version numbers are not read as codes.
+    ///
+    /// ```swift
+    /// let status = try EnhancedStatusCode(parsing: "5.0.0")
+    /// status.refined(byDiagnostic: "550 5.1.1 <bob@example.com>: User unknown")   // 5.1.1
+    /// status.refined(byDiagnostic: "451 4.7.1 Try again later")                   // 5.0.0
+    /// ```
+    public func refined(byDiagnostic diagnostic: String?) -> EnhancedStatusCode {
+        guard let diagnostic, detail == 0 else { return self }
+        for candidate in EnhancedStatusCode.codes(in: diagnostic) where candidate.statusClass == statusClass {
+            if subject == 0 ? (candidate.subject != 0 || candidate.detail != 0) : (candidate.subject == subject && candidate.detail != 0) {
+                return candidate
+            }
+        }
+        return self
+    }
+
+    /// The status a recipient's outcome is classified by: refined by the `Diagnostic-Code` first
+    /// (machine-readable), then by the report's words about the recipient (OpenSMTPD writes
+    /// `Status: 5.0.0` and the server's `552 5.3.4 ...` reply only in its human-readable part).
+    func specific(diagnostic: String?, explanation: String?) -> EnhancedStatusCode {
+        refined(byDiagnostic: diagnostic).refined(byDiagnostic: explanation)
+    }
+
+    /// Every enhanced status code standing as a word of its own in `text`, in order.
+    static func codes(in text: String) -> [EnhancedStatusCode] {
+        let bytes = Array(text.utf8)
+        var found: [EnhancedStatusCode] = []
+        var index = 0
+        while index < bytes.count {
+            let isStart = index == 0 || [0x20, 0x09, 0x0A, 0x0D, 0x2D, 0x23, 0x28, 0x5B, 0x3B].contains(bytes[index - 1])
+            guard isStart, bytes[index] >= 0x30, bytes[index] <= 0x39 else { index += 1; continue }
+            var end = index
+            while end < bytes.count, (bytes[end] >= 0x30 && bytes[end] <= 0x39) || bytes[end] == UInt8(ascii: ".") { end += 1 }
+            var token = bytes[index..<end]
+            if token.last == UInt8(ascii: ".") { token = token.dropLast() }   // a code ending a sentence
+            let nextIsWordEnd = end == bytes.count || !(bytes[end] >= 0x41 && bytes[end] <= 0x5A || bytes[end] >= 0x61 && bytes[end] <= 0x7A)
+            if nextIsWordEnd, let code = try? EnhancedStatusCode(parsing: String(decoding: token, as: UTF8.self)) {
+                found.append(code)
+            }
+            index = end
+        }
+        return found
+    }
+
     /// The RFC 3463 name of the subject (`1` → "Addressing"), or nil for an unregistered subject.
     public var subjectMeaning: String? {
         switch subject {

@@ -18,9 +18,40 @@ public struct RecipientStatus: Sendable, Hashable {
     public var willRetryUntil: String?
     /// Every field of the block in order, extension fields (`X-...`) included.
     public var fields: HeaderList
+    /// What the report's human-readable part says about this recipient: the line naming the
+    /// address and the more indented lines under it. Exim writes the reason only there (a retry
+    /// timeout gives `Status: 5.0.0`, no `Diagnostic-Code`, and "retry timeout exceeded" under the
+    /// address). Set by ``DeliveryStatusReport/parse(_:)``; nil when the part does not name the address.
+    ///
+    /// ```swift
+    /// let report = try DeliveryStatusReport.parse(try MIMEParser().parse(bytes))
+    /// report.recipients[0].explanation   // "  bob@example.com\n    retry timeout exceeded"
+    /// ```
+    public var explanation: String?
 
-    /// What the outcome means for the address list (see ``BounceClass`` for the rule table).
-    public var bounceClass: BounceClass { BounceClass(action: action, status: status) }
+    /// What the outcome means for the address list (see ``BounceClass`` for the rule table): the
+    /// action, the status made specific by the `Diagnostic-Code`, and the retry-timeout texts of the
+    /// diagnostic, the `Status:` field and ``explanation``.
+    public var bounceClass: BounceClass {
+        BounceClass(action: action, status: status, diagnostic: diagnosticCode?.value, explanation: statusExplanation)
+    }
+
+    /// The status that decides ``bounceClass``: ``status``, or, when it is generic, a more specific
+    /// code of the same class from the `Diagnostic-Code`, else from ``explanation``
+    /// (``EnhancedStatusCode/refined(byDiagnostic:)``).
+    ///
+    /// ```swift
+    /// // Status: 5.0.0, Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: User unknown
+    /// recipient.specificStatus   // 5.1.1
+    /// ```
+    public var specificStatus: EnhancedStatusCode {
+        status.specific(diagnostic: diagnosticCode?.value, explanation: statusExplanation)
+    }
+
+    /// The `Status:` field as written (an MTA may add a comment) and ``explanation``.
+    private var statusExplanation: String {
+        [fields["Status"], explanation].compactMap { $0 }.joined(separator: "\n")
+    }
 
     /// The final recipient's address (`finalRecipient.value`).
     public var address: String { finalRecipient.value }

@@ -46,6 +46,47 @@ enum ReportParts {
         return nil
     }
 
+    /// The text of the human-readable part of a report: the first `text/plain` sibling before the
+    /// report part (RFC 6522 puts it first), decoded leniently; nil when there is none.
+    static func humanReadableText(near location: Location) -> String? {
+        for part in location.siblings.prefix(location.index) where part.contentType.mediaType == "text/plain" {
+            guard let bytes = part.decodedBody else { return nil }
+            return TextDecoding.decodeLossy(bytes, charset: part.contentType.parameters["charset"] ?? "us-ascii")
+        }
+        return nil
+    }
+
+    /// Most lines taken under an address line by ``explanations(in:for:)``.
+    static let maxExplanationLines = 8
+    /// Most characters kept of one explanation.
+    static let maxExplanationLength = 2_000
+
+    /// What a human-readable report says about each of `addresses` (lowercased) that it names: the
+    /// first line naming it and up to ``maxExplanationLines`` more indented lines right under it, as
+    /// Exim (`  bob@example.com` / `    retry timeout exceeded`) and Postfix (`<bob@example.com>:
+    /// host ... said: 550 ...` / `    (in reply to RCPT TO command)`) write it. One pass over the
+    /// text; each line is looked at a bounded number of times, and each explanation is bounded.
+    static func explanations(in text: String, for addresses: Set<String>) -> [String: String] {
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        func indentation(_ line: Substring) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }
+        var found: [String: String] = [:]
+        for (index, line) in lines.enumerated() where line.contains("@") {
+            let named = line.split { " \t<>:;,()\"'[]".contains($0) }
+                .map { String($0).dsnLowercasedASCII() }
+                .filter { addresses.contains($0) && found[$0] == nil }
+            guard !named.isEmpty else { continue }
+            let depth = indentation(line)
+            var block = [line]
+            for next in lines.dropFirst(index + 1).prefix(maxExplanationLines) {
+                guard !next.allSatisfy({ $0 == " " || $0 == "\t" }), indentation(next) > depth else { break }
+                block.append(next)
+            }
+            let explanation = String(block.joined(separator: "\n").prefix(maxExplanationLength))
+            for address in named { found[address] = explanation }
+        }
+        return found
+    }
+
     /// The header section of a returned-content part: the embedded message's headers, or the
     /// fields at the start of a header-only (or transfer-encoded message) part; anything after the
     /// first empty line (OpenSMTPD puts the body there) is ignored.

@@ -2,8 +2,11 @@
 ///
 /// A long value is folded by putting CRLF before a space or tab, so that lines stay within
 /// ``HeaderField/preferredLineLength`` characters where the value allows it. Folds never go inside
-/// a quoted string or an encoded-word (which holds no white space), never leave a line of white
-/// space only, and a line longer than ``HeaderField/maximumLineLength`` octets is refused.
+/// a quoted string of a structured field (an address list, say) or an encoded-word (which holds
+/// no white space), never leave a line of white space only, and a line longer than
+/// ``HeaderField/maximumLineLength`` octets is refused. Unstructured fields (``isUnstructured``:
+/// Subject, Comments, Content-Description, `X-` fields) have no quoted strings, so a `"` in them
+/// is an ordinary character and does not stop folding.
 ///
 /// ```swift
 /// var bytes: [UInt8] = []
@@ -27,7 +30,9 @@ extension HeaderField {
         if nameCount + 2 + valueCount <= HeaderField.preferredLineLength {
             output.append(contentsOf: value.utf8)
         } else {
-            try HeaderField.fold(Array(value.utf8), startColumn: nameCount + 2, name: name, into: &output)
+            try HeaderField.fold(
+                Array(value.utf8), startColumn: nameCount + 2, name: name,
+                quotedStrings: !HeaderField.isUnstructured(name: name), into: &output)
         }
         output.append(0x0D)
         output.append(0x0A)
@@ -40,12 +45,31 @@ extension HeaderField {
         return output
     }
 
+    /// True for fields whose value is RFC 5322 `unstructured` text (§3.2.5, §2.2.1): `Subject`,
+    /// `Comments`, RFC 2045's `Content-Description`, and `X-` extension fields, written as free text
+    /// here. Such a value has no quoted strings: folding treats `"` as any other character.
+    ///
+    /// ```swift
+    /// HeaderField.isUnstructured(name: "subject")     // true
+    /// HeaderField.isUnstructured(name: "X-Campaign")  // true
+    /// HeaderField.isUnstructured(name: "To")          // false: quoted display names stay whole
+    /// ```
+    static func isUnstructured(name: String) -> Bool {
+        if namesEqual(name, "Subject") || namesEqual(name, "Comments") || namesEqual(name, "Content-Description") {
+            return true
+        }
+        let prefix = Array(name.utf8.prefix(2))
+        return prefix.count == 2 && asciiLower(prefix[0]) == UInt8(ascii: "x") && prefix[1] == UInt8(ascii: "-")
+    }
+
     @inline(__always) static func isWhiteSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09
     }
 
-    /// Appends `value` folded at white space outside quoted strings.
-    static func fold(_ value: [UInt8], startColumn: Int, name: String, into output: inout [UInt8]) throws(MessageBuildError) {
+    /// Appends `value` folded at white space; with `quotedStrings`, never inside a quoted string.
+    static func fold(
+        _ value: [UInt8], startColumn: Int, name: String, quotedStrings: Bool, into output: inout [UInt8]
+    ) throws(MessageBuildError) {
         let count = value.count
         var lineLength = startColumn
         var index = 0
@@ -61,7 +85,7 @@ extension HeaderField {
                     if byte == UInt8(ascii: "\"") { inQuote = false }
                 } else {
                     if isWhiteSpace(byte) { break }
-                    if byte == UInt8(ascii: "\"") { inQuote = true }
+                    if quotedStrings && byte == UInt8(ascii: "\"") { inQuote = true }
                 }
                 index += 1
             }

@@ -12,14 +12,27 @@ public struct MIMEEntity: Sendable {
     public var headers: HeaderList
     public var contentType: ContentType
     public var body: MIMEBody
-    /// What the parser found wrong but tolerated in this entity (not in its parts), in order.
+    /// What the parser found wrong but tolerated in this entity (not in its parts), in order: at
+    /// most ``MIMEParser/Limits/maxDefectsPerKind`` of each kind in the whole message.
     public var defects: [MIMEDefect]
+    /// How many more defects the parser found in this entity past that limit: counted, not kept,
+    /// so input with a defect on every line costs no memory per defect.
+    ///
+    /// ```swift
+    /// let message = try MIMEParser().parse(hostileBytes)
+    /// print("\(message.defects.count) defects listed, \(message.omittedDefects) more")
+    /// ```
+    public var omittedDefects: Int
 
-    public init(headers: HeaderList, contentType: ContentType, body: MIMEBody, defects: [MIMEDefect] = []) {
+    public init(
+        headers: HeaderList, contentType: ContentType, body: MIMEBody, defects: [MIMEDefect] = [],
+        omittedDefects: Int = 0
+    ) {
         self.headers = headers
         self.contentType = contentType
         self.body = body
         self.defects = defects
+        self.omittedDefects = omittedDefects
     }
 
     /// The child parts of a multipart entity; empty for any other.

@@ -22,7 +22,7 @@ public enum HeaderSectionParser {
         _ bytes: [UInt8], limits: MIMEParser.Limits = .default
     ) throws(MIMEParseError) -> (headers: HeaderList, bodyStart: Int) {
         try bytes.withUnsafeBufferPointer { (buffer) throws(MIMEParseError) in
-            var defects: [MIMEDefect] = []
+            var defects = DefectLog(maxPerKind: limits.maxDefectsPerKind)
             var scratch: [UInt8] = []
             return try scan(buffer, from: 0, to: buffer.count, limits: limits, defects: &defects, scratch: &scratch)
         }
@@ -36,7 +36,7 @@ public enum HeaderSectionParser {
         let base = bytes.startIndex
         do {
             let result = try bytes.withUnsafeBufferPointer { (buffer) throws(MIMEParseError) in
-                var defects: [MIMEDefect] = []
+                var defects = DefectLog(maxPerKind: limits.maxDefectsPerKind)
                 var scratch: [UInt8] = []
                 return try scan(buffer, from: 0, to: buffer.count, limits: limits, defects: &defects, scratch: &scratch)
             }
@@ -54,7 +54,7 @@ public enum HeaderSectionParser {
     ) throws(MIMEParseError) -> [HeaderList] {
         try bytes.withUnsafeBufferPointer { (buffer) throws(MIMEParseError) in
             var blocks: [HeaderList] = []
-            var defects: [MIMEDefect] = []
+            var defects = DefectLog(maxPerKind: limits.maxDefectsPerKind)
             var scratch: [UInt8] = []
             var position = 0
             while position < buffer.count {
@@ -77,10 +77,10 @@ public enum HeaderSectionParser {
     }
 
     /// The scanner shared with ``MIMEParser``: parses `buffer[from..<to]`, returns the fields and the
-    /// index where the body starts, and appends defects.
+    /// index where the body starts, and records defects.
     static func scan(
         _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, limits: MIMEParser.Limits,
-        defects: inout [MIMEDefect], scratch: inout [UInt8]
+        defects: inout DefectLog, scratch: inout [UInt8]
     ) throws(MIMEParseError) -> (headers: HeaderList, bodyStart: Int) {
         var fields: [HeaderField] = []
         var pendingStart = -1      // start of the current field's first line
@@ -124,7 +124,7 @@ public enum HeaderSectionParser {
                 if pendingStart >= 0 {
                     pendingEnd = contentEnd
                 } else {
-                    defects.append(.headerLineWithoutColon(offset: lineStart))
+                    defects.record(.headerLineWithoutColon(offset: lineStart))
                 }
             } else {
                 try flush()
@@ -136,7 +136,7 @@ public enum HeaderSectionParser {
                     pendingColon = colon
                     pendingEnd = contentEnd
                 } else {
-                    defects.append(.headerLineWithoutColon(offset: lineStart))
+                    defects.record(.headerLineWithoutColon(offset: lineStart))
                 }
             }
             lineStart = next
@@ -149,16 +149,16 @@ public enum HeaderSectionParser {
     /// defect) when its name is invalid.
     private static func makeField(
         _ buffer: UnsafeBufferPointer<UInt8>, start: Int, colon: Int, end: Int, limits: MIMEParser.Limits,
-        defects: inout [MIMEDefect], scratch: inout [UInt8]
+        defects: inout DefectLog, scratch: inout [UInt8]
     ) throws(MIMEParseError) -> HeaderField? {
         var nameEnd = colon
         while nameEnd > start && ByteSearch.isWSP(buffer[nameEnd - 1]) { nameEnd -= 1 }
         guard nameEnd > start, nameEnd - start <= 998 else {
-            defects.append(.invalidHeaderFieldName(offset: start))
+            defects.record(.invalidHeaderFieldName(offset: start))
             return nil
         }
         for index in start..<nameEnd where buffer[index] < 33 || buffer[index] > 126 {
-            defects.append(.invalidHeaderFieldName(offset: start))
+            defects.record(.invalidHeaderFieldName(offset: start))
             return nil
         }
         // Unfold into the scratch buffer: drop LF and the CR of CRLF; a bare CR or a NUL becomes a space.
@@ -174,11 +174,11 @@ public enum HeaderSectionParser {
                 if index + 1 < end && buffer[index + 1] == 0x0A {
                     // CR of a CRLF fold
                 } else {
-                    defects.append(.forbiddenOctetInHeader(offset: index))
+                    defects.record(.forbiddenOctetInHeader(offset: index))
                     scratch.append(0x20)
                 }
             } else if byte == 0 {
-                defects.append(.forbiddenOctetInHeader(offset: index))
+                defects.record(.forbiddenOctetInHeader(offset: index))
                 scratch.append(0x20)
             } else {
                 scratch.append(byte)

@@ -3,7 +3,8 @@
 /// Accepts CRLF and LF-only line breaks, and tolerates real-world mail: no `MIME-Version`, no closing
 /// boundary (the last part ends at the end of the data), header lines without a colon, unknown
 /// transfer encodings (kept undecoded) and 8-bit headers; each of these is recorded in the entity's
-/// ``MIMEEntity/defects``. Leaf bodies are transfer-decoded (base64, quoted-printable).
+/// ``MIMEEntity/defects`` (up to ``Limits/maxDefectsPerKind`` of a kind per message, the rest
+/// counted in ``MIMEEntity/omittedDefects``). Leaf bodies are transfer-decoded (base64, quoted-printable).
 /// Everything is bounded by ``Limits``: size, line and field lengths, field count, nesting depth and
 /// part count, and the parser's recursion is bounded by the nesting depth.
 ///
@@ -33,6 +34,10 @@ public struct MIMEParser: Sendable {
         public var maxDepth: Int
         /// Most entities in one message (the message, its parts and embedded messages). Default 10,000.
         public var maxParts: Int
+        /// Most defects of one kind recorded in one message (``MIMEEntity/defects``); defects past
+        /// it are counted, not kept (``MIMEEntity/omittedDefects``). Default 100. Not a refusal: a
+        /// message with more defects still parses.
+        public var maxDefectsPerKind: Int
 
         /// Limits with the documented defaults, or the values given.
         public init(
@@ -42,7 +47,8 @@ public struct MIMEParser: Sendable {
             maxHeaderFields: Int = 1_000,
             maxHeaderSectionBytes: Int = 1024 * 1024,
             maxDepth: Int = 32,
-            maxParts: Int = 10_000
+            maxParts: Int = 10_000,
+            maxDefectsPerKind: Int = 100
         ) {
             self.maxMessageBytes = maxMessageBytes
             self.maxHeaderLineBytes = maxHeaderLineBytes
@@ -51,6 +57,7 @@ public struct MIMEParser: Sendable {
             self.maxHeaderSectionBytes = maxHeaderSectionBytes
             self.maxDepth = maxDepth
             self.maxParts = maxParts
+            self.maxDefectsPerKind = maxDefectsPerKind
         }
 
         /// The documented defaults.
@@ -108,11 +115,14 @@ extension MIMEParser {
         let lenientBase64: Bool
         var entityCount = 0
         var scratch: [UInt8] = []
+        /// The defects of the entity being parsed, bounded per kind for the whole message.
+        var defects: DefectLog
 
         init(buffer: UnsafeBufferPointer<UInt8>, limits: Limits, lenientBase64: Bool) {
             self.buffer = buffer
             self.limits = limits
             self.lenientBase64 = lenientBase64
+            defects = DefectLog(maxPerKind: limits.maxDefectsPerKind)
             scratch.reserveCapacity(256)
         }
 
@@ -129,7 +139,7 @@ extension MIMEParser {
             if depth > min(limits.maxDepth, 128) {
                 throw MIMEParseError.nestingTooDeep(offset: start, limit: min(limits.maxDepth, 128))
             }
-            var defects: [MIMEDefect] = []
+            let enclosingDefects = defects.beginEntity()
             let (headers, bodyStart) = try HeaderSectionParser.scan(
                 buffer, from: start, to: end, limits: limits, defects: &defects, scratch: &scratch)
 
@@ -138,7 +148,7 @@ extension MIMEParser {
                 if let parsed = ParameterizedValue.parse(value), let subtype = parsed.subtype {
                     contentType = ContentType(type: parsed.main, subtype: subtype, parameters: parsed.parameters)
                 } else {
-                    defects.append(.invalidContentType(value))
+                    defects.record(.invalidContentType(value))
                     contentType = .defaultPlain
                 }
             }
@@ -155,30 +165,31 @@ extension MIMEParser {
                 }
                 body = try multipart(
                     from: bodyStart, to: end, boundary: boundaryBytes, depth: depth,
-                    childDefault: contentType.subtype == "digest" ? Run.digestDefault : .defaultPlain,
-                    defects: &defects)
+                    childDefault: contentType.subtype == "digest" ? Run.digestDefault : .defaultPlain)
             } else if contentType.type == "message" && (contentType.subtype == "rfc822" || contentType.subtype == "global") {
                 if case .identity = encoding {
                     let inner = try entity(from: bodyStart, to: end, depth: depth + 1, defaultType: .defaultPlain)
                     body = .message(Boxed(inner))
                 } else {
-                    defects.append(.encodedEmbeddedMessage(offset: bodyStart))
-                    body = .leaf(try decode(from: bodyStart, to: end, encoding: encoding, defects: &defects))
+                    defects.record(.encodedEmbeddedMessage(offset: bodyStart))
+                    body = .leaf(try decode(from: bodyStart, to: end, encoding: encoding))
                 }
             } else {
-                body = .leaf(try decode(from: bodyStart, to: end, encoding: encoding, defects: &defects))
+                body = .leaf(try decode(from: bodyStart, to: end, encoding: encoding))
             }
-            return MIMEEntity(headers: headers, contentType: contentType, body: body, defects: defects)
+            let found = defects.endEntity(resuming: enclosingDefects)
+            return MIMEEntity(
+                headers: headers, contentType: contentType, body: body, defects: found.recorded,
+                omittedDefects: found.omitted)
         }
 
         /// Splits a multipart body at its delimiter lines and parses each part.
         mutating func multipart(
-            from bodyStart: Int, to end: Int, boundary: [UInt8], depth: Int, childDefault: ContentType,
-            defects: inout [MIMEDefect]
+            from bodyStart: Int, to end: Int, boundary: [UInt8], depth: Int, childDefault: ContentType
         ) throws(MIMEParseError) -> MIMEBody {
             try boundary.withUnsafeBufferPointer { (boundary) throws(MIMEParseError) -> MIMEBody in
                 guard let first = delimiter(boundary, from: bodyStart, contentStart: bodyStart, end: end) else {
-                    defects.append(.noBoundaryFound(offset: bodyStart))
+                    defects.record(.noBoundaryFound(offset: bodyStart))
                     return .multipart([], preamble: bytes(bodyStart, end), epilogue: [])
                 }
                 let preamble = bytes(bodyStart, first.contentEnd)
@@ -192,7 +203,7 @@ extension MIMEParser {
                         closed = found.close
                     } else {
                         parts.append(try entity(from: partStart, to: end, depth: depth + 1, defaultType: childDefault))
-                        defects.append(.missingFinalBoundary(offset: bodyStart))
+                        defects.record(.missingFinalBoundary(offset: bodyStart))
                         partStart = end
                         break
                     }
@@ -247,8 +258,8 @@ extension MIMEParser {
         }
 
         /// The transfer-decoded body in `buffer[start..<end]`.
-        func decode(
-            from start: Int, to end: Int, encoding: TransferDecoding, defects: inout [MIMEDefect]
+        mutating func decode(
+            from start: Int, to end: Int, encoding: TransferDecoding
         ) throws(MIMEParseError) -> [UInt8] {
             guard start < end else { return [] }
             let body = UnsafeBufferPointer(rebasing: buffer[start..<end])
@@ -256,11 +267,11 @@ extension MIMEParser {
             case .identity:
                 return Array(body)
             case let .unknown(name):
-                defects.append(.unknownTransferEncoding(name))
+                defects.record(.unknownTransferEncoding(name))
                 return Array(body)
             case .quotedPrintable:
                 let result = QuotedPrintableDecoder.decode(body)
-                if let invalid = result.firstInvalid { defects.append(.invalidQuotedPrintable(offset: start + invalid)) }
+                if let invalid = result.firstInvalid { defects.record(.invalidQuotedPrintable(offset: start + invalid)) }
                 return result.output
             case .base64:
                 let result = Base64Decoder.decode(body, lenient: lenientBase64)
@@ -269,7 +280,7 @@ extension MIMEParser {
                         throw MIMEParseError.invalidBase64(
                             offset: start + failure.offset, partOffset: failure.offset, reason: failure.reason)
                     }
-                    defects.append(.invalidBase64(offset: start + failure.offset, reason: failure.reason))
+                    defects.record(.invalidBase64(offset: start + failure.offset, reason: failure.reason))
                 }
                 return result.output
             }
