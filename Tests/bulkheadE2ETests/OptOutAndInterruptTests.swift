@@ -131,4 +131,41 @@ struct OptOutAndInterruptTests {
             throw error
         }
     }
+
+    /// Item 8: failed recipients can be queued again (by reply code), and opt-outs still hold for them.
+    @Test func retryFailedSendsTheFailedOnesOnceAndHonoursOptOuts() async throws {
+        let workspace = try await Workspace(.sqlite)
+        let deferFile = workspace.root.appendingPathComponent("greylisting").path
+        FileManager.default.createFile(atPath: deferFile, contents: Data())
+        let sink = try await RecordingSink(in: workspace.root, deferWhileExists: deferFile)
+        do {
+            _ = try await workspace.generateDKIMKey()
+            var settings = SendSettings(upstreamPort: sink.port, concurrency: 2, batchSize: 5, dkim: true)
+            settings.maxAttempts = 1
+            try workspace.writeConfiguration(settings)
+            let addresses = try await workspace.populate(list: "news", count: 5)
+            let id = try await workspace.createCampaign(list: "news")
+            try await workspace.bulkhead(["campaign", "send", "\(id)"])
+            #expect(try await workspace.ledger(id).allSatisfy { $0.state == .failed && $0.lastReply?.code == 451 })
+            #expect(try await workspace.campaign(id).state == .sent)
+
+            try FileManager.default.removeItem(atPath: deferFile)
+            try await workspace.bulkhead(["suppression", "add", addresses[4]])
+            let none = try await workspace.bulkhead(["campaign", "retry-failed", "\(id)", "--code", "550"])
+            #expect(none.stdout == "0 failed recipients with reply code 550 of campaign \(id) queued again\n")
+            let retried = try await workspace.bulkhead(["campaign", "retry-failed", "\(id)", "--code", "451"])
+            #expect(retried.stdout == "5 failed recipients with reply code 451 of campaign \(id) queued again (send them with: bulkhead campaign resume \(id))\n")
+            #expect(try await workspace.campaign(id).state == .paused, "a sent campaign is reopened as paused")
+            try await workspace.bulkhead(["campaign", "resume", "\(id)"])
+            #expect(try sink.records().flatMap(\.rcpts).sorted() == Array(addresses.prefix(4)).sorted(), "each once; the suppressed one never")
+            let states = Dictionary(grouping: try await workspace.ledger(id), by: \.state).mapValues(\.count)
+            #expect(states == [.sent: 4, .suppressed: 1])
+            await sink.stop()
+            await workspace.discard()
+        } catch {
+            await sink.stop()
+            await workspace.discard()
+            throw error
+        }
+    }
 }

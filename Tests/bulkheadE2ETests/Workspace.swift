@@ -20,6 +20,8 @@ struct SendSettings: Sendable {
     var retryBaseSeconds: Double = 60
     /// `upstreams[].breaker` as YAML flow text (`{failures: 2, open_seconds: 1}`), if any.
     var breaker: String?
+    /// Attempts before a deferred message is failed.
+    var maxAttempts = 5
 }
 
 /// One test's world: a temporary folder with its own bulkhead.yaml and data directory (and, on
@@ -101,6 +103,7 @@ final class Workspace: @unchecked Sendable {
               batch_size: \(settings.batchSize)
               control_poll_milliseconds: 200
               retry_base_seconds: \(settings.retryBaseSeconds)
+              max_attempts: \(settings.maxAttempts)
               retry_max_seconds: \(max(settings.retryBaseSeconds, 60))
             upstreams:
               - name: sink
