@@ -102,4 +102,46 @@ struct OptOutConformanceTests {
             #expect(try queued.first?.address.mailbox.localPart == "victim(x)", "mail goes to the quoted mailbox, never to victim@")
         }
     }
+
+    /// Keys written by version 1 (local part unquoted, domain as written) are rewritten once, and two
+    /// spellings of one person become one subscriber whose opt-out holds.
+    @Test(arguments: StoreBackend.allCases)
+    func version1KeysAreUpgradedAndSpellingsMerged(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let list = try await store.createList(name: "news", description: "")
+            func v1(_ text: String, _ status: MembershipStatus) async throws {
+                let person = try await store.upsertSubscriber(address: NormalizedAddress(storedValue: text), name: nil, attributes: [:])
+                _ = try await store.setMembership(list: list.id, subscriber: person.id, status: status,
+                                                  consent: Fixture.consent(status == .unsubscribed ? .withdrawn : .given, at: db.clock.now))
+            }
+            try await v1("victim(x)@example.com", .confirmed)      // was "victim(x)"@example.com
+            try await v1("victim@example.com", .confirmed)
+            try await v1("bob@bücher.de", .confirmed)             // the same person as…
+            try await v1("bob@xn--bcher-kva.de", .unsubscribed)   // …this one, who unsubscribed
+            try await v1("zoë@bücher.de", .confirmed)
+            try await store.addSuppression(Suppression(address: NormalizedAddress(storedValue: "zoë@bücher.de"), reason: .complaint,
+                                                       at: db.clock.now, source: "v1"), actor: .system)
+            let campaign = try await Fixture.sendingCampaign(store, list: list.id)
+            #expect(try await store.ledgerCounts(campaign: campaign.id)[.queued] == 3)
+
+            let upgrade = try await store.upgradeStoredAddresses()
+            #expect(upgrade.rekeyed == 2 && upgrade.merged == 1 && upgrade.suppressions == 1 && upgrade.unreadable == 0, "\(upgrade)")
+            #expect(try await store.upgradeStoredAddresses() == AddressKeyUpgrade(), "once per store")
+            #expect(try await store.subscriber(address: try Fixture.address("\"victim(x)\"@example.com")) != nil)
+            #expect(try await store.suppression(address: try Fixture.address("Zoë@Bücher.de")) != nil)
+            let bob = try #require(try await store.subscriber(address: try Fixture.address("bob@bücher.de")))
+            #expect(try await store.membership(list: list.id, subscriber: bob.id)?.status == .unsubscribed, "the opt-out wins")
+            #expect(try await store.consentRecords(subscriber: bob.id).count == 2, "both spellings' consent records")
+
+            var claimed: [LedgerEntry] = []
+            while true {
+                let batch = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
+                if batch.isEmpty { break }
+                claimed += batch
+            }
+            #expect(try claimed.map { try $0.address.mailbox.localPart }.sorted() == ["victim", "victim(x)"])
+            let suppressed = try await store.ledgerEntries(campaign: campaign.id, states: [.suppressed]).collect()
+            #expect(suppressed.map(\.address.value) == ["bob@xn--bcher-kva.de"])
+        }
+    }
 }

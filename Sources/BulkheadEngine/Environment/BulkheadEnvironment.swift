@@ -77,12 +77,19 @@ public struct BulkheadEnvironment: Sendable {
         case .sqlite:
             try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
             let store = try SQLiteStore(path: configuration.path(configuration.storage.sqlitePath))
+            try await store.upgradeStoredAddresses()
             return (store, {})
         case .postgres:
             guard let url = configuration.storage.postgresURL else {
                 throw ConfigurationError.invalidValue("storage.postgres_url", reason: "missing")
             }
             let store = try await PostgresStore.connect(try PostgresStore.Configuration(url: url), logger: logger)
+            do {
+                try await store.upgradeStoredAddresses()
+            } catch {
+                await store.close()
+                throw error
+            }
             return (store, { await store.close() })
         }
     }

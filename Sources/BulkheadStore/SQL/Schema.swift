@@ -215,6 +215,7 @@ enum Schema {
             """,
             "CREATE TABLE store_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at \(int) NOT NULL)",
             "ALTER TABLE lists ADD COLUMN list_id_label TEXT",
+            "CREATE TABLE store_upgrades (name TEXT PRIMARY KEY, done_at \(int) NOT NULL)",
         ]
         return statements
     }
