@@ -86,7 +86,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Shared by the test targets: the Python peer runner, a seeded generator, the built binary.
-        .target(name: "BulkheadTestSupport", path: "Tests/BulkheadTestSupport", swiftSettings: strict),
+        .target(
+            name: "BulkheadTestSupport",
+            dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/BulkheadTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "BulkheadMailTests",
             dependencies: [
@@ -124,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "BulkheadStoreTests",
             dependencies: [
-                "BulkheadStore", "BulkheadMail",
+                "BulkheadStore", "BulkheadMail", "BulkheadTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -1,26 +1,16 @@
 import BulkheadMail
+import BulkheadTestSupport
 import Foundation
 import PropertyBased
 import Testing
 @testable import BulkheadStore
 
-/// Issue 7, item 1: one mailbox is one key however it is spelt, and the key sends to that mailbox only.
-private typealias TextGenerator = Generator<String, Generator<Int, Shrink.Integer<Int>>.ArrayShrink>
-
-private func text(_ pool: String, length: ClosedRange<Int>) -> TextGenerator {
-    let scalars = Array(pool.unicodeScalars)
-    return Gen.int(in: 0...(scalars.count - 1)).array(of: length).map { indices in
-        var view = String.UnicodeScalarView()
-        for index in indices { view.append(scalars[index]) }
-        return String(view)
-    }
-}
-
+// Issue 7, item 1: one mailbox is one key however it is spelt, and the key sends to that mailbox only.
 // Parentheses, quotes, backslashes, spaces and @ are literal inside a quoted local part.
 private let localPool = "abcxyzABC09.!#$%&'*+-/=?^_`{|}~ \"\\(),:;<>@[]éжÉ"
 private let labelPool = "abcxyzABC0189äöüжяÄ"
 
-private let mailboxes = zip(text(localPool, length: 1...12), text(labelPool, length: 1...10).array(of: 1...3)).map { local, labels in
+private let mailboxes = zip(scalarText(localPool, length: 1...12), scalarText(labelPool, length: 1...10).array(of: 1...3)).map { local, labels in
     Mailbox(localPart: local, domain: (labels + ["test"]).joined(separator: "."))
 }
 

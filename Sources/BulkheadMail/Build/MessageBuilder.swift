@@ -56,14 +56,7 @@ public struct MessageBuilder: Sendable {
     /// Adds a custom header field; refuses bad names, CR/LF/NUL in the value, and the names the
     /// builder writes itself (From, To, Subject, Date, Message-ID, MIME-Version, Content-*, ...).
     public mutating func addHeader(name: String, value: String) throws(MessageBuildError) {
-        let field: HeaderField
-        do {
-            field = try HeaderField(name: name, value: value)
-        } catch {
-            throw MessageBuildError.header(error)
-        }
-        if MessageBuilder.isReserved(name) { throw MessageBuildError.reservedHeaderName(name) }
-        customHeaders.append(field)
+        customHeaders.append(try Self.extraField(name: name, value: value))
     }
 
     /// Adds a structured header field whose value the caller formatted (quoted strings, RFC 2047
@@ -74,17 +67,23 @@ public struct MessageBuilder: Sendable {
     /// try builder.addFormattedHeader(name: "List-Id", value: "=?UTF-8?Q?Caf=C3=A9_news?= <news.example.com>")
     /// ```
     public mutating func addFormattedHeader(name: String, value: String) throws(MessageBuildError) {
+        let field = try Self.extraField(name: name, value: value)
+        if let offset = value.utf8.firstIndex(where: { ($0 < 0x20 && $0 != 0x09) || $0 >= 0x7F }) {
+            throw MessageBuildError.forbiddenCharacter(field: name, offset: value.utf8.distance(from: value.utf8.startIndex, to: offset))
+        }
+        formattedHeaders.append(field)
+    }
+
+    /// A caller's extra field: a valid name that the builder does not write itself, no CR, LF or NUL.
+    private static func extraField(name: String, value: String) throws(MessageBuildError) -> HeaderField {
         let field: HeaderField
         do {
             field = try HeaderField(name: name, value: value)
         } catch {
             throw MessageBuildError.header(error)
         }
-        if MessageBuilder.isReserved(name) { throw MessageBuildError.reservedHeaderName(name) }
-        if let offset = value.utf8.firstIndex(where: { ($0 < 0x20 && $0 != 0x09) || $0 >= 0x7F }) {
-            throw MessageBuildError.forbiddenCharacter(field: name, offset: value.utf8.distance(from: value.utf8.startIndex, to: offset))
-        }
-        formattedHeaders.append(field)
+        if isReserved(name) { throw MessageBuildError.reservedHeaderName(name) }
+        return field
     }
 
     /// Builds the message, drawing the Message-ID and boundaries from a shared, buffered
