@@ -21,12 +21,12 @@ enum StoreOpening {
         }
     }
 
-    /// Creates the data directory if it does not exist.
+    /// Creates the data directory (mode 0700: it holds personal data) if it does not exist.
     static func dataDirectory(_ config: BulkheadConfiguration) throws(ExitCode) -> String {
         do {
-            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(atPath: config.dataDirectory)
         } catch {
-            throw CLIError.fail("cannot create the data directory \(config.dataDirectory): \(error.localizedDescription)", code: 1)
+            throw CLIError.fail("cannot create the data directory: \(error)", code: 1)
         }
         return config.dataDirectory
     }

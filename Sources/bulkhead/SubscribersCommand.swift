@@ -115,10 +115,11 @@ struct SubscribersExportCommand: AsyncParsableCommand {
             let target = try await StoreOpening.list(named: list, in: store)
             let handle: FileHandle
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
-                    throw CLIError.fail("cannot create \(output)", code: 1)
+                do {
+                    handle = try PrivateFiles.openForWriting(atPath: output)  // mode 0600: personal data
+                } catch {
+                    throw CLIError.fail("\(error)", code: 1)
                 }
-                handle = opened
             } else {
                 handle = FileHandle.standardOutput
             }

@@ -10,15 +10,33 @@ struct CLIRunner {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs the binary with `arguments` in `directory`. `umask` (octal, e.g. "022") runs it under that
+    /// file-creation mask (through `/bin/sh`); `input` is written to its standard input (else it gets none).
+    static func run(_ arguments: [String], in directory: URL? = nil, umask: String? = nil, input: Data? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = BulkheadBinary.executable
-        process.arguments = arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", BulkheadBinary.executable.path] + arguments
+        } else {
+            process.executableURL = BulkheadBinary.executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory ?? BulkheadBinary.repositoryRoot
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Input comes from a temporary file: a child that exits without reading it cannot break a pipe.
+        var inputFile: URL?
+        if let input {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-cli-input-\(UUID().uuidString)")
+            try input.write(to: file)
+            process.standardInput = try FileHandle(forReadingFrom: file)
+            inputFile = file
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        defer { if let inputFile { try? FileManager.default.removeItem(at: inputFile) } }
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -52,8 +70,8 @@ struct CLIWorkspace {
         try run(arguments)
     }
 
-    func run(_ arguments: [String]) throws -> CLIRunner.Result {
-        try CLIRunner.run(arguments + ["--config", config.path], in: directory)
+    func run(_ arguments: [String], umask: String? = nil, input: Data? = nil) throws -> CLIRunner.Result {
+        try CLIRunner.run(arguments + ["--config", config.path], in: directory, umask: umask, input: input)
     }
 
     /// Writes `text` to a file of the workspace.

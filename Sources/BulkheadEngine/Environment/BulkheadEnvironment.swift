@@ -50,9 +50,9 @@ public struct BulkheadEnvironment: Sendable {
         self.closeTransport = closeTransport
     }
 
-    /// Opens the store (creating the data directory and running migrations) and the transport.
+    /// Opens the store (creating the data directory, mode 0700, and running migrations) and the transport.
     public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> BulkheadEnvironment {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
         let (store, closeStore) = try await openStore(configuration, logger: logger)
         let (transport, closeTransport) = try makeTransport(configuration)
         let signer = try loadSigner(configuration)
@@ -67,7 +67,7 @@ public struct BulkheadEnvironment: Sendable {
     public static func openStore(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> (any MailStore, @Sendable () async -> Void) {
         switch configuration.storage.backend {
         case .sqlite:
-            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
             let store = try SQLiteStore(path: configuration.path(configuration.storage.sqlitePath))
             return (store, {})
         case .postgres:
