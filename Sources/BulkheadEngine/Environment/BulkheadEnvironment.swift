@@ -74,7 +74,22 @@ public struct BulkheadEnvironment: Sendable {
             guard let url = configuration.storage.postgresURL else {
                 throw ConfigurationError.invalidValue("storage.postgres_url", reason: "missing")
             }
-            let store = try await PostgresStore.connect(try PostgresStore.Configuration(url: url), logger: logger)
+            // The URL holds the password: no error may show it (the store's own messages quote the URL).
+            let redactor = SecretRedactor(configuration)
+            let settings: PostgresStore.Configuration
+            do {
+                settings = try PostgresStore.Configuration(url: url)
+            } catch {
+                throw ConfigurationError.invalidValue("storage.postgres_url", reason: redactor.redact(error.description))
+            }
+            let store: PostgresStore
+            do {
+                store = try await PostgresStore.connect(settings, logger: logger)
+            } catch let StoreError.database(message) {
+                throw StoreError.database(redactor.redact(message))
+            } catch let StoreError.invalidConfiguration(message) {
+                throw StoreError.invalidConfiguration(redactor.redact(message))
+            }
             return (store, { await store.close() })
         }
     }
