@@ -54,7 +54,7 @@ public struct BulkheadEnvironment: Sendable {
     public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> BulkheadEnvironment {
         try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
         let (store, closeStore) = try await openStore(configuration, logger: logger)
-        let (transport, closeTransport) = try makeTransport(configuration)
+        let (transport, closeTransport) = try makeTransport(configuration, logger: logger)
         let signer = try loadSigner(configuration)
         let namedSigners = try loadNamedSigners(configuration)
         let tokens = try UnsubscribeTokenIssuer(secret: try unsubscribeSecret(configuration))
