@@ -11,6 +11,8 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         abstract: "Create a draft campaign from template files (mustache: {{name}}, {{first_name}}, {{email}}, {{attributes.KEY}}, {{unsubscribe_url}}).",
         discussion: """
         HTML templates are HTML-escaped; text templates and the subject are not. Prints the new campaign's id.
+        Attachments are read when the campaign is created and their SHA-256 is kept: a send refuses a file that
+        changed or vanished since.
 
         Example:
           bulkhead campaign create --name spring --list news --subject "Spring offer for {{first_name}}" \\
@@ -50,8 +52,13 @@ struct CampaignCreateCommand: AsyncParsableCommand {
                 throw CLIError.fail("--dkim-key \(dkimKey.debugDescription): \(error)", code: 1)
             }
         }
-        for file in attach where !FileManager.default.isReadableFile(atPath: file) {
-            throw CLIError.fail("cannot read attachment \(file)", code: 2)
+        var attachments: [AttachmentReference] = []
+        for file in attach {
+            do {
+                attachments.append(try CampaignAttachmentFile.reference(forFile: file))
+            } catch {
+                throw CLIError.fail("\(error)", code: 2)
+            }
         }
         var filter: [String: String] = [:]
         for pair in segment {
@@ -67,7 +74,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             let content = CampaignContent(
                 name: name, listID: target.id, segment: filter.isEmpty ? nil : SegmentFilter(attributeEquals: filter), from: sender,
                 subjectTemplate: subject, textTemplate: textTemplate, htmlTemplate: htmlTemplate,
-                attachments: attach.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, dkimKeyRef: dkimKey)
+                attachments: attachments, dkimKeyRef: dkimKey)
             return try await store.createCampaign(content, actor: .human(options.actorName))
         }
         if json {

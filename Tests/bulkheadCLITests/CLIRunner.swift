@@ -79,3 +79,20 @@ struct CLIWorkspace {
         try Data(text.utf8).write(to: directory.appendingPathComponent(name))
     }
 }
+
+extension CLIWorkspace {
+    /// A workspace with the list `news` holding ada@example.org (Ada Lovelace).
+    static func withNewsList() throws -> CLIWorkspace {
+        let workspace = try CLIWorkspace()
+        try workspace.write("email,name\nada@example.org,Ada Lovelace\n", to: "people.csv")
+        #expect(try workspace.run("list", "create", "news").status == 0)
+        #expect(try workspace.run("subscribers", "import", "people.csv", "--list", "news").status == 0)
+        return workspace
+    }
+
+    /// The capture mailbox's listing (`capture list --json`).
+    func captured() throws -> [[String: Any]] {
+        let list = try run("capture", "list", "--json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+    }
+}

@@ -111,8 +111,8 @@ public struct BulkheadEnvironment: Sendable {
                               settings: DeliverySettings(configuration.delivery), logger: logger)
     }
 
-    /// The per-recipient message factory of a campaign: its templates, From, attachments, and the
-    /// configured identity (return path, unsubscribe links, List-Id, postal address) and DKIM key.
+    /// The per-recipient message factory of a campaign: its templates, From, attachments (refused with
+    /// ``CampaignAttachmentError`` when a file changed or vanished since creation), and the configured identity (return path, unsubscribe links, List-Id, postal address) and DKIM key.
     public func messageFactory(for campaign: Campaign) async throws -> CampaignMessageFactory {
         let content = campaign.content
         let from = try Mailbox(parsing: content.from.isEmpty ? configuration.identity.from : content.from)
@@ -126,10 +126,9 @@ public struct BulkheadEnvironment: Sendable {
             returnPathDomain: identity.returnPathDomain ?? fromDomain, unsubscribe: links,
             listID: listID, listDescription: list?.name, postalAddress: identity.postalAddress)
         let templates = try CampaignTemplates(subject: content.subjectTemplate, text: content.textTemplate, html: content.htmlTemplate)
-        var attachments: [Attachment] = []
-        for path in content.attachments {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            attachments.append(Attachment(filename: (path as NSString).lastPathComponent, mediaType: Self.mediaType(forFile: path), data: Array(data)))
+        // Each file must still hold what it held when the campaign was created.
+        let attachments = try content.attachments.map { reference throws(CampaignAttachmentError) in
+            try CampaignAttachmentFile.load(reference)
         }
         return try CampaignMessageFactory(identity: campaignIdentity, templates: templates, attachments: attachments,
                                           signer: try signer(named: content.dkimKeyRef))
@@ -151,21 +150,6 @@ public struct BulkheadEnvironment: Sendable {
         }
         let label = String(mapped).split(separator: "-").joined(separator: "-")
         return label.isEmpty ? "list" : label
-    }
-
-    static func mediaType(forFile path: String) -> String {
-        switch (path as NSString).pathExtension.lowercased() {
-        case "pdf": "application/pdf"
-        case "png": "image/png"
-        case "jpg", "jpeg": "image/jpeg"
-        case "gif": "image/gif"
-        case "txt": "text/plain"
-        case "csv": "text/csv"
-        case "html", "htm": "text/html"
-        case "zip": "application/zip"
-        case "ics": "text/calendar"
-        default: "application/octet-stream"
-        }
     }
 
     static func loadSigner(_ configuration: BulkheadConfiguration) throws -> DKIMSigner? {
