@@ -1,3 +1,4 @@
+import BulkheadStore
 public import Foundation
 import NIOPosix
 #if canImport(Glibc)
@@ -75,13 +76,14 @@ public struct CaptureTransport: MessageTransport {
     /// The capture directory.
     public let directory: String
 
-    /// Uses (and creates if needed) `directory`.
+    /// Uses `directory`, creating it with mode 0700 if needed (messages are written 0600: they hold
+    /// personal data).
     public init(directory: String) throws(CaptureError) {
         self.directory = directory
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(atPath: directory)
         } catch {
-            throw .io(path: directory, operation: "create directory", reason: "\(error)")
+            throw .io(path: error.path, operation: error.operation, reason: error.reason)
         }
     }
 
@@ -220,8 +222,14 @@ enum DurableFile {
     static func write(_ bytes: [UInt8], name: String, in directory: String) throws(CaptureError) {
         let final = directory + "/" + name
         let temporary = directory + "/.tmp-" + name
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, PrivateFiles.fileMode)
         guard fd >= 0 else { throw .io(path: temporary, operation: "create", reason: DurableFile.describe(errno)) }
+        if fchmod(fd, PrivateFiles.fileMode) != 0 {  // exactly 0600, whatever the umask
+            let code = errno
+            close(fd)
+            unlink(temporary)
+            throw .io(path: temporary, operation: "chmod", reason: DurableFile.describe(code))
+        }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { raw in

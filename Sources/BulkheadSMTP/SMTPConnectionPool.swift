@@ -49,11 +49,12 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     private let state: Mutex<State>
     private let logger: Logger
 
-    /// A pool for `upstream`. Throws when a rate limit is invalid.
+    /// A pool for `upstream`, logging through `logger` (pass the application's: the default logs
+    /// nothing, never through swift-log's global handler). Throws when a rate limit is invalid.
     public init(
         upstream: SMTPUpstream,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "bulkhead.smtp")
+        logger: Logger = Logger(label: "bulkhead.smtp", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(RateLimitError) {
         self.upstream = upstream
         self.group = group

@@ -56,67 +56,11 @@ public enum SMTPReplyParser {
     public static func parse<Bytes: RandomAccessCollection>(
         _ bytes: Bytes
     ) throws(SMTPReplyError) -> (reply: SMTPReply, consumed: Int)? where Bytes.Element == UInt8, Bytes.Index == Int {
-        var lineStart = bytes.startIndex
-        var code: Int?
-        var lines: [String] = []
-        while true {
-            // find the end of the line at lineStart
-            var index = lineStart
-            var lineEnd: Int?
-            while index < bytes.endIndex {
-                let byte = bytes[index]
-                if byte == 0x0A {
-                    throw SMTPReplyError(reason: .bareLF, offset: index - bytes.startIndex)
-                }
-                if byte == 0x0D {
-                    let next = index + 1
-                    if next == bytes.endIndex { break }
-                    guard bytes[next] == 0x0A else {
-                        throw SMTPReplyError(reason: .bareCR, offset: index - bytes.startIndex)
-                    }
-                    lineEnd = index
-                    break
-                }
-                index += 1
-                // the text before CRLF may be at most maximumLineLength - 2 octets
-                if index - lineStart > maximumLineLength - 2 {
-                    throw SMTPReplyError(reason: .lineTooLong, offset: lineStart - bytes.startIndex)
-                }
-            }
-            guard let end = lineEnd else {
-                try checkPartial(bytes, from: lineStart, to: index, code: code)
-                return nil
-            }
-            let lineOffset = lineStart - bytes.startIndex
-            guard end - lineStart >= 3, let lineCode = parseCode(bytes, at: lineStart) else {
-                throw SMTPReplyError(reason: .malformedCode, offset: lineOffset)
-            }
-            if let code, code != lineCode {
-                throw SMTPReplyError(reason: .inconsistentCode, offset: lineOffset)
-            }
-            code = lineCode
-            var isLast = true
-            var textStart = lineStart + 3
-            if textStart < end {
-                switch bytes[textStart] {
-                case UInt8(ascii: "-"): isLast = false
-                case UInt8(ascii: " "): break
-                default: throw SMTPReplyError(reason: .malformedCode, offset: lineOffset + 3)
-                }
-                textStart += 1
-            }
-            if lines.count == maximumLines {
-                throw SMTPReplyError(reason: .tooManyLines, offset: lineOffset)
-            }
-            lines.append(String(decoding: bytes[textStart..<end], as: UTF8.self))
-            lineStart = end + 2
-            if isLast {
-                return (SMTPReply(code: lineCode, lines: lines), lineStart - bytes.startIndex)
-            }
-        }
+        var scanner = SMTPReplyScanner()
+        return try scanner.scan(bytes)
     }
 
-    private static func parseCode<Bytes: RandomAccessCollection>(
+    static func parseCode<Bytes: RandomAccessCollection>(
         _ bytes: Bytes, at start: Int
     ) -> Int? where Bytes.Element == UInt8, Bytes.Index == Int {
         let d0 = Int(bytes[start]) - 0x30, d1 = Int(bytes[start + 1]) - 0x30, d2 = Int(bytes[start + 2]) - 0x30
@@ -125,7 +69,7 @@ public enum SMTPReplyParser {
     }
 
     /// Rejects an incomplete line early when its first bytes already cannot start a valid line.
-    private static func checkPartial<Bytes: RandomAccessCollection>(
+    static func checkPartial<Bytes: RandomAccessCollection>(
         _ bytes: Bytes, from start: Int, to end: Int, code: Int?
     ) throws(SMTPReplyError) where Bytes.Element == UInt8, Bytes.Index == Int {
         let offset = start - bytes.startIndex
@@ -147,6 +91,96 @@ public enum SMTPReplyParser {
             if index < end && bytes[index] != UInt8(ascii: "-") && bytes[index] != UInt8(ascii: " ")
                 && bytes[index] != 0x0D {
                 throw SMTPReplyError(reason: .malformedCode, offset: offset + 3)
+            }
+        }
+    }
+}
+
+/// ``SMTPReplyParser``'s rules applied incrementally: each call to ``scan(_:)`` gets the reply's bytes
+/// so far (the same start, more bytes each time) and looks only at the bytes it has not seen, so a
+/// reply that arrives in many small reads costs time in proportion to its length, not its square.
+///
+/// ```swift
+/// var scanner = SMTPReplyScanner()
+/// try scanner.scan(Array("250-mx Hello\r\n250-PIPE".utf8))        // nil: more bytes needed
+/// scanner.resumeOffset                                             // 22: where the next call starts
+/// try scanner.scan(Array("250-mx Hello\r\n250-PIPE\r\n250 OK\r\n".utf8))   // the reply, 32 bytes
+/// ```
+public struct SMTPReplyScanner: Sendable {
+    private var lineStart = 0
+    private var index = 0
+    private var code: Int?
+    private var lines: [String] = []
+
+    /// A scanner at the start of a reply.
+    public init() {}
+
+    /// The offset of the first byte the next ``scan(_:)`` looks at (0 after a complete reply).
+    public var resumeOffset: Int { index }
+
+    /// Continues with `bytes`, which start with the reply's first octet and extend the bytes of the
+    /// earlier calls. Returns nil when more bytes are needed; otherwise the reply and how many bytes
+    /// it used, and the scanner starts over for the next reply. Throws as soon as the bytes cannot
+    /// become a valid reply (`offset` from the reply's start).
+    public mutating func scan<Bytes: RandomAccessCollection>(
+        _ bytes: Bytes
+    ) throws(SMTPReplyError) -> (reply: SMTPReply, consumed: Int)? where Bytes.Element == UInt8, Bytes.Index == Int {
+        let base = bytes.startIndex
+        let count = bytes.count
+        while true {
+            // find the end of the line that starts at lineStart, from where the last call stopped
+            var lineEnd: Int?
+            while index < count {
+                let byte = bytes[base + index]
+                if byte == 0x0A {
+                    throw SMTPReplyError(reason: .bareLF, offset: index)
+                }
+                if byte == 0x0D {
+                    if index + 1 == count { break }  // look at this CR again when its LF may have come
+                    guard bytes[base + index + 1] == 0x0A else {
+                        throw SMTPReplyError(reason: .bareCR, offset: index)
+                    }
+                    lineEnd = index
+                    break
+                }
+                index += 1
+                // the text before CRLF may be at most maximumLineLength - 2 octets
+                if index - lineStart > SMTPReplyParser.maximumLineLength - 2 {
+                    throw SMTPReplyError(reason: .lineTooLong, offset: lineStart)
+                }
+            }
+            guard let end = lineEnd else {
+                try SMTPReplyParser.checkPartial(bytes, from: base + lineStart, to: base + index, code: code)
+                return nil
+            }
+            guard end - lineStart >= 3, let lineCode = SMTPReplyParser.parseCode(bytes, at: base + lineStart) else {
+                throw SMTPReplyError(reason: .malformedCode, offset: lineStart)
+            }
+            if let code, code != lineCode {
+                throw SMTPReplyError(reason: .inconsistentCode, offset: lineStart)
+            }
+            code = lineCode
+            var isLast = true
+            var textStart = lineStart + 3
+            if textStart < end {
+                switch bytes[base + textStart] {
+                case UInt8(ascii: "-"): isLast = false
+                case UInt8(ascii: " "): break
+                default: throw SMTPReplyError(reason: .malformedCode, offset: lineStart + 3)
+                }
+                textStart += 1
+            }
+            if lines.count == SMTPReplyParser.maximumLines {
+                throw SMTPReplyError(reason: .tooManyLines, offset: lineStart)
+            }
+            lines.append(String(decoding: bytes[(base + textStart)..<(base + end)], as: UTF8.self))
+            lineStart = end + 2
+            index = lineStart
+            if isLast {
+                let reply = SMTPReply(code: lineCode, lines: lines)
+                let consumed = lineStart
+                self = SMTPReplyScanner()
+                return (reply, consumed)
             }
         }
     }
@@ -177,19 +211,31 @@ public struct SMTPReplyDecoder: ByteToMessageDecoder {
     /// Decoded replies.
     public typealias InboundOut = SMTPDecodedReply
 
+    /// Where the reply at the buffer's reader index has been scanned to: the next read resumes there.
+    private var scanner = SMTPReplyScanner()
+
     /// Creates a decoder.
     public init() {}
 
-    /// Decodes one reply if the buffer holds a complete one.
+    /// Decodes one reply if the buffer holds a complete one, looking only at bytes not seen before.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let parsed = try buffer.withUnsafeReadableBytes { raw throws(SMTPReplyError) in
-            try SMTPReplyParser.parse(raw.bindMemory(to: UInt8.self))
-        }
-        guard let (reply, consumed) = parsed else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: consumed)
-        let decoded = SMTPDecodedReply(reply: reply, hasBufferedBytesAfter: buffer.readableBytes > 0)
+        guard let decoded = try nextReply(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(decoded))
         return .continue
+    }
+
+    /// The decoder's work without a channel: the reply at `buffer`'s reader index once it is complete
+    /// (the reader index then moves past it), else nil. Bytes of earlier calls are not looked at again:
+    /// `buffer` must hold them still, with more bytes after them.
+    public mutating func nextReply(from buffer: inout ByteBuffer) throws(SMTPReplyError) -> SMTPDecodedReply? {
+        var scanner = scanner
+        let parsed = try buffer.withUnsafeReadableBytes { raw throws(SMTPReplyError) in
+            try scanner.scan(raw.bindMemory(to: UInt8.self))
+        }
+        self.scanner = scanner
+        guard let (reply, consumed) = parsed else { return nil }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        return SMTPDecodedReply(reply: reply, hasBufferedBytesAfter: buffer.readableBytes > 0)
     }
 
     /// At end of input, leftover bytes are an incomplete reply: they are dropped (the session

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BulkheadSMTP
+import Foundation
 
 /// The `bulkhead` command: one subcommand per job.
 @main
@@ -20,8 +21,22 @@ struct Bulkhead: AsyncParsableCommand {
     )
 
     /// Tasks run on the SMTP client's event loops (no thread switch per message), then the command.
+    /// An error that reaches here is printed with the configuration's secrets masked.
     static func main() async {
         ConcurrencyExecutor.unsafeInstallEventLoopsAsGlobalExecutor()
-        await main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }  // help and --version: stdout, as usual
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((CLISecrets.redact(message) + "\n").utf8)) }
+            exit(withError: ExitCode(code.rawValue))
+        }
     }
 }

@@ -11,10 +11,14 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         abstract: "Create a draft campaign from template files (mustache: {{name}}, {{first_name}}, {{email}}, {{attributes.KEY}}, {{unsubscribe_url}}).",
         discussion: """
         HTML templates are HTML-escaped; text templates and the subject are not. Prints the new campaign's id.
+        Template files may be pipes or process substitutions (<(…)); `-` reads one of them from standard input.
+        Attachments are read when the campaign is created and their SHA-256 is kept: a send refuses a file that
+        changed or vanished since.
 
         Example:
           bulkhead campaign create --name spring --list news --subject "Spring offer for {{first_name}}" \\
               --text spring.txt --html spring.html --attach price-list.pdf
+          render-html spring | bulkhead campaign create --name spring --list news --subject Spring --text <(render-text spring) --html -
         """
     )
 
@@ -22,8 +26,8 @@ struct CampaignCreateCommand: AsyncParsableCommand {
     @Option(help: "A name for people.") var name: String
     @Option(help: "The list to send to.") var list: String
     @Option(help: "The subject template.") var subject: String
-    @Option(help: "The text body template file.") var text: String
-    @Option(help: "The HTML body template file.") var html: String?
+    @Option(help: "The text body template file (`-`: standard input).") var text: String
+    @Option(help: "The HTML body template file (`-`: standard input).") var html: String?
     @Option(help: "The From (default: identity.from of the configuration).") var from: String?
     @Option(help: "A file to attach (repeatable).") var attach: [String] = []
     @Option(help: "Only members whose attribute KEY equals VALUE (KEY=VALUE, repeatable).") var segment: [String] = []
@@ -32,6 +36,9 @@ struct CampaignCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration()
+        if text == InputFile.standardInput, html == InputFile.standardInput {
+            throw CLIError.fail("only one of --text and --html can be - (standard input)", code: 2)
+        }
         let textTemplate = try Self.read(text)
         let htmlTemplate = try html.map(Self.read)
         do {
@@ -50,8 +57,13 @@ struct CampaignCreateCommand: AsyncParsableCommand {
                 throw CLIError.fail("--dkim-key \(dkimKey.debugDescription): \(error)", code: 1)
             }
         }
-        for file in attach where !FileManager.default.isReadableFile(atPath: file) {
-            throw CLIError.fail("cannot read attachment \(file)", code: 2)
+        var attachments: [AttachmentReference] = []
+        for file in attach {
+            do {
+                attachments.append(try CampaignAttachmentFile.reference(forFile: file))
+            } catch {
+                throw CLIError.fail("\(error)", code: 2)
+            }
         }
         var filter: [String: String] = [:]
         for pair in segment {
@@ -67,7 +79,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             let content = CampaignContent(
                 name: name, listID: target.id, segment: filter.isEmpty ? nil : SegmentFilter(attributeEquals: filter), from: sender,
                 subjectTemplate: subject, textTemplate: textTemplate, htmlTemplate: htmlTemplate,
-                attachments: attach.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, dkimKeyRef: dkimKey)
+                attachments: attachments, dkimKeyRef: dkimKey)
             return try await store.createCampaign(content, actor: .human(options.actorName))
         }
         if json {
@@ -79,9 +91,9 @@ struct CampaignCreateCommand: AsyncParsableCommand {
 
     static func read(_ path: String) throws -> String {
         do {
-            return try String(contentsOfFile: path, encoding: .utf8)
+            return try InputFile.text(path)
         } catch {
-            throw CLIError.fail("cannot read \(path): \(error.localizedDescription)", code: 2)
+            throw CLIError.fail("\(error)", code: 2)
         }
     }
 }

@@ -29,7 +29,7 @@ struct CampaignView: Encodable {
         listID = campaign.content.listID.rawValue
         from = campaign.content.from
         subject = campaign.content.subjectTemplate
-        attachments = campaign.content.attachments
+        attachments = campaign.content.attachments.map(\.path)
         createdAt = campaign.createdAt
         updatedAt = campaign.updatedAt
         ledger = counts.map { counts in

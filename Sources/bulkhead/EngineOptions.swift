@@ -15,13 +15,10 @@ struct EngineOptions: ParsableArguments {
         actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
     }
 
-    /// The loaded configuration, or exit 1 with the specific error.
+    /// The loaded configuration (its secrets masked in every message from then on), or exit 1 with the
+    /// specific error.
     func configuration() throws -> BulkheadConfiguration {
-        do {
-            return try BulkheadConfiguration.load(path: config)
-        } catch {
-            throw CLIError.fail("\(config ?? BulkheadConfiguration.defaultFileName): \(error)", code: 1)
-        }
+        try StoreOpening.configuration(config)
     }
 
     /// Runs `body` with the configured store open, and closes it afterwards.

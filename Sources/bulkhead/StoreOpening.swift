@@ -13,20 +13,23 @@ struct ConfigOption: ParsableArguments {
 /// needed) or PostgreSQL. Every failure becomes a message on stderr and exit code 1.
 enum StoreOpening {
     /// The configuration at `path` (or `./bulkhead.yaml`, or the defaults).
+    /// Its secrets are masked in every message printed from then on (``CLISecrets``).
     static func configuration(_ path: String?) throws(ExitCode) -> BulkheadConfiguration {
         do {
-            return try BulkheadConfiguration.load(path: path)
+            let configuration = try BulkheadConfiguration.load(path: path)
+            CLISecrets.register(configuration)
+            return configuration
         } catch {
             throw CLIError.fail("\(path ?? BulkheadConfiguration.defaultFileName): \(error)", code: 1)
         }
     }
 
-    /// Creates the data directory if it does not exist.
+    /// Creates the data directory (mode 0700: it holds personal data) if it does not exist.
     static func dataDirectory(_ config: BulkheadConfiguration) throws(ExitCode) -> String {
         do {
-            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(atPath: config.dataDirectory)
         } catch {
-            throw CLIError.fail("cannot create the data directory \(config.dataDirectory): \(error.localizedDescription)", code: 1)
+            throw CLIError.fail("cannot create the data directory: \(error)", code: 1)
         }
         return config.dataDirectory
     }
@@ -36,7 +39,7 @@ enum StoreOpening {
     static func withStore<T>(config path: String?, _ body: (any MailStore, BulkheadConfiguration) async throws -> T) async throws -> T {
         let config = try configuration(path)
         let store: any MailStore
-        var postgres: PostgresStore?
+        var close: @Sendable () async -> Void = {}
         switch config.storage.backend {
         case .sqlite:
             _ = try dataDirectory(config)
@@ -46,25 +49,25 @@ enum StoreOpening {
             }
         case .postgres:
             do {
-                let opened = try await PostgresStore.connect(try PostgresStore.Configuration(url: config.storage.postgresURL ?? ""))
-                postgres = opened
-                store = opened
+                let opened = try await BulkheadEnvironment.openStore(config, logger: CLILogging.logger(config))
+                store = opened.0
+                close = opened.1
             } catch {
                 throw CLIError.fail("cannot open the PostgreSQL store: \(error)", code: 1)
             }
         }
         do {
             let value = try await body(store, config)
-            await postgres?.close()
+            await close()
             return value
         } catch let error as ExitCode {
-            await postgres?.close()
+            await close()
             throw error
         } catch let error as StoreError {
-            await postgres?.close()
+            await close()
             throw CLIError.fail("\(error)", code: 1)
         } catch {
-            await postgres?.close()
+            await close()
             throw error
         }
     }
@@ -100,10 +103,13 @@ struct BufferedOutput {
     }
 }
 
-/// CSV text as RFC 4180 writes it.
+/// CSV text as RFC 4180 writes it, safe to open in a spreadsheet.
 enum CSVText {
-    /// One field: quoted when it holds a separator, a quote, a line break or leading/trailing space.
-    static func field(_ value: String) -> String {
+    /// One field: a value that would start a formula gets a leading `'` (``SpreadsheetFormulaGuard``,
+    /// which the importer undoes); quoted when it holds a separator, a quote, a line break or
+    /// leading/trailing space.
+    static func field(_ raw: String) -> String {
+        let value = SpreadsheetFormulaGuard.escape(raw)
         let needsQuotes = value.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
             || value.first?.isWhitespace == true || value.last?.isWhitespace == true
         guard needsQuotes else { return value }

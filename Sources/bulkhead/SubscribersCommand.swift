@@ -36,7 +36,9 @@ struct SubscribersImportCommand: AsyncParsableCommand {
         present, and every other column becomes a string attribute. Bulkhead's own export, listmonk and \
         Mailchimp exports are read as they are. Addresses that occur twice are imported once; people who \
         unsubscribed are never re-subscribed. Invalid rows are counted and the first 100 are listed with \
-        their line numbers.
+        their line numbers. A cell that starts with ' followed by =, +, -, @, TAB or CR (after any further \
+        ') loses that first ': the guard the export writes against spreadsheet formulas, so an export \
+        re-imports unchanged.
 
         Exit status: 0 the file was read (even with invalid rows), 1 the file cannot be read, has no e-mail \
         column, or the list does not exist.
@@ -95,7 +97,10 @@ struct SubscribersExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Export a list's members as CSV (email,name,status,attributes), re-importable.",
         discussion: """
-        Streams the list by subscriber, any size. Attributes are written as one JSON object per row.
+        Streams the list by subscriber, any size. Attributes are written as one JSON object per row. A value \
+        that would start a spreadsheet formula (=, +, -, @, TAB or CR first, after any ') is written with \
+        one more ' in front, so a spreadsheet shows it as text (OWASP CSV injection); the import removes \
+        it again. With --output, the file is created with mode 0600 (it holds personal data).
 
         Examples:
           bulkhead subscribers export --list news --output news.csv
@@ -115,10 +120,11 @@ struct SubscribersExportCommand: AsyncParsableCommand {
             let target = try await StoreOpening.list(named: list, in: store)
             let handle: FileHandle
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
-                    throw CLIError.fail("cannot create \(output)", code: 1)
+                do {
+                    handle = try PrivateFiles.openForWriting(atPath: output)  // mode 0600: personal data
+                } catch {
+                    throw CLIError.fail("\(error)", code: 1)
                 }
-                handle = opened
             } else {
                 handle = FileHandle.standardOutput
             }

@@ -5,19 +5,12 @@ import Testing
 /// Builds the test messages: a sequence header, a single `To:`, and body lines that need dot-stuffing.
 enum TestMessages {
     static func message(_ sequence: Int, to recipient: String) -> [UInt8] {
-        Array((
-            "From: Sender <s@sender.test>\r\n" +
-            "To: <\(recipient)>\r\n" +
-            "Subject: Test \(sequence)\r\n" +
-            "Message-ID: <\(sequence)@bulkhead.test>\r\n" +
-            "X-Bulkhead-Seq: \(sequence)\r\n" +
-            "\r\n" +
-            "Hello \(sequence)\r\n" +
-            ".leading dot\r\n" +
-            "..two dots\r\n" +
-            ".\r\n" +
-            "end\r\n"
-        ).utf8)
+        let lines: [String] = [
+            "From: Sender <s@sender.test>", "To: <\(recipient)>", "Subject: Test \(sequence)",
+            "Message-ID: <\(sequence)@bulkhead.test>", "X-Bulkhead-Seq: \(sequence)", "",
+            "Hello \(sequence)", ".leading dot", "..two dots", ".", "end",
+        ]
+        return Array(lines.map { $0 + "\r\n" }.joined().utf8)
     }
 
     static func upstream(port: Int) -> SMTPUpstream {

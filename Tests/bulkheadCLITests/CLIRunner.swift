@@ -10,15 +10,33 @@ struct CLIRunner {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs the binary with `arguments` in `directory`. `umask` (octal, e.g. "022") runs it under that
+    /// file-creation mask (through `/bin/sh`); `input` is written to its standard input (else it gets none).
+    static func run(_ arguments: [String], in directory: URL? = nil, umask: String? = nil, input: Data? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = BulkheadBinary.executable
-        process.arguments = arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", BulkheadBinary.executable.path] + arguments
+        } else {
+            process.executableURL = BulkheadBinary.executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory ?? BulkheadBinary.repositoryRoot
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Input comes from a temporary file: a child that exits without reading it cannot break a pipe.
+        var inputFile: URL?
+        if let input {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-cli-input-\(UUID().uuidString)")
+            try input.write(to: file)
+            process.standardInput = try FileHandle(forReadingFrom: file)
+            inputFile = file
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        defer { if let inputFile { try? FileManager.default.removeItem(at: inputFile) } }
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -52,12 +70,29 @@ struct CLIWorkspace {
         try run(arguments)
     }
 
-    func run(_ arguments: [String]) throws -> CLIRunner.Result {
-        try CLIRunner.run(arguments + ["--config", config.path], in: directory)
+    func run(_ arguments: [String], umask: String? = nil, input: Data? = nil) throws -> CLIRunner.Result {
+        try CLIRunner.run(arguments + ["--config", config.path], in: directory, umask: umask, input: input)
     }
 
     /// Writes `text` to a file of the workspace.
     func write(_ text: String, to name: String) throws {
         try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+    }
+}
+
+extension CLIWorkspace {
+    /// A workspace with the list `news` holding ada@example.org (Ada Lovelace).
+    static func withNewsList() throws -> CLIWorkspace {
+        let workspace = try CLIWorkspace()
+        try workspace.write("email,name\nada@example.org,Ada Lovelace\n", to: "people.csv")
+        #expect(try workspace.run("list", "create", "news").status == 0)
+        #expect(try workspace.run("subscribers", "import", "people.csv", "--list", "news").status == 0)
+        return workspace
+    }
+
+    /// The capture mailbox's listing (`capture list --json`).
+    func captured() throws -> [[String: Any]] {
+        let list = try run("capture", "list", "--json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
     }
 }

@@ -7,8 +7,17 @@ extension BulkheadConfiguration {
     public static let defaultFileName = "bulkhead.yaml"
 
     /// Reads a configuration from YAML text, applies the environment's secret overrides, and validates it.
-    /// An empty document gives the defaults.
+    /// An empty document gives the defaults. Errors never show a secret of the text or the environment
+    /// (``SecretRedactor``), even when they quote the file.
     public static func load(yaml: String, environment: [String: String]) throws(ConfigurationError) -> BulkheadConfiguration {
+        do {
+            return try decodeAndValidate(yaml: yaml, environment: environment)
+        } catch {
+            throw error.redacted(by: SecretRedactor(unparsedYAML: yaml, environment: environment))
+        }
+    }
+
+    private static func decodeAndValidate(yaml: String, environment: [String: String]) throws(ConfigurationError) -> BulkheadConfiguration {
         var config: BulkheadConfiguration
         let meaningful = yaml.split(whereSeparator: \.isNewline).contains { line in
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
@@ -146,12 +155,12 @@ extension BulkheadConfiguration {
         for index in copy.upstreams.indices where copy.upstreams[index].password != nil {
             copy.upstreams[index].password = "********"
         }
-        return (try? YAMLEncoder().encode(copy)) ?? "\(copy)"
+        return SecretRedactor(self).redact((try? YAMLEncoder().encode(copy)) ?? "\(copy)")
     }
 
     static func maskURL(_ url: String) -> String {
-        // postgres://user:secret@host → postgres://user:********@host
-        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", range: scheme.upperBound..<url.endIndex) else { return url }
+        // postgres://user:secret@host → postgres://user:********@host (the last @: a password may hold one)
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards, range: scheme.upperBound..<url.endIndex) else { return url }
         let credentials = url[scheme.upperBound..<at.lowerBound]
         guard let colon = credentials.firstIndex(of: ":") else { return url }
         return String(url[..<url.index(after: colon)]) + "********" + String(url[at.lowerBound...])

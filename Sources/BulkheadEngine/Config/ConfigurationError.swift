@@ -18,3 +18,14 @@ public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertib
         }
     }
 }
+
+extension ConfigurationError {
+    /// The same error with every secret of `redactor` masked in its texts.
+    public func redacted(by redactor: SecretRedactor) -> ConfigurationError {
+        switch self {
+        case let .unknownSetting(path, known): .unknownSetting(redactor.redact(path), known: known)
+        case let .invalidValue(path, reason): .invalidValue(path, reason: redactor.redact(reason))
+        case let .unreadable(reason): .unreadable(redactor.redact(reason))
+        }
+    }
+}

@@ -50,9 +50,9 @@ public struct BulkheadEnvironment: Sendable {
         self.closeTransport = closeTransport
     }
 
-    /// Opens the store (creating the data directory and running migrations) and the transport.
+    /// Opens the store (creating the data directory, mode 0700, and running migrations) and the transport.
     public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> BulkheadEnvironment {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
         let (store, closeStore) = try await openStore(configuration, logger: logger)
         let signer: DKIMSigner?
         let namedSigners: [String: DKIMSigner]
@@ -65,7 +65,7 @@ public struct BulkheadEnvironment: Sendable {
             await closeStore()
             throw error
         }
-        let (transport, closeTransport) = try makeTransport(configuration)
+        let (transport, closeTransport) = try makeTransport(configuration, logger: logger)
         return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer,
                                    namedSigners: namedSigners, tokens: tokens, logger: logger, closeStore: closeStore,
                                    closeTransport: closeTransport)
@@ -75,7 +75,7 @@ public struct BulkheadEnvironment: Sendable {
     public static func openStore(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> (any MailStore, @Sendable () async -> Void) {
         switch configuration.storage.backend {
         case .sqlite:
-            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
             let store = try SQLiteStore(path: configuration.path(configuration.storage.sqlitePath))
             try await store.upgradeStoredAddresses()
             return (store, {})
@@ -83,7 +83,22 @@ public struct BulkheadEnvironment: Sendable {
             guard let url = configuration.storage.postgresURL else {
                 throw ConfigurationError.invalidValue("storage.postgres_url", reason: "missing")
             }
-            let store = try await PostgresStore.connect(try PostgresStore.Configuration(url: url), logger: logger)
+            // The URL holds the password: no error may show it (the store's own messages quote the URL).
+            let redactor = SecretRedactor(configuration)
+            let settings: PostgresStore.Configuration
+            do {
+                settings = try PostgresStore.Configuration(url: url)
+            } catch {
+                throw ConfigurationError.invalidValue("storage.postgres_url", reason: redactor.redact(error.description))
+            }
+            let store: PostgresStore
+            do {
+                store = try await PostgresStore.connect(settings, logger: logger)
+            } catch let StoreError.database(message) {
+                throw StoreError.database(redactor.redact(message))
+            } catch let StoreError.invalidConfiguration(message) {
+                throw StoreError.invalidConfiguration(redactor.redact(message))
+            }
             do {
                 try await store.upgradeStoredAddresses()
             } catch {
@@ -113,8 +128,8 @@ public struct BulkheadEnvironment: Sendable {
                               settings: settings, logger: logger)
     }
 
-    /// The per-recipient message factory of a campaign: its templates, From, attachments, and the
-    /// configured identity (return path, unsubscribe links, List-Id, postal address) and DKIM key.
+    /// The per-recipient message factory of a campaign: its templates, From, attachments (refused with
+    /// ``CampaignAttachmentError`` when a file changed or vanished since creation), and the configured identity (return path, unsubscribe links, List-Id, postal address) and DKIM key.
     public func messageFactory(for campaign: Campaign) async throws -> CampaignMessageFactory {
         let content = campaign.content
         let from = try Mailbox(parsing: content.from.isEmpty ? configuration.identity.from : content.from)
@@ -128,10 +143,9 @@ public struct BulkheadEnvironment: Sendable {
             returnPathDomain: identity.returnPathDomain ?? fromDomain, unsubscribe: links,
             listID: listID, listDescription: list?.name, postalAddress: identity.postalAddress)
         let templates = try CampaignTemplates(subject: content.subjectTemplate, text: content.textTemplate, html: content.htmlTemplate)
-        var attachments: [Attachment] = []
-        for path in content.attachments {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            attachments.append(Attachment(filename: (path as NSString).lastPathComponent, mediaType: Self.mediaType(forFile: path), data: Array(data)))
+        // Each file must still hold what it held when the campaign was created.
+        let attachments = try content.attachments.map { reference throws(CampaignAttachmentError) in
+            try CampaignAttachmentFile.load(reference)
         }
         return try CampaignMessageFactory(identity: campaignIdentity, templates: templates, attachments: attachments,
                                           signer: try signer(named: content.dkimKeyRef))
@@ -144,21 +158,6 @@ public struct BulkheadEnvironment: Sendable {
         if let named = namedSigners[name] { return named }
         _ = try configuration.dkimKey(named: name)  // an unknown name: the error lists the defined ones
         throw ConfigurationError.invalidValue("dkim_keys.\(name)", reason: "defined, but its key was not loaded")
-    }
-
-    static func mediaType(forFile path: String) -> String {
-        switch (path as NSString).pathExtension.lowercased() {
-        case "pdf": "application/pdf"
-        case "png": "image/png"
-        case "jpg", "jpeg": "image/jpeg"
-        case "gif": "image/gif"
-        case "txt": "text/plain"
-        case "csv": "text/csv"
-        case "html", "htm": "text/html"
-        case "zip": "application/zip"
-        case "ics": "text/calendar"
-        default: "application/octet-stream"
-        }
     }
 
     static func loadSigner(_ configuration: BulkheadConfiguration) throws -> DKIMSigner? {

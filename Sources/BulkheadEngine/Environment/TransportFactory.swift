@@ -1,16 +1,17 @@
 import BulkheadSMTP
 import Foundation
+import Logging
 
 extension BulkheadEnvironment {
     /// The capture mailbox when no upstream is configured (nothing leaves the machine); otherwise one
-    /// SMTP connection pool per upstream, chosen per message by weight.
-    static func makeTransport(_ configuration: BulkheadConfiguration) throws -> (any MessageTransport, @Sendable () async -> Void) {
+    /// SMTP connection pool per upstream, chosen per message by weight. The pools log through `logger`.
+    static func makeTransport(_ configuration: BulkheadConfiguration, logger: Logger) throws -> (any MessageTransport, @Sendable () async -> Void) {
         if configuration.upstreams.isEmpty {
             let capture = try CaptureTransport(directory: configuration.path("capture"))
             return (capture, {})
         }
         let pools = try configuration.upstreams.map { upstream in
-            try SMTPConnectionPool(upstream: smtpUpstream(upstream, heloName: heloName(configuration)))
+            try SMTPConnectionPool(upstream: smtpUpstream(upstream, heloName: heloName(configuration)), logger: logger)
         }
         let weighted = try WeightedTransport(zip(pools, configuration.upstreams).map { ($0 as any MessageTransport, $1.weight) })
         let transport: any MessageTransport = pools.count == 1 ? pools[0] : weighted

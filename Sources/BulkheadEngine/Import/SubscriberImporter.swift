@@ -14,7 +14,9 @@ public import Foundation
 /// unsubscribed, empty → the import's default; an attributes column must hold a JSON object; every other
 /// non-empty cell becomes a string attribute under its column title. Consent time and IP columns (Mailchimp's
 /// `OPTIN_TIME`, `OPTIN_IP`) are kept as the string attributes `optin_time` and `optin_ip`, since
-/// ``ImportRow`` carries no per-row consent evidence.
+/// ``ImportRow`` carries no per-row consent evidence. A cell that starts with `'` followed by `=`, `+`,
+/// `-`, `@`, TAB or CR (after any further `'`s) loses that first `'`: the guard Bulkhead's export puts
+/// against spreadsheet formulas (``SpreadsheetFormulaGuard``), so an export re-imports unchanged.
 ///
 /// ```swift
 /// let importer = SubscriberImporter(store: store, list: list.id,
@@ -205,7 +207,7 @@ enum SubscriberRowMapping {
         if let index = fields.firstIndex(where: { $0.utf8.contains(0) }) { throw .nulCharacter(field: index + 1) }
         func cell(_ index: Int?) -> String? {
             guard let index, index < fields.count else { return nil }
-            let value = fields[index].trimmingSpaces
+            let value = SpreadsheetFormulaGuard.unescape(fields[index].trimmingSpaces)
             return value.isEmpty ? nil : value
         }
         guard let raw = cell(columns.email) else { throw .missingAddress }

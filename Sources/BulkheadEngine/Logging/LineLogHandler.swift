@@ -5,7 +5,8 @@ import Foundation
 /// A swift-log handler that writes one line per event (text or JSON) and keeps recipient addresses out
 /// of every line above `debug`: metadata under ``LineLogHandler/addressKeys`` is replaced by a short
 /// SHA-256 tag (the same address always gets the same tag, so lines can still be correlated), and
-/// anything shaped like an address in the message text is masked.
+/// anything shaped like an address in the message text is masked. The secrets of a ``SecretRedactor``
+/// (passwords, keys) are masked at every level.
 ///
 /// ```swift
 /// LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: .text, level: .info) }
@@ -23,12 +24,15 @@ public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public let label: String
     let format: Format
+    let redactor: SecretRedactor
     let write: @Sendable (String) -> Void
 
-    public init(label: String, format: Format, level: Logger.Level, write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
+    public init(label: String, format: Format, level: Logger.Level, redactor: SecretRedactor = .none,
+                write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
         self.label = label
         self.format = format
         self.logLevel = level
+        self.redactor = redactor
         self.write = write
     }
 
@@ -42,11 +46,12 @@ public struct LineLogHandler: LogHandler {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         var fields: [(String, String)] = merged.map { key, value in
-            let text = "\(value)"
+            let text = redactor.redact("\(value)")
             return (key, revealAddresses ? text : (Self.addressKeys.contains(key) ? Self.tag(text) : Self.maskAddresses(in: text)))
         }
         fields.sort { $0.0 < $1.0 }
-        let message = revealAddresses ? "\(event.message)" : Self.maskAddresses(in: "\(event.message)")
+        let text = redactor.redact("\(event.message)")
+        let message = revealAddresses ? text : Self.maskAddresses(in: text)
         let time = Date.now.formatted(.iso8601)
         switch format {
         case .text:

@@ -72,8 +72,8 @@ public struct CampaignContent: Sendable, Hashable, Codable {
     public var textTemplate: String
     /// The HTML body template, if any.
     public var htmlTemplate: String?
-    /// References to attachment files or blobs.
-    public var attachments: [String]
+    /// The attachment files, each with the digest of its content at creation.
+    public var attachments: [AttachmentReference]
     /// The DKIM key to sign with (a key reference, never the key itself).
     public var dkimKeyRef: String?
     /// When to start sending (used by the `scheduled` state).
@@ -81,7 +81,7 @@ public struct CampaignContent: Sendable, Hashable, Codable {
 
     /// Describes a campaign's content.
     public init(name: String, listID: ListID, segment: SegmentFilter? = nil, from: String, subjectTemplate: String,
-                textTemplate: String, htmlTemplate: String? = nil, attachments: [String] = [],
+                textTemplate: String, htmlTemplate: String? = nil, attachments: [AttachmentReference] = [],
                 dkimKeyRef: String? = nil, scheduledAt: Date? = nil) {
         self.name = name
         self.listID = listID

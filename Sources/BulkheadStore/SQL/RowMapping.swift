@@ -58,7 +58,7 @@ extension Campaign {
             },
             from: try row.text("from_address"), subjectTemplate: try row.text("subject_template"),
             textTemplate: try row.text("text_template"), htmlTemplate: try row.optionalText("html_template"),
-            attachments: try row.json([String].self, "attachments"), dkimKeyRef: try row.optionalText("dkim_key_ref"),
+            attachments: try row.json([AttachmentReference].self, "attachments"), dkimKeyRef: try row.optionalText("dkim_key_ref"),
             scheduledAt: try row.optionalDate("scheduled_at"))
         self.init(id: CampaignID(rawValue: try row.int("id")), content: content,
                   state: try row.enumValue(CampaignState.self, "state"),

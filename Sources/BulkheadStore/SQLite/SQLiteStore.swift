@@ -48,6 +48,7 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
         config.foreignKeysEnabled = true
         let pool: DatabasePool
         do {
+            try PrivateFiles.createFileIfMissing(atPath: path)  // mode 0600, which SQLite gives -wal and -shm too
             pool = try DatabasePool(path: path, configuration: config)
             // A claim must survive an OS crash or power loss too, not only a process crash: fsync every
             // commit. Set here, after opening: DatabasePool sets NORMAL when it turns WAL on, after any

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// `campaign create` pins its attachments (SHA-256 at creation): a send refuses a file that changed or
+/// vanished since, names it, and sends nothing.
+@Suite struct CampaignAttachmentTests {
+    @Test func attachmentChangedOrVanishedIsRefused() throws {
+        let workspace = try CLIWorkspace.withNewsList()
+        try workspace.write("Hello\n{{unsubscribe_url}}\n", to: "body.txt")
+        try workspace.write("price list v1\n", to: "prices.txt")
+        try workspace.write("terms v1\n", to: "terms.txt")
+        let prices = workspace.directory.appendingPathComponent("prices.txt").standardizedFileURL.path
+        let terms = workspace.directory.appendingPathComponent("terms.txt").standardizedFileURL.path
+        for name in ["changed", "vanished"] {
+            let created = try workspace.run("campaign", "create", "--name", name, "--list", "news", "--subject", "S", "--text", "body.txt",
+                                            "--attach", "prices.txt", "--attach", "terms.txt")
+            #expect(created.status == 0, "\(created.stderr)")
+        }
+
+        try workspace.write("price list v2 (edited after approval)\n", to: "prices.txt")
+        let changed = try workspace.run("campaign", "send", "1")
+        #expect(changed.status == 1)
+        #expect(changed.stderr.hasPrefix("bulkhead: campaign 1 cannot be sent: attachment \(prices) changed since the campaign was created (SHA-256 "), "\(changed.stderr)")
+        #expect(changed.stderr.hasSuffix("); nothing was sent\n"))
+
+        try workspace.write("price list v1\n", to: "prices.txt")  // the approved content again
+        try FileManager.default.removeItem(atPath: terms)
+        let vanished = try workspace.run("campaign", "send", "2")
+        #expect(vanished.status == 1)
+        #expect(vanished.stderr == "bulkhead: campaign 2 cannot be sent: attachment \(terms) no longer exists (it was there when the campaign was created); nothing was sent\n")
+
+        #expect(try workspace.captured().isEmpty, "nothing was sent")
+        for id in ["1", "2"] {
+            #expect(try workspace.run("campaign", "show", id).stdout.contains("state: draft"))
+        }
+
+        try workspace.write("terms v1\n", to: "terms.txt")  // both files as approved: the send goes ahead
+        let sent = try workspace.run("campaign", "send", "2")
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(try workspace.captured().count == 1)
+    }
+}
