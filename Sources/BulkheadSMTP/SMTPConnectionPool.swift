@@ -36,6 +36,8 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         var closing: [UInt64: Task<Void, Never>] = [:]
         var closingCounter: UInt64 = 0
         var breaker: CircuitBreaker<ContinuousClock.Instant>
+        /// Why the last session could not be set up (shown while the breaker is open).
+        var lastSessionFailure: String?
 
         /// The longest-waiting caller, taken off the list (resume it outside the lock).
         mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
@@ -78,11 +80,15 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
             return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
         case let .failure(.breakerOpen(until)):
             let wait = ContinuousClock.now.duration(to: until)
-            return .postponed(.note("upstream \(upstream.host):\(upstream.port) is taken as down after failed connections; nothing sent"),
+            let last = state.withLock { $0.lastSessionFailure }.map { " (last: \($0))" } ?? ""
+            return .postponed(.note("upstream \(upstream.host):\(upstream.port) is taken as down after failed connections\(last); nothing sent"),
                               retryAfter: max(.zero, wait))
         case let .failure(.session(error)):
             // A connection-level failure says nothing about this message: it is not charged an attempt.
-            let opened = state.withLock { $0.breaker.failed(at: .now) }
+            let opened = state.withLock { state in
+                state.lastSessionFailure = error.description
+                return state.breaker.failed(at: .now)
+            }
             if let opened {
                 logger.warning("SMTP upstream taken as down; its circuit breaker is open",
                                metadata: ["reason": "\(error)", "seconds": "\(ContinuousClock.now.duration(to: opened).components.seconds)"])

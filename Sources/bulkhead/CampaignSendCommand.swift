@@ -152,6 +152,8 @@ enum CampaignDelivery {
         switch summary.ending {
         case .finished: lines.append("campaign \(id.rawValue) sent")
         case .waitingForRetries: lines.append("campaign \(id.rawValue): deferred recipients remain; next retry \(summary.nextRetryAt?.formatted(.iso8601) ?? "soon") (bulkhead serve retries them)")
+        case .upstreamDown:
+            lines.append("campaign \(id.rawValue): the upstream cannot be reached (its circuit breaker is open); the rest stays queued, none charged an attempt; bulkhead serve or bulkhead campaign resume \(id.rawValue) goes on after \(summary.nextRetryAt?.formatted(.iso8601) ?? "a while")")
         case .otherWorkersSending: lines.append("campaign \(id.rawValue): nothing left for this worker; others are still sending")
         case .paused, .aborted:
             lines.append("campaign \(id.rawValue) \(summary.ending.rawValue): \(summary.completedAfterStop) message(s) in flight completed after the stop, \(summary.released) claimed recipient(s) returned unsent")

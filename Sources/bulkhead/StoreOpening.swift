@@ -44,7 +44,11 @@ enum StoreOpening {
         case .sqlite:
             _ = try dataDirectory(config)
             let file = config.path(config.storage.sqlitePath)
-            do { store = try SQLiteStore(path: file) } catch {
+            do {
+                let sqlite = try SQLiteStore(path: file)
+                try await sqlite.upgradeStoredAddresses()
+                store = sqlite
+            } catch {
                 throw CLIError.fail("cannot open the database \(file): \(error)", code: 1)
             }
         case .postgres:

@@ -62,32 +62,45 @@ struct SubscribersImportCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
-        try await StoreOpening.withStore(config: config.path) { store, _ in
+        let report = try await StoreOpening.withStore(config: config.path) { store, _ in
             let target = try await StoreOpening.list(named: list, in: store)
             let options = SubscriberImporter.Options(defaultStatus: status.status,
                                                      source: source ?? (file as NSString).lastPathComponent,
                                                      consentText: consentText, channel: channel)
-            let report: SubscriberImportReport
+            // Ctrl-C or SIGTERM stops after the batch under way: the rows read so far stay imported.
+            let interrupted = InterruptFlag()
+            let signals = StopSignals { _ = interrupted.raise() }
+            defer { signals.cancel() }
             do {
-                report = try await SubscriberImporter(store: store, list: target.id, options: options).importFile(atPath: file)
+                let report = try await SubscriberImporter(store: store, list: target.id, options: options)
+                    .importFile(atPath: file, stopRequested: { interrupted.count > 0 })
+                return (report, target.name)
             } catch {
                 throw CLIError.fail("\(file): \(error)", code: 1)
             }
-            if json {
-                print(CLIJSON.encode(report))
-                return
-            }
-            print("""
-                imported \(file) into \(target.name): \(report.rowsRead) rows read, \(report.inserted) inserted, \
-                \(report.updated) updated, \(report.duplicates) duplicates, \(report.keptUnsubscribed) kept unsubscribed, \
-                \(report.invalid) invalid
-                """)
-            if report.invalid > 0 {
-                let shown = report.errors.count < report.invalid ? "first \(report.errors.count) of \(report.invalid)" : "\(report.invalid)"
-                print("invalid rows (\(shown)):")
-                for error in report.errors { print("  \(error)") }
-            }
         }
+        print(json ? CLIJSON.encode(report.0) : Self.describe(report.0, file: file, list: report.1))
+        if report.0.interrupted {
+            throw CLIError.fail("""
+                interrupted after \(report.0.rowsRead) rows: those are imported, the rest of \(file) is not \
+                (importing the whole file again is safe: rows already there are updated, never duplicated)
+                """, code: 130)
+        }
+    }
+
+    /// The text report: counts, then the first invalid rows with their lines.
+    static func describe(_ report: SubscriberImportReport, file: String, list: String) -> String {
+        var lines = ["""
+            imported \(file) into \(list): \(report.rowsRead) rows read, \(report.inserted) inserted, \
+            \(report.updated) updated, \(report.duplicates) duplicates, \(report.keptUnsubscribed) kept unsubscribed, \
+            \(report.invalid) invalid
+            """]
+        if report.invalid > 0 {
+            let shown = report.errors.count < report.invalid ? "first \(report.errors.count) of \(report.invalid)" : "\(report.invalid)"
+            lines.append("invalid rows (\(shown)):")
+            lines += report.errors.map { "  \($0)" }
+        }
+        return lines.joined(separator: "\n")
     }
 }
 

@@ -88,7 +88,7 @@ import Testing
                 defer { left = max(0, left - 1) }
                 return left > 0
             }
-            return down ? .postponed(.note("connection refused"), retryAfter: .milliseconds(50))
+            return down ? .postponed(.note("connection refused"), retryAfter: .zero)
                 : .sent(CampaignRunnerTests.reply(250, "queued"))
         }
         let summary = try await CampaignRunnerTests.runner(setup, transport: transport,
@@ -97,6 +97,24 @@ import Testing
         #expect(try await CampaignRunnerTests.counts(setup) == [.sent: 6])
         let ledger = try await setup.store.ledgerEntries(campaign: setup.campaign.id).reduce(into: [LedgerEntry]()) { $0.append($1) }
         #expect(ledger.allSatisfy { $0.attempts == 1 }, "with max_attempts 1, one charged attempt each: the outage cost nothing")
+    }
+
+    /// Once the upstream's breaker is open the run ends `upstream-down` instead of waiting: everything
+    /// stays queued, uncharged, with the reason as the last reply.
+    @Test func anOpenBreakerEndsTheRun() async throws {
+        let setup = try await CampaignRunnerTests.setUp(recipients: 5)
+        let transport = CampaignRunnerTests.ScriptedTransport(delay: .zero) { _ -> BulkheadSMTP.DeliveryOutcome in
+            .postponed(.note("upstream 127.0.0.1:25 is taken as down after failed connections; nothing sent"), retryAfter: .seconds(60))
+        }
+        let before = Date()
+        let summary = try await CampaignRunnerTests.runner(setup, transport: transport,
+                                                           settings: DeliverySettings(concurrency: 3, batchSize: 2)).run()
+        #expect(summary.ending == .upstreamDown)
+        #expect(try #require(summary.nextRetryAt) >= before.addingTimeInterval(59))
+        let ledger = try await setup.store.ledgerEntries(campaign: setup.campaign.id).reduce(into: [LedgerEntry]()) { $0.append($1) }
+        #expect(ledger.allSatisfy { $0.state == .queued && $0.attempts == 0 })
+        #expect(ledger.contains { $0.lastReply?.text.contains("taken as down") == true })
+        #expect(try await setup.store.campaign(id: setup.campaign.id)?.state == .sending, "serve's next pass goes on")
     }
 
     /// Item 10: one key per store, whatever the data directory; a damaged key file is an error.

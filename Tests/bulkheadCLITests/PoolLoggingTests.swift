@@ -34,7 +34,7 @@ import Testing
 
     @Test func levelErrorSilencesThePool() throws {
         let (stderr, ledger) = try Self.sendThroughRefusingUpstream(level: "error")
-        #expect(ledger.contains("postmaster@relay.example"), "the refusal reached the ledger: the pool did try (\(ledger))")
+        #expect(ledger.contains("postmaster@relay.example"), "the refusal reached the ledger (the recipient stays queued, not charged): the pool did try (\(ledger))")
         #expect(!stderr.contains("SMTP session failed"), "a warning at logging.level error: \(stderr)")
         #expect(!stderr.contains("postmaster@relay.example"), "\(stderr)")
     }
@@ -42,7 +42,7 @@ import Testing
     @Test func poolLinesMaskAddressesAboveDebug() throws {
         let (stderr, _) = try Self.sendThroughRefusingUpstream(level: "warning")
         let lines = stderr.split(separator: "\n").filter { $0.contains("SMTP session failed") }
-        #expect(lines.count == 1, "one line from the pool, in the configured format: \(stderr)")
+        #expect(!lines.isEmpty, "the pool's lines, in the configured format: \(stderr)")
         #expect(lines.allSatisfy { $0.contains(" warning bulkhead: SMTP session failed") && $0.contains("upstream=127.0.0.1:") })
         #expect(lines.allSatisfy { $0.contains("addr:") }, "the address in the server's reply is tagged: \(stderr)")
         #expect(!stderr.contains("postmaster@relay.example"), "\(stderr)")

@@ -56,7 +56,7 @@ import Testing
         #expect(exported.hasPrefix("email,name,status,attributes\r\n") && !exported.contains("old content"))
         try Self.expectMode(data + "/keys/s1.private.pem", 0o600)
         try Self.expectMode(data + "/keys/s1.public.pem", 0o644)
-        try Self.expectMode(data + "/secrets/unsubscribe.key", 0o600)
+        try Self.expectMode(data + "/journal", 0o700)  // the in-flight journal's folder (the unsubscribe key lives in the store)
 
         // -wal and -shm exist while a process has the database open: `serve` keeps it open until stopped.
         let serve = Process()

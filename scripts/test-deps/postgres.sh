@@ -58,7 +58,7 @@ bulkhead_pg_as_postgres "$bulkhead_pg_bin/initdb" -D "$bulkhead_pg_dir/data" -A 
     return 1 2>/dev/null || exit 1
 }
 bulkhead_pg_as_postgres "$bulkhead_pg_bin/pg_ctl" -D "$bulkhead_pg_dir/data" -l "$bulkhead_pg_dir/server.log" -w -t 60 \
-    -o "-p $bulkhead_pg_port -k $bulkhead_pg_dir -c listen_addresses=127.0.0.1 -c fsync=${BULKHEAD_PG_FSYNC:-off} -c max_connections=200 ${BULKHEAD_PG_OPTIONS:-}" \
+    -o "-p $bulkhead_pg_port -k $bulkhead_pg_dir -c listen_addresses=127.0.0.1 -c fsync=${BULKHEAD_PG_FSYNC:-off} -c max_connections=500 ${BULKHEAD_PG_OPTIONS:-}" \
     start >/dev/null || {
     cat "$bulkhead_pg_dir/server.log" >&2
     echo "postgres.sh: the server did not start" >&2

@@ -120,7 +120,7 @@ public struct CampaignRunner: Sendable {
                                       recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
                                       recoveredCompleted: recovered.completed, nextRetryAt: nil)
         }
-        return try await finish(progress: final, recovered: recovered, metadata: metadata)
+        return try await finish(progress: final, recovered: recovered, upstreamDownUntil: control.upstreamDownUntil, metadata: metadata)
     }
 
     /// This run's in-flight journal, or nil (none configured, or it cannot be created: then a crash
@@ -148,12 +148,16 @@ public struct CampaignRunner: Sendable {
     }
 
     /// After a run that was not stopped: the campaign is `sent` when no entry is queued, deferred or in flight.
-    private func finish(progress: DeliveryProgress, recovered: RecoveryCounts, metadata: Logger.Metadata) async throws -> DeliveryRunSummary {
+    private func finish(progress: DeliveryProgress, recovered: RecoveryCounts, upstreamDownUntil: Date?,
+                        metadata: Logger.Metadata) async throws -> DeliveryRunSummary {
         let counts = try await store.ledgerCounts(campaign: campaignID)
         var summary = DeliveryRunSummary(ending: .finished, progress: progress, released: 0, completedAfterStop: 0,
                                          recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
                                          recoveredCompleted: recovered.completed, nextRetryAt: nil)
-        if counts[.deferred] > 0 || counts[.queued] > 0 {
+        if let upstreamDownUntil, counts[.queued] > 0 || counts[.deferred] > 0 {
+            summary.ending = .upstreamDown
+            summary.nextRetryAt = upstreamDownUntil
+        } else if counts[.deferred] > 0 || counts[.queued] > 0 {
             summary.ending = .waitingForRetries
             summary.nextRetryAt = try await store.ledgerPage(LedgerQuery(campaignID: campaignID, states: [.deferred], limit: 1000))
                 .compactMap(\.nextAttemptAt).min()
@@ -180,7 +184,7 @@ public struct CampaignRunner: Sendable {
         // Message-IDs and boundaries from a per-sender key stream: no system call per message.
         var random = MessageRandomGenerator()
         // A cancelled task (Ctrl-C in `bulkhead serve`) stops like a pause: unsent claims go back.
-        claiming: while !control.stopRequested && !Task.isCancelled {
+        claiming: while !control.stopRequested && !Task.isCancelled && control.upstreamDownUntil == nil {
             // The previous batch's outcomes are written in the claim's transaction: a crash leaves at
             // most one batch per sender in `sending` (and the journal narrows that to what was in flight).
             let batch = try await recorder.claimNext(worker: worker.description, limit: settings.batchSize)
@@ -197,13 +201,18 @@ public struct CampaignRunner: Sendable {
                     journal?.ended(entry, outcome.outcome.result)
                     recorder.record(outcome)
                 case let .postponed(retryAfter, detail):
-                    // The upstream is down: nothing was sent and no attempt is charged. The rest of the
-                    // batch goes back to the queue, and this sender waits for the upstream.
+                    // The upstream could not be reached: nothing was sent and no attempt is charged. The
+                    // entry (with the reason as its last reply) and the rest of the batch go back to the
+                    // queue. Once the upstream's breaker is open the run ends (`upstream-down`) instead of
+                    // waiting: `serve`'s next pass, or `campaign resume`, goes on after it.
                     journal?.handedBack(entry)
-                    released += try await store.release(Array(batch[index...]))
-                    logger.debug("upstream down, waiting", metadata: ["campaign": "\(campaignID.rawValue)", "detail": "\(detail)",
-                                                                     "seconds": "\(retryAfter.components.seconds)"])
-                    await wait(retryAfter, unlessStopped: control)
+                    released += try await store.release([entry], lastReply: Self.replyRecord(detail))
+                    released += try await store.release(Array(batch[(index + 1)...]))
+                    if retryAfter > .zero {
+                        control.upstreamDown(until: Date().addingTimeInterval(Double(retryAfter.components.seconds)))
+                        return released
+                    }
+                    await pause(unlessStopped: control)
                     continue claiming
                 }
             }
@@ -211,13 +220,11 @@ public struct CampaignRunner: Sendable {
         return released
     }
 
-    /// Sleeps for `duration` (at least 100 ms, so a failing upstream is not hammered), waking early
-    /// when the run is stopped.
-    private func wait(_ duration: Duration, unlessStopped control: DeliveryControl) async {
-        let deadline = ContinuousClock.now.advanced(by: max(duration, .milliseconds(100)))
-        while !control.stopRequested && !Task.isCancelled && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: min(settings.controlPoll, ContinuousClock.now.duration(to: deadline)))
-        }
+    /// A short pause (100 ms) after a failed connection, so a failing upstream is not hammered before
+    /// its breaker opens; it ends early when the run is stopped.
+    private func pause(unlessStopped control: DeliveryControl) async {
+        guard !control.stopRequested, !Task.isCancelled else { return }
+        try? await Task.sleep(for: .milliseconds(100))
     }
 
     /// What one hand-over came to.

@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// The stop signal shared by a run's senders: set by the watcher when the campaign leaves `sending`
-/// (a pause or an abort, possibly from another process), read before every message.
+/// (a pause or an abort, possibly from another process), read before every message; and whether a
+/// sender found the upstream down (its circuit breaker open).
 final class DeliveryControl: Sendable {
     struct Stop: Sendable {
         var state: CampaignState
@@ -12,12 +13,21 @@ final class DeliveryControl: Sendable {
     }
 
     private let stop = Mutex<Stop?>(nil)
+    private let upstream = Mutex<Date?>(nil)
 
     var stopRequested: Bool { stop.withLock { $0 != nil } }
     var stopped: Stop? { stop.withLock { $0 } }
 
     func requestStop(_ value: Stop) {
         stop.withLock { if $0 == nil { $0 = value } }
+    }
+
+    /// Until when the upstream's circuit breaker is open, once a sender met it: every sender stops
+    /// claiming, and the run ends `upstream-down`.
+    var upstreamDownUntil: Date? { upstream.withLock { $0 } }
+
+    func upstreamDown(until date: Date) {
+        upstream.withLock { $0 = max($0 ?? date, date) }
     }
 }
 

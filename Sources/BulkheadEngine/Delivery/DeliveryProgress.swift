@@ -35,6 +35,9 @@ public struct DeliveryRunSummary: Sendable, Hashable, Codable {
         case finished
         /// Only deferred entries remain, due later.
         case waitingForRetries = "waiting-for-retries"
+        /// The upstream cannot be reached (its circuit breaker is open): the rest stays queued, no
+        /// attempt charged; `nextRetryAt` is when the breaker lets a connection be tried again.
+        case upstreamDown = "upstream-down"
         /// The campaign was paused (or aborted) while this run was sending.
         case paused
         case aborted

@@ -73,8 +73,9 @@ public struct SubscriberImporter: Sendable {
         self.options = options
     }
 
-    /// Imports the CSV file at `path`.
-    public func importFile(atPath path: String) async throws(SubscriberImporterError) -> SubscriberImportReport {
+    /// Imports the CSV file at `path`. When `stopRequested` turns true (Ctrl-C), the rows read so far
+    /// are imported and the report says `interrupted`; the rest of the file is not read.
+    public func importFile(atPath path: String, stopRequested: @Sendable () -> Bool = { false }) async throws(SubscriberImporterError) -> SubscriberImportReport {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .unreadableFile(path: path, reason: "no such file")
@@ -86,7 +87,7 @@ public struct SubscriberImporter: Sendable {
         }
         defer { try? handle.close() }
         let chunkSize = options.chunkSize
-        return try await run { () throws(SubscriberImporterError) -> [UInt8]? in
+        return try await run(stopRequested: stopRequested) { () throws(SubscriberImporterError) -> [UInt8]? in
             do {
                 guard let data = try handle.read(upToCount: chunkSize), !data.isEmpty else { return nil }
                 return [UInt8](data)
@@ -100,7 +101,7 @@ public struct SubscriberImporter: Sendable {
     public func importBytes(_ bytes: [UInt8]) async throws(SubscriberImporterError) -> SubscriberImportReport {
         var offset = 0
         let chunkSize = options.chunkSize
-        return try await run { () throws(SubscriberImporterError) -> [UInt8]? in
+        return try await run(stopRequested: { false }) { () throws(SubscriberImporterError) -> [UInt8]? in
             guard offset < bytes.count else { return nil }
             let end = min(bytes.count, offset + chunkSize)
             defer { offset = end }
@@ -109,13 +110,21 @@ public struct SubscriberImporter: Sendable {
     }
 
     /// Reads chunks until `nextChunk` returns nil.
-    private func run(_ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?) async throws(SubscriberImporterError) -> SubscriberImportReport {
+    private func run(stopRequested: @Sendable () -> Bool,
+                     _ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?) async throws(SubscriberImporterError) -> SubscriberImportReport {
         var state = ImportState(options: options)
         var parser = CSVRecordParser()
         var records: [Result<CSVRecordParser.Record, CSVRecordError>] = []
         while let chunk = try nextChunk() {
             parser.feed(chunk) { records.append($0) }
             try await process(&records, &state)
+            if stopRequested() {
+                // Ctrl-C: what was read so far is imported (batches are transactions), then stop.
+                guard state.columns != nil else { throw .header(.emptyFile) }
+                try await flush(&state)
+                state.report.interrupted = true
+                return state.report
+            }
         }
         parser.finish { records.append($0) }
         try await process(&records, &state)
@@ -280,6 +289,9 @@ public struct SubscriberImportReport: Sendable, Hashable, Encodable {
     public var invalid = 0
     /// The first refused rows with their line numbers (at most ``SubscriberImporter/Options/maxReportedErrors``).
     public var errors: [SubscriberRowError] = []
+    /// True when the import was cancelled (Ctrl-C) before the end of the file: the rows counted here
+    /// are imported, the rest of the file is not read.
+    public var interrupted = false
 
     /// An empty report.
     public init() {}

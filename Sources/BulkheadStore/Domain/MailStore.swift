@@ -132,11 +132,12 @@ public protocol MailStore: Sendable {
     /// such a claim finds nothing, claim once more from 0 to pick up anything left behind.
     func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign: CampaignID, worker: String, limit: Int,
                           queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry]
-    /// Gives back claimed entries that were never handed to SMTP (a pause or abort came first): each
-    /// goes from `sending` back to `queued` with its attempt count restored. Only entries still in
-    /// `sending` with the same attempt number change; returns how many did.
+    /// Gives back claimed entries that were never handed to SMTP (a pause or abort came first, or the
+    /// upstream could not be reached: `lastReply` then says why): each goes from `sending` back to
+    /// `queued` with its attempt count restored. Only entries still in `sending` with the same attempt
+    /// number change; returns how many did.
     @discardableResult
-    func release(_ entries: [LedgerEntry]) async throws -> Int
+    func release(_ entries: [LedgerEntry], lastReply: SMTPReplyRecord?) async throws -> Int
     /// The workers that hold `sending` entries of the campaign, each with its lease (to find those of a
     /// crashed process), by name.
     func sendingWorkers(campaign: CampaignID) async throws -> [SendingWorker]
@@ -190,6 +191,12 @@ public protocol MailStore: Sendable {
 }
 
 extension MailStore {
+    /// ``release(_:lastReply:)`` keeping each entry's last reply.
+    @discardableResult
+    public func release(_ entries: [LedgerEntry]) async throws -> Int {
+        try await release(entries, lastReply: nil)
+    }
+
     /// How many of the campaign's entries are in each state.
     public func ledgerCounts(campaign: CampaignID) async throws -> LedgerCounts {
         try await ledgerCounts(campaign: campaign, updatedSince: nil)

@@ -32,7 +32,8 @@ extension SQLMailStore {
     /// due ledger entry of the merged spelling is `suppressed` when the other spelling has an entry in
     /// the same campaign. Suppressions are rewritten too, so an opt-out of either spelling holds.
     ///
-    /// Run it before any worker of the new version writes (the engine does, when it opens a store).
+    /// A key that is canonical already is left alone, so keys written by this version before the upgrade
+    /// ran are safe; the engine and the CLI run it whenever they open a store.
     ///
     /// ```swift
     /// let upgrade = try await store.upgradeStoredAddresses()
@@ -68,8 +69,11 @@ extension SQLMailStore {
         }
     }
 
-    /// The canonical key of a key stored by version 1 (`local@domain`, local part unquoted), or nil.
+    /// The canonical key of a stored key, or nil when no mailbox can be read from it. A key that is
+    /// canonical already (written by this version) stays as it is; any other is read as version 1
+    /// wrote it: `local@domain` with the local part unquoted.
     static func canonicalKey(version1 stored: String) -> NormalizedAddress? {
+        if let current = try? NormalizedAddress(stored), current.value == stored { return current }
         guard let at = stored.lastIndex(of: "@") else { return nil }
         let mailbox = Mailbox(localPart: String(stored[..<at]), domain: String(stored[stored.index(after: at)...]))
         return try? NormalizedAddress(mailbox)

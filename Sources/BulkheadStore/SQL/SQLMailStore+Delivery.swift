@@ -20,18 +20,20 @@ extension SQLMailStore {
         return result
     }
 
-    /// Returns never-attempted claimed entries to `queued`.
+    /// Returns never-attempted claimed entries to `queued` (with `lastReply` as their last reply, when given).
     @discardableResult
-    public func release(_ entries: [LedgerEntry]) async throws -> Int {
+    public func release(_ entries: [LedgerEntry], lastReply: SMTPReplyRecord?) async throws -> Int {
         guard !entries.isEmpty else { return 0 }
         let now = clock()
         return try await backend.transaction { tx in
             var changed = 0
             for entry in entries {
                 changed += try await tx.changes(SQLStatement("""
-                    UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?
+                    UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?,
+                      last_reply_code = COALESCE(?, last_reply_code), last_reply_text = COALESCE(?, last_reply_text)
                     WHERE id = ? AND state = 'sending' AND attempts = ?
-                    """, [SQLValue(now), .int(entry.id.rawValue), .int(Int64(entry.attempts))]))
+                    """, [SQLValue(now), SQLValue(lastReply?.code), SQLValue(lastReply?.text), .int(entry.id.rawValue),
+                          .int(Int64(entry.attempts))]))
             }
             return changed
         }
