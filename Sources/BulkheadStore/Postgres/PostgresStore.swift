@@ -167,7 +167,9 @@ struct PostgresBackend: SQLBackend {
     let logger: Logger
 
     /// The advisory lock key that serialises migrations ("bulkhead" in ASCII, as a number).
-    static let migrationLockKey: Int64 = 0x62_75_6C_6B_68_65_61_64
+    /// The first key of the advisory locks that order migrations and one-time upgrades; the second is
+    /// the schema's name hashed by the server, so stores in different schemas never wait for each other.
+    static let migrationLockKey: Int64 = 0x6275_6C6B
 
     var dialect: SQLDialect { .postgres }
 
@@ -193,7 +195,8 @@ struct PostgresBackend: SQLBackend {
     /// Applies the versions missing from `schema_migrations`, all in one transaction under an advisory lock.
     func migrate(schema: String?) async throws {
         try await transaction { tx in
-            _ = try await tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?)", [.int(Self.migrationLockKey)]))
+            _ = try await tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?::int, hashtext(?))",
+                                               [.int(Self.migrationLockKey), .text(schema ?? "public")]))
             if let schema {  // validated by `connect`
                 _ = try await tx.changes(SQLStatement("CREATE SCHEMA IF NOT EXISTS \(schema)"))
             }

@@ -21,7 +21,7 @@ public struct AddressKeyUpgrade: Sendable, Hashable {
 
 extension SQLMailStore {
     static let addressKeyUpgrade = "address-keys-2"
-    static let addressKeyUpgradeLock: Int64 = 0x62_75_6C_6B_61_64_64_72
+    static let addressKeyUpgradeLock: Int64 = 0x6164_6472
 
     /// Rewrites the address keys written by version 1 into the canonical form of ``NormalizedAddress``
     /// (quoted local parts, A-label domains, NFC), once per store, in one transaction. Version 1 stored
@@ -49,7 +49,8 @@ extension SQLMailStore {
             // Another process may be doing it at the same time: one at a time (SQLite's write lock is
             // taken by the transaction itself), and the marker is written in the same transaction.
             if dialect == .postgres {
-                _ = try await tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?)", [.int(Self.addressKeyUpgradeLock)]))
+                _ = try await tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?::int, hashtext(current_schema()))",
+                                                   [.int(Self.addressKeyUpgradeLock)]))
             }
             guard try await tx.one(done) == nil else { return AddressKeyUpgrade() }
             var upgrade = AddressKeyUpgrade()
