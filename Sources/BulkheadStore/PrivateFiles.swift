@@ -44,7 +44,11 @@ public enum PrivateFiles {
     public static func createDirectory(atPath path: String) throws(PrivateFileError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        let parent = (path as NSString).deletingLastPathComponent
+        // Split by hand: NSString's deletingLastPathComponent traps on a one-character relative path
+        // ("d") in swift-corelibs-foundation. Trailing slashes do not name another directory.
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let parent = trimmed.lastIndex(of: "/").map { String(trimmed[..<$0]) } ?? ""
         if !parent.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)

@@ -66,6 +66,11 @@ struct StoreTextConformanceTests {
             }
             let events = try await store.auditEvents(AuditQuery(subjectKind: "list", subjectID: "\(news.id.rawValue)"))
             #expect(events.map(\.event.action) == ["list.rename"])
+            // The name goes into the List-Id header: no control characters, on create or rename.
+            await #expect(throws: StoreError.invalidData("a list name may not hold control characters (U+0001)")) {
+                try await store.renameList(news.id, to: "a\u{1}b", actor: .human("ann"))
+            }
+            await #expect(throws: StoreError.self) { try await store.createList(name: "x\ny", description: "") }
         }
     }
 

@@ -82,4 +82,15 @@ import Testing
         try Self.expectMode(wal, 0o600)
         try Self.expectMode(shm, 0o600)
     }
+
+    /// A one-letter relative data directory (Foundation's path splitting trapped on it) is created 0700.
+    @Test func aOneLetterDataDirectoryWorks() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        try Data("data_directory: d\n".utf8).write(to: directory.appendingPathComponent("bulkhead.yaml"))
+        for arguments in [["list", "create", "news"], ["list", "show", "news"], ["list", "rename", "news", "n"]] {
+            let result = try CLIRunner.run(arguments, in: directory)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        try Self.expectMode(directory.appendingPathComponent("d").path, 0o700)
+    }
 }

@@ -19,6 +19,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Creates a list; throws ``StoreError/duplicate(kind:key:)`` when the name is taken.
     public func createList(name: String, description: String) async throws -> MailingList {
+        try Self.checkListName(name)
         let now = clock()
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.list(named: name)) == nil else {
@@ -45,6 +46,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Renames a list (audited), keeping its List-Id label.
     public func renameList(_ id: ListID, to name: String, actor: AuditActor) async throws -> MailingList {
+        try Self.checkListName(name)
         let now = clock()
         return try await backend.transaction { tx in
             guard let row = try await tx.one(Queries.list(id: id)) else {
@@ -60,6 +62,13 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                                                 "list_id_label": .string(renamed.listIDLabel)])
             _ = try await tx.rows(try Queries.insertAudit(event, now: now))
             return renamed
+        }
+    }
+
+    /// A list's name shows in headers (the List-Id description): no control characters.
+    private static func checkListName(_ name: String) throws(StoreError) {
+        if let bad = name.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            throw StoreError.invalidData("a list name may not hold control characters (U+\(String(format: "%04X", bad.value)))")
         }
     }
 
