@@ -70,6 +70,9 @@ struct TestDatabase: Sendable {
             var configuration = try PostgresStore.Configuration(url: try Self.postgresURL())
             configuration.schema = postgresSchema
             configuration.clock = clock.closure
+            // Every conformance test opens its own schema at once, on two cores shared with the rest of
+            // the suite: creating them all can take longer than the default 30 s under that load.
+            configuration.startupTimeout = .seconds(180)
             return try await PostgresStore.connect(configuration)
         }
     }
