@@ -24,40 +24,19 @@ enum StoreOpening {
         }
     }
 
-    /// Creates the data directory (mode 0700: it holds personal data) if it does not exist.
-    static func dataDirectory(_ config: BulkheadConfiguration) throws(ExitCode) -> String {
-        do {
-            try PrivateFiles.createDirectory(atPath: config.dataDirectory)
-        } catch {
-            throw CLIError.fail("cannot create the data directory: \(error)", code: 1)
-        }
-        return config.dataDirectory
-    }
-
     /// Runs `body` with the store of the configuration at `path`, closing it afterwards. Store errors
     /// thrown by `body` are printed and become exit code 1.
     static func withStore<T>(config path: String?, _ body: (any MailStore, BulkheadConfiguration) async throws -> T) async throws -> T {
         let config = try configuration(path)
+        // The engine's one way to open a store (data directory 0700, migrations, the address upgrade).
         let store: any MailStore
-        var close: @Sendable () async -> Void = {}
-        switch config.storage.backend {
-        case .sqlite:
-            _ = try dataDirectory(config)
-            let file = config.path(config.storage.sqlitePath)
-            do {
-                let sqlite = try SQLiteStore(path: file)
-                try await sqlite.upgradeStoredAddresses()
-                store = sqlite
-            } catch {
-                throw CLIError.fail("cannot open the database \(file): \(error)", code: 1)
-            }
-        case .postgres:
-            do {
-                let opened = try await BulkheadEnvironment.openStore(config, logger: CLILogging.logger(config))
-                store = opened.0
-                close = opened.1
-            } catch {
-                throw CLIError.fail("cannot open the PostgreSQL store: \(error)", code: 1)
+        let close: @Sendable () async -> Void
+        do {
+            (store, close) = try await BulkheadEnvironment.openStore(config, logger: CLILogging.logger(config))
+        } catch {
+            switch config.storage.backend {
+            case .sqlite: throw CLIError.fail("cannot open the database \(config.path(config.storage.sqlitePath)): \(error)", code: 1)
+            case .postgres: throw CLIError.fail("cannot open the PostgreSQL store: \(error)", code: 1)
             }
         }
         do {

@@ -75,6 +75,10 @@ public struct CampaignRunner: Sendable {
                 }
                 return try await senders.reduce(0, +)
             }
+            watcher.cancel()
+            await recorder.close()
+            _ = await flusher.result
+            try await recorder.flush()
         } catch {
             watcher.cancel()
             await recorder.close()
@@ -84,16 +88,6 @@ public struct CampaignRunner: Sendable {
             journal?.finish(remove: false)
             await endLease(heartbeat)
             logger.error("delivery failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            throw error
-        }
-        watcher.cancel()
-        await recorder.close()
-        _ = await flusher.result
-        do {
-            try await recorder.flush()
-        } catch {
-            journal?.finish(remove: false)
-            await endLease(heartbeat)
             throw error
         }
         // Every outcome is in the ledger now: the journal has served its purpose.

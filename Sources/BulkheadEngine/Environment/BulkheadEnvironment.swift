@@ -182,20 +182,9 @@ public struct BulkheadEnvironment: Sendable {
     /// too short is an error, never silently replaced (that would invalidate every link sent).
     static func unsubscribeSecret(_ configuration: BulkheadConfiguration, store: any MailStore) async throws -> [UInt8] {
         if let key = configuration.identity.unsubscribeKey, let data = Data(base64Encoded: key) { return Array(data) }
-        let file = (configuration.path("secrets") as NSString).appendingPathComponent("unsubscribe.key")
-        var legacy: String?
-        if FileManager.default.fileExists(atPath: file) {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ConfigurationError.unreadable("\(file) cannot be read: fix its permissions (it holds the unsubscribe key; replacing it would break every unsubscribe link already sent)")
-            }
-            guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 else {
-                throw ConfigurationError.unreadable("\(file) does not hold a base64 key of at least 32 bytes: restore it from a backup (replacing it would break every unsubscribe link already sent)")
-            }
-            legacy = data.base64EncodedString()
-        }
-        let adopted = legacy
+        let legacy = try legacyUnsubscribeKey(atPath: (configuration.path("secrets") as NSString).appendingPathComponent("unsubscribe.key"))
         let stored = try await store.secret(named: "unsubscribe-key") {
-            if let adopted { return adopted }
+            if let legacy { return legacy }
             var generator = SystemRandomNumberGenerator()
             return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
         }
@@ -203,5 +192,18 @@ public struct BulkheadEnvironment: Sendable {
             throw ConfigurationError.unreadable("the store's unsubscribe key is not base64 of at least 32 bytes")
         }
         return Array(data)
+    }
+
+    /// The key in an older version's key file (base64), nil when there is no such file; an unreadable
+    /// or short file is an error.
+    private static func legacyUnsubscribeKey(atPath file: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ConfigurationError.unreadable("\(file) cannot be read: fix its permissions (it holds the unsubscribe key; replacing it would break every unsubscribe link already sent)")
+        }
+        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 else {
+            throw ConfigurationError.unreadable("\(file) does not hold a base64 key of at least 32 bytes: restore it from a backup (replacing it would break every unsubscribe link already sent)")
+        }
+        return data.base64EncodedString()
     }
 }
