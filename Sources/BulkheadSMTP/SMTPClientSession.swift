@@ -1,3 +1,4 @@
+import BulkheadMail
 /// The SMTP client protocol as a pure state machine: it takes events (connected, reply received, TLS
 /// established, body written, timer fired, message queued, quit requested, connection closed) and
 /// returns the actions to perform (write bytes, start TLS, arm a timer, report an outcome, close).
@@ -288,7 +289,7 @@ public struct SMTPClientSession: Sendable {
         if !isTLSActive && !configuration.insecureAllowAuthWithoutTLS { return closeSession(.authRequiresTLS) }
         if capabilities.authMechanisms.contains("PLAIN") {
             state = .auth(.plain)
-            let token = Base64.encode([0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8))
+            let token = Base64Encoder.line([0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8))
             return [.write(Self.line("AUTH PLAIN \(token)")), arm(configuration.timeouts.command)]
         }
         if capabilities.authMechanisms.contains("LOGIN") {
@@ -305,10 +306,10 @@ public struct SMTPClientSession: Sendable {
             return becomeReady()
         case (.loginUsername, 334):
             state = .auth(.loginPassword)
-            return [.write(Self.line(Base64.encode(Array(credentials.username.utf8)))), arm(configuration.timeouts.command)]
+            return [.write(Self.line(Base64Encoder.line(Array(credentials.username.utf8)))), arm(configuration.timeouts.command)]
         case (.loginPassword, 334):
             state = .auth(.loginDone)
-            return [.write(Self.line(Base64.encode(Array(credentials.password.utf8)))), arm(configuration.timeouts.command)]
+            return [.write(Self.line(Base64Encoder.line(Array(credentials.password.utf8)))), arm(configuration.timeouts.command)]
         default:
             return closeSession(.rejected(.auth, reply))
         }

@@ -85,15 +85,15 @@ import Testing
     /// Answers like a server: a scripted outcome per recipient, after a delay.
     final class ScriptedTransport: MessageTransport {
         let delay: Duration
-        let answer: @Sendable (Envelope) -> BulkheadSMTP.DeliveryOutcome
+        let answer: @Sendable (Envelope) -> DeliveryOutcome
         let log = Mutex<[(String, ContinuousClock.Instant, ContinuousClock.Instant)]>([])
 
-        init(delay: Duration, answer: @escaping @Sendable (Envelope) -> BulkheadSMTP.DeliveryOutcome) {
+        init(delay: Duration, answer: @escaping @Sendable (Envelope) -> DeliveryOutcome) {
             self.delay = delay
             self.answer = answer
         }
 
-        func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> BulkheadSMTP.DeliveryOutcome {
+        func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
             let start = ContinuousClock.now
             try? await Task.sleep(for: delay)
             log.withLock { $0.append((envelope.recipient, start, .now)) }
@@ -107,7 +107,7 @@ import Testing
 
     @Test func outcomesFollowTheLedgerRules() async throws {
         let setup = try await Self.setUp(recipients: 8)
-        let transport = ScriptedTransport(delay: .zero) { envelope -> BulkheadSMTP.DeliveryOutcome in
+        let transport = ScriptedTransport(delay: .zero) { envelope -> DeliveryOutcome in
             switch envelope.recipient {
             case "person0@example.org": .deferred(Self.reply(451, "try later"))
             case "person1@example.org": .failed(Self.reply(550, "no such user"), hardBounce: true)

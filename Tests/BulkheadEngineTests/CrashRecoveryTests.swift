@@ -83,7 +83,7 @@ import Testing
     @Test func anUpstreamOutageChargesNoAttempt() async throws {
         let setup = try await CampaignRunnerTests.setUp(recipients: 6)
         let outage = Mutex(4)
-        let transport = CampaignRunnerTests.ScriptedTransport(delay: .zero) { _ -> BulkheadSMTP.DeliveryOutcome in
+        let transport = CampaignRunnerTests.ScriptedTransport(delay: .zero) { _ -> DeliveryOutcome in
             let down = outage.withLock { left in
                 defer { left = max(0, left - 1) }
                 return left > 0
@@ -103,7 +103,7 @@ import Testing
     /// stays queued, uncharged, with the reason as the last reply.
     @Test func anOpenBreakerEndsTheRun() async throws {
         let setup = try await CampaignRunnerTests.setUp(recipients: 5)
-        let transport = CampaignRunnerTests.ScriptedTransport(delay: .zero) { _ -> BulkheadSMTP.DeliveryOutcome in
+        let transport = CampaignRunnerTests.ScriptedTransport(delay: .zero) { _ -> DeliveryOutcome in
             .postponed(.note("upstream 127.0.0.1:25 is taken as down after failed connections; nothing sent"), retryAfter: .seconds(60))
         }
         let before = Date()

@@ -84,7 +84,7 @@ struct AuditImportConformanceTests {
             #expect(page.map(\.subscriber.address.value) == ["dee@example.com"])
             #expect(page.first?.membership.status == .confirmed)
 
-            await #expect(throws: StoreError.notFound(kind: "list", key: "77")) {
+            await #expect(throws: StoreError.notFound(.list(ListID(rawValue: 77)))) {
                 try await store.importSubscribers([try row("x@example.com")], into: ListID(rawValue: 77),
                                                   importID: "imp-4", consent: consent)
             }

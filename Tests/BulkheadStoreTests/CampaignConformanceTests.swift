@@ -57,7 +57,7 @@ struct CampaignConformanceTests {
                 try await store.transition(campaign.id, from: [.scheduled], to: .paused, actor: .system)
             }
             #expect(try await store.transition(campaign.id, from: [.scheduled, .sending], to: .paused, actor: .system).state == .paused)
-            await #expect(throws: StoreError.notFound(kind: "campaign", key: "4242")) {
+            await #expect(throws: StoreError.notFound(.campaign(CampaignID(rawValue: 4242)))) {
                 try await store.transition(CampaignID(rawValue: 4242), from: [.draft], to: .sending, actor: .system)
             }
         }

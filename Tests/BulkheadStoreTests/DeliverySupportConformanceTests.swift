@@ -27,7 +27,7 @@ struct DeliverySupportConformanceTests {
             #expect(again.allSatisfy { $0.attempts == 1 }, "a released entry's attempt was not counted")
 
             // A completed entry cannot be released.
-            try await store.complete([DeliveryOutcome(entry: first[0], result: .sent(SMTPReplyRecord(code: 250, text: "ok")))])
+            try await store.complete([LedgerOutcome(entry: first[0], result: .sent(SMTPReplyRecord(code: 250, text: "ok")))])
             #expect(try await store.release([first[0]]) == 0)
             #expect(try await store.sendingWorkers(campaign: draft.id).map(\.worker) == ["host:1", "host:2", "host:3"])
         }

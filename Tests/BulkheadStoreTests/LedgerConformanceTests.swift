@@ -73,10 +73,10 @@ struct LedgerConformanceTests {
 
             let retryAt = db.clock.now.addingTimeInterval(300)
             let applied = try await store.complete([
-                DeliveryOutcome(entry: batch[0], result: .sent(Fixture.ok)),
-                DeliveryOutcome(entry: batch[1], result: .deferred(until: retryAt, SMTPReplyRecord(code: 451, text: "4.7.1 try later"))),
-                DeliveryOutcome(entry: batch[2], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown user"))),
-                DeliveryOutcome(entry: batch[3], result: .uncertain(nil)),
+                LedgerOutcome(entry: batch[0], result: .sent(Fixture.ok)),
+                LedgerOutcome(entry: batch[1], result: .deferred(until: retryAt, SMTPReplyRecord(code: 451, text: "4.7.1 try later"))),
+                LedgerOutcome(entry: batch[2], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown user"))),
+                LedgerOutcome(entry: batch[3], result: .uncertain(nil)),
             ])
             #expect(applied == 4)
             #expect(try await store.ledgerCounts(campaign: draft.id)
@@ -96,18 +96,18 @@ struct LedgerConformanceTests {
             #expect(retry.first?.attempts == 2 && retry.first?.claimedBy == "w2")
 
             // An outcome for an older attempt of the same entry is ignored.
-            #expect(try await store.complete([DeliveryOutcome(entry: batch[1], result: .sent(Fixture.ok))]) == 0)
-            #expect(try await store.complete(retry.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) }) == 1)
+            #expect(try await store.complete([LedgerOutcome(entry: batch[1], result: .sent(Fixture.ok))]) == 0)
+            #expect(try await store.complete(retry.map { LedgerOutcome(entry: $0, result: .sent(Fixture.ok)) }) == 1)
             #expect(try await store.ledgerCounts(campaign: draft.id, updatedSince: db.clock.now) == LedgerCounts(byState: [.sent: 1]),
                     "only the retry changed after the clock moved on")
             // Final states never change again.
-            #expect(try await store.complete([DeliveryOutcome(entry: batch[2], result: .sent(Fixture.ok))]) == 0)
+            #expect(try await store.complete([LedgerOutcome(entry: batch[2], result: .sent(Fixture.ok))]) == 0)
 
             _ = try await store.transition(draft.id, from: [.sending], to: .paused, actor: .human("ann"))
             #expect(try await store.claim(campaign: draft.id, worker: "w1", limit: 10) == [], "a paused campaign hands out nothing")
             _ = try await store.transition(draft.id, from: [.paused], to: .sending, actor: .human("ann"))
             _ = try await store.transition(draft.id, from: [.sending], to: .aborted, actor: .human("ann"))
-            try await store.complete([DeliveryOutcome(entry: batch[1], result: .deferred(until: db.clock.now, nil))])
+            try await store.complete([LedgerOutcome(entry: batch[1], result: .deferred(until: db.clock.now, nil))])
             #expect(try await store.claim(campaign: draft.id, worker: "w1", limit: 10) == [], "an aborted campaign hands out nothing")
         }
     }
@@ -118,7 +118,7 @@ struct LedgerConformanceTests {
             let campaign = try await Fixture.sendingCampaign(store, (0..<5).map { "r\($0)@example.com" }, at: db.clock.now)
             let first = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(first.map(\.address.value) == ["r0@example.com", "r1@example.com"])
-            let second = try await store.completeAndClaim(first.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) },
+            let second = try await store.completeAndClaim(first.map { LedgerOutcome(entry: $0, result: .sent(Fixture.ok)) },
                                                           campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(second.map(\.address.value) == ["r2@example.com", "r3@example.com"])
             #expect(second.allSatisfy { $0.state == .sending && $0.claimedBy == "w1" })
@@ -135,8 +135,8 @@ struct LedgerConformanceTests {
             // Paused: the outcomes are still recorded, nothing more is handed out.
             _ = try await store.transition(campaign.id, from: [.sending], to: .paused, actor: .human("ann"))
             let none = try await store.completeAndClaim(
-                [DeliveryOutcome(entry: again[0], result: .sent(Fixture.ok)),
-                 DeliveryOutcome(entry: again[1], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown")))],
+                [LedgerOutcome(entry: again[0], result: .sent(Fixture.ok)),
+                 LedgerOutcome(entry: again[1], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown")))],
                 campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(none == [])
             #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 3, .failed: 1, .queued: 1]))
@@ -168,7 +168,7 @@ struct LedgerConformanceTests {
             #expect(uncertain.allSatisfy { $0.lastReply == nil })
 
             // A late, definite answer from the crashed worker still counts.
-            #expect(try await store.complete([DeliveryOutcome(entry: w1[0], result: .sent(Fixture.ok))]) == 1)
+            #expect(try await store.complete([LedgerOutcome(entry: w1[0], result: .sent(Fixture.ok))]) == 1)
 
             #expect(try await store.requeueUncertain(campaign: campaign.id, actor: .human("ann")) == 3)
             let again = try await store.claim(campaign: campaign.id, worker: "w4", limit: 100)
@@ -192,7 +192,7 @@ struct LedgerConformanceTests {
         try await Fixture.members(before, list: list.id, (0..<4).map { "r\($0)@example.com" }, at: db.clock.now)
         let campaign = try await Fixture.sendingCampaign(before, list: list.id)
         let inFlight = try await before.claim(campaign: campaign.id, worker: "host-a", limit: 3)
-        try await before.complete([DeliveryOutcome(entry: inFlight[0], result: .sent(Fixture.ok))])
+        try await before.complete([LedgerOutcome(entry: inFlight[0], result: .sent(Fixture.ok))])
         await db.close(before)  // the process is gone; two entries were handed to SMTP without an outcome
 
         let after = try await db.open()
@@ -224,7 +224,7 @@ struct LedgerConformanceTests {
                         let batch = try await store.claim(campaign: campaign.id, worker: "w\(worker)", limit: 37)
                         if batch.isEmpty { return mine }
                         mine += batch.map(\.id)
-                        try await store.complete(batch.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) })
+                        try await store.complete(batch.map { LedgerOutcome(entry: $0, result: .sent(Fixture.ok)) })
                     }
                 }
             }
@@ -256,7 +256,7 @@ struct LedgerConformanceTests {
                 let batch = try await store.claim(campaign: campaign.id, worker: "w", limit: 1000)
                 if batch.isEmpty { break }
                 batches += 1
-                let applied = try await store.complete(batch.map { DeliveryOutcome(entry: $0, result: .sent(Fixture.ok)) })
+                let applied = try await store.complete(batch.map { LedgerOutcome(entry: $0, result: .sent(Fixture.ok)) })
                 #expect(applied == batch.count)
             }
             #expect(batches == 100)

@@ -44,7 +44,7 @@ struct OptOutConformanceTests {
             let campaign = try await Fixture.sendingCampaign(store, ["late@example.com", "keen@example.com"], at: db.clock.now)
             let first = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
             try await store.complete(first.map {
-                DeliveryOutcome(entry: $0, result: .deferred(until: db.clock.now.addingTimeInterval(60),
+                LedgerOutcome(entry: $0, result: .deferred(until: db.clock.now.addingTimeInterval(60),
                                                              SMTPReplyRecord(code: 451, text: "4.7.1 try later")))
             })
             try await store.addSuppression(Suppression(address: try Fixture.address("late@example.com"), reason: .unsubscribed,

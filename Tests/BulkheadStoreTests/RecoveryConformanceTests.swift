@@ -43,12 +43,12 @@ struct RecoveryConformanceTests {
             // The dead worker had started 0-3; 0 and 1 got a 250, 2 a 451; 3 was in flight; 4 and 5 never started.
             let evidence = InterruptedRunEvidence(
                 started: Set(held.prefix(4).map { EntryAttempt(id: $0.id, attempt: $0.attempts) }),
-                finished: [DeliveryOutcome(entry: held[0], result: .sent(Fixture.ok)),
-                           DeliveryOutcome(entry: held[1], result: .sent(Fixture.ok)),
-                           DeliveryOutcome(entry: held[2], result: .deferred(until: db.clock.now.addingTimeInterval(60),
+                finished: [LedgerOutcome(entry: held[0], result: .sent(Fixture.ok)),
+                           LedgerOutcome(entry: held[1], result: .sent(Fixture.ok)),
+                           LedgerOutcome(entry: held[2], result: .deferred(until: db.clock.now.addingTimeInterval(60),
                                                                              SMTPReplyRecord(code: 451, text: "later"))),
                            // An outcome for somebody else's entry is ignored.
-                           DeliveryOutcome(entry: other[0], result: .sent(Fixture.ok))])
+                           LedgerOutcome(entry: other[0], result: .sent(Fixture.ok))])
             let counts = try await store.recoverInterrupted(campaign: campaign.id, worker: "dead", evidence: evidence)
             #expect(counts == RecoveryCounts(requeued: 2, completed: 3, uncertain: 1))
             let ledger = Dictionary(uniqueKeysWithValues: try await store.ledgerEntries(campaign: campaign.id).collect().map { ($0.id, $0) })
@@ -67,9 +67,9 @@ struct RecoveryConformanceTests {
             let campaign = try await Fixture.sendingCampaign(store, ["f1@example.com", "f2@example.com", "f3@example.com"], at: db.clock.now)
             let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
             try await store.complete([
-                DeliveryOutcome(entry: claimed[0], result: .failed(SMTPReplyRecord(code: 451, text: "4.4.1 relay down"))),
-                DeliveryOutcome(entry: claimed[1], result: .failed(SMTPReplyRecord(code: 554, text: "5.7.1 policy"))),
-                DeliveryOutcome(entry: claimed[2], result: .sent(Fixture.ok)),
+                LedgerOutcome(entry: claimed[0], result: .failed(SMTPReplyRecord(code: 451, text: "4.4.1 relay down"))),
+                LedgerOutcome(entry: claimed[1], result: .failed(SMTPReplyRecord(code: 554, text: "5.7.1 policy"))),
+                LedgerOutcome(entry: claimed[2], result: .sent(Fixture.ok)),
             ])
             _ = try await store.transition(campaign.id, from: [.sending], to: .sent, actor: .system)
 

@@ -10,17 +10,13 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 }
 
-/// A settable clock shared by a test and its stores.
-final class TestClock: Sendable {
-    private let current: Mutex<Date>
+/// The store's ``ManualClock``, read as `Date`s and moved by seconds (what these tests write).
+struct TestClock: Sendable {
+    let manual = ManualClock()
 
-    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Mutex(start) }
+    var now: Date { manual.date }
 
-    var now: Date { current.withLock { $0 } }
-
-    func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
-
-    var closure: @Sendable () -> Date { { [self] in self.now } }
+    func advance(by seconds: TimeInterval) { manual.advance(by: .seconds(seconds)) }
 }
 
 struct TestSetupError: Error, CustomStringConvertible {
@@ -65,11 +61,11 @@ struct TestDatabase: Sendable {
     func open() async throws -> SQLMailStore {
         switch backend {
         case .sqlite:
-            return try SQLiteStore(path: sqlitePath ?? "", configuration: .init(clock: clock.closure))
+            return try SQLiteStore(path: sqlitePath ?? "", configuration: .init(clock: clock.manual))
         case .postgres:
             var configuration = try PostgresStore.Configuration(url: try Self.postgresURL())
             configuration.schema = postgresSchema
-            configuration.clock = clock.closure
+            configuration.clock = clock.manual
             // Every conformance test opens its own schema at once, on two cores shared with the rest of
             // the suite: creating them all can take longer than the default 30 s under that load.
             configuration.startupTimeout = .seconds(180)

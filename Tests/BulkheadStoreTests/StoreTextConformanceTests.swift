@@ -46,7 +46,7 @@ struct StoreTextConformanceTests {
             let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 1)
             let reply = SMTPReplyRecord(code: 250, text: "2.0.0 queued as \u{0}ABC")
             #expect(reply.text == "2.0.0 queued as \\0ABC")
-            #expect(try await store.complete([DeliveryOutcome(entry: claimed[0], result: .sent(reply))]) == 1)
+            #expect(try await store.complete([LedgerOutcome(entry: claimed[0], result: .sent(reply))]) == 1)
             let entry = try await store.ledgerEntries(campaign: campaign.id).collect()[0]
             #expect(entry.state == .sent && entry.lastReply == reply)
         }

@@ -59,7 +59,7 @@ struct SubscriberConformanceTests {
                 ipOrChannel: "192.0.2.7", textShown: "Yes, send me the monthly news.")])
             #expect(records.first?.listID == list.id)
 
-            await #expect(throws: StoreError.notFound(kind: "list", key: "999")) {
+            await #expect(throws: StoreError.notFound(.list(ListID(rawValue: 999)))) {
                 try await store.setMembership(list: ListID(rawValue: 999), subscriber: ann.id, status: .confirmed, consent: given)
             }
             #expect(try await store.consentRecords(subscriber: ann.id).count == 1)

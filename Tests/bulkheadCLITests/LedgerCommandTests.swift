@@ -19,14 +19,14 @@ import Testing
         _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("test"))
         #expect(try await store.enqueueRecipients(campaign: campaign.id) == 5)
         let claimed = try await store.claim(campaign: campaign.id, worker: "w1", limit: 4)
-        let results: [String: BulkheadStore.DeliveryOutcome.Result] = [
+        let results: [String: LedgerOutcome.Result] = [
             "a@example.com": .sent(SMTPReplyRecord(code: 250, text: "2.0.0 Ok: queued as 1A2B")),
             "b@example.com": .failed(SMTPReplyRecord(code: 550, text: "5.1.1 <b@example.com>: user unknown, sorry")),
             "c@example.com": .deferred(until: Date().addingTimeInterval(600), SMTPReplyRecord(code: 451, text: "4.7.1 try \"later\"")),
             "d@example.com": .uncertain(nil),
         ]
         #expect(claimed.count == 4)
-        let outcomes = claimed.compactMap { entry in results[entry.address.value].map { BulkheadStore.DeliveryOutcome(entry: entry, result: $0) } }
+        let outcomes = claimed.compactMap { entry in results[entry.address.value].map { LedgerOutcome(entry: entry, result: $0) } }
         #expect(try await store.complete(outcomes) == 4)
         return campaign.id
     }

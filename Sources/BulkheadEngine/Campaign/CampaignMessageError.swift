@@ -1,4 +1,5 @@
 public import BulkheadMail
+public import BulkheadSMTP
 
 /// Why a campaign message factory could not be set up, or could not make one recipient's message.
 public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -6,6 +7,8 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
     case invalidRecipientAddress(String, reason: String)
     /// The recipient's address cannot go in an SMTP envelope (control characters, over-long local part, bad domain).
     case invalidEnvelopeAddress(String, MailboxError)
+    /// The SMTP envelope refused the return path or the recipient (controls, spaces, angle brackets).
+    case invalidEnvelope(EnvelopeError)
     /// The unsubscribe base URL is refused (not HTTPS, no host, query or fragment…).
     case invalidUnsubscribeBase(String, reason: String)
     /// A configured domain (return path, mailto) has no valid ASCII form.
@@ -37,6 +40,7 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
         switch self {
         case let .invalidRecipientAddress(address, reason): return "recipient \"\(address)\": \(reason)"
         case let .invalidEnvelopeAddress(address, error): return "recipient \"\(address)\" cannot be an envelope address: \(error)"
+        case let .invalidEnvelope(error): return "SMTP envelope: \(error)"
         case let .invalidUnsubscribeBase(base, reason): return "unsubscribe base \"\(base)\": \(reason)"
         case let .invalidDomain(domain, reason): return "domain \"\(domain)\": \(reason)"
         case let .invalidVERPToken(token): return "VERP token \"\(token)\": 1 to \(VERPAddress.maximumTokenLength) lowercase letters and digits expected"

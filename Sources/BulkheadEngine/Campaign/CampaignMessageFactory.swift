@@ -1,4 +1,5 @@
 public import BulkheadMail
+import BulkheadSMTP
 public import Foundation
 
 /// Makes each recipient's own campaign message: rendered templates, exactly one recipient, RFC 8058
@@ -152,8 +153,12 @@ public struct CampaignMessageFactory: Sendable {
         } else {
             signed = bytes
         }
-        return CampaignMessage(
-            envelope: CampaignEnvelope(mailFrom: mailFrom, recipient: rcpt, requiresSMTPUTF8: nonASCIILocal),
-            bytes: signed)
+        let envelope: Envelope
+        do {
+            envelope = try Envelope(mailFrom: mailFrom, recipient: rcpt, requiresSMTPUTF8: nonASCIILocal)
+        } catch {
+            throw .invalidEnvelope(error)
+        }
+        return CampaignMessage(envelope: envelope, bytes: signed)
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import BulkheadMail
 
 /// Replaces every secret of a configuration by `********` in text meant for people: error messages and
 /// log lines. The secrets are the password of the PostgreSQL URL (as written, percent-decoded, and
@@ -31,9 +32,9 @@ public struct SecretRedactor: Sendable, Hashable {
         for upstream in configuration.upstreams {
             guard let password = upstream.password else { continue }
             secrets.append(password)
-            secrets.append(Data(password.utf8).base64EncodedString())
+            secrets.append(Base64Encoder.line(Array(password.utf8)))
             let plain = [0] + Array((upstream.username ?? "").utf8) + [0] + Array(password.utf8)
-            secrets.append(Data(plain).base64EncodedString())
+            secrets.append(Base64Encoder.line(plain))
         }
         if let key = configuration.identity.unsubscribeKey { secrets.append(key) }
         self.init(secrets: secrets)

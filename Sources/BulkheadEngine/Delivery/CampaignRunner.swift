@@ -232,38 +232,35 @@ public struct CampaignRunner: Sendable {
     /// Builds and hands over one recipient's message; never throws: every failure is an outcome.
     func deliver(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) async -> Handover {
         let message: CampaignMessage
-        let envelope: Envelope
         do {
             message = try buildMessage(entry, subscriber: subscriber, random: &random)
-            envelope = try Envelope(mailFrom: message.envelope.mailFrom, recipient: message.envelope.recipient,
-                                    requiresSMTPUTF8: message.envelope.requiresSMTPUTF8)
         } catch {
             // Nothing was sent: the message could not be made for this recipient (e.g. a template
             // rendering a line break into the subject). Code 0 marks a local, not an SMTP, failure.
             let reply = SMTPReplyRecord(code: 0, text: "not sent: \(error)")
-            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: Date()))
+            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: Date()))
         }
         logger.debug("handing over", metadata: ["recipient": "\(entry.address.value)", "campaign": "\(campaignID.rawValue)"])
-        let result = await transport.deliver(envelope, message.bytes)
+        let result = await transport.deliver(message.envelope, message.bytes)
         let now = Date()
         let reply = Self.replyRecord(result.detail)
         switch result {
         case .sent:
-            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .sent(reply)), reply: reply, completedAt: now))
+            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .sent(reply)), reply: reply, completedAt: now))
         case .deferred:
             if entry.attempts >= settings.maxAttempts {
-                return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: now))
+                return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: now))
             }
             var generator = SystemRandomNumberGenerator()
             let delay = settings.backoff.delay(afterAttempt: entry.attempts, using: &generator)
             let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(seconds), reply)),
+            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(seconds), reply)),
                                               reply: reply, completedAt: now))
         case let .failed(_, hardBounce):
-            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .failed(reply)),
+            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)),
                                               hardBounceAddress: hardBounce ? entry.address : nil, reply: reply, completedAt: now))
         case .uncertain:
-            return .completed(RecordedOutcome(outcome: DeliveryOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now))
+            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now))
         case let .postponed(detail, retryAfter):
             return .postponed(retryAfter, detail)
         }

@@ -55,7 +55,7 @@ public final class InFlightJournal: Sendable {
     }
 
     /// Records what became of `entry`'s message.
-    public func ended(_ entry: LedgerEntry, _ result: DeliveryOutcome.Result) {
+    public func ended(_ entry: LedgerEntry, _ result: LedgerOutcome.Result) {
         let (kind, reply, due): (String, SMTPReplyRecord?, Date?) = switch result {
         case let .sent(reply): ("S", reply, nil)
         case let .deferred(until, reply): ("D", reply, until)
@@ -111,7 +111,7 @@ public final class InFlightJournal: Sendable {
               header == "bulkhead-journal 1 \(WorkerIdentity.machine)"
         else { return nil }
         var started = Set<EntryAttempt>()
-        var finished: [EntryAttempt: DeliveryOutcome.Result] = [:]
+        var finished: [EntryAttempt: LedgerOutcome.Result] = [:]
         var handedBack = Set<EntryAttempt>()
         for line in lines {
             let fields = line.split(separator: " ")
@@ -134,7 +134,7 @@ public final class InFlightJournal: Sendable {
             }
         }
         let outcomes = finished.map { key, result in
-            DeliveryOutcome(entryID: key.id, attempt: key.attempt, result: result)
+            LedgerOutcome(entryID: key.id, attempt: key.attempt, result: result)
         }
         return InterruptedRunEvidence(started: started.subtracting(handedBack), finished: outcomes)
     }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// One message's result, waiting to be written to the ledger.
 struct RecordedOutcome: Sendable {
-    var outcome: DeliveryOutcome
+    var outcome: LedgerOutcome
     /// Set when the server refused the recipient permanently: the address joins the suppression list.
     var hardBounceAddress: NormalizedAddress?
     var reply: SMTPReplyRecord?

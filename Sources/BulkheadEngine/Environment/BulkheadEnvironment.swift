@@ -120,7 +120,7 @@ public struct BulkheadEnvironment: Sendable {
 
     /// A runner for one campaign, with its message factory built from the campaign and the identity.
     public func runner(for id: CampaignID) async throws -> CampaignRunner {
-        guard let campaign = try await store.campaign(id: id) else { throw StoreError.notFound(kind: "campaign", key: "\(id.rawValue)") }
+        guard let campaign = try await store.campaign(id: id) else { throw StoreError.notFound(.campaign(id)) }
         let factory = try await messageFactory(for: campaign)
         var settings = DeliverySettings(configuration.delivery)
         settings.journalDirectory = configuration.path("journal")
@@ -186,7 +186,7 @@ public struct BulkheadEnvironment: Sendable {
         let stored = try await store.secret(named: "unsubscribe-key") {
             if let legacy { return legacy }
             var generator = SystemRandomNumberGenerator()
-            return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+            return Base64Encoder.line((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
         }
         guard let data = Data(base64Encoded: stored), data.count >= 32 else {
             throw ConfigurationError.unreadable("the store's unsubscribe key is not base64 of at least 32 bytes")
@@ -204,6 +204,6 @@ public struct BulkheadEnvironment: Sendable {
         guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 else {
             throw ConfigurationError.unreadable("\(file) does not hold a base64 key of at least 32 bytes: restore it from a backup (replacing it would break every unsubscribe link already sent)")
         }
-        return data.base64EncodedString()
+        return Base64Encoder.line(data)
     }
 }

@@ -161,7 +161,7 @@ public struct DKIMKey: Sendable {
 
     /// For Ed25519, the base64 of the raw 32-byte seed (dkimpy's format); nil for RSA.
     public var ed25519Base64: String? {
-        if case let .ed25519(key) = storage { return key.rawRepresentation.base64EncodedString() }
+        if case let .ed25519(key) = storage { return Base64Encoder.line(key.rawRepresentation) }
         return nil
     }
 

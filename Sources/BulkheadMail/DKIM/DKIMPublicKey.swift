@@ -97,8 +97,8 @@ public struct DKIMPublicKey: Sendable {
     /// The base64 `p=` value: raw 32 bytes for Ed25519 (RFC 8463), DER SubjectPublicKeyInfo for RSA.
     public var dnsKeyData: String {
         switch storage {
-        case let .ed25519(key): return key.rawRepresentation.base64EncodedString()
-        case let .rsa(key): return key.derRepresentation.base64EncodedString()
+        case let .ed25519(key): return Base64Encoder.line(key.rawRepresentation)
+        case let .rsa(key): return Base64Encoder.line(key.derRepresentation)
         }
     }
 

@@ -101,7 +101,7 @@ public struct DKIMSigner: Sendable {
             piece.append(index == signed.count - 1 ? UInt8(ascii: ";") : UInt8(ascii: ":"))
             if index == 0 { folder.tag(piece) } else { folder.piece(piece) }
         }
-        folder.tag("bh=" + Data(bodyHash).base64EncodedString() + ";")
+        folder.tag("bh=" + Base64Encoder.line(bodyHash) + ";")
         folder.tag("b=")
 
         let headerHash = DKIMHashing.headerHash(
@@ -110,7 +110,7 @@ public struct DKIMSigner: Sendable {
         )
         let signature: Data
         do { signature = try key.signature(for: headerHash) } catch { throw .signingFailed("\(error)") }
-        folder.value(Array(signature.base64EncodedString().utf8))
+        folder.value(Base64Encoder.encode(Array(signature), lineBreaks: false))
         folder.bytes.append(DKIMMessageLayout.cr)
         folder.bytes.append(DKIMMessageLayout.lf)
         if layout.usesBareLF {

@@ -35,6 +35,12 @@ public struct Base64Encoder: Sendable {
         return output
     }
 
+    /// Encodes `bytes` as one unbroken line of text (SMTP AUTH, DKIM `p=`, secrets):
+    /// `Base64Encoder.line(Array("Hi".utf8)) == "SGk="`.
+    public static func line(_ bytes: some Sequence<UInt8>) -> String {
+        String(decoding: encode(Array(bytes), lineBreaks: false), as: UTF8.self)
+    }
+
     /// Encodes the next chunk of input, appending complete output characters to `output`.
     public mutating func encode(_ bytes: [UInt8], into output: inout [UInt8]) {
         bytes.withUnsafeBytes { encode($0, into: &output) }

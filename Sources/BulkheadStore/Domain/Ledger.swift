@@ -66,7 +66,7 @@ public struct LedgerEntry: Sendable, Hashable, Codable, Identifiable {
 }
 
 /// What happened to one claimed entry, reported to ``MailStore/complete(_:)``.
-public struct DeliveryOutcome: Sendable, Hashable {
+public struct LedgerOutcome: Sendable, Hashable {
     /// What the SMTP exchange ended in.
     public enum Result: Sendable, Hashable {
         /// 250 after DATA.
@@ -157,10 +157,10 @@ public struct InterruptedRunEvidence: Sendable, Hashable {
     /// Claims whose message was handed to the transport (and not handed back unsent).
     public var started: Set<EntryAttempt>
     /// Outcomes the worker learnt but had not written to the ledger.
-    public var finished: [DeliveryOutcome]
+    public var finished: [LedgerOutcome]
 
     /// Describes the journal's contents.
-    public init(started: Set<EntryAttempt>, finished: [DeliveryOutcome]) {
+    public init(started: Set<EntryAttempt>, finished: [LedgerOutcome]) {
         self.started = started
         self.finished = finished
     }

@@ -14,7 +14,7 @@ public import Foundation
 /// try await store.enqueueRecipients(campaign: campaign.id)
 /// let batch = try await store.claim(campaign: campaign.id, worker: "w1", limit: 100)
 /// // … deliver each entry, then:
-/// try await store.complete(batch.map { DeliveryOutcome(entry: $0, result: .sent(reply)) })
+/// try await store.complete(batch.map { LedgerOutcome(entry: $0, result: .sent(reply)) })
 /// ```
 public protocol MailStore: Sendable {
     // MARK: Lists
@@ -28,7 +28,7 @@ public protocol MailStore: Sendable {
     /// All lists, by name.
     func allLists() async throws -> [MailingList]
     /// Renames a list (audited), keeping its List-Id label; throws ``StoreError/duplicate(kind:key:)``
-    /// when the new name is taken and ``StoreError/notFound(kind:key:)`` when there is no such list.
+    /// when the new name is taken and ``StoreError/notFound(_:)`` when there is no such list.
     func renameList(_ id: ListID, to name: String, actor: AuditActor) async throws -> MailingList
 
     // MARK: Subscribers and memberships
@@ -121,7 +121,7 @@ public protocol MailStore: Sendable {
     /// Records the outcomes of claimed entries in one transaction. An outcome applies only to an entry
     /// still in `sending` or `uncertain` with the same attempt number; returns how many applied.
     @discardableResult
-    func complete(_ outcomes: [DeliveryOutcome]) async throws -> Int
+    func complete(_ outcomes: [LedgerOutcome]) async throws -> Int
     /// Records `outcomes` as ``complete(_:)`` does, then claims as ``claim(campaign:worker:limit:)``
     /// does, in one transaction: one commit (one fsync) for a sender that finished a batch and
     /// wants the next. The outcomes are recorded even when nothing can be claimed.
@@ -130,7 +130,7 @@ public protocol MailStore: Sendable {
     /// considered): a claimer that remembers the highest key it claimed starts past the entries
     /// already sent, which on PostgreSQL stay in the index as dead entries until vacuumed. When
     /// such a claim finds nothing, claim once more from 0 to pick up anything left behind.
-    func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign: CampaignID, worker: String, limit: Int,
+    func completeAndClaim(_ outcomes: [LedgerOutcome], campaign: CampaignID, worker: String, limit: Int,
                           queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry]
     /// Gives back claimed entries that were never handed to SMTP (a pause or abort came first, or the
     /// upstream could not be reached: `lastReply` then says why): each goes from `sending` back to

@@ -1,7 +1,7 @@
 /// Errors thrown by a ``MailStore``.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No record of `kind` with this identifier or key exists.
-    case notFound(kind: String, key: String)
+    /// No such record exists.
+    case notFound(StoreRecordID)
     /// A record of `kind` with this unique key already exists.
     case duplicate(kind: String, key: String)
     /// An e-mail address that cannot be stored; `reason` says why.
@@ -27,7 +27,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A one-line human-readable description.
     public var description: String {
         switch self {
-        case let .notFound(kind, key): "no \(kind) \(key)"
+        case let .notFound(record): "no \(record)"
         case let .duplicate(kind, key): "\(kind) \(key) already exists"
         case let .invalidAddress(address, reason): "invalid address \(address.debugDescription): \(reason)"
         case let .invalidTransition(campaign, current, to):
@@ -41,6 +41,29 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidData(message): "invalid stored data: \(message)"
         case let .invalidConfiguration(message): "invalid store configuration: \(message)"
         case let .database(message): "database error: \(message)"
+        }
+    }
+}
+
+/// The identifier of one stored record, as ``StoreError/notFound(_:)`` names it.
+///
+/// ```swift
+/// throw StoreError.notFound(.campaign(id))  // "no campaign 42"
+/// ```
+public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
+    /// A mailing list.
+    case list(ListID)
+    /// A subscriber.
+    case subscriber(SubscriberID)
+    /// A campaign.
+    case campaign(CampaignID)
+
+    /// The kind and the key, e.g. `list 7`.
+    public var description: String {
+        switch self {
+        case let .list(id): "list \(id.rawValue)"
+        case let .subscriber(id): "subscriber \(id.rawValue)"
+        case let .campaign(id): "campaign \(id.rawValue)"
         }
     }
 }

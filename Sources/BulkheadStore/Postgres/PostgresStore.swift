@@ -53,12 +53,12 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         /// gives up (the pool itself keeps retrying unreachable servers forever).
         public var startupTimeout: Duration
         /// The clock used for stored times and due checks.
-        public var clock: @Sendable () -> Date
+        public var clock: any BulkheadClock
 
         /// Describes the settings field by field.
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
                     schema: String? = nil, tls: TLSMode = .disable, maximumConnections: Int = 10,
-                    startupTimeout: Duration = .seconds(30), clock: @escaping @Sendable () -> Date = { Date() }) {
+                    startupTimeout: Duration = .seconds(30), clock: any BulkheadClock = SystemClock()) {
             self.host = host
             self.port = port
             self.username = username
@@ -95,7 +95,7 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, backend: PostgresBackend, clock: @escaping @Sendable () -> Date) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>, backend: PostgresBackend, clock: any BulkheadClock) {
         self.client = client
         self.runTask = runTask
         super.init(backend: backend, clock: clock)

@@ -43,7 +43,7 @@ extension SQLMailStore {
     public func upgradeStoredAddresses() async throws -> AddressKeyUpgrade {
         let done = SQLStatement("SELECT name FROM store_upgrades WHERE name = ?", [.text(Self.addressKeyUpgrade)])
         if try await backend.one(done) != nil { return AddressKeyUpgrade() }
-        let now = clock()
+        let now = clock.date
         let dialect = backend.dialect
         return try await backend.transaction { tx in
             // Another process may be doing it at the same time: one at a time (SQLite's write lock is

@@ -301,7 +301,7 @@ enum Queries {
     }
 
     /// The stored columns of one outcome: state, next attempt, reply code, reply text.
-    static func outcomeColumns(_ result: DeliveryOutcome.Result) -> (LedgerState, Date?, SMTPReplyRecord?) {
+    static func outcomeColumns(_ result: LedgerOutcome.Result) -> (LedgerState, Date?, SMTPReplyRecord?) {
         switch result {
         case let .sent(reply): (.sent, nil, reply)
         case let .deferred(until, reply): (.deferred, until, reply)
@@ -311,7 +311,7 @@ enum Queries {
     }
 
     /// All outcomes in one UPDATE … FROM over the batch's records.
-    static func complete(_ outcomes: [DeliveryOutcome], now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
+    static func complete(_ outcomes: [LedgerOutcome], now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
         var records = JSONRecords(columns: [("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
                                             ("code", .bigint), ("reply", .text)])
         for outcome in outcomes {

@@ -24,7 +24,7 @@ extension SQLMailStore {
     @discardableResult
     public func release(_ entries: [LedgerEntry], lastReply: SMTPReplyRecord?) async throws -> Int {
         guard !entries.isEmpty else { return 0 }
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             var changed = 0
             for entry in entries {
@@ -41,7 +41,7 @@ extension SQLMailStore {
 
     /// The distinct workers holding `sending` entries of a campaign, with their leases.
     public func sendingWorkers(campaign: CampaignID) async throws -> [SendingWorker] {
-        let now = clock()
+        let now = clock.date
         let rows = try await backend.read(SQLStatement("""
             SELECT w.claimed_by, l.host, l.machine, l.pid, l.started_at, l.renewed_at, l.lease_until
             FROM (SELECT DISTINCT claimed_by FROM ledger WHERE campaign_id = ? AND state = 'sending'
@@ -65,7 +65,7 @@ extension SQLMailStore {
     /// Takes or renews a worker's lease until `seconds` from now.
     @discardableResult
     public func renewLease(_ holder: WorkerLease.Holder, seconds: Int) async throws -> WorkerLease {
-        let now = clock()
+        let now = clock.date
         let until = now.addingTimeInterval(TimeInterval(max(1, seconds)))
         return try await backend.transaction { tx in
             let row = try await tx.one(SQLStatement("""

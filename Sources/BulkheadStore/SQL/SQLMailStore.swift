@@ -6,9 +6,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     // @unchecked: only immutable `let`s of Sendable types (here and in the subclasses).
     let backend: any SQLBackend
     /// The store's clock (every stored "now" and every "is a deferred entry due" check).
-    public let clock: @Sendable () -> Date
+    public let clock: any BulkheadClock
 
-    init(backend: any SQLBackend, clock: @escaping @Sendable () -> Date) {
+    init(backend: any SQLBackend, clock: any BulkheadClock) {
         self.backend = backend
         self.clock = clock
     }
@@ -20,7 +20,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Creates a list; throws ``StoreError/duplicate(kind:key:)`` when the name is taken.
     public func createList(name: String, description: String) async throws -> MailingList {
         try Self.checkListName(name)
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.list(named: name)) == nil else {
                 throw StoreError.duplicate(kind: "list", key: name)
@@ -47,10 +47,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Renames a list (audited), keeping its List-Id label.
     public func renameList(_ id: ListID, to name: String, actor: AuditActor) async throws -> MailingList {
         try Self.checkListName(name)
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             guard let row = try await tx.one(Queries.list(id: id)) else {
-                throw StoreError.notFound(kind: "list", key: "\(id.rawValue)")
+                throw StoreError.notFound(.list(id))
             }
             let list = try MailingList(row: row)
             if let other = try await tx.one(Queries.list(named: name)), try MailingList(row: other).id != id {
@@ -76,7 +76,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Creates or updates the subscriber with this address (see ``MailStore/upsertSubscriber(address:name:attributes:)``).
     public func upsertSubscriber(address: NormalizedAddress, name: String?, attributes: [String: JSONValue]) async throws -> Subscriber {
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             try await Self.upsertSubscriber(tx, address: address, name: name, attributes: attributes, now: now)
         }
@@ -110,7 +110,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Sets a membership status and appends its consent record in the same transaction.
     public func setMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
                               consent: ConsentEvidence) async throws -> Membership {
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             try await Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
             let row = try await tx.one(Queries.upsertMembership(list: list, subscriber: subscriber, status: status,
@@ -122,10 +122,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     private static func requireListAndSubscriber(_ tx: any SQLTransaction, list: ListID, subscriber: SubscriberID) async throws {
         guard try await tx.one(Queries.list(id: list)) != nil else {
-            throw StoreError.notFound(kind: "list", key: "\(list.rawValue)")
+            throw StoreError.notFound(.list(list))
         }
         guard try await tx.one(Queries.subscriber(id: subscriber)) != nil else {
-            throw StoreError.notFound(kind: "subscriber", key: "\(subscriber.rawValue)")
+            throw StoreError.notFound(.subscriber(subscriber))
         }
     }
 
@@ -159,11 +159,11 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// statements write new subscribers, changed subscribers, memberships and consent records.
     public func importSubscribers(_ batch: [ImportRow], into list: ListID, importID: String,
                                   consent: ImportConsent) async throws -> [ImportRowOutcome] {
-        let now = clock()
+        let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.list(id: list)) != nil else {
-                throw StoreError.notFound(kind: "list", key: "\(list.rawValue)")
+                throw StoreError.notFound(.list(list))
             }
             guard !batch.isEmpty else { return [] }
             var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus)
@@ -225,7 +225,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Adds an address to the suppression list (audited); false when it was already there.
     @discardableResult
     public func addSuppression(_ suppression: Suppression, actor: AuditActor) async throws -> Bool {
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.insertSuppression(suppression)) != nil else { return false }
             let event = NewAuditEvent(actor: actor, action: "suppression.add", subjectKind: "suppression",
@@ -239,7 +239,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Removes an address from the suppression list (audited); false when it was not there.
     @discardableResult
     public func removeSuppression(_ address: NormalizedAddress, actor: AuditActor) async throws -> Bool {
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             guard let row = try await tx.one(Queries.deleteSuppression(address)) else { return false }
             let removed = try Suppression(row: row)
@@ -271,10 +271,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Creates a campaign in `draft` (audited).
     public func createCampaign(_ content: CampaignContent, actor: AuditActor) async throws -> Campaign {
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             guard try await tx.one(Queries.list(id: content.listID)) != nil else {
-                throw StoreError.notFound(kind: "list", key: "\(content.listID.rawValue)")
+                throw StoreError.notFound(.list(content.listID))
             }
             let campaign = try Campaign(row: try Self.required(try await tx.one(try Queries.insertCampaign(content, now: now))))
             let event = NewAuditEvent(actor: actor, action: "campaign.create", subjectKind: "campaign",
@@ -303,10 +303,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             // The time is read once this transaction holds the write lock (SQLite) or the campaign row
             // (PostgreSQL): every claim before it has committed and none after it sees `sending`, so
             // `updatedAt` is when a pause or abort took effect, not when it started waiting.
-            let now = clock()
+            let now = clock.date
             guard current.state == .draft else { throw StoreError.campaignNotEditable(campaign: id, state: current.state) }
             guard try await tx.one(Queries.list(id: content.listID)) != nil else {
-                throw StoreError.notFound(kind: "list", key: "\(content.listID.rawValue)")
+                throw StoreError.notFound(.list(content.listID))
             }
             let updated = try Campaign(row: try Self.required(try await tx.one(try Queries.updateCampaignContent(id, content, now: now))))
             let event = NewAuditEvent(actor: actor, action: "campaign.update", subjectKind: "campaign", subjectID: "\(id.rawValue)")
@@ -325,7 +325,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             // The time is read once this transaction holds the write lock (SQLite) or the campaign row
             // (PostgreSQL): every claim before it has committed and none after it sees `sending`, so
             // `updatedAt` is when a pause or abort took effect, not when it started waiting.
-            let now = clock()
+            let now = clock.date
             guard from.contains(current.state), current.state.canTransition(to: to) else {
                 throw StoreError.invalidTransition(campaign: id, current: current.state, to: to)
             }
@@ -341,7 +341,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     private static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) async throws -> Campaign {
         guard let row = try await tx.one(Queries.campaign(id: id, lock: lock)) else {
-            throw StoreError.notFound(kind: "campaign", key: "\(id.rawValue)")
+            throw StoreError.notFound(.campaign(id))
         }
         return try Campaign(row: row)
     }
@@ -351,7 +351,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Queues the campaign's recipients in one INSERT … SELECT (idempotent); returns how many were added.
     @discardableResult
     public func enqueueRecipients(campaign id: CampaignID) async throws -> Int {
-        let now = clock()
+        let now = clock.date
         let dialect = dialect
         let added = try await backend.transaction { tx in
             let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
@@ -376,7 +376,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// ``MailStore/completeAndClaim(_:campaign:worker:limit:queuedAfter:)``). Candidates that opted out
     /// since they were queued become `suppressed` in the claim and are not returned; when a whole claim
     /// was such entries, the next ones are claimed (in a further transaction).
-    public func completeAndClaim(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int,
+    public func completeAndClaim(_ outcomes: [LedgerOutcome], campaign id: CampaignID, worker: String, limit: Int,
                                  queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
         var outcomes = outcomes
         var after = queuedAfter
@@ -389,9 +389,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    private func completeAndClaimOnce(_ outcomes: [DeliveryOutcome], campaign id: CampaignID, worker: String, limit: Int,
+    private func completeAndClaimOnce(_ outcomes: [LedgerOutcome], campaign id: CampaignID, worker: String, limit: Int,
                                       queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
-        let now = clock()
+        let now = clock.date
         let dialect = dialect
         if dialect == .sqlite {
             // The hot path of a send: both statements in one visit to the writer (the claim checks
@@ -420,9 +420,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Records outcomes of claimed entries in one transaction; returns how many applied.
     @discardableResult
-    public func complete(_ outcomes: [DeliveryOutcome]) async throws -> Int {
+    public func complete(_ outcomes: [LedgerOutcome]) async throws -> Int {
         guard !outcomes.isEmpty else { return 0 }
-        let now = clock()
+        let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
             try await tx.changes(try Queries.complete(outcomes, now: now, dialect))
@@ -432,7 +432,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Turns `sending` entries into `uncertain` after a crash (audited); returns how many changed.
     @discardableResult
     public func recoverInterrupted(campaign: CampaignID?, worker: String?) async throws -> Int {
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             let count = try await tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
             if count > 0 {
@@ -450,7 +450,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// ``MailStore/recoverInterrupted(campaign:worker:evidence:)``).
     @discardableResult
     public func recoverInterrupted(campaign: CampaignID, worker: String, evidence: InterruptedRunEvidence) async throws -> RecoveryCounts {
-        let now = clock()
+        let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
             var held = Set<EntryAttempt>()
@@ -489,7 +489,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// campaign is reopened as `paused`.
     @discardableResult
     public func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int {
-        try await requeue(campaign, Queries.requeueUncertain(campaign: campaign, now: clock()), action: "ledger.requeue-uncertain",
+        try await requeue(campaign, Queries.requeueUncertain(campaign: campaign, now: clock.date), action: "ledger.requeue-uncertain",
                           details: [:], actor: actor)
     }
 
@@ -500,7 +500,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func requeueFailed(campaign: CampaignID, replyCode: Int?, actor: AuditActor) async throws -> Int {
         var details: [String: JSONValue] = [:]
         if let replyCode { details["reply_code"] = .number(Double(replyCode)) }
-        return try await requeue(campaign, Queries.requeueFailed(campaign: campaign, replyCode: replyCode, now: clock()),
+        return try await requeue(campaign, Queries.requeueFailed(campaign: campaign, replyCode: replyCode, now: clock.date),
                                  action: "ledger.requeue-failed", details: details, actor: actor)
     }
 
@@ -511,7 +511,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
             let campaign = try await Self.campaign(tx, id, lock: lock)
-            let now = clock()
+            let now = clock.date
             let count = try await tx.changes(statement)
             let event = NewAuditEvent(actor: actor, action: action, subjectKind: "campaign", subjectID: "\(id.rawValue)",
                                       details: details.merging(["entries": .number(Double(count))]) { $1 })
@@ -552,7 +552,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         if let row = try await backend.one(SQLStatement("SELECT value FROM store_secrets WHERE name = ?", [.text(name)])) {
             return try row.text("value")
         }
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             _ = try await tx.changes(SQLStatement("""
                 INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING
@@ -569,7 +569,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Appends an audit event.
     @discardableResult
     public func appendAudit(_ event: NewAuditEvent) async throws -> AuditEvent {
-        let now = clock()
+        let now = clock.date
         return try await backend.transaction { tx in
             try AuditEvent(row: try Self.required(try await tx.one(try Queries.insertAudit(event, now: now))))
         }

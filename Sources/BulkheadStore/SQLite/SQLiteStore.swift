@@ -20,10 +20,10 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
         /// How long a write waits for another process's write lock before failing.
         public var busyTimeout: TimeInterval
         /// The clock used for stored times and due checks.
-        public var clock: @Sendable () -> Date
+        public var clock: any BulkheadClock
 
         /// Describes the settings.
-        public init(busyTimeout: TimeInterval = 10, clock: @escaping @Sendable () -> Date = { Date() }) {
+        public init(busyTimeout: TimeInterval = 10, clock: any BulkheadClock = SystemClock()) {
             self.busyTimeout = busyTimeout
             self.clock = clock
         }

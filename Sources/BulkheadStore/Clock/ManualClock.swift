@@ -1,0 +1,92 @@
+public import Foundation
+import Synchronization
+
+/// A clock that moves only when told: tests (and `bulkhead drill`) run undo windows, holds, backoff
+/// and leases in no time. Sleepers wake, in deadline order, when ``advance(by:)`` reaches their deadline;
+/// a cancelled sleeper wakes at once with `CancellationError`.
+///
+/// ```swift
+/// let clock = ManualClock()
+/// let sleeper = Task { try await clock.sleep(for: .seconds(60)) }
+/// await clock.waitForSleepers(1)
+/// clock.advance(by: .seconds(60))  // the sleeper returns
+/// ```
+public final class ManualClock: BulkheadClock {
+    private struct Sleeper {
+        let id: UInt64
+        let deadline: WallTime
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var now: WallTime
+        var nextID: UInt64 = 0
+        var sleepers: [Sleeper] = []
+        var cancelled: Set<UInt64> = []
+    }
+
+    private let state: Mutex<State>
+
+    /// A clock standing at `start` (by default 2027-01-15 08:00:00 UTC, a fixed, readable moment).
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+        state = Mutex(State(now: WallTime(start)))
+    }
+
+    public var now: WallTime { state.withLock { $0.now } }
+
+    public var minimumResolution: Duration { .nanoseconds(1) }
+
+    /// How many tasks are sleeping on this clock now.
+    public var sleepers: Int { state.withLock { $0.sleepers.count } }
+
+    /// Moves the clock forward and wakes every sleeper whose deadline it reached, earliest first.
+    public func advance(by duration: Duration) {
+        precondition(duration >= .zero, "a manual clock only moves forward")
+        let due = state.withLock { state -> [Sleeper] in
+            state.now = state.now.advanced(by: duration)
+            let now = state.now
+            let due = state.sleepers.filter { $0.deadline <= now }.sorted { $0.deadline < $1.deadline }
+            state.sleepers.removeAll { $0.deadline <= now }
+            return due
+        }
+        for sleeper in due { sleeper.continuation.resume() }
+    }
+
+    /// Moves the clock to `moment` (no-op when it is not later than now).
+    public func advance(to moment: WallTime) {
+        let now = self.now
+        if moment > now { advance(by: now.duration(to: moment)) }
+    }
+
+    /// Returns once at least `count` tasks are sleeping on this clock (polls with `Task.yield`).
+    public func waitForSleepers(_ count: Int) async {
+        while sleepers < count { await Task.yield() }
+    }
+
+    public func sleep(until deadline: WallTime, tolerance: Duration? = nil) async throws {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome = state.withLock { state -> Result<Void, any Error>? in
+                    if state.cancelled.remove(id) != nil { return .failure(CancellationError()) }
+                    if deadline <= state.now { return .success(()) }
+                    state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { state -> Sleeper? in
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else {
+                    state.cancelled.insert(id)  // cancelled before it started waiting
+                    return nil
+                }
+                return state.sleepers.remove(at: index)
+            }
+            sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+}
