@@ -69,9 +69,20 @@ public struct Envelope: Sendable, Hashable, Codable {
         if bytes.count > 256 {
             throw EnvelopeError(field: field, offset: 256, reason: "longer than 256 octets (RFC 5321 §4.5.3.1.3)")
         }
+        // A space may only stand inside a quoted local part (`"two words"@example.org`, RFC 5321
+        // §4.1.2 qtextSMTP and quoted-pairSMTP); controls never.
+        var quoted = false
+        var escaped = false
         for (offset, byte) in bytes.enumerated() {
-            if byte < 0x21 || byte == 0x7F {
+            if byte < 0x20 || byte == 0x7F || (byte == 0x20 && !quoted) {
                 throw EnvelopeError(field: field, offset: offset, reason: "control character or space")
+            }
+            if escaped {
+                escaped = false
+            } else if quoted && byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") && (offset == 0 || quoted) {
+                quoted.toggle()
             }
             if byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") {
                 throw EnvelopeError(field: field, offset: offset, reason: "angle bracket")

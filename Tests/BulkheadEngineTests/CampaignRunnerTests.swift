@@ -8,20 +8,23 @@ import Testing
 
 /// The delivery loop against a real SQLite store, with the capture transport and with scripted
 /// transports that answer as an SMTP server would (real SMTP peers are in the end-to-end tests).
+/// Time is a ``ManualClock`` shared by the store, the runner and the transports: nothing sleeps.
 @Suite struct CampaignRunnerTests {
     struct Setup {
         let directory: URL
         let store: SQLiteStore
         let campaign: Campaign
         let environment: BulkheadConfiguration
+        let clock: ManualClock
     }
 
     static func setUp(recipients: Int, subject: String = "Hello {{first_name}}") async throws -> Setup {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+        let clock = ManualClock()
+        let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path, configuration: .init(clock: clock))
         let list = try await store.createList(name: "news", description: "Monthly news")
-        let consent = ConsentEvidence(kind: .given, at: Date(), method: .form, source: "https://shop.example/signup",
+        let consent = ConsentEvidence(kind: .given, at: clock.date, method: .form, source: "https://shop.example/signup",
                                       ipOrChannel: "192.0.2.1", textShown: "Send me the news")
         for index in 0..<recipients {
             let subscriber = try await store.upsertSubscriber(address: try NormalizedAddress("person\(index)@example.org"),
@@ -37,7 +40,7 @@ import Testing
         var config = BulkheadConfiguration()
         config.dataDirectory = directory.path
         config.identity.unsubscribeBaseURL = "https://shop.example"
-        return Setup(directory: directory, store: store, campaign: campaign, environment: config)
+        return Setup(directory: directory, store: store, campaign: campaign, environment: config, clock: clock)
     }
 
     static func runner(_ setup: Setup, transport: any MessageTransport, settings: DeliverySettings) async throws -> CampaignRunner {
@@ -45,7 +48,7 @@ import Testing
         let environment = BulkheadEnvironmentProbe(configuration: setup.environment, store: setup.store)
         let factory = try await environment.factory(for: setup.campaign)
         return CampaignRunner(store: setup.store, transport: transport, factory: factory, tokens: tokens,
-                              campaign: setup.campaign.id, settings: settings)
+                              campaign: setup.campaign.id, settings: settings, clock: setup.clock)
     }
 
     /// The ledger's non-zero counts by state.
@@ -82,23 +85,46 @@ import Testing
         #expect(recipients.count == 40, "nobody twice")
     }
 
-    /// Answers like a server: a scripted outcome per recipient, after a delay.
+    /// Answers like a server: a scripted outcome per recipient, after a delay on `clock`.
     final class ScriptedTransport: MessageTransport {
         let delay: Duration
+        let clock: any BulkheadClock
         let answer: @Sendable (Envelope) -> DeliveryOutcome
-        let log = Mutex<[(String, ContinuousClock.Instant, ContinuousClock.Instant)]>([])
+        /// Recipient, start and end of each hand-over, on `clock`.
+        let log = Mutex<[(String, WallTime, WallTime)]>([])
 
-        init(delay: Duration, answer: @escaping @Sendable (Envelope) -> DeliveryOutcome) {
+        init(delay: Duration, clock: any BulkheadClock = SystemClock(), answer: @escaping @Sendable (Envelope) -> DeliveryOutcome) {
             self.delay = delay
+            self.clock = clock
             self.answer = answer
         }
 
         func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
-            let start = ContinuousClock.now
-            try? await Task.sleep(for: delay)
-            log.withLock { $0.append((envelope.recipient, start, .now)) }
+            let start = clock.now
+            if delay > .zero { try? await clock.sleep(for: delay) }
+            log.withLock { $0.append((envelope.recipient, start, clock.now)) }
             return answer(envelope)
         }
+    }
+
+    /// Yields until `condition` holds (the run's tasks work on other threads meanwhile); gives up
+    /// after 60 s of real time so that a broken run fails instead of hanging the suite.
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let limit = ContinuousClock.now.advanced(by: .seconds(60))
+        while !condition() {
+            try #require(ContinuousClock.now < limit, "the run stopped making progress")
+            await Task.yield()
+        }
+    }
+
+    /// Yields until `condition` holds or `limit` of real time passed; true when it holds.
+    static func waitUntil(atMost limit: Duration, _ condition: () -> Bool) async -> Bool {
+        let end = ContinuousClock.now.advanced(by: limit)
+        while !condition() {
+            if ContinuousClock.now >= end { return false }
+            await Task.yield()
+        }
+        return true
     }
 
     static func reply(_ code: Int, _ text: String) -> DeliveryDetail {
@@ -137,22 +163,42 @@ import Testing
 
     @Test func abortStopsWithinAPollAndOnlyInFlightMessagesComplete() async throws {
         let setup = try await Self.setUp(recipients: 600)
+        let clock = setup.clock
         // Each sender's batch takes longer (10 × 20 ms) than a poll (100 ms): the stop lands mid-batch.
-        let transport = ScriptedTransport(delay: .milliseconds(20)) { _ in .sent(Self.reply(250, "ok")) }
+        let transport = ScriptedTransport(delay: .milliseconds(20), clock: clock) { _ in .sent(Self.reply(250, "ok")) }
         let settings = DeliverySettings(concurrency: 4, batchSize: 10, controlPoll: .milliseconds(100))
         let runner = try await Self.runner(setup, transport: transport, settings: settings)
-        let running = Task { try await runner.run() }
-        while transport.log.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(5)) }
-        let abortedAt = ContinuousClock.now
+        let done = Mutex(false)
+        let running = Task {
+            defer { done.withLock { $0 = true } }
+            return try await runner.run()
+        }
+        // Time moves in 5 ms steps, each once every task of the run waits on the clock: 4 senders in
+        // a hand-over, the watcher, the periodic flush and the lease heartbeat.
+        while transport.log.withLock({ $0.count }) < 50 {
+            try await Self.waitUntil { clock.sleepers >= settings.concurrency + 3 }
+            clock.advance(by: .milliseconds(5))
+        }
+        let abortedAt = clock.now
         _ = try await setup.store.transition(setup.campaign.id, from: [.sending], to: .aborted, actor: .human("ops"))
+        // The same steps until the watcher's poll finds the abort and it ends (then the run's tasks no
+        // longer all wait on the clock: 2 s of real time for its one-row read is plenty), then steps
+        // while the in-flight hand-overs finish.
+        while await Self.waitUntil(atMost: .seconds(2), { clock.sleepers >= settings.concurrency + 3 }) {
+            clock.advance(by: .milliseconds(5))
+        }
+        while !done.withLock({ $0 }) {
+            try await Self.waitUntil { clock.sleepers > 0 || done.withLock { $0 } }
+            clock.advance(by: .milliseconds(5))
+        }
         let summary = try await running.value
 
         #expect(summary.ending == .aborted)
         let starts = transport.log.withLock { $0.map(\.1) }
-        // The kill switch's promise: nothing starts more than a second after the abort (the watcher
-        // polls every 100 ms here; the margin absorbs a loaded test machine).
-        let startedAfter = starts.filter { $0 > abortedAt.advanced(by: .seconds(1)) }
-        #expect(startedAfter.isEmpty, "no message starts a second after the abort")
+        // The kill switch's promise, in the run's own time: the watcher sees the abort at its next
+        // poll (100 ms), and no message starts after that.
+        let startedAfter = starts.filter { $0 > abortedAt.advanced(by: settings.controlPoll) }
+        #expect(startedAfter.isEmpty, "no message starts more than a poll after the abort")
         // In flight at the abort: at most what the senders had claimed (marked `sending`) by then.
         #expect(summary.completedAfterStop <= settings.concurrency * settings.batchSize)
         let counts = try await setup.store.ledgerCounts(campaign: setup.campaign.id)
@@ -186,7 +232,8 @@ struct BulkheadEnvironmentProbe {
     @Test func entriesPutBackBehindTheCursorAreClaimedBeforeTheEnd() async throws {
         let setup = try await CampaignRunnerTests.setUp(recipients: 10)
         defer { try? FileManager.default.removeItem(at: setup.directory) }
-        let recorder = OutcomeRecorder(store: setup.store, campaign: setup.campaign.id, total: 10, remaining: 10, progress: { _ in })
+        let recorder = OutcomeRecorder(store: setup.store, campaign: setup.campaign.id, total: 10, remaining: 10, clock: setup.clock,
+                                       progress: { _ in })
         let first = try await recorder.claimNext(worker: "w", limit: 3)
         #expect(first.map(\.address.value) == ["person0@example.org", "person1@example.org", "person2@example.org"])
         // Another worker's claim, put back unsent: queued again, behind this recorder's cursor.

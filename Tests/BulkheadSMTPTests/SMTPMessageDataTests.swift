@@ -60,6 +60,21 @@ struct SMTPMessageDataTests {
         #expect(throws: Never.self) { try Envelope(mailFrom: "", recipient: "x@y.test") }
     }
 
+    /// A space is part of a quoted local part (RFC 5321 §4.1.2), and nowhere else; a line break never.
+    @Test func spacesOnlyInsideAQuotedLocalPart() throws {
+        #expect(try Envelope(mailFrom: "", recipient: #""two words"@example.org"#).recipient == #""two words"@example.org"#)
+        #expect(throws: Never.self) { try Envelope(mailFrom: "", recipient: #""a\" b"@example.org"#) }
+        #expect(throws: EnvelopeError(field: "recipient", offset: 3, reason: "control character or space")) {
+            try Envelope(mailFrom: "", recipient: "two words@example.org")
+        }
+        #expect(throws: EnvelopeError(field: "recipient", offset: 11, reason: "control character or space")) {
+            try Envelope(mailFrom: "", recipient: #""two"@x.org y@z.org"#)
+        }
+        #expect(throws: EnvelopeError(field: "recipient", offset: 2, reason: "control character or space")) {
+            try Envelope(mailFrom: "", recipient: "\"a\r\nRSET\"@example.org")
+        }
+    }
+
     @Test func decodedEnvelopeIsChecked() throws {
         let good = try JSONDecoder().decode(Envelope.self, from: Data(#"{"mailFrom":"a@b.test","recipient":"jürgen@c.test"}"#.utf8))
         #expect(good.recipient == "jürgen@c.test" && good.requiresSMTPUTF8)

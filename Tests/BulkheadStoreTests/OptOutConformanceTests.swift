@@ -120,7 +120,7 @@ struct OptOutConformanceTests {
             try await v1("bob@xn--bcher-kva.de", .unsubscribed)   // …this one, who unsubscribed
             try await v1("zoë@bücher.de", .confirmed)
             // Written by this version before the upgrade ran: canonical already, left alone.
-            try await store.upsertSubscriber(address: try Fixture.address("\"quoted(y)\"@example.com"), name: nil, attributes: [:])
+            _ = try await store.upsertSubscriber(address: try Fixture.address("\"quoted(y)\"@example.com"), name: nil, attributes: [:])
             try await store.addSuppression(Suppression(address: NormalizedAddress(storedValue: "zoë@bücher.de"), reason: .complaint,
                                                        at: db.clock.now, source: "v1"), actor: .system)
             let campaign = try await Fixture.sendingCampaign(store, list: list.id)

@@ -14,7 +14,7 @@ struct OptOutAndInterruptTests {
     func optOutBetweenDeferralAndRetry(_ backend: Backend) async throws {
         let workspace = try await Workspace(backend)
         let deferFile = workspace.root.appendingPathComponent("greylisting").path
-        FileManager.default.createFile(atPath: deferFile, contents: Data())
+        #expect(FileManager.default.createFile(atPath: deferFile, contents: Data()))
         let sink = try await RecordingSink(in: workspace.root, deferWhileExists: deferFile)
         do {
             _ = try await workspace.generateDKIMKey()
@@ -135,7 +135,7 @@ struct OptOutAndInterruptTests {
     @Test func retryFailedSendsTheFailedOnesOnceAndHonoursOptOuts() async throws {
         let workspace = try await Workspace(.sqlite)
         let deferFile = workspace.root.appendingPathComponent("greylisting").path
-        FileManager.default.createFile(atPath: deferFile, contents: Data())
+        #expect(FileManager.default.createFile(atPath: deferFile, contents: Data()))
         let sink = try await RecordingSink(in: workspace.root, deferWhileExists: deferFile)
         do {
             _ = try await workspace.generateDKIMKey()

@@ -1,5 +1,6 @@
 public import BulkheadMail
 import BulkheadSMTP
+public import BulkheadStore
 public import Foundation
 
 /// Makes each recipient's own campaign message: rendered templates, exactly one recipient, RFC 8058
@@ -32,6 +33,8 @@ public struct CampaignMessageFactory: Sendable {
     /// The DKIM signer, if messages are signed.
     public let signer: DKIMSigner?
 
+    /// The clock that dates and signs messages made without an explicit time.
+    public let clock: any BulkheadClock
     /// The builder with everything that is the same for every recipient.
     private let base: MessageBuilder
     private let postalAddress: String?
@@ -40,8 +43,10 @@ public struct CampaignMessageFactory: Sendable {
     /// and `List-Unsubscribe-Post` (RFC 8058 §4 requires both signed), and builds one probe message so that a bad
     /// From, Reply-To, attachment name or media type fails here, once, not for every recipient.
     public init(
-        identity: CampaignIdentity, templates: CampaignTemplates, attachments: [Attachment] = [], signer: DKIMSigner? = nil
+        identity: CampaignIdentity, templates: CampaignTemplates, attachments: [Attachment] = [], signer: DKIMSigner? = nil,
+        clock: any BulkheadClock = SystemClock()
     ) throws(CampaignMessageError) {
+        self.clock = clock
         if let signer {
             let covered = (signer.configuration.signedHeaders + signer.configuration.overSignedHeaders).map { $0.lowercased() }
             for name in ["List-Unsubscribe", "List-Unsubscribe-Post"] where !covered.contains(name.lowercased()) {
@@ -93,7 +98,7 @@ public struct CampaignMessageFactory: Sendable {
     ///   - unsubscribeToken: the recipient's ``UnsubscribeToken/text``.
     public func makeMessage(for recipient: RecipientContext, verpToken: String, unsubscribeToken: String) throws(CampaignMessageError) -> CampaignMessage {
         var generator = SystemRandomNumberGenerator()
-        let now = Date()
+        let now = clock.date
         return try makeMessage(
             for: recipient, verpToken: verpToken, unsubscribeToken: unsubscribeToken,
             date: MessageDate(now), signingTime: now, using: &generator)

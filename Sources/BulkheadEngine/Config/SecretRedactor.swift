@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import BulkheadMail
 
 /// Replaces every secret of a configuration by `********` in text meant for people: error messages and

@@ -24,12 +24,16 @@ public struct CampaignRunner: Sendable {
     public let campaignID: CampaignID
     public let worker: WorkerIdentity
     public let settings: DeliverySettings
+    /// Every wait (flushes, polls, lease renewals, pauses) and every timestamp of the run.
+    public let clock: any BulkheadClock
     let logger: Logger
 
     public init(store: any MailStore, transport: any MessageTransport, factory: CampaignMessageFactory,
                 tokens: UnsubscribeTokenIssuer, campaign: CampaignID, settings: DeliverySettings,
-                worker: WorkerIdentity = .current(), logger: Logger = Logger(label: "bulkhead.delivery")) {
+                worker: WorkerIdentity = .current(), clock: any BulkheadClock = SystemClock(),
+                logger: Logger = Logger(label: "bulkhead.delivery")) {
         self.store = store
+        self.clock = clock
         self.transport = transport
         self.factory = factory
         self.tokens = tokens
@@ -45,7 +49,7 @@ public struct CampaignRunner: Sendable {
         let counts = try await store.ledgerCounts(campaign: campaignID)
         let remaining = counts[.queued] + counts[.deferred]
         let recorder = OutcomeRecorder(store: store, campaign: campaignID, total: counts.total,
-                                       remaining: remaining, progress: progress)
+                                       remaining: remaining, clock: clock, progress: progress)
         guard let campaign = try await store.campaign(id: campaignID), campaign.state == .sending else {
             return DeliveryRunSummary(ending: .notSending, progress: await recorder.progress, released: 0,
                                       completedAfterStop: 0, recoveredUncertain: recovered.uncertain,
@@ -59,11 +63,11 @@ public struct CampaignRunner: Sendable {
         let journal = openJournal()
         let control = DeliveryControl()
         let watcher = Task { await watch(control) }
-        // The periodic flush is stopped by `close()`, never cancelled: a cancelled task would make the
-        // database driver abandon a write half-way.
+        // The periodic flush is stopped by `close()`, never cancelled: the outcomes it writes and the
+        // suppressions that follow them must not be cut apart.
         let flusher = Task {
             while await !recorder.closed {
-                try? await Task.sleep(for: settings.flushInterval)
+                await recorder.waitForNextFlush(settings.flushInterval)
                 try await recorder.flush()
             }
         }
@@ -203,7 +207,7 @@ public struct CampaignRunner: Sendable {
                     released += try await store.release([entry], lastReply: Self.replyRecord(detail))
                     released += try await store.release(Array(batch[(index + 1)...]))
                     if retryAfter > .zero {
-                        control.upstreamDown(until: Date().addingTimeInterval(Double(retryAfter.components.seconds)))
+                        control.upstreamDown(until: clock.now.advanced(by: retryAfter).date)
                         return released
                     }
                     await pause(unlessStopped: control)
@@ -218,7 +222,7 @@ public struct CampaignRunner: Sendable {
     /// its breaker opens; it ends early when the run is stopped.
     private func pause(unlessStopped control: DeliveryControl) async {
         guard !control.stopRequested, !Task.isCancelled else { return }
-        try? await Task.sleep(for: .milliseconds(100))
+        try? await clock.sleep(for: .milliseconds(100))
     }
 
     /// What one hand-over came to.
@@ -238,11 +242,11 @@ public struct CampaignRunner: Sendable {
             // Nothing was sent: the message could not be made for this recipient (e.g. a template
             // rendering a line break into the subject). Code 0 marks a local, not an SMTP, failure.
             let reply = SMTPReplyRecord(code: 0, text: "not sent: \(error)")
-            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: Date()))
+            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: clock.date))
         }
         logger.debug("handing over", metadata: ["recipient": "\(entry.address.value)", "campaign": "\(campaignID.rawValue)"])
         let result = await transport.deliver(message.envelope, message.bytes)
-        let now = Date()
+        let now = clock.date
         let reply = Self.replyRecord(result.detail)
         switch result {
         case .sent:
@@ -253,8 +257,7 @@ public struct CampaignRunner: Sendable {
             }
             var generator = SystemRandomNumberGenerator()
             let delay = settings.backoff.delay(afterAttempt: entry.attempts, using: &generator)
-            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(seconds), reply)),
+            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(delay.seconds), reply)),
                                               reply: reply, completedAt: now))
         case let .failed(_, hardBounce):
             return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)),
@@ -277,7 +280,7 @@ public struct CampaignRunner: Sendable {
     private func watch(_ control: DeliveryControl) async {
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: settings.controlPoll)
+                try await clock.sleep(for: settings.controlPoll)
             } catch {
                 return
             }
@@ -324,7 +327,7 @@ public struct CampaignRunner: Sendable {
         let seconds = settings.leaseSeconds
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: .milliseconds(Int64(seconds) * 1_000 / 3))
+                try await clock.sleep(for: .milliseconds(Int64(seconds) * 1_000 / 3))
             } catch {
                 return
             }
@@ -351,7 +354,7 @@ extension CampaignRunner {
         let recipient = RecipientContext(mailbox: try entry.address.mailbox, name: subscriber?.name,
                                              attributes: (subscriber?.attributes ?? [:]).mapValues(TemplateValue.init))
         let token = try tokens.issue(campaignID: campaignID.rawValue, subscriberID: entry.subscriberID.rawValue)
-        let now = Date()
+        let now = clock.date
         return try factory.makeMessage(for: recipient, verpToken: entry.verpToken, unsubscribeToken: token.text,
                                        date: MessageDate(now), signingTime: now, using: &random)
     }

@@ -20,7 +20,8 @@ actor OutcomeRecorder {
     private let store: any MailStore
     private let campaignID: CampaignID
     private let progressHandler: @Sendable (DeliveryProgress) -> Void
-    private let started = ContinuousClock.now
+    private let clock: any BulkheadClock
+    private let started: WallTime
     /// Outcomes not yet written. Behind a lock, not in the actor: recording one costs a sender no hop.
     private let buffer = Mutex<[RecordedOutcome]>([])
     /// The highest key this run has claimed: claims look for queued entries past it (see
@@ -35,8 +36,10 @@ actor OutcomeRecorder {
     /// after the stop (the watcher learns of a stop up to one poll interval late).
     private var recentCompletions: [Date] = []
 
-    init(store: any MailStore, campaign: CampaignID, total: Int, remaining: Int,
+    init(store: any MailStore, campaign: CampaignID, total: Int, remaining: Int, clock: any BulkheadClock,
          progress: @escaping @Sendable (DeliveryProgress) -> Void) {
+        self.clock = clock
+        self.started = clock.now
         self.store = store
         self.campaignID = campaign
         self.progressHandler = progress
@@ -61,9 +64,23 @@ actor OutcomeRecorder {
 
     /// Whether the periodic flush should stop (the run is over).
     private(set) var closed = false
+    /// The periodic flush's current wait: `close()` ends it at once.
+    private var flushWait: Task<Void, Never>?
 
+    /// Ends the periodic flush: a wait under way returns now (a write under way is never interrupted).
     func close() {
         closed = true
+        flushWait?.cancel()
+    }
+
+    /// Waits `interval` on the clock before the next periodic flush, or until ``close()``.
+    func waitForNextFlush(_ interval: Duration) async {
+        guard !closed else { return }
+        let clock = clock
+        let wait = Task { _ = try? await clock.sleep(for: interval) }
+        flushWait = wait
+        await wait.value
+        flushWait = nil
     }
 
     /// Writes whatever is waiting (called on a timer and at the end).
@@ -139,8 +156,7 @@ actor OutcomeRecorder {
         if let newest = recentCompletions.last, let oldest = recentCompletions.first, newest.timeIntervalSince(oldest) > 10 {
             recentCompletions.removeAll { newest.timeIntervalSince($0) > 5 }
         }
-        let elapsed = started.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = started.duration(to: clock.now).seconds
         progress.rate = seconds > 0 ? Double(progress.done) / seconds : 0
         let left = max(0, remainingAtStart - progress.done)
         progress.etaSeconds = progress.rate > 0 ? Double(left) / progress.rate : nil

@@ -24,6 +24,8 @@ public struct BulkheadEnvironment: Sendable {
     /// The `dkim_keys` signers by name.
     public let namedSigners: [String: DKIMSigner]
     public let tokens: UnsubscribeTokenIssuer
+    /// The clock of the store, the transport and every run (a ``ManualClock`` in tests and drills).
+    public let clock: any BulkheadClock
     let logger: Logger
     private let closeStore: @Sendable () async -> Void
     private let closeTransport: @Sendable () async -> Void
@@ -31,13 +33,13 @@ public struct BulkheadEnvironment: Sendable {
     /// An environment from parts already open (tests, embedding); `close()` closes nothing.
     public init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport,
                 signer: DKIMSigner?, namedSigners: [String: DKIMSigner] = [:], tokens: UnsubscribeTokenIssuer,
-                logger: Logger = Logger(label: "bulkhead")) {
+                clock: any BulkheadClock = SystemClock(), logger: Logger = Logger(label: "bulkhead")) {
         self.init(configuration: configuration, store: store, transport: transport, signer: signer, namedSigners: namedSigners,
-                  tokens: tokens, logger: logger, closeStore: {}, closeTransport: {})
+                  tokens: tokens, clock: clock, logger: logger, closeStore: {}, closeTransport: {})
     }
 
     private init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport, signer: DKIMSigner?,
-                 namedSigners: [String: DKIMSigner], tokens: UnsubscribeTokenIssuer, logger: Logger,
+                 namedSigners: [String: DKIMSigner], tokens: UnsubscribeTokenIssuer, clock: any BulkheadClock, logger: Logger,
                  closeStore: @escaping @Sendable () async -> Void, closeTransport: @escaping @Sendable () async -> Void) {
         self.configuration = configuration
         self.store = store
@@ -45,15 +47,17 @@ public struct BulkheadEnvironment: Sendable {
         self.signer = signer
         self.namedSigners = namedSigners
         self.tokens = tokens
+        self.clock = clock
         self.logger = logger
         self.closeStore = closeStore
         self.closeTransport = closeTransport
     }
 
     /// Opens the store (creating the data directory, mode 0700, and running migrations) and the transport.
-    public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> BulkheadEnvironment {
+    public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead"),
+                            clock: any BulkheadClock = SystemClock()) async throws -> BulkheadEnvironment {
         try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
-        let (store, closeStore) = try await openStore(configuration, logger: logger)
+        let (store, closeStore) = try await openStore(configuration, logger: logger, clock: clock)
         let signer: DKIMSigner?
         let namedSigners: [String: DKIMSigner]
         let tokens: UnsubscribeTokenIssuer
@@ -67,16 +71,17 @@ public struct BulkheadEnvironment: Sendable {
         }
         let (transport, closeTransport) = try makeTransport(configuration, logger: logger)
         return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer,
-                                   namedSigners: namedSigners, tokens: tokens, logger: logger, closeStore: closeStore,
+                                   namedSigners: namedSigners, tokens: tokens, clock: clock, logger: logger, closeStore: closeStore,
                                    closeTransport: closeTransport)
     }
 
     /// Opens only the store, for commands that send nothing.
-    public static func openStore(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead")) async throws -> (any MailStore, @Sendable () async -> Void) {
+    public static func openStore(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead"),
+                                 clock: any BulkheadClock = SystemClock()) async throws -> (any MailStore, @Sendable () async -> Void) {
         switch configuration.storage.backend {
         case .sqlite:
             try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
-            let store = try SQLiteStore(path: configuration.path(configuration.storage.sqlitePath))
+            let store = try SQLiteStore(path: configuration.path(configuration.storage.sqlitePath), configuration: .init(clock: clock))
             try await store.upgradeStoredAddresses()
             return (store, {})
         case .postgres:
@@ -85,12 +90,13 @@ public struct BulkheadEnvironment: Sendable {
             }
             // The URL holds the password: no error may show it (the store's own messages quote the URL).
             let redactor = SecretRedactor(configuration)
-            let settings: PostgresStore.Configuration
+            var settings: PostgresStore.Configuration
             do {
                 settings = try PostgresStore.Configuration(url: url)
             } catch {
                 throw ConfigurationError.invalidValue("storage.postgres_url", reason: redactor.redact(error.description))
             }
+            settings.clock = clock
             let store: PostgresStore
             do {
                 store = try await PostgresStore.connect(settings, logger: logger)
@@ -125,7 +131,7 @@ public struct BulkheadEnvironment: Sendable {
         var settings = DeliverySettings(configuration.delivery)
         settings.journalDirectory = configuration.path("journal")
         return CampaignRunner(store: store, transport: transport, factory: factory, tokens: tokens, campaign: id,
-                              settings: settings, logger: logger)
+                              settings: settings, clock: clock, logger: logger)
     }
 
     /// The per-recipient message factory of a campaign: its templates, From, attachments (refused with
@@ -148,7 +154,7 @@ public struct BulkheadEnvironment: Sendable {
             try CampaignAttachmentFile.load(reference)
         }
         return try CampaignMessageFactory(identity: campaignIdentity, templates: templates, attachments: attachments,
-                                          signer: try signer(named: content.dkimKeyRef))
+                                          signer: try signer(named: content.dkimKeyRef), clock: clock)
     }
 
     /// The signer for a campaign: the named key from `dkim_keys`, or the `dkim` key when `name` is

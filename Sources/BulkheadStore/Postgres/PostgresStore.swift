@@ -1,5 +1,6 @@
-public import Foundation
+import Foundation
 public import Logging
+import NIOPosix
 import PostgresNIO
 
 /// The store for several worker processes on several machines: PostgreSQL through postgres-nio's
@@ -8,6 +9,10 @@ import PostgresNIO
 /// **Lifecycle.** The store owns its client: ``connect(_:logger:)`` starts `client.run()` in a task
 /// the store keeps, applies pending migrations, and returns; ``close()`` cancels that task and waits
 /// for the pool to shut down. Call ``close()`` once when done.
+///
+/// **Transactions.** A transaction body is one synchronous closure (as on SQLite): it runs on one
+/// pooled connection, on a thread of the store's own thread pool (one thread per connection) that
+/// waits for each statement's reply, between `BEGIN` and `COMMIT` (or `ROLLBACK` when it throws).
 ///
 /// **Concurrency.** Claims lock candidate rows with `FOR UPDATE SKIP LOCKED`, so any number of
 /// workers in any number of processes claim disjoint entries without waiting on each other.
@@ -94,10 +99,13 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
 
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
+    private let threads: NIOThreadPool
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, backend: PostgresBackend, clock: any BulkheadClock) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>, threads: NIOThreadPool, backend: PostgresBackend,
+                 clock: any BulkheadClock) {
         self.client = client
         self.runTask = runTask
+        self.threads = threads
         super.init(backend: backend, clock: clock)
     }
 
@@ -121,7 +129,10 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         }
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         let runTask = Task { await client.run() }
-        let backend = PostgresBackend(client: client, logger: logger)
+        // One thread per connection: each runs one transaction body at a time.
+        let threads = NIOThreadPool(numberOfThreads: max(1, configuration.maximumConnections))
+        threads.start()
+        let backend = PostgresBackend(client: client, threads: threads, logger: logger)
         do {
             let schema = configuration.schema
             let timeout = configuration.startupTimeout
@@ -145,15 +156,17 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         } catch {
             runTask.cancel()
             await runTask.value
+            try? await threads.shutdownGracefully()
             throw error
         }
-        return PostgresStore(client: client, runTask: runTask, backend: backend, clock: configuration.clock)
+        return PostgresStore(client: client, runTask: runTask, threads: threads, backend: backend, clock: configuration.clock)
     }
 
     /// Closes every connection and stops the pool's task. The store cannot be used afterwards.
     public func close() async {
         runTask.cancel()
         await runTask.value
+        try? await threads.shutdownGracefully()
     }
 
     deinit {
@@ -164,6 +177,8 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
 /// postgres-nio's `PostgresClient` as an ``SQLBackend``.
 struct PostgresBackend: SQLBackend {
     let client: PostgresClient
+    /// The threads transaction bodies run on (one per connection).
+    let threads: NIOThreadPool
     let logger: Logger
 
     /// The advisory lock key that serialises migrations ("bulkhead" in ASCII, as a number).
@@ -181,11 +196,24 @@ struct PostgresBackend: SQLBackend {
         }
     }
 
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
+    /// Runs `body` on one pooled connection, on a thread of ``threads`` (see ``PostgresStore``).
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         let logger = logger
+        let threads = threads
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(Transaction(connection: connection, logger: logger))
+            return try await client.withConnection { connection in
+                try await threads.runIfActive {
+                    let tx = Transaction(connection: connection, logger: logger)
+                    _ = try tx.run(SQLStatement("BEGIN"))
+                    do {
+                        let value = try body(tx)
+                        _ = try tx.run(SQLStatement("COMMIT"))
+                        return value
+                    } catch {
+                        _ = try? tx.run(SQLStatement("ROLLBACK"))
+                        throw error
+                    }
+                }
             }
         } catch {
             throw Self.storeError(error)
@@ -195,45 +223,43 @@ struct PostgresBackend: SQLBackend {
     /// Applies the versions missing from `schema_migrations`, all in one transaction under an advisory lock.
     func migrate(schema: String?) async throws {
         try await transaction { tx in
-            _ = try await tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?::int, hashtext(?))",
+            _ = try tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?::int, hashtext(?))",
                                                [.int(Self.migrationLockKey), .text(schema ?? "public")]))
             if let schema {  // validated by `connect`
-                _ = try await tx.changes(SQLStatement("CREATE SCHEMA IF NOT EXISTS \(schema)"))
+                _ = try tx.changes(SQLStatement("CREATE SCHEMA IF NOT EXISTS \(schema)"))
             }
-            _ = try await tx.changes(SQLStatement(
+            _ = try tx.changes(SQLStatement(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"))
             var applied = Set<Int64>()
-            for row in try await tx.rows(SQLStatement("SELECT version FROM schema_migrations")) {
+            for row in try tx.rows(SQLStatement("SELECT version FROM schema_migrations")) {
                 applied.insert(try row.int("version"))
             }
             for migration in Schema.migrations(.postgres) where !applied.contains(Int64(migration.version)) {
                 for statement in migration.statements {
-                    _ = try await tx.changes(SQLStatement(statement))
+                    _ = try tx.changes(SQLStatement(statement))
                 }
-                _ = try await tx.changes(SQLStatement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                _ = try tx.changes(SQLStatement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                                                       [.int(Int64(migration.version)), SQLValue(Date())]))
             }
         }
     }
 
+    /// One connection inside a transaction, used from a thread of the pool (never an event loop):
+    /// each statement waits for its reply.
     struct Transaction: SQLTransaction {
         let connection: PostgresConnection
         let logger: Logger
 
-        func rows(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await PostgresBackend.collect(try await connection.query(try PostgresBackend.query(statement), logger: logger))
+        func rows(_ statement: SQLStatement) throws -> [SQLRow] {
+            try PostgresBackend.rows(try run(statement).rows)
         }
 
-        func changes(_ statement: SQLStatement) async throws -> Int {
-            let sql = statement.sql.trimmingCharacters(in: .whitespacesAndNewlines)
-            let isWrite = ["INSERT", "UPDATE", "DELETE"].contains { sql.uppercased().hasPrefix($0) }
-            guard isWrite else {
-                _ = try await rows(statement)
-                return 0
-            }
-            let counted = SQLStatement("WITH changed AS (\(sql) RETURNING 1) SELECT count(*) AS n FROM changed",
-                                       statement.binds)
-            return Int(try await rows(counted).first?.int("n") ?? 0)
+        func changes(_ statement: SQLStatement) throws -> Int {
+            try run(statement).metadata.rows ?? 0
+        }
+
+        func run(_ statement: SQLStatement) throws -> PostgresQueryResult {
+            try connection.query(try PostgresBackend.query(statement), logger: logger).wait()
         }
     }
 
@@ -254,14 +280,20 @@ struct PostgresBackend: SQLBackend {
 
     static func collect(_ sequence: PostgresRowSequence) async throws -> [SQLRow] {
         var rows: [SQLRow] = []
-        for try await row in sequence {
-            var values: [String: SQLValue] = [:]
-            for cell in row {
-                values[cell.columnName] = try value(of: cell)
-            }
-            rows.append(SQLRow(values: values))
-        }
+        for try await row in sequence { rows.append(try self.row(row)) }
         return rows
+    }
+
+    static func rows(_ rows: [PostgresRow]) throws -> [SQLRow] {
+        try rows.map(row)
+    }
+
+    private static func row(_ row: PostgresRow) throws -> SQLRow {
+        var values: [String: SQLValue] = [:]
+        for cell in row {
+            values[cell.columnName] = try value(of: cell)
+        }
+        return SQLRow(values: values)
     }
 
     private static func value(of cell: PostgresCell) throws -> SQLValue {

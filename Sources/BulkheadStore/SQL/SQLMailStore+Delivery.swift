@@ -28,7 +28,7 @@ extension SQLMailStore {
         return try await backend.transaction { tx in
             var changed = 0
             for entry in entries {
-                changed += try await tx.changes(SQLStatement("""
+                changed += try tx.changes(SQLStatement("""
                     UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?,
                       last_reply_code = COALESCE(?, last_reply_code), last_reply_text = COALESCE(?, last_reply_text)
                     WHERE id = ? AND state = 'sending' AND attempts = ?
@@ -68,7 +68,7 @@ extension SQLMailStore {
         let now = clock.date
         let until = now.addingTimeInterval(TimeInterval(max(1, seconds)))
         return try await backend.transaction { tx in
-            let row = try await tx.one(SQLStatement("""
+            let row = try tx.one(SQLStatement("""
                 INSERT INTO worker_leases (worker, host, machine, pid, started_at, renewed_at, lease_until)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (worker) DO UPDATE SET renewed_at = excluded.renewed_at, lease_until = excluded.lease_until
@@ -83,7 +83,7 @@ extension SQLMailStore {
     /// Gives up a worker's lease.
     public func endLease(worker: String) async throws {
         _ = try await backend.transaction { tx in
-            try await tx.changes(SQLStatement("DELETE FROM worker_leases WHERE worker = ?", [.text(worker)]))
+            try tx.changes(SQLStatement("DELETE FROM worker_leases WHERE worker = ?", [.text(worker)]))
         }
     }
 }

@@ -22,10 +22,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         try Self.checkListName(name)
         let now = clock.date
         return try await backend.transaction { tx in
-            guard try await tx.one(Queries.list(named: name)) == nil else {
+            guard try tx.one(Queries.list(named: name)) == nil else {
                 throw StoreError.duplicate(kind: "list", key: name)
             }
-            return try MailingList(row: try await Self.required(tx.one(Queries.insertList(name: name, description: description, now: now))))
+            return try MailingList(row: try Self.required(tx.one(Queries.insertList(name: name, description: description, now: now))))
         }
     }
 
@@ -49,18 +49,18 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         try Self.checkListName(name)
         let now = clock.date
         return try await backend.transaction { tx in
-            guard let row = try await tx.one(Queries.list(id: id)) else {
+            guard let row = try tx.one(Queries.list(id: id)) else {
                 throw StoreError.notFound(.list(id))
             }
             let list = try MailingList(row: row)
-            if let other = try await tx.one(Queries.list(named: name)), try MailingList(row: other).id != id {
+            if let other = try tx.one(Queries.list(named: name)), try MailingList(row: other).id != id {
                 throw StoreError.duplicate(kind: "list", key: name)
             }
-            let renamed = try MailingList(row: try Self.required(try await tx.one(Queries.renameList(list, to: name))))
+            let renamed = try MailingList(row: try Self.required(try tx.one(Queries.renameList(list, to: name))))
             let event = NewAuditEvent(actor: actor, action: "list.rename", subjectKind: "list", subjectID: "\(id.rawValue)",
                                       details: ["from": .string(list.name), "to": .string(name),
                                                 "list_id_label": .string(renamed.listIDLabel)])
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return renamed
         }
     }
@@ -78,22 +78,22 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func upsertSubscriber(address: NormalizedAddress, name: String?, attributes: [String: JSONValue]) async throws -> Subscriber {
         let now = clock.date
         return try await backend.transaction { tx in
-            try await Self.upsertSubscriber(tx, address: address, name: name, attributes: attributes, now: now)
+            try Self.upsertSubscriber(tx, address: address, name: name, attributes: attributes, now: now)
         }
     }
 
     /// Inserts or updates a subscriber inside a transaction.
     private static func upsertSubscriber(_ tx: any SQLTransaction, address: NormalizedAddress, name: String?,
-                                         attributes: [String: JSONValue], now: Date) async throws -> Subscriber {
-        if let row = try await tx.one(Queries.subscriber(address: address)) {
+                                         attributes: [String: JSONValue], now: Date) throws -> Subscriber {
+        if let row = try tx.one(Queries.subscriber(address: address)) {
             let stored = try Subscriber(row: row)
             let newName = name ?? stored.name
             let merged = ImportDecision.mergedAttributes(stored.attributes, attributes)
             guard newName != stored.name || merged != stored.attributes else { return stored }
-            let updated = try await tx.one(try Queries.updateSubscriber(stored.id, name: newName, attributes: merged, now: now))
+            let updated = try tx.one(try Queries.updateSubscriber(stored.id, name: newName, attributes: merged, now: now))
             return try Subscriber(row: try required(updated))
         }
-        let inserted = try await tx.one(try Queries.insertSubscriber(address: address, name: name, attributes: attributes, now: now))
+        let inserted = try tx.one(try Queries.insertSubscriber(address: address, name: name, attributes: attributes, now: now))
         return try Subscriber(row: try required(inserted))
     }
 
@@ -112,19 +112,19 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                               consent: ConsentEvidence) async throws -> Membership {
         let now = clock.date
         return try await backend.transaction { tx in
-            try await Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
-            let row = try await tx.one(Queries.upsertMembership(list: list, subscriber: subscriber, status: status,
+            try Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
+            let row = try tx.one(Queries.upsertMembership(list: list, subscriber: subscriber, status: status,
                                                                 importID: nil, now: now))
-            _ = try await tx.rows(Queries.insertConsent(subscriber: subscriber, list: list, evidence: consent))
+            _ = try tx.rows(Queries.insertConsent(subscriber: subscriber, list: list, evidence: consent))
             return try Membership(row: try Self.required(row))
         }
     }
 
-    private static func requireListAndSubscriber(_ tx: any SQLTransaction, list: ListID, subscriber: SubscriberID) async throws {
-        guard try await tx.one(Queries.list(id: list)) != nil else {
+    private static func requireListAndSubscriber(_ tx: any SQLTransaction, list: ListID, subscriber: SubscriberID) throws {
+        guard try tx.one(Queries.list(id: list)) != nil else {
             throw StoreError.notFound(.list(list))
         }
-        guard try await tx.one(Queries.subscriber(id: subscriber)) != nil else {
+        guard try tx.one(Queries.subscriber(id: subscriber)) != nil else {
             throw StoreError.notFound(.subscriber(subscriber))
         }
     }
@@ -162,12 +162,12 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
-            guard try await tx.one(Queries.list(id: list)) != nil else {
+            guard try tx.one(Queries.list(id: list)) != nil else {
                 throw StoreError.notFound(.list(list))
             }
             guard !batch.isEmpty else { return [] }
             var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus)
-            for row in try await tx.rows(Queries.importPrefetch(list: list, addresses: batch.map(\.address), dialect)) {
+            for row in try tx.rows(Queries.importPrefetch(list: list, addresses: batch.map(\.address), dialect)) {
                 plan.known(try Subscriber(row: row),
                            status: try row.optionalText("membership_status").map { raw throws(StoreError) in
                                guard let status = MembershipStatus(rawValue: raw) else {
@@ -182,21 +182,21 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             var ids = plan.existingIDs
             let inserts = try plan.newSubscriberRecords()
             if inserts.count > 0 {
-                for row in try await tx.rows(Queries.insertSubscribers(inserts, now: now, dialect)) {
+                for row in try tx.rows(Queries.insertSubscribers(inserts, now: now, dialect)) {
                     ids[NormalizedAddress(storedValue: try row.text("address"))] = SubscriberID(rawValue: try row.int("id"))
                 }
             }
             let updates = try plan.changedSubscriberRecords()
             if updates.count > 0 {
-                _ = try await tx.changes(Queries.updateSubscribers(updates, now: now, dialect))
+                _ = try tx.changes(Queries.updateSubscribers(updates, now: now, dialect))
             }
             let memberships = try plan.membershipRecords(ids: ids)
             if memberships.count > 0 {
-                _ = try await tx.changes(Queries.upsertMemberships(memberships, list: list, importID: importID, now: now, dialect))
+                _ = try tx.changes(Queries.upsertMemberships(memberships, list: list, importID: importID, now: now, dialect))
             }
             let consents = try plan.consentRecords(ids: ids)
             if consents.count > 0 {
-                _ = try await tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now, dialect))
+                _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now, dialect))
             }
             return outcomes
         }
@@ -207,8 +207,8 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Appends a consent record.
     public func appendConsent(subscriber: SubscriberID, list: ListID, evidence: ConsentEvidence) async throws -> ConsentRecord {
         try await backend.transaction { tx in
-            try await Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
-            let row = try await tx.one(Queries.insertConsent(subscriber: subscriber, list: list, evidence: evidence))
+            try Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
+            let row = try tx.one(Queries.insertConsent(subscriber: subscriber, list: list, evidence: evidence))
             return try ConsentRecord(row: try Self.required(row))
         }
     }
@@ -227,11 +227,11 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func addSuppression(_ suppression: Suppression, actor: AuditActor) async throws -> Bool {
         let now = clock.date
         return try await backend.transaction { tx in
-            guard try await tx.one(Queries.insertSuppression(suppression)) != nil else { return false }
+            guard try tx.one(Queries.insertSuppression(suppression)) != nil else { return false }
             let event = NewAuditEvent(actor: actor, action: "suppression.add", subjectKind: "suppression",
                                       subjectID: suppression.address.value,
                                       details: ["reason": .string(suppression.reason.rawValue), "source": .string(suppression.source)])
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return true
         }
     }
@@ -241,11 +241,11 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func removeSuppression(_ address: NormalizedAddress, actor: AuditActor) async throws -> Bool {
         let now = clock.date
         return try await backend.transaction { tx in
-            guard let row = try await tx.one(Queries.deleteSuppression(address)) else { return false }
+            guard let row = try tx.one(Queries.deleteSuppression(address)) else { return false }
             let removed = try Suppression(row: row)
             let event = NewAuditEvent(actor: actor, action: "suppression.remove", subjectKind: "suppression",
                                       subjectID: address.value, details: ["reason": .string(removed.reason.rawValue)])
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return true
         }
     }
@@ -273,13 +273,13 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func createCampaign(_ content: CampaignContent, actor: AuditActor) async throws -> Campaign {
         let now = clock.date
         return try await backend.transaction { tx in
-            guard try await tx.one(Queries.list(id: content.listID)) != nil else {
+            guard try tx.one(Queries.list(id: content.listID)) != nil else {
                 throw StoreError.notFound(.list(content.listID))
             }
-            let campaign = try Campaign(row: try Self.required(try await tx.one(try Queries.insertCampaign(content, now: now))))
+            let campaign = try Campaign(row: try Self.required(try tx.one(try Queries.insertCampaign(content, now: now))))
             let event = NewAuditEvent(actor: actor, action: "campaign.create", subjectKind: "campaign",
                                       subjectID: "\(campaign.id.rawValue)", details: ["name": .string(content.name)])
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return campaign
         }
     }
@@ -299,18 +299,18 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let clock = clock
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
-            let current = try await Self.campaign(tx, id, lock: lock)
+            let current = try Self.campaign(tx, id, lock: lock)
             // The time is read once this transaction holds the write lock (SQLite) or the campaign row
             // (PostgreSQL): every claim before it has committed and none after it sees `sending`, so
             // `updatedAt` is when a pause or abort took effect, not when it started waiting.
             let now = clock.date
             guard current.state == .draft else { throw StoreError.campaignNotEditable(campaign: id, state: current.state) }
-            guard try await tx.one(Queries.list(id: content.listID)) != nil else {
+            guard try tx.one(Queries.list(id: content.listID)) != nil else {
                 throw StoreError.notFound(.list(content.listID))
             }
-            let updated = try Campaign(row: try Self.required(try await tx.one(try Queries.updateCampaignContent(id, content, now: now))))
+            let updated = try Campaign(row: try Self.required(try tx.one(try Queries.updateCampaignContent(id, content, now: now))))
             let event = NewAuditEvent(actor: actor, action: "campaign.update", subjectKind: "campaign", subjectID: "\(id.rawValue)")
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return updated
         }
     }
@@ -321,7 +321,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let clock = clock
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
-            let current = try await Self.campaign(tx, id, lock: lock)
+            let current = try Self.campaign(tx, id, lock: lock)
             // The time is read once this transaction holds the write lock (SQLite) or the campaign row
             // (PostgreSQL): every claim before it has committed and none after it sees `sending`, so
             // `updatedAt` is when a pause or abort took effect, not when it started waiting.
@@ -329,18 +329,18 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             guard from.contains(current.state), current.state.canTransition(to: to) else {
                 throw StoreError.invalidTransition(campaign: id, current: current.state, to: to)
             }
-            let updated = try Campaign(row: try Self.required(try await tx.one(Queries.setCampaignState(id, to, now: now))))
+            let updated = try Campaign(row: try Self.required(try tx.one(Queries.setCampaignState(id, to, now: now))))
             let event = NewAuditEvent(
                 actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
                 details: details.merging(["from": .string(current.state.rawValue), "to": .string(to.rawValue)],
                                          uniquingKeysWith: { _, fixed in fixed }))
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return updated
         }
     }
 
-    private static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) async throws -> Campaign {
-        guard let row = try await tx.one(Queries.campaign(id: id, lock: lock)) else {
+    private static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) throws -> Campaign {
+        guard let row = try tx.one(Queries.campaign(id: id, lock: lock)) else {
             throw StoreError.notFound(.campaign(id))
         }
         return try Campaign(row: row)
@@ -354,15 +354,15 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock.date
         let dialect = dialect
         let added = try await backend.transaction { tx in
-            let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
+            let campaign = try Self.campaign(tx, id, lock: dialect.forShare)
             guard !campaign.state.isTerminal else { throw StoreError.campaignFinished(campaign: id, state: campaign.state) }
-            return try await tx.changes(try Queries.enqueue(campaign, now: now, dialect))
+            return try tx.changes(try Queries.enqueue(campaign, now: now, dialect))
         }
         if dialect == .postgres && added > 0 {
             // Fresh statistics before the first claim: without them PostgreSQL's planner took the new
             // rows for few, and sorted every queued entry on each claim (10-20 ms a claim at 100,000)
             // instead of reading the first ones in order from ledger_by_state.
-            _ = try await backend.transaction { tx in try await tx.changes(SQLStatement("ANALYZE ledger", [])) }
+            _ = try await backend.transaction { tx in try tx.changes(SQLStatement("ANALYZE ledger", [])) }
         }
         return added
     }
@@ -393,23 +393,16 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                                       queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
         let now = clock.date
         let dialect = dialect
-        if dialect == .sqlite {
-            // The hot path of a send: both statements in one visit to the writer (the claim checks
-            // the campaign's state itself; SQLite has one writer, so nothing needs locking).
-            var statements: [SQLStatement] = []
-            if !outcomes.isEmpty { statements.append(try Queries.complete(outcomes, now: now, dialect)) }
-            if limit > 0 { statements.append(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter, now: now, dialect)) }
-            guard !statements.isEmpty else { return [] }
-            let results = try await backend.transaction(statements)
-            return try Self.claimedEntries(limit > 0 ? results.last ?? [] : [])
-        }
         return try await backend.transaction { tx in
-            if !outcomes.isEmpty { _ = try await tx.changes(try Queries.complete(outcomes, now: now, dialect)) }
-            // FOR SHARE on PostgreSQL: a concurrent pause/abort waits for this claim, and later claims see it.
-            let campaign = try await Self.campaign(tx, id, lock: dialect.forShare)
-            guard campaign.state == .sending, limit > 0 else { return [] }
-            return try Self.claimedEntries(try await tx.rows(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter,
-                                                                           now: now, dialect)))
+            if !outcomes.isEmpty { _ = try tx.changes(try Queries.complete(outcomes, now: now, dialect)) }
+            guard limit > 0 else { return [] }
+            if dialect == .postgres {
+                // FOR SHARE: a concurrent pause/abort waits for this claim, and later claims see it.
+                // (SQLite has one writer, so nothing needs locking; the claim checks the state itself.)
+                guard try Self.campaign(tx, id, lock: dialect.forShare).state == .sending else { return [] }
+            }
+            return try Self.claimedEntries(try tx.rows(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter,
+                                                                     now: now, dialect)))
         }
     }
 
@@ -425,7 +418,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
-            try await tx.changes(try Queries.complete(outcomes, now: now, dialect))
+            try tx.changes(try Queries.complete(outcomes, now: now, dialect))
         }
     }
 
@@ -434,13 +427,13 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func recoverInterrupted(campaign: CampaignID?, worker: String?) async throws -> Int {
         let now = clock.date
         return try await backend.transaction { tx in
-            let count = try await tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
+            let count = try tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
             if count > 0 {
                 var details: [String: JSONValue] = ["entries": .number(Double(count))]
                 if let worker { details["worker"] = .string(worker) }
                 let event = NewAuditEvent(actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
                                           subjectID: campaign.map { "\($0.rawValue)" } ?? "*", details: details)
-                _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+                _ = try tx.rows(try Queries.insertAudit(event, now: now))
             }
             return count
         }
@@ -454,7 +447,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let dialect = dialect
         return try await backend.transaction { tx in
             var held = Set<EntryAttempt>()
-            for row in try await tx.rows(SQLStatement("""
+            for row in try tx.rows(SQLStatement("""
                 SELECT id, attempts FROM ledger WHERE campaign_id = ? AND state = 'sending' AND claimed_by = ?\(dialect.forUpdate)
                 """, [.int(campaign.rawValue), .text(worker)])) {
                 held.insert(EntryAttempt(id: LedgerEntryID(rawValue: try row.int("id")), attempt: Int(try row.int("attempts"))))
@@ -462,25 +455,25 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             var counts = RecoveryCounts()
             let finished = evidence.finished.filter { held.contains(EntryAttempt(id: $0.entryID, attempt: $0.attempt)) }
             if !finished.isEmpty {
-                counts.completed = try await tx.changes(try Queries.complete(finished, now: now, dialect))
+                counts.completed = try tx.changes(try Queries.complete(finished, now: now, dialect))
             }
             let done = Set(finished.map { EntryAttempt(id: $0.entryID, attempt: $0.attempt) })
             let neverStarted = held.filter { !evidence.started.contains($0) && !done.contains($0) }.map(\.id.rawValue).sorted()
             for start in stride(from: 0, to: neverStarted.count, by: 500) {
                 let chunk = neverStarted[start..<min(neverStarted.count, start + 500)]
-                counts.requeued += try await tx.changes(SQLStatement("""
+                counts.requeued += try tx.changes(SQLStatement("""
                     UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?
                     WHERE state = 'sending' AND claimed_by = ? AND id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
                     """, [SQLValue(now), .text(worker)] + chunk.map { .int($0) }))
             }
-            counts.uncertain = try await tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
+            counts.uncertain = try tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
             let event = NewAuditEvent(actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
                                       subjectID: "\(campaign.rawValue)",
                                       details: ["worker": .string(worker), "journal": .bool(true),
                                                 "requeued": .number(Double(counts.requeued)),
                                                 "completed": .number(Double(counts.completed)),
                                                 "entries": .number(Double(counts.uncertain))])
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return counts
         }
     }
@@ -510,17 +503,17 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let clock = clock
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
-            let campaign = try await Self.campaign(tx, id, lock: lock)
+            let campaign = try Self.campaign(tx, id, lock: lock)
             let now = clock.date
-            let count = try await tx.changes(statement)
+            let count = try tx.changes(statement)
             let event = NewAuditEvent(actor: actor, action: action, subjectKind: "campaign", subjectID: "\(id.rawValue)",
                                       details: details.merging(["entries": .number(Double(count))]) { $1 })
-            _ = try await tx.rows(try Queries.insertAudit(event, now: now))
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
             if count > 0 && campaign.state == .sent {
-                _ = try await tx.one(Queries.setCampaignState(id, .paused, now: now))
+                _ = try tx.one(Queries.setCampaignState(id, .paused, now: now))
                 let reopened = NewAuditEvent(actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
                                              details: ["from": .string("sent"), "to": .string("paused"), "reason": .string(action)])
-                _ = try await tx.rows(try Queries.insertAudit(reopened, now: now))
+                _ = try tx.rows(try Queries.insertAudit(reopened, now: now))
             }
             return count
         }
@@ -553,11 +546,12 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             return try row.text("value")
         }
         let now = clock.date
+        let made = make()
         return try await backend.transaction { tx in
-            _ = try await tx.changes(SQLStatement("""
+            _ = try tx.changes(SQLStatement("""
                 INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING
-                """, [.text(name), .text(make()), SQLValue(now)]))
-            guard let row = try await tx.one(SQLStatement("SELECT value FROM store_secrets WHERE name = ?", [.text(name)])) else {
+                """, [.text(name), .text(made), SQLValue(now)]))
+            guard let row = try tx.one(SQLStatement("SELECT value FROM store_secrets WHERE name = ?", [.text(name)])) else {
                 throw StoreError.database("the secret \(name) was not stored")
             }
             return try row.text("value")
@@ -571,7 +565,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func appendAudit(_ event: NewAuditEvent) async throws -> AuditEvent {
         let now = clock.date
         return try await backend.transaction { tx in
-            try AuditEvent(row: try Self.required(try await tx.one(try Queries.insertAudit(event, now: now))))
+            try AuditEvent(row: try Self.required(try tx.one(try Queries.insertAudit(event, now: now))))
         }
     }
 
@@ -589,6 +583,6 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Runs raw SQL in a transaction (tests use it to prove the database refuses audit changes).
     func executeRaw(_ sql: String) async throws -> Int {
-        try await backend.transaction { tx in try await tx.changes(SQLStatement(sql)) }
+        try await backend.transaction { tx in try tx.changes(SQLStatement(sql)) }
     }
 }

@@ -5,8 +5,8 @@ import GRDB
 ///
 /// **Single-writer model.** SQLite allows one writer at a time. Inside one process, GRDB's
 /// `DatabasePool` has exactly one writer connection, and this store runs each ``MailStore`` method as
-/// one `BEGIN IMMEDIATE` transaction on it, one after another (an async lock orders them; reads run
-/// concurrently on reader connections and see the last committed state). Across processes sharing the
+/// one `BEGIN IMMEDIATE` transaction on it, as one `write { db in … }` closure (GRDB queues them;
+/// reads run concurrently on reader connections and see the last committed state). Across processes sharing the
 /// file, `BEGIN IMMEDIATE` takes SQLite's write lock up front and waits up to `busyTimeout` for it, so
 /// claims from several processes are serialised by the file lock and never hand out the same entry.
 ///
@@ -43,8 +43,6 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
     public init(path: String, configuration: Configuration = Configuration()) throws {
         var config = GRDB.Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
-        // Transactions span several async hops to the writer connection (see SQLiteBackend).
-        config.allowsUnsafeTransactions = true
         config.foreignKeysEnabled = true
         let pool: DatabasePool
         do {
@@ -76,10 +74,10 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
     }
 }
 
-/// GRDB's `DatabasePool` as an ``SQLBackend``.
+/// GRDB's `DatabasePool` as an ``SQLBackend``: every transaction is one `write { db in … }`
+/// closure on the pool's single writer connection (GRDB's own transaction model).
 struct SQLiteBackend: SQLBackend {
     let pool: DatabasePool
-    let writeLock = AsyncLock()
 
     var dialect: SQLDialect { .sqlite }
 
@@ -91,70 +89,29 @@ struct SQLiteBackend: SQLBackend {
         }
     }
 
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLTransaction) async throws -> T) async throws -> T {
-        await writeLock.lock()
+    /// `BEGIN IMMEDIATE` (GRDB's kind for a write transaction), `body`, then `COMMIT`, or
+    /// `ROLLBACK` when `body` throws or the calling task is cancelled, all in one closure: the write
+    /// lock is held for the time SQLite needs, and no other write can interleave.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         do {
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            return try await pool.write { db in try body(Transaction(db: db)) }
         } catch {
-            await writeLock.unlock()
-            throw Self.storeError(error)
-        }
-        do {
-            let value = try await body(Transaction(pool: pool))
-            try await finish("COMMIT")
-            await writeLock.unlock()
-            return value
-        } catch {
-            try? await finish("ROLLBACK")
-            await writeLock.unlock()
             throw Self.storeError(error)
         }
     }
 
-    /// All statements in one closure on the writer connection: BEGIN IMMEDIATE … COMMIT without
-    /// leaving it, so the write lock is held for the time SQLite needs, not for several hops.
-    func transaction(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
-        await writeLock.lock()
-        do {
-            let results = try await pool.writeWithoutTransaction { db in
-                var results: [[SQLRow]] = []
-                try db.inTransaction(.immediate) {
-                    for statement in statements { results.append(try Self.fetch(db, statement)) }
-                    return .commit
-                }
-                return results
-            }
-            await writeLock.unlock()
-            return results
-        } catch {
-            await writeLock.unlock()
-            throw Self.storeError(error)
-        }
-    }
-
-    /// COMMIT or ROLLBACK in a task that cannot be cancelled, so a cancelled caller never leaves the
-    /// writer connection inside a transaction.
-    private func finish(_ sql: String) async throws {
-        let pool = pool
-        try await Task.detached {
-            try await pool.writeWithoutTransaction { db in
-                if db.isInsideTransaction { try db.execute(sql: sql) }
-            }
-        }.value
-    }
-
+    /// The writer connection inside one `write` closure.
     struct Transaction: SQLTransaction {
-        let pool: DatabasePool
+        let db: Database
 
-        func rows(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await pool.writeWithoutTransaction { db in try SQLiteBackend.fetch(db, statement) }
+        func rows(_ statement: SQLStatement) throws -> [SQLRow] {
+            try SQLiteBackend.fetch(db, statement)
         }
 
-        func changes(_ statement: SQLStatement) async throws -> Int {
-            try await pool.writeWithoutTransaction { db in
-                try db.cachedStatement(sql: statement.sql).execute(arguments: SQLiteBackend.arguments(statement.binds))
-                return db.changesCount
-            }
+        func changes(_ statement: SQLStatement) throws -> Int {
+            try StoreText.check(statement)
+            try db.cachedStatement(sql: statement.sql).execute(arguments: SQLiteBackend.arguments(statement.binds))
+            return db.changesCount
         }
     }
 
