@@ -57,10 +57,3 @@ struct InspectCommand: ParsableCommand {
         }
     }
 }
-
-/// The `--fail-on` values.
-enum SeverityArgument: String, ExpressibleByArgument, CaseIterable {
-    case info, warning, error
-
-    var severity: Finding.Severity { Finding.Severity(rawValue: rawValue)! }
-}

@@ -2,19 +2,6 @@ import ArgumentParser
 import BulkheadEngine
 import Foundation
 
-/// `bulkhead config`: check the configuration file.
-struct ConfigCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config",
-        abstract: "Check the configuration.",
-        discussion: """
-        Example:
-          bulkhead config check --config /etc/bulkhead.yaml
-        """,
-        subcommands: [ConfigCheckCommand.self]
-    )
-}
-
 /// `bulkhead config check`: validates the file and prints the effective settings, secrets masked.
 struct ConfigCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,49 +5,6 @@ import BulkheadPolicy
 import BulkheadStore
 import Foundation
 
-/// `bulkhead campaign send ID` and `bulkhead campaign resume ID`.
-struct CampaignSendCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "send",
-        abstract: "Queue a campaign's recipients, check a sample message against the guardrails, and deliver.",
-        discussion: """
-        With no upstream configured, messages go to the capture mailbox (bulkhead capture list): nothing
-        leaves the machine. Error findings on the sample message stop a send to a real upstream unless --force.
-        Stop it from another terminal with `bulkhead campaign pause ID` or `abort ID` (acts within a second).
-
-        Examples:
-          bulkhead campaign send 1
-          bulkhead campaign send 1 --json > summary.json
-        """
-    )
-
-    @OptionGroup var options: EngineOptions
-    @OptionGroup var campaign: CampaignIDArgument
-    @Flag(help: "Send even when the sample message has error findings.") var force = false
-    @Flag(help: "Print the summary as JSON.") var json = false
-
-    func run() async throws {
-        try await CampaignDelivery.start(options, campaign.campaignID, from: [.draft, .scheduled, .paused], force: force, json: json)
-    }
-}
-
-/// `bulkhead campaign resume ID`.
-struct CampaignResumeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "resume",
-        abstract: "Resume a paused campaign and deliver the rest.",
-        discussion: "Example:\n  bulkhead campaign resume 1"
-    )
-
-    @OptionGroup var options: EngineOptions
-    @OptionGroup var campaign: CampaignIDArgument
-    @Flag(help: "Print the summary as JSON.") var json = false
-
-    func run() async throws {
-        try await CampaignDelivery.start(options, campaign.campaignID, from: [.paused, .sending], force: true, json: json)
-    }
-}
-
 /// What send and resume share: enqueue, preflight, the transition to `sending`, the run and its report.
 enum CampaignDelivery {
     static func start(_ options: EngineOptions, _ id: CampaignID, from: Set<CampaignState>, force: Bool, json: Bool) async throws {

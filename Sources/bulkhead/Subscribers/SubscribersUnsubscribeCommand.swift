@@ -27,7 +27,7 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
     @Option(help: "Where the request came from (kept as consent evidence).") var source: String
 
     func run() async throws {
-        let normalized = try SuppressionCommand.address(address)
+        let normalized = try AddressArgument.normalized(address)
         guard !source.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CLIError.fail("--source must say where the request came from", code: 2)
         }
