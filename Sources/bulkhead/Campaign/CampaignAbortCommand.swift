@@ -14,12 +14,13 @@ struct CampaignAbortCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
     @Option(help: "Why, for the audit log.") var reason: String?
 
     func run() async throws {
-        let aborted = try await CampaignTransition.apply(options, campaign.campaignID, from: [.draft, .scheduled, .sending, .paused],
+        let aborted = try await CampaignTransition.apply(config, actor, campaign.campaignID, from: [.draft, .scheduled, .sending, .paused],
                                                          to: .aborted, reason: reason)
         print("campaign \(campaign.id) aborted at \(aborted.updatedAt.formatted(.iso8601))")
     }

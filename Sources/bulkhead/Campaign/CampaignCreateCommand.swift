@@ -22,7 +22,8 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @Option(help: "A name for people.") var name: String
     @Option(help: "The list to send to.") var list: String
     @Option(help: "The subject template.") var subject: String
@@ -35,7 +36,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let configuration = try options.configuration()
+        let configuration = try config.load()
         if text == InputFile.standardInput, html == InputFile.standardInput {
             throw CLIError.fail("only one of --text and --html can be - (standard input)", code: 2)
         }
@@ -72,7 +73,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             }
             filter[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
-        let campaign = try await options.withStore { store in
+        let campaign = try await config.withStore { store, _ in
             guard let target = try await store.list(named: list) else {
                 throw CLIError.fail("no list named \(list.debugDescription) (bulkhead list create \(list))", code: 1)
             }
@@ -80,7 +81,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
                 name: name, listID: target.id, segment: filter.isEmpty ? nil : SegmentFilter(attributeEquals: filter), from: sender,
                 subjectTemplate: subject, textTemplate: textTemplate, htmlTemplate: htmlTemplate,
                 attachments: attachments, dkimKeyRef: dkimKey)
-            return try await store.createCampaign(content, actor: .human(options.actorName))
+            return try await store.createCampaign(content, actor: actor.audit)
         }
         if json {
             print(CLIJSON.encode(CampaignView(campaign: campaign, counts: nil, events: [])))

@@ -7,18 +7,14 @@ import Foundation
 
 /// What send and resume share: enqueue, preflight, the transition to `sending`, the run and its report.
 enum CampaignDelivery {
-    static func start(_ options: EngineOptions, _ id: CampaignID, from: Set<CampaignState>, force: Bool, json: Bool) async throws {
-        let environment = try await options.environment()
-        do {
-            try await deliver(environment, options, id, from: from, force: force, json: json)
-            await environment.close()
-        } catch {
-            await environment.close()
-            throw error
+    static func start(_ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, from: Set<CampaignState>, force: Bool,
+                      json: Bool) async throws {
+        try await config.withEnvironment { environment in
+            try await deliver(environment, actor.audit, id, from: from, force: force, json: json)
         }
     }
 
-    private static func deliver(_ environment: BulkheadEnvironment, _ options: EngineOptions, _ id: CampaignID,
+    private static func deliver(_ environment: BulkheadEnvironment, _ actor: AuditActor, _ id: CampaignID,
                                 from: Set<CampaignState>, force: Bool, json: Bool) async throws {
         let store = environment.store
         guard let campaign = try await store.campaign(id: id) else { throw CLIError.fail("no campaign \(id.rawValue)", code: 1) }
@@ -41,7 +37,7 @@ enum CampaignDelivery {
             throw CLIError.fail("not sent: error findings above (fix them, or --force)", code: 3)
         }
         if campaign.state != .sending {
-            _ = try await store.transition(id, from: [campaign.state], to: .sending, actor: .human(options.actorName),
+            _ = try await store.transition(id, from: [campaign.state], to: .sending, actor: actor,
                                            details: ["queued_now": .number(Double(queued)),
                                                      "transport": .string(real ? "smtp" : "capture")])
         }
@@ -51,12 +47,11 @@ enum CampaignDelivery {
         // in flight finish, claimed but unsent recipients go back to the queue, exit 130. A second
         // signal exits at once (the messages in flight are then reported uncertain by the next run).
         let interrupted = InterruptFlag()
-        let actor = options.actorName
         let signals = StopSignals {
             guard interrupted.raise() == 1 else { exit(130) }
             FileHandle.standardError.write(Data("\nbulkhead: interrupted; pausing campaign \(id.rawValue) after the messages in flight (again to quit now)\n".utf8))
             Task {
-                _ = try? await store.transition(id, from: [.sending], to: .paused, actor: .human(actor),
+                _ = try? await store.transition(id, from: [.sending], to: .paused, actor: actor,
                                                 details: ["reason": .string("interrupted")])
             }
         }

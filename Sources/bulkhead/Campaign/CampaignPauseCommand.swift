@@ -8,12 +8,13 @@ struct CampaignPauseCommand: AsyncParsableCommand {
         discussion: "Example:\n  bulkhead campaign pause 1 && bulkhead campaign resume 1"
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
     @Option(help: "Why, for the audit log.") var reason: String?
 
     func run() async throws {
-        _ = try await CampaignTransition.apply(options, campaign.campaignID, from: [.sending], to: .paused, reason: reason)
+        _ = try await CampaignTransition.apply(config, actor, campaign.campaignID, from: [.sending], to: .paused, reason: reason)
         print("campaign \(campaign.id) paused")
     }
 }

@@ -8,11 +8,12 @@ struct CampaignResumeCommand: AsyncParsableCommand {
         discussion: "Example:\n  bulkhead campaign resume 1"
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
-        try await CampaignDelivery.start(options, campaign.campaignID, from: [.paused, .sending], force: true, json: json)
+        try await CampaignDelivery.start(config, actor, campaign.campaignID, from: [.paused, .sending], force: true, json: json)
     }
 }

@@ -19,7 +19,8 @@ struct CampaignRetryFailedCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
     @Option(help: "Only recipients whose last reply had this code (e.g. 421, 550).") var code: Int?
 
@@ -27,9 +28,9 @@ struct CampaignRetryFailedCommand: AsyncParsableCommand {
         if let code, !(0...999).contains(code) {
             throw CLIError.fail("--code \(code): a reply code has three digits", code: 2)
         }
-        let count = try await options.withStore { store in
+        let count = try await config.withStore { store, _ in
             do {
-                return try await store.requeueFailed(campaign: campaign.campaignID, replyCode: code, actor: .human(options.actorName))
+                return try await store.requeueFailed(campaign: campaign.campaignID, replyCode: code, actor: actor.audit)
             } catch StoreError.notFound {
                 throw CLIError.fail("no campaign \(campaign.id)", code: 1)
             }

@@ -8,12 +8,13 @@ struct CampaignRetryUncertainCommand: AsyncParsableCommand {
         discussion: "Example:\n  bulkhead ledger 1 --state uncertain   # look first\n  bulkhead campaign retry-uncertain 1 && bulkhead campaign resume 1"
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
 
     func run() async throws {
-        let count = try await options.withStore { store in
-            try await store.requeueUncertain(campaign: campaign.campaignID, actor: .human(options.actorName))
+        let count = try await config.withStore { store, _ in
+            try await store.requeueUncertain(campaign: campaign.campaignID, actor: actor.audit)
         }
         print("\(count) uncertain recipient\(count == 1 ? "" : "s") of campaign \(campaign.id) queued again")
     }

@@ -10,7 +10,8 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
         discussion: "Example:\n  bulkhead campaign schedule 1 --at 2026-12-01T09:00:00Z\n  bulkhead campaign abort 1     # still possible until it is sent"
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
     @Option(help: "When to start, ISO 8601 with a time zone (e.g. 2026-12-01T09:00:00Z).") var at: String
 
@@ -18,15 +19,15 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
         guard let time = try? Date(at, strategy: .iso8601) else {
             throw CLIError.fail("--at \(at.debugDescription): expected ISO 8601 with a time zone, e.g. 2026-12-01T09:00:00Z", code: 2)
         }
-        let scheduled = try await options.withStore { store in
+        let scheduled = try await config.withStore { store, _ in
             guard let current = try await store.campaign(id: campaign.campaignID) else {
                 throw CLIError.fail("no campaign \(campaign.id)", code: 1)
             }
             var content = current.content
             content.scheduledAt = time
             do {
-                _ = try await store.updateDraft(campaign.campaignID, content: content, actor: .human(options.actorName))
-                return try await store.transition(campaign.campaignID, from: [.draft], to: .scheduled, actor: .human(options.actorName),
+                _ = try await store.updateDraft(campaign.campaignID, content: content, actor: actor.audit)
+                return try await store.transition(campaign.campaignID, from: [.draft], to: .scheduled, actor: actor.audit,
                                                   details: ["at": .string(time.formatted(.iso8601))])
             } catch let error as StoreError {
                 throw CLIError.fail("campaign \(campaign.id): \(error)", code: 1)

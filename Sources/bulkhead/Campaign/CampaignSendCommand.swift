@@ -16,12 +16,13 @@ struct CampaignSendCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
     @Flag(help: "Send even when the sample message has error findings.") var force = false
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
-        try await CampaignDelivery.start(options, campaign.campaignID, from: [.draft, .scheduled, .paused], force: force, json: json)
+        try await CampaignDelivery.start(config, actor, campaign.campaignID, from: [.draft, .scheduled, .paused], force: force, json: json)
     }
 }

@@ -9,12 +9,14 @@ struct CampaignShowCommand: AsyncParsableCommand {
         discussion: "Examples:\n  bulkhead campaign show\n  bulkhead campaign show 1 --json"
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    /// Accepted as it always was; showing changes nothing, so nothing is audited.
+    @OptionGroup var actor: ActorOption
     @Argument(help: "A campaign id; all campaigns when absent.") var id: Int64?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let views: [CampaignView] = try await options.withStore { store in
+        let views: [CampaignView] = try await config.withStore { store, _ in
             if let id {
                 let campaignID = CampaignID(rawValue: id)
                 guard let campaign = try await store.campaign(id: campaignID) else {

@@ -20,9 +20,8 @@ struct CaptureCommand: AsyncParsableCommand {
         subcommands: [CaptureListCommand.self, CaptureShowCommand.self]
     )
 
-    /// The capture mailbox of the configuration at `path`.
-    static func mailbox(config path: String?) throws(ExitCode) -> CaptureMailbox {
-        let config = try StoreOpening.configuration(path)
-        return CaptureMailbox(directory: config.path("capture"))
+    /// The capture mailbox of the configuration `--config` names.
+    static func mailbox(_ config: ConfigOption) throws(ExitCode) -> CaptureMailbox {
+        CaptureMailbox(directory: try config.load().path("capture"))
     }
 }

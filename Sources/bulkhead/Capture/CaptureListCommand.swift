@@ -24,7 +24,7 @@ struct CaptureListCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard limit >= 0, offset >= 0 else { throw CLIError.fail("--limit and --offset must not be negative", code: 1) }
-        let mailbox = try CaptureCommand.mailbox(config: config.path)
+        let mailbox = try CaptureCommand.mailbox(config)
         var items: [CapturedMessageInfo] = []
         var total = 0
         if FileManager.default.fileExists(atPath: mailbox.directory) {

@@ -22,7 +22,7 @@ struct CaptureShowCommand: AsyncParsableCommand {
     @Flag(help: "Print only the message bytes, exactly as captured.") var raw = false
 
     func run() async throws {
-        let mailbox = try CaptureCommand.mailbox(config: config.path)
+        let mailbox = try CaptureCommand.mailbox(config)
         let message: CapturedMessage
         do { message = try mailbox.read(id: id) } catch {
             throw CLIError.fail("\(error)", code: 1)

@@ -24,7 +24,7 @@ struct ConfigCheckCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let loaded = try StoreOpening.configuration(config.path)
+        let loaded = try config.load()
         let source = config.path ?? (FileManager.default.fileExists(atPath: BulkheadConfiguration.defaultFileName)
             ? BulkheadConfiguration.defaultFileName : "built-in defaults")
         print("# \(source): valid")

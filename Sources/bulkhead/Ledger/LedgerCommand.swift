@@ -36,7 +36,7 @@ struct LedgerCommand: AsyncParsableCommand {
             }
             states.insert(value)
         }
-        try await StoreOpening.withStore(config: config.path) { store, _ in
+        try await config.withStore { store, _ in
             let id = CampaignID(rawValue: campaign)
             guard try await store.campaign(id: id) != nil else {
                 throw CLIError.fail("no campaign \(campaign)", code: 1)

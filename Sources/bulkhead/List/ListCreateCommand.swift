@@ -23,7 +23,7 @@ struct ListCreateCommand: AsyncParsableCommand {
     func run() async throws {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw CLIError.fail("the list name must not be empty", code: 1) }
-        try await StoreOpening.withStore(config: config.path) { store, _ in
+        try await config.withStore { store, _ in
             let list: MailingList
             do {
                 list = try await store.createList(name: name, description: description)

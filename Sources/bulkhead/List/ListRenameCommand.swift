@@ -17,18 +17,19 @@ struct ListRenameCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @Argument(help: "The list's current name.") var old: String
     @Argument(help: "Its new name.") var new: String
 
     func run() async throws {
         let name = new.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw CLIError.fail("the list name must not be empty", code: 1) }
-        try await options.withStore { store in
-            let list = try await StoreOpening.list(named: old, in: store)
+        try await config.withStore { store, _ in
+            let list = try await store.existingList(named: old)
             let renamed: MailingList
             do {
-                renamed = try await store.renameList(list.id, to: name, actor: .human(options.actorName))
+                renamed = try await store.renameList(list.id, to: name, actor: actor.audit)
             } catch StoreError.duplicate {
                 throw CLIError.fail("a list named \"\(name)\" already exists", code: 1)
             }

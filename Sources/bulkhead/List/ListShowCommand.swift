@@ -20,10 +20,10 @@ struct ListShowCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (an array of lists) instead of text.") var json = false
 
     func run() async throws {
-        try await StoreOpening.withStore(config: config.path) { store, _ in
+        try await config.withStore { store, _ in
             let lists: [MailingList]
             if let name {
-                lists = [try await StoreOpening.list(named: name, in: store)]
+                lists = [try await store.existingList(named: name)]
             } else {
                 lists = try await store.allLists()
             }

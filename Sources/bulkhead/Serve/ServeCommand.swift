@@ -19,34 +19,36 @@ struct ServeCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    /// Accepted as it always was; the engine's own changes are audited as `system`.
+    @OptionGroup var actor: ActorOption
     @Flag(help: "Make one pass over the due work and exit.") var once = false
     @Option(help: "Seconds between passes.") var interval: Double = 1
 
     func run() async throws {
         guard interval > 0 else { throw ValidationError("--interval must be positive") }
-        let environment = try await options.environment()
-        let destination = environment.configuration.upstreams.isEmpty
-            ? "the capture mailbox \(environment.captureDirectory) (nothing leaves this machine)"
-            : "\(environment.configuration.upstreams.count) upstream(s)"
-        FileHandle.standardError.write(Data("bulkhead serve: data in \(environment.configuration.dataDirectory), delivering to \(destination)\n".utf8))
-        let worker = Task {
-            while !Task.isCancelled {
-                do {
-                    try await pass(environment)
-                } catch is CancellationError {
-                    return
-                } catch {
-                    FileHandle.standardError.write(Data("bulkhead serve: \(error)\n".utf8))
+        try await config.withEnvironment { environment in
+            let destination = environment.configuration.upstreams.isEmpty
+                ? "the capture mailbox \(environment.captureDirectory) (nothing leaves this machine)"
+                : "\(environment.configuration.upstreams.count) upstream(s)"
+            FileHandle.standardError.write(Data("bulkhead serve: data in \(environment.configuration.dataDirectory), delivering to \(destination)\n".utf8))
+            let worker = Task {
+                while !Task.isCancelled {
+                    do {
+                        try await pass(environment)
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        FileHandle.standardError.write(Data("bulkhead serve: \(error)\n".utf8))
+                    }
+                    if once { return }
+                    try? await Task.sleep(for: .milliseconds(Int64(interval * 1_000)))
                 }
-                if once { return }
-                try? await Task.sleep(for: .milliseconds(Int64(interval * 1_000)))
             }
+            let signals = StopSignals { worker.cancel() }
+            await worker.value
+            signals.cancel()
         }
-        let signals = StopSignals { worker.cancel() }
-        await worker.value
-        signals.cancel()
-        await environment.close()
     }
 
     /// Starts scheduled campaigns that are due and delivers every campaign that is sending.

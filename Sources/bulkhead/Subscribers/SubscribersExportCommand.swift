@@ -27,8 +27,8 @@ struct SubscribersExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let statuses = status.isEmpty ? nil : Set(status.map(\.status))
-        let count = try await StoreOpening.withStore(config: config.path) { store, _ in
-            let target = try await StoreOpening.list(named: list, in: store)
+        let count = try await config.withStore { store, _ in
+            let target = try await store.existingList(named: list)
             let handle: FileHandle
             if let output {
                 do {

@@ -40,8 +40,8 @@ struct SubscribersImportCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
-        let report = try await StoreOpening.withStore(config: config.path) { store, _ in
-            let target = try await StoreOpening.list(named: list, in: store)
+        let report = try await config.withStore { store, _ in
+            let target = try await store.existingList(named: list)
             let options = SubscriberImporter.Options(defaultStatus: status.status,
                                                      source: source ?? (file as NSString).lastPathComponent,
                                                      consentText: consentText, channel: channel)

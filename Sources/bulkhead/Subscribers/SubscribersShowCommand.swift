@@ -25,7 +25,7 @@ struct SubscribersShowCommand: AsyncParsableCommand {
         do { normalized = try NormalizedAddress(address) } catch {
             throw CLIError.fail("\(error)", code: 1)
         }
-        try await StoreOpening.withStore(config: config.path) { store, _ in
+        try await config.withStore { store, _ in
             let subscriber = try await store.subscriber(address: normalized)
             let suppression = try await store.suppression(address: normalized)
             guard subscriber != nil || suppression != nil else {

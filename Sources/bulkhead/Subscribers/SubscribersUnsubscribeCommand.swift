@@ -21,7 +21,8 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @Argument(help: "The e-mail address.") var address: String
     @Option(help: "The list to leave.") var list: String
     @Option(help: "Where the request came from (kept as consent evidence).") var source: String
@@ -31,8 +32,7 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
         guard !source.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CLIError.fail("--source must say where the request came from", code: 2)
         }
-        let actor = options.actorName
-        let outcome = try await options.withStore { store -> String in
+        let outcome = try await config.withStore { store, _ -> String in
             guard let target = try await store.list(named: list) else { throw CLIError.fail("no list named \(list.debugDescription)", code: 1) }
             guard let subscriber = try await store.subscriber(address: normalized) else {
                 throw CLIError.fail("\(normalized.value) is not a subscriber", code: 1)
@@ -42,7 +42,7 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
             }
             if membership.status == .unsubscribed { return "\(normalized.value) had already left \(target.name)" }
             let evidence = ConsentEvidence(kind: .withdrawn, at: Date(), method: .manual, source: source,
-                                           ipOrChannel: "cli:\(actor)", textShown: nil)
+                                           ipOrChannel: "cli:\(actor.resolved)", textShown: nil)
             _ = try await store.setMembership(list: target.id, subscriber: subscriber.id, status: .unsubscribed, consent: evidence)
             return "\(normalized.value) unsubscribed from \(target.name)"
         }

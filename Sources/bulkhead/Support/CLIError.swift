@@ -8,4 +8,9 @@ enum CLIError {
         FileHandle.standardError.write(Data("bulkhead: \(CLISecrets.redact(message))\n".utf8))
         return ExitCode(code)
     }
+
+    /// No list is called `name`: `bulkhead: no list named "NAME" (create it with: bulkhead list create NAME)`, exit 1.
+    static func noSuchList(named name: String) -> ExitCode {
+        fail("no list named \"\(name)\" (create it with: bulkhead list create \(name))", code: 1)
+    }
 }

@@ -15,7 +15,8 @@ struct SuppressionAddCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @Argument(help: "The e-mail address.") var address: String
     @Option(help: "Why: manual, unsubscribed, hard-bounce or complaint.") var reason: String = SuppressionReason.manual.rawValue
     @Option(help: "A note for the audit log and `subscribers show`.") var note: String?
@@ -25,10 +26,9 @@ struct SuppressionAddCommand: AsyncParsableCommand {
         guard let why = SuppressionReason(rawValue: reason) else {
             throw CLIError.fail("--reason \(reason.debugDescription): one of \(SuppressionReason.allCases.map(\.rawValue).joined(separator: ", "))", code: 2)
         }
-        let actor = options.actorName
-        let added = try await options.withStore { store in
-            try await store.addSuppression(Suppression(address: normalized, reason: why, at: Date(), source: "cli:\(actor)", note: note),
-                                           actor: .human(actor))
+        let added = try await config.withStore { store, _ in
+            try await store.addSuppression(Suppression(address: normalized, reason: why, at: Date(), source: "cli:\(actor.resolved)", note: note),
+                                           actor: actor.audit)
         }
         print(added ? "suppressed \(normalized.value) (\(why.rawValue))" : "\(normalized.value) was already suppressed")
     }

@@ -11,7 +11,9 @@ struct SuppressionListCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    /// Accepted as it always was; showing changes nothing, so nothing is audited.
+    @OptionGroup var actor: ActorOption
     @Option(help: "Show at most this many (1-10000).") var limit = 1_000
     @Option(help: "Start after this address (for paging).") var after: String?
     @Flag(help: "Print JSON.") var json = false
@@ -19,7 +21,7 @@ struct SuppressionListCommand: AsyncParsableCommand {
     func run() async throws {
         guard (1...10_000).contains(limit) else { throw CLIError.fail("--limit must be 1 to 10000", code: 2) }
         let start = try after.map(AddressArgument.normalized)
-        let page = try await options.withStore { store in try await store.suppressions(after: start, limit: limit) }
+        let page = try await config.withStore { store, _ in try await store.suppressions(after: start, limit: limit) }
         let rows = page.map { SubscriberView.SuppressionView($0, withAddress: true) }
         if json {
             print(CLIJSON.encode(rows))

@@ -14,13 +14,13 @@ struct SuppressionRemoveCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var options: EngineOptions
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @Argument(help: "The e-mail address.") var address: String
 
     func run() async throws {
         let normalized = try AddressArgument.normalized(address)
-        let actor = options.actorName
-        let removed = try await options.withStore { store in try await store.removeSuppression(normalized, actor: .human(actor)) }
+        let removed = try await config.withStore { store, _ in try await store.removeSuppression(normalized, actor: actor.audit) }
         guard removed else { throw CLIError.fail("\(normalized.value) is not suppressed", code: 1) }
         print("\(normalized.value) is no longer suppressed")
     }
