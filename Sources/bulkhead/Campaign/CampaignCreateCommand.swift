@@ -74,9 +74,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             filter[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
         let campaign = try await config.withStore { store, _ in
-            guard let target = try await store.list(named: list) else {
-                throw CLIError.fail("no list named \(list.debugDescription) (bulkhead list create \(list))", code: 1)
-            }
+            let target = try await store.existingList(named: list)
             let content = CampaignContent(
                 name: name, listID: target.id, segment: filter.isEmpty ? nil : SegmentFilter(attributeEquals: filter), from: sender,
                 subjectTemplate: subject, textTemplate: textTemplate, htmlTemplate: htmlTemplate,

@@ -17,7 +17,7 @@ enum CampaignDelivery {
     private static func deliver(_ environment: BulkheadEnvironment, _ actor: AuditActor, _ id: CampaignID,
                                 from: Set<CampaignState>, force: Bool, json: Bool) async throws {
         let store = environment.store
-        guard let campaign = try await store.campaign(id: id) else { throw CLIError.fail("no campaign \(id.rawValue)", code: 1) }
+        let campaign = try await store.existingCampaign(id)
         guard from.contains(campaign.state) else {
             throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue); this command needs \(from.map(\.rawValue).sorted().joined(separator: " or "))", code: 1)
         }

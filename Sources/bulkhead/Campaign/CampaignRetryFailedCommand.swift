@@ -29,11 +29,7 @@ struct CampaignRetryFailedCommand: AsyncParsableCommand {
             throw CLIError.fail("--code \(code): a reply code has three digits", code: 2)
         }
         let count = try await config.withStore { store, _ in
-            do {
-                return try await store.requeueFailed(campaign: campaign.campaignID, replyCode: code, actor: actor.audit)
-            } catch StoreError.notFound {
-                throw CLIError.fail("no campaign \(campaign.id)", code: 1)
-            }
+            try await store.requeueFailed(campaign: campaign.campaignID, replyCode: code, actor: actor.audit)
         }
         let which = code.map { " with reply code \($0)" } ?? ""
         print("\(count) failed recipient\(count == 1 ? "" : "s")\(which) of campaign \(campaign.id) queued again\(count > 0 ? " (send them with: bulkhead campaign resume \(campaign.id))" : "")")

@@ -20,9 +20,7 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
             throw CLIError.fail("--at \(at.debugDescription): expected ISO 8601 with a time zone, e.g. 2026-12-01T09:00:00Z", code: 2)
         }
         let scheduled = try await config.withStore { store, _ in
-            guard let current = try await store.campaign(id: campaign.campaignID) else {
-                throw CLIError.fail("no campaign \(campaign.id)", code: 1)
-            }
+            let current = try await store.existingCampaign(campaign.campaignID)
             var content = current.content
             content.scheduledAt = time
             do {

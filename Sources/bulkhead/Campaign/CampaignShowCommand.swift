@@ -19,9 +19,7 @@ struct CampaignShowCommand: AsyncParsableCommand {
         let views: [CampaignView] = try await config.withStore { store, _ in
             if let id {
                 let campaignID = CampaignID(rawValue: id)
-                guard let campaign = try await store.campaign(id: campaignID) else {
-                    throw CLIError.fail("no campaign \(id)", code: 1)
-                }
+                let campaign = try await store.existingCampaign(campaignID)
                 let events = try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(id)"))
                 return [CampaignView(campaign: campaign, counts: try await store.ledgerCounts(campaign: campaignID), events: events)]
             }

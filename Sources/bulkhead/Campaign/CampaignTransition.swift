@@ -10,6 +10,8 @@ enum CampaignTransition {
                 var details: [String: JSONValue] = [:]
                 if let reason { details["reason"] = .string(reason) }
                 return try await store.transition(id, from: from, to: to, actor: actor.audit, details: details)
+            } catch StoreError.notFound(.campaign(let missing)) {
+                throw CLIError.noSuchCampaign(missing)
             } catch let error as StoreError {
                 throw CLIError.fail("campaign \(id.rawValue): \(error)", code: 1)
             }

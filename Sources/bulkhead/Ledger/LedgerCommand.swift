@@ -38,9 +38,7 @@ struct LedgerCommand: AsyncParsableCommand {
         }
         try await config.withStore { store, _ in
             let id = CampaignID(rawValue: campaign)
-            guard try await store.campaign(id: id) != nil else {
-                throw CLIError.fail("no campaign \(campaign)", code: 1)
-            }
+            _ = try await store.existingCampaign(id)
             var out = BufferedOutput(FileHandle.standardOutput)
             switch format {
             case .csv:

@@ -33,7 +33,7 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
             throw CLIError.fail("--source must say where the request came from", code: 2)
         }
         let outcome = try await config.withStore { store, _ -> String in
-            guard let target = try await store.list(named: list) else { throw CLIError.fail("no list named \(list.debugDescription)", code: 1) }
+            let target = try await store.existingList(named: list)
             guard let subscriber = try await store.subscriber(address: normalized) else {
                 throw CLIError.fail("\(normalized.value) is not a subscriber", code: 1)
             }

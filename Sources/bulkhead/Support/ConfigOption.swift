@@ -7,7 +7,8 @@ import BulkheadStore
 /// (store, transport, DKIM signers, unsubscribe tokens).
 ///
 /// Every failure is a message on stderr and exit code 1: a configuration that cannot be read, a store
-/// or an engine that cannot be opened, and a ``StoreError`` the command's body lets through. From the
+/// or an engine that cannot be opened, and a ``StoreError`` the command's body lets through (a campaign
+/// that does not exist is ``CLIError/noSuchCampaign(_:)`` whichever store call found it missing). From the
 /// moment the configuration is loaded its secrets are masked in every message (``CLISecrets``).
 ///
 /// ```swift
@@ -65,12 +66,15 @@ struct ConfigOption: ParsableArguments {
     }
 
     /// `body`'s result, after `close` (which runs whatever `body` throws). A ``StoreError`` from `body`
-    /// becomes its message and exit 1.
+    /// becomes its message and exit 1 (a campaign that does not exist: ``CLIError/noSuchCampaign(_:)``).
     private static func run<T>(body: () async throws -> T, thenClose close: () async -> Void) async throws -> T {
         do {
             let value = try await body()
             await close()
             return value
+        } catch StoreError.notFound(.campaign(let id)) {
+            await close()
+            throw CLIError.noSuchCampaign(id)
         } catch let error as StoreError {
             await close()
             throw CLIError.fail("\(error)", code: 1)
