@@ -20,6 +20,7 @@ struct LedgerCommand: AsyncParsableCommand {
         """
     )
 
+    /// The `--format` values.
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
     @OptionGroup var config: ConfigOption

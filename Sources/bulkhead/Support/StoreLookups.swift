@@ -9,7 +9,6 @@ extension MailStore {
         return campaign
     }
 
-
     /// The list called `name`, or exit 1 with ``CLIError/noSuchList(named:)``.
     func existingList(named name: String) async throws -> MailingList {
         guard let list = try await list(named: name) else { throw CLIError.noSuchList(named: name) }
