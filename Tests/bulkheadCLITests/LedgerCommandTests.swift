@@ -4,20 +4,24 @@ import Testing
 
 @Suite struct LedgerCommandTests {
     /// A list of five confirmed people imported through the CLI and a campaign whose ledger holds one
-    /// entry in each of sent, failed, deferred, uncertain and queued.
+    /// entry in each of sent, failed, deferred, uncertain and queued, written on a fixed clock: queued
+    /// at 2027-01-15T08:00:00.000Z, the four outcomes at 08:00:01.500.
     static func campaignWithOutcomes(in directory: URL) async throws -> CampaignID {
         let csv = directory.appendingPathComponent("people.csv")
         try Data("email\na@example.com\nb@example.com\nc@example.com\nd@example.com\ne@example.com\n".utf8).write(to: csv)
         #expect(try CLIRunner.run(["list", "create", "news"], in: directory).status == 0)
         #expect(try CLIRunner.run(["subscribers", "import", csv.path, "--list", "news"], in: directory).status == 0)
 
-        let store = try SQLiteStore(path: directory.appendingPathComponent(".bulkhead/bulkhead.sqlite").path)
+        let clock = ManualClock()
+        let store = try SQLiteStore(path: directory.appendingPathComponent(".bulkhead/bulkhead.sqlite").path,
+                                    configuration: SQLiteStore.Configuration(clock: clock))
         let list = try #require(try await store.list(named: "news"))
         let campaign = try await store.createCampaign(
             CampaignContent(name: "May news", listID: list.id, from: "Shop <news@shop.example>", subjectTemplate: "News",
                             textTemplate: "Hello"), actor: .human("test"))
         _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("test"))
         #expect(try await store.enqueueRecipients(campaign: campaign.id) == 5)
+        clock.advance(by: .milliseconds(1_500))
         let claimed = try await store.claim(campaign: campaign.id, worker: "w1", limit: 4)
         let results: [String: LedgerOutcome.Result] = [
             "a@example.com": .sent(SMTPReplyRecord(code: 250, text: "2.0.0 Ok: queued as 1A2B")),
@@ -36,21 +40,32 @@ import Testing
         let id = try await Self.campaignWithOutcomes(in: directory)
         let result = try CLIRunner.run(["ledger", String(id.rawValue)], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
-        let lines = result.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        #expect(lines.first == "address,state,attempts,last_reply_code,last_reply_text,updated_at")
-        // Drop each row's updated_at (checked for form below) and compare the rest exactly.
-        let rows = lines.dropFirst().map { line in String(line[..<line.lastIndex(of: ",")!]) }.sorted()
-        #expect(rows == [
-            "a@example.com,sent,1,250,2.0.0 Ok: queued as 1A2B",
-            "b@example.com,failed,1,550,\"5.1.1 <b@example.com>: user unknown, sorry\"",
-            "c@example.com,deferred,1,451,\"4.7.1 try \"\"later\"\"\"",
-            "d@example.com,uncertain,1,,",
-            "e@example.com,queued,0,,",
-        ])
-        for line in lines.dropFirst() {
-            let stamp = line[line.index(after: line.lastIndex(of: ",")!)...]
-            #expect(stamp.count == 24 && stamp.hasSuffix("Z") && stamp.contains("T"), "ISO 8601 UTC: \(stamp)")
-        }
+        #expect(result.stderr.isEmpty)
+        // The whole CSV: header, one CRLF-terminated record per recipient in key order, times ISO 8601 UTC.
+        #expect(result.stdout == """
+            address,state,attempts,last_reply_code,last_reply_text,updated_at\r
+            a@example.com,sent,1,250,2.0.0 Ok: queued as 1A2B,2027-01-15T08:00:01.500Z\r
+            b@example.com,failed,1,550,"5.1.1 <b@example.com>: user unknown, sorry",2027-01-15T08:00:01.500Z\r
+            c@example.com,deferred,1,451,"4.7.1 try ""later\"\"\",2027-01-15T08:00:01.500Z\r
+            d@example.com,uncertain,1,,,2027-01-15T08:00:01.500Z\r
+            e@example.com,queued,0,,,2027-01-15T08:00:00.000Z\r
+
+            """)
+    }
+
+    @Test func jsonLedgerIsOneArrayOfOneLineObjects() async throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        let id = try await Self.campaignWithOutcomes(in: directory)
+        let result = try CLIRunner.run(["ledger", String(id.rawValue), "--format", "json", "--state", "uncertain,queued"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        #expect(result.stdout == """
+            [
+            {"address":"d@example.com","attempts":1,"last_reply_code":null,"last_reply_text":null,"state":"uncertain","updated_at":"2027-01-15T08:00:01.500Z"},
+            {"address":"e@example.com","attempts":0,"last_reply_code":null,"last_reply_text":null,"state":"queued","updated_at":"2027-01-15T08:00:00.000Z"}
+            ]
+
+            """)
     }
 
     @Test func jsonAndStateFilter() async throws {

@@ -1,3 +1,4 @@
+import BulkheadStore
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
         let directory = try CLIRunner.temporaryDirectory()
         let empty = try CLIRunner.run(["list", "show"], in: directory)
         #expect(empty.status == 0, "\(empty.stderr)")
-        #expect(empty.stdout.contains("no lists"))
+        #expect(empty.stdout == "no lists (create one with: bulkhead list create NAME)\n")
 
         let create = try CLIRunner.run(["list", "create", "news", "--description", "Monthly news"], in: directory)
         #expect(create.status == 0, "\(create.stderr)")
@@ -41,7 +42,76 @@ import Testing
 
         let missing = try CLIRunner.run(["list", "show", "nope"], in: directory)
         #expect(missing.status == 1)
-        #expect(missing.stderr.contains("no list named \"nope\""))
+        #expect(missing.stderr == "bulkhead: no list named \"nope\" (create it with: bulkhead list create nope)\n")
+        #expect(missing.stdout.isEmpty)
+    }
+
+    /// `list show`, as text and as JSON, compared whole: the lists are made through the store on a
+    /// fixed clock (so their creation times are known), their members imported through the CLI.
+    @Test func listShowPrintsExactly() async throws {
+        let workspace = try CLIWorkspace()
+        #expect(try workspace.run("list", "show").stdout == "no lists (create one with: bulkhead list create NAME)\n")
+        let clock = ManualClock()  // 2027-01-15T08:00:00Z
+        let store = try SQLiteStore(path: workspace.directory.appendingPathComponent("data/bulkhead.sqlite").path,
+                                    configuration: SQLiteStore.Configuration(clock: clock))
+        _ = try await store.createList(name: "news", description: "Monthly news")
+        clock.advance(by: .milliseconds(90_250))
+        _ = try await store.createList(name: "alerts", description: "")
+        try workspace.write("email,status\na@example.com,\nb@example.com,pending\nc@example.com,unsubscribed\nd@example.com,\n", to: "people.csv")
+        #expect(try workspace.run("subscribers", "import", "people.csv", "--list", "news").status == 0)
+
+        let text = try workspace.run("list", "show")
+        #expect(text.status == 0)
+        #expect(text.stderr.isEmpty)
+        #expect(text.stdout == """
+            alerts  confirmed 0, unconfirmed 0, unsubscribed 0  (id 2, created 2027-01-15T08:01:30.250Z)
+            news  confirmed 2, unconfirmed 1, unsubscribed 1  (id 1, created 2027-01-15T08:00:00.000Z)
+              Monthly news
+
+            """)
+
+        let one = try workspace.run("list", "show", "news", "--json")
+        #expect(one.status == 0)
+        #expect(one.stderr.isEmpty)
+        #expect(one.stdout == """
+            [
+              {
+                "confirmed" : 2,
+                "createdAt" : "2027-01-15T08:00:00.000Z",
+                "description" : "Monthly news",
+                "id" : 1,
+                "name" : "news",
+                "unconfirmed" : 1,
+                "unsubscribed" : 1
+              }
+            ]
+
+            """)
+        let all = try workspace.run("list", "show", "--json")
+        #expect(all.status == 0)
+        #expect(all.stdout == """
+            [
+              {
+                "confirmed" : 0,
+                "createdAt" : "2027-01-15T08:01:30.250Z",
+                "description" : "",
+                "id" : 2,
+                "name" : "alerts",
+                "unconfirmed" : 0,
+                "unsubscribed" : 0
+              },
+              {
+                "confirmed" : 2,
+                "createdAt" : "2027-01-15T08:00:00.000Z",
+                "description" : "Monthly news",
+                "id" : 1,
+                "name" : "news",
+                "unconfirmed" : 1,
+                "unsubscribed" : 1
+              }
+            ]
+
+            """)
     }
 
     @Test func everyNewCommandHasHelpWithAnExample() throws {
@@ -60,6 +130,7 @@ import Testing
         try Data("storage:\n  backend: oracle\n".utf8).write(to: directory.appendingPathComponent("bulkhead.yaml"))
         let result = try CLIRunner.run(["list", "show"], in: directory)
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("bulkhead: bulkhead.yaml: cannot read the configuration: "))
+        #expect(result.stderr == "bulkhead: bulkhead.yaml: cannot read the configuration: storage.backend: Cannot initialize Backend from invalid String value oracle\n")
+        #expect(result.stdout.isEmpty)
     }
 }

@@ -78,7 +78,7 @@ import Testing
 
         let noList = try CLIRunner.run(["subscribers", "import", noEmail.path, "--list", "nope"], in: directory)
         #expect(noList.status == 1)
-        #expect(noList.stderr.contains("no list named \"nope\""))
+        #expect(noList.stderr == "bulkhead: no list named \"nope\" (create it with: bulkhead list create nope)\n")
 
         let output = directory.appendingPathComponent("out.csv").path
         let exportMissing = try CLIRunner.run(["subscribers", "export", "--list", "nope", "--output", output], in: directory)

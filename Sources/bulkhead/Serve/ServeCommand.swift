@@ -1,0 +1,74 @@
+import ArgumentParser
+import BulkheadEngine
+import BulkheadStore
+import Foundation
+
+/// `bulkhead serve`: the long-running engine on the embedded default.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the engine: deliver campaigns that are sending (and scheduled ones when due), retry deferred recipients.",
+        discussion: """
+        On the embedded default (no configuration file) state lives in .bulkhead/ (SQLite) and every
+        message goes to the capture mailbox there: nothing leaves the machine. Stop with Ctrl-C: messages in
+        flight complete, claimed but unsent recipients go back to the queue.
+
+        Examples:
+          bulkhead serve
+          bulkhead serve --config bulkhead.yaml --once     # one pass over due work, then exit
+        """
+    )
+
+    @OptionGroup var config: ConfigOption
+    /// Accepted as it always was; the engine's own changes are audited as `system`.
+    @OptionGroup var actor: ActorOption
+    @Flag(help: "Make one pass over the due work and exit.") var once = false
+    @Option(help: "Seconds between passes.") var interval: Double = 1
+
+    func run() async throws {
+        guard interval > 0 else { throw ValidationError("--interval must be positive") }
+        try await config.withEnvironment { environment in
+            let destination = environment.configuration.upstreams.isEmpty
+                ? "the capture mailbox \(environment.captureDirectory) (nothing leaves this machine)"
+                : "\(environment.configuration.upstreams.count) upstream(s)"
+            FileHandle.standardError.write(Data("bulkhead serve: data in \(environment.configuration.dataDirectory), delivering to \(destination)\n".utf8))
+            let worker = Task {
+                while !Task.isCancelled {
+                    do {
+                        try await pass(environment)
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        FileHandle.standardError.write(Data("bulkhead serve: \(error)\n".utf8))
+                    }
+                    if once { return }
+                    try? await Task.sleep(for: .milliseconds(Int64(interval * 1_000)))
+                }
+            }
+            let signals = StopSignals { worker.cancel() }
+            await worker.value
+            signals.cancel()
+        }
+    }
+
+    /// Starts scheduled campaigns that are due and delivers every campaign that is sending.
+    private func pass(_ environment: BulkheadEnvironment) async throws {
+        let store = environment.store
+        for campaign in try await store.allCampaigns() {
+            try Task.checkCancellation()
+            if campaign.state == .scheduled, let due = campaign.content.scheduledAt, due <= Date() {
+                _ = try await store.enqueueRecipients(campaign: campaign.id)
+                _ = try? await store.transition(campaign.id, from: [.scheduled], to: .sending, actor: .system,
+                                                details: ["reason": .string("scheduled time reached")])
+            }
+        }
+        for campaign in try await store.allCampaigns() where campaign.state == .sending {
+            try Task.checkCancellation()
+            let runner = try await environment.runner(for: campaign.id)
+            let summary = try await runner.run()
+            if summary.progress.done > 0 || summary.ending == .finished {
+                print(CampaignDelivery.describe(summary, id: campaign.id))
+            }
+        }
+    }
+}
