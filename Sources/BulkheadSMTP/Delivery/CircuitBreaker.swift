@@ -23,9 +23,9 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
 /// tested without sleeping.
 ///
 /// ```swift
-/// var breaker = CircuitBreaker<ContinuousClock.Instant>(policy: CircuitBreakerPolicy())
-/// switch breaker.permit(at: .now) {
-/// case .allowed: connect()   // then breaker.succeeded() or breaker.failed(at: .now)
+/// var breaker = CircuitBreaker<WallTime>(policy: CircuitBreakerPolicy())
+/// switch breaker.permit(at: clock.now) {
+/// case .allowed: connect()   // then breaker.succeeded() or breaker.failed(at: clock.now)
 /// case let .open(until): postpone(until)
 /// }
 /// ```

@@ -121,3 +121,17 @@ public enum SMTPSessionError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 }
+
+extension SMTPTimeouts {
+    /// How long to wait for the reply to `step`.
+    func waitingForReply(to step: SMTPStep) -> Duration {
+        switch step {
+        case .greeting: greeting
+        case .ehlo, .helo, .startTLS, .auth, .rset, .quit: command
+        case .mail: mail
+        case .rcpt: rcpt
+        case .data: dataInitiation
+        case .endOfData: dataTermination
+        }
+    }
+}

@@ -28,10 +28,10 @@ public struct RateLimitError: Error, Sendable, Hashable, CustomStringConvertible
 /// `max(count)` sends, so memory is bounded by the largest limit. Pure: the caller passes the time.
 ///
 /// ```swift
-/// var limiter = try SlidingWindowRateLimiter<ContinuousClock.Instant>(limits: [RateLimit(count: 5, per: .seconds(1))])
-/// switch limiter.acquire(at: .now) {
+/// var limiter = try SlidingWindowRateLimiter<WallTime>(limits: [RateLimit(count: 5, per: .seconds(1))])
+/// switch limiter.acquire(at: clock.now) {
 /// case .granted: send()
-/// case let .retry(at: instant): try await Task.sleep(until: instant)
+/// case let .retry(at: instant): try await clock.sleep(until: instant, tolerance: nil)
 /// }
 /// ```
 public struct SlidingWindowRateLimiter<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {

@@ -1,0 +1,224 @@
+public import BulkheadStore
+public import Logging
+public import NIOCore
+public import NIOPosix
+import Synchronization
+
+/// What the pool needs of a connection: ``SMTPConnection``, or a stand-in in tests.
+protocol SMTPPooledConnection: Sendable {
+    /// True while the connection is open.
+    var isActive: Bool { get }
+    /// Sends one message; every failure is an outcome.
+    func send(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome
+    /// Says QUIT after any queued messages and waits until the connection is closed.
+    func quit() async
+}
+
+extension SMTPConnection: SMTPPooledConnection {}
+
+/// Delivers messages to one upstream over a pool of reused connections: at most
+/// `maxConnections` open at once, each used for up to `maxMessagesPerConnection` messages (and closed
+/// after `idleTimeout` unused), the upstream's rate limits enforced across the pool, waiting callers
+/// served in order. If a session cannot be set up (server down, TLS required but not offered, AUTH
+/// refused…) the message is `postponed` with that reason: nothing was sent, and it says nothing about
+/// this message, so no attempt is charged; after `upstream.breaker.failures` such failures in a row
+/// the circuit breaker opens and no connection is tried until its open period ends (see
+/// ``CircuitBreaker``). `shutdown()` stops new sends at once (postponed, nothing sent); messages
+/// already on a connection complete. Logs name the upstream, never a recipient above debug level.
+///
+/// The decisions are made by a pure state machine (`SMTPPoolStateMachine`) behind one lock; this class
+/// performs its actions outside the lock: it resumes waiting callers, opens connections in the
+/// caller's task, closes connections, and sleeps on `clock` for rate limits and expiry. Taking and
+/// returning a connection costs no hop between executors; only the send itself goes to the
+/// connection's event loop.
+///
+/// ```swift
+/// let pool = try SMTPConnectionPool(upstream: upstream)
+/// let outcome = await pool.deliver(envelope, messageBytes)
+/// await pool.shutdown()
+/// ```
+public final class SMTPConnectionPool: MessageTransport, Sendable {
+    private typealias Connection = any SMTPPooledConnection
+    private typealias Grant = SMTPPoolGrant<Connection>
+    private typealias Waiter = CheckedContinuation<Grant, Never>
+    private typealias Machine = SMTPPoolStateMachine<Connection, Waiter>
+    typealias Connector = @Sendable () async throws(SMTPSessionError) -> any SMTPPooledConnection
+
+    private struct State: Sendable {
+        var machine: Machine
+        /// The sleeping task that reports the machine's timer, and its id.
+        var timer: (id: Int, task: Task<Void, Never>)?
+        /// Callers of `shutdown()` waiting for it to complete.
+        var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// The upstream this pool talks to.
+    public let upstream: SMTPUpstream
+    private let connect: Connector
+    private let clock: any BulkheadClock
+    private let state: Mutex<State>
+    private let logger: Logger
+
+    /// A pool for `upstream`, timing its waits and expiries on `clock`, logging through `logger` (pass
+    /// the application's: the default logs nothing, never through swift-log's global handler).
+    /// Throws when a rate limit is invalid.
+    public convenience init(
+        upstream: SMTPUpstream,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        clock: any BulkheadClock = SystemClock(),
+        logger: Logger = Logger(label: "bulkhead.smtp", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(RateLimitError) {
+        try self.init(upstream: upstream, clock: clock, logger: logger) { () async throws(SMTPSessionError) -> any SMTPPooledConnection in
+            try await SMTPConnection.connect(to: upstream, group: group)
+        }
+    }
+
+    /// A pool that opens its connections with `connect` (tests pass a stand-in).
+    init(upstream: SMTPUpstream, clock: any BulkheadClock, logger: Logger, connect: @escaping Connector) throws(RateLimitError) {
+        self.upstream = upstream
+        self.connect = connect
+        self.clock = clock
+        self.state = Mutex(State(machine: try Machine(upstream: upstream)))
+        var logger = logger
+        logger[metadataKey: "upstream"] = "\(upstream.host):\(upstream.port)"
+        self.logger = logger
+    }
+
+    /// Number of connections currently open (idle or in use).
+    public var openConnections: Int { state.withLock { $0.machine.openConnections } }
+
+    /// Waits for the rate limit, takes a connection and sends the message.
+    public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+        if let stop = await waitForSendPermit() { return .postponed(.note(stop), retryAfter: .zero) }
+        var grant = await withCheckedContinuation { (waiter: Waiter) in
+            run(state.withLock { $0.machine.leaseRequested(waiter, at: clock.now) })
+        }
+        while true {
+            switch grant {
+            case let .lease(lease):
+                guard lease.connection.isActive else {
+                    grant = await withCheckedContinuation { (waiter: Waiter) in
+                        run(state.withLock { $0.machine.leasedConnectionClosed(replacementFor: waiter, at: clock.now) })
+                    }
+                    continue
+                }
+                return await send(envelope, message, on: lease)
+            case let .connect(id):
+                let connection: Connection
+                do {
+                    connection = try await connect()
+                } catch {
+                    return connectFailed(error)
+                }
+                let lease = state.withLock { $0.machine.connected(id, connection, at: clock.now) }
+                logger.debug("SMTP connection opened", metadata: ["connection": "\(id)", "open": "\(openConnections)"])
+                return await send(envelope, message, on: lease)
+            case .refused(.shutDown):
+                return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
+            case let .refused(.breakerOpen(until, lastFailure)):
+                let last = lastFailure.map { " (last: \($0))" } ?? ""
+                return .postponed(.note("upstream \(upstream.host):\(upstream.port) is taken as down after failed connections\(last); nothing sent"),
+                                  retryAfter: max(.zero, clock.now.duration(to: until)))
+            case let .refused(.waitTimedOut(waited)):
+                return .postponed(.note("no connection to \(upstream.host):\(upstream.port) became free within \(waited); nothing was sent"),
+                                  retryAfter: .zero)
+            }
+        }
+    }
+
+    /// Stops new sends, closes every idle connection politely (QUIT) and returns once those closes
+    /// (and any under way) are done; connections in use close when their message is done.
+    public func shutdown() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            run(state.withLock { state in
+                state.shutdownWaiters.append(waiter)
+                return state.machine.shutdownRequested()
+            })
+        }
+    }
+
+    private func send(_ envelope: Envelope, _ message: [UInt8], on lease: SMTPPoolLease<Connection>) async -> DeliveryOutcome {
+        let outcome = await lease.connection.send(envelope, message)
+        let reusable = lease.connection.isActive
+        run(state.withLock { $0.machine.released(lease, reusable: reusable, at: clock.now) })
+        logger.debug("delivery", metadata: ["recipient": "\(envelope.recipient)", "outcome": "\(outcome)"])
+        return outcome
+    }
+
+    /// A connection-level failure says nothing about this message: it is not charged an attempt.
+    private func connectFailed(_ error: SMTPSessionError) -> DeliveryOutcome {
+        let (now, opened, actions) = state.withLock { state in
+            let now = clock.now
+            let (opened, actions) = state.machine.connectFailed(reason: error.description, at: now)
+            return (now, opened, actions)
+        }
+        run(actions)
+        if let opened {
+            logger.warning("SMTP upstream taken as down; its circuit breaker is open",
+                           metadata: ["reason": "\(error)", "seconds": "\(now.duration(to: opened).components.seconds)"])
+        } else {
+            logger.warning("SMTP session failed", metadata: ["reason": "\(error)"])
+        }
+        return .postponed(.note(error.description), retryAfter: opened.map { max(.zero, now.duration(to: $0)) } ?? .zero)
+    }
+
+    /// Waits until the rate limits allow a send. Returns why not to send when the pool shuts down or
+    /// the task is cancelled meanwhile (checked at least every second, so an abort takes effect fast).
+    private func waitForSendPermit() async -> String? {
+        while true {
+            if Task.isCancelled { return "delivery cancelled; nothing was sent" }
+            switch state.withLock({ $0.machine.sendPermitRequested(at: clock.now) }) {
+            case .granted:
+                return nil
+            case .shutDown:
+                return "the SMTP pool is shut down; nothing was sent"
+            case let .retry(at: instant):
+                try? await clock.sleep(until: min(instant, clock.now.advanced(by: .seconds(1))), tolerance: nil)
+            }
+        }
+    }
+
+    /// Performs the machine's actions; called outside the lock.
+    private func run(_ actions: [Machine.Action]) {
+        for action in actions {
+            switch action {
+            case let .grant(waiter, grant):
+                waiter.resume(returning: grant)
+            case let .close(connection):
+                Task {
+                    await connection.quit()
+                    self.run(self.state.withLock { $0.machine.closeCompleted() })
+                }
+            case let .armTimer(id, instant):
+                armTimer(id, at: instant)
+            case .cancelTimer:
+                state.withLock { $0.timer.take() }?.task.cancel()
+            case .shutdownCompleted:
+                let waiters = state.withLock { state in
+                    defer { state.shutdownWaiters = [] }
+                    return state.shutdownWaiters
+                }
+                for waiter in waiters { waiter.resume() }
+            }
+        }
+    }
+
+    /// Starts a task that sleeps until `instant` and reports timer `id`; it replaces the running one
+    /// unless the machine has moved on to another timer meanwhile (then it is cancelled at once).
+    private func armTimer(_ id: Int, at instant: WallTime) {
+        let task = Task {
+            do {
+                try await clock.sleep(until: instant, tolerance: nil)
+            } catch {
+                return
+            }
+            self.run(self.state.withLock { $0.machine.timerFired(id, at: self.clock.now) })
+        }
+        let replaced = state.withLock { state -> Task<Void, Never>? in
+            guard state.machine.armedTimerID == id else { return task }
+            defer { state.timer = (id, task) }
+            return state.timer?.task
+        }
+        replaced?.cancel()
+    }
+}

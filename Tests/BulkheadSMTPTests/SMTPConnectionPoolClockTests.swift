@@ -1,0 +1,174 @@
+import BulkheadStore
+import Logging
+import Synchronization
+import Testing
+@testable import BulkheadSMTP
+
+/// A connection that sends nothing anywhere: it records what it was asked to do. `holdSends` makes
+/// each send wait until the test lets it go.
+final class FakeConnection: SMTPPooledConnection {
+    private struct State {
+        var active = true
+        var sent: [String] = []
+        var quits = 0
+        var held: CheckedContinuation<Void, Never>?
+    }
+
+    let name: String
+    private let holdSends: Bool
+    private let state = Mutex(State())
+
+    init(name: String, holdSends: Bool) {
+        self.name = name
+        self.holdSends = holdSends
+    }
+
+    var isActive: Bool { state.withLock { $0.active } }
+    var sent: [String] { state.withLock { $0.sent } }
+    var quits: Int { state.withLock { $0.quits } }
+    var isHoldingASend: Bool { state.withLock { $0.held != nil } }
+
+    func send(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+        if holdSends {
+            await withCheckedContinuation { continuation in state.withLock { $0.held = continuation } }
+        }
+        state.withLock { $0.sent.append(envelope.recipient) }
+        return .sent(.note("250 ok from \(name)"))
+    }
+
+    /// Lets a held send go on.
+    func releaseSend() {
+        state.withLock { $0.held.take() }?.resume()
+    }
+
+    func quit() async {
+        state.withLock { state in
+            state.quits += 1
+            state.active = false
+        }
+    }
+}
+
+/// Hands out fake connections (c1, c2, …), or fails with the next scripted error.
+final class FakeConnector: Sendable {
+    private let holdSends: Bool
+    private let failures: Mutex<[SMTPSessionError]>
+    private let made = Mutex<[FakeConnection]>([])
+    private let attemptCount = Mutex(0)
+
+    init(holdSends: Bool = false, failures: [SMTPSessionError] = []) {
+        self.holdSends = holdSends
+        self.failures = Mutex(failures)
+    }
+
+    var connections: [FakeConnection] { made.withLock { $0 } }
+    var attempts: Int { attemptCount.withLock { $0 } }
+
+    func connect() async throws(SMTPSessionError) -> any SMTPPooledConnection {
+        attemptCount.withLock { $0 += 1 }
+        if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
+        return made.withLock { made in
+            let connection = FakeConnection(name: "c\(made.count + 1)", holdSends: holdSends)
+            made.append(connection)
+            return connection
+        }
+    }
+}
+
+/// The pool's async side on a manual clock: waits and expiries happen when the test moves time, no
+/// sockets, no sleeping.
+@Suite("SMTP connection pool on a manual clock")
+struct SMTPConnectionPoolClockTests {
+    static let envelope = try! Envelope(mailFrom: "bounce@sender.test", recipient: "ada@rcpt.test")
+    static let message = Array("Subject: hi\r\n\r\nhello\r\n".utf8)
+
+    static func upstream(_ configure: (inout SMTPUpstream) -> Void) -> SMTPUpstream {
+        var upstream = SMTPUpstream(host: "127.0.0.1", port: 25, session: SMTPSessionConfiguration(heloName: "bulkhead.test"))
+        upstream.maxConnections = 1
+        upstream.idleTimeout = nil
+        configure(&upstream)
+        return upstream
+    }
+
+    static func pool(_ upstream: SMTPUpstream, clock: ManualClock, connector: FakeConnector) throws -> SMTPConnectionPool {
+        try SMTPConnectionPool(upstream: upstream, clock: clock, logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) {
+            () async throws(SMTPSessionError) -> any SMTPPooledConnection in
+            try await connector.connect()
+        }
+    }
+
+    /// Yields until `condition` holds (work the pool started in tasks has run), at most a while.
+    static func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<100_000 {
+            if condition() { return true }
+            await Task.yield()
+        }
+        return condition()
+    }
+
+    @Test func anIdleConnectionIsClosedWhenItsIdleTimeoutPassesOnTheClock() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector()
+        let pool = try Self.pool(Self.upstream { $0.idleTimeout = .seconds(60) }, clock: clock, connector: connector)
+        #expect(await pool.deliver(Self.envelope, Self.message) == .sent(.note("250 ok from c1")))
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(59))
+        #expect(pool.openConnections == 1)
+        clock.advance(by: .seconds(1))
+        let first = try #require(connector.connections.first)
+        #expect(await Self.eventually { first.quits == 1 })
+        #expect(pool.openConnections == 0)
+        #expect(await pool.deliver(Self.envelope, Self.message) == .sent(.note("250 ok from c2")))
+        #expect(connector.attempts == 2)
+        await pool.shutdown()
+        #expect(connector.connections.map(\.quits) == [1, 1])
+        #expect(clock.sleepers == 0, "shutdown disarms the expiry timer")
+    }
+
+    @Test func aRateLimitedSendWaitsForThePoolsClock() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector()
+        let pool = try Self.pool(Self.upstream { $0.rateLimits = [RateLimit(count: 1, per: .seconds(10))] },
+                                 clock: clock, connector: connector)
+        #expect(await pool.deliver(Self.envelope, Self.message) == .sent(.note("250 ok from c1")))
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(10))
+        #expect(await second.value == .sent(.note("250 ok from c1")))
+        #expect(connector.connections.first?.sent.count == 2)
+        await pool.shutdown()
+    }
+
+    @Test func aRefusedConnectionOpensTheBreakerForExactlyItsOpenPeriod() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector(failures: [.connectFailed("refused")])
+        let pool = try Self.pool(Self.upstream { $0.breaker = CircuitBreakerPolicy(failures: 1, openFor: .seconds(30)) },
+                                 clock: clock, connector: connector)
+        #expect(await pool.deliver(Self.envelope, Self.message) == .postponed(.note("could not connect: refused"), retryAfter: .seconds(30)))
+        clock.advance(by: .seconds(10))
+        #expect(await pool.deliver(Self.envelope, Self.message) == .postponed(
+            .note("upstream 127.0.0.1:25 is taken as down after failed connections (last: could not connect: refused); nothing sent"),
+            retryAfter: .seconds(20)))
+        #expect(connector.attempts == 1)
+        clock.advance(by: .seconds(20))
+        #expect(await pool.deliver(Self.envelope, Self.message) == .sent(.note("250 ok from c1")), "the probe")
+        await pool.shutdown()
+    }
+
+    @Test func aWaiterGivesUpWhenNoConnectionFreesUpInTime() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector(holdSends: true)
+        let pool = try Self.pool(Self.upstream { $0.connectionWaitTimeout = .seconds(5) }, clock: clock, connector: connector)
+        let first = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await Self.eventually { connector.connections.first?.isHoldingASend == true })
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(5))
+        #expect(await second.value == .postponed(.note("no connection to 127.0.0.1:25 became free within 5.0 seconds; nothing was sent"),
+                                                retryAfter: .zero))
+        connector.connections.first?.releaseSend()
+        #expect(await first.value == .sent(.note("250 ok from c1")))
+        await pool.shutdown()
+        #expect(connector.connections.map(\.quits) == [1])
+    }
+}
