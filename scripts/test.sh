@@ -20,5 +20,9 @@ for fragment in scripts/test-deps/*.sh; do
     source "$fragment"
 done
 
+# Formatting: the committed .swift-format, checked (never applied) on every run. To fix:
+#   swift format format --in-place --recursive --parallel Sources Tests Package.swift
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
+
 swift build --build-tests
 swift test --skip-build "$@"

@@ -2,7 +2,8 @@ import BulkheadStore
 import Foundation
 import Testing
 
-/// What check_received.py reports about one received message.
+/// What check_received.py reports about one received message (its JSON keys as field names).
+// swift-format-ignore: AlwaysUseLowerCamelCase
 struct ReceivedMessage: Decodable {
     var file: String
     var mail_from: String?

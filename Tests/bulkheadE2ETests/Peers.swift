@@ -63,7 +63,9 @@ private func readyPort(_ child: ChildProcess) async throws -> Int {
     throw E2EError("\(child.name) did not print READY within 20 seconds")
 }
 
-/// One message as the recording sink logged it (before it answered 250).
+/// One message as the recording sink logged it (before it answered 250). The field names are the
+/// Python peer's JSON keys.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 struct SinkRecord: Decodable, Sendable {
     /// When MAIL FROM arrived (seconds since 1970, the sink's clock = this machine's).
     var t_mail: Double

@@ -69,7 +69,7 @@ public struct BulkheadEnvironment: Sendable {
             await closeStore()
             throw error
         }
-        let (transport, closeTransport) = try makeTransport(configuration, logger: logger)
+        let (transport, closeTransport) = try makeTransport(configuration, logger: logger, clock: clock)
         return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer,
                                    namedSigners: namedSigners, tokens: tokens, clock: clock, logger: logger, closeStore: closeStore,
                                    closeTransport: closeTransport)

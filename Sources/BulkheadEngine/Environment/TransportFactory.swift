@@ -1,17 +1,19 @@
 import BulkheadSMTP
+import BulkheadStore
 import Foundation
 import Logging
 
 extension BulkheadEnvironment {
     /// The capture mailbox when no upstream is configured (nothing leaves the machine); otherwise one
     /// SMTP connection pool per upstream, chosen per message by weight. The pools log through `logger`.
-    static func makeTransport(_ configuration: BulkheadConfiguration, logger: Logger) throws -> (any MessageTransport, @Sendable () async -> Void) {
+    static func makeTransport(_ configuration: BulkheadConfiguration, logger: Logger,
+                              clock: any BulkheadClock) throws -> (any MessageTransport, @Sendable () async -> Void) {
         if configuration.upstreams.isEmpty {
-            let capture = try CaptureTransport(directory: configuration.path("capture"))
+            let capture = try CaptureTransport(directory: configuration.path("capture"), clock: clock)
             return (capture, {})
         }
         let pools = try configuration.upstreams.map { upstream in
-            try SMTPConnectionPool(upstream: smtpUpstream(upstream, heloName: heloName(configuration)), logger: logger)
+            try SMTPConnectionPool(upstream: smtpUpstream(upstream, heloName: heloName(configuration)), clock: clock, logger: logger)
         }
         let weighted = try WeightedTransport(zip(pools, configuration.upstreams).map { ($0 as any MessageTransport, $1.weight) })
         let transport: any MessageTransport = pools.count == 1 ? pools[0] : weighted

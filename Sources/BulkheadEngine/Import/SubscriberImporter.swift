@@ -101,12 +101,13 @@ public struct SubscriberImporter: Sendable {
     public func importBytes(_ bytes: [UInt8]) async throws(SubscriberImporterError) -> SubscriberImportReport {
         var offset = 0
         let chunkSize = options.chunkSize
-        return try await run(stopRequested: { false }) { () throws(SubscriberImporterError) -> [UInt8]? in
+        let nextChunk = { () throws(SubscriberImporterError) -> [UInt8]? in
             guard offset < bytes.count else { return nil }
             let end = min(bytes.count, offset + chunkSize)
             defer { offset = end }
             return Array(bytes[offset..<end])
         }
+        return try await run(stopRequested: { false }, nextChunk)
     }
 
     /// Reads chunks until `nextChunk` returns nil.

@@ -1,4 +1,4 @@
-import BulkheadStore
+public import BulkheadStore
 public import Foundation
 import NIOPosix
 #if canImport(Glibc)
@@ -75,11 +75,14 @@ public struct CapturePage: Sendable, Hashable {
 public struct CaptureTransport: MessageTransport {
     /// The capture directory.
     public let directory: String
+    /// The clock that dates each captured message.
+    public let clock: any BulkheadClock
 
     /// Uses `directory`, creating it with mode 0700 if needed (messages are written 0600: they hold
     /// personal data).
-    public init(directory: String) throws(CaptureError) {
+    public init(directory: String, clock: any BulkheadClock = SystemClock()) throws(CaptureError) {
         self.directory = directory
+        self.clock = clock
         do {
             try PrivateFiles.createDirectory(atPath: directory)
         } catch {
@@ -98,7 +101,8 @@ public struct CaptureTransport: MessageTransport {
         // The writes and fsyncs block: they run on NIO's thread pool, never on the thread of a task
         // (which may be an event loop, see ConcurrencyExecutor).
         do {
-            let id = try await NIOThreadPool.singleton.runIfActive { try self.capture(envelope, message) }
+            let date = clock.date
+            let id = try await NIOThreadPool.singleton.runIfActive { try self.capture(envelope, message, at: date) }
             return .sent(.note("captured as \(id)"))
         } catch {
             return .deferred(.note("capture failed: \(error)"))

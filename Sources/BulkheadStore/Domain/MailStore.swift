@@ -17,6 +17,9 @@ public import Foundation
 /// try await store.complete(batch.map { LedgerOutcome(entry: $0, result: .sent(reply)) })
 /// ```
 public protocol MailStore: Sendable {
+    /// The clock behind every stored "now" and every due check (the one the caller's records use too).
+    var clock: any BulkheadClock { get }
+
     // MARK: Lists
 
     /// Creates a list; throws ``StoreError/duplicate(kind:key:)`` when the name is taken.

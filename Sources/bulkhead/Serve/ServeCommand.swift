@@ -42,7 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
                         FileHandle.standardError.write(Data("bulkhead serve: \(error)\n".utf8))
                     }
                     if once { return }
-                    try? await Task.sleep(for: .milliseconds(Int64(interval * 1_000)))
+                    try? await environment.clock.sleep(for: .milliseconds(Int64(interval * 1_000)))
                 }
             }
             let signals = StopSignals { worker.cancel() }
@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store = environment.store
         for campaign in try await store.allCampaigns() {
             try Task.checkCancellation()
-            if campaign.state == .scheduled, let due = campaign.content.scheduledAt, due <= Date() {
+            if campaign.state == .scheduled, let due = campaign.content.scheduledAt, due <= environment.clock.date {
                 _ = try await store.enqueueRecipients(campaign: campaign.id)
                 _ = try? await store.transition(campaign.id, from: [.scheduled], to: .sending, actor: .system,
                                                 details: ["reason": .string("scheduled time reached")])

@@ -41,7 +41,7 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
                 throw CLIError.fail("\(normalized.value) is not on the list \(target.name)", code: 1)
             }
             if membership.status == .unsubscribed { return "\(normalized.value) had already left \(target.name)" }
-            let evidence = ConsentEvidence(kind: .withdrawn, at: Date(), method: .manual, source: source,
+            let evidence = ConsentEvidence(kind: .withdrawn, at: store.clock.date, method: .manual, source: source,
                                            ipOrChannel: "cli:\(actor.resolved)", textShown: nil)
             _ = try await store.setMembership(list: target.id, subscriber: subscriber.id, status: .unsubscribed, consent: evidence)
             return "\(normalized.value) unsubscribed from \(target.name)"

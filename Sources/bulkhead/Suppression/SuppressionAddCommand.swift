@@ -27,7 +27,7 @@ struct SuppressionAddCommand: AsyncParsableCommand {
             throw CLIError.fail("--reason \(reason.debugDescription): one of \(SuppressionReason.allCases.map(\.rawValue).joined(separator: ", "))", code: 2)
         }
         let added = try await config.withStore { store, _ in
-            try await store.addSuppression(Suppression(address: normalized, reason: why, at: Date(), source: "cli:\(actor.resolved)", note: note),
+            try await store.addSuppression(Suppression(address: normalized, reason: why, at: store.clock.date, source: "cli:\(actor.resolved)", note: note),
                                            actor: actor.audit)
         }
         print(added ? "suppressed \(normalized.value) (\(why.rawValue))" : "\(normalized.value) was already suppressed")
