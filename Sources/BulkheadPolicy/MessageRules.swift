@@ -70,7 +70,10 @@ public struct MessageRules: Sendable {
             do {
                 let mailboxes = try AddressList.parse(from).flatMap(\.mailboxes)
                 if mailboxes.count > 1 && !headers.contains("Sender") {
-                    findings.append(Finding(code: "header.from-multiple", severity: .error, message: "From names \(mailboxes.count) mailboxes without a Sender header"))
+                    findings.append(
+                        Finding(
+                            code: "header.from-multiple", severity: .error, message: "From names \(mailboxes.count) mailboxes without a Sender header"
+                        ))
                 } else if mailboxes.isEmpty {
                     findings.append(Finding(code: "header.from-invalid", severity: .error, message: "From names no mailbox"))
                 }
@@ -100,15 +103,21 @@ public struct MessageRules: Sendable {
             }
         }
         if headers.contains("Bcc") {
-            findings.append(Finding(code: "recipients.bcc-header", severity: .warning,
-                                    message: "a Bcc header is in the message itself: every recipient can read it"))
+            findings.append(
+                Finding(
+                    code: "recipients.bcc-header", severity: .warning,
+                    message: "a Bcc header is in the message itself: every recipient can read it"))
         }
         if visible >= exposedRecipientsError {
-            findings.append(Finding(code: "recipients.exposed", severity: .error,
-                                    message: "\(visible) recipients in To/Cc can all see each other; send one message per recipient"))
+            findings.append(
+                Finding(
+                    code: "recipients.exposed", severity: .error,
+                    message: "\(visible) recipients in To/Cc can all see each other; send one message per recipient"))
         } else if visible >= exposedRecipientsWarning {
-            findings.append(Finding(code: "recipients.exposed", severity: .warning,
-                                    message: "\(visible) recipients in To/Cc can see each other"))
+            findings.append(
+                Finding(
+                    code: "recipients.exposed", severity: .warning,
+                    message: "\(visible) recipients in To/Cc can see each other"))
         }
         return visible
     }
@@ -121,19 +130,25 @@ public struct MessageRules: Sendable {
     private func checkUnsubscribe(_ headers: HeaderList, bulk: Bool, into findings: inout FindingCollector) {
         guard bulk else { return }
         guard let unsubscribe = headers["List-Unsubscribe"] else {
-            findings.append(Finding(code: "unsubscribe.missing", severity: .error,
-                                    message: "bulk mail without List-Unsubscribe (RFC 8058, Google/Yahoo bulk-sender rules)"))
+            findings.append(
+                Finding(
+                    code: "unsubscribe.missing", severity: .error,
+                    message: "bulk mail without List-Unsubscribe (RFC 8058, Google/Yahoo bulk-sender rules)"))
             return
         }
         let uris = Self.angleBracketed(unsubscribe)
         if !uris.contains(where: { $0.lowercased().hasPrefix("https://") }) {
-            findings.append(Finding(code: "unsubscribe.no-https", severity: .error,
-                                    message: "List-Unsubscribe has no https URI (RFC 8058 one-click needs one)"))
+            findings.append(
+                Finding(
+                    code: "unsubscribe.no-https", severity: .error,
+                    message: "List-Unsubscribe has no https URI (RFC 8058 one-click needs one)"))
         }
         let post = headers["List-Unsubscribe-Post"]?.trimmingWhitespace
         if post != "List-Unsubscribe=One-Click" {
-            findings.append(Finding(code: "unsubscribe.no-one-click", severity: .error,
-                                    message: "no \"List-Unsubscribe-Post: List-Unsubscribe=One-Click\" (RFC 8058)"))
+            findings.append(
+                Finding(
+                    code: "unsubscribe.no-one-click", severity: .error,
+                    message: "no \"List-Unsubscribe-Post: List-Unsubscribe=One-Click\" (RFC 8058)"))
         }
     }
 
@@ -147,8 +162,10 @@ public struct MessageRules: Sendable {
             do {
                 let summary = try DKIMSignatureSummary(parsing: value)
                 for name in ["From", "List-Unsubscribe", "List-Unsubscribe-Post"] where headers.contains(name) && !summary.signs(name) {
-                    findings.append(Finding(code: "dkim.header-unsigned", severity: .error,
-                                            message: "the DKIM signature of \(summary.domain) does not cover \(name)"))
+                    findings.append(
+                        Finding(
+                            code: "dkim.header-unsigned", severity: .error,
+                            message: "the DKIM signature of \(summary.domain) does not cover \(name)"))
                 }
             } catch {
                 findings.append(Finding(code: "dkim.malformed", severity: .error, message: "DKIM-Signature: \(error)"))
@@ -163,8 +180,10 @@ public struct MessageRules: Sendable {
         }
         let words = subject.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
         if let word = words.first(where: testSubjectWords.contains) {
-            findings.append(Finding(code: "subject.looks-like-test", severity: .warning,
-                                    message: "the subject contains \"\(word)\": is this a test going to real recipients?"))
+            findings.append(
+                Finding(
+                    code: "subject.looks-like-test", severity: .warning,
+                    message: "the subject contains \"\(word)\": is this a test going to real recipients?"))
         }
     }
 
@@ -172,10 +191,14 @@ public struct MessageRules: Sendable {
         var result: [String] = []
         var current: String?
         for character in value {
-            if character == "<" { current = "" } else if character == ">" {
+            if character == "<" {
+                current = ""
+            } else if character == ">" {
                 if let uri = current { result.append(uri.filter { !$0.isWhitespace }) }
                 current = nil
-            } else if current != nil { current!.append(character) }
+            } else if current != nil {
+                current!.append(character)
+            }
         }
         return result
     }

@@ -32,12 +32,13 @@ public struct SMTPMessageDataError: Error, Sendable, Hashable, CustomStringConve
 
     /// A readable explanation.
     public var description: String {
-        let what: String = switch reason {
-        case .bareLF: "bare LF (not preceded by CR)"
-        case .bareCR: "bare CR (not followed by LF)"
-        case .nul: "NUL octet"
-        case .lineTooLong: "line longer than 998 octets"
-        }
+        let what: String =
+            switch reason {
+            case .bareLF: "bare LF (not preceded by CR)"
+            case .bareCR: "bare CR (not followed by LF)"
+            case .nul: "NUL octet"
+            case .lineTooLong: "line longer than 998 octets"
+            }
         return "message refused: \(what) at offset \(offset)"
     }
 }
@@ -86,7 +87,9 @@ public struct SMTPMessageData: Sendable, Hashable {
             message.withUnsafeBufferPointer { input in
                 guard let source = input.baseAddress, let target = buffer.baseAddress else {
                     // An empty message: only the terminator.
-                    buffer[0] = UInt8(ascii: "."); buffer[1] = 0x0D; buffer[2] = 0x0A
+                    buffer[0] = UInt8(ascii: ".")
+                    buffer[1] = 0x0D
+                    buffer[2] = 0x0A
                     written = 3
                     return
                 }
@@ -94,7 +97,8 @@ public struct SMTPMessageData: Sendable, Hashable {
                 var lineStart = 0
                 while lineStart < count {
                     // The line's content runs to the next CR (or the end).
-                    let lineEnd = memchr(source + lineStart, 0x0D, count - lineStart)
+                    let lineEnd =
+                        memchr(source + lineStart, 0x0D, count - lineStart)
                         .map { UnsafeRawPointer($0) - UnsafeRawPointer(source) } ?? count
                     var lineFaults = 0
                     for index in lineStart..<lineEnd {

@@ -72,8 +72,9 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
         self.code = code
         self.lines = lines.isEmpty ? [""] : lines
         if let first = self.lines.first,
-           let (status, _) = SMTPEnhancedStatus.parse(prefixOf: Array(first.utf8)[...]),
-           status.statusClass == code / 100 {
+            let (status, _) = SMTPEnhancedStatus.parse(prefixOf: Array(first.utf8)[...]),
+            status.statusClass == code / 100
+        {
             self.enhancedStatus = status
         } else {
             self.enhancedStatus = nil

@@ -31,14 +31,15 @@ public struct SMTPReplyError: Error, Sendable, Hashable, CustomStringConvertible
 
     /// A readable explanation.
     public var description: String {
-        let what: String = switch reason {
-        case .lineTooLong: "reply line longer than \(SMTPReplyParser.maximumLineLength) octets"
-        case .bareLF: "bare LF in reply"
-        case .bareCR: "bare CR in reply"
-        case .malformedCode: "malformed reply code"
-        case .inconsistentCode: "multi-line reply with differing codes"
-        case .tooManyLines: "reply with more than \(SMTPReplyParser.maximumLines) lines"
-        }
+        let what: String =
+            switch reason {
+            case .lineTooLong: "reply line longer than \(SMTPReplyParser.maximumLineLength) octets"
+            case .bareLF: "bare LF in reply"
+            case .bareCR: "bare CR in reply"
+            case .malformedCode: "malformed reply code"
+            case .inconsistentCode: "multi-line reply with differing codes"
+            case .tooManyLines: "reply with more than \(SMTPReplyParser.maximumLines) lines"
+            }
         return "\(what) at offset \(offset)"
     }
 }
@@ -63,7 +64,9 @@ public enum SMTPReplyParser {
     static func parseCode<Bytes: RandomAccessCollection>(
         _ bytes: Bytes, at start: Int
     ) -> Int? where Bytes.Element == UInt8, Bytes.Index == Int {
-        let d0 = Int(bytes[start]) - 0x30, d1 = Int(bytes[start + 1]) - 0x30, d2 = Int(bytes[start + 2]) - 0x30
+        let d0 = Int(bytes[start]) - 0x30
+        let d1 = Int(bytes[start + 1]) - 0x30
+        let d2 = Int(bytes[start + 2]) - 0x30
         guard (2...5).contains(d0), (0...5).contains(d1), (0...9).contains(d2) else { return nil }
         return d0 * 100 + d1 * 10 + d2
     }
@@ -89,7 +92,8 @@ public enum SMTPReplyParser {
                 throw SMTPReplyError(reason: .inconsistentCode, offset: offset)
             }
             if index < end && bytes[index] != UInt8(ascii: "-") && bytes[index] != UInt8(ascii: " ")
-                && bytes[index] != 0x0D {
+                && bytes[index] != 0x0D
+            {
                 throw SMTPReplyError(reason: .malformedCode, offset: offset + 3)
             }
         }

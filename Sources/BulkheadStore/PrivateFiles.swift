@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-public import Glibc
-#elseif canImport(Darwin)
-public import Darwin
-#endif
 public import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why a private file or directory could not be created.
 public struct PrivateFileError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -9,10 +9,10 @@ struct Bulkhead: AsyncParsableCommand {
         commandName: "bulkhead",
         abstract: "A safe mass-mail engine: lists, campaigns and one message per recipient, with guardrails.",
         discussion: """
-        Examples:
-          bulkhead inspect message.eml
-          bulkhead dkim keygen --algorithm ed25519 --selector s1 --domain example.com --out keys/
-        """,
+            Examples:
+              bulkhead inspect message.eml
+              bulkhead dkim keygen --algorithm ed25519 --selector s1 --domain example.com --out keys/
+            """,
         version: BulkheadVersion.current,
         subcommands: [
             ServeCommand.self, ListCommand.self, SubscribersCommand.self, CampaignCommand.self, LedgerCommand.self,

@@ -1,9 +1,12 @@
-import Testing
 import PropertyBased
+import Testing
+
 @testable import BulkheadEngine
 
 @Suite struct CSVRecordParserTests {
-    private func parse(_ text: String, chunk: Int = .max, parser: CSVRecordParser = CSVRecordParser()) -> [Result<CSVRecordParser.Record, CSVRecordError>] {
+    private func parse(_ text: String, chunk: Int = .max, parser: CSVRecordParser = CSVRecordParser()) -> [Result<
+        CSVRecordParser.Record, CSVRecordError
+    >] {
         var parser = parser
         var out: [Result<CSVRecordParser.Record, CSVRecordError>] = []
         let bytes = Array(text.utf8)
@@ -25,11 +28,12 @@ import PropertyBased
         let text = "email,name,note\r\nada@example.com,\"Lovelace, Ada\",\"two\nlines\"\r\n\"b@example.com\",\"say \"\"hi\"\"\",\n"
         let results = parse(text)
         let got = try results.map { try $0.get() }
-        #expect(got.map(\.fields) == [
-            ["email", "name", "note"],
-            ["ada@example.com", "Lovelace, Ada", "two\nlines"],
-            ["b@example.com", "say \"hi\"", ""],
-        ])
+        #expect(
+            got.map(\.fields) == [
+                ["email", "name", "note"],
+                ["ada@example.com", "Lovelace, Ada", "two\nlines"],
+                ["b@example.com", "say \"hi\"", ""],
+            ])
         #expect(got.map(\.line) == [1, 2, 4])
     }
 
@@ -71,13 +75,16 @@ import PropertyBased
     }
 
     @Test func roundTripsRandomTables() async {
-        let cell = Gen.oneOf(Gen.letterOrNumber, Gen.always(Character(",")), Gen.always(Character("\"")), Gen.always(Character("\n")), Gen.always(Character("é"))).string(of: 0...6)
+        let cell = Gen.oneOf(
+            Gen.letterOrNumber, Gen.always(Character(",")), Gen.always(Character("\"")), Gen.always(Character("\n")), Gen.always(Character("é"))
+        ).string(of: 0...6)
         await propertyCheck(count: 200, input: cell.array(of: 1...4).array(of: 1...5), Gen.int(in: 1...9)) { table, chunk in
             let width = table[0].count
             let rows = table.map { row in (row + Array(repeating: "", count: width)).prefix(width).map { $0 } }
-            let text = rows.map { row in
-                row.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
-            }.joined(separator: "\r\n") + "\r\n"
+            let text =
+                rows.map { row in
+                    row.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
+                }.joined(separator: "\r\n") + "\r\n"
             #expect(records(text, chunk: chunk) == rows)
         }
     }
@@ -85,7 +92,9 @@ import PropertyBased
 
 @Suite struct SubscriberColumnsTests {
     @Test func mapsCommonExportLayouts() throws {
-        let mailchimp = try SubscriberColumns(header: ["Email Address", "First Name", "Last Name", "Address", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME"])
+        let mailchimp = try SubscriberColumns(header: [
+            "Email Address", "First Name", "Last Name", "Address", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME",
+        ])
         #expect(mailchimp.email == 0 && mailchimp.firstName == 1 && mailchimp.lastName == 2)
         #expect(mailchimp.consentTime == 4 && mailchimp.consentIP == 5)
         #expect(mailchimp.extra == [3: "Address", 6: "CONFIRM_TIME"])
@@ -97,6 +106,8 @@ import PropertyBased
 
     @Test func refusesHeadersWithoutEmailOrWithTwins() {
         #expect(throws: SubscriberImportError.noEmailColumn(header: ["name", "city"])) { try SubscriberColumns(header: ["name", "city"]) }
-        #expect(throws: SubscriberImportError.duplicateColumn("E-mail", firstAt: 1, againAt: 2)) { try SubscriberColumns(header: ["email", "E-mail"]) }
+        #expect(throws: SubscriberImportError.duplicateColumn("E-mail", firstAt: 1, againAt: 2)) {
+            try SubscriberColumns(header: ["email", "E-mail"])
+        }
     }
 }

@@ -25,8 +25,11 @@ import Testing
         #expect(attachment.data == Array("abc".utf8) && attachment.mediaType == "text/plain")
 
         try Data("abd".utf8).write(to: file)
-        #expect(throws: CampaignAttachmentError.changed(path: reference.path, expected: reference.sha256 ?? "",
-                                                        found: "a52d159f262b2c6ddb724a61840befc36eb30c88877a4030b65cbe86298449c9")) {
+        #expect(
+            throws: CampaignAttachmentError.changed(
+                path: reference.path, expected: reference.sha256 ?? "",
+                found: "a52d159f262b2c6ddb724a61840befc36eb30c88877a4030b65cbe86298449c9")
+        ) {
             _ = try CampaignAttachmentFile.load(reference)
         }
         // A reference from an older version (no digest) is read as it is.

@@ -1,8 +1,9 @@
-import BulkheadTestSupport
 import BulkheadMail
 import BulkheadSMTP
+import BulkheadTestSupport
 import Foundation
 import Testing
+
 @testable import BulkheadEngine
 
 enum CampaignFixtures {
@@ -25,7 +26,9 @@ enum CampaignFixtures {
             html: "<html><body><p>Hello {{name}},</p><p>Spring is here in {{attributes.city}}.</p></body></html>")
     }
 
-    static func factory(signer: DKIMSigner? = nil, attachments: [BulkheadMail.Attachment] = [], postal: String? = "Shop Ltd\n1 High Street\nLeeds LS1 1AA") throws -> CampaignMessageFactory {
+    static func factory(
+        signer: DKIMSigner? = nil, attachments: [BulkheadMail.Attachment] = [], postal: String? = "Shop Ltd\n1 High Street\nLeeds LS1 1AA"
+    ) throws -> CampaignMessageFactory {
         try CampaignMessageFactory(identity: identity(postal: postal), templates: templates(), attachments: attachments, signer: signer)
     }
 
@@ -49,10 +52,13 @@ enum CampaignFixtures {
 
 @Suite struct CampaignMessageFactoryTests {
     @Test func exactOutput() throws {
-        let factory = try CampaignFixtures.factory(attachments: [BulkheadMail.Attachment(filename: "offer.txt", mediaType: "text/plain", data: Array("10% off\r\n".utf8))])
+        let factory = try CampaignFixtures.factory(attachments: [
+            BulkheadMail.Attachment(filename: "offer.txt", mediaType: "text/plain", data: Array("10% off\r\n".utf8))
+        ])
         let recipient = try RecipientContext(address: "zoe@example.org", name: "Zoë Martin", attributes: ["city": "Lyon"])
         let message = try CampaignFixtures.make(factory, recipient)
-        #expect(try message.envelope == Envelope(mailFrom: "bounces+4f1c0a9e@bounce.shop.example", recipient: "zoe@example.org", requiresSMTPUTF8: false))
+        #expect(
+            try message.envelope == Envelope(mailFrom: "bounces+4f1c0a9e@bounce.shop.example", recipient: "zoe@example.org", requiresSMTPUTF8: false))
         let expected = try CampaignFixtures.fixture("expected-message.eml")
         #expect(message.bytes == expected, "\n\(String(decoding: message.bytes, as: UTF8.self))")
     }
@@ -71,14 +77,17 @@ enum CampaignFixtures {
         #expect(entity.headers.contains("Message-ID"))
         #expect(entity.headers["Date"] == "Tue, 14 Nov 2023 23:13:20 +0100")
         #expect(entity.headers.values(for: "To").count == 1)
-        #expect(try AddressList.parse(entity.headers["To"] ?? "") == [.mailbox(Mailbox(displayName: "Ann Lee", localPart: "ann", domain: "example.org"))])
+        #expect(
+            try AddressList.parse(entity.headers["To"] ?? "") == [.mailbox(Mailbox(displayName: "Ann Lee", localPart: "ann", domain: "example.org"))])
         #expect(!entity.headers.contains("Cc") && !entity.headers.contains("Bcc"))
         #expect(entity.decodedHeader("Subject") == "Ann, your Paris offer")
         // The footer carries the postal address and the link, escaped in HTML.
         let text = try #require(entity.firstEntity(mediaType: "text/plain")).text()
         #expect(text.hasSuffix("-- \r\nShop Ltd\r\n1 High Street\r\nLeeds LS1 1AA\r\nUnsubscribe: https://lists.shop.example/u/\(token)\r\n"))
         let html = try #require(entity.firstEntity(mediaType: "text/html")).text()
-        #expect(html.contains("Shop Ltd<br>1 High Street<br>Leeds LS1 1AA<br><a href=\"https://lists.shop.example/u/\(token)\">Unsubscribe</a></p></body></html>"))
+        #expect(
+            html.contains(
+                "Shop Ltd<br>1 High Street<br>Leeds LS1 1AA<br><a href=\"https://lists.shop.example/u/\(token)\">Unsubscribe</a></p></body></html>"))
     }
 
     @Test func dkimSignatureCoversUnsubscribeHeaders() throws {
@@ -92,7 +101,8 @@ enum CampaignFixtures {
         #expect(lowered.filter { $0 == "list-unsubscribe" }.count == 2, "signed and over-signed: \(lowered)")
         #expect(lowered.filter { $0 == "list-unsubscribe-post" }.count == 2, "signed and over-signed: \(lowered)")
         for name in ["from", "to", "subject", "date", "message-id", "list-id"] { #expect(lowered.contains(name)) }
-        let results = try DKIMVerifier.verify(message.bytes, key: DKIMKeyRecord(publicKey: key.publicKey), at: Date(timeIntervalSince1970: 1_700_000_100))
+        let results = try DKIMVerifier.verify(
+            message.bytes, key: DKIMKeyRecord(publicKey: key.publicKey), at: Date(timeIntervalSince1970: 1_700_000_100))
         #expect(results.count == 1 && results[0].passed, "\(results)")
     }
 
@@ -102,8 +112,9 @@ enum CampaignFixtures {
         let message = try CampaignFixtures.make(factory, recipient)
         let entity = try MIMEParser().parse(message.bytes)
         #expect(!entity.headers.contains("Bcc"))
-        #expect(try AddressList.parse(entity.headers["To"] ?? "").flatMap(\.mailboxes)
-            == [Mailbox(displayName: "Ann Bcc: everyone@example.com", localPart: "ann", domain: "example.org")])
+        #expect(
+            try AddressList.parse(entity.headers["To"] ?? "").flatMap(\.mailboxes)
+                == [Mailbox(displayName: "Ann Bcc: everyone@example.com", localPart: "ann", domain: "example.org")])
         #expect(entity.decodedHeader("Subject") == "Ann, your Rome offer")
     }
 
@@ -127,14 +138,20 @@ enum CampaignFixtures {
         let recipient = try RecipientContext(address: "ann@example.org")
         var generator = SeededGenerator(seed: 3)
         #expect(throws: CampaignMessageError.invalidUnsubscribeToken("a>b")) {
-            try factory.makeMessage(for: recipient, verpToken: "abc", unsubscribeToken: "a>b", date: MessageDate(secondsSince1970: 0), signingTime: Date(), using: &generator)
+            try factory.makeMessage(
+                for: recipient, verpToken: "abc", unsubscribeToken: "a>b", date: MessageDate(secondsSince1970: 0), signingTime: Date(),
+                using: &generator)
         }
         #expect(throws: CampaignMessageError.invalidVERPToken("AB")) {
-            try factory.makeMessage(for: recipient, verpToken: "AB", unsubscribeToken: "abc", date: MessageDate(secondsSince1970: 0), signingTime: Date(), using: &generator)
+            try factory.makeMessage(
+                for: recipient, verpToken: "AB", unsubscribeToken: "abc", date: MessageDate(secondsSince1970: 0), signingTime: Date(),
+                using: &generator)
         }
         let controlLocal = RecipientContext(mailbox: Mailbox(localPart: "a\u{1}b", domain: "example.org"))
         #expect(throws: CampaignMessageError.invalidEnvelopeAddress("\"a\u{1}b\"@example.org", .controlCharacterInLocalPart(offset: 1))) {
-            try factory.makeMessage(for: controlLocal, verpToken: "abc", unsubscribeToken: "abc", date: MessageDate(secondsSince1970: 0), signingTime: Date(), using: &generator)
+            try factory.makeMessage(
+                for: controlLocal, verpToken: "abc", unsubscribeToken: "abc", date: MessageDate(secondsSince1970: 0), signingTime: Date(),
+                using: &generator)
         }
     }
 
@@ -148,7 +165,8 @@ enum CampaignFixtures {
         #expect(throws: CampaignMessageError.self) { try CampaignMessageFactory(identity: identity, templates: templates) }
         identity = try CampaignFixtures.identity()
         #expect(throws: CampaignMessageError.self) {
-            try CampaignMessageFactory(identity: identity, templates: templates, attachments: [BulkheadMail.Attachment(filename: "a", mediaType: "not a type", data: [])])
+            try CampaignMessageFactory(
+                identity: identity, templates: templates, attachments: [BulkheadMail.Attachment(filename: "a", mediaType: "not a type", data: [])])
         }
     }
 

@@ -2,6 +2,7 @@ import BulkheadMail
 import BulkheadTestSupport
 import Foundation
 import Testing
+
 @testable import BulkheadEngine
 
 /// dkimpy verifies signed campaign messages; Python's email package sees one To address and the
@@ -17,7 +18,8 @@ import Testing
         let key = try DKIMKey.generate(.ed25519)
         let signer = try DKIMSigner(key: key, configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s1"))
         let factory = try CampaignFixtures.factory(
-            signer: signer, attachments: [BulkheadMail.Attachment(filename: "Rechnung März.pdf", mediaType: "application/pdf", data: (0...255).map { UInt8($0) })])
+            signer: signer,
+            attachments: [BulkheadMail.Attachment(filename: "Rechnung März.pdf", mediaType: "application/pdf", data: (0...255).map { UInt8($0) })])
         let recipients = [
             try RecipientContext(address: "ann@example.org", name: "Ann Lee", attributes: ["city": "Paris"]),
             try RecipientContext(address: "zoe@bücher.example", name: "Zoë \"Z\" Martin, PhD", attributes: ["city": "Köln"]),
@@ -28,7 +30,8 @@ import Testing
             var generator = SystemRandomNumberGenerator()
             return try factory.makeMessage(
                 for: recipient, verpToken: "a1b2c3", unsubscribeToken: CampaignFixtures.token(for: recipient),
-                date: MessageDate.now(), signingTime: Date(), using: &generator).bytes
+                date: MessageDate.now(), signingTime: Date(), using: &generator
+            ).bytes
         }
         let results = try Self.runPython([
             "record": key.publicKey.txtRecordValue,
@@ -38,7 +41,8 @@ import Testing
         for (result, recipient) in zip(results, recipients) {
             #expect(result["dkim"] as? Bool == true, "dkimpy: \(result)")
             let signed = result["h"] as? [String] ?? []
-            #expect(signed.filter { $0 == "list-unsubscribe" }.count == 2 && signed.filter { $0 == "list-unsubscribe-post" }.count == 2, "h=\(signed)")
+            #expect(
+                signed.filter { $0 == "list-unsubscribe" }.count == 2 && signed.filter { $0 == "list-unsubscribe-post" }.count == 2, "h=\(signed)")
             #expect(result["to_fields"] as? Int == 1)
             let to = result["to"] as? [[String]] ?? []
             #expect(to.count == 1, "To read by Python: \(to)")
@@ -49,7 +53,8 @@ import Testing
             #expect(expectedAddresses.contains(readAddress), "address: \(to)")
             #expect(result["cc"] as? Int == 0 && result["bcc"] as? Int == 0)
             let token = try CampaignFixtures.token(for: recipient)
-            #expect(result["list_unsubscribe"] as? String == "<https://lists.shop.example/u/\(token)>, <mailto:unsubscribe+\(token)@lists.shop.example>")
+            #expect(
+                result["list_unsubscribe"] as? String == "<https://lists.shop.example/u/\(token)>, <mailto:unsubscribe+\(token)@lists.shop.example>")
             #expect(result["list_unsubscribe_post"] as? String == "List-Unsubscribe=One-Click")
             #expect(result["precedence"] as? String == "bulk")
             #expect(result["auto_submitted"] as? String == "auto-generated")

@@ -2,6 +2,7 @@ import BulkheadMail
 import Foundation
 import PropertyBased
 import Testing
+
 @testable import BulkheadEngine
 
 /// Whatever the recipient data, a campaign message names exactly one recipient.
@@ -33,11 +34,13 @@ import Testing
             let address = local + "@" + domain
             let recipient: RecipientContext
             do {
-                recipient = try RecipientContext(address: address, name: hasName ? name : nil, attributes: [
-                    "free": .string(free),
-                    // The subject attribute without line breaks: those are covered by their own test.
-                    "safe": .string(safe.filter { $0 != "\r" && $0 != "\n" && $0 != "\r\n" && $0 != "\u{0}" }),
-                ])
+                recipient = try RecipientContext(
+                    address: address, name: hasName ? name : nil,
+                    attributes: [
+                        "free": .string(free),
+                        // The subject attribute without line breaks: those are covered by their own test.
+                        "safe": .string(safe.filter { $0 != "\r" && $0 != "\n" && $0 != "\r\n" && $0 != "\u{0}" }),
+                    ])
             } catch {
                 Issue.record("valid addr-spec \(address.debugDescription) refused: \(error)")
                 return

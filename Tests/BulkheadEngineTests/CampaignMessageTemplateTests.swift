@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadEngine
 
 @Suite struct CampaignMessageTemplateTests {
@@ -43,7 +44,8 @@ import Testing
     }
 
     @Test func numbersAndBooleansRender() throws {
-        let templates = try CampaignTemplates(subject: "s", text: "{{attributes.n}} {{attributes.f}} {{#attributes.b}}yes{{/attributes.b}}", html: nil)
+        let templates = try CampaignTemplates(
+            subject: "s", text: "{{attributes.n}} {{attributes.f}} {{#attributes.b}}yes{{/attributes.b}}", html: nil)
         let rendered = try templates.render(Self.context(attributes: ["n": 42, "f": 2.5, "b": true]))
         #expect(rendered.text == "42 2.5 yes")
     }

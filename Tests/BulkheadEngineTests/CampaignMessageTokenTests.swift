@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadEngine
 
 @Suite struct CampaignMessageTokenTests {
@@ -112,9 +113,12 @@ import Testing
         #expect(links.mailtoURL(token: "abc") == "mailto:unsubscribe+abc@lists.example.com")
         #expect(links.listUnsubscribeValue(token: "abc") == "<https://lists.example.com/mail/u/abc>, <mailto:unsubscribe+abc@lists.example.com>")
         #expect(throws: CampaignMessageError.self) { try UnsubscribeLinks(base: "http://lists.example.com", mailtoDomain: "l.example") }
-        #expect(try UnsubscribeLinks(base: "http://127.0.0.1:8080", mailtoDomain: "l.example", insecureAllowHTTPUnsubscribe: true)
-            .httpsURL(token: "t") == "http://127.0.0.1:8080/u/t")
-        for bad in ["ftp://x.example", "lists.example.com", "https://x.example/?a=1", "https://x.example/#f", "https://u@x.example", "https://x.example/a,b"] {
+        #expect(
+            try UnsubscribeLinks(base: "http://127.0.0.1:8080", mailtoDomain: "l.example", insecureAllowHTTPUnsubscribe: true)
+                .httpsURL(token: "t") == "http://127.0.0.1:8080/u/t")
+        for bad in [
+            "ftp://x.example", "lists.example.com", "https://x.example/?a=1", "https://x.example/#f", "https://u@x.example", "https://x.example/a,b",
+        ] {
             #expect(throws: CampaignMessageError.self, "\(bad)") { try UnsubscribeLinks(base: bad, mailtoDomain: "l.example") }
         }
     }

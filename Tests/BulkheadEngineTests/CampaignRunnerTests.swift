@@ -4,6 +4,7 @@ import BulkheadStore
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BulkheadEngine
 
 /// The delivery loop against a real SQLite store, with the capture transport and with scripted
@@ -24,16 +25,19 @@ import Testing
         let clock = ManualClock()
         let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path, configuration: .init(clock: clock))
         let list = try await store.createList(name: "news", description: "Monthly news")
-        let consent = ConsentEvidence(kind: .given, at: clock.date, method: .form, source: "https://shop.example/signup",
-                                      ipOrChannel: "192.0.2.1", textShown: "Send me the news")
+        let consent = ConsentEvidence(
+            kind: .given, at: clock.date, method: .form, source: "https://shop.example/signup",
+            ipOrChannel: "192.0.2.1", textShown: "Send me the news")
         for index in 0..<recipients {
-            let subscriber = try await store.upsertSubscriber(address: try NormalizedAddress("person\(index)@example.org"),
-                                                              name: "Person \(index)", attributes: ["city": .string("Town \(index)")])
+            let subscriber = try await store.upsertSubscriber(
+                address: try NormalizedAddress("person\(index)@example.org"),
+                name: "Person \(index)", attributes: ["city": .string("Town \(index)")])
             _ = try await store.setMembership(list: list.id, subscriber: subscriber.id, status: .confirmed, consent: consent)
         }
-        let content = CampaignContent(name: "spring", listID: list.id, from: "Shop <news@shop.example>", subjectTemplate: subject,
-                                      textTemplate: "Hi {{name}} from {{attributes.city}}\n{{unsubscribe_url}}\n",
-                                      htmlTemplate: "<p>Hi {{name}}</p>")
+        let content = CampaignContent(
+            name: "spring", listID: list.id, from: "Shop <news@shop.example>", subjectTemplate: subject,
+            textTemplate: "Hi {{name}} from {{attributes.city}}\n{{unsubscribe_url}}\n",
+            htmlTemplate: "<p>Hi {{name}}</p>")
         let campaign = try await store.createCampaign(content, actor: .human("test"))
         try await store.enqueueRecipients(campaign: campaign.id)
         _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("test"))
@@ -47,8 +51,9 @@ import Testing
         let tokens = try UnsubscribeTokenIssuer(secret: Array(repeating: 7, count: 32))
         let environment = BulkheadEnvironmentProbe(configuration: setup.environment, store: setup.store)
         let factory = try await environment.factory(for: setup.campaign)
-        return CampaignRunner(store: setup.store, transport: transport, factory: factory, tokens: tokens,
-                              campaign: setup.campaign.id, settings: settings, clock: setup.clock)
+        return CampaignRunner(
+            store: setup.store, transport: transport, factory: factory, tokens: tokens,
+            campaign: setup.campaign.id, settings: settings, clock: setup.clock)
     }
 
     /// The ledger's non-zero counts by state.
@@ -146,7 +151,10 @@ import Testing
         #expect(summary.ending == .waitingForRetries)
         #expect(summary.nextRetryAt != nil)
         #expect(try await Self.counts(setup) == [.sent: 4, .deferred: 1, .failed: 2, .uncertain: 1])
-        #expect(try await setup.store.suppressedAddresses(among: [try NormalizedAddress("person1@example.org"), try NormalizedAddress("person2@example.org")])
+        #expect(
+            try await setup.store.suppressedAddresses(among: [
+                try NormalizedAddress("person1@example.org"), try NormalizedAddress("person2@example.org"),
+            ])
                 == [try NormalizedAddress("person1@example.org")], "a hard bounce, and only that, is suppressed")
         #expect(try await setup.store.campaign(id: setup.campaign.id)?.state == .sending, "not sent while a retry is due")
     }
@@ -205,8 +213,10 @@ import Testing
         #expect(counts[.sending] == 0, "nothing left claimed")
         #expect(counts[.sent] == transport.log.withLock { $0.count })
         #expect(counts[.queued] == 600 - counts[.sent])
-        let events = try await setup.store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(setup.campaign.id.rawValue)",
-                                                                   action: "campaign.delivery-stopped"))
+        let events = try await setup.store.auditEvents(
+            AuditQuery(
+                subjectKind: "campaign", subjectID: "\(setup.campaign.id.rawValue)",
+                action: "campaign.delivery-stopped"))
         let event = try #require(events.first)
         #expect(event.event.details["completed_after_stop"] == .number(Double(summary.completedAfterStop)))
         #expect(event.event.details["state"] == .string("aborted"))
@@ -219,9 +229,10 @@ struct BulkheadEnvironmentProbe {
     let store: any MailStore
 
     func factory(for campaign: Campaign) async throws -> CampaignMessageFactory {
-        let environment = BulkheadEnvironment(configuration: configuration, store: store,
-                                              transport: try CaptureTransport(directory: configuration.path("probe")),
-                                              signer: nil, tokens: try UnsubscribeTokenIssuer(secret: Array(repeating: 7, count: 32)))
+        let environment = BulkheadEnvironment(
+            configuration: configuration, store: store,
+            transport: try CaptureTransport(directory: configuration.path("probe")),
+            signer: nil, tokens: try UnsubscribeTokenIssuer(secret: Array(repeating: 7, count: 32)))
         return try await environment.messageFactory(for: campaign)
     }
 }
@@ -232,8 +243,9 @@ struct BulkheadEnvironmentProbe {
     @Test func entriesPutBackBehindTheCursorAreClaimedBeforeTheEnd() async throws {
         let setup = try await CampaignRunnerTests.setUp(recipients: 10)
         defer { try? FileManager.default.removeItem(at: setup.directory) }
-        let recorder = OutcomeRecorder(store: setup.store, campaign: setup.campaign.id, total: 10, remaining: 10, clock: setup.clock,
-                                       progress: { _ in })
+        let recorder = OutcomeRecorder(
+            store: setup.store, campaign: setup.campaign.id, total: 10, remaining: 10, clock: setup.clock,
+            progress: { _ in })
         let first = try await recorder.claimNext(worker: "w", limit: 3)
         #expect(first.map(\.address.value) == ["person0@example.org", "person1@example.org", "person2@example.org"])
         // Another worker's claim, put back unsent: queued again, behind this recorder's cursor.

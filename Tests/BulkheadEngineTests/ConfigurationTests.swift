@@ -1,6 +1,7 @@
-import Testing
-import Foundation
 import BulkheadMail
+import Foundation
+import Testing
+
 @testable import BulkheadEngine
 
 @Suite struct ConfigurationTests {
@@ -15,19 +16,19 @@ import BulkheadMail
 
     @Test func readsEverySectionAndKeepsDefaultsForTheRest() throws {
         let yaml = """
-        data_directory: /var/lib/bulkhead
-        identity:
-          from: "Shop <news@shop.example>"
-          unsubscribe_base_url: https://shop.example
-        delivery:
-          concurrency: 4
-        upstreams:
-          - name: relay
-            host: 127.0.0.1
-            port: 2525
-            tls: off
-            messages_per_second: 50
-        """
+            data_directory: /var/lib/bulkhead
+            identity:
+              from: "Shop <news@shop.example>"
+              unsubscribe_base_url: https://shop.example
+            delivery:
+              concurrency: 4
+            upstreams:
+              - name: relay
+                host: 127.0.0.1
+                port: 2525
+                tls: off
+                messages_per_second: 50
+            """
         let config = try BulkheadConfiguration.load(yaml: yaml, environment: [:])
         #expect(config.dataDirectory == "/var/lib/bulkhead")
         #expect(config.delivery.concurrency == 4)
@@ -39,10 +40,19 @@ import BulkheadMail
     }
 
     @Test func misspeltSettingsAreErrorsWithTheirPath() {
-        #expect(throws: ConfigurationError.unknownSetting("delivery.concurency", known: ["batch_size", "concurrency", "control_poll_milliseconds", "lease_seconds", "max_attempts", "retry_base_seconds", "retry_max_seconds"])) {
+        #expect(
+            throws: ConfigurationError.unknownSetting(
+                "delivery.concurency",
+                known: [
+                    "batch_size", "concurrency", "control_poll_milliseconds", "lease_seconds", "max_attempts", "retry_base_seconds",
+                    "retry_max_seconds",
+                ])
+        ) {
             try BulkheadConfiguration.load(yaml: "delivery:\n  concurency: 4\n", environment: [:])
         }
-        #expect(throws: ConfigurationError.self) { try BulkheadConfiguration.load(yaml: "upstreams:\n  - name: a\n    host: h\n    pasword: x\n", environment: [:]) }
+        #expect(throws: ConfigurationError.self) {
+            try BulkheadConfiguration.load(yaml: "upstreams:\n  - name: a\n    host: h\n    pasword: x\n", environment: [:])
+        }
     }
 
     @Test func badValuesAreSpecificErrors() {

@@ -2,6 +2,7 @@ import BulkheadSMTP
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BulkheadEngine
 @testable import BulkheadStore
 
@@ -11,10 +12,12 @@ import Testing
     static let me = WorkerIdentity.current()
 
     static func holder(_ worker: String, machine: String, pid: Int32, expired: Bool = false) -> SendingWorker {
-        SendingWorker(worker: worker,
-                      lease: WorkerLease(holder: WorkerLease.Holder(worker: worker, host: "h", machine: machine, pid: pid),
-                                         startedAt: Date(), renewedAt: Date(), until: Date()),
-                      leaseExpired: expired)
+        SendingWorker(
+            worker: worker,
+            lease: WorkerLease(
+                holder: WorkerLease.Holder(worker: worker, host: "h", machine: machine, pid: pid),
+                startedAt: Date(), renewedAt: Date(), until: Date()),
+            leaseExpired: expired)
     }
 
     @Test func aWorkerIsGoneByItsLeaseOrByItsProcessOnThisVeryMachine() throws {
@@ -40,9 +43,10 @@ import Testing
         let worker = WorkerIdentity.current()
         let journal = try InFlightJournal(directory: directory, worker: worker)
         func entry(_ id: Int64, attempt: Int = 1) -> LedgerEntry {
-            LedgerEntry(id: LedgerEntryID(rawValue: id), campaignID: CampaignID(rawValue: 1), address: try! NormalizedAddress("a\(id)@example.com"),
-                        subscriberID: SubscriberID(rawValue: id), state: .sending, attempts: attempt, nextAttemptAt: nil,
-                        lastReply: nil, claimedBy: worker.description, updatedAt: Date(), verpToken: "t\(id)")
+            LedgerEntry(
+                id: LedgerEntryID(rawValue: id), campaignID: CampaignID(rawValue: 1), address: try! NormalizedAddress("a\(id)@example.com"),
+                subscriberID: SubscriberID(rawValue: id), state: .sending, attempts: attempt, nextAttemptAt: nil,
+                lastReply: nil, claimedBy: worker.description, updatedAt: Date(), verpToken: "t\(id)")
         }
         journal.began(entry(1))
         journal.ended(entry(1), .sent(SMTPReplyRecord(code: 250, text: "ok")))
@@ -60,12 +64,15 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: journal.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let evidence = try #require(InFlightJournal.evidence(directory: directory, worker: worker.description))
-        #expect(evidence.started == [EntryAttempt(id: LedgerEntryID(rawValue: 1), attempt: 1),
-                                     EntryAttempt(id: LedgerEntryID(rawValue: 2), attempt: 1),
-                                     EntryAttempt(id: LedgerEntryID(rawValue: 3), attempt: 2)])
+        #expect(
+            evidence.started == [
+                EntryAttempt(id: LedgerEntryID(rawValue: 1), attempt: 1),
+                EntryAttempt(id: LedgerEntryID(rawValue: 2), attempt: 1),
+                EntryAttempt(id: LedgerEntryID(rawValue: 3), attempt: 2),
+            ])
         let finished = Dictionary(uniqueKeysWithValues: evidence.finished.map { ($0.entryID.rawValue, $0.result) })
         #expect(finished.count == 2)
-        guard case .sent = finished[1], case let .deferred(until, _) = finished[2] else {
+        guard case .sent = finished[1], case .deferred(let until, _) = finished[2] else {
             Issue.record("outcomes \(finished)")
             return
         }
@@ -88,11 +95,13 @@ import Testing
                 defer { left = max(0, left - 1) }
                 return left > 0
             }
-            return down ? .postponed(.note("connection refused"), retryAfter: .zero)
+            return down
+                ? .postponed(.note("connection refused"), retryAfter: .zero)
                 : .sent(CampaignRunnerTests.reply(250, "queued"))
         }
-        let runner = try await CampaignRunnerTests.runner(setup, transport: transport,
-                                                          settings: DeliverySettings(concurrency: 1, batchSize: 3, maxAttempts: 1))
+        let runner = try await CampaignRunnerTests.runner(
+            setup, transport: transport,
+            settings: DeliverySettings(concurrency: 1, batchSize: 3, maxAttempts: 1))
         let done = Mutex(false)
         let running = Task {
             defer { done.withLock { $0 = true } }
@@ -122,8 +131,10 @@ import Testing
         let transport = CampaignRunnerTests.ScriptedTransport(delay: .zero) { _ -> DeliveryOutcome in
             .postponed(.note("upstream 127.0.0.1:25 is taken as down after failed connections; nothing sent"), retryAfter: .seconds(60))
         }
-        let summary = try await CampaignRunnerTests.runner(setup, transport: transport,
-                                                           settings: DeliverySettings(concurrency: 3, batchSize: 2)).run()
+        let summary = try await CampaignRunnerTests.runner(
+            setup, transport: transport,
+            settings: DeliverySettings(concurrency: 3, batchSize: 2)
+        ).run()
         #expect(summary.ending == .upstreamDown)
         #expect(summary.nextRetryAt == setup.clock.date.addingTimeInterval(60), "the breaker's 60 s, on the run's clock")
         let ledger = try await setup.store.ledgerEntries(campaign: setup.campaign.id).reduce(into: [LedgerEntry]()) { $0.append($1) }

@@ -1,7 +1,8 @@
-import Logging
 import Foundation
+import Logging
 import Synchronization
 import Testing
+
 @testable import BulkheadEngine
 
 @Suite struct LineLogHandlerTests {

@@ -5,15 +5,17 @@ import Testing
 
 @Suite struct SecretRedactorTests {
     static func configuration(_ yaml: String, environment: [String: String] = [:]) throws -> BulkheadConfiguration {
-        try BulkheadConfiguration.load(yaml: "identity:\n  from: \"Shop <news@shop.example>\"\n  unsubscribe_base_url: https://shop.example\n" + yaml,
-                                       environment: environment)
+        try BulkheadConfiguration.load(
+            yaml: "identity:\n  from: \"Shop <news@shop.example>\"\n  unsubscribe_base_url: https://shop.example\n" + yaml,
+            environment: environment)
     }
 
     /// Every form of the store URL's password, the upstream's password (also as AUTH PLAIN and LOGIN
     /// send it) and the unsubscribe key are masked; other text is left alone.
     @Test func masksEveryConfiguredSecret() throws {
         let key = Data(repeating: 7, count: 32).base64EncodedString()
-        let config = try Self.configuration("""
+        let config = try Self.configuration(
+            """
             storage:
               backend: postgres
               postgres_url: "postgres://bulkhead:p%40ss/w0rd@db.internal:5432/bulkhead"
@@ -26,10 +28,12 @@ import Testing
             """, environment: ["BULKHEAD_UNSUBSCRIBE_KEY": key])
         let redactor = SecretRedactor(config)
         let plain = Data([0] + Array("mailer".utf8) + [0] + Array("Up-Str3am".utf8)).base64EncodedString()
-        let text = "url postgres://bulkhead:p%40ss/w0rd@db.internal decoded p@ss/w0rd upstream Up-Str3am "
+        let text =
+            "url postgres://bulkhead:p%40ss/w0rd@db.internal decoded p@ss/w0rd upstream Up-Str3am "
             + "login \(Data("Up-Str3am".utf8).base64EncodedString()) plain \(plain) key \(key) host db.internal"
-        #expect(redactor.redact(text) == "url postgres://bulkhead:********@db.internal decoded ******** upstream ******** "
-            + "login ******** plain ******** key ******** host db.internal")
+        #expect(
+            redactor.redact(text) == "url postgres://bulkhead:********@db.internal decoded ******** upstream ******** "
+                + "login ******** plain ******** key ******** host db.internal")
         #expect(!config.effectiveSettingsMasked().contains("w0rd"))
     }
 

@@ -1,6 +1,7 @@
 import BulkheadTestSupport
 import Mustache
 import Testing
+
 @testable import BulkheadEngine
 
 /// The pre-split fast path must render exactly what swift-mustache renders, or step aside.
@@ -39,8 +40,9 @@ import Testing
         if Bool.random(using: &generator) { attributes["plan"] = ["tier": value(), "seats": value()] }
         let names: [String?] = [nil, "Zoë Martin", "Tom & \"Jerry\" <t@x>", "O'Neil"]
         return CampaignTemplateContext(
-            recipient: try RecipientContext(address: "zoe@example.org", name: names.randomElement(using: &generator)!,
-                                            attributes: attributes),
+            recipient: try RecipientContext(
+                address: "zoe@example.org", name: names.randomElement(using: &generator)!,
+                attributes: attributes),
             unsubscribeURL: "https://u.example/u/a?b=1&c=2", campaignName: "Spring & Summer",
             postalAddress: Bool.random(using: &generator) ? "1 Rue <Haute>" : nil)
     }
@@ -90,10 +92,11 @@ import Testing
     @Test func splitsIntoTextAndSlots() throws {
         let source = "<p>Hi {{name}}, {{{attributes.city}}}{{! note }}</p>"
         let segmented = try #require(SegmentedTemplate(source: source, compiled: MustacheTemplate(string: source)))
-        #expect(segmented.segments == [
-            .text("<p>Hi "), .value(path: ["name"], escaped: true), .text(", "),
-            .value(path: ["attributes", "city"], escaped: false), .text("</p>"),
-        ])
+        #expect(
+            segmented.segments == [
+                .text("<p>Hi "), .value(path: ["name"], escaped: true), .text(", "),
+                .value(path: ["attributes", "city"], escaped: false), .text("</p>"),
+            ])
     }
 
     @Test func valuesItCannotShowFallBack() throws {
@@ -111,8 +114,9 @@ import Testing
         // Same template, once segmentable and once made unsegmentable by an empty section.
         let body = "Hello {{name}} from {{attributes.city}} <{{email}}>"
         let fast = try CampaignTemplates(subject: "Hi {{first_name}}", text: body, html: "<p>" + body + "</p>")
-        let slow = try CampaignTemplates(subject: "Hi {{first_name}}{{#z}}{{/z}}", text: body + "{{#z}}{{/z}}",
-                                         html: "<p>" + body + "</p>{{#z}}{{/z}}")
+        let slow = try CampaignTemplates(
+            subject: "Hi {{first_name}}{{#z}}{{/z}}", text: body + "{{#z}}{{/z}}",
+            html: "<p>" + body + "</p>{{#z}}{{/z}}")
         let context = CampaignTemplateContext(
             recipient: try RecipientContext(address: "o@example.org", name: "O'Neil & Co", attributes: ["city": "<Lyon>"]),
             unsubscribeURL: "https://u.example/u/a", campaignName: "c")

@@ -1,6 +1,7 @@
 import BulkheadStore
 import Foundation
 import Testing
+
 @testable import BulkheadEngine
 
 /// A fresh SQLite store with one list, in its own temporary folder.
@@ -17,8 +18,9 @@ struct ImportFixture {
     }
 
     func importer(status: MembershipStatus = .confirmed, batchSize: Int = 1_000, chunkSize: Int = 64 * 1024) -> SubscriberImporter {
-        SubscriberImporter(store: store, list: list.id,
-                           options: .init(defaultStatus: status, source: "test.csv", batchSize: batchSize, chunkSize: chunkSize))
+        SubscriberImporter(
+            store: store, list: list.id,
+            options: .init(defaultStatus: status, source: "test.csv", batchSize: batchSize, chunkSize: chunkSize))
     }
 
     func write(_ bytes: [UInt8], name: String = "people.csv") throws -> String {
@@ -37,7 +39,8 @@ struct ImportFixture {
     @Test(arguments: [1, 7, 64 * 1024])
     func mixedRowsReportExactLineNumbers(chunkSize: Int) async throws {
         let fixture = try await ImportFixture()
-        var bytes = Array("""
+        var bytes = Array(
+            """
             email,name,status,attributes
             ann@Example.COM,Ann,subscribed,"{""plan"":""pro"",""seats"":3}"
             not-an-address,Bob,,
@@ -58,14 +61,15 @@ struct ImportFixture {
         #expect(report.errors.map(\.line) == [3, 4, 5, 9, 10, 11, 13])
         #expect(report.errors.first?.description.hasPrefix("line 3: invalid address \"not-an-address\": ") == true)
         // The unterminated quote at the end swallows the rest of the file: line 13 is reported once.
-        #expect(report.errors.dropFirst().map(\.description) == [
-            "line 4: unknown status \"maybe\" (use subscribed, confirmed, unconfirmed, pending, unsubscribed, … or leave it empty)",
-            "line 5: the attributes column is not a JSON object",
-            "line 9: no e-mail address",
-            "line 10: 5 fields but the header has 4",
-            "line 11: field 2 is not valid UTF-8",
-            "line 13: a quoted field is never closed",
-        ])
+        #expect(
+            report.errors.dropFirst().map(\.description) == [
+                "line 4: unknown status \"maybe\" (use subscribed, confirmed, unconfirmed, pending, unsubscribed, … or leave it empty)",
+                "line 5: the attributes column is not a JSON object",
+                "line 9: no e-mail address",
+                "line 10: 5 fields but the header has 4",
+                "line 11: field 2 is not valid UTF-8",
+                "line 13: a quoted field is never closed",
+            ])
         let ann = try #require(try await fixture.member("ann@example.com"))
         #expect(ann.0.address.value == "ann@example.com")
         #expect(ann.0.name == "Ann")
@@ -123,10 +127,11 @@ struct ImportFixture {
         let ann = try #require(try await fixture.member("ann@example.com"))
         #expect(ann.0.name == "Ann Lee")
         #expect(ann.1 == .unconfirmed)
-        #expect(ann.0.attributes == [
-            "Phone Number": "+44 20 7946 0000", "MEMBER_RATING": "2", "CONFIRM_TIME": "2024-01-02 03:05:00",
-            "TAGS": "vip,beta", "optin_time": "2024-01-02 03:04:05", "optin_ip": "192.0.2.10",
-        ])
+        #expect(
+            ann.0.attributes == [
+                "Phone Number": "+44 20 7946 0000", "MEMBER_RATING": "2", "CONFIRM_TIME": "2024-01-02 03:05:00",
+                "TAGS": "vip,beta", "optin_time": "2024-01-02 03:04:05", "optin_ip": "192.0.2.10",
+            ])
         let bob = try #require(try await fixture.member("bob@example.com"))
         #expect(bob.0.name == "Stone")
         #expect(bob.0.attributes == [:])
@@ -182,9 +187,9 @@ struct ImportFixture {
         for index in 0..<200_000 {
             let line: String
             if index % 1_000 == 999 {
-                line = "broken-\(index),A,B,C\n"              // 200 invalid rows
+                line = "broken-\(index),A,B,C\n"  // 200 invalid rows
             } else if index % 500 == 0 && index > 0 {
-                line = "user\(index - 2)@example.com,A,B,Oslo\n" // 399 duplicates of earlier rows
+                line = "user\(index - 2)@example.com,A,B,Oslo\n"  // 399 duplicates of earlier rows
             } else {
                 line = "user\(index)@example.com,First\(index),Last,Oslo\n"
             }

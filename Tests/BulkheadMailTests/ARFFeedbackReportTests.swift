@@ -20,16 +20,17 @@ import Testing
         #expect(report.incidents == 3)
         #expect(report.reportedDomains == ["shop.example"])
         #expect(report.reportedURIs == ["https://shop.example/spring", "mailto:unsubscribe@shop.example"])
-        #expect(report.authenticationResults == [
-            "mx1.isp.example;        spf=pass smtp.mailfrom=shop.example;        dkim=pass header.d=shop.example",
-        ])
+        #expect(
+            report.authenticationResults == [
+                "mx1.isp.example;        spf=pass smtp.mailfrom=shop.example;        dkim=pass header.d=shop.example"
+            ])
         #expect(report.fields.count == 13)
         #expect(report.originalHeaders["Message-ID"] == "<offer-42.7@shop.example>")
         let original = try #require(report.originalMessage)
         #expect(original.headers["Subject"] == "Spring offer")
         // The line break before the closing delimiter belongs to the delimiter (RFC 2046 §5.1.1).
         #expect(original.decodedBody == Array("Twenty percent off everything this week.".utf8))
-        guard case let .feedback(classified) = InboundReport.classify(message) else {
+        guard case .feedback(let classified) = InboundReport.classify(message) else {
             Issue.record("an ARF report is not classified as feedback")
             return
         }
@@ -56,7 +57,7 @@ import Testing
     func malformedFixtureNamesTheMissingField(ending: DSNFixture.LineEnding) throws {
         let message = try DSNFixture.message("arf", "malformed-missing-fields.eml", ending)
         #expect(throws: FeedbackReportParseError.missingField(name: "User-Agent")) { try FeedbackReport.parse(message) }
-        guard case let .malformedFeedback(error) = InboundReport.classify(message) else {
+        guard case .malformedFeedback(let error) = InboundReport.classify(message) else {
             Issue.record("a malformed ARF report is not classified as malformed feedback")
             return
         }
@@ -69,7 +70,8 @@ import Testing
         fields: String = "Feedback-Type: abuse\nUser-Agent: T/1\nVersion: 1\n",
         returned: String? = "Content-Type: text/rfc822-headers\n\nMessage-ID: <r@shop.example>\n"
     ) throws -> MIMEEntity {
-        var text = "From: fbl@isp.example\nMIME-Version: 1.0\nContent-Type: \(contentType)\n\n"
+        var text =
+            "From: fbl@isp.example\nMIME-Version: 1.0\nContent-Type: \(contentType)\n\n"
             + "--z\nContent-Type: text/plain\n\nreport\n--z\nContent-Type: message/feedback-report\n\n\(fields)\n"
         if let returned { text += "--z\n\(returned)\n" }
         text += "--z--\n"
@@ -96,14 +98,20 @@ import Testing
     @Test(arguments: [
         ("User-Agent: T/1\nVersion: 1\n", FeedbackReportParseError.missingField(name: "Feedback-Type")),
         ("Feedback-Type: abuse\nUser-Agent: T/1\n", .missingField(name: "Version")),
-        ("Feedback-Type: abuse\nFeedback-Type: fraud\nUser-Agent: T/1\nVersion: 1\n",
-         .repeatedField(name: "Feedback-Type", count: 2)),
+        (
+            "Feedback-Type: abuse\nFeedback-Type: fraud\nUser-Agent: T/1\nVersion: 1\n",
+            .repeatedField(name: "Feedback-Type", count: 2)
+        ),
         ("Feedback-Type: abuse\nUser-Agent: T/1\nVersion: one\n", .malformedNumber(name: "Version", value: "one")),
         ("Feedback-Type: abuse\nUser-Agent: T/1\nVersion: 1\nIncidents: 0\n", .malformedNumber(name: "Incidents", value: "0")),
-        ("Feedback-Type: abuse\nUser-Agent: T/1\nVersion: 1\nSource-IP: 192.0.2.1\nSource-IP: 192.0.2.2\n",
-         .repeatedField(name: "Source-IP", count: 2)),
-        ("Feedback-Type: abuse\nUser-Agent: T/1\nVersion: 1\nReporting-MTA: mx.isp.example\n",
-         .malformedTypedField(name: "Reporting-MTA", reason: .missingSemicolon("mx.isp.example"))),
+        (
+            "Feedback-Type: abuse\nUser-Agent: T/1\nVersion: 1\nSource-IP: 192.0.2.1\nSource-IP: 192.0.2.2\n",
+            .repeatedField(name: "Source-IP", count: 2)
+        ),
+        (
+            "Feedback-Type: abuse\nUser-Agent: T/1\nVersion: 1\nReporting-MTA: mx.isp.example\n",
+            .malformedTypedField(name: "Reporting-MTA", reason: .missingSemicolon("mx.isp.example"))
+        ),
     ])
     func refusesBadFields(fields: String, error: FeedbackReportParseError) throws {
         let message = try ARFFeedbackReportTests.report(fields: fields)
@@ -120,7 +128,8 @@ import Testing
     }
 
     @Test func missingFeedbackPart() throws {
-        let text = "Content-Type: multipart/report; report-type=feedback-report; boundary=z\n\n"
+        let text =
+            "Content-Type: multipart/report; report-type=feedback-report; boundary=z\n\n"
             + "--z\nContent-Type: text/plain\n\nreport\n--z--\n"
         let message = try MIMEParser().parse(Array(text.utf8))
         #expect(throws: FeedbackReportParseError.missingFeedbackPart) { try FeedbackReport.parse(message) }

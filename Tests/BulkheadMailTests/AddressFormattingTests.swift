@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct AddressFormattingTests {
@@ -32,7 +33,8 @@ import Testing
         let list: [Address] = [
             .mailbox(Mailbox(displayName: "Ann", localPart: "ann", domain: "example.com")),
             .group(name: "undisclosed-recipients", members: []),
-            .group(name: "Team A", members: [Mailbox(localPart: "b", domain: "x.test"), Mailbox(displayName: "C", localPart: "c", domain: "x.test")]),
+            .group(
+                name: "Team A", members: [Mailbox(localPart: "b", domain: "x.test"), Mailbox(displayName: "C", localPart: "c", domain: "x.test")]),
         ]
         let text = AddressList.format(list)
         #expect(text == "Ann <ann@example.com>, undisclosed-recipients:;, Team A: b@x.test, C <c@x.test>;")

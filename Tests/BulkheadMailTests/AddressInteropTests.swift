@@ -1,6 +1,7 @@
-import Foundation
 import BulkheadTestSupport
+import Foundation
 import Testing
+
 @testable import BulkheadMail
 
 /// Formats address lists and checks that Python's `email` package (policy default) reads the same
@@ -8,14 +9,18 @@ import Testing
 @Suite struct AddressInteropTests {
     static let lists: [[Mailbox]] = [
         [Mailbox(displayName: "Ann Lee", localPart: "ann", domain: "example.com")],
-        [Mailbox(displayName: "Lee, Ann", localPart: "ann.lee", domain: "example.com"),
-         Mailbox(displayName: nil, localPart: "bob", domain: "example.org")],
+        [
+            Mailbox(displayName: "Lee, Ann", localPart: "ann.lee", domain: "example.com"),
+            Mailbox(displayName: nil, localPart: "bob", domain: "example.org"),
+        ],
         [Mailbox(displayName: #"Say "hi" \o/"#, localPart: "x", domain: "example.com")],
         [Mailbox(displayName: "John Q. Public", localPart: "jqp", domain: "example.com")],
         [Mailbox(displayName: "O'Brien (work)", localPart: "ob", domain: "example.com")],
         [Mailbox(displayName: "Jörg Müller", localPart: "joerg", domain: "bücher.de")],
-        [Mailbox(displayName: "Müller, Jörg", localPart: "jm", domain: "example.de"),
-         Mailbox(displayName: "日本 太郎", localPart: "taro", domain: "例え.テスト")],
+        [
+            Mailbox(displayName: "Müller, Jörg", localPart: "jm", domain: "example.de"),
+            Mailbox(displayName: "日本 太郎", localPart: "taro", domain: "例え.テスト"),
+        ],
         [Mailbox(displayName: "Zoë 😀 Smith", localPart: "zoe", domain: "example.com")],
         [Mailbox(displayName: String(repeating: "Ünïcödé ", count: 12), localPart: "long", domain: "example.com")],
         [Mailbox(displayName: "Ann", localPart: "ann lee", domain: "example.com")],
@@ -45,8 +50,9 @@ import Testing
                 // CPython keeps the white space between adjacent encoded-words of a display name
                 // (RFC 2047 §6.2 says to drop it). Our encoder splits such names after a space, so
                 // Python shows a doubled space and nothing worse: compare with runs of spaces collapsed.
-                #expect(parsed.map { $0.map(Self.collapsingSpaces) } == expected.map { $0.map(Self.collapsingSpaces) },
-                        "\(values[index])")
+                #expect(
+                    parsed.map { $0.map(Self.collapsingSpaces) } == expected.map { $0.map(Self.collapsingSpaces) },
+                    "\(values[index])")
                 #expect(parsed != expected, "Python now decodes split display names exactly: drop this special case")
             } else {
                 #expect(parsed == expected, "\(values[index])")
@@ -54,8 +60,9 @@ import Testing
             #expect((result["defects"] as? [String]) == [], "\(values[index])")
             if !utf8Allowed {
                 let addresses = try #require(result["getaddresses"] as? [String])
-                #expect(addresses == list.map { Mailbox(localPart: $0.localPart, domain: try! $0.asciiDomain).address },
-                        "\(values[index])")
+                #expect(
+                    addresses == list.map { Mailbox(localPart: $0.localPart, domain: try! $0.asciiDomain).address },
+                    "\(values[index])")
             }
         }
     }

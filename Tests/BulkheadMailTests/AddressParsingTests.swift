@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct AddressParsingTests {
@@ -10,8 +11,10 @@ import Testing
         #expect(try AddressList.parse("ann@example.com") == [box(nil, "ann", "example.com")])
         #expect(try AddressList.parse("Ann Lee <ann@example.com>") == [box("Ann Lee", "ann", "example.com")])
         #expect(try AddressList.parse("<ann@example.com>") == [box(nil, "ann", "example.com")])
-        #expect(try AddressList.parse(#""Lee, Ann \"A\"" <ann@example.com>, bob@example.org"#) ==
-            [box(#"Lee, Ann "A""#, "ann", "example.com"), box(nil, "bob", "example.org")])
+        #expect(
+            try AddressList.parse(#""Lee, Ann \"A\"" <ann@example.com>, bob@example.org"#) == [
+                box(#"Lee, Ann "A""#, "ann", "example.com"), box(nil, "bob", "example.org"),
+            ])
         #expect(try AddressList.parse("John Q. Public <jqp@example.com>") == [box("John Q. Public", "jqp", "example.com")])
         #expect(try AddressList.parse(#""john doe"@example.com"#) == [box(nil, "john doe", "example.com")])
         #expect(try AddressList.parse("user@[192.0.2.1]") == [box(nil, "user", "[192.0.2.1]")])
@@ -26,14 +29,17 @@ import Testing
 
     @Test func parsesGroupsAndEmptyElements() throws {
         #expect(try AddressList.parse("undisclosed-recipients:;") == [.group(name: "undisclosed-recipients", members: [])])
-        #expect(try AddressList.parse("A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>; , x@y.test,") == [
-            .group(name: "A Group", members: [
-                Mailbox(displayName: "Ed Jones", localPart: "c", domain: "a.test"),
-                Mailbox(localPart: "joe", domain: "where.test"),
-                Mailbox(displayName: "John", localPart: "jdoe", domain: "one.test"),
-            ]),
-            box(nil, "x", "y.test"),
-        ])
+        #expect(
+            try AddressList.parse("A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>; , x@y.test,") == [
+                .group(
+                    name: "A Group",
+                    members: [
+                        Mailbox(displayName: "Ed Jones", localPart: "c", domain: "a.test"),
+                        Mailbox(localPart: "joe", domain: "where.test"),
+                        Mailbox(displayName: "John", localPart: "jdoe", domain: "one.test"),
+                    ]),
+                box(nil, "x", "y.test"),
+            ])
         #expect(try AddressList.parse("") == [])
         #expect(try AddressList.parse(" , ,") == [])
         #expect(try AddressList.parse("team: a@b.test") == [.group(name: "team", members: [Mailbox(localPart: "a", domain: "b.test")])])
@@ -41,8 +47,7 @@ import Testing
 
     @Test func parsesUTF8AndEncodedWords() throws {
         #expect(try AddressList.parse("Jörg Müller <jörg@bücher.de>") == [box("Jörg Müller", "jörg", "bücher.de")])
-        #expect(try AddressList.parse("=?UTF-8?Q?J=C3=B6rg?= =?utf-8?b?IE3DvGxsZXI=?= <j@x.test>") ==
-            [box("Jörg Müller", "j", "x.test")])
+        #expect(try AddressList.parse("=?UTF-8?Q?J=C3=B6rg?= =?utf-8?b?IE3DvGxsZXI=?= <j@x.test>") == [box("Jörg Müller", "j", "x.test")])
         #expect(try AddressList.parse(#""=?ISO-8859-1?Q?Andr=E9?=" Pirard <p@x.test>"#) == [box("André Pirard", "p", "x.test")])
     }
 

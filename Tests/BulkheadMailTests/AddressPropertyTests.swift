@@ -1,6 +1,7 @@
 import BulkheadTestSupport
 import PropertyBased
 import Testing
+
 @testable import BulkheadMail
 
 private let namePool = "aZq09 \t\"\\,.;:<>()[]@=?_!#'éüß日本😀\u{301}\r\n"

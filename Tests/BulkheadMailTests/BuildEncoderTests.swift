@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct BuildEncoderTests {
@@ -29,7 +30,7 @@ import Testing
     @Test func base64ChunkedEqualsOneShot() {
         var state: UInt64 = 7
         let data = (0..<1000).map { _ -> UInt8 in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 33)
         }
         let whole = Base64Encoder.encode(data)
@@ -114,7 +115,10 @@ import Testing
     /// Byte-by-byte reference for NormalizedText's word-at-a-time copy.
     private func referenceNormalize(_ bytes: [UInt8]) -> (bytes: [UInt8], nonASCII: Int, nul: Bool, longest: Int) {
         var output: [UInt8] = []
-        var nonASCII = 0, nul = false, longest = 0, column = 0
+        var nonASCII = 0
+        var nul = false
+        var longest = 0
+        var column = 0
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -139,15 +143,16 @@ import Testing
         let alphabet: [UInt8] = [0x0D, 0x0A, 0x00, 0x09, 0x0E, 0x20, 0x2D, 0x41, 0x7F, 0x80, 0xC3, 0xA9, 0xFF]
         for length in 0..<200 {
             let bytes = (0..<length).map { _ -> UInt8 in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 let pick = Int(state >> 59)
                 return pick < alphabet.count ? alphabet[pick] : UInt8(ascii: "a") + UInt8(pick % 26)
             }
             let normalized = bytes.withUnsafeBufferPointer { NormalizedText(utf8: $0) }
             let reference = referenceNormalize(bytes)
             #expect(normalized.bytes == reference.bytes, "length \(length)")
-            #expect(normalized.nonASCIICount == reference.nonASCII && normalized.hasNUL == reference.nul
-                && normalized.longestLine == reference.longest, "length \(length)")
+            #expect(
+                normalized.nonASCIICount == reference.nonASCII && normalized.hasNUL == reference.nul
+                    && normalized.longestLine == reference.longest, "length \(length)")
         }
         let dashes = NormalizedText("a\n--b")
         #expect(dashes.hasDashDashLine && !NormalizedText("a -- b").hasDashDashLine && NormalizedText("--x").hasDashDashLine)

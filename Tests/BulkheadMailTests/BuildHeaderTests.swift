@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct BuildHeaderTests {
@@ -26,8 +27,9 @@ import Testing
 
     @Test func exactFold() throws {
         let value = String(repeating: "x", count: 60) + " " + String(repeating: "y", count: 30) + "   z"
-        #expect(try written("Subject", value) ==
-            "Subject: " + String(repeating: "x", count: 60) + "\r\n " + String(repeating: "y", count: 30) + "   z\r\n")
+        #expect(
+            try written("Subject", value) == "Subject: " + String(repeating: "x", count: 60) + "\r\n " + String(repeating: "y", count: 30)
+                + "   z\r\n")
     }
 
     @Test func neverFoldsInsideQuotedStringOrEncodedWord() throws {

@@ -1,5 +1,6 @@
 import BulkheadTestSupport
 import Testing
+
 @testable import BulkheadMail
 
 /// Every caller text that reaches a header is refused when it holds CR, LF or NUL.

@@ -1,6 +1,7 @@
-import Foundation
 import BulkheadTestSupport
+import Foundation
 import Testing
+
 @testable import BulkheadMail
 
 /// Runs Fixtures/build/read_messages.py (Python's `email` package, policy=default) on built messages.
@@ -14,7 +15,8 @@ enum PythonEmailReader {
         let requests = messages.map { ["message": Data($0).base64EncodedString(), "utf8": utf8] as [String: Any] }
         let script = Bundle.module.url(forResource: "read_messages", withExtension: "py", subdirectory: "Fixtures/build")
         guard let list = try PythonPeer.runJSON(script, request: requests, needs: "the email package") as? [[String: Any]],
-              list.count == messages.count else {
+            list.count == messages.count
+        else {
             throw Failure(description: "read_messages.py did not describe \(messages.count) messages")
         }
         return list
@@ -33,11 +35,14 @@ enum PythonEmailReader {
             // Python's phrase parser turns white space runs in display names into one space and
             // puts a space between adjacent encoded-words, so names are compared without it.
             let expected = list.flatMap(\.mailboxes).map { [withoutWhiteSpace($0.displayName ?? ""), $0.localPart, $0.domain] }
-            let read = ((headers[name] as? [[String]]) ?? []).map { $0.enumerated().map { $0.offset == 0 ? withoutWhiteSpace($0.element) : $0.element } }
+            let read = ((headers[name] as? [[String]]) ?? []).map {
+                $0.enumerated().map { $0.offset == 0 ? withoutWhiteSpace($0.element) : $0.element }
+            }
             if read != expected { problems.append("\(name): expected \(expected), Python read \(read)") }
         }
         for field in builder.customHeaders where headers[field.name.lowercased()] as? String != field.value {
-            problems.append("\(field.name): expected \(field.value.debugDescription), Python read \(String(describing: headers[field.name.lowercased()]))")
+            problems.append(
+                "\(field.name): expected \(field.value.debugDescription), Python read \(String(describing: headers[field.name.lowercased()]))")
         }
         guard let tree = python["tree"] as? [String: Any] else { return problems + ["no part tree"] }
         compare(tree, expectedTree(builder), path: "root", isRoot: true, into: &problems)
@@ -54,20 +59,26 @@ enum PythonEmailReader {
     static func expectedTree(_ builder: MessageBuilder) -> Expected {
         var core: Expected
         switch (builder.textBody, builder.htmlBody) {
-        case let (text?, html?): core = .multipart("alternative", [.text(subtype: "plain", text), .text(subtype: "html", html)])
-        case let (nil, html?): core = .text(subtype: "html", html)
-        case let (text?, nil): core = .text(subtype: "plain", text)
+        case (let text?, let html?): core = .multipart("alternative", [.text(subtype: "plain", text), .text(subtype: "html", html)])
+        case (nil, let html?): core = .text(subtype: "html", html)
+        case (let text?, nil): core = .text(subtype: "plain", text)
         case (nil, nil): core = .text(subtype: "plain", "")
         }
         if !builder.inlineImages.isEmpty {
-            core = .multipart("related", [core] + builder.inlineImages.map {
-                .binary(type: $0.mediaType, data: $0.data, filename: $0.filename, cid: "<\($0.contentID)>", disposition: "inline")
-            })
+            core = .multipart(
+                "related",
+                [core]
+                    + builder.inlineImages.map {
+                        .binary(type: $0.mediaType, data: $0.data, filename: $0.filename, cid: "<\($0.contentID)>", disposition: "inline")
+                    })
         }
         if !builder.attachments.isEmpty {
-            core = .multipart("mixed", [core] + builder.attachments.map {
-                .binary(type: $0.mediaType, data: $0.data, filename: $0.filename, cid: nil, disposition: "attachment")
-            })
+            core = .multipart(
+                "mixed",
+                [core]
+                    + builder.attachments.map {
+                        .binary(type: $0.mediaType, data: $0.data, filename: $0.filename, cid: nil, disposition: "attachment")
+                    })
         }
         return core
     }
@@ -134,14 +145,14 @@ enum PythonEmailReader {
         if !defects.isEmpty { problems.append("\(path): defects \(defects)") }
         let type = node["type"] as? String ?? "?"
         switch expected {
-        case let .text(subtype, text):
+        case .text(let subtype, let text):
             if type != "text/" + subtype { problems.append("\(path): type \(type), expected text/\(subtype)") }
             var wanted = lineFeeds(text)
             // A single-part message ends with CRLF, which 7bit and quoted-printable bodies keep.
             if isRoot && node["cte"] as? String != "base64" && !wanted.hasSuffix("\n") { wanted += "\n" }
             let read = lineFeeds(node["text"] as? String ?? "<no text>")
             if read != wanted { problems.append("\(path): text \(read.debugDescription), expected \(wanted.debugDescription)") }
-        case let .binary(wantedType, data, filename, cid, disposition):
+        case .binary(let wantedType, let data, let filename, let cid, let disposition):
             if type != wantedType { problems.append("\(path): type \(type), expected \(wantedType)") }
             let body = (node["body"] as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
             if body != data { problems.append("\(path): body of \(body?.count ?? -1) bytes differs from the \(data.count) given") }
@@ -149,9 +160,11 @@ enum PythonEmailReader {
             if node["filename"] as? String != filename {
                 problems.append("\(path): filename \(String(describing: node["filename"])), expected \(String(describing: filename))")
             }
-            if node["cid"] as? String != cid { problems.append("\(path): Content-ID \(String(describing: node["cid"])), expected \(String(describing: cid))") }
+            if node["cid"] as? String != cid {
+                problems.append("\(path): Content-ID \(String(describing: node["cid"])), expected \(String(describing: cid))")
+            }
             if node["disposition"] as? String != disposition { problems.append("\(path): disposition \(String(describing: node["disposition"]))") }
-        case let .multipart(subtype, children):
+        case .multipart(let subtype, let children):
             if type != "multipart/" + subtype { problems.append("\(path): type \(type), expected multipart/\(subtype)") }
             let parts = node["parts"] as? [[String: Any]] ?? []
             if parts.count != children.count {
@@ -176,12 +189,15 @@ enum PythonEmailReader {
         plain.textBody = "Hello Ann,\nsee you.\n"
 
         var alternative = MessageBuilder(from: shop)
-        alternative.to = [.mailbox(Mailbox(displayName: "Zoë Ünal", localPart: "zoe", domain: "example.org")),
-                          .mailbox(Mailbox(displayName: "Smith, John \"JJ\"", localPart: "john", domain: "example.net"))]
+        alternative.to = [
+            .mailbox(Mailbox(displayName: "Zoë Ünal", localPart: "zoe", domain: "example.org")),
+            .mailbox(Mailbox(displayName: "Smith, John \"JJ\"", localPart: "john", domain: "example.net")),
+        ]
         alternative.cc = [.mailbox(Mailbox(displayName: "Jürgen", localPart: "j", domain: "example.de"))]
         alternative.replyTo = [.mailbox(Mailbox(localPart: "reply", domain: "shop.example"))]
         alternative.subject = "Grüße aus Köln – €5 off, ends soon: a rather long subject line that must fold somewhere"
-        alternative.textBody = "Grüße, Zoë!\r\nLine two has a lone CR\rand a lone LF\nand " + String(repeating: "long ", count: 300) + "\n.leading dot\nFrom the shop\n"
+        alternative.textBody =
+            "Grüße, Zoë!\r\nLine two has a lone CR\rand a lone LF\nand " + String(repeating: "long ", count: 300) + "\n.leading dot\nFrom the shop\n"
         alternative.htmlBody = "<p>Grüße, Zoë!</p>\n" + String(repeating: "<span>x</span>", count: 100)
         try alternative.addHeader(name: "X-Campaign", value: "Frühling 2026")
         try alternative.addHeader(name: "List-Unsubscribe", value: "<https://shop.example/u/1>")
@@ -191,18 +207,23 @@ enum PythonEmailReader {
         mixed.subject = "日本語の件名とても長い件名ですがきちんと折り返されるべきです。日本語の件名とても長い件名"
         mixed.textBody = "日本語の本文です。\nほとんど非ASCII。"
         mixed.attachments = [
-            Attachment(filename: "Rechnung März 2026 – sehr langer Dateiname für die Buchhaltung.pdf", mediaType: "application/pdf",
-                       data: (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) }),
+            Attachment(
+                filename: "Rechnung März 2026 – sehr langer Dateiname für die Buchhaltung.pdf", mediaType: "application/pdf",
+                data: (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) }),
             Attachment(filename: "notes \"v2\".txt", mediaType: "text/plain", data: Array("a\r\nb\r\n--not a boundary\r\n".utf8)),
             Attachment(filename: "raw.txt", mediaType: "text/plain", data: Array("bare\nLF\n".utf8)),
         ]
 
         var related = MessageBuilder(from: shop)
-        related.to = [.group(name: "Friends", members: [Mailbox(localPart: "a", domain: "example.org"), Mailbox(localPart: "b", domain: "example.org")])]
+        related.to = [
+            .group(name: "Friends", members: [Mailbox(localPart: "a", domain: "example.org"), Mailbox(localPart: "b", domain: "example.org")])
+        ]
         related.subject = "Inline"
         related.textBody = "See the logo."
         related.htmlBody = "<img src=\"cid:logo@shop.example\">"
-        related.inlineImages = [InlineImage(contentID: "logo@shop.example", mediaType: "image/png", data: [0x89, 0x50, 0x4E, 0x47, 0, 1, 2, 0xFF], filename: "logo.png")]
+        related.inlineImages = [
+            InlineImage(contentID: "logo@shop.example", mediaType: "image/png", data: [0x89, 0x50, 0x4E, 0x47, 0, 1, 2, 0xFF], filename: "logo.png")
+        ]
         related.attachments = [Attachment(filename: "ç.bin", mediaType: "application/octet-stream", data: [])]
 
         var htmlOnly = MessageBuilder(from: Mailbox(localPart: "x", domain: "example.com"))
@@ -245,8 +266,9 @@ enum PythonEmailReader {
         #expect(parsed.headers["Subject"] == subject)
         #expect(parsed.headers["X-Note"] == subject)
         let python = try #require(try PythonEmailReader.describe([message]).first)
-        #expect(PythonEmailReader.mismatches(python: python, builder: builder).isEmpty,
-                "\(PythonEmailReader.mismatches(python: python, builder: builder))")
+        #expect(
+            PythonEmailReader.mismatches(python: python, builder: builder).isEmpty,
+            "\(PythonEmailReader.mismatches(python: python, builder: builder))")
     }
 
     @Test func pythonReadsUTF8Headers() throws {

@@ -1,6 +1,7 @@
 import BulkheadTestSupport
 import Foundation
 import Testing
+
 @testable import BulkheadMail
 
 /// Exact-output tests: fixed inputs, Date, Message-ID and random generator give fixed bytes,
@@ -39,7 +40,10 @@ import Testing
         related.subject = "Inline logo"
         related.textBody = "Logo inside."
         related.htmlBody = "<img src=\"cid:logo@shop.example\">"
-        related.inlineImages = [InlineImage(contentID: "logo@shop.example", mediaType: "image/png", data: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], filename: "logo.png")]
+        related.inlineImages = [
+            InlineImage(
+                contentID: "logo@shop.example", mediaType: "image/png", data: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], filename: "logo.png")
+        ]
         related.attachments = [Attachment(filename: "terms.txt", mediaType: "text/plain", data: Array("Terms.\r\n".utf8))]
 
         var unicode = try base()

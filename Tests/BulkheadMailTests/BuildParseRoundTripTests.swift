@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+
 @testable import BulkheadMail
 
 /// Random messages from the real builder, read back by Bulkhead's own parser: the same headers, the
@@ -15,7 +16,8 @@ import Testing
                 // The parser trims white space at the end of a raw header value (documented); the builder
                 // writes trailing white space raw unless the whole value needs encoded-words.
                 if let subject = builder.subject.map(Self.trimmingTrailingWhiteSpace),
-                   message.decodedHeader("Subject").map(Self.trimmingTrailingWhiteSpace) != subject {
+                    message.decodedHeader("Subject").map(Self.trimmingTrailingWhiteSpace) != subject
+                {
                     problems.append("subject \(String(describing: message.decodedHeader("Subject"))) != \(subject.debugDescription)")
                 }
                 for (name, list) in [("From", [Address.mailbox(builder.from)]), ("To", builder.to)] {
@@ -50,7 +52,7 @@ import Testing
         if !entity.defects.isEmpty { problems.append("\(path): defects \(entity.defects)") }
         let type = entity.contentType.mediaType
         switch expected {
-        case let .text(subtype, text):
+        case .text(let subtype, let text):
             if type != "text/" + subtype { problems.append("\(path): type \(type), expected text/\(subtype)") }
             var wanted = normalisedLines(text)
             let encoding = entity.headers["Content-Transfer-Encoding"]?.lowercased()
@@ -61,13 +63,17 @@ import Testing
             } catch {
                 problems.append("\(path): text() threw \(error)")
             }
-        case let .binary(wantedType, data, filename, cid, disposition):
+        case .binary(let wantedType, let data, let filename, let cid, let disposition):
             if type != wantedType { problems.append("\(path): type \(type), expected \(wantedType)") }
             if entity.decodedBody != data { problems.append("\(path): body differs (\(entity.decodedBody?.count ?? -1) vs \(data.count) bytes)") }
-            if entity.filename != filename { problems.append("\(path): filename \(String(describing: entity.filename)) != \(String(describing: filename))") }
+            if entity.filename != filename {
+                problems.append("\(path): filename \(String(describing: entity.filename)) != \(String(describing: filename))")
+            }
             if entity.headers["Content-ID"] != cid { problems.append("\(path): Content-ID \(String(describing: entity.headers["Content-ID"]))") }
-            if entity.contentDisposition?.type != disposition { problems.append("\(path): disposition \(String(describing: entity.contentDisposition))") }
-        case let .multipart(subtype, children):
+            if entity.contentDisposition?.type != disposition {
+                problems.append("\(path): disposition \(String(describing: entity.contentDisposition))")
+            }
+        case .multipart(let subtype, let children):
             if type != "multipart/" + subtype { problems.append("\(path): type \(type), expected multipart/\(subtype)") }
             guard entity.parts.count == children.count else {
                 problems.append("\(path): \(entity.parts.count) parts, expected \(children.count)")

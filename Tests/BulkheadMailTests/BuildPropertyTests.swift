@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+
 @testable import BulkheadMail
 
 /// Random messages built here must read back equal in Python's `email` package.
@@ -33,8 +34,10 @@ import Testing
     static let displayName = randomWord.array(of: 0...12).map { $0.map { fragment($0, namePieces) }.joined() }
     static let namePieces = headerPieces.filter { $0 != "\u{1}" }
     static let bytes = Gen<UInt8>.value(in: 0...255).array(of: 0...400)
-    static let attachment = zip(headerText, bytes, Gen<String?>.element(of: ["application/octet-stream", "text/plain", "image/png"]).map { $0 ?? "text/plain" })
-        .map { name, data, type in Attachment(filename: name.isEmpty ? "f" : name, mediaType: type, data: data) }
+    static let attachment = zip(
+        headerText, bytes, Gen<String?>.element(of: ["application/octet-stream", "text/plain", "image/png"]).map { $0 ?? "text/plain" }
+    )
+    .map { name, data, type in Attachment(filename: name.isEmpty ? "f" : name, mediaType: type, data: data) }
     static let body = zip(Gen<Int>.value(in: 0...3), text, text).map { kind, plain, html -> (String?, String?) in
         switch kind {
         case 0: (plain, nil)
@@ -52,7 +55,9 @@ import Testing
             builder.textBody = body.0
             builder.htmlBody = body.1
             builder.attachments = attachments
-            builder.inlineImages = inline.enumerated().map { InlineImage(contentID: "img\($0.offset)@shop.example", mediaType: "image/gif", data: $0.element) }
+            builder.inlineImages = inline.enumerated().map {
+                InlineImage(contentID: "img\($0.offset)@shop.example", mediaType: "image/gif", data: $0.element)
+            }
             // A custom value always has text: Python reads an empty field as missing.
             try? builder.addHeader(name: "X-Note", value: "n" + custom)
             return builder

@@ -1,5 +1,6 @@
 import BulkheadTestSupport
 import Testing
+
 @testable import BulkheadMail
 
 /// A source producing `total` pseudo-random bytes in reads of at most `maxRead`.
@@ -54,8 +55,9 @@ private struct RecordingSink: MessageByteSink {
         let expected = try inMemory.build(using: &generator)
 
         var sink = RecordingSink()
-        let streamed = StreamedAttachment(filename: "big.bin", mediaType: "application/octet-stream",
-                                          source: PatternSource(total: total, maxRead: 10_007), chunkSize: 16_384)
+        let streamed = StreamedAttachment(
+            filename: "big.bin", mediaType: "application/octet-stream",
+            source: PatternSource(total: total, maxRead: 10_007), chunkSize: 16_384)
         generator = SeededGenerator(seed: 9)
         try builder().write(to: &sink, streaming: [streamed], chunkSize: 32_768, using: &generator)
         #expect(sink.bytes == expected)
@@ -66,12 +68,16 @@ private struct RecordingSink: MessageByteSink {
 
     @Test func streamedAttachmentIsReadByPython() throws {
         var sink: [UInt8] = []
-        let streamed = StreamedAttachment(filename: "données.bin", mediaType: "application/octet-stream",
-                                          source: PatternSource(total: 70_000, maxRead: 333), chunkSize: 1000)
+        let streamed = StreamedAttachment(
+            filename: "données.bin", mediaType: "application/octet-stream",
+            source: PatternSource(total: 70_000, maxRead: 333), chunkSize: 1000)
         try builder().write(to: &sink, streaming: [streamed], chunkSize: 4096)
         var expected = try builder()
-        expected.attachments = [Attachment(filename: "données.bin", mediaType: "application/octet-stream",
-                                           data: (0..<70_000).map(PatternSource.byte(at:)))]
+        expected.attachments = [
+            Attachment(
+                filename: "données.bin", mediaType: "application/octet-stream",
+                data: (0..<70_000).map(PatternSource.byte(at:)))
+        ]
         let described = try PythonEmailReader.describe([sink])
         let problems = PythonEmailReader.mismatches(python: described[0], builder: expected)
         #expect(problems.isEmpty, "\(problems)")

@@ -1,5 +1,6 @@
-import Testing
 import PropertyBased
+import Testing
+
 @testable import BulkheadMail
 
 @Suite struct DKIMCanonicalizationTests {
@@ -40,8 +41,9 @@ import PropertyBased
         #expect(DKIMCanonicalization.relaxed.canonicalizeBody(bytes("\t a \t\t b  c\t\r\n")) == bytes(" a b c\r\n"))
         // A CR that is not part of a line ending is data, not white space.
         #expect(DKIMCanonicalization.relaxed.canonicalizeBody(bytes("a\rb \r\n")) == bytes("a\rb\r\n"))
-        #expect(try DKIMCanonicalization.relaxed.canonicalizeHeader(bytes("SUBJECT:\t  two   words \t\r\n"))
-            == bytes("subject:two words\r\n"))
+        #expect(
+            try DKIMCanonicalization.relaxed.canonicalizeHeader(bytes("SUBJECT:\t  two   words \t\r\n"))
+                == bytes("subject:two words\r\n"))
     }
 
     @Test func foldedHeaders() throws {

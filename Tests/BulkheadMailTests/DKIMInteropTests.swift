@@ -1,6 +1,7 @@
-import Foundation
 import BulkheadTestSupport
+import Foundation
 import Testing
+
 @testable import BulkheadMail
 
 /// Interop with dkimpy (`import dkim`), through the interpreter named by BULKHEAD_PYTHON
@@ -29,24 +30,25 @@ import Testing
     }
 
     /// Folded headers, a non-ASCII UTF-8 Subject and From name, trailing blank lines, over-signed From.
-    static let message = Array("""
-    From: =?utf-8?q?J=C3=BCrgen?= <juergen@example.com>\r
-    To: Ann <ann@example.net>,\r
-    \tBob <bob@example.net>\r
-    Subject: Grüße aus Köln —  a   UTF-8 subject\r
-    \t that is folded\r
-    Date: Tue, 14 Nov 2023 22:13:20 +0000\r
-    Message-ID: <interop@example.com>\r
-    List-Unsubscribe: <https://example.com/u/1>\r
-    List-Unsubscribe-Post: List-Unsubscribe=One-Click\r
-    \r
-    Hallo  Ann, \t\r
-    \r
-    Grüße.\r
-    \r
-    \r
+    static let message = Array(
+        """
+        From: =?utf-8?q?J=C3=BCrgen?= <juergen@example.com>\r
+        To: Ann <ann@example.net>,\r
+        \tBob <bob@example.net>\r
+        Subject: Grüße aus Köln —  a   UTF-8 subject\r
+        \t that is folded\r
+        Date: Tue, 14 Nov 2023 22:13:20 +0000\r
+        Message-ID: <interop@example.com>\r
+        List-Unsubscribe: <https://example.com/u/1>\r
+        List-Unsubscribe-Post: List-Unsubscribe=One-Click\r
+        \r
+        Hallo  Ann, \t\r
+        \r
+        Grüße.\r
+        \r
+        \r
 
-    """.utf8)
+        """.utf8)
 
     static let keys: [DKIMKey] = {
         // Force-unwrap-free: generation failures surface as a test failure through `try` below.
@@ -84,8 +86,11 @@ import Testing
             defer {
                 for url in [messageFile, keyFile, outFile] { try? FileManager.default.removeItem(at: url) }
             }
-            #expect(try Self.python(["sign", messageFile.path, keyFile.path, "s1", "example.com",
-                                     key.algorithm.rawValue, canonicalization, outFile.path]) == "signed")
+            #expect(
+                try Self.python([
+                    "sign", messageFile.path, keyFile.path, "s1", "example.com",
+                    key.algorithm.rawValue, canonicalization, outFile.path,
+                ]) == "signed")
             let signed = [UInt8](try Data(contentsOf: outFile))
             let record = try DKIMKeyRecord(text: key.publicKey.txtRecordValue)
             let results = try DKIMVerifier.verify(signed, key: record)
@@ -106,8 +111,11 @@ import Testing
         defer {
             for url in [messageFile, keyFile, outFile] { try? FileManager.default.removeItem(at: url) }
         }
-        #expect(try Self.python(["sign", messageFile.path, keyFile.path, "s1", "example.com",
-                                 "ed25519-sha256", "relaxed/relaxed", outFile.path, "length"]) == "signed")
+        #expect(
+            try Self.python([
+                "sign", messageFile.path, keyFile.path, "s1", "example.com",
+                "ed25519-sha256", "relaxed/relaxed", outFile.path, "length",
+            ]) == "signed")
         let signed = [UInt8](try Data(contentsOf: outFile))
         let record = DKIMKeyRecord(publicKey: key.publicKey)
         let canonicalLength = DKIMCanonicalization.relaxed.canonicalizeBody(

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct DKIMKeyTests {
@@ -65,10 +66,12 @@ import Testing
         let result = try DKIMVerifier.verify(signed, key: testing, at: DKIMFixtures.now).first
         #expect(result?.result == .pass && result?.weaknesses == [.testingKey])
         let web = try DKIMKeyRecord(text: "v=DKIM1; k=ed25519; s=tlsrpt; p=\(DKIMFixtures.rfc8463Public)")
-        #expect(try DKIMVerifier.verify(signed, key: web, at: DKIMFixtures.now).first?.result
-            == .fail(.keyMismatch("key record s= does not allow email")))
+        #expect(
+            try DKIMVerifier.verify(signed, key: web, at: DKIMFixtures.now).first?.result
+                == .fail(.keyMismatch("key record s= does not allow email")))
         let sha1 = try DKIMKeyRecord(text: "v=DKIM1; k=ed25519; h=sha1; p=\(DKIMFixtures.rfc8463Public)")
-        #expect(try DKIMVerifier.verify(signed, key: sha1, at: DKIMFixtures.now).first?.result
-            == .fail(.keyMismatch("key record h= does not allow sha256")))
+        #expect(
+            try DKIMVerifier.verify(signed, key: sha1, at: DKIMFixtures.now).first?.result
+                == .fail(.keyMismatch("key record h= does not allow sha256")))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import PropertyBased
+import Testing
+
 @testable import BulkheadMail
 
 @Suite struct DKIMSignVerifyTests {
@@ -29,24 +30,27 @@ import PropertyBased
         let field = try DKIMFixtures.signer(ed25519).signatureField(for: message, at: DKIMFixtures.now)
         let text = String(decoding: field, as: UTF8.self)
         let expected = """
-        DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=s1;\r
-        \tt=1700000000; h=from:from:subject:subject:list-unsubscribe:\r
-        \tlist-unsubscribe-post; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=\r
-        \trERLRBj7Gt1fxhjBgIGwvT7H6XGbeStJ8T9ys//gYgd+cqPNHqNwk9ZTYHszwR683++FbwusUxBZL\r
-        \t2c7tRUZAg==\r
+            DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=s1;\r
+            \tt=1700000000; h=from:from:subject:subject:list-unsubscribe:\r
+            \tlist-unsubscribe-post; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=\r
+            \trERLRBj7Gt1fxhjBgIGwvT7H6XGbeStJ8T9ys//gYgd+cqPNHqNwk9ZTYHszwR683++FbwusUxBZL\r
+            \t2c7tRUZAg==\r
 
-        """
+            """
         #expect(text == expected)
         #expect(text.hasSuffix("\r\n"))
         for line in text.split(separator: "\r\n") { #expect(line.utf8.count <= 78) }
         // Deterministic: the same input gives the same bytes.
         #expect(try DKIMFixtures.signer(ed25519).signatureField(for: message, at: DKIMFixtures.now) == field)
-        #expect(try verify(field + message) .map(\.result) == [.pass])
+        #expect(try verify(field + message).map(\.result) == [.pass])
     }
 
     @Test func simpleBodyHashOfEmptyBodyIsHashOfCRLF() throws {
         let message = Array("From: a@example.com\r\n\r\n".utf8)
-        let signer = try DKIMFixtures.signer(ed25519) { $0.bodyCanonicalization = .simple; $0.headerCanonicalization = .simple }
+        let signer = try DKIMFixtures.signer(ed25519) {
+            $0.bodyCanonicalization = .simple
+            $0.headerCanonicalization = .simple
+        }
         let text = String(decoding: try signer.signatureField(for: message, at: DKIMFixtures.now), as: UTF8.self)
         #expect(text.contains("c=simple/simple;"))
         #expect(text.contains("bh=frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=;"))
@@ -123,10 +127,16 @@ import PropertyBased
             try DKIMSigner(key: ed25519, configuration: .init(domain: "example.com", selector: "s1;x=1"))
         }
         #expect(throws: DKIMSignerError.fromNotInSignedHeaders) {
-            try DKIMFixtures.signer(ed25519) { $0.signedHeaders = ["Subject"]; $0.overSignedHeaders = [] }
+            try DKIMFixtures.signer(ed25519) {
+                $0.signedHeaders = ["Subject"]
+                $0.overSignedHeaders = []
+            }
         }
         #expect(throws: DKIMSignerError.invalidExpiry) {
-            try DKIMFixtures.signer(ed25519) { $0.includeTimestamp = false; $0.expiresAfterSeconds = 10 }
+            try DKIMFixtures.signer(ed25519) {
+                $0.includeTimestamp = false
+                $0.expiresAfterSeconds = 10
+            }
         }
         let signer = try DKIMFixtures.signer(ed25519)
         #expect(throws: DKIMSignerError.missingFrom) { try signer.sign(Array("To: a@b.c\r\n\r\nx".utf8)) }
@@ -185,7 +195,8 @@ import PropertyBased
         let soup: [UInt8] = Array("DKIM-Signature:=; \r\n\tabhlvxt0123@.:/+=AZ\u{7F}".utf8) + [0xFF, 0x00]
         let record = self.record
         await propertyCheck(count: 500, input: Gen<UInt8?>.element(of: soup).array(of: 0...200)) { raw in
-            let message = Array("DKIM-Signature: v=1; a=ed25519-sha256; ".utf8) + raw.compactMap { $0 }
+            let message =
+                Array("DKIM-Signature: v=1; a=ed25519-sha256; ".utf8) + raw.compactMap { $0 }
                 + Array("\r\nFrom: a@example.com\r\n\r\nbody".utf8)
             do {
                 let results = try DKIMVerifier.verify(message, key: record)

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import BulkheadMail
 
 /// Shared fixtures for the DKIM test suites.
@@ -10,23 +11,24 @@ enum DKIMFixtures {
     /// A fixed time: 2023-11-14T22:13:20Z.
     static let now = Date(timeIntervalSince1970: 1_700_000_000)
 
-    static let message = Array("""
-    From: Shop <shop@example.com>\r
-    To: Ann <ann@example.net>\r
-    Subject: Spring offer,\r
-    \t folded  over two lines\r
-    Date: Tue, 14 Nov 2023 22:13:20 +0000\r
-    Message-ID: <1@example.com>\r
-    MIME-Version: 1.0\r
-    Content-Type: text/plain; charset=utf-8\r
-    \r
-    Hello  Ann,\r
-    \r
-    our offer \t stands.\r
-    \r
-    \r
+    static let message = Array(
+        """
+        From: Shop <shop@example.com>\r
+        To: Ann <ann@example.net>\r
+        Subject: Spring offer,\r
+        \t folded  over two lines\r
+        Date: Tue, 14 Nov 2023 22:13:20 +0000\r
+        Message-ID: <1@example.com>\r
+        MIME-Version: 1.0\r
+        Content-Type: text/plain; charset=utf-8\r
+        \r
+        Hello  Ann,\r
+        \r
+        our offer \t stands.\r
+        \r
+        \r
 
-    """.utf8)
+        """.utf8)
 
     static func signer(_ key: DKIMKey, _ edit: (inout DKIMSignerConfiguration) -> Void = { _ in }) throws -> DKIMSigner {
         var configuration = DKIMSignerConfiguration(domain: "example.com", selector: "s1")

@@ -49,119 +49,158 @@ enum DSNFixture {
     }
 
     static let corpus: [Expected] = [
-        .init(file: "opensmtpd-delay-expired.eml", topType: "multipart/mixed",
-              recipients: [("gina@defer.example.test", "4.4.7", .delayed, .expired)],
-              originalMessageID: "<delay.1795444048@example.test>"),
-        .init(file: "opensmtpd-delay-warning.eml", topType: "multipart/mixed",
-              recipients: [("gina@defer.example.test", "4.0.0", .delayed, .soft)],
-              originalMessageID: "<delay.1795444048@example.test>"),
-        .init(file: "opensmtpd-dsn-delay-expired.eml", topType: "multipart/mixed",
-              recipients: [("hank@defer.example.test", "4.4.7", .delayed, .expired)],
-              originalMessageID: "<dsn-delay.1795444060@example.test>"),
-        .init(file: "opensmtpd-dsn-delay-warning.eml", topType: "multipart/mixed",
-              recipients: [("hank@defer.example.test", "4.0.0", .delayed, .soft)],
-              originalMessageID: "<dsn-delay.1795444060@example.test>"),
-        .init(file: "opensmtpd-dsn-failure.eml", topType: "multipart/mixed",
-              recipients: [("nouser2@stub.example.test", "5.0.0", .failed, .hard)],
-              originalMessageID: "<dsn-failure.1795444060@example.test>"),
-        .init(file: "opensmtpd-dsn-relayed.eml", topType: "multipart/mixed",
-              recipients: [("dave@stub.example.test", "2.0.0", .relayed, .success)],
-              originalMessageID: "<dsn-relayed.1795444060@example.test>"),
-        .init(file: "opensmtpd-dsn-success.eml", topType: "multipart/mixed",
-              recipients: [("bob@example.test", "2.0.0", .delivered, .success)],
-              originalMessageID: "<dsn-success.1795444060@example.test>"),
-        .init(file: "opensmtpd-multi-rcpt-part1.eml", topType: "multipart/mixed",
-              recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
-              originalMessageID: "<multi-rcpt.1795444060@example.test>"),
-        .init(file: "opensmtpd-multi-rcpt-part2.eml", topType: "multipart/mixed",
-              recipients: [("nouser3@stub.example.test", "5.0.0", .failed, .hard)],
-              originalMessageID: "<multi-rcpt.1795444060@example.test>"),
-        .init(file: "opensmtpd-pipe-failure.eml", topType: "multipart/mixed",
-              recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
-              originalMessageID: "<pipe-failure.1795444048@example.test>"),
-        .init(file: "opensmtpd-remote-size.eml", topType: "multipart/mixed",
-              recipients: [("fred@stub.example.test", "5.0.0", .failed, .rejectedMessage)],
-              originalMessageID: "<remote-size.1795444048@example.test>"),
-        .init(file: "opensmtpd-remote-unknown.eml", topType: "multipart/mixed",
-              recipients: [("nouser1@stub.example.test", "5.0.0", .failed, .hard)],
-              originalMessageID: "<remote-unknown.1795444048@example.test>"),
-        .init(file: "postfix-delay-expired.eml", topType: "multipart/report",
-              recipients: [("gina@defer.example.test", "4.4.1", .failed, .expired)],
-              originalMessageID: "<delay.1795443349@example.test>"),
-        .init(file: "postfix-delay-warning.eml", topType: "multipart/report",
-              recipients: [("gina@defer.example.test", "4.4.1", .delayed, .soft)],
-              originalMessageID: "<delay.1795443349@example.test>"),
-        .init(file: "postfix-dsn-delay-expired.eml", topType: "multipart/report",
-              recipients: [("hank@defer.example.test", "4.4.1", .failed, .expired)],
-              originalMessageID: "<dsn-delay.1795443349@example.test>"),
-        .init(file: "postfix-dsn-delay-warning.eml", topType: "multipart/report",
-              recipients: [("hank@defer.example.test", "4.4.1", .delayed, .soft)],
-              originalMessageID: "<dsn-delay.1795443349@example.test>"),
-        .init(file: "postfix-dsn-expanded.eml", topType: "multipart/report",
-              recipients: [("team@example.test", "2.0.0", .expanded, .success)],
-              originalMessageID: "<dsn-expanded.1795443349@example.test>"),
-        .init(file: "postfix-dsn-failure.eml", topType: "multipart/report",
-              recipients: [("nosuchuser2@example.test", "5.1.1", .failed, .hard)],
-              originalMessageID: "<dsn-failure.1795443349@example.test>"),
-        .init(file: "postfix-dsn-relayed.eml", topType: "multipart/report",
-              recipients: [("dave@relayed.example.test", "2.0.0", .relayed, .success)],
-              originalMessageID: "<dsn-relayed.1795443349@example.test>"),
-        .init(file: "postfix-dsn-smtp.eml", topType: "multipart/report",
-              recipients: [("nosuchuser4@example.test", "5.1.1", .failed, .hard)],
-              originalMessageID: "<dsn-smtp.1795443372@example.test>"),
-        .init(file: "postfix-dsn-success.eml", topType: "multipart/report",
-              recipients: [("bob@example.test", "2.0.0", .delivered, .success)],
-              originalMessageID: "<dsn-success.1795443349@example.test>"),
-        .init(file: "postfix-error-transport.eml", topType: "multipart/report",
-              recipients: [("judy@reject.example.test", "5.2.1", .failed, .hard)],
-              originalMessageID: "<error-transport.1795443349@example.test>"),
-        .init(file: "postfix-loop.eml", topType: "multipart/report",
-              recipients: [("ivan@loop.example.test", "5.4.0", .failed, .hard)],
-              originalMessageID: "<loop.1795443349@example.test>"),
-        .init(file: "postfix-multi-rcpt.eml", topType: "multipart/report",
-              recipients: [("kim@reject.example.test", "5.2.1", .failed, .hard),
-                           ("nosuchuser3@example.test", "5.1.1", .failed, .hard)],
-              originalMessageID: "<multi-rcpt.1795443349@example.test>"),
-        .init(file: "postfix-pipe-failure.eml", topType: "multipart/report",
-              recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
-              originalMessageID: "<pipe-failure.1795443349@example.test>"),
-        .init(file: "postfix-size-esmtp.eml", topType: "multipart/report",
-              recipients: [("fred@esmtpsize.example.test", "5.3.4", .failed, .rejectedMessage)],
-              originalMessageID: "<size-esmtp.1795443349@example.test>"),
-        .init(file: "postfix-size-remote.eml", topType: "multipart/report",
-              recipients: [("fred@small.example.test", "5.3.4", .failed, .rejectedMessage)],
-              originalMessageID: "<size-remote.1795443348@example.test>"),
-        .init(file: "postfix-unknown-smtp.eml", topType: "multipart/report",
-              recipients: [("nosuchuser5@example.test", "5.1.1", .failed, .hard)],
-              originalMessageID: "<unknown-smtp.1795443372@example.test>"),
-        .init(file: "postfix-unknown.eml", topType: "multipart/report",
-              recipients: [("nosuchuser@example.test", "5.1.1", .failed, .hard)],
-              originalMessageID: "<unknown.1795443348@example.test>"),
+        .init(
+            file: "opensmtpd-delay-expired.eml", topType: "multipart/mixed",
+            recipients: [("gina@defer.example.test", "4.4.7", .delayed, .expired)],
+            originalMessageID: "<delay.1795444048@example.test>"),
+        .init(
+            file: "opensmtpd-delay-warning.eml", topType: "multipart/mixed",
+            recipients: [("gina@defer.example.test", "4.0.0", .delayed, .soft)],
+            originalMessageID: "<delay.1795444048@example.test>"),
+        .init(
+            file: "opensmtpd-dsn-delay-expired.eml", topType: "multipart/mixed",
+            recipients: [("hank@defer.example.test", "4.4.7", .delayed, .expired)],
+            originalMessageID: "<dsn-delay.1795444060@example.test>"),
+        .init(
+            file: "opensmtpd-dsn-delay-warning.eml", topType: "multipart/mixed",
+            recipients: [("hank@defer.example.test", "4.0.0", .delayed, .soft)],
+            originalMessageID: "<dsn-delay.1795444060@example.test>"),
+        .init(
+            file: "opensmtpd-dsn-failure.eml", topType: "multipart/mixed",
+            recipients: [("nouser2@stub.example.test", "5.0.0", .failed, .hard)],
+            originalMessageID: "<dsn-failure.1795444060@example.test>"),
+        .init(
+            file: "opensmtpd-dsn-relayed.eml", topType: "multipart/mixed",
+            recipients: [("dave@stub.example.test", "2.0.0", .relayed, .success)],
+            originalMessageID: "<dsn-relayed.1795444060@example.test>"),
+        .init(
+            file: "opensmtpd-dsn-success.eml", topType: "multipart/mixed",
+            recipients: [("bob@example.test", "2.0.0", .delivered, .success)],
+            originalMessageID: "<dsn-success.1795444060@example.test>"),
+        .init(
+            file: "opensmtpd-multi-rcpt-part1.eml", topType: "multipart/mixed",
+            recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
+            originalMessageID: "<multi-rcpt.1795444060@example.test>"),
+        .init(
+            file: "opensmtpd-multi-rcpt-part2.eml", topType: "multipart/mixed",
+            recipients: [("nouser3@stub.example.test", "5.0.0", .failed, .hard)],
+            originalMessageID: "<multi-rcpt.1795444060@example.test>"),
+        .init(
+            file: "opensmtpd-pipe-failure.eml", topType: "multipart/mixed",
+            recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
+            originalMessageID: "<pipe-failure.1795444048@example.test>"),
+        .init(
+            file: "opensmtpd-remote-size.eml", topType: "multipart/mixed",
+            recipients: [("fred@stub.example.test", "5.0.0", .failed, .rejectedMessage)],
+            originalMessageID: "<remote-size.1795444048@example.test>"),
+        .init(
+            file: "opensmtpd-remote-unknown.eml", topType: "multipart/mixed",
+            recipients: [("nouser1@stub.example.test", "5.0.0", .failed, .hard)],
+            originalMessageID: "<remote-unknown.1795444048@example.test>"),
+        .init(
+            file: "postfix-delay-expired.eml", topType: "multipart/report",
+            recipients: [("gina@defer.example.test", "4.4.1", .failed, .expired)],
+            originalMessageID: "<delay.1795443349@example.test>"),
+        .init(
+            file: "postfix-delay-warning.eml", topType: "multipart/report",
+            recipients: [("gina@defer.example.test", "4.4.1", .delayed, .soft)],
+            originalMessageID: "<delay.1795443349@example.test>"),
+        .init(
+            file: "postfix-dsn-delay-expired.eml", topType: "multipart/report",
+            recipients: [("hank@defer.example.test", "4.4.1", .failed, .expired)],
+            originalMessageID: "<dsn-delay.1795443349@example.test>"),
+        .init(
+            file: "postfix-dsn-delay-warning.eml", topType: "multipart/report",
+            recipients: [("hank@defer.example.test", "4.4.1", .delayed, .soft)],
+            originalMessageID: "<dsn-delay.1795443349@example.test>"),
+        .init(
+            file: "postfix-dsn-expanded.eml", topType: "multipart/report",
+            recipients: [("team@example.test", "2.0.0", .expanded, .success)],
+            originalMessageID: "<dsn-expanded.1795443349@example.test>"),
+        .init(
+            file: "postfix-dsn-failure.eml", topType: "multipart/report",
+            recipients: [("nosuchuser2@example.test", "5.1.1", .failed, .hard)],
+            originalMessageID: "<dsn-failure.1795443349@example.test>"),
+        .init(
+            file: "postfix-dsn-relayed.eml", topType: "multipart/report",
+            recipients: [("dave@relayed.example.test", "2.0.0", .relayed, .success)],
+            originalMessageID: "<dsn-relayed.1795443349@example.test>"),
+        .init(
+            file: "postfix-dsn-smtp.eml", topType: "multipart/report",
+            recipients: [("nosuchuser4@example.test", "5.1.1", .failed, .hard)],
+            originalMessageID: "<dsn-smtp.1795443372@example.test>"),
+        .init(
+            file: "postfix-dsn-success.eml", topType: "multipart/report",
+            recipients: [("bob@example.test", "2.0.0", .delivered, .success)],
+            originalMessageID: "<dsn-success.1795443349@example.test>"),
+        .init(
+            file: "postfix-error-transport.eml", topType: "multipart/report",
+            recipients: [("judy@reject.example.test", "5.2.1", .failed, .hard)],
+            originalMessageID: "<error-transport.1795443349@example.test>"),
+        .init(
+            file: "postfix-loop.eml", topType: "multipart/report",
+            recipients: [("ivan@loop.example.test", "5.4.0", .failed, .hard)],
+            originalMessageID: "<loop.1795443349@example.test>"),
+        .init(
+            file: "postfix-multi-rcpt.eml", topType: "multipart/report",
+            recipients: [
+                ("kim@reject.example.test", "5.2.1", .failed, .hard),
+                ("nosuchuser3@example.test", "5.1.1", .failed, .hard),
+            ],
+            originalMessageID: "<multi-rcpt.1795443349@example.test>"),
+        .init(
+            file: "postfix-pipe-failure.eml", topType: "multipart/report",
+            recipients: [("broken@example.test", "5.3.0", .failed, .hard)],
+            originalMessageID: "<pipe-failure.1795443349@example.test>"),
+        .init(
+            file: "postfix-size-esmtp.eml", topType: "multipart/report",
+            recipients: [("fred@esmtpsize.example.test", "5.3.4", .failed, .rejectedMessage)],
+            originalMessageID: "<size-esmtp.1795443349@example.test>"),
+        .init(
+            file: "postfix-size-remote.eml", topType: "multipart/report",
+            recipients: [("fred@small.example.test", "5.3.4", .failed, .rejectedMessage)],
+            originalMessageID: "<size-remote.1795443348@example.test>"),
+        .init(
+            file: "postfix-unknown-smtp.eml", topType: "multipart/report",
+            recipients: [("nosuchuser5@example.test", "5.1.1", .failed, .hard)],
+            originalMessageID: "<unknown-smtp.1795443372@example.test>"),
+        .init(
+            file: "postfix-unknown.eml", topType: "multipart/report",
+            recipients: [("nosuchuser@example.test", "5.1.1", .failed, .hard)],
+            originalMessageID: "<unknown.1795443348@example.test>"),
         // Hand-written in the formats of Exim, Gmail and Exchange Online (see the README).
-        .init(file: "exim-unknown-user.eml", topType: "multipart/report",
-              recipients: [("nosuchuser6@remote.example.test", "5.0.0", .failed, .hard)],
-              originalMessageID: "<exim-unknown.1795443600@example.test>", reportingMTA: "mx.example.test"),
-        .init(file: "exim-spam-rejected.eml", topType: "multipart/report",
-              recipients: [("ola@remote.example.test", "5.0.0", .failed, .rejectedMessage)],
-              originalMessageID: "<exim-spam.1795443600@example.test>", reportingMTA: "mx.example.test"),
-        .init(file: "exim-retry-timeout.eml", topType: "multipart/report",
-              recipients: [("hank@slow.example.test", "5.0.0", .failed, .expired)],
-              originalMessageID: "<exim-retry.1795443600@example.test>", reportingMTA: "mx.example.test"),
-        .init(file: "gmail-dmarc-rejected.eml", topType: "multipart/report",
-              recipients: [("pia@gmail.example.test", "5.7.26", .failed, .rejectedMessage)],
-              originalMessageID: "<gmail-dmarc.1795443600@example.test>", reportingMTA: "googlemail.com"),
-        .init(file: "gmail-over-quota.eml", topType: "multipart/report",
-              recipients: [("quinn@gmail.example.test", "5.2.2", .failed, .soft)],
-              originalMessageID: "<gmail-quota.1795443600@example.test>", reportingMTA: "googlemail.com"),
-        .init(file: "microsoft-unknown-recipient.eml", topType: "multipart/report",
-              recipients: [("nosuchuser8@contoso.example.test", "5.1.10", .failed, .hard)],
-              originalMessageID: "<microsoft-unknown.1795443600@example.test>", reportingMTA: Self.exchangeHost),
-        .init(file: "microsoft-message-too-big.eml", topType: "multipart/report",
-              recipients: [("rita@contoso.example.test", "5.3.4", .failed, .rejectedMessage)],
-              originalMessageID: "<microsoft-size.1795443600@example.test>", reportingMTA: Self.exchangeHost),
-        .init(file: "microsoft-message-expired.eml", topType: "multipart/report",
-              recipients: [("sam@contoso.example.test", "4.4.7", .failed, .expired)],
-              originalMessageID: "<microsoft-expired.1795443600@example.test>", reportingMTA: Self.exchangeHost),
+        .init(
+            file: "exim-unknown-user.eml", topType: "multipart/report",
+            recipients: [("nosuchuser6@remote.example.test", "5.0.0", .failed, .hard)],
+            originalMessageID: "<exim-unknown.1795443600@example.test>", reportingMTA: "mx.example.test"),
+        .init(
+            file: "exim-spam-rejected.eml", topType: "multipart/report",
+            recipients: [("ola@remote.example.test", "5.0.0", .failed, .rejectedMessage)],
+            originalMessageID: "<exim-spam.1795443600@example.test>", reportingMTA: "mx.example.test"),
+        .init(
+            file: "exim-retry-timeout.eml", topType: "multipart/report",
+            recipients: [("hank@slow.example.test", "5.0.0", .failed, .expired)],
+            originalMessageID: "<exim-retry.1795443600@example.test>", reportingMTA: "mx.example.test"),
+        .init(
+            file: "gmail-dmarc-rejected.eml", topType: "multipart/report",
+            recipients: [("pia@gmail.example.test", "5.7.26", .failed, .rejectedMessage)],
+            originalMessageID: "<gmail-dmarc.1795443600@example.test>", reportingMTA: "googlemail.com"),
+        .init(
+            file: "gmail-over-quota.eml", topType: "multipart/report",
+            recipients: [("quinn@gmail.example.test", "5.2.2", .failed, .soft)],
+            originalMessageID: "<gmail-quota.1795443600@example.test>", reportingMTA: "googlemail.com"),
+        .init(
+            file: "microsoft-unknown-recipient.eml", topType: "multipart/report",
+            recipients: [("nosuchuser8@contoso.example.test", "5.1.10", .failed, .hard)],
+            originalMessageID: "<microsoft-unknown.1795443600@example.test>", reportingMTA: Self.exchangeHost),
+        .init(
+            file: "microsoft-message-too-big.eml", topType: "multipart/report",
+            recipients: [("rita@contoso.example.test", "5.3.4", .failed, .rejectedMessage)],
+            originalMessageID: "<microsoft-size.1795443600@example.test>", reportingMTA: Self.exchangeHost),
+        .init(
+            file: "microsoft-message-expired.eml", topType: "multipart/report",
+            recipients: [("sam@contoso.example.test", "4.4.7", .failed, .expired)],
+            originalMessageID: "<microsoft-expired.1795443600@example.test>", reportingMTA: Self.exchangeHost),
     ]
 
     static let exchangeHost = "AM6PR04MB1234.eurprd04.prod.outlook.com"
@@ -187,10 +226,12 @@ enum DSNFixture {
             #expect(recipient.bounceClass == want.3)
         }
         #expect(report.originalMessageID == expected.originalMessageID)
-        let host = expected.reportingMTA ?? (expected.file.hasPrefix("postfix") || expected.file.hasPrefix("opensmtpd-dsn")
-            || expected.file.hasPrefix("opensmtpd-multi") ? "mx.example.test" : "example.test")
+        let host =
+            expected.reportingMTA
+            ?? (expected.file.hasPrefix("postfix") || expected.file.hasPrefix("opensmtpd-dsn")
+                || expected.file.hasPrefix("opensmtpd-multi") ? "mx.example.test" : "example.test")
         #expect(report.reportingMTA == DSNTypedValue(type: "dns", value: host))
-        guard case let .deliveryStatus(classified) = InboundReport.classify(message) else {
+        guard case .deliveryStatus(let classified) = InboundReport.classify(message) else {
             Issue.record("\(expected.file) is not classified as a DSN")
             return
         }

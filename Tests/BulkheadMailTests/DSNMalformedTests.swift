@@ -46,9 +46,12 @@ import Testing
 
     /// A DSN quoted inside a forwarded message/rfc822 is not this message's report.
     @Test func reportInsideEmbeddedMessageDoesNotCount() throws {
-        let inner = String(decoding: DSNMalformedTests.bounce(status: DSNMalformedTests.perMessage
-            + "Final-Recipient: rfc822; a@example.test\nAction: failed\nStatus: 5.1.1\n"), as: UTF8.self)
-        let outer = "From: a@example.test\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=o\n\n"
+        let inner = String(
+            decoding: DSNMalformedTests.bounce(
+                status: DSNMalformedTests.perMessage
+                    + "Final-Recipient: rfc822; a@example.test\nAction: failed\nStatus: 5.1.1\n"), as: UTF8.self)
+        let outer =
+            "From: a@example.test\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=o\n\n"
             + "--o\nContent-Type: text/plain\n\nFYI\n--o\nContent-Type: message/rfc822\n\n\(inner)--o--\n"
         #expect(throws: DSNParseError.notADeliveryStatusNotification(mediaType: "multipart/mixed")) {
             try DSNMalformedTests.parse(Array(outer.utf8))
@@ -69,8 +72,10 @@ import Testing
 
     @Test func missingReportingMTA() {
         #expect(throws: DSNParseError.missingField(name: "Reporting-MTA", recipient: nil)) {
-            try DSNMalformedTests.parse(DSNMalformedTests.bounce(
-                status: "Arrival-Date: Mon, 23 Nov 2026 14:15:49 +0000\n\nFinal-Recipient: rfc822; a@example.test\nAction: failed\nStatus: 5.1.1\n"))
+            try DSNMalformedTests.parse(
+                DSNMalformedTests.bounce(
+                    status:
+                        "Arrival-Date: Mon, 23 Nov 2026 14:15:49 +0000\n\nFinal-Recipient: rfc822; a@example.test\nAction: failed\nStatus: 5.1.1\n"))
         }
     }
 
@@ -78,21 +83,36 @@ import Testing
         ("Action: failed\nStatus: 5.1.1\n", DSNParseError.missingField(name: "Final-Recipient", recipient: 1)),
         ("Final-Recipient: rfc822; b@example.test\nStatus: 5.1.1\n", .missingField(name: "Action", recipient: 1)),
         ("Final-Recipient: rfc822; b@example.test\nAction: failed\n", .missingField(name: "Status", recipient: 1)),
-        ("Final-Recipient: rfc822; b@example.test\nAction: bounced\nStatus: 5.1.1\n",
-         .unknownAction(value: "bounced", recipient: 1)),
-        ("Final-Recipient: rfc822; b@example.test\nAction: failed\nStatus: 550\n",
-         .malformedStatusCode(value: "550", recipient: 1, reason: .wrongNumberOfParts("550", count: 1))),
-        ("Final-Recipient: rfc822; b@example.test\nAction: failed\nStatus: 6.0.0\n",
-         .malformedStatusCode(value: "6.0.0", recipient: 1, reason: .unknownClass(6))),
-        ("Final-Recipient: b@example.test\nAction: failed\nStatus: 5.1.1\n",
-         .malformedTypedField(name: "Final-Recipient", recipient: 1, reason: .missingSemicolon("b@example.test"))),
-        ("Final-Recipient: utf-8; b\\x{D800}@example.test\nAction: failed\nStatus: 5.1.1\n",
-         .malformedTypedField(name: "Final-Recipient", recipient: 1,
-                              reason: .badUnicodeEscape("b\\x{D800}@example.test", offset: 1))),
-        ("Final-Recipient: rfc822; b@example.test\nOriginal-Recipient: rfc822;\nAction: failed\nStatus: 5.1.1\n",
-         .malformedTypedField(name: "Original-Recipient", recipient: 1, reason: .emptyValue("rfc822;"))),
-        ("Final-Recipient: rfc822; b@example.test\nAction: failed\nStatus: 5.1.1\nRemote-MTA: 127.0.0.1\n",
-         .malformedTypedField(name: "Remote-MTA", recipient: 1, reason: .missingSemicolon("127.0.0.1"))),
+        (
+            "Final-Recipient: rfc822; b@example.test\nAction: bounced\nStatus: 5.1.1\n",
+            .unknownAction(value: "bounced", recipient: 1)
+        ),
+        (
+            "Final-Recipient: rfc822; b@example.test\nAction: failed\nStatus: 550\n",
+            .malformedStatusCode(value: "550", recipient: 1, reason: .wrongNumberOfParts("550", count: 1))
+        ),
+        (
+            "Final-Recipient: rfc822; b@example.test\nAction: failed\nStatus: 6.0.0\n",
+            .malformedStatusCode(value: "6.0.0", recipient: 1, reason: .unknownClass(6))
+        ),
+        (
+            "Final-Recipient: b@example.test\nAction: failed\nStatus: 5.1.1\n",
+            .malformedTypedField(name: "Final-Recipient", recipient: 1, reason: .missingSemicolon("b@example.test"))
+        ),
+        (
+            "Final-Recipient: utf-8; b\\x{D800}@example.test\nAction: failed\nStatus: 5.1.1\n",
+            .malformedTypedField(
+                name: "Final-Recipient", recipient: 1,
+                reason: .badUnicodeEscape("b\\x{D800}@example.test", offset: 1))
+        ),
+        (
+            "Final-Recipient: rfc822; b@example.test\nOriginal-Recipient: rfc822;\nAction: failed\nStatus: 5.1.1\n",
+            .malformedTypedField(name: "Original-Recipient", recipient: 1, reason: .emptyValue("rfc822;"))
+        ),
+        (
+            "Final-Recipient: rfc822; b@example.test\nAction: failed\nStatus: 5.1.1\nRemote-MTA: 127.0.0.1\n",
+            .malformedTypedField(name: "Remote-MTA", recipient: 1, reason: .missingSemicolon("127.0.0.1"))
+        ),
     ])
     func badSecondRecipientBlock(block: String, error: DSNParseError) {
         let good = "Final-Recipient: rfc822; a@example.test\nAction: failed\nStatus: 5.1.1\n\n"
@@ -102,17 +122,21 @@ import Testing
     }
 
     @Test func errorsSayWhere() {
-        #expect(DSNParseError.missingField(name: "Status", recipient: 1).description
-            == "missing Status field in recipient block 2")
-        #expect(DSNParseError.missingField(name: "Reporting-MTA", recipient: nil).description
-            == "missing Reporting-MTA field in the per-message block")
-        #expect(DSNParseError.malformedStatusCode(value: "550", recipient: 0, reason: .wrongNumberOfParts("550", count: 1))
-            .description == "malformed Status \"550\" in recipient block 1: status code \"550\" has 1 dot-separated part(s), expected class.subject.detail")
+        #expect(
+            DSNParseError.missingField(name: "Status", recipient: 1).description
+                == "missing Status field in recipient block 2")
+        #expect(
+            DSNParseError.missingField(name: "Reporting-MTA", recipient: nil).description
+                == "missing Reporting-MTA field in the per-message block")
+        #expect(
+            DSNParseError.malformedStatusCode(value: "550", recipient: 0, reason: .wrongNumberOfParts("550", count: 1))
+                .description
+                == "malformed Status \"550\" in recipient block 1: status code \"550\" has 1 dot-separated part(s), expected class.subject.detail")
     }
 
     @Test func malformedDSNIsClassifiedAsSuch() throws {
         let message = try MIMEParser().parse(DSNMalformedTests.bounce(status: "Reporting-MTA: dns; mx.example.test\n"))
-        guard case let .malformedDeliveryStatus(error) = InboundReport.classify(message) else {
+        guard case .malformedDeliveryStatus(let error) = InboundReport.classify(message) else {
             Issue.record("a DSN without recipients is not classified as a malformed DSN")
             return
         }
@@ -122,7 +146,8 @@ import Testing
     /// A delivery-status line longer than the parser's header-line limit (64 KiB by default).
     @Test func fieldBlockLimitIsAnError() throws {
         let limit = MIMEParser.Limits.default.maxHeaderLineBytes
-        let status = "Reporting-MTA: dns; " + String(repeating: "m", count: limit) + "\n\n"
+        let status =
+            "Reporting-MTA: dns; " + String(repeating: "m", count: limit) + "\n\n"
             + "Final-Recipient: rfc822; a@example.test\nAction: failed\nStatus: 5.1.1\n"
         #expect(throws: DSNParseError.malformedFieldBlocks(reason: .headerLineTooLong(offset: 0, limit: limit))) {
             try DSNMalformedTests.parse(DSNMalformedTests.bounce(status: status))

@@ -14,8 +14,9 @@ import Testing
         #expect(try EnhancedStatusCode(parsing: "  4.4.7 ").isDeliveryTimeExpired)
         #expect(try EnhancedStatusCode(parsing: "2.0.0").statusClass == .success)
         #expect(try EnhancedStatusCode(parsing: "4.2.2").meaning == "Mailbox full")
-        #expect(try EnhancedStatusCode(parsing: "5.7.1 (delivery not authorized)").meaning
-            == "Delivery not authorized, message refused")
+        #expect(
+            try EnhancedStatusCode(parsing: "5.7.1 (delivery not authorized)").meaning
+                == "Delivery not authorized, message refused")
         #expect(try EnhancedStatusCode(parsing: "5.999.123").description == "5.999.123")
         #expect(try EnhancedStatusCode(parsing: "5.999.123").meaning == nil)
         #expect(try EnhancedStatusCode(parsing: "5.8.0").subjectMeaning == nil)
@@ -92,12 +93,12 @@ import Testing
         ("5.0.0", "#550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found ##", "5.1.10"),
         ("5.0.0", "552 5.3.4 Error: message file too big.", "5.3.4"),
         ("5.0.0", "451 4.2.0 try later; then 550 5.7.1 blocked", "5.7.1"),  // the first same-class code
-        ("5.0.0", "451 4.7.1 greylisted", "5.0.0"),                          // another class is not taken
-        ("5.0.0", "host [10.5.1.1] said: no", "5.0.0"),                      // an IP address is not a code
-        ("5.0.0", "Exim 5.96.1x", "5.0.0"),                                  // glued to a word
+        ("5.0.0", "451 4.7.1 greylisted", "5.0.0"),  // another class is not taken
+        ("5.0.0", "host [10.5.1.1] said: no", "5.0.0"),  // an IP address is not a code
+        ("5.0.0", "Exim 5.96.1x", "5.0.0"),  // glued to a word
         ("5.0.0", "550 5.0.0 still generic", "5.0.0"),
-        ("5.1.0", "550 5.7.1 policy; 550 5.1.1 unknown", "5.1.1"),          // x.S.0: same subject only
-        ("5.1.1", "550 5.7.1 anything", "5.1.1"),                            // a specific status stays
+        ("5.1.0", "550 5.7.1 policy; 550 5.1.1 unknown", "5.1.1"),  // x.S.0: same subject only
+        ("5.1.1", "550 5.7.1 anything", "5.1.1"),  // a specific status stays
         ("4.0.0", "450 4.2.2 mailbox full", "4.2.2"),
     ])
     func refinesGenericStatus(status: String, diagnostic: String, expected: String) throws {
@@ -125,23 +126,27 @@ import Testing
             (.delivered, try EnhancedStatusCode(parsing: "2.0.0"), "message expired", nil, .success),
         ]
         for (action, status, diagnostic, explanation, expected) in cases {
-            #expect(BounceClass(action: action, status: status, diagnostic: diagnostic, explanation: explanation) == expected,
-                    "\(action) \(status) \(diagnostic ?? "-") / \(explanation ?? "-")")
+            #expect(
+                BounceClass(action: action, status: status, diagnostic: diagnostic, explanation: explanation) == expected,
+                "\(action) \(status) \(diagnostic ?? "-") / \(explanation ?? "-")")
         }
     }
 
     @Test func parsesTypedValues() throws {
         #expect(try DSNTypedValue(parsing: "dns; mx.example.test") == DSNTypedValue(type: "dns", value: "mx.example.test"))
-        #expect(try DSNTypedValue(parsing: "SMTP;550 5.1.1 no such user; sorry")
-            == DSNTypedValue(type: "smtp", value: "550 5.1.1 no such user; sorry"))
-        #expect(try DSNTypedValue(address: "rfc822;kim@reject.example.test")
-            == DSNTypedValue(type: "rfc822", value: "kim@reject.example.test"))
+        #expect(
+            try DSNTypedValue(parsing: "SMTP;550 5.1.1 no such user; sorry")
+                == DSNTypedValue(type: "smtp", value: "550 5.1.1 no such user; sorry"))
+        #expect(
+            try DSNTypedValue(address: "rfc822;kim@reject.example.test")
+                == DSNTypedValue(type: "rfc822", value: "kim@reject.example.test"))
         #expect(try DSNTypedValue(address: "RFC822; <bob@example.test>") == DSNTypedValue(type: "rfc822", value: "bob@example.test"))
         // rfc822 values are plain text: a "+2B" is not xtext-decoded.
         #expect(try DSNTypedValue(address: "rfc822; alice+2Btag@example.test").value == "alice+2Btag@example.test")
         // RFC 6533 utf-8-addr-xtext: \x{HEX} escapes decoded.
-        #expect(try DSNTypedValue(address: "utf-8; j\\x{F6}rg@b\\x{FC}cher.example")
-            == DSNTypedValue(type: "utf-8", value: "jörg@bücher.example"))
+        #expect(
+            try DSNTypedValue(address: "utf-8; j\\x{F6}rg@b\\x{FC}cher.example")
+                == DSNTypedValue(type: "utf-8", value: "jörg@bücher.example"))
         #expect(try DSNTypedValue(address: "UTF-8; \\x{1F600}\\x{2B}x@example.test").value == "😀+x@example.test")
         // utf-8-address / unitext: raw UTF-8 kept.
         #expect(try DSNTypedValue(address: "utf-8; 用户@例子.广告").value == "用户@例子.广告")
@@ -153,14 +158,14 @@ import Testing
         #expect(throws: DSNTypedValueError.invalidType("x y; z")) { try DSNTypedValue(parsing: "x y; z") }
         #expect(throws: DSNTypedValueError.emptyValue("rfc822; ")) { try DSNTypedValue(address: "rfc822; ") }
         let bad: [(String, Int)] = [
-            ("a\\x{D800}@x", 1),      // surrogate
-            ("a\\x{110000}@x", 1),    // above U+10FFFF
-            ("a\\x{F}@x", 1),         // one digit
-            ("a\\x{00F6}@x", 1),      // leading zero in a long form
-            ("a\\x{F6@x", 1),         // unterminated
-            ("ab\\y@x", 2),           // not an escape
-            ("a\\", 1),               // truncated
-            ("a\\x{1234567}@x", 1),   // seven digits
+            ("a\\x{D800}@x", 1),  // surrogate
+            ("a\\x{110000}@x", 1),  // above U+10FFFF
+            ("a\\x{F}@x", 1),  // one digit
+            ("a\\x{00F6}@x", 1),  // leading zero in a long form
+            ("a\\x{F6@x", 1),  // unterminated
+            ("ab\\y@x", 2),  // not an escape
+            ("a\\", 1),  // truncated
+            ("a\\x{1234567}@x", 1),  // seven digits
         ]
         for (address, offset) in bad {
             #expect(throws: DSNTypedValueError.badUnicodeEscape(address, offset: offset), "\(address)") {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct EncodingCharsetTests {
@@ -22,7 +23,9 @@ import Testing
         #expect(throws: CharsetError.invalidBytes(charset: "us-ascii", offset: 1)) { try Charset.decode([0x61, 0xC3], charset: "us-ascii") }
         #expect(throws: CharsetError.invalidBytes(charset: "utf-8", offset: 1)) { try Charset.decode([0x61, 0xC3, 0x28], charset: "utf-8") }
         #expect(throws: CharsetError.invalidBytes(charset: "utf8", offset: 0)) { try Charset.decode([0xC0, 0xAF], charset: "utf8") }
-        #expect(throws: CharsetError.invalidBytes(charset: "UTF-8", offset: 2)) { try Charset.decode([0x61, 0x62, 0xED, 0xA0, 0x80], charset: "UTF-8") }
+        #expect(throws: CharsetError.invalidBytes(charset: "UTF-8", offset: 2)) {
+            try Charset.decode([0x61, 0x62, 0xED, 0xA0, 0x80], charset: "UTF-8")
+        }
         #expect(throws: CharsetError.invalidBytes(charset: "utf-8", offset: 0)) { try Charset.decode([0xF4, 0x90, 0x80, 0x80], charset: "utf-8") }
         #expect(throws: CharsetError.invalidBytes(charset: "utf-8", offset: 1)) { try Charset.decode([0x61, 0xE2, 0x82], charset: "utf-8") }
         #expect(throws: CharsetError.unsupported("koi8-r")) { try Charset.decode([0x61], charset: "koi8-r") }
@@ -42,8 +45,10 @@ import Testing
     }
 
     @Test func namesAndAliases() {
-        for name in ["utf-8", "UTF8", "ascii", "US-ASCII", "ansi_x3.4-1968", "latin1", "Latin-2", "cp1252", "Windows-1258",
-                     "iso-8859-11", "ISO8859-15", "iso_8859-16"] {
+        for name in [
+            "utf-8", "UTF8", "ascii", "US-ASCII", "ansi_x3.4-1968", "latin1", "Latin-2", "cp1252", "Windows-1258",
+            "iso-8859-11", "ISO8859-15", "iso_8859-16",
+        ] {
             #expect(Charset.isSupported(name), "\(name)")
         }
         for name in ["iso-8859-12", "utf-16", "", "latin11"] { #expect(!Charset.isSupported(name), "\(name)") }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct EncodingEncodedWordsTests {
@@ -16,8 +17,9 @@ import Testing
     }
 
     @Test func splitsOnWholeCharacters() {
-        #expect(EncodedWords.encode(String(repeating: "é", count: 30)) ==
-            "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?= =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqQ==?=")
+        #expect(
+            EncodedWords.encode(String(repeating: "é", count: 30))
+                == "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?= =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqQ==?=")
         let text = String(repeating: "a", count: 62) + "é" + String(repeating: "b", count: 40)
         let a62 = String(repeating: "a", count: 62)
         #expect(EncodedWords.encode(text) == "=?UTF-8?Q?\(a62)?= =?UTF-8?Q?=C3=A9\(String(repeating: "b", count: 40))?=")

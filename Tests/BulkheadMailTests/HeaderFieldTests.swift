@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 @Suite struct HeaderFieldTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 /// Each hostile or broken input gives its documented error (or defect), never a crash.
@@ -146,7 +147,8 @@ import Testing
     /// A defect on every line or octet costs a counter, not memory: the first 100 of each kind in
     /// the message are kept (in the entity they belong to), the rest counted.
     @Test func defectsPastTheLimitAreCountedNotKept() throws {
-        let single = bytes("X-Nul: a") + [UInt8](repeating: 0, count: 300) + bytes("\n")
+        let single =
+            bytes("X-Nul: a") + [UInt8](repeating: 0, count: 300) + bytes("\n")
             + Array(repeating: bytes("\0\n"), count: 150).flatMap { $0 } + bytes("\nbody")
         let message = try MIMEParser().parse(single)
         #expect(message.defects.count == 200)
@@ -169,7 +171,8 @@ import Testing
     }
 
     @Test func toleratedHeaderDefects() throws {
-        let text = "From nobody Mon Jan 1\n leading continuation\nSubject : spaced\nBad Name: x\n: empty\nX-8bit: caf\u{E9}\nContent-Transfer-Encoding: x-uuencode\n\nraw"
+        let text =
+            "From nobody Mon Jan 1\n leading continuation\nSubject : spaced\nBad Name: x\n: empty\nX-8bit: caf\u{E9}\nContent-Transfer-Encoding: x-uuencode\n\nraw"
         var raw = bytes(text)
         // Make X-8bit a Latin-1 header: replace the UTF-8 é (C3 A9) by the single octet E9.
         if let index = raw.firstIndex(of: 0xC3) { raw.replaceSubrange(index...(index + 1), with: [0xE9]) }
@@ -178,11 +181,12 @@ import Testing
         #expect(message.headers["subject"] == "spaced")
         #expect(message.headers["x-8bit"] == "café")
         #expect(message.decodedBody == bytes("raw"))
-        #expect(message.defects == [
-            .headerLineWithoutColon(offset: 0), .headerLineWithoutColon(offset: 22),
-            .invalidHeaderFieldName(offset: 61), .invalidHeaderFieldName(offset: 73),
-            .unknownTransferEncoding("x-uuencode"),
-        ])
+        #expect(
+            message.defects == [
+                .headerLineWithoutColon(offset: 0), .headerLineWithoutColon(offset: 22),
+                .invalidHeaderFieldName(offset: 61), .invalidHeaderFieldName(offset: 73),
+                .unknownTransferEncoding("x-uuencode"),
+            ])
     }
 
     @Test func invalidContentTypeFallsBackToTextPlain() throws {
@@ -200,7 +204,8 @@ import Testing
             .invalidBoundary(offset: 1, length: 0), .invalidBase64(offset: 1, partOffset: 0, reason: .truncated),
         ]
         #expect(Set(errors.map(\.description)).count == errors.count)
-        #expect(MIMEParseError.invalidBase64(offset: 9, partOffset: 2, reason: .invalidCharacter(0x2A)).description
-            == "invalid base64 at offset 9 (offset 2 in the part body): octet 0x2A is not a base64 character")
+        #expect(
+            MIMEParseError.invalidBase64(offset: 9, partOffset: 2, reason: .invalidCharacter(0x2A)).description
+                == "invalid base64 at offset 9 (offset 2 in the part body): octet 0x2A is not a base64 character")
     }
 }

@@ -1,6 +1,7 @@
-import Foundation
 import BulkheadTestSupport
+import Foundation
 import Testing
+
 @testable import BulkheadMail
 
 /// Python's email package (policy default) and ``MIMEParser`` agree on real-world-like messages
@@ -9,8 +10,9 @@ import Testing
     static let fixtures = ["thunderbird", "outlook", "gmail"]
 
     func fixtureURL(_ name: String, _ ext: String) throws -> URL {
-        try #require(Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Fixtures/parse"),
-                     "missing fixture \(name).\(ext)")
+        try #require(
+            Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Fixtures/parse"),
+            "missing fixture \(name).\(ext)")
     }
 
     /// Runs Fixtures/parse/walk_parts.py on a fixture and returns its JSON list of parts.

@@ -1,6 +1,7 @@
 import BulkheadTestSupport
 import PropertyBased
 import Testing
+
 @testable import BulkheadMail
 
 /// Random part trees with random bodies, written by a tiny test-only writer, parse back to the same
@@ -42,9 +43,11 @@ import Testing
         default:
             let count = Int.random(in: 1...4, using: &rng)
             let subtype = ["mixed", "alternative", "related"][Int.random(in: 0..<3, using: &rng)]
-            return .multipart(subtype: subtype, parts: (0..<count).map { _ in
-                randomNode(&rng, depth: depth + 1, lineBreak: lineBreak)
-            })
+            return .multipart(
+                subtype: subtype,
+                parts: (0..<count).map { _ in
+                    randomNode(&rng, depth: depth + 1, lineBreak: lineBreak)
+                })
         }
     }
 
@@ -53,7 +56,7 @@ import Testing
         var out: [UInt8] = []
         func line(_ text: String) { out += Array(text.utf8) + lineBreak }
         switch node {
-        case let .leaf(type, subtype, encoding, body):
+        case .leaf(let type, let subtype, let encoding, let body):
             line("Content-Type: \(type)/\(subtype)")
             switch encoding {
             case .identity:
@@ -74,7 +77,10 @@ import Testing
                 var column = 0
                 let hex = Array("0123456789ABCDEF".utf8)
                 for byte in body {
-                    if column >= 70 { out += Array("=".utf8) + lineBreak; column = 0 }
+                    if column >= 70 {
+                        out += Array("=".utf8) + lineBreak
+                        column = 0
+                    }
                     if (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
                         out.append(byte)
                         column += 1
@@ -84,7 +90,7 @@ import Testing
                     }
                 }
             }
-        case let .multipart(subtype, parts):
+        case .multipart(let subtype, let parts):
             counter += 1
             let boundary = "=_b\(counter)_="
             line("Content-Type: multipart/\(subtype); boundary=\"\(boundary)\"")
@@ -95,7 +101,7 @@ import Testing
                 out += lineBreak
             }
             line("--\(boundary)--")
-        case let .message(inner):
+        case .message(let inner):
             line("Content-Type: message/rfc822")
             line("")
             out += write(inner, lineBreak: lineBreak, counter: &counter)
@@ -121,7 +127,7 @@ import Testing
     /// The model of a parsed entity (the inverse of ``write``).
     static func model(_ entity: MIMEEntity) -> Node? {
         switch entity.body {
-        case let .leaf(bytes):
+        case .leaf(let bytes):
             let encoding: Encoding
             switch entity.headers["Content-Transfer-Encoding"] {
             case "base64": encoding = .base64
@@ -129,10 +135,10 @@ import Testing
             default: encoding = .identity
             }
             return .leaf(type: entity.contentType.type, subtype: entity.contentType.subtype, encoding: encoding, body: bytes)
-        case let .multipart(parts, _, _):
+        case .multipart(let parts, _, _):
             let models = parts.compactMap(model)
             return models.count == parts.count ? .multipart(subtype: entity.contentType.subtype, parts: models) : nil
-        case let .message(inner):
+        case .message(let inner):
             return model(inner.value).map(Node.message)
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadMail
 
 /// Exact tests of structure and decoded bodies on small messages.
@@ -43,7 +44,7 @@ import Testing
         #expect(message.contentType.parameters == ["boundary": "outer"])
         #expect(message.headers["subject"] == "=?UTF-8?Q?Caf=C3=A9?= offer")
         #expect(message.defects.isEmpty)
-        guard case let .multipart(parts, preamble, epilogue) = message.body else {
+        guard case .multipart(let parts, let preamble, let epilogue) = message.body else {
             Issue.record("not a multipart")
             return
         }
@@ -77,10 +78,15 @@ import Testing
 @Suite struct ParseHeaderTests {
     @Test func contentTypeParameters() {
         let type = ContentType(parsing: "Text/Plain (a comment) ; Charset = \"utf-8\" ; format=flowed (c) ;name=\"a \\\"q\\\" b.txt\"")
-        #expect(type == ContentType(type: "text", subtype: "plain", parameters: [
-            "charset": "utf-8", "format": "flowed", "name": "a \"q\" b.txt",
-        ]))
-        let continued = ContentType(parsing: "application/pdf; name*0*=utf-8''%E2%82%AC%20; name*1=\"rapport\"; name*2*=%C3%A9.pdf; name=\"fallback.pdf\"")
+        #expect(
+            type
+                == ContentType(
+                    type: "text", subtype: "plain",
+                    parameters: [
+                        "charset": "utf-8", "format": "flowed", "name": "a \"q\" b.txt",
+                    ]))
+        let continued = ContentType(
+            parsing: "application/pdf; name*0*=utf-8''%E2%82%AC%20; name*1=\"rapport\"; name*2*=%C3%A9.pdf; name=\"fallback.pdf\"")
         #expect(continued?.parameters["name"] == "€ rapporté.pdf")
         let latin = ContentDisposition(parsing: "attachment; filename*=iso-8859-1'fr'caf%E9.txt")
         #expect(latin == ContentDisposition(type: "attachment", parameters: ["filename": "café.txt"]))
@@ -118,14 +124,17 @@ import Testing
     }
 
     @Test func headerSectionParserAndBlocks() throws {
-        let bytes = Array("Reporting-MTA: dns;\r\n mx.example.com\r\n\r\n\r\nFinal-Recipient: rfc822; a@example.org\r\nAction: failed\r\n\r\nFinal-Recipient: rfc822; b@example.org\r\nAction: delayed\r\n".utf8)
+        let bytes = Array(
+            "Reporting-MTA: dns;\r\n mx.example.com\r\n\r\n\r\nFinal-Recipient: rfc822; a@example.org\r\nAction: failed\r\n\r\nFinal-Recipient: rfc822; b@example.org\r\nAction: delayed\r\n"
+                .utf8)
         let (headers, bodyStart) = try HeaderSectionParser.parse(bytes)
         #expect(headers.fields == [HeaderField(uncheckedName: "Reporting-MTA", value: "dns; mx.example.com")])
         #expect(bodyStart == 40)
         let blocks = try HeaderSectionParser.parseBlocks(bytes)
-        #expect(blocks.map { $0.map(\.value) } == [
-            ["dns; mx.example.com"], ["rfc822; a@example.org", "failed"], ["rfc822; b@example.org", "delayed"],
-        ])
+        #expect(
+            blocks.map { $0.map(\.value) } == [
+                ["dns; mx.example.com"], ["rfc822; a@example.org", "failed"], ["rfc822; b@example.org", "delayed"],
+            ])
         let slice = bytes[42...]
         let sliced = try HeaderSectionParser.parse(slice)
         #expect(sliced.headers["action"] == "failed")
@@ -149,16 +158,20 @@ import Testing
         let b = try MIMEParser().parse(crlf)
         func shape(_ entity: MIMEEntity) -> [String] {
             entity.allEntities.map { entity in
-                let body = entity.decodedBody.map { bytes in
-                    String(decoding: bytes, as: UTF8.self).replacingCRLF()
-                } ?? "-"
+                let body =
+                    entity.decodedBody.map { bytes in
+                        String(decoding: bytes, as: UTF8.self).replacingCRLF()
+                    } ?? "-"
                 return "\(entity.contentType) \(entity.headers.fields) \(entity.defects.count) \(body)"
             }
         }
         #expect(shape(a) == shape(b))
         #expect(shape(a).count == 5)
         #expect(b.parts[1].decodedBody == [0, 1, 2, 255])
-        guard case let .multipart(_, preamble, epilogue) = b.body else { Issue.record("not multipart"); return }
+        guard case .multipart(_, let preamble, let epilogue) = b.body else {
+            Issue.record("not multipart")
+            return
+        }
         #expect(preamble == Array("This is the preamble.".utf8))
         #expect(epilogue == Array("The epilogue.\r\n".utf8))
     }

@@ -1,5 +1,5 @@
-import Testing
 import BulkheadPolicy
+import Testing
 
 @Suite struct FindingTests {
     @Test func severitiesOrderAndPrint() {

@@ -1,6 +1,6 @@
-import Testing
 import BulkheadMail
 import BulkheadPolicy
+import Testing
 
 @Suite struct MessageRulesTests {
     private func findings(_ text: String) throws -> [Finding] {
@@ -13,7 +13,8 @@ import BulkheadPolicy
     }
 
     @Test func aPlainPersonalMessageIsClean() throws {
-        let text = "From: Ada <ada@example.com>\nTo: Bob <bob@example.org>\nSubject: Lunch\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <1@example.com>\n\nHi\n"
+        let text =
+            "From: Ada <ada@example.com>\nTo: Bob <bob@example.org>\nSubject: Lunch\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <1@example.com>\n\nHi\n"
         #expect(try findings(text) == [Finding(code: "dkim.missing", severity: .info, message: "no DKIM signature")])
     }
 
@@ -21,8 +22,11 @@ import BulkheadPolicy
         let many = (1...12).map { "c\($0)@example.org" }.joined(separator: ", ")
         let text = "From: shop@example.com\nTo: \(many)\nSubject: Offer\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <2@example.com>\n\nBuy\n"
         let result = try findings(text)
-        #expect(result.first == Finding(code: "recipients.exposed", severity: .error,
-                                        message: "12 recipients in To/Cc can all see each other; send one message per recipient"))
+        #expect(
+            result.first
+                == Finding(
+                    code: "recipients.exposed", severity: .error,
+                    message: "12 recipients in To/Cc can all see each other; send one message per recipient"))
         // Twelve visible recipients make it bulk mail, so the unsubscribe and DKIM rules apply too.
         #expect(result.map(\.code).contains("unsubscribe.missing"))
         #expect(result.contains(Finding(code: "dkim.missing", severity: .error, message: "no DKIM signature")))
@@ -32,16 +36,25 @@ import BulkheadPolicy
     }
 
     @Test func bulkMailNeedsOneClickUnsubscribeCoveredByDKIM() throws {
-        let base = "From: news@example.com\nTo: a@example.org\nSubject: News\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <3@example.com>\nPrecedence: bulk\n"
+        let base =
+            "From: news@example.com\nTo: a@example.org\nSubject: News\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <3@example.com>\nPrecedence: bulk\n"
         #expect(try codes(base + "\nx\n").contains("unsubscribe.missing"))
         let mailtoOnly = base + "List-Unsubscribe: <mailto:u@example.com>\n\nx\n"
         #expect(try codes(mailtoOnly).contains("unsubscribe.no-https"))
         #expect(try codes(mailtoOnly).contains("unsubscribe.no-one-click"))
-        let signedWithoutUnsubscribe = base + "List-Unsubscribe: <https://example.com/u/1>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
+        let signedWithoutUnsubscribe =
+            base + "List-Unsubscribe: <https://example.com/u/1>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
             + "DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=s1; h=From:Subject; bh=AAAA; b=AAAA\n\nx\n"
         let result = try findings(signedWithoutUnsubscribe)
-        #expect(result.contains(Finding(code: "dkim.header-unsigned", severity: .error, message: "the DKIM signature of example.com does not cover List-Unsubscribe")))
-        #expect(result.contains(Finding(code: "dkim.header-unsigned", severity: .error, message: "the DKIM signature of example.com does not cover List-Unsubscribe-Post")))
+        #expect(
+            result.contains(
+                Finding(code: "dkim.header-unsigned", severity: .error, message: "the DKIM signature of example.com does not cover List-Unsubscribe"))
+        )
+        #expect(
+            result.contains(
+                Finding(
+                    code: "dkim.header-unsigned", severity: .error, message: "the DKIM signature of example.com does not cover List-Unsubscribe-Post")
+            ))
         #expect(!result.map(\.code).contains("unsubscribe.no-https"))
     }
 
@@ -55,7 +68,8 @@ import BulkheadPolicy
     }
 
     @Test func mimeDefectsAreReportedWithTheirPart() throws {
-        let text = "From: a@example.com\nTo: b@example.org\nSubject: x\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <4@example.com>\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nno end\n"
+        let text =
+            "From: a@example.com\nTo: b@example.org\nSubject: x\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <4@example.com>\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nno end\n"
         let result = try findings(text)
         #expect(result.contains { $0.code == "mime.defect" && $0.message.hasPrefix("message: ") })
     }

@@ -15,7 +15,7 @@ struct CaptureTransportTests {
         let envelope = try Envelope(mailFrom: "bounce+1@sender.test", recipient: "ada@rcpt.test")
         let message = Array("Subject: hello\r\n\r\n.exact bytes\r\n".utf8)
         let outcome = await transport.deliver(envelope, message)
-        guard case let .sent(.note(note)) = outcome else {
+        guard case .sent(.note(let note)) = outcome else {
             Issue.record("expected sent, got \(outcome)")
             return
         }

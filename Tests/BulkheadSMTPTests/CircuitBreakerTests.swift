@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BulkheadSMTP
 
 /// Issue 7, item 8: the upstream circuit breaker as a pure state machine, on a test clock.

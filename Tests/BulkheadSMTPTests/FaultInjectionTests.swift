@@ -48,7 +48,11 @@ struct FaultInjectionTests {
             return
         }
         #expect(reply.code == 250)
-        #expect(log.received == [FaultServer.Received(mailFrom: "bounce@sender.test", recipients: ["ada@rcpt.test"], data: TestMessages.message(0, to: "ada@rcpt.test"), overTLS: false)])
+        #expect(
+            log.received == [
+                FaultServer.Received(
+                    mailFrom: "bounce@sender.test", recipients: ["ada@rcpt.test"], data: TestMessages.message(0, to: "ada@rcpt.test"), overTLS: false)
+            ])
     }
 
     struct ReplyCase: Sendable, CustomTestStringConvertible {
@@ -74,12 +78,13 @@ struct FaultInjectionTests {
 
     @Test(arguments: replyCases)
     func replyAtStep(_ testCase: ReplyCase) async throws {
-        let step = testCase.step, reply = testCase.reply
+        let step = testCase.step
+        let reply = testCase.reply
         let (outcome, log) = try await single { current, _ in current == step ? .reply(reply) : .normal }
         let code = Int(reply.prefix(3))
         switch (testCase.expected, outcome) {
         case ("deferred", .deferred(let detail)), ("failed", .failed(let detail, hardBounce: false)),
-             ("hard", .failed(let detail, hardBounce: true)):
+            ("hard", .failed(let detail, hardBounce: true)):
             #expect(detail.reply?.code == code, "\(outcome)")
         default:
             Issue.record("\(step) \(reply): expected \(testCase.expected), got \(outcome)")
@@ -95,7 +100,7 @@ struct FaultInjectionTests {
 
     @Test func dropBeforeDataDefers() async throws {
         let (outcome, _) = try await single { step, _ in step == .rcpt ? .drop : .normal }
-        guard case let .deferred(.note(text)) = outcome else {
+        guard case .deferred(.note(let text)) = outcome else {
             Issue.record("\(outcome)")
             return
         }
@@ -104,7 +109,7 @@ struct FaultInjectionTests {
 
     @Test func dropMidDataIsUncertain() async throws {
         let (outcome, log) = try await single { step, _ in step == .body ? .drop : .normal }
-        guard case let .uncertain(.note(text)) = outcome else {
+        guard case .uncertain(.note(let text)) = outcome else {
             Issue.record("\(outcome)")
             return
         }
@@ -118,7 +123,9 @@ struct FaultInjectionTests {
     }
 
     @Test func stallAtRecipientDefers() async throws {
-        let (outcome, _) = try await single { step, _ in step == .rcpt ? .stall : .normal } configure: {
+        let (outcome, _) = try await single { step, _ in
+            step == .rcpt ? .stall : .normal
+        } configure: {
             $0.session.timeouts.rcpt = .milliseconds(500)
         }
         #expect(outcome == .deferred(.note("timeout waiting for the reply to RCPT; the message was not sent")))
@@ -131,7 +138,8 @@ struct FaultInjectionTests {
 
     @Test func tlsRequiredButNotOfferedDefersEveryMessage() async throws {
         let (outcomes, log) = try await deliver(FaultServer.Script(), messages: 3) { $0.session.tlsPolicy = .required }
-        #expect(outcomes == Array(repeating: .postponed(.note("TLS is required but the server does not offer STARTTLS"), retryAfter: .zero), count: 3))
+        #expect(
+            outcomes == Array(repeating: .postponed(.note("TLS is required but the server does not offer STARTTLS"), retryAfter: .zero), count: 3))
         #expect(log.received.isEmpty)
         #expect(!log.commands.contains { $0.hasPrefix("MAIL") })
     }
@@ -162,7 +170,12 @@ struct FaultInjectionTests {
         script.offerSTARTTLS = true
         script.react = { step, _ in step == .startTLS ? .raw("220 2.0.0 go ahead\r\n250 injected\r\n") : .normal }
         let (outcomes, log) = try await deliver(script) { $0.session.tlsPolicy = .required }
-        #expect(outcomes == [.postponed(.note("SMTP protocol violation: the server sent more data after its 220 reply to STARTTLS (possible injection)"), retryAfter: .zero)])
+        #expect(
+            outcomes == [
+                .postponed(
+                    .note("SMTP protocol violation: the server sent more data after its 220 reply to STARTTLS (possible injection)"),
+                    retryAfter: .zero)
+            ])
         #expect(log.received.isEmpty)
     }
 
@@ -170,7 +183,8 @@ struct FaultInjectionTests {
         let fixtures = try Peers.fixtures
         let certificates = try NIOSSLCertificate.fromPEMFile(fixtures.appendingPathComponent("test-server.cert.pem").path)
         let key = try NIOSSLPrivateKey(file: fixtures.appendingPathComponent("test-server.key.pem").path, format: .pem)
-        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         return try NIOSSLContext(configuration: configuration)
     }
 
@@ -202,7 +216,7 @@ struct FaultInjectionTests {
             upstream.session.tlsPolicy = .required
             upstream.tls.serverHostname = "localhost"
         }
-        guard case let .postponed(.note(text), _)? = outcomes.first else {
+        guard case .postponed(.note(let text), _)? = outcomes.first else {
             Issue.record("\(outcomes)")
             return
         }
@@ -255,7 +269,8 @@ struct FaultInjectionTests {
             upstream.session.credentials = SMTPCredentials(username: "user", password: "wrong")
             upstream.tls.insecureSkipCertificateVerification = true
         }
-        #expect(outcomes == [.postponed(.note("server refused the session at AUTH: 535 5.7.8 Authentication credentials invalid"), retryAfter: .zero)])
+        #expect(
+            outcomes == [.postponed(.note("server refused the session at AUTH: 535 5.7.8 Authentication credentials invalid"), retryAfter: .zero)])
         #expect(log.received.isEmpty && log.authenticated.isEmpty)
     }
 
@@ -324,13 +339,15 @@ struct FaultInjectionTests {
     /// Issue 7, item 8: after `failures` refused sessions in a row the breaker opens: no connection is
     /// tried and no message charged until the open period ends.
     @Test func repeatedSessionFailuresOpenTheBreaker() async throws {
-        let (outcomes, log) = try await deliver(FaultServer.Script(react: { step, _ in step == .greeting ? .reply("421 4.3.2 busy") : .normal }),
-                                                messages: 4) { upstream in
+        let (outcomes, log) = try await deliver(
+            FaultServer.Script(react: { step, _ in step == .greeting ? .reply("421 4.3.2 busy") : .normal }),
+            messages: 4
+        ) { upstream in
             upstream.breaker = CircuitBreakerPolicy(failures: 2, openFor: .seconds(30))
         }
         #expect(outcomes[0] == .postponed(.note("server refused the session at greeting: 421 4.3.2 busy"), retryAfter: .zero))
         for outcome in outcomes.dropFirst() {
-            guard case let .postponed(_, retryAfter) = outcome else {
+            guard case .postponed(_, let retryAfter) = outcome else {
                 Issue.record("\(outcome)")
                 continue
             }
@@ -343,7 +360,7 @@ struct FaultInjectionTests {
         let port = try await Peers.freePort()
         let pool = try SMTPConnectionPool(upstream: TestMessages.upstream(port: port))
         let outcome = await pool.deliver(Self.envelope, Self.message)
-        guard case let .postponed(.note(text), _) = outcome else {
+        guard case .postponed(.note(let text), _) = outcome else {
             Issue.record("\(outcome)")
             return
         }

@@ -106,7 +106,10 @@ final class FaultSessionHandler: ChannelInboundHandler {
     private var tlsActive = false
     private var mailFrom: String?
     private var recipients: [String] = []
-    private enum Login { case none, username, password(String) }
+    private enum Login {
+        case none, username
+        case password(String)
+    }
     private var login = Login.none
 
     init(script: FaultServer.Script, box: LogBox) {
@@ -164,7 +167,7 @@ final class FaultSessionHandler: ChannelInboundHandler {
             case .username:
                 login = .password(Self.base64(line))
                 write(context, "334 UGFzc3dvcmQ6\r\n")
-            case let .password(user):
+            case .password(let user):
                 login = .none
                 authenticate(context, user: user, password: Self.base64(line))
             }
@@ -237,8 +240,8 @@ final class FaultSessionHandler: ChannelInboundHandler {
     ) {
         switch reaction ?? script.react(step, argument) {
         case .normal: write(context, normal + "\r\n")
-        case let .reply(text): write(context, text + "\r\n")
-        case let .raw(text): write(context, text)
+        case .reply(let text): write(context, text + "\r\n")
+        case .raw(let text): write(context, text)
         case .drop:
             stalled = true
             context.close(promise: nil)

@@ -40,7 +40,8 @@ enum Peers {
                 throw PeerError(description: "\(name) exited with status \(process.terminationStatus) before listening on 127.0.0.1:\(port)")
             }
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get() {
+                .connect(host: "127.0.0.1", port: port).get()
+            {
                 try? await channel.close()
                 return
             }
@@ -135,7 +136,8 @@ final class AiosmtpdServer {
         guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6)) else {
             process.waitUntilExit()
             let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw PeerError(description: "aiosmtpd did not start (is `\(Peers.python) -m pip install aiosmtpd` done? see scripts/test-deps/smtp.sh): \(errors)")
+            throw PeerError(
+                description: "aiosmtpd did not start (is `\(Peers.python) -m pip install aiosmtpd` done? see scripts/test-deps/smtp.sh): \(errors)")
         }
         self.port = port
         try await Peers.waitForListener(port: port, process: process, name: "aiosmtpd")
@@ -154,7 +156,8 @@ final class AiosmtpdServer {
             let base = directory + "/" + name.dropLast(5)
             let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))
             guard let object = meta as? [String: Any], let from = object["mail_from"] as? String,
-                  let recipients = object["rcpt_tos"] as? [String], let options = object["mail_options"] as? [String] else {
+                let recipients = object["rcpt_tos"] as? [String], let options = object["mail_options"] as? [String]
+            else {
                 throw PeerError(description: "bad sidecar \(name)")
             }
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: base + ".eml")))

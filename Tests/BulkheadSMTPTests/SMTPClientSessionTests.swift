@@ -1,5 +1,6 @@
-@testable import BulkheadSMTP
 import Testing
+
+@testable import BulkheadSMTP
 
 /// The state machine, without I/O, with exact bytes.
 @Suite("SMTP client session state machine")
@@ -46,9 +47,10 @@ struct SMTPClientSessionTests {
     @Test func greetingThenEHLO() {
         var session = SMTPClientSession(configuration: Self.config())
         #expect(session.connected() == [.setTimer(id: 1, after: .seconds(300))])
-        #expect(session.replyReceived(Self.reply(220, "mx.test ESMTP")) == [
-            Self.write("EHLO mailer.test\r\n"), .setTimer(id: 2, after: .seconds(300)),
-        ])
+        #expect(
+            session.replyReceived(Self.reply(220, "mx.test ESMTP")) == [
+                Self.write("EHLO mailer.test\r\n"), .setTimer(id: 2, after: .seconds(300)),
+            ])
         let actions = session.replyReceived(Self.reply(250, "mx.test", "PIPELINING", "SIZE 10000", "8BITMIME"))
         var expected = SMTPCapabilities()
         expected.pipelining = true
@@ -61,9 +63,10 @@ struct SMTPClientSessionTests {
     @Test func pipelinedMessageExactBytes() {
         var session = Self.readySession(["PIPELINING", "SIZE 10000", "8BITMIME"])
         let start = session.messageQueued(id: 7, envelope: Self.envelope, message: Self.message)
-        #expect(Self.io(start) == [
-            Self.write("MAIL FROM:<bounce+1@sender.test> SIZE=\(Self.message.count)\r\nRCPT TO:<ada@rcpt.test>\r\nDATA\r\n"),
-        ])
+        #expect(
+            Self.io(start) == [
+                Self.write("MAIL FROM:<bounce+1@sender.test> SIZE=\(Self.message.count)\r\nRCPT TO:<ada@rcpt.test>\r\nDATA\r\n")
+            ])
         #expect(Self.io(session.replyReceived(Self.reply(250, "2.1.0 Ok"))) == [])
         #expect(Self.io(session.replyReceived(Self.reply(250, "2.1.5 Ok"))) == [])
         let data = session.replyReceived(Self.reply(354, "End data with <CR><LF>.<CR><LF>"))
@@ -75,15 +78,17 @@ struct SMTPClientSessionTests {
 
     @Test func sequentialWithoutPipelining() {
         var session = Self.readySession([])
-        #expect(Self.io(session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)) == [
-            Self.write("MAIL FROM:<bounce+1@sender.test>\r\n"),
-        ])
+        #expect(
+            Self.io(session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)) == [
+                Self.write("MAIL FROM:<bounce+1@sender.test>\r\n")
+            ])
         #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [Self.write("RCPT TO:<ada@rcpt.test>\r\n")])
         #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [Self.write("DATA\r\n")])
         #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [.writeBody(Self.wireBody)])
-        #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [
-            .outcome(id: 1, .sent(.reply(.endOfData, SMTPReply(code: 250, lines: ["ok"])))),
-        ])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(250, "ok"))) == [
+                .outcome(id: 1, .sent(.reply(.endOfData, SMTPReply(code: 250, lines: ["ok"]))))
+            ])
     }
 
     @Test func timersFollowRFC5321Steps() {
@@ -95,7 +100,7 @@ struct SMTPClientSessionTests {
         config.timeouts.dataTermination = .seconds(15)
         var session = Self.readySession([], config: config)
         func timer(_ actions: [Action]) -> Duration? {
-            for case let .setTimer(_, duration) in actions { return duration }
+            for case .setTimer(_, let duration) in actions { return duration }
             return nil
         }
         #expect(timer(session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)) == .seconds(11))
@@ -115,9 +120,10 @@ struct SMTPClientSessionTests {
         #expect(Self.io(session.replyReceived(Self.reply(502, "5.5.2 what?"))) == [Self.write("HELO mailer.test\r\n")])
         #expect(Self.io(session.replyReceived(Self.reply(250, "old.test"))) == [.sessionReady(SMTPCapabilities())])
         // no extensions: plain MAIL FROM, one command at a time
-        #expect(Self.io(session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)) == [
-            Self.write("MAIL FROM:<bounce+1@sender.test>\r\n"),
-        ])
+        #expect(
+            Self.io(session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)) == [
+                Self.write("MAIL FROM:<bounce+1@sender.test>\r\n")
+            ])
     }
 
     @Test func ehloTransientFailureEndsSession() {
@@ -128,18 +134,20 @@ struct SMTPClientSessionTests {
         #expect(queued == [])
         let reply = Self.reply(421, "4.3.2 busy")
         let error = SMTPSessionError.rejected(.ehlo, reply.reply)
-        #expect(Self.io(session.replyReceived(reply)) == [
-            .sessionFailed(error), .outcome(id: 3, .deferred(.note(error.description))), .close,
-        ])
+        #expect(
+            Self.io(session.replyReceived(reply)) == [
+                .sessionFailed(error), .outcome(id: 3, .deferred(.note(error.description))), .close,
+            ])
         #expect(session.isClosed)
     }
 
     @Test func invalidEHLONameIsNeverSent() {
         var session = SMTPClientSession(configuration: SMTPSessionConfiguration(heloName: "a\r\nMAIL FROM:<x@y>"))
         _ = session.connected()
-        #expect(Self.io(session.replyReceived(Self.reply(220, "mx"))) == [
-            .sessionFailed(.invalidConfiguration("EHLO name must be 1-255 printable ASCII characters without spaces")), .close,
-        ])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(220, "mx"))) == [
+                .sessionFailed(.invalidConfiguration("EHLO name must be 1-255 printable ASCII characters without spaces")), .close,
+            ])
     }
 
     @Test func greetingRejected() {
@@ -160,12 +168,13 @@ struct SMTPClientSessionTests {
         #expect(Self.io(session.tlsEstablished()) == [Self.write("EHLO mailer.test\r\n")])
         #expect(session.isTLSActive)
         // base64("\0user\0pass") == "AHVzZXIAcGFzcw=="
-        #expect(Self.io(session.replyReceived(Self.reply(250, "mx", "AUTH PLAIN LOGIN", "PIPELINING"))) == [
-            Self.write("AUTH PLAIN AHVzZXIAcGFzcw==\r\n"),
-        ])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(250, "mx", "AUTH PLAIN LOGIN", "PIPELINING"))) == [
+                Self.write("AUTH PLAIN AHVzZXIAcGFzcw==\r\n")
+            ])
         let ready = Self.io(session.replyReceived(Self.reply(235, "2.7.0 Authentication successful")))
         #expect(ready.count == 1)
-        if case let .sessionReady(caps) = ready.first {
+        if case .sessionReady(let caps) = ready.first {
             #expect(caps.authMechanisms == ["PLAIN", "LOGIN"] && caps.pipelining && !caps.startTLS)
         } else {
             Issue.record("expected sessionReady, got \(ready)")
@@ -214,13 +223,15 @@ struct SMTPClientSessionTests {
         _ = session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
         _ = session.replyReceived(Self.reply(220, "mx"))
         let reason = DeliveryDetail.note("TLS is required but the server does not offer STARTTLS")
-        #expect(Self.io(session.replyReceived(Self.reply(250, "mx", "PIPELINING"))) == [
-            .sessionFailed(.tlsRequiredButNotOffered), .outcome(id: 1, .deferred(reason)), .outcome(id: 2, .deferred(reason)), .close,
-        ])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(250, "mx", "PIPELINING"))) == [
+                .sessionFailed(.tlsRequiredButNotOffered), .outcome(id: 1, .deferred(reason)), .outcome(id: 2, .deferred(reason)), .close,
+            ])
         // later messages on the dead session are deferred too
-        #expect(session.messageQueued(id: 3, envelope: Self.envelope, message: Self.message) == [
-            .outcome(id: 3, .deferred(.note("connection is closed; nothing was sent"))),
-        ])
+        #expect(
+            session.messageQueued(id: 3, envelope: Self.envelope, message: Self.message) == [
+                .outcome(id: 3, .deferred(.note("connection is closed; nothing was sent")))
+            ])
     }
 
     @Test func tlsRequiredButRefused() {
@@ -257,10 +268,11 @@ struct SMTPClientSessionTests {
         _ = session.replyReceived(Self.reply(220, "mx"))
         _ = session.replyReceived(Self.reply(250, "mx", "STARTTLS"))
         let actions = Self.io(session.replyReceived(Self.reply(220, "go ahead", buffered: true)))
-        #expect(actions == [
-            .sessionFailed(.protocolViolation("the server sent more data after its 220 reply to STARTTLS (possible injection)")),
-            .close,
-        ])
+        #expect(
+            actions == [
+                .sessionFailed(.protocolViolation("the server sent more data after its 220 reply to STARTTLS (possible injection)")),
+                .close,
+            ])
     }
 
     @Test func recipientUnknownIsHardBounceThenRSET() {
@@ -270,14 +282,16 @@ struct SMTPClientSessionTests {
         #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [])
         let unknown = Self.reply(550, "5.1.1 <ada@rcpt.test>: Recipient address rejected")
         #expect(Self.io(session.replyReceived(unknown)) == [])
-        #expect(Self.io(session.replyReceived(Self.reply(554, "5.5.1 Error: no valid recipients"))) == [
-            .outcome(id: 1, .failed(.reply(.rcpt, unknown.reply), hardBounce: true)),
-            Self.write("RSET\r\n"),
-        ])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(554, "5.5.1 Error: no valid recipients"))) == [
+                .outcome(id: 1, .failed(.reply(.rcpt, unknown.reply), hardBounce: true)),
+                Self.write("RSET\r\n"),
+            ])
         // after RSET the next message starts
-        #expect(Self.io(session.replyReceived(Self.reply(250, "2.0.0 Ok"))) == [
-            Self.write("MAIL FROM:<bounce+1@sender.test>\r\nRCPT TO:<ada@rcpt.test>\r\nDATA\r\n"),
-        ])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(250, "2.0.0 Ok"))) == [
+                Self.write("MAIL FROM:<bounce+1@sender.test>\r\nRCPT TO:<ada@rcpt.test>\r\nDATA\r\n")
+            ])
     }
 
     @Test func hardBounceClassification() {
@@ -295,9 +309,10 @@ struct SMTPClientSessionTests {
             for _ in 0..<step { _ = session.replyReceived(Self.reply(250, "ok")) }
             let failure = Self.reply(451, "4.3.0 try again")
             let stepName: SMTPStep = [.mail, .rcpt, .data][step]
-            #expect(Self.io(session.replyReceived(failure)) == [
-                .outcome(id: 9, .deferred(.reply(stepName, failure.reply))), Self.write("RSET\r\n"),
-            ])
+            #expect(
+                Self.io(session.replyReceived(failure)) == [
+                    .outcome(id: 9, .deferred(.reply(stepName, failure.reply))), Self.write("RSET\r\n"),
+                ])
         }
     }
 
@@ -310,7 +325,8 @@ struct SMTPClientSessionTests {
             _ = session.replyReceived(Self.reply(354, "go"))
             _ = session.bodyWritten()
             let reply = Self.reply(code, "no")
-            let outcome: DeliveryOutcome = expected == "deferred"
+            let outcome: DeliveryOutcome =
+                expected == "deferred"
                 ? .deferred(.reply(.endOfData, reply.reply))
                 : .failed(.reply(.endOfData, reply.reply), hardBounce: false)
             #expect(Self.io(session.replyReceived(reply)) == [.outcome(id: 1, outcome), Self.write("RSET\r\n")])
@@ -325,9 +341,10 @@ struct SMTPClientSessionTests {
         _ = session.replyReceived(refused)
         // RFC 2920 §3.1: the message body must not be sent; end DATA at once
         #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [Self.write(".\r\n")])
-        #expect(Self.io(session.replyReceived(Self.reply(554, "no valid recipients"))) == [
-            .outcome(id: 1, .failed(.reply(.rcpt, refused.reply), hardBounce: false)), Self.write("RSET\r\n"),
-        ])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(554, "no valid recipients"))) == [
+                .outcome(id: 1, .failed(.reply(.rcpt, refused.reply), hardBounce: false)), Self.write("RSET\r\n"),
+            ])
     }
 
     @Test func serverClosing421AbandonsConnection() {
@@ -335,11 +352,12 @@ struct SMTPClientSessionTests {
         _ = session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
         _ = session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
         let closing = Self.reply(421, "4.4.2 shutting down")
-        #expect(Self.io(session.replyReceived(closing)) == [
-            .outcome(id: 1, .deferred(.reply(.mail, closing.reply))),
-            .outcome(id: 2, .deferred(.note("connection abandoned (server closing (421)); nothing was sent"))),
-            .close,
-        ])
+        #expect(
+            Self.io(session.replyReceived(closing)) == [
+                .outcome(id: 1, .deferred(.reply(.mail, closing.reply))),
+                .outcome(id: 2, .deferred(.note("connection abandoned (server closing (421)); nothing was sent"))),
+                .close,
+            ])
         #expect(session.isClosed)
     }
 
@@ -347,9 +365,10 @@ struct SMTPClientSessionTests {
         var session = Self.readySession(["PIPELINING"])
         _ = session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
         _ = session.replyReceived(Self.reply(250, "ok"))
-        #expect(Self.io(session.connectionClosed(reason: "reset")) == [
-            .outcome(id: 1, .deferred(.note("connection closed before the message body was sent (reset)"))),
-        ])
+        #expect(
+            Self.io(session.connectionClosed(reason: "reset")) == [
+                .outcome(id: 1, .deferred(.note("connection closed before the message body was sent (reset)")))
+            ])
 
         var second = Self.readySession(["PIPELINING"])
         _ = second.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
@@ -357,24 +376,26 @@ struct SMTPClientSessionTests {
         _ = second.replyReceived(Self.reply(250, "ok"))
         _ = second.replyReceived(Self.reply(250, "ok"))
         _ = second.replyReceived(Self.reply(354, "go"))
-        #expect(Self.io(second.connectionClosed(reason: "reset")) == [
-            .outcome(id: 1, .uncertain(.note("connection closed after the message body started (reset)"))),
-            .outcome(id: 2, .deferred(.note("connection closed (reset); nothing was sent"))),
-        ])
+        #expect(
+            Self.io(second.connectionClosed(reason: "reset")) == [
+                .outcome(id: 1, .uncertain(.note("connection closed after the message body started (reset)"))),
+                .outcome(id: 2, .deferred(.note("connection closed (reset); nothing was sent"))),
+            ])
     }
 
     @Test func timeouts() {
         var session = Self.readySession([])
         let start = session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
-        guard case let .setTimer(mailTimer, _)? = start.last else {
+        guard case .setTimer(let mailTimer, _)? = start.last else {
             Issue.record("no timer armed: \(start)")
             return
         }
-        _ = session.replyReceived(Self.reply(250, "ok")) // arms the RCPT timer
-        #expect(session.timerFired(mailTimer) == []) // stale: ignored
-        #expect(Self.io(session.timerFired(mailTimer + 1)) == [
-            .outcome(id: 1, .deferred(.note("timeout waiting for the reply to RCPT; the message was not sent"))), .close,
-        ])
+        _ = session.replyReceived(Self.reply(250, "ok"))  // arms the RCPT timer
+        #expect(session.timerFired(mailTimer) == [])  // stale: ignored
+        #expect(
+            Self.io(session.timerFired(mailTimer + 1)) == [
+                .outcome(id: 1, .deferred(.note("timeout waiting for the reply to RCPT; the message was not sent"))), .close,
+            ])
 
         var body = Self.readySession(["PIPELINING"])
         _ = body.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
@@ -382,16 +403,17 @@ struct SMTPClientSessionTests {
         _ = body.replyReceived(Self.reply(250, "ok"))
         _ = body.replyReceived(Self.reply(354, "go"))
         let armed = body.bodyWritten()
-        guard case let .setTimer(dotTimer, _)? = armed.first else {
+        guard case .setTimer(let dotTimer, _)? = armed.first else {
             Issue.record("no timer armed: \(armed)")
             return
         }
-        #expect(Self.io(body.timerFired(dotTimer)) == [
-            .outcome(id: 1, .uncertain(.note("timeout waiting for the reply to end of data after the message body started"))), .close,
-        ])
+        #expect(
+            Self.io(body.timerFired(dotTimer)) == [
+                .outcome(id: 1, .uncertain(.note("timeout waiting for the reply to end of data after the message body started"))), .close,
+            ])
 
         var greeting = SMTPClientSession(configuration: Self.config())
-        guard case let .setTimer(greetingTimer, _)? = greeting.connected().first else {
+        guard case .setTimer(let greetingTimer, _)? = greeting.connected().first else {
             Issue.record("no greeting timer")
             return
         }
@@ -401,19 +423,23 @@ struct SMTPClientSessionTests {
     @Test func messagesRefusedBeforeSending() {
         var session = Self.readySession(["PIPELINING", "SIZE 20"])
         let bareLF = Array("Subject: x\n\r\nbody\r\n".utf8)
-        #expect(session.messageQueued(id: 1, envelope: Self.envelope, message: bareLF) == [
-            .outcome(id: 1, .failed(.note("message refused: bare LF (not preceded by CR) at offset 10"), hardBounce: false)),
-        ])
-        #expect(session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message) == [
-            .outcome(id: 2, .failed(.note("the message (\(Self.message.count) octets) exceeds the server's SIZE limit of 20"), hardBounce: false)),
-        ])
+        #expect(
+            session.messageQueued(id: 1, envelope: Self.envelope, message: bareLF) == [
+                .outcome(id: 1, .failed(.note("message refused: bare LF (not preceded by CR) at offset 10"), hardBounce: false))
+            ])
+        #expect(
+            session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message) == [
+                .outcome(id: 2, .failed(.note("the message (\(Self.message.count) octets) exceeds the server's SIZE limit of 20"), hardBounce: false))
+            ])
         let utf8Envelope = try! Envelope(mailFrom: "a@sender.test", recipient: "jürgen@rcpt.test")
-        #expect(session.messageQueued(id: 3, envelope: utf8Envelope, message: Array("a: b\r\n".utf8)) == [
-            .outcome(id: 3, .failed(.note("the message needs SMTPUTF8 and the server does not offer it"), hardBounce: false)),
-        ])
-        #expect(session.messageQueued(id: 4, envelope: Self.envelope, message: Array("a: ü\r\n".utf8)) == [
-            .outcome(id: 4, .failed(.note("the message has 8-bit octets and the server does not offer 8BITMIME"), hardBounce: false)),
-        ])
+        #expect(
+            session.messageQueued(id: 3, envelope: utf8Envelope, message: Array("a: b\r\n".utf8)) == [
+                .outcome(id: 3, .failed(.note("the message needs SMTPUTF8 and the server does not offer it"), hardBounce: false))
+            ])
+        #expect(
+            session.messageQueued(id: 4, envelope: Self.envelope, message: Array("a: ü\r\n".utf8)) == [
+                .outcome(id: 4, .failed(.note("the message has 8-bit octets and the server does not offer 8BITMIME"), hardBounce: false))
+            ])
         #expect(session.isIdle)
     }
 
@@ -421,9 +447,10 @@ struct SMTPClientSessionTests {
         var session = Self.readySession(["PIPELINING", "SIZE", "8BITMIME", "SMTPUTF8"])
         let envelope = try! Envelope(mailFrom: "a@sender.test", recipient: "jürgen@rcpt.test")
         let message = Array("Subject: grüße\r\n\r\nx\r\n".utf8)
-        #expect(Self.io(session.messageQueued(id: 1, envelope: envelope, message: message)) == [
-            Self.write("MAIL FROM:<a@sender.test> SIZE=\(message.count) BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<jürgen@rcpt.test>\r\nDATA\r\n"),
-        ])
+        #expect(
+            Self.io(session.messageQueued(id: 1, envelope: envelope, message: message)) == [
+                Self.write("MAIL FROM:<a@sender.test> SIZE=\(message.count) BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<jürgen@rcpt.test>\r\nDATA\r\n")
+            ])
     }
 
     @Test func quitWhenIdle() {
@@ -447,9 +474,10 @@ struct SMTPClientSessionTests {
     @Test func malformedReplyDuringMessage() {
         var session = Self.readySession(["PIPELINING"])
         _ = session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
-        #expect(Self.io(session.protocolError(SMTPReplyError(reason: .bareLF, offset: 3))) == [
-            .outcome(id: 1, .deferred(.note("SMTP protocol violation: bare LF in reply at offset 3; the message was not sent"))),
-            .close,
-        ])
+        #expect(
+            Self.io(session.protocolError(SMTPReplyError(reason: .bareLF, offset: 3))) == [
+                .outcome(id: 1, .deferred(.note("SMTP protocol violation: bare LF in reply at offset 3; the message was not sent"))),
+                .close,
+            ])
     }
 }

@@ -2,6 +2,7 @@ import BulkheadStore
 import Logging
 import Synchronization
 import Testing
+
 @testable import BulkheadSMTP
 
 /// A connection that sends nothing anywhere: it records what it was asked to do. `holdSends` makes
@@ -128,8 +129,9 @@ struct SMTPConnectionPoolClockTests {
     @Test func aRateLimitedSendWaitsForThePoolsClock() async throws {
         let clock = ManualClock()
         let connector = FakeConnector()
-        let pool = try Self.pool(Self.upstream { $0.rateLimits = [RateLimit(count: 1, per: .seconds(10))] },
-                                 clock: clock, connector: connector)
+        let pool = try Self.pool(
+            Self.upstream { $0.rateLimits = [RateLimit(count: 1, per: .seconds(10))] },
+            clock: clock, connector: connector)
         #expect(await pool.deliver(Self.envelope, Self.message) == .sent(.note("250 ok from c1")))
         let second = Task { await pool.deliver(Self.envelope, Self.message) }
         await clock.waitForSleepers(1)
@@ -142,13 +144,16 @@ struct SMTPConnectionPoolClockTests {
     @Test func aRefusedConnectionOpensTheBreakerForExactlyItsOpenPeriod() async throws {
         let clock = ManualClock()
         let connector = FakeConnector(failures: [.connectFailed("refused")])
-        let pool = try Self.pool(Self.upstream { $0.breaker = CircuitBreakerPolicy(failures: 1, openFor: .seconds(30)) },
-                                 clock: clock, connector: connector)
+        let pool = try Self.pool(
+            Self.upstream { $0.breaker = CircuitBreakerPolicy(failures: 1, openFor: .seconds(30)) },
+            clock: clock, connector: connector)
         #expect(await pool.deliver(Self.envelope, Self.message) == .postponed(.note("could not connect: refused"), retryAfter: .seconds(30)))
         clock.advance(by: .seconds(10))
-        #expect(await pool.deliver(Self.envelope, Self.message) == .postponed(
-            .note("upstream 127.0.0.1:25 is taken as down after failed connections (last: could not connect: refused); nothing sent"),
-            retryAfter: .seconds(20)))
+        #expect(
+            await pool.deliver(Self.envelope, Self.message)
+                == .postponed(
+                    .note("upstream 127.0.0.1:25 is taken as down after failed connections (last: could not connect: refused); nothing sent"),
+                    retryAfter: .seconds(20)))
         #expect(connector.attempts == 1)
         clock.advance(by: .seconds(20))
         #expect(await pool.deliver(Self.envelope, Self.message) == .sent(.note("250 ok from c1")), "the probe")
@@ -164,8 +169,11 @@ struct SMTPConnectionPoolClockTests {
         let second = Task { await pool.deliver(Self.envelope, Self.message) }
         await clock.waitForSleepers(1)
         clock.advance(by: .seconds(5))
-        #expect(await second.value == .postponed(.note("no connection to 127.0.0.1:25 became free within 5.0 seconds; nothing was sent"),
-                                                retryAfter: .zero))
+        #expect(
+            await second.value
+                == .postponed(
+                    .note("no connection to 127.0.0.1:25 became free within 5.0 seconds; nothing was sent"),
+                    retryAfter: .zero))
         connector.connections.first?.releaseSend()
         #expect(await first.value == .sent(.note("250 ok from c1")))
         await pool.shutdown()

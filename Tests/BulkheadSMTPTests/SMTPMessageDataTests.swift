@@ -1,5 +1,5 @@
-import BulkheadTestSupport
 import BulkheadSMTP
+import BulkheadTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import BulkheadStore
 import Testing
+
 @testable import BulkheadSMTP
 
 /// The connection pool's bookkeeping as a pure state machine: explicit instants, named connections
@@ -114,7 +115,9 @@ struct SMTPPoolStateMachineTests {
         let opened = pool.connectFailed(reason: "421 busy", at: Self.at(1))
         let refusal = SMTPPoolRefusal.breakerOpen(until: Self.at(31), lastFailure: "421 busy")
         #expect(opened.breakerOpenUntil == Self.at(31))
-        #expect(opened.actions == [.grant("C", .refused(refusal)), .grant("D", .refused(refusal))], "nobody waits for a connection that will not be tried")
+        #expect(
+            opened.actions == [.grant("C", .refused(refusal)), .grant("D", .refused(refusal))], "nobody waits for a connection that will not be tried"
+        )
         #expect(pool.leaseRequested("E", at: Self.at(10)) == [.grant("E", .refused(refusal))])
         #expect(pool.openConnections == 0)
     }
@@ -125,8 +128,9 @@ struct SMTPPoolStateMachineTests {
         #expect(pool.leaseRequested("A", at: Self.t0) == [.grant("A", .connect(id: 1))])
         #expect(pool.connectFailed(reason: "refused", at: Self.t0).breakerOpenUntil == Self.at(30))
         #expect(pool.leaseRequested("B", at: Self.at(30)) == [.grant("B", .connect(id: 2))], "the probe")
-        #expect(pool.leaseRequested("C", at: Self.at(30)) == [.grant("C", .refused(.breakerOpen(until: Self.at(31), lastFailure: "refused")))],
-                "the others wait briefly for the probe")
+        #expect(
+            pool.leaseRequested("C", at: Self.at(30)) == [.grant("C", .refused(.breakerOpen(until: Self.at(31), lastFailure: "refused")))],
+            "the others wait briefly for the probe")
         _ = pool.connected(2, "c2", at: Self.at(30))
         #expect(pool.leaseRequested("C", at: Self.at(31)) == [.grant("C", .connect(id: 3))])
     }
@@ -198,9 +202,10 @@ struct SMTPPoolStateMachineTests {
         let c1 = Self.open(&pool, "c1", id: 1, for: "A")
         #expect(pool.leaseRequested("B", at: Self.t0) == [.armTimer(id: 1, at: Self.at(10))])
         #expect(pool.leaseRequested("C", at: Self.at(5)) == [])
-        #expect(pool.timerFired(1, at: Self.at(10)) == [
-            .grant("B", .refused(.waitTimedOut(waited: .seconds(10)))), .armTimer(id: 2, at: Self.at(15)),
-        ])
+        #expect(
+            pool.timerFired(1, at: Self.at(10)) == [
+                .grant("B", .refused(.waitTimedOut(waited: .seconds(10)))), .armTimer(id: 2, at: Self.at(15)),
+            ])
         #expect(pool.released(c1, reusable: true, at: Self.at(12)) == [.grant("C", .lease(Self.lease("c1", id: 1, sent: 1)))])
         #expect(pool.timerFired(2, at: Self.at(15)) == [])
     }

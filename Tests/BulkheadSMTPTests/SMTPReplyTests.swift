@@ -103,11 +103,12 @@ struct SMTPReplyTests {
 
     @Test func decoderOneByteAtATime() throws {
         let replies = try decodeBytewise("220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n354 go\r\n")
-        #expect(replies.map(\.reply) == [
-            SMTPReply(code: 220, lines: ["mx ESMTP"]),
-            SMTPReply(code: 250, lines: ["mx", "PIPELINING", "8BITMIME"]),
-            SMTPReply(code: 354, lines: ["go"]),
-        ])
+        #expect(
+            replies.map(\.reply) == [
+                SMTPReply(code: 220, lines: ["mx ESMTP"]),
+                SMTPReply(code: 250, lines: ["mx", "PIPELINING", "8BITMIME"]),
+                SMTPReply(code: 354, lines: ["go"]),
+            ])
         // byte by byte, nothing is ever buffered after a complete reply
         #expect(replies.allSatisfy { !$0.hasBufferedBytesAfter })
     }

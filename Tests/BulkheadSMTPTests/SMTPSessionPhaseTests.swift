@@ -1,5 +1,6 @@
-@testable import BulkheadSMTP
 import Testing
+
+@testable import BulkheadSMTP
 
 /// Each phase of the client session on its own (greeting and EHLO, STARTTLS, AUTH, the mail
 /// transaction), then every phase's timeout and the quit path through the session, without I/O.
@@ -72,7 +73,7 @@ struct SMTPSessionPhaseTests {
         #expect(SMTPStartTLSPhase.begin(policy: .required, capabilities: offered, isTLSActive: true) == .skip)
         #expect(SMTPStartTLSPhase.begin(policy: .opportunistic, capabilities: none, isTLSActive: false) == .skip)
         #expect(SMTPStartTLSPhase.begin(policy: .required, capabilities: none, isTLSActive: false) == .failed(.tlsRequiredButNotOffered))
-        guard case let .start(phase, command) = SMTPStartTLSPhase.begin(policy: .opportunistic, capabilities: offered, isTLSActive: false) else {
+        guard case .start(let phase, let command) = SMTPStartTLSPhase.begin(policy: .opportunistic, capabilities: offered, isTLSActive: false) else {
             Issue.record("STARTTLS not asked for")
             return
         }
@@ -81,7 +82,7 @@ struct SMTPSessionPhaseTests {
     }
 
     static func startTLS(_ policy: SMTPTLSPolicy) -> SMTPStartTLSPhase? {
-        guard case let .start(phase, _) = SMTPStartTLSPhase.begin(policy: policy, capabilities: capabilities("STARTTLS"), isTLSActive: false) else {
+        guard case .start(let phase, _) = SMTPStartTLSPhase.begin(policy: policy, capabilities: capabilities("STARTTLS"), isTLSActive: false) else {
             return nil
         }
         return phase
@@ -94,8 +95,9 @@ struct SMTPSessionPhaseTests {
         #expect(accepted.replyReceived(Self.decoded(250, "what")) == .failed(.protocolViolation("reply received during the TLS handshake")))
 
         var injected = try #require(Self.startTLS(.opportunistic))
-        #expect(injected.replyReceived(Self.decoded(220, "go ahead", buffered: true))
-            == .failed(.protocolViolation("the server sent more data after its 220 reply to STARTTLS (possible injection)")))
+        #expect(
+            injected.replyReceived(Self.decoded(220, "go ahead", buffered: true))
+                == .failed(.protocolViolation("the server sent more data after its 220 reply to STARTTLS (possible injection)")))
 
         let refusal = Self.reply(454, "4.7.0 not now")
         var required = try #require(Self.startTLS(.required))
@@ -125,16 +127,23 @@ struct SMTPSessionPhaseTests {
     }
 
     @Test func whetherAndHowToAuthenticate() {
-        #expect(SMTPAuthPhase.begin(configuration: SMTPSessionConfiguration(heloName: "m"), capabilities: Self.capabilities("AUTH PLAIN"),
-                                    isTLSActive: true) == .notNeeded)
+        #expect(
+            SMTPAuthPhase.begin(
+                configuration: SMTPSessionConfiguration(heloName: "m"), capabilities: Self.capabilities("AUTH PLAIN"),
+                isTLSActive: true) == .notNeeded)
         var noInsecure = Self.authConfig()
         noInsecure.insecureAllowAuthWithoutTLS = false
-        #expect(SMTPAuthPhase.begin(configuration: noInsecure, capabilities: Self.capabilities("AUTH PLAIN"), isTLSActive: false)
-            == .failed(.authRequiresTLS))
-        #expect(SMTPAuthPhase.begin(configuration: Self.authConfig(), capabilities: Self.capabilities("AUTH CRAM-MD5 XOAUTH2"), isTLSActive: true)
-            == .failed(.authMechanismNotOffered(offered: ["CRAM-MD5", "XOAUTH2"])))
-        guard case let .start(_, plain) = SMTPAuthPhase.begin(configuration: Self.authConfig(), capabilities: Self.capabilities("AUTH LOGIN PLAIN"),
-                                                              isTLSActive: true) else {
+        #expect(
+            SMTPAuthPhase.begin(configuration: noInsecure, capabilities: Self.capabilities("AUTH PLAIN"), isTLSActive: false)
+                == .failed(.authRequiresTLS))
+        #expect(
+            SMTPAuthPhase.begin(configuration: Self.authConfig(), capabilities: Self.capabilities("AUTH CRAM-MD5 XOAUTH2"), isTLSActive: true)
+                == .failed(.authMechanismNotOffered(offered: ["CRAM-MD5", "XOAUTH2"])))
+        guard
+            case .start(_, let plain) = SMTPAuthPhase.begin(
+                configuration: Self.authConfig(), capabilities: Self.capabilities("AUTH LOGIN PLAIN"),
+                isTLSActive: true)
+        else {
             Issue.record("no AUTH")
             return
         }
@@ -143,8 +152,11 @@ struct SMTPSessionPhaseTests {
 
     @Test func authLoginExchangeAndRefusals() throws {
         func login() throws -> SMTPAuthPhase {
-            guard case let .start(phase, command) = SMTPAuthPhase.begin(configuration: Self.authConfig(tls: false),
-                                                                        capabilities: Self.capabilities("AUTH LOGIN"), isTLSActive: false) else {
+            guard
+                case .start(let phase, let command) = SMTPAuthPhase.begin(
+                    configuration: Self.authConfig(tls: false),
+                    capabilities: Self.capabilities("AUTH LOGIN"), isTLSActive: false)
+            else {
                 throw PhaseTestError()
             }
             #expect(command == Self.bytes("AUTH LOGIN\r\n"))
@@ -168,8 +180,11 @@ struct SMTPSessionPhaseTests {
     // MARK: mail transaction
 
     static func transaction(_ capabilities: SMTPCapabilities) throws -> (SMTPMailTransaction, [UInt8]) {
-        guard case let .started(transaction, bytes) = SMTPMailTransaction.start(id: 1, envelope: envelope, message: message,
-                                                                              capabilities: capabilities) else {
+        guard
+            case .started(let transaction, let bytes) = SMTPMailTransaction.start(
+                id: 1, envelope: envelope, message: message,
+                capabilities: capabilities)
+        else {
             throw PhaseTestError()
         }
         return (transaction, bytes)
@@ -200,8 +215,9 @@ struct SMTPSessionPhaseTests {
         // DATA accepted anyway: the body is never sent, only the final dot
         #expect(transaction.replyReceived(Self.reply(354, "go")) == .send(Self.bytes(".\r\n")))
         #expect(!transaction.isSendingBody && transaction.awaitedStep == .endOfData)
-        #expect(transaction.replyReceived(Self.reply(554, "no valid recipients"))
-            == .refused(.failed(.reply(.rcpt, refused), hardBounce: true)))
+        #expect(
+            transaction.replyReceived(Self.reply(554, "no valid recipients"))
+                == .refused(.failed(.reply(.rcpt, refused), hardBounce: true)))
     }
 
     @Test func repliesThatEndTheConnection() throws {
@@ -225,27 +241,33 @@ struct SMTPSessionPhaseTests {
     @Test func anInterruptedMessageIsDeferredUntilItsBodyGoesOutThenUncertain() throws {
         var transaction = try Self.transaction(Self.capabilities("PIPELINING")).0
         #expect(transaction.outcome(interruptedBy: .timeout) == .deferred(.note("timeout waiting for the reply to MAIL; the message was not sent")))
-        #expect(transaction.outcome(interruptedBy: .connectionClosed("reset"))
-            == .deferred(.note("connection closed before the message body was sent (reset)")))
-        #expect(transaction.outcome(interruptedBy: .protocolViolation("bare LF"))
-            == .deferred(.note("SMTP protocol violation: bare LF; the message was not sent")))
+        #expect(
+            transaction.outcome(interruptedBy: .connectionClosed("reset"))
+                == .deferred(.note("connection closed before the message body was sent (reset)")))
+        #expect(
+            transaction.outcome(interruptedBy: .protocolViolation("bare LF"))
+                == .deferred(.note("SMTP protocol violation: bare LF; the message was not sent")))
         _ = transaction.replyReceived(Self.reply(250, "ok"))
         _ = transaction.replyReceived(Self.reply(250, "ok"))
         #expect(transaction.outcome(interruptedBy: .timeout) == .deferred(.note("timeout waiting for the reply to DATA; the message was not sent")))
         _ = transaction.replyReceived(Self.reply(354, "go"))
-        #expect(transaction.outcome(interruptedBy: .timeout)
-            == .uncertain(.note("timeout waiting for the reply to end of data after the message body started")))
-        #expect(transaction.outcome(interruptedBy: .connectionClosed("reset"))
-            == .uncertain(.note("connection closed after the message body started (reset)")))
-        #expect(transaction.outcome(interruptedBy: .protocolViolation("bare LF"))
-            == .uncertain(.note("SMTP protocol violation after the message body started: bare LF")))
+        #expect(
+            transaction.outcome(interruptedBy: .timeout)
+                == .uncertain(.note("timeout waiting for the reply to end of data after the message body started")))
+        #expect(
+            transaction.outcome(interruptedBy: .connectionClosed("reset"))
+                == .uncertain(.note("connection closed after the message body started (reset)")))
+        #expect(
+            transaction.outcome(interruptedBy: .protocolViolation("bare LF"))
+                == .uncertain(.note("SMTP protocol violation after the message body started: bare LF")))
 
         var empty = try Self.transaction(Self.capabilities("PIPELINING")).0
         _ = empty.replyReceived(Self.reply(550, "no"))
         _ = empty.replyReceived(Self.reply(250, "ok"))
         _ = empty.replyReceived(Self.reply(354, "go"))
-        #expect(empty.outcome(interruptedBy: .timeout) == .deferred(.note("timeout waiting for the reply to end of data; the message was not sent")),
-                "only the final dot went out, never the body")
+        #expect(
+            empty.outcome(interruptedBy: .timeout) == .deferred(.note("timeout waiting for the reply to end of data; the message was not sent")),
+            "only the final dot went out, never the body")
     }
 
     // MARK: timers and the end of the session, through the session
@@ -259,7 +281,7 @@ struct SMTPSessionPhaseTests {
 
     /// The id of the timer the actions arm.
     static func timer(_ actions: [Action]) -> Int? {
-        for case let .setTimer(id, _) in actions { return id }
+        for case .setTimer(let id, _) in actions { return id }
         return nil
     }
 
@@ -301,9 +323,10 @@ struct SMTPSessionPhaseTests {
         _ = body.replyReceived(Self.decoded(250, "ok"))
         // the data-block timer runs while the body is written: its expiry leaves the message uncertain
         let block = try #require(Self.timer(body.replyReceived(Self.decoded(354, "go"))))
-        #expect(body.timerFired(block) == [
-            .outcome(id: 1, .uncertain(.note("timeout waiting for the reply to end of data after the message body started"))), .close,
-        ])
+        #expect(
+            body.timerFired(block) == [
+                .outcome(id: 1, .uncertain(.note("timeout waiting for the reply to end of data after the message body started"))), .close,
+            ])
 
         var reset = Self.readySession("PIPELINING")
         _ = reset.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
@@ -312,9 +335,10 @@ struct SMTPSessionPhaseTests {
         _ = reset.replyReceived(Self.decoded(550, "5.1.1 no"))
         let rset = try #require(Self.timer(reset.replyReceived(Self.decoded(554, "no recipients"))))
         // the session was ready once: no session failure, the queued message is deferred
-        #expect(reset.timerFired(rset) == [
-            .cancelTimer, .outcome(id: 2, .deferred(.note("timeout waiting for the reply to RSET"))), .close,
-        ])
+        #expect(
+            reset.timerFired(rset) == [
+                .cancelTimer, .outcome(id: 2, .deferred(.note("timeout waiting for the reply to RSET"))), .close,
+            ])
     }
 
     @Test func quitTimesOutOrEndsWithTheConnection() throws {
@@ -327,8 +351,9 @@ struct SMTPSessionPhaseTests {
         _ = closed.quitRequested()
         #expect(closed.messageQueued(id: 5, envelope: Self.envelope, message: Self.message) == [], "queued behind QUIT")
         #expect(closed.connectionClosed(reason: "bye") == [.cancelTimer, .outcome(id: 5, .deferred(.note("connection closed; nothing was sent")))])
-        #expect(closed.messageQueued(id: 6, envelope: Self.envelope, message: Self.message)
-            == [.outcome(id: 6, .deferred(.note("connection is closed; nothing was sent")))])
+        #expect(
+            closed.messageQueued(id: 6, envelope: Self.envelope, message: Self.message)
+                == [.outcome(id: 6, .deferred(.note("connection is closed; nothing was sent")))])
     }
 
     @Test func quitBeforeConnectingDefersTheQueue() {

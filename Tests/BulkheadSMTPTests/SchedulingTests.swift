@@ -1,5 +1,5 @@
-import BulkheadTestSupport
 import BulkheadSMTP
+import BulkheadTestSupport
 import Testing
 
 /// A hand-driven instant for the rate limiter.
@@ -74,7 +74,7 @@ struct SchedulingTests {
         var distinct = Set<Duration>()
         for attempt in 1...6 {
             let delay = policy.delay(afterAttempt: attempt, using: &first)
-            #expect(delay == policy.delay(afterAttempt: attempt, using: &second)) // reproducible
+            #expect(delay == policy.delay(afterAttempt: attempt, using: &second))  // reproducible
             let nominal = policy.nominalDelay(afterAttempt: attempt)
             #expect(delay <= nominal && delay > nominal * 0.75)
             distinct.insert(delay)
@@ -82,7 +82,7 @@ struct SchedulingTests {
         #expect(distinct.count == 6)
         var rng = SeededGenerator(seed: 7)
         let spread = Set((0..<50).map { _ in policy.delay(afterAttempt: 1, using: &rng) })
-        #expect(spread.count > 40) // jitter actually spreads retries
+        #expect(spread.count > 40)  // jitter actually spreads retries
     }
 
     @Test func weightedChoiceFollowsWeights() throws {
@@ -96,7 +96,8 @@ struct SchedulingTests {
         #expect(postfix + relay == 40_000)
         #expect(abs(postfix - 30_000) < 600)
         // same seed, same sequence
-        var a = SeededGenerator(seed: 5), b = SeededGenerator(seed: 5)
+        var a = SeededGenerator(seed: 5)
+        var b = SeededGenerator(seed: 5)
         #expect((0..<100).map { _ in choice.pick(using: &a) } == (0..<100).map { _ in choice.pick(using: &b) })
     }
 

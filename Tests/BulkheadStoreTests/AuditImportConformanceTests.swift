@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 @Suite("Store conformance: audit log, imports, migrations")
@@ -7,8 +8,9 @@ struct AuditImportConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func auditLogIsAppendOnlyInTheDatabaseItself(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in
-            let event = NewAuditEvent(actor: .human("ann"), action: "list.create", subjectKind: "list", subjectID: "1",
-                                      details: ["name": "news", "nested": ["ok": true]])
+            let event = NewAuditEvent(
+                actor: .human("ann"), action: "list.create", subjectKind: "list", subjectID: "1",
+                details: ["name": "news", "nested": ["ok": true]])
             let stored = try await store.appendAudit(event)
             #expect(stored.event == event)
             #expect(stored.at == SQLTime.truncated(db.clock.now))
@@ -37,20 +39,26 @@ struct AuditImportConformanceTests {
     func importsFindDuplicatesInTheDatabaseAndNeverResubscribe(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, _ in
             let list = try await store.createList(name: "news", description: "")
-            let consent = ImportConsent(defaultStatus: .confirmed, source: "import of shop.csv",
-                                        textShown: "Newsletter (checkbox)", ipOrChannel: "shop")
-            func row(_ text: String, _ name: String? = nil, status: MembershipStatus? = nil,
-                     _ attributes: [String: JSONValue] = [:]) throws -> ImportRow {
+            let consent = ImportConsent(
+                defaultStatus: .confirmed, source: "import of shop.csv",
+                textShown: "Newsletter (checkbox)", ipOrChannel: "shop")
+            func row(
+                _ text: String, _ name: String? = nil, status: MembershipStatus? = nil,
+                _ attributes: [String: JSONValue] = [:]
+            ) throws -> ImportRow {
                 ImportRow(address: try Fixture.address(text), name: name, attributes: attributes, status: status)
             }
             let first = try await store.importSubscribers(
-                [try row("ann@example.com", "Ann", ["plan": "pro"]), try row("bob@example.com"),
-                 try row("ann@EXAMPLE.com", "Other Ann"), try row("cy@example.com", status: .unconfirmed)],
+                [
+                    try row("ann@example.com", "Ann", ["plan": "pro"]), try row("bob@example.com"),
+                    try row("ann@EXAMPLE.com", "Other Ann"), try row("cy@example.com", status: .unconfirmed),
+                ],
                 into: list.id, importID: "imp-1", consent: consent)
             #expect(first == [.inserted, .inserted, .duplicate, .inserted])
             // The next batch of the same import still sees the first batch's addresses.
-            let second = try await store.importSubscribers([try row("bob@Example.COM"), try row("dee@example.com")],
-                                                           into: list.id, importID: "imp-1", consent: consent)
+            let second = try await store.importSubscribers(
+                [try row("bob@Example.COM"), try row("dee@example.com")],
+                into: list.id, importID: "imp-1", consent: consent)
             #expect(second == [.duplicate, .inserted])
             let ann = try #require(try await store.subscriber(address: try Fixture.address("ann@example.com")))
             #expect(ann.name == "Ann", "the duplicate row was not applied")
@@ -67,8 +75,9 @@ struct AuditImportConformanceTests {
                 into: list.id, importID: "imp-2", consent: consent)
             #expect(third == [.updated, .inserted])
             #expect(try await store.consentRecords(subscriber: ann.id).map(\.evidence.kind) == [.given, .withdrawn])
-            let fourth = try await store.importSubscribers([try row("ann@example.com", "Ann B.")], into: list.id,
-                                                           importID: "imp-3", consent: consent)
+            let fourth = try await store.importSubscribers(
+                [try row("ann@example.com", "Ann B.")], into: list.id,
+                importID: "imp-3", consent: consent)
             #expect(fourth == [.keptUnsubscribed])
             let updated = try #require(try await store.subscriber(id: ann.id))
             #expect(updated.name == "Ann B.")
@@ -77,16 +86,18 @@ struct AuditImportConformanceTests {
             #expect(try await store.consentRecords(subscriber: ann.id).count == 2)
 
             let everyone = try await store.members(of: list.id, status: nil, after: nil, limit: 100)
-            #expect(everyone.map(\.subscriber.address.value)
-                == ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com", "eve@example.com"])
+            #expect(
+                everyone.map(\.subscriber.address.value)
+                    == ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com", "eve@example.com"])
             #expect(everyone.first?.membership.status == .unsubscribed && everyone.first?.membership.lastImportID == "imp-3")
             let page = try await store.members(of: list.id, status: .confirmed, after: everyone[1].subscriber.id, limit: 1)
             #expect(page.map(\.subscriber.address.value) == ["dee@example.com"])
             #expect(page.first?.membership.status == .confirmed)
 
             await #expect(throws: StoreError.notFound(.list(ListID(rawValue: 77)))) {
-                try await store.importSubscribers([try row("x@example.com")], into: ListID(rawValue: 77),
-                                                  importID: "imp-4", consent: consent)
+                try await store.importSubscribers(
+                    [try row("x@example.com")], into: ListID(rawValue: 77),
+                    importID: "imp-4", consent: consent)
             }
             #expect(try await store.subscriber(address: try Fixture.address("x@example.com")) == nil)
         }

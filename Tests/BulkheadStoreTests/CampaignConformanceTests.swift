@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 @Suite("Store conformance: campaigns")
@@ -24,15 +25,18 @@ struct CampaignConformanceTests {
                     #expect(state == from)
                     let before = try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(campaign.id.rawValue)"))
                     if from.canTransition(to: to) {
-                        let moved = try await store.transition(campaign.id, from: [from], to: to, actor: .human("bob"),
-                                                               details: ["reason": "test"])
+                        let moved = try await store.transition(
+                            campaign.id, from: [from], to: to, actor: .human("bob"),
+                            details: ["reason": "test"])
                         #expect(moved.state == to)
                         let after = try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(campaign.id.rawValue)"))
                         #expect(after.count == before.count + 1)
-                        #expect(after.last?.event == NewAuditEvent(
-                            actor: .human("bob"), action: "campaign.transition", subjectKind: "campaign",
-                            subjectID: "\(campaign.id.rawValue)",
-                            details: ["from": .string(from.rawValue), "to": .string(to.rawValue), "reason": "test"]))
+                        #expect(
+                            after.last?.event
+                                == NewAuditEvent(
+                                    actor: .human("bob"), action: "campaign.transition", subjectKind: "campaign",
+                                    subjectID: "\(campaign.id.rawValue)",
+                                    details: ["from": .string(from.rawValue), "to": .string(to.rawValue), "reason": "test"]))
                     } else {
                         await #expect(throws: StoreError.invalidTransition(campaign: campaign.id, current: from, to: to)) {
                             try await store.transition(campaign.id, from: [from], to: to, actor: .human("bob"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 @Suite("Store conformance: delivery support (bulk subscriber reads, release, sending workers)")

@@ -1,6 +1,7 @@
+import BulkheadMail
 import Foundation
 import Testing
-import BulkheadMail
+
 @testable import BulkheadStore
 
 @Suite("Store domain values")
@@ -34,8 +35,10 @@ struct DomainTests {
         ("\"a\u{1}b\"@example.com", "contains U+1"),
         (String(repeating: "a", count: 65) + "@example.com", "local part longer than 64 octets"),
         ("a@" + String(repeating: "b", count: 253), "offset 2: invalid domain: label 0 is 253 octets long (maximum 63)"),
-        (String(repeating: "a", count: 64) + "@" + Array(repeating: String(repeating: "c", count: 62), count: 3).joined(separator: ".") + ".de",
-         "longer than 254 octets"),
+        (
+            String(repeating: "a", count: 64) + "@" + Array(repeating: String(repeating: "c", count: 62), count: 3).joined(separator: ".") + ".de",
+            "longer than 254 octets"
+        ),
     ])
     func invalidAddressesAreRefusedWithAReason(raw: String, reason: String) {
         #expect(throws: StoreError.invalidAddress(raw, reason: reason)) { try NormalizedAddress(raw) }
@@ -70,8 +73,9 @@ struct DomainTests {
     }
 
     @Test func postgresPlaceholdersAreNumbered() {
-        #expect(SQLDialect.postgres.render("SELECT * FROM t WHERE a = ? AND b = ANY(?::text[])")
-            == "SELECT * FROM t WHERE a = $1 AND b = ANY($2::text[])")
+        #expect(
+            SQLDialect.postgres.render("SELECT * FROM t WHERE a = ? AND b = ANY(?::text[])")
+                == "SELECT * FROM t WHERE a = $1 AND b = ANY($2::text[])")
         #expect(SQLDialect.sqlite.render("a = ?") == "a = ?")
     }
 
@@ -107,7 +111,8 @@ struct DomainTests {
         #expect(records.count == 2)
         #expect(records.bind == .text(#"[{"id":1800000000123,"name":"a\"b\\c\nd\u0001é😀"},{"id":-2,"name":null}]"#))
         #expect(records.source(.postgres) == "jsonb_to_recordset(?::jsonb) AS v(id bigint, name text)")
-        #expect(records.source(.sqlite)
-            == "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.name') AS name FROM json_each(?)) AS v")
+        #expect(
+            records.source(.sqlite)
+                == "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.name') AS name FROM json_each(?)) AS v")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 @Suite("Store conformance: delivery ledger")
@@ -14,8 +15,10 @@ struct LedgerConformanceTests {
             try await Fixture.members(store, list: list.id, ["d@example.com"], status: .unconfirmed, at: now)
             try await Fixture.members(store, list: list.id, ["e@example.com"], status: .unsubscribed, at: now)
             try await Fixture.members(store, list: other.id, ["f@example.com"], at: now)
-            try await store.addSuppression(Suppression(address: try Fixture.address("B@EXAMPLE.COM"),
-                                                       reason: .complaint, at: now, source: "arf"), actor: .system)
+            try await store.addSuppression(
+                Suppression(
+                    address: try Fixture.address("B@EXAMPLE.COM"),
+                    reason: .complaint, at: now, source: "arf"), actor: .system)
 
             let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .human("ann"))
             #expect(try await store.enqueueRecipients(campaign: campaign.id) == 2)
@@ -79,8 +82,9 @@ struct LedgerConformanceTests {
                 LedgerOutcome(entry: batch[3], result: .uncertain(nil)),
             ])
             #expect(applied == 4)
-            #expect(try await store.ledgerCounts(campaign: draft.id)
-                == LedgerCounts(byState: [.sent: 1, .deferred: 1, .failed: 1, .uncertain: 1, .queued: 1]))
+            #expect(
+                try await store.ledgerCounts(campaign: draft.id)
+                    == LedgerCounts(byState: [.sent: 1, .deferred: 1, .failed: 1, .uncertain: 1, .queued: 1]))
             let sent = try await store.ledgerEntry(verpToken: batch[0].verpToken)
             #expect(sent?.state == .sent && sent?.lastReply == Fixture.ok && sent?.nextAttemptAt == nil)
             #expect(try await store.ledgerEntry(verpToken: "no-such-token") == nil)
@@ -98,8 +102,9 @@ struct LedgerConformanceTests {
             // An outcome for an older attempt of the same entry is ignored.
             #expect(try await store.complete([LedgerOutcome(entry: batch[1], result: .sent(Fixture.ok))]) == 0)
             #expect(try await store.complete(retry.map { LedgerOutcome(entry: $0, result: .sent(Fixture.ok)) }) == 1)
-            #expect(try await store.ledgerCounts(campaign: draft.id, updatedSince: db.clock.now) == LedgerCounts(byState: [.sent: 1]),
-                    "only the retry changed after the clock moved on")
+            #expect(
+                try await store.ledgerCounts(campaign: draft.id, updatedSince: db.clock.now) == LedgerCounts(byState: [.sent: 1]),
+                "only the retry changed after the clock moved on")
             // Final states never change again.
             #expect(try await store.complete([LedgerOutcome(entry: batch[2], result: .sent(Fixture.ok))]) == 0)
 
@@ -118,8 +123,9 @@ struct LedgerConformanceTests {
             let campaign = try await Fixture.sendingCampaign(store, (0..<5).map { "r\($0)@example.com" }, at: db.clock.now)
             let first = try await store.completeAndClaim([], campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(first.map(\.address.value) == ["r0@example.com", "r1@example.com"])
-            let second = try await store.completeAndClaim(first.map { LedgerOutcome(entry: $0, result: .sent(Fixture.ok)) },
-                                                          campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
+            let second = try await store.completeAndClaim(
+                first.map { LedgerOutcome(entry: $0, result: .sent(Fixture.ok)) },
+                campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(second.map(\.address.value) == ["r2@example.com", "r3@example.com"])
             #expect(second.allSatisfy { $0.state == .sending && $0.claimedBy == "w1" })
             #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 2, .sending: 2, .queued: 1]))
@@ -135,8 +141,10 @@ struct LedgerConformanceTests {
             // Paused: the outcomes are still recorded, nothing more is handed out.
             _ = try await store.transition(campaign.id, from: [.sending], to: .paused, actor: .human("ann"))
             let none = try await store.completeAndClaim(
-                [LedgerOutcome(entry: again[0], result: .sent(Fixture.ok)),
-                 LedgerOutcome(entry: again[1], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown")))],
+                [
+                    LedgerOutcome(entry: again[0], result: .sent(Fixture.ok)),
+                    LedgerOutcome(entry: again[1], result: .failed(SMTPReplyRecord(code: 550, text: "5.1.1 unknown"))),
+                ],
                 campaign: campaign.id, worker: "w1", limit: 2, queuedAfter: nil)
             #expect(none == [])
             #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.sent: 3, .failed: 1, .queued: 1]))

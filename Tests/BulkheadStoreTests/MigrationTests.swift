@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import BulkheadStore
 
 /// A database made by an earlier version is upgraded in place, its data kept.
@@ -22,14 +23,16 @@ struct MigrationTests {
             try db.execute(sql: "INSERT INTO lists (name, description, created_at) VALUES ('Café news', '', 0)")
             try db.execute(sql: "INSERT INTO subscribers (address, attributes, created_at, updated_at) VALUES ('a@example.com', '{}', 0, 0)")
             try db.execute(sql: "INSERT INTO memberships (list_id, subscriber_id, status, updated_at) VALUES (1, 1, 'confirmed', 0)")
-            try db.execute(sql: """
-                INSERT INTO campaigns (name, list_id, from_address, subject_template, text_template, attachments, state, created_at, updated_at)
-                VALUES ('c', 1, 'n@example.com', 's', 't', '[]', 'sending', 0, 0)
-                """)
-            try db.execute(sql: """
-                INSERT INTO ledger (campaign_id, address, subscriber_id, state, attempts, updated_at, verp_token)
-                VALUES (1, 'a@example.com', 1, 'queued', 0, 0, 'tok')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO campaigns (name, list_id, from_address, subject_template, text_template, attachments, state, created_at, updated_at)
+                    VALUES ('c', 1, 'n@example.com', 's', 't', '[]', 'sending', 0, 0)
+                    """)
+            try db.execute(
+                sql: """
+                    INSERT INTO ledger (campaign_id, address, subscriber_id, state, attempts, updated_at, verp_token)
+                    VALUES (1, 'a@example.com', 1, 'queued', 0, 0, 'tok')
+                    """)
             #expect(throws: DatabaseError.self, "version 1 has no state `suppressed`") {
                 try db.execute(sql: "UPDATE ledger SET state = 'suppressed'")
             }
@@ -39,8 +42,9 @@ struct MigrationTests {
         let store = try SQLiteStore(path: path)
         let list = try #require(try await store.list(named: "Café news"))
         #expect(list.listIDLabel == "caf-news", "an old list keeps the label its name gave it")
-        try await store.addSuppression(Suppression(address: try Fixture.address("a@example.com"), reason: .manual, at: Date(), source: "t"),
-                                       actor: .system)
+        try await store.addSuppression(
+            Suppression(address: try Fixture.address("a@example.com"), reason: .manual, at: Date(), source: "t"),
+            actor: .system)
         #expect(try await store.claim(campaign: CampaignID(rawValue: 1), worker: "w", limit: 5).isEmpty)
         let entries = try await store.ledgerEntries(campaign: CampaignID(rawValue: 1)).collect()
         #expect(entries.map(\.state) == [.suppressed] && entries.map(\.verpToken) == ["tok"])

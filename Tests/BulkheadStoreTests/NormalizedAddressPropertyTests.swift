@@ -3,6 +3,7 @@ import BulkheadTestSupport
 import Foundation
 import PropertyBased
 import Testing
+
 @testable import BulkheadStore
 
 // Issue 7, item 1: one mailbox is one key however it is spelt, and the key sends to that mailbox only.
@@ -16,11 +17,13 @@ private let mailboxes = zip(scalarText(localPool, length: 1...12), scalarText(la
 
 /// Swaps the case of ASCII letters (Unicode case mapping is not always reversible, e.g. ß → SS).
 private func swapASCIICase(_ text: String) -> String {
-    String(String.UnicodeScalarView(text.unicodeScalars.map { scalar -> Unicode.Scalar in
-        if ("a"..."z").contains(scalar) { return Unicode.Scalar(scalar.value - 32)! }
-        if ("A"..."Z").contains(scalar) { return Unicode.Scalar(scalar.value + 32)! }
-        return scalar
-    }))
+    String(
+        String.UnicodeScalarView(
+            text.unicodeScalars.map { scalar -> Unicode.Scalar in
+                if ("a"..."z").contains(scalar) { return Unicode.Scalar(scalar.value - 32)! }
+                if ("A"..."Z").contains(scalar) { return Unicode.Scalar(scalar.value + 32)! }
+                return scalar
+            }))
 }
 
 /// The local part as a quoted string with every character escaped (`"\a\b"`): a legal, odd spelling.
@@ -57,7 +60,8 @@ private func fullyEscaped(_ local: String) -> String {
         await propertyCheck(count: 300, input: zip(mailboxes, mailboxes)) { (pair: (Mailbox, Mailbox)) async throws in
             guard let a = try? NormalizedAddress(pair.0), let b = try? NormalizedAddress(pair.1) else { return }
             let domains = (try pair.0.asciiDomain, try pair.1.asciiDomain)
-            let sameMailbox = pair.0.localPart.precomposedStringWithCanonicalMapping.lowercased()
+            let sameMailbox =
+                pair.0.localPart.precomposedStringWithCanonicalMapping.lowercased()
                 == pair.1.localPart.precomposedStringWithCanonicalMapping.lowercased() && domains.0 == domains.1
             #expect((a == b) == sameMailbox, "\(a.value) vs \(b.value)")
         }
@@ -69,8 +73,9 @@ private func fullyEscaped(_ local: String) -> String {
         #expect(victim.value == "\"victim(x)\"@example.com")
         #expect(try victim.mailbox.localPart == "victim(x)")
         #expect(victim != (try NormalizedAddress("victim@example.com")))
-        #expect(try NormalizedAddress("victim(x)@example.com") == (try NormalizedAddress("victim@example.com")),
-                "unquoted, (x) is a comment: RFC 5322")
+        #expect(
+            try NormalizedAddress("victim(x)@example.com") == (try NormalizedAddress("victim@example.com")),
+            "unquoted, (x) is a comment: RFC 5322")
         #expect(try NormalizedAddress("\"bob\"@example.com").value == "bob@example.com", "needless quotes are dropped")
         #expect(try NormalizedAddress("bob@bücher.de") == (try NormalizedAddress("BOB@xn--bcher-kva.DE")))
         #expect(try NormalizedAddress("bob@bu\u{308}cher.de").value == "bob@xn--bcher-kva.de", "NFC first")

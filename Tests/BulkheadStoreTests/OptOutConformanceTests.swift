@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 /// Issue 7, item 2: an opt-out holds at the moment of sending, not only when the campaign was queued.
@@ -13,13 +14,16 @@ struct OptOutConformanceTests {
             #expect(try await store.ledgerCounts(campaign: campaign.id)[.queued] == 6)
 
             // After queueing: p1 is suppressed, p2 unsubscribes from the list, p3 is only unconfirmed now.
-            try await store.addSuppression(Suppression(address: try Fixture.address("P1@Example.com"), reason: .unsubscribed,
-                                                       at: db.clock.now, source: "test"), actor: .system)
+            try await store.addSuppression(
+                Suppression(
+                    address: try Fixture.address("P1@Example.com"), reason: .unsubscribed,
+                    at: db.clock.now, source: "test"), actor: .system)
             let list = try #require(try await store.list(named: "news"))
             for (address, status) in [("p2@example.com", MembershipStatus.unsubscribed), ("p3@example.com", .unconfirmed)] {
                 let person = try #require(try await store.subscriber(address: try Fixture.address(address)))
-                _ = try await store.setMembership(list: list.id, subscriber: person.id, status: status,
-                                                  consent: Fixture.consent(.withdrawn, at: db.clock.now))
+                _ = try await store.setMembership(
+                    list: list.id, subscriber: person.id, status: status,
+                    consent: Fixture.consent(.withdrawn, at: db.clock.now))
             }
 
             let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
@@ -43,12 +47,18 @@ struct OptOutConformanceTests {
         try await TestDatabase.withStore(backend) { store, db in
             let campaign = try await Fixture.sendingCampaign(store, ["late@example.com", "keen@example.com"], at: db.clock.now)
             let first = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
-            try await store.complete(first.map {
-                LedgerOutcome(entry: $0, result: .deferred(until: db.clock.now.addingTimeInterval(60),
-                                                             SMTPReplyRecord(code: 451, text: "4.7.1 try later")))
-            })
-            try await store.addSuppression(Suppression(address: try Fixture.address("late@example.com"), reason: .unsubscribed,
-                                                       at: db.clock.now, source: "one-click"), actor: .system)
+            try await store.complete(
+                first.map {
+                    LedgerOutcome(
+                        entry: $0,
+                        result: .deferred(
+                            until: db.clock.now.addingTimeInterval(60),
+                            SMTPReplyRecord(code: 451, text: "4.7.1 try later")))
+                })
+            try await store.addSuppression(
+                Suppression(
+                    address: try Fixture.address("late@example.com"), reason: .unsubscribed,
+                    at: db.clock.now, source: "one-click"), actor: .system)
             db.clock.advance(by: 61)
             let retry = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
             #expect(retry.map(\.address.value) == ["keen@example.com"])
@@ -65,8 +75,10 @@ struct OptOutConformanceTests {
             let addresses = (0..<12).map { "q\(String(format: "%02d", $0))@example.com" }
             let campaign = try await Fixture.sendingCampaign(store, addresses, at: db.clock.now)
             for address in addresses.prefix(9) {
-                try await store.addSuppression(Suppression(address: try Fixture.address(address), reason: .manual,
-                                                           at: db.clock.now, source: "test"), actor: .system)
+                try await store.addSuppression(
+                    Suppression(
+                        address: try Fixture.address(address), reason: .manual,
+                        at: db.clock.now, source: "test"), actor: .system)
             }
             let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 2)
             #expect(claimed.first?.address.value == "q09@example.com", "one claim call went past nine opted-out entries")
@@ -89,13 +101,18 @@ struct OptOutConformanceTests {
             let rows = try ["Bob@Bücher.de", "bob@xn--bcher-kva.de", "\"victim(x)\"@example.com", "victim@example.com"].map {
                 ImportRow(address: try Fixture.address($0))
             }
-            let outcomes = try await store.importSubscribers(rows, into: list.id, importID: "i",
-                                                             consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
+            let outcomes = try await store.importSubscribers(
+                rows, into: list.id, importID: "i",
+                consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
             #expect(outcomes == [.inserted, .duplicate, .inserted, .inserted])
-            try await store.addSuppression(Suppression(address: try Fixture.address("BOB@bu\u{308}cher.DE"), reason: .unsubscribed,
-                                                       at: db.clock.now, source: "test"), actor: .system)
-            try await store.addSuppression(Suppression(address: try Fixture.address("victim@example.com"), reason: .unsubscribed,
-                                                       at: db.clock.now, source: "test"), actor: .system)
+            try await store.addSuppression(
+                Suppression(
+                    address: try Fixture.address("BOB@bu\u{308}cher.DE"), reason: .unsubscribed,
+                    at: db.clock.now, source: "test"), actor: .system)
+            try await store.addSuppression(
+                Suppression(
+                    address: try Fixture.address("victim@example.com"), reason: .unsubscribed,
+                    at: db.clock.now, source: "test"), actor: .system)
             let campaign = try await Fixture.sendingCampaign(store, list: list.id)
             let queued = try await store.ledgerEntries(campaign: campaign.id).collect()
             #expect(queued.map(\.address.value) == ["\"victim(x)\"@example.com"])
@@ -111,18 +128,21 @@ struct OptOutConformanceTests {
             let list = try await store.createList(name: "news", description: "")
             func v1(_ text: String, _ status: MembershipStatus) async throws {
                 let person = try await store.upsertSubscriber(address: NormalizedAddress(storedValue: text), name: nil, attributes: [:])
-                _ = try await store.setMembership(list: list.id, subscriber: person.id, status: status,
-                                                  consent: Fixture.consent(status == .unsubscribed ? .withdrawn : .given, at: db.clock.now))
+                _ = try await store.setMembership(
+                    list: list.id, subscriber: person.id, status: status,
+                    consent: Fixture.consent(status == .unsubscribed ? .withdrawn : .given, at: db.clock.now))
             }
-            try await v1("victim(x)@example.com", .confirmed)      // was "victim(x)"@example.com
+            try await v1("victim(x)@example.com", .confirmed)  // was "victim(x)"@example.com
             try await v1("victim@example.com", .confirmed)
-            try await v1("bob@bücher.de", .confirmed)             // the same person as…
-            try await v1("bob@xn--bcher-kva.de", .unsubscribed)   // …this one, who unsubscribed
+            try await v1("bob@bücher.de", .confirmed)  // the same person as…
+            try await v1("bob@xn--bcher-kva.de", .unsubscribed)  // …this one, who unsubscribed
             try await v1("zoë@bücher.de", .confirmed)
             // Written by this version before the upgrade ran: canonical already, left alone.
             _ = try await store.upsertSubscriber(address: try Fixture.address("\"quoted(y)\"@example.com"), name: nil, attributes: [:])
-            try await store.addSuppression(Suppression(address: NormalizedAddress(storedValue: "zoë@bücher.de"), reason: .complaint,
-                                                       at: db.clock.now, source: "v1"), actor: .system)
+            try await store.addSuppression(
+                Suppression(
+                    address: NormalizedAddress(storedValue: "zoë@bücher.de"), reason: .complaint,
+                    at: db.clock.now, source: "v1"), actor: .system)
             let campaign = try await Fixture.sendingCampaign(store, list: list.id)
             #expect(try await store.ledgerCounts(campaign: campaign.id)[.queued] == 3)
 

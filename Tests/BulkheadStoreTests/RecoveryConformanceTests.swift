@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 /// Issue 7, items 4, 7 and 8: worker leases, recovery with an in-flight journal, and retrying failed recipients.
@@ -43,12 +44,17 @@ struct RecoveryConformanceTests {
             // The dead worker had started 0-3; 0 and 1 got a 250, 2 a 451; 3 was in flight; 4 and 5 never started.
             let evidence = InterruptedRunEvidence(
                 started: Set(held.prefix(4).map { EntryAttempt(id: $0.id, attempt: $0.attempts) }),
-                finished: [LedgerOutcome(entry: held[0], result: .sent(Fixture.ok)),
-                           LedgerOutcome(entry: held[1], result: .sent(Fixture.ok)),
-                           LedgerOutcome(entry: held[2], result: .deferred(until: db.clock.now.addingTimeInterval(60),
-                                                                             SMTPReplyRecord(code: 451, text: "later"))),
-                           // An outcome for somebody else's entry is ignored.
-                           LedgerOutcome(entry: other[0], result: .sent(Fixture.ok))])
+                finished: [
+                    LedgerOutcome(entry: held[0], result: .sent(Fixture.ok)),
+                    LedgerOutcome(entry: held[1], result: .sent(Fixture.ok)),
+                    LedgerOutcome(
+                        entry: held[2],
+                        result: .deferred(
+                            until: db.clock.now.addingTimeInterval(60),
+                            SMTPReplyRecord(code: 451, text: "later"))),
+                    // An outcome for somebody else's entry is ignored.
+                    LedgerOutcome(entry: other[0], result: .sent(Fixture.ok)),
+                ])
             let counts = try await store.recoverInterrupted(campaign: campaign.id, worker: "dead", evidence: evidence)
             #expect(counts == RecoveryCounts(requeued: 2, completed: 3, uncertain: 1))
             let ledger = Dictionary(uniqueKeysWithValues: try await store.ledgerEntries(campaign: campaign.id).collect().map { ($0.id, $0) })

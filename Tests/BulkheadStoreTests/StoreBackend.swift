@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 @testable import BulkheadStore
 
 /// The backends the conformance suite runs against.
@@ -48,11 +49,12 @@ struct TestDatabase: Sendable {
 
     static func postgresURL() throws -> String {
         guard let url = ProcessInfo.processInfo.environment["BULKHEAD_TEST_POSTGRES_URL"], !url.isEmpty else {
-            throw TestSetupError(description: """
-                BULKHEAD_TEST_POSTGRES_URL is not set: the PostgreSQL cases need a server. Run the tests with \
-                `source scripts/test-deps/postgres.sh && swift test --skip-build --filter BulkheadStoreTests` \
-                which starts a throwaway PostgreSQL (the test command is meant to source that script).
-                """)
+            throw TestSetupError(
+                description: """
+                    BULKHEAD_TEST_POSTGRES_URL is not set: the PostgreSQL cases need a server. Run the tests with \
+                    `source scripts/test-deps/postgres.sh && swift test --skip-build --filter BulkheadStoreTests` \
+                    which starts a throwaway PostgreSQL (the test command is meant to source that script).
+                    """)
         }
         return url
     }
@@ -107,14 +109,16 @@ enum Fixture {
     static func address(_ text: String) throws -> NormalizedAddress { try NormalizedAddress(text) }
 
     static func consent(_ kind: ConsentKind, at date: Date, method: ConsentMethod = .form) -> ConsentEvidence {
-        ConsentEvidence(kind: kind, at: date, method: method, source: "https://example.com/signup",
-                        ipOrChannel: "192.0.2.7", textShown: "Yes, send me the monthly news.")
+        ConsentEvidence(
+            kind: kind, at: date, method: method, source: "https://example.com/signup",
+            ipOrChannel: "192.0.2.7", textShown: "Yes, send me the monthly news.")
     }
 
     static func content(list: ListID, segment: SegmentFilter? = nil) -> CampaignContent {
-        CampaignContent(name: "November news", listID: list, segment: segment, from: "News <news@example.com>",
-                        subjectTemplate: "Hello {{name}}", textTemplate: "Hi {{name}}", htmlTemplate: "<p>Hi {{name}}</p>",
-                        attachments: ["blob:1"], dkimKeyRef: "example.com/s1")
+        CampaignContent(
+            name: "November news", listID: list, segment: segment, from: "News <news@example.com>",
+            subjectTemplate: "Hello {{name}}", textTemplate: "Hi {{name}}", htmlTemplate: "<p>Hi {{name}}</p>",
+            attachments: ["blob:1"], dkimKeyRef: "example.com/s1")
     }
 
     /// Adds `addresses` to `list` with `status`, one setMembership each.
@@ -129,28 +133,34 @@ enum Fixture {
     }
 
     @discardableResult
-    static func members(_ store: any MailStore, list: ListID, _ addresses: [String], status: MembershipStatus = .confirmed,
-                        at date: Date, attributes: [String: JSONValue] = [:]) async throws -> [Subscriber] {
+    static func members(
+        _ store: any MailStore, list: ListID, _ addresses: [String], status: MembershipStatus = .confirmed,
+        at date: Date, attributes: [String: JSONValue] = [:]
+    ) async throws -> [Subscriber] {
         var subscribers: [Subscriber] = []
         for text in addresses {
             let subscriber = try await store.upsertSubscriber(address: try address(text), name: nil, attributes: attributes)
             let kind: ConsentKind = status == .unsubscribed ? .withdrawn : .given
-            _ = try await store.setMembership(list: list, subscriber: subscriber.id, status: status,
-                                              consent: consent(kind, at: date))
+            _ = try await store.setMembership(
+                list: list, subscriber: subscriber.id, status: status,
+                consent: consent(kind, at: date))
             subscribers.append(subscriber)
         }
         return subscribers
     }
 
     /// Imports `count` confirmed members named u0…, in batches.
-    static func importMembers(_ store: any MailStore, list: ListID, count: Int, prefix: String = "u",
-                              batchSize: Int = 2000) async throws {
+    static func importMembers(
+        _ store: any MailStore, list: ListID, count: Int, prefix: String = "u",
+        batchSize: Int = 2000
+    ) async throws {
         var start = 0
         while start < count {
             let end = min(count, start + batchSize)
             let rows = try (start..<end).map { ImportRow(address: try address("\(prefix)\($0)@example.com")) }
-            _ = try await store.importSubscribers(rows, into: list, importID: "bulk-\(prefix)",
-                                                  consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
+            _ = try await store.importSubscribers(
+                rows, into: list, importID: "bulk-\(prefix)",
+                consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
             start = end
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 /// Issue 7, items 3, 9 and 10: text both backends keep alike, list renames, store-wide secrets.
@@ -17,8 +18,9 @@ struct StoreTextConformanceTests {
             }
             let list = try await store.createList(name: "text", description: "")
             await #expect(throws: StoreText.nulError) {
-                _ = try await store.importSubscribers([ImportRow(address: address, name: "N\u{0}ul")], into: list.id, importID: "i",
-                                                      consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
+                _ = try await store.importSubscribers(
+                    [ImportRow(address: address, name: "N\u{0}ul")], into: list.id, importID: "i",
+                    consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
             }
             #expect(try await store.subscriber(address: address) == nil, "nothing of a refused write is kept")
 
@@ -26,10 +28,13 @@ struct StoreTextConformanceTests {
             // surrogate's bytes decodes to) and a 1 MB field are kept exactly.
             let literal = #"C:\u0000\path"#
             let big = String(repeating: "é", count: 512 * 1024)
-            let rows = [ImportRow(address: try Fixture.address("lit@example.com"), name: literal, attributes: ["k": .string(literal)]),
-                        ImportRow(address: try Fixture.address("fffd@example.com"), name: "\u{FFFD}\u{FFFD}x"),
-                        ImportRow(address: try Fixture.address("big@example.com"), name: big, attributes: ["big": .string(big)])]
-            _ = try await store.importSubscribers(rows, into: list.id, importID: "i2", consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
+            let rows = [
+                ImportRow(address: try Fixture.address("lit@example.com"), name: literal, attributes: ["k": .string(literal)]),
+                ImportRow(address: try Fixture.address("fffd@example.com"), name: "\u{FFFD}\u{FFFD}x"),
+                ImportRow(address: try Fixture.address("big@example.com"), name: big, attributes: ["big": .string(big)]),
+            ]
+            _ = try await store.importSubscribers(
+                rows, into: list.id, importID: "i2", consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
             #expect(try await store.subscriber(address: try Fixture.address("lit@example.com"))?.name == literal)
             #expect(try await store.subscriber(address: try Fixture.address("lit@example.com"))?.attributes["k"] == .string(literal))
             #expect(try await store.subscriber(address: try Fixture.address("fffd@example.com"))?.name == "\u{FFFD}\u{FFFD}x")

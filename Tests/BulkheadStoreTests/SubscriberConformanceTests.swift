@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BulkheadStore
 
 @Suite("Store conformance: lists, subscribers, consent, suppression")
@@ -23,10 +24,12 @@ struct SubscriberConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func subscribersAreKeyedByNormalisedAddressAndMergeAttributes(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, _ in
-            let first = try await store.upsertSubscriber(address: try Fixture.address("Ann@Example.com"), name: "Ann",
-                                                         attributes: ["plan": "free", "seats": 1])
-            let second = try await store.upsertSubscriber(address: try Fixture.address("Ann@EXAMPLE.COM"), name: nil,
-                                                          attributes: ["plan": "pro", "country": "DE"])
+            let first = try await store.upsertSubscriber(
+                address: try Fixture.address("Ann@Example.com"), name: "Ann",
+                attributes: ["plan": "free", "seats": 1])
+            let second = try await store.upsertSubscriber(
+                address: try Fixture.address("Ann@EXAMPLE.COM"), name: nil,
+                attributes: ["plan": "pro", "country": "DE"])
             #expect(second.id == first.id)
             #expect(second.name == "Ann")
             #expect(second.attributes == ["plan": "pro", "seats": 1, "country": "DE"])
@@ -54,9 +57,12 @@ struct SubscriberConformanceTests {
             }
             #expect(try await store.membership(list: list.id, subscriber: ann.id)?.status == .confirmed)
             let records = try await store.consentRecords(subscriber: ann.id)
-            #expect(records.map(\.evidence) == [ConsentEvidence(
-                kind: .given, at: SQLTime.truncated(db.clock.now), method: .doubleOptIn, source: "https://example.com/signup",
-                ipOrChannel: "192.0.2.7", textShown: "Yes, send me the monthly news.")])
+            #expect(
+                records.map(\.evidence) == [
+                    ConsentEvidence(
+                        kind: .given, at: SQLTime.truncated(db.clock.now), method: .doubleOptIn, source: "https://example.com/signup",
+                        ipOrChannel: "192.0.2.7", textShown: "Yes, send me the monthly news.")
+                ])
             #expect(records.first?.listID == list.id)
 
             await #expect(throws: StoreError.notFound(.list(ListID(rawValue: 999)))) {
@@ -76,23 +82,36 @@ struct SubscriberConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func suppressionListIsGlobalPagedAndAudited(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in
-            let bounce = Suppression(address: try Fixture.address("b@example.com"), reason: .hardBounce, at: db.clock.now,
-                                     source: "campaign 1", note: "550 5.1.1 no such user")
+            let bounce = Suppression(
+                address: try Fixture.address("b@example.com"), reason: .hardBounce, at: db.clock.now,
+                source: "campaign 1", note: "550 5.1.1 no such user")
             #expect(try await store.addSuppression(bounce, actor: .system))
-            #expect(try await store.addSuppression(Suppression(address: try Fixture.address("b@EXAMPLE.com"), reason: .manual,
-                                                               at: db.clock.now, source: "ops"), actor: .human("ann")) == false)
-            #expect(try await store.addSuppression(Suppression(address: try Fixture.address("a@example.com"), reason: .complaint,
-                                                               at: db.clock.now, source: "arf"), actor: .system))
-            let found = try await store.suppressedAddresses(among: [try Fixture.address("a@example.com"),
-                                                                    try Fixture.address("b@example.com"),
-                                                                    try Fixture.address("c@example.com")])
+            #expect(
+                try await store.addSuppression(
+                    Suppression(
+                        address: try Fixture.address("b@EXAMPLE.com"), reason: .manual,
+                        at: db.clock.now, source: "ops"), actor: .human("ann")) == false)
+            #expect(
+                try await store.addSuppression(
+                    Suppression(
+                        address: try Fixture.address("a@example.com"), reason: .complaint,
+                        at: db.clock.now, source: "arf"), actor: .system))
+            let found = try await store.suppressedAddresses(among: [
+                try Fixture.address("a@example.com"),
+                try Fixture.address("b@example.com"),
+                try Fixture.address("c@example.com"),
+            ])
             #expect(found == [try Fixture.address("a@example.com"), try Fixture.address("b@example.com")])
             #expect(try await store.suppressedAddresses(among: []) == [])
             let page1 = try await store.suppressions(after: nil, limit: 1)
             #expect(page1.map(\.address.value) == ["a@example.com"])
             let page2 = try await store.suppressions(after: page1.last?.address, limit: 10)
-            #expect(page2 == [Suppression(address: bounce.address, reason: .hardBounce, at: SQLTime.truncated(db.clock.now),
-                                          source: "campaign 1", note: "550 5.1.1 no such user")])
+            #expect(
+                page2 == [
+                    Suppression(
+                        address: bounce.address, reason: .hardBounce, at: SQLTime.truncated(db.clock.now),
+                        source: "campaign 1", note: "550 5.1.1 no such user")
+                ])
             #expect(try await store.removeSuppression(try Fixture.address("b@example.com"), actor: .human("ann")))
             #expect(try await store.removeSuppression(try Fixture.address("b@example.com"), actor: .human("ann")) == false)
             let audit = try await store.auditEvents(AuditQuery(subjectKind: "suppression"))

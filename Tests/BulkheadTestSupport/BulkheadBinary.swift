@@ -15,5 +15,6 @@ public enum BulkheadBinary {
     }
 
     /// The repository's root folder (this file is `Tests/BulkheadTestSupport/BulkheadBinary.swift`).
-    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 }

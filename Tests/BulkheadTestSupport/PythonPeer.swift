@@ -58,8 +58,9 @@ public enum PythonPeer {
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failure("\(python) \(script.lastPathComponent) \(arguments.first ?? "") exited \(process.terminationStatus) "
-                + "(it needs \(needs)): \(String(decoding: errors, as: UTF8.self))")
+            throw Failure(
+                "\(python) \(script.lastPathComponent) \(arguments.first ?? "") exited \(process.terminationStatus) "
+                    + "(it needs \(needs)): \(String(decoding: errors, as: UTF8.self))")
         }
         return output
     }

@@ -8,7 +8,8 @@ import Testing
         let workspace = try CLIWorkspace()
         func bulkhead(_ arguments: String...) throws -> CLIRunner.Result { try workspace.run(arguments) }
         // The review's CSV: the quoted local part's parentheses are literal; victim@ opted out.
-        try workspace.write("""
+        try workspace.write(
+            """
             email,name
             \"\"\"victim(x)\"\"@example.com\",Quoted
             victim@example.com,Victim
@@ -31,8 +32,9 @@ import Testing
         #expect(sent.status == 0, "\(sent.stderr)")
         let capture = try bulkhead("capture", "list", "--json")
         let items = try #require(try JSONSerialization.jsonObject(with: Data(capture.stdout.utf8)) as? [[String: Any]])
-        #expect(items.compactMap { $0["recipient"] as? String } == ["\"victim(x)\"@example.com"],
-                "only the quoted mailbox; never victim@ (suppressed) nor bob (unsubscribed)")
+        #expect(
+            items.compactMap { $0["recipient"] as? String } == ["\"victim(x)\"@example.com"],
+            "only the quoted mailbox; never victim@ (suppressed) nor bob (unsubscribed)")
         let ledger = try bulkhead("ledger", "1")
         #expect(ledger.stdout.contains("\"\"\"victim(x)\"\"@example.com\",sent"), "\(ledger.stdout)")
     }

@@ -41,7 +41,8 @@ struct CLIRunner {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func temporaryDirectory() throws -> URL {
@@ -61,8 +62,10 @@ struct CLIWorkspace {
     init(extraConfiguration extra: String = "") throws {
         directory = try CLIRunner.temporaryDirectory()
         config = directory.appendingPathComponent("bulkhead.yaml")
-        try Data(("data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n"
-                  + "  unsubscribe_base_url: https://shop.example\n" + extra).utf8).write(to: config)
+        try Data(
+            ("data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n"
+                + "  unsubscribe_base_url: https://shop.example\n" + extra).utf8
+        ).write(to: config)
     }
 
     /// `bulkhead ARGUMENTS --config <the workspace's file>`, run in the workspace.

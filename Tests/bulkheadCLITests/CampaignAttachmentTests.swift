@@ -12,22 +12,28 @@ import Testing
         let prices = workspace.directory.appendingPathComponent("prices.txt").standardizedFileURL.path
         let terms = workspace.directory.appendingPathComponent("terms.txt").standardizedFileURL.path
         for name in ["changed", "vanished"] {
-            let created = try workspace.run("campaign", "create", "--name", name, "--list", "news", "--subject", "S", "--text", "body.txt",
-                                            "--attach", "prices.txt", "--attach", "terms.txt")
+            let created = try workspace.run(
+                "campaign", "create", "--name", name, "--list", "news", "--subject", "S", "--text", "body.txt",
+                "--attach", "prices.txt", "--attach", "terms.txt")
             #expect(created.status == 0, "\(created.stderr)")
         }
 
         try workspace.write("price list v2 (edited after approval)\n", to: "prices.txt")
         let changed = try workspace.run("campaign", "send", "1")
         #expect(changed.status == 1)
-        #expect(changed.stderr.hasPrefix("bulkhead: campaign 1 cannot be sent: attachment \(prices) changed since the campaign was created (SHA-256 "), "\(changed.stderr)")
+        #expect(
+            changed.stderr.hasPrefix("bulkhead: campaign 1 cannot be sent: attachment \(prices) changed since the campaign was created (SHA-256 "),
+            "\(changed.stderr)")
         #expect(changed.stderr.hasSuffix("); nothing was sent\n"))
 
         try workspace.write("price list v1\n", to: "prices.txt")  // the approved content again
         try FileManager.default.removeItem(atPath: terms)
         let vanished = try workspace.run("campaign", "send", "2")
         #expect(vanished.status == 1)
-        #expect(vanished.stderr == "bulkhead: campaign 2 cannot be sent: attachment \(terms) no longer exists (it was there when the campaign was created); nothing was sent\n")
+        #expect(
+            vanished.stderr
+                == "bulkhead: campaign 2 cannot be sent: attachment \(terms) no longer exists (it was there when the campaign was created); nothing was sent\n"
+        )
 
         #expect(try workspace.captured().isEmpty, "nothing was sent")
         for id in ["1", "2"] {

@@ -17,8 +17,9 @@ import Testing
         let bad = try bulkhead("campaign", "create", "--name", "x", "--list", "news", "--subject", "Hi {{#name}", "--text", "body.txt")
         #expect(bad.status == 1 && bad.stderr.contains("template"), "a broken template is refused before it is stored")
 
-        let created = try bulkhead("campaign", "create", "--name", "spring", "--list", "news", "--subject", "Hi {{first_name}}",
-                                   "--text", "body.txt", "--json")
+        let created = try bulkhead(
+            "campaign", "create", "--name", "spring", "--list", "news", "--subject", "Hi {{first_name}}",
+            "--text", "body.txt", "--json")
         #expect(created.status == 0)
         let id = try #require((try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["id"] as? Int)
 
@@ -60,162 +61,181 @@ import Testing
         #expect(try bulkhead("subscribers", "import", "people.csv", "--list", "news").status == 0)
 
         let clock = ManualClock()  // 2027-01-15T08:00:00Z
-        let store = try SQLiteStore(path: workspace.directory.appendingPathComponent("data/bulkhead.sqlite").path,
-                                    configuration: SQLiteStore.Configuration(clock: clock))
+        let store = try SQLiteStore(
+            path: workspace.directory.appendingPathComponent("data/bulkhead.sqlite").path,
+            configuration: SQLiteStore.Configuration(clock: clock))
         let news = try #require(try await store.list(named: "news"))
         let campaign = try await store.createCampaign(
-            CampaignContent(name: "May news", listID: news.id, from: "Shop <news@shop.example>", subjectTemplate: "News for {{first_name}}",
-                            textTemplate: "Hello", attachments: [AttachmentReference(path: "/srv/prices.pdf", sha256: String(repeating: "0", count: 64))]),
+            CampaignContent(
+                name: "May news", listID: news.id, from: "Shop <news@shop.example>", subjectTemplate: "News for {{first_name}}",
+                textTemplate: "Hello", attachments: [AttachmentReference(path: "/srv/prices.pdf", sha256: String(repeating: "0", count: 64))]),
             actor: .human("ann"))
         clock.advance(by: .seconds(60))
-        _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("ann"),
-                                       details: ["queued_now": .number(3), "transport": .string("capture")])
+        _ = try await store.transition(
+            campaign.id, from: [.draft], to: .sending, actor: .human("ann"),
+            details: ["queued_now": .number(3), "transport": .string("capture")])
         #expect(try await store.enqueueRecipients(campaign: campaign.id) == 3)
         let claimed = try await store.claim(campaign: campaign.id, worker: "w1", limit: 2)
-        let results: [LedgerOutcome.Result] = [.sent(SMTPReplyRecord(code: 250, text: "2.0.0 Ok")),
-                                               .failed(SMTPReplyRecord(code: 550, text: "5.1.1 user unknown"))]
+        let results: [LedgerOutcome.Result] = [
+            .sent(SMTPReplyRecord(code: 250, text: "2.0.0 Ok")),
+            .failed(SMTPReplyRecord(code: 550, text: "5.1.1 user unknown")),
+        ]
         #expect(try await store.complete(zip(claimed, results).map { LedgerOutcome(entry: $0, result: $1) }) == 2)
         clock.advance(by: .seconds(240))
-        _ = try await store.transition(campaign.id, from: [.sending], to: .paused, actor: .human("bob"),
-                                       details: ["reason": .string("wrong list")])
+        _ = try await store.transition(
+            campaign.id, from: [.sending], to: .paused, actor: .human("bob"),
+            details: ["reason": .string("wrong list")])
         clock.advance(by: .seconds(60))
-        _ = try await store.createCampaign(CampaignContent(name: "Later", listID: news.id, from: "Shop <news@shop.example>",
-                                                           subjectTemplate: "Later", textTemplate: "Hi"), actor: .human("ann"))
+        _ = try await store.createCampaign(
+            CampaignContent(
+                name: "Later", listID: news.id, from: "Shop <news@shop.example>",
+                subjectTemplate: "Later", textTemplate: "Hi"), actor: .human("ann"))
 
         let text = try bulkhead("campaign", "show", "1")
         #expect(text.status == 0 && text.stderr.isEmpty, "\(text.stderr)")
-        #expect(text.stdout == """
-            campaign 1: May news
-              state: paused
-              list: 1
-              from: Shop <news@shop.example>
-              subject: News for {{first_name}}
-              attachments: /srv/prices.pdf
-              ledger: 3 recipients: queued 1, sending 0, sent 1, deferred 0, failed 1, uncertain 0, suppressed 0
-              audit:
-                2027-01-15T08:00:00Z ann campaign.create name=May news
-                2027-01-15T08:01:00Z ann campaign.transition from=draft queued_now=3 to=sending transport=capture
-                2027-01-15T08:05:00Z bob campaign.transition from=sending reason=wrong list to=paused
+        #expect(
+            text.stdout == """
+                campaign 1: May news
+                  state: paused
+                  list: 1
+                  from: Shop <news@shop.example>
+                  subject: News for {{first_name}}
+                  attachments: /srv/prices.pdf
+                  ledger: 3 recipients: queued 1, sending 0, sent 1, deferred 0, failed 1, uncertain 0, suppressed 0
+                  audit:
+                    2027-01-15T08:00:00Z ann campaign.create name=May news
+                    2027-01-15T08:01:00Z ann campaign.transition from=draft queued_now=3 to=sending transport=capture
+                    2027-01-15T08:05:00Z bob campaign.transition from=sending reason=wrong list to=paused
 
-            """)
+                """)
 
         let all = try bulkhead("campaign", "show")
         #expect(all.status == 0 && all.stderr.isEmpty)
-        #expect(all.stdout == """
-            campaign 2: Later
-              state: draft
-              list: 1
-              from: Shop <news@shop.example>
-              subject: Later
-              ledger: 0 recipients: queued 0, sending 0, sent 0, deferred 0, failed 0, uncertain 0, suppressed 0
-            campaign 1: May news
-              state: paused
-              list: 1
-              from: Shop <news@shop.example>
-              subject: News for {{first_name}}
-              attachments: /srv/prices.pdf
-              ledger: 3 recipients: queued 1, sending 0, sent 1, deferred 0, failed 1, uncertain 0, suppressed 0
+        #expect(
+            all.stdout == """
+                campaign 2: Later
+                  state: draft
+                  list: 1
+                  from: Shop <news@shop.example>
+                  subject: Later
+                  ledger: 0 recipients: queued 0, sending 0, sent 0, deferred 0, failed 0, uncertain 0, suppressed 0
+                campaign 1: May news
+                  state: paused
+                  list: 1
+                  from: Shop <news@shop.example>
+                  subject: News for {{first_name}}
+                  attachments: /srv/prices.pdf
+                  ledger: 3 recipients: queued 1, sending 0, sent 1, deferred 0, failed 1, uncertain 0, suppressed 0
 
-            """)
+                """)
 
         let json = try bulkhead("campaign", "show", "1", "--json")
         #expect(json.status == 0 && json.stderr.isEmpty)
-        #expect(json.stdout == """
-            {
-              "attachments" : [
-                "/srv/prices.pdf"
-              ],
-              "audit" : [
+        #expect(
+            json.stdout == """
                 {
-                  "action" : "campaign.create",
-                  "actor" : "ann",
-                  "at" : "2027-01-15T08:00:00Z",
-                  "details" : {
-                    "name" : "May news"
-                  }
-                },
-                {
-                  "action" : "campaign.transition",
-                  "actor" : "ann",
-                  "at" : "2027-01-15T08:01:00Z",
-                  "details" : {
-                    "from" : "draft",
-                    "queued_now" : 3,
-                    "to" : "sending",
-                    "transport" : "capture"
-                  }
-                },
-                {
-                  "action" : "campaign.transition",
-                  "actor" : "bob",
-                  "at" : "2027-01-15T08:05:00Z",
-                  "details" : {
-                    "from" : "sending",
-                    "reason" : "wrong list",
-                    "to" : "paused"
-                  }
+                  "attachments" : [
+                    "/srv/prices.pdf"
+                  ],
+                  "audit" : [
+                    {
+                      "action" : "campaign.create",
+                      "actor" : "ann",
+                      "at" : "2027-01-15T08:00:00Z",
+                      "details" : {
+                        "name" : "May news"
+                      }
+                    },
+                    {
+                      "action" : "campaign.transition",
+                      "actor" : "ann",
+                      "at" : "2027-01-15T08:01:00Z",
+                      "details" : {
+                        "from" : "draft",
+                        "queued_now" : 3,
+                        "to" : "sending",
+                        "transport" : "capture"
+                      }
+                    },
+                    {
+                      "action" : "campaign.transition",
+                      "actor" : "bob",
+                      "at" : "2027-01-15T08:05:00Z",
+                      "details" : {
+                        "from" : "sending",
+                        "reason" : "wrong list",
+                        "to" : "paused"
+                      }
+                    }
+                  ],
+                  "createdAt" : "2027-01-15T08:00:00Z",
+                  "from" : "Shop <news@shop.example>",
+                  "id" : 1,
+                  "ledger" : {
+                    "deferred" : 0,
+                    "failed" : 1,
+                    "queued" : 1,
+                    "sending" : 0,
+                    "sent" : 1,
+                    "suppressed" : 0,
+                    "uncertain" : 0
+                  },
+                  "listID" : 1,
+                  "name" : "May news",
+                  "state" : "paused",
+                  "subject" : "News for {{first_name}}",
+                  "updatedAt" : "2027-01-15T08:05:00Z"
                 }
-              ],
-              "createdAt" : "2027-01-15T08:00:00Z",
-              "from" : "Shop <news@shop.example>",
-              "id" : 1,
-              "ledger" : {
-                "deferred" : 0,
-                "failed" : 1,
-                "queued" : 1,
-                "sending" : 0,
-                "sent" : 1,
-                "suppressed" : 0,
-                "uncertain" : 0
-              },
-              "listID" : 1,
-              "name" : "May news",
-              "state" : "paused",
-              "subject" : "News for {{first_name}}",
-              "updatedAt" : "2027-01-15T08:05:00Z"
-            }
 
-            """)
+                """)
     }
 
     /// A campaign can sign with a named key of `dkim_keys`; one without a name uses `dkim`; an unknown
     /// name is refused before anything is stored.
     @Test func campaignsSignWithTheirNamedDKIMKey() throws {
-        let workspace = try CLIWorkspace(extraConfiguration: """
-            dkim:
-              domain: shop.example
-              selector: s1
-              private_key_file: keys/s1.private.pem
-            dkim_keys:
-              brand:
-                domain: brand.example
-                selector: b1
-                private_key_file: keys/b1.private.pem
+        let workspace = try CLIWorkspace(
+            extraConfiguration: """
+                dkim:
+                  domain: shop.example
+                  selector: s1
+                  private_key_file: keys/s1.private.pem
+                dkim_keys:
+                  brand:
+                    domain: brand.example
+                    selector: b1
+                    private_key_file: keys/b1.private.pem
 
-            """)
+                """)
         let directory = workspace.directory
         func bulkhead(_ arguments: String...) throws -> CLIRunner.Result { try workspace.run(arguments) }
         let keys = directory.appendingPathComponent("data/keys").path
-        #expect(try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "shop.example", "--selector", "s1", "--out", keys]).status == 0)
-        #expect(try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "brand.example", "--selector", "b1", "--out", keys]).status == 0)
+        #expect(
+            try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "shop.example", "--selector", "s1", "--out", keys]).status == 0
+        )
+        #expect(
+            try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "brand.example", "--selector", "b1", "--out", keys]).status
+                == 0)
         try workspace.write("email\nada@example.org\n", to: "people.csv")
         try workspace.write("Hello\n{{unsubscribe_url}}\n", to: "body.txt")
         #expect(try bulkhead("list", "create", "news").status == 0)
         #expect(try bulkhead("subscribers", "import", "people.csv", "--list", "news").status == 0)
 
-        let unknown = try bulkhead("campaign", "create", "--name", "x", "--list", "news", "--subject", "S", "--text", "body.txt",
-                                   "--dkim-key", "nope")
+        let unknown = try bulkhead(
+            "campaign", "create", "--name", "x", "--list", "news", "--subject", "S", "--text", "body.txt",
+            "--dkim-key", "nope")
         #expect(unknown.status == 1 && unknown.stderr.contains("nope") && unknown.stderr.contains("brand"))
 
         for (key, domain, selector) in [("brand", "brand.example", "b1"), (nil, "shop.example", "s1")] as [(String?, String, String)] {
-            let arguments = ["campaign", "create", "--name", "c", "--list", "news", "--subject", "S", "--text", "body.txt", "--json"]
+            let arguments =
+                ["campaign", "create", "--name", "c", "--list", "news", "--subject", "S", "--text", "body.txt", "--json"]
                 + (key.map { ["--dkim-key", $0] } ?? [])
             let made = try workspace.run(arguments)
             let id = try #require((try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])?["id"] as? Int)
             let sent = try bulkhead("campaign", "send", "\(id)")
             #expect(sent.status == 0, "\(sent.stderr)")
             let capture = try bulkhead("capture", "list", "--json", "--limit", "1")
-            let newest = try #require((try JSONSerialization.jsonObject(with: Data(capture.stdout.utf8)) as? [[String: Any]])?.first?["id"] as? String)
+            let newest = try #require(
+                (try JSONSerialization.jsonObject(with: Data(capture.stdout.utf8)) as? [[String: Any]])?.first?["id"] as? String)
             let message = try bulkhead("capture", "show", newest, "--raw")
             #expect(message.stdout.contains("d=\(domain);") && message.stdout.contains("s=\(selector);"), "\(message.stdout.prefix(600))")
             let file = directory.appendingPathComponent("\(selector)-\(id).eml")

@@ -16,9 +16,12 @@ import Testing
             }
         }
         writer.start()
-        let created = try workspace.run(["campaign", "create", "--name", "piped", "--list", "news", "--subject", "S",
-                                         "--text", fifo, "--html", "-", "--json"],
-                                        input: Data("<p>Hello {{first_name}} from stdin</p>\n".utf8))
+        let created = try workspace.run(
+            [
+                "campaign", "create", "--name", "piped", "--list", "news", "--subject", "S",
+                "--text", fifo, "--html", "-", "--json",
+            ],
+            input: Data("<p>Hello {{first_name}} from stdin</p>\n".utf8))
         #expect(created.status == 0, "\(created.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
         let id = try #require(object["id"] as? Int)
@@ -28,8 +31,9 @@ import Testing
         #expect(message.contains("Hello Ada from a pipe"))
         #expect(message.contains("<p>Hello Ada from stdin</p>"))
 
-        let both = try workspace.run(["campaign", "create", "--name", "x", "--list", "news", "--subject", "S", "--text", "-", "--html", "-"],
-                                     input: Data("x".utf8))
+        let both = try workspace.run(
+            ["campaign", "create", "--name", "x", "--list", "news", "--subject", "S", "--text", "-", "--html", "-"],
+            input: Data("x".utf8))
         #expect(both.status == 2)
         #expect(both.stderr == "bulkhead: only one of --text and --html can be - (standard input)\n")
     }

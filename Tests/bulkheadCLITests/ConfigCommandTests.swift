@@ -5,7 +5,8 @@ import Testing
     @Test func validFilePrintsEffectiveSettingsWithSecretsMasked() throws {
         let directory = try CLIRunner.temporaryDirectory()
         let key = Data(repeating: 7, count: 32).base64EncodedString()
-        try Data("""
+        try Data(
+            """
             data_directory: /var/lib/bulkhead
             storage:
               backend: postgres
@@ -21,7 +22,8 @@ import Testing
                 username: news
                 password: s3cret-pass
 
-            """.utf8).write(to: directory.appendingPathComponent("deploy.yaml"))
+            """.utf8
+        ).write(to: directory.appendingPathComponent("deploy.yaml"))
         let result = try CLIRunner.run(["config", "check", "--config", "deploy.yaml"], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("# deploy.yaml: valid\n"))
@@ -39,7 +41,9 @@ import Testing
         let directory = try CLIRunner.temporaryDirectory()
         let defaults = try CLIRunner.run(["config", "check"], in: directory)
         #expect(defaults.status == 0, "\(defaults.stderr)")
-        #expect(defaults.stdout.hasPrefix("# built-in defaults: valid\n# no upstreams: mail goes to the capture mailbox in .bulkhead/capture, nothing leaves the machine\n"))
+        #expect(
+            defaults.stdout.hasPrefix(
+                "# built-in defaults: valid\n# no upstreams: mail goes to the capture mailbox in .bulkhead/capture, nothing leaves the machine\n"))
         #expect(defaults.stdout.contains("backend: sqlite"))
 
         try Data("delivery:\n  concurrency: 3\n".utf8).write(to: directory.appendingPathComponent("bulkhead.yaml"))
@@ -52,11 +56,15 @@ import Testing
     @Test func invalidFilesExitOneWithTheSpecificError() throws {
         let directory = try CLIRunner.temporaryDirectory()
         let cases: [(String, String)] = [
-            ("delivery:\n  concurency: 3\n",
-             "bulkhead: bad.yaml: unknown setting \"delivery.concurency\" (allowed here: batch_size, concurrency, control_poll_milliseconds, lease_seconds, max_attempts, retry_base_seconds, retry_max_seconds)\n"),
+            (
+                "delivery:\n  concurency: 3\n",
+                "bulkhead: bad.yaml: unknown setting \"delivery.concurency\" (allowed here: batch_size, concurrency, control_poll_milliseconds, lease_seconds, max_attempts, retry_base_seconds, retry_max_seconds)\n"
+            ),
             ("delivery:\n  concurrency: 0\n", "bulkhead: bad.yaml: delivery.concurrency: must be 1 to 1000\n"),
-            ("identity:\n  unsubscribe_base_url: http://shop.example\n",
-             "bulkhead: bad.yaml: identity.unsubscribe_base_url: must be an https URL (RFC 8058 one-click unsubscribe)\n"),
+            (
+                "identity:\n  unsubscribe_base_url: http://shop.example\n",
+                "bulkhead: bad.yaml: identity.unsubscribe_base_url: must be an https URL (RFC 8058 one-click unsubscribe)\n"
+            ),
         ]
         for (yaml, expected) in cases {
             try Data(yaml.utf8).write(to: directory.appendingPathComponent("bad.yaml"))

@@ -13,7 +13,9 @@ import Testing
         let again = try CLIRunner.run(["dkim", "keygen", "--algorithm", algorithm, "--domain", "shop.example", "--selector", "s1", "--out", keys])
         #expect(again.status != 0, "refuses to overwrite a key")
 
-        let sign = try CLIRunner.run(["dkim", "sign", "--key", keys + "/s1.private.pem", "--domain", "shop.example", "--selector", "s1", "docs/examples/newsletter.eml"])
+        let sign = try CLIRunner.run([
+            "dkim", "sign", "--key", keys + "/s1.private.pem", "--domain", "shop.example", "--selector", "s1", "docs/examples/newsletter.eml",
+        ])
         #expect(sign.status == 0, "\(sign.stderr)")
         #expect(sign.stdout.hasPrefix("DKIM-Signature: "))
         let signed = directory.appendingPathComponent("signed.eml")

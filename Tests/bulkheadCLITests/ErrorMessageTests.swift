@@ -4,8 +4,10 @@ import Testing
 /// The errors scripts rely on, compared whole: the message on stderr, nothing on stdout, the exit code.
 @Suite struct ErrorMessageTests {
     /// `result` is exactly `stderr` on stderr with nothing on stdout, and ended with `status`.
-    static func expectFailure(_ result: CLIRunner.Result, _ status: Int32, _ stderr: String, _ what: [String],
-                              sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectFailure(
+        _ result: CLIRunner.Result, _ status: Int32, _ stderr: String, _ what: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(result.status == status, "\(what)", sourceLocation: sourceLocation)
         #expect(result.stderr == stderr, "\(what)", sourceLocation: sourceLocation)
         #expect(result.stdout.isEmpty, "\(what): \(result.stdout)", sourceLocation: sourceLocation)
@@ -24,8 +26,9 @@ import Testing
             ["campaign", "create", "--name", "c", "--list", "nope", "--subject", "S", "--text", "body.txt"],
         ]
         for command in commands {
-            Self.expectFailure(try workspace.run(command), 1,
-                               "bulkhead: no list named \"nope\" (create it with: bulkhead list create nope)\n", command)
+            Self.expectFailure(
+                try workspace.run(command), 1,
+                "bulkhead: no list named \"nope\" (create it with: bulkhead list create nope)\n", command)
         }
     }
 
@@ -54,14 +57,18 @@ import Testing
     @Test func badConfiguration() throws {
         let directory = try CLIRunner.temporaryDirectory()
         try Data("storage:\n  backend: oracle\n".utf8).write(to: directory.appendingPathComponent("bulkhead.yaml"))
-        let invalid = "bulkhead: bulkhead.yaml: cannot read the configuration: storage.backend: Cannot initialize Backend from invalid String value oracle\n"
-        for command in [["config", "check"], ["capture", "list"], ["list", "show"], ["campaign", "abort", "1"], ["ledger", "1"],
-                        ["campaign", "send", "1"], ["serve", "--once"]] {
+        let invalid =
+            "bulkhead: bulkhead.yaml: cannot read the configuration: storage.backend: Cannot initialize Backend from invalid String value oracle\n"
+        for command in [
+            ["config", "check"], ["capture", "list"], ["list", "show"], ["campaign", "abort", "1"], ["ledger", "1"],
+            ["campaign", "send", "1"], ["serve", "--once"],
+        ] {
             Self.expectFailure(try CLIRunner.run(command, in: directory), 1, invalid, command)
         }
         for command in [["list", "show"], ["campaign", "send", "1"]] {
-            Self.expectFailure(try CLIRunner.run(command + ["--config", "nowhere.yaml"], in: directory), 1,
-                               "bulkhead: nowhere.yaml: cannot read the configuration: no such file: nowhere.yaml\n", command)
+            Self.expectFailure(
+                try CLIRunner.run(command + ["--config", "nowhere.yaml"], in: directory), 1,
+                "bulkhead: nowhere.yaml: cannot read the configuration: no such file: nowhere.yaml\n", command)
         }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".bulkhead").path), "nothing was created")
     }
@@ -74,8 +81,9 @@ import Testing
         try Data("data_directory: file\n".utf8).write(to: directory.appendingPathComponent("bulkhead.yaml"))
         let reason = "cannot create file/bulkhead.sqlite: Not a directory"
         for command in [["list", "show"], ["campaign", "show"], ["suppression", "add", "ada@example.org"]] {
-            Self.expectFailure(try CLIRunner.run(command, in: directory), 1,
-                               "bulkhead: cannot open the database file/bulkhead.sqlite: \(reason)\n", command)
+            Self.expectFailure(
+                try CLIRunner.run(command, in: directory), 1,
+                "bulkhead: cannot open the database file/bulkhead.sqlite: \(reason)\n", command)
         }
         for command in [["campaign", "send", "1"], ["serve", "--once"]] {
             Self.expectFailure(try CLIRunner.run(command, in: directory), 1, "bulkhead: cannot open the engine: \(reason)\n", command)
@@ -87,37 +95,52 @@ import Testing
     @Test func invalidArguments() throws {
         let workspace = try CLIWorkspace()
         let cases: [([String], Int32, String)] = [
-            (["ledger", "1", "--state", "delivered"], 1,
-             "bulkhead: unknown state \"delivered\" (use queued, sending, sent, deferred, failed, uncertain, suppressed)\n"),
-            (["suppression", "add", "ann@example.org", "--reason", "whim"], 2,
-             "bulkhead: --reason \"whim\": one of unsubscribed, hard-bounce, complaint, manual\n"),
+            (
+                ["ledger", "1", "--state", "delivered"], 1,
+                "bulkhead: unknown state \"delivered\" (use queued, sending, sent, deferred, failed, uncertain, suppressed)\n"
+            ),
+            (
+                ["suppression", "add", "ann@example.org", "--reason", "whim"], 2,
+                "bulkhead: --reason \"whim\": one of unsubscribed, hard-bounce, complaint, manual\n"
+            ),
             (["suppression", "add", "not an address"], 1, "bulkhead: \"not an address\": invalid address \"not an address\": no @\n"),
             (["suppression", "list", "--limit", "0"], 2, "bulkhead: --limit must be 1 to 10000\n"),
-            (["campaign", "schedule", "1", "--at", "tomorrow"], 2,
-             "bulkhead: --at \"tomorrow\": expected ISO 8601 with a time zone, e.g. 2026-12-01T09:00:00Z\n"),
+            (
+                ["campaign", "schedule", "1", "--at", "tomorrow"], 2,
+                "bulkhead: --at \"tomorrow\": expected ISO 8601 with a time zone, e.g. 2026-12-01T09:00:00Z\n"
+            ),
             (["campaign", "retry-failed", "1", "--code", "5500"], 2, "bulkhead: --code 5500: a reply code has three digits\n"),
             (["list", "create", " "], 1, "bulkhead: the list name must not be empty\n"),
-            (["ledger", "1", "--format", "xml"], 64, """
+            (
+                ["ledger", "1", "--format", "xml"], 64,
+                """
                 Error: The value 'xml' is invalid for '--format <format>'. Please provide one of 'csv' and 'json'.
                 Help:  --format <format>  csv or json.
                 Usage: bulkhead ledger [--config <config>] <campaign> [--format <format>] [--state <state> ...]
                   See 'bulkhead ledger --help' for more information.
 
-                """),
-            (["subscribers", "import", "people.csv", "--list", "news", "--status", "unsubscribed"], 64, """
+                """
+            ),
+            (
+                ["subscribers", "import", "people.csv", "--list", "news", "--status", "unsubscribed"], 64,
+                """
                 Error: The value 'unsubscribed' is invalid for '--status <status>'. Please provide one of 'confirmed' and 'unconfirmed'.
                 Help:  --status <status>  Status of rows without one: confirmed or unconfirmed.
                 Usage: bulkhead subscribers import [--config <config>] <file> --list <list> [--status <status>] [--source <source>] [--consent-text <consent-text>] [--channel <channel>] [--json]
                   See 'bulkhead subscribers import --help' for more information.
 
-                """),
-            (["campaign", "pause", "one"], 64, """
+                """
+            ),
+            (
+                ["campaign", "pause", "one"], 64,
+                """
                 Error: The value 'one' is invalid for '<id>'
                 Help:  <id>  The campaign's id (see `bulkhead campaign show`).
                 Usage: bulkhead campaign pause [--config <config>] [--actor <actor>] <id> [--reason <reason>]
                   See 'bulkhead campaign pause --help' for more information.
 
-                """),
+                """
+            ),
         ]
         for (arguments, status, stderr) in cases {
             Self.expectFailure(try workspace.run(arguments), status, stderr, arguments)

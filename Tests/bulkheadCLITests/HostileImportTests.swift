@@ -25,8 +25,9 @@ import Testing
         let run = UUID().uuidString.lowercased().prefix(8)
         let domain = "hostile-\(run).example"
         let sqliteDirectory = try CLIRunner.temporaryDirectory()
-        let sqlite = try Self.importBoth(sqliteDirectory, configuration: "data_directory: \(sqliteDirectory.path)/data\n",
-                                         list: "l-\(run)", domain: domain)
+        let sqlite = try Self.importBoth(
+            sqliteDirectory, configuration: "data_directory: \(sqliteDirectory.path)/data\n",
+            list: "l-\(run)", domain: domain)
         #expect(sqlite.status == 0, "\(sqlite.stderr)")
         let expected = """
             5 rows read, 2 inserted, 0 updated, 0 duplicates, 0 kept unsubscribed, 3 invalid
@@ -41,10 +42,12 @@ import Testing
             return
         }
         let postgresDirectory = try CLIRunner.temporaryDirectory()
-        let postgres = try Self.importBoth(postgresDirectory, configuration: "storage:\n  backend: postgres\n  postgres_url: \(url)\n",
-                                           list: "l-\(run)", domain: domain)
+        let postgres = try Self.importBoth(
+            postgresDirectory, configuration: "storage:\n  backend: postgres\n  postgres_url: \(url)\n",
+            list: "l-\(run)", domain: domain)
         #expect(postgres.status == 0, "\(postgres.stderr)")
-        #expect(postgres.stdout.replacingOccurrences(of: postgresDirectory.path, with: "X")
+        #expect(
+            postgres.stdout.replacingOccurrences(of: postgresDirectory.path, with: "X")
                 == sqlite.stdout.replacingOccurrences(of: sqliteDirectory.path, with: "X"), "the same report on both backends")
         let export = try CLIRunner.run(["subscribers", "export", "--list", "l-\(run)"], in: postgresDirectory)
         #expect(export.stdout.contains("ok1@\(domain),Ann,confirmed") && export.stdout.contains("ok2@\(domain),Zoë,confirmed"))

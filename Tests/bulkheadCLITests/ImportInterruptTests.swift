@@ -1,6 +1,7 @@
 import BulkheadTestSupport
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,11 +54,12 @@ import Glibc
         #expect(process.terminationStatus == 130, "\(stdout)\(stderr)")
         let count = stderr.split(separator: " ").dropFirst(3).first.flatMap { Int($0) }
         let read = try #require(count, "\(stderr)")
-        #expect(stderr == """
-            bulkhead: interrupted after \(read) rows: those are imported, the rest of big.fifo is not \
-            (importing the whole file again is safe: rows already there are updated, never duplicated)
+        #expect(
+            stderr == """
+                bulkhead: interrupted after \(read) rows: those are imported, the rest of big.fifo is not \
+                (importing the whole file again is safe: rows already there are updated, never duplicated)
 
-            """, "\(stderr)")
+                """, "\(stderr)")
         #expect(read > 0 && read < rows)
         #expect(stdout.contains("\(read) rows read, \(read) inserted"), "\(stdout)")
         let shown = try workspace.run("list", "show", "big", "--json")

@@ -35,7 +35,8 @@ import Testing
     /// of NULs without a colon, invalid field names and NULs in values.
     static func manyDefectiveParts() -> [UInt8] {
         var message = Array("From: a@example.com\nContent-Type: multipart/mixed; boundary=b\n\n".utf8)
-        let part = Array("--b\n".utf8)
+        let part =
+            Array("--b\n".utf8)
             + Array(repeating: Array("\0\0\0\n".utf8), count: 200).flatMap { $0 }
             + Array(repeating: Array("Bad Name: x\n".utf8), count: 10).flatMap { $0 }
             + Array(repeating: Array("X: a\0b\0c\n".utf8), count: 5).flatMap { $0 }
@@ -59,9 +60,10 @@ import Testing
         #expect(baseline.status == 0)
         let run = try PeakMemory.run(["inspect", hostile.path])
         let bound = baseline.maxRSS + Self.factor * input.count
-        print("inspect memory, \(shape): input \(input.count) bytes, peak \(run.maxRSS) bytes, "
-              + "empty-file peak \(baseline.maxRSS) bytes, bound \(bound) bytes "
-              + "(\(String(format: "%.2f", Double(run.maxRSS - baseline.maxRSS) / Double(input.count))) bytes per input byte)")
+        print(
+            "inspect memory, \(shape): input \(input.count) bytes, peak \(run.maxRSS) bytes, "
+                + "empty-file peak \(baseline.maxRSS) bytes, bound \(bound) bytes "
+                + "(\(String(format: "%.2f", Double(run.maxRSS - baseline.maxRSS) / Double(input.count))) bytes per input byte)")
         #expect(run.status == 0)
         #expect(run.maxRSS <= bound, "\(shape): peak \(run.maxRSS) > \(bound)")
         // The defects past the cap are counted, not dropped.

@@ -13,12 +13,14 @@ import Testing
         #expect(try CLIRunner.run(["subscribers", "import", csv.path, "--list", "news"], in: directory).status == 0)
 
         let clock = ManualClock()
-        let store = try SQLiteStore(path: directory.appendingPathComponent(".bulkhead/bulkhead.sqlite").path,
-                                    configuration: SQLiteStore.Configuration(clock: clock))
+        let store = try SQLiteStore(
+            path: directory.appendingPathComponent(".bulkhead/bulkhead.sqlite").path,
+            configuration: SQLiteStore.Configuration(clock: clock))
         let list = try #require(try await store.list(named: "news"))
         let campaign = try await store.createCampaign(
-            CampaignContent(name: "May news", listID: list.id, from: "Shop <news@shop.example>", subjectTemplate: "News",
-                            textTemplate: "Hello"), actor: .human("test"))
+            CampaignContent(
+                name: "May news", listID: list.id, from: "Shop <news@shop.example>", subjectTemplate: "News",
+                textTemplate: "Hello"), actor: .human("test"))
         _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("test"))
         #expect(try await store.enqueueRecipients(campaign: campaign.id) == 5)
         clock.advance(by: .milliseconds(1_500))
@@ -42,15 +44,16 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
         // The whole CSV: header, one CRLF-terminated record per recipient in key order, times ISO 8601 UTC.
-        #expect(result.stdout == """
-            address,state,attempts,last_reply_code,last_reply_text,updated_at\r
-            a@example.com,sent,1,250,2.0.0 Ok: queued as 1A2B,2027-01-15T08:00:01.500Z\r
-            b@example.com,failed,1,550,"5.1.1 <b@example.com>: user unknown, sorry",2027-01-15T08:00:01.500Z\r
-            c@example.com,deferred,1,451,"4.7.1 try ""later\"\"\",2027-01-15T08:00:01.500Z\r
-            d@example.com,uncertain,1,,,2027-01-15T08:00:01.500Z\r
-            e@example.com,queued,0,,,2027-01-15T08:00:00.000Z\r
+        #expect(
+            result.stdout == """
+                address,state,attempts,last_reply_code,last_reply_text,updated_at\r
+                a@example.com,sent,1,250,2.0.0 Ok: queued as 1A2B,2027-01-15T08:00:01.500Z\r
+                b@example.com,failed,1,550,"5.1.1 <b@example.com>: user unknown, sorry",2027-01-15T08:00:01.500Z\r
+                c@example.com,deferred,1,451,"4.7.1 try ""later\"\"\",2027-01-15T08:00:01.500Z\r
+                d@example.com,uncertain,1,,,2027-01-15T08:00:01.500Z\r
+                e@example.com,queued,0,,,2027-01-15T08:00:00.000Z\r
 
-            """)
+                """)
     }
 
     @Test func jsonLedgerIsOneArrayOfOneLineObjects() async throws {
@@ -59,19 +62,21 @@ import Testing
         let result = try CLIRunner.run(["ledger", String(id.rawValue), "--format", "json", "--state", "uncertain,queued"], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
-        #expect(result.stdout == """
-            [
-            {"address":"d@example.com","attempts":1,"last_reply_code":null,"last_reply_text":null,"state":"uncertain","updated_at":"2027-01-15T08:00:01.500Z"},
-            {"address":"e@example.com","attempts":0,"last_reply_code":null,"last_reply_text":null,"state":"queued","updated_at":"2027-01-15T08:00:00.000Z"}
-            ]
+        #expect(
+            result.stdout == """
+                [
+                {"address":"d@example.com","attempts":1,"last_reply_code":null,"last_reply_text":null,"state":"uncertain","updated_at":"2027-01-15T08:00:01.500Z"},
+                {"address":"e@example.com","attempts":0,"last_reply_code":null,"last_reply_text":null,"state":"queued","updated_at":"2027-01-15T08:00:00.000Z"}
+                ]
 
-            """)
+                """)
     }
 
     @Test func jsonAndStateFilter() async throws {
         let directory = try CLIRunner.temporaryDirectory()
         let id = try await Self.campaignWithOutcomes(in: directory)
-        let result = try CLIRunner.run(["ledger", String(id.rawValue), "--format", "json", "--state", "failed,uncertain", "--state", "sent"], in: directory)
+        let result = try CLIRunner.run(
+            ["ledger", String(id.rawValue), "--format", "json", "--state", "failed,uncertain", "--state", "sent"], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         let byAddress = Dictionary(uniqueKeysWithValues: array.map { ($0["address"] as? String ?? "", $0) })

@@ -52,8 +52,9 @@ import Testing
         let workspace = try CLIWorkspace()
         #expect(try workspace.run("list", "show").stdout == "no lists (create one with: bulkhead list create NAME)\n")
         let clock = ManualClock()  // 2027-01-15T08:00:00Z
-        let store = try SQLiteStore(path: workspace.directory.appendingPathComponent("data/bulkhead.sqlite").path,
-                                    configuration: SQLiteStore.Configuration(clock: clock))
+        let store = try SQLiteStore(
+            path: workspace.directory.appendingPathComponent("data/bulkhead.sqlite").path,
+            configuration: SQLiteStore.Configuration(clock: clock))
         _ = try await store.createList(name: "news", description: "Monthly news")
         clock.advance(by: .milliseconds(90_250))
         _ = try await store.createList(name: "alerts", description: "")
@@ -63,60 +64,65 @@ import Testing
         let text = try workspace.run("list", "show")
         #expect(text.status == 0)
         #expect(text.stderr.isEmpty)
-        #expect(text.stdout == """
-            alerts  confirmed 0, unconfirmed 0, unsubscribed 0  (id 2, created 2027-01-15T08:01:30.250Z)
-            news  confirmed 2, unconfirmed 1, unsubscribed 1  (id 1, created 2027-01-15T08:00:00.000Z)
-              Monthly news
+        #expect(
+            text.stdout == """
+                alerts  confirmed 0, unconfirmed 0, unsubscribed 0  (id 2, created 2027-01-15T08:01:30.250Z)
+                news  confirmed 2, unconfirmed 1, unsubscribed 1  (id 1, created 2027-01-15T08:00:00.000Z)
+                  Monthly news
 
-            """)
+                """)
 
         let one = try workspace.run("list", "show", "news", "--json")
         #expect(one.status == 0)
         #expect(one.stderr.isEmpty)
-        #expect(one.stdout == """
-            [
-              {
-                "confirmed" : 2,
-                "createdAt" : "2027-01-15T08:00:00.000Z",
-                "description" : "Monthly news",
-                "id" : 1,
-                "name" : "news",
-                "unconfirmed" : 1,
-                "unsubscribed" : 1
-              }
-            ]
+        #expect(
+            one.stdout == """
+                [
+                  {
+                    "confirmed" : 2,
+                    "createdAt" : "2027-01-15T08:00:00.000Z",
+                    "description" : "Monthly news",
+                    "id" : 1,
+                    "name" : "news",
+                    "unconfirmed" : 1,
+                    "unsubscribed" : 1
+                  }
+                ]
 
-            """)
+                """)
         let all = try workspace.run("list", "show", "--json")
         #expect(all.status == 0)
-        #expect(all.stdout == """
-            [
-              {
-                "confirmed" : 0,
-                "createdAt" : "2027-01-15T08:01:30.250Z",
-                "description" : "",
-                "id" : 2,
-                "name" : "alerts",
-                "unconfirmed" : 0,
-                "unsubscribed" : 0
-              },
-              {
-                "confirmed" : 2,
-                "createdAt" : "2027-01-15T08:00:00.000Z",
-                "description" : "Monthly news",
-                "id" : 1,
-                "name" : "news",
-                "unconfirmed" : 1,
-                "unsubscribed" : 1
-              }
-            ]
+        #expect(
+            all.stdout == """
+                [
+                  {
+                    "confirmed" : 0,
+                    "createdAt" : "2027-01-15T08:01:30.250Z",
+                    "description" : "",
+                    "id" : 2,
+                    "name" : "alerts",
+                    "unconfirmed" : 0,
+                    "unsubscribed" : 0
+                  },
+                  {
+                    "confirmed" : 2,
+                    "createdAt" : "2027-01-15T08:00:00.000Z",
+                    "description" : "Monthly news",
+                    "id" : 1,
+                    "name" : "news",
+                    "unconfirmed" : 1,
+                    "unsubscribed" : 1
+                  }
+                ]
 
-            """)
+                """)
     }
 
     @Test func everyNewCommandHasHelpWithAnExample() throws {
-        let commands = [["list", "create"], ["list", "show"], ["subscribers", "import"], ["subscribers", "export"],
-                        ["subscribers", "show"], ["ledger"], ["config", "check"], ["capture", "list"], ["capture", "show"]]
+        let commands = [
+            ["list", "create"], ["list", "show"], ["subscribers", "import"], ["subscribers", "export"],
+            ["subscribers", "show"], ["ledger"], ["config", "check"], ["capture", "list"], ["capture", "show"],
+        ]
         for command in commands {
             let help = try CLIRunner.run(["help"] + command)
             #expect(help.status == 0, "help \(command)")
@@ -130,7 +136,10 @@ import Testing
         try Data("storage:\n  backend: oracle\n".utf8).write(to: directory.appendingPathComponent("bulkhead.yaml"))
         let result = try CLIRunner.run(["list", "show"], in: directory)
         #expect(result.status == 1)
-        #expect(result.stderr == "bulkhead: bulkhead.yaml: cannot read the configuration: storage.backend: Cannot initialize Backend from invalid String value oracle\n")
+        #expect(
+            result.stderr
+                == "bulkhead: bulkhead.yaml: cannot read the configuration: storage.backend: Cannot initialize Backend from invalid String value oracle\n"
+        )
         #expect(result.stdout.isEmpty)
     }
 }

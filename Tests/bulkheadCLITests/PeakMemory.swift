@@ -48,7 +48,8 @@ enum PeakMemory {
         process.waitUntilExit()
         let numbers = report.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         guard process.terminationStatus == 0, numbers.count == 2 else {
-            throw Failure(description: "the peak-memory helper (\(PythonPeer.interpreter)) failed: exit \(process.terminationStatus), printed \"\(report)\"")
+            throw Failure(
+                description: "the peak-memory helper (\(PythonPeer.interpreter)) failed: exit \(process.terminationStatus), printed \"\(report)\"")
         }
         let printed = (try? Data(contentsOf: output)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         return Run(status: Int32(numbers[1]), maxRSS: numbers[0], stdout: printed)

@@ -9,18 +9,19 @@ import Testing
     static func sendThroughRefusingUpstream(level: String) throws -> (stderr: String, captured: String) {
         let server = try GreetingServer(greeting: "421 4.3.2 too busy, write to postmaster@relay.example\r\n")
         defer { server.stop() }
-        let workspace = try CLIWorkspace(extraConfiguration: """
-            upstreams:
-              - name: relay
-                host: 127.0.0.1
-                port: \(server.port)
-                tls: off
-            delivery:
-              max_attempts: 1
-            logging:
-              level: \(level)
+        let workspace = try CLIWorkspace(
+            extraConfiguration: """
+                upstreams:
+                  - name: relay
+                    host: 127.0.0.1
+                    port: \(server.port)
+                    tls: off
+                delivery:
+                  max_attempts: 1
+                logging:
+                  level: \(level)
 
-            """)
+                """)
         try workspace.write("email\nada@example.org\n", to: "people.csv")
         try workspace.write("Hello\n{{unsubscribe_url}}\n", to: "body.txt")
         #expect(try workspace.run("list", "create", "news").status == 0)
@@ -34,7 +35,9 @@ import Testing
 
     @Test func levelErrorSilencesThePool() throws {
         let (stderr, ledger) = try Self.sendThroughRefusingUpstream(level: "error")
-        #expect(ledger.contains("postmaster@relay.example"), "the refusal reached the ledger (the recipient stays queued, not charged): the pool did try (\(ledger))")
+        #expect(
+            ledger.contains("postmaster@relay.example"),
+            "the refusal reached the ledger (the recipient stays queued, not charged): the pool did try (\(ledger))")
         #expect(!stderr.contains("SMTP session failed"), "a warning at logging.level error: \(stderr)")
         #expect(!stderr.contains("postmaster@relay.example"), "\(stderr)")
     }

@@ -12,18 +12,20 @@ import Testing
 
     static func expectMode(_ path: String, _ expected: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let actual = try mode(path)
-        #expect(actual == expected, "\(path) has mode \(String(actual, radix: 8)), not \(String(expected, radix: 8))",
-                sourceLocation: sourceLocation)
+        #expect(
+            actual == expected, "\(path) has mode \(String(actual, radix: 8)), not \(String(expected, radix: 8))",
+            sourceLocation: sourceLocation)
     }
 
     @Test func personalDataIsOwnerOnlyUnderUmask022() throws {
-        let workspace = try CLIWorkspace(extraConfiguration: """
-            dkim:
-              domain: shop.example
-              selector: s1
-              private_key_file: keys/s1.private.pem
+        let workspace = try CLIWorkspace(
+            extraConfiguration: """
+                dkim:
+                  domain: shop.example
+                  selector: s1
+                  private_key_file: keys/s1.private.pem
 
-            """)
+                """)
         let data = workspace.directory.appendingPathComponent("data").path
         func bulkhead(_ arguments: String...) throws -> CLIRunner.Result {
             let result = try workspace.run(arguments, umask: "022")
@@ -33,8 +35,11 @@ import Testing
         try workspace.write("email,name\nada@example.org,Ada Lovelace\ngrace@example.org,Grace Hopper\n", to: "people.csv")
         try workspace.write("Hello {{first_name}}\n{{unsubscribe_url}}\n", to: "body.txt")
         _ = try bulkhead("list", "create", "news")  // creates the data directory
-        _ = try CLIRunner.run(["dkim", "keygen", "--algorithm", "ed25519", "--domain", "shop.example", "--selector", "s1",
-                               "--out", data + "/keys"], umask: "022")
+        _ = try CLIRunner.run(
+            [
+                "dkim", "keygen", "--algorithm", "ed25519", "--domain", "shop.example", "--selector", "s1",
+                "--out", data + "/keys",
+            ], umask: "022")
         _ = try bulkhead("subscribers", "import", "people.csv", "--list", "news")
         _ = try bulkhead("campaign", "create", "--name", "c", "--list", "news", "--subject", "Hi", "--text", "body.txt")
         _ = try bulkhead("campaign", "send", "1")
@@ -75,7 +80,8 @@ import Testing
             }
             serve.waitUntilExit()
         }
-        let wal = data + "/bulkhead.sqlite-wal", shm = data + "/bulkhead.sqlite-shm"
+        let wal = data + "/bulkhead.sqlite-wal"
+        let shm = data + "/bulkhead.sqlite-shm"
         for _ in 0..<600 where !(FileManager.default.fileExists(atPath: wal) && FileManager.default.fileExists(atPath: shm)) {
             Thread.sleep(forTimeInterval: 0.05)
         }

@@ -10,18 +10,20 @@ import Testing
 
     static func expectNoSecret(_ result: CLIRunner.Result, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for part in secretParts + [secret, Data(secret.utf8).base64EncodedString()] {
-            #expect(!result.stdout.contains(part) && !result.stderr.contains(part),
-                    "\(what) shows the secret: \(result.stdout) \(result.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                !result.stdout.contains(part) && !result.stderr.contains(part),
+                "\(what) shows the secret: \(result.stdout) \(result.stderr)", sourceLocation: sourceLocation)
         }
     }
 
     @Test func malformedPostgresURL() throws {
-        let workspace = try CLIWorkspace(extraConfiguration: """
-            storage:
-              backend: postgres
-              postgres_url: "postgres://:\(Self.secret)@127.0.0.1:1/bulkhead"
+        let workspace = try CLIWorkspace(
+            extraConfiguration: """
+                storage:
+                  backend: postgres
+                  postgres_url: "postgres://:\(Self.secret)@127.0.0.1:1/bulkhead"
 
-            """)
+                """)
         let check = try workspace.run("config", "check")
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("postgres://:********@127.0.0.1:1/bulkhead"))
@@ -39,14 +41,15 @@ import Testing
 
     /// A well-formed URL to a closed loopback port: the store gives up after its startup timeout.
     @Test func unreachablePostgres() throws {
-        let workspace = try CLIWorkspace(extraConfiguration: """
-            storage:
-              backend: postgres
-              postgres_url: "postgres://bulkhead:\(Self.secret)@127.0.0.1:1/bulkhead"
-            logging:
-              level: trace
+        let workspace = try CLIWorkspace(
+            extraConfiguration: """
+                storage:
+                  backend: postgres
+                  postgres_url: "postgres://bulkhead:\(Self.secret)@127.0.0.1:1/bulkhead"
+                logging:
+                  level: trace
 
-            """)
+                """)
         let check = try workspace.run("config", "check")
         #expect(check.status == 0)
         #expect(check.stdout.contains("postgres://bulkhead:********@127.0.0.1:1/bulkhead"), "\(check.stdout)")
@@ -59,13 +62,14 @@ import Testing
 
     /// A file that is not valid YAML: the parser's message quotes the line with the password.
     @Test func unreadableConfiguration() throws {
-        let workspace = try CLIWorkspace(extraConfiguration: """
-            storage:
-              backend: postgres
-              postgres_url: "postgres://bulkhead:\(Self.secret)@127.0.0.1:1/bulkhead
-            upstreams: [
+        let workspace = try CLIWorkspace(
+            extraConfiguration: """
+                storage:
+                  backend: postgres
+                  postgres_url: "postgres://bulkhead:\(Self.secret)@127.0.0.1:1/bulkhead
+                upstreams: [
 
-            """)
+                """)
         let check = try workspace.run("config", "check")
         #expect(check.status == 1)
         #expect(check.stderr.contains("cannot read the configuration"), "\(check.stderr)")
@@ -76,20 +80,21 @@ import Testing
     @Test func upstreamPassword() throws {
         let server = try GreetingServer(greeting: "421 4.3.2 busy\r\n")
         defer { server.stop() }
-        let workspace = try CLIWorkspace(extraConfiguration: """
-            upstreams:
-              - name: relay
-                host: 127.0.0.1
-                port: \(server.port)
-                tls: off
-                username: mailer
-                password: "\(Self.secret)"
-            delivery:
-              max_attempts: 1
-            logging:
-              level: trace
+        let workspace = try CLIWorkspace(
+            extraConfiguration: """
+                upstreams:
+                  - name: relay
+                    host: 127.0.0.1
+                    port: \(server.port)
+                    tls: off
+                    username: mailer
+                    password: "\(Self.secret)"
+                delivery:
+                  max_attempts: 1
+                logging:
+                  level: trace
 
-            """)
+                """)
         let check = try workspace.run("config", "check")
         #expect(check.status == 0, "\(check.stderr)")
         Self.expectNoSecret(check, "config check")

@@ -36,14 +36,15 @@ import Testing
         #expect(export.status == 0, "\(export.stderr)")
         #expect(export.stderr == "bulkhead: wrote 4 members to \(exported.path)\n")
         let text = try String(contentsOf: exported, encoding: .utf8)
-        #expect(text == """
-            email,name,status,attributes\r
-            ann@example.com,Ann Lee,confirmed,"{""City"":""Oslo"",""plan"":""pro"",""seats"":3}"\r
-            cat@example.com,Cat,unconfirmed,"{""a"":[1,{""b"":null}]}"\r
-            dan@example.com,"Dan O'Neil, Jr",unsubscribed,"{""City"":""Bergen""}"\r
-            fay@example.com,,confirmed,{}\r
+        #expect(
+            text == """
+                email,name,status,attributes\r
+                ann@example.com,Ann Lee,confirmed,"{""City"":""Oslo"",""plan"":""pro"",""seats"":3}"\r
+                cat@example.com,Cat,unconfirmed,"{""a"":[1,{""b"":null}]}"\r
+                dan@example.com,"Dan O'Neil, Jr",unsubscribed,"{""City"":""Bergen""}"\r
+                fay@example.com,,confirmed,{}\r
 
-            """)
+                """)
 
         let reimport = try CLIRunner.run(["subscribers", "import", exported.path, "--list", "copy", "--json"], in: directory)
         #expect(reimport.status == 0, "\(reimport.stderr)")
@@ -56,11 +57,12 @@ import Testing
         #expect(copy.stdout == text)
 
         let confirmedOnly = try CLIRunner.run(["subscribers", "export", "--list", "news", "--status", "confirmed"], in: directory)
-        #expect(confirmedOnly.stdout.split(separator: "\r\n").map(String.init) == [
-            "email,name,status,attributes",
-            "ann@example.com,Ann Lee,confirmed,\"{\"\"City\"\":\"\"Oslo\"\",\"\"plan\"\":\"\"pro\"\",\"\"seats\"\":3}\"",
-            "fay@example.com,,confirmed,{}",
-        ])
+        #expect(
+            confirmedOnly.stdout.split(separator: "\r\n").map(String.init) == [
+                "email,name,status,attributes",
+                "ann@example.com,Ann Lee,confirmed,\"{\"\"City\"\":\"\"Oslo\"\",\"\"plan\"\":\"\"pro\"\",\"\"seats\"\":3}\"",
+                "fay@example.com,,confirmed,{}",
+            ])
     }
 
     @Test func importFailuresExitOne() throws {
@@ -94,13 +96,20 @@ import Testing
         let csv = directory.appendingPathComponent("people.csv")
         try Data(Self.people.utf8).write(to: csv)
         #expect(try CLIRunner.run(["list", "create", "news"], in: directory).status == 0)
-        #expect(try CLIRunner.run(["subscribers", "import", csv.path, "--list", "news", "--source", "crm",
-                                   "--channel", "https://shop.example/signup", "--consent-text", "Send me news"], in: directory).status == 0)
+        #expect(
+            try CLIRunner.run(
+                [
+                    "subscribers", "import", csv.path, "--list", "news", "--source", "crm",
+                    "--channel", "https://shop.example/signup", "--consent-text", "Send me news",
+                ], in: directory
+            ).status == 0)
 
         let store = try SQLiteStore(path: directory.appendingPathComponent(".bulkhead/bulkhead.sqlite").path)
-        try await store.addSuppression(Suppression(address: try NormalizedAddress("ann@example.com"), reason: .hardBounce,
-                                                   at: Date(timeIntervalSince1970: 1_800_000_000), source: "campaign 1",
-                                                   note: "550 5.1.1 no such user"), actor: .system)
+        try await store.addSuppression(
+            Suppression(
+                address: try NormalizedAddress("ann@example.com"), reason: .hardBounce,
+                at: Date(timeIntervalSince1970: 1_800_000_000), source: "campaign 1",
+                note: "550 5.1.1 no such user"), actor: .system)
 
         let show = try CLIRunner.run(["subscribers", "show", "ann@EXAMPLE.com"], in: directory)
         #expect(show.status == 0, "\(show.stderr)")
@@ -142,12 +151,15 @@ import Testing
         let run = UUID().uuidString.lowercased().prefix(8)
         let domain = "run-\(run).example"
         let csv = directory.appendingPathComponent("people.csv")
-        try Data("email,name,status,attributes\na@\(domain),A,,\"{\"\"k\"\":1}\"\nb@\(domain),B,unsubscribed,\nbad,,,\na@\(domain),,,\n".utf8).write(to: csv)
+        try Data("email,name,status,attributes\na@\(domain),A,,\"{\"\"k\"\":1}\"\nb@\(domain),B,unsubscribed,\nbad,,,\na@\(domain),,,\n".utf8).write(
+            to: csv)
         #expect(try CLIRunner.run(["list", "create", "news-\(run)"], in: directory).status == 0)
         #expect(try CLIRunner.run(["list", "create", "copy-\(run)"], in: directory).status == 0)
         let imported = try CLIRunner.run(["subscribers", "import", csv.path, "--list", "news-\(run)"], in: directory)
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.stdout.hasPrefix("imported \(csv.path) into news-\(run): 4 rows read, 2 inserted, 0 updated, 1 duplicates, 0 kept unsubscribed, 1 invalid\n"))
+        #expect(
+            imported.stdout.hasPrefix(
+                "imported \(csv.path) into news-\(run): 4 rows read, 2 inserted, 0 updated, 1 duplicates, 0 kept unsubscribed, 1 invalid\n"))
 
         let export = try CLIRunner.run(["subscribers", "export", "--list", "news-\(run)"], in: directory)
         #expect(export.status == 0, "\(export.stderr)")

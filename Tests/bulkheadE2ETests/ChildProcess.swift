@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,13 +31,16 @@ final class ChildProcess: @unchecked Sendable {
     private let stderrPath: String
 
     /// Starts `executable` with `arguments` in `directory`; output goes to `logPrefix`.stdout/.stderr.
-    init(name: String, executable: URL, arguments: [String], directory: URL, logPrefix: String,
-         standardInput: Pipe? = nil) throws {
+    init(
+        name: String, executable: URL, arguments: [String], directory: URL, logPrefix: String,
+        standardInput: Pipe? = nil
+    ) throws {
         self.name = name
         stdoutPath = logPrefix + ".stdout"
         stderrPath = logPrefix + ".stderr"
         guard FileManager.default.createFile(atPath: stdoutPath, contents: nil),
-              FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        else {
             throw E2EError("cannot create \(logPrefix).stdout/.stderr")
         }
         process.executableURL = executable
@@ -127,7 +131,9 @@ enum Loopback {
     static func waitForListener(port: Int, process: ChildProcess) async throws {
         for _ in 0..<500 {
             if !process.isRunning {
-                throw E2EError("\(process.name) exited (status \(process.process.terminationStatus)) before listening on 127.0.0.1:\(port): \(process.output.stderr)")
+                throw E2EError(
+                    "\(process.name) exited (status \(process.process.terminationStatus)) before listening on 127.0.0.1:\(port): \(process.output.stderr)"
+                )
             }
             if accepts(port: port) { return }
             try await Task.sleep(for: .milliseconds(20))

@@ -1,7 +1,8 @@
-import BulkheadTestSupport
 import BulkheadStore
+import BulkheadTestSupport
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,8 +15,9 @@ struct CrashSafetyEndToEndTests {
     static let batchSize = 5
     static let kills = 4
 
-    @Test("SIGKILL 4 times at seeded random moments, restart each time: zero duplicates, every recipient sent or uncertain, every sent one received, uncertain ≤ concurrency per kill (the in-flight journal)",
-          arguments: Backend.allCases)
+    @Test(
+        "SIGKILL 4 times at seeded random moments, restart each time: zero duplicates, every recipient sent or uncertain, every sent one received, uncertain ≤ concurrency per kill (the in-flight journal)",
+        arguments: Backend.allCases)
     func killAndRestart(_ backend: Backend) async throws {
         let workspace = try await Workspace(backend)
         let sink = try await RecordingSink(in: workspace.root)
@@ -33,8 +35,10 @@ struct CrashSafetyEndToEndTests {
     private func run(_ workspace: Workspace, _ sink: RecordingSink, seed: UInt64) async throws {
         // Signed like real campaign mail (the preflight refuses unsigned mail to a real upstream).
         _ = try await workspace.generateDKIMKey()
-        try workspace.writeConfiguration(SendSettings(upstreamPort: sink.port, concurrency: Self.concurrency, batchSize: Self.batchSize,
-                                                      maxConnections: Self.concurrency, dkim: true))
+        try workspace.writeConfiguration(
+            SendSettings(
+                upstreamPort: sink.port, concurrency: Self.concurrency, batchSize: Self.batchSize,
+                maxConnections: Self.concurrency, dkim: true))
         let addresses = try await workspace.populate(list: "crash", count: Self.recipients)
         let id = try await workspace.createCampaign(list: "crash")
         let campaignID = CampaignID(rawValue: id)
@@ -107,7 +111,9 @@ struct CrashSafetyEndToEndTests {
         // held `sending` would be uncertain (the batch rule: ≤ concurrency × batch size per kill); with
         // it, only the messages truly in flight are (≤ concurrency per kill).
         let uncertain = byState[.uncertain]?.count ?? 0
-        print("crash safety (\(workspace.backend)): entries left sending per kill \(leftSending) = \(leftSending.reduce(0, +)) uncertain by the batch rule; uncertain after journal recovery: \(uncertain) (\(String(format: "%.1f", Double(uncertain) / Double(max(1, kills)))) per kill, bound \(Self.concurrency))")
+        print(
+            "crash safety (\(workspace.backend)): entries left sending per kill \(leftSending) = \(leftSending.reduce(0, +)) uncertain by the batch rule; uncertain after journal recovery: \(uncertain) (\(String(format: "%.1f", Double(uncertain) / Double(max(1, kills)))) per kill, bound \(Self.concurrency))"
+        )
         #expect(uncertain <= kills * Self.concurrency, "\(uncertain) uncertain after \(kills) kills; bound \(kills * Self.concurrency)")
         #expect(uncertain <= leftSending.reduce(0, +), "uncertain \(uncertain) > entries left sending by the killed runs \(leftSending)")
         #expect(try await workspace.campaign(id).state == .sent)

@@ -24,8 +24,9 @@ struct ReceivedMessage: Decodable {
 struct DeliveryEndToEndTests {
     static let recipients = 300
 
-    @Test("300 recipients through `bulkhead campaign send`: one message each, one RCPT, To = that recipient, RFC 8058 headers, valid DKIM, ledger all sent",
-          arguments: ReceivingServer.Kind.allCases)
+    @Test(
+        "300 recipients through `bulkhead campaign send`: one message each, one RCPT, To = that recipient, RFC 8058 headers, valid DKIM, ledger all sent",
+        arguments: ReceivingServer.Kind.allCases)
     func deliversEachRecipientExactlyOnce(_ kind: ReceivingServer.Kind) async throws {
         let workspace = try await Workspace(.sqlite)
         let server = try await ReceivingServer(kind, in: workspace.root)
@@ -51,9 +52,10 @@ struct DeliveryEndToEndTests {
         #expect(summary["ending"] as? String == "finished", "\(send.summary)")
 
         try await server.waitForMessages(Self.recipients)
-        let report = try await Python.run(name: "check-received", script: try Fixtures.file("check_received.py"),
-                                          arguments: [server.kind == .aiosmtpd ? "aiosmtpd" : "sink", server.directory.path, dnsRecord],
-                                          in: workspace.root)
+        let report = try await Python.run(
+            name: "check-received", script: try Fixtures.file("check_received.py"),
+            arguments: [server.kind == .aiosmtpd ? "aiosmtpd" : "sink", server.directory.path, dnsRecord],
+            in: workspace.root)
         let messages = try JSONDecoder().decode([ReceivedMessage].self, from: Data(report.utf8))
 
         // Exactly one message per recipient, each with exactly one envelope recipient.
@@ -72,8 +74,9 @@ struct DeliveryEndToEndTests {
             #expect(message.list_unsubscribe.contains("<mailto:"), "\(message.file): \(message.list_unsubscribe)")
             #expect(message.list_unsubscribe_post == "List-Unsubscribe=One-Click", "\(message.file)")
             #expect(message.dkim_signatures == 1 && message.dkim, "\(message.file): DKIM does not verify")
-            #expect(message.signed_headers.contains("list-unsubscribe") && message.signed_headers.contains("list-unsubscribe-post"),
-                    "\(message.file): h=\(message.signed_headers)")
+            #expect(
+                message.signed_headers.contains("list-unsubscribe") && message.signed_headers.contains("list-unsubscribe-post"),
+                "\(message.file): h=\(message.signed_headers)")
             // The envelope sender is this recipient's own VERP address, so a bounce maps back to its ledger entry.
             let token = try #require(tokens[rcpt], "\(rcpt) is not in the ledger")
             #expect(message.mail_from == "bounces+\(token)@\(Workspace.fromDomain)", "\(message.file): MAIL FROM \(message.mail_from ?? "nil")")

@@ -24,8 +24,9 @@ struct KillSwitchProfile: Sendable, CustomStringConvertible {
 struct KillSwitchEndToEndTests {
     static let recipients = 100_000
 
-    @Test("abort from another process: nothing starts at the sink more than 1 s after the abort returned, the sender exits by itself, completed_after_stop ≤ concurrency × batch size, ledger = what arrived",
-          arguments: zip([KillSwitchProfile.fastSink, .slowSink, .fastSink], [Backend.sqlite, .sqlite, .postgres]))
+    @Test(
+        "abort from another process: nothing starts at the sink more than 1 s after the abort returned, the sender exits by itself, completed_after_stop ≤ concurrency × batch size, ledger = what arrived",
+        arguments: zip([KillSwitchProfile.fastSink, .slowSink, .fastSink], [Backend.sqlite, .sqlite, .postgres]))
     func abortStopsDelivery(_ profile: KillSwitchProfile, _ backend: Backend) async throws {
         let workspace = try await Workspace(backend)
         let sink = try await RecordingSink(in: workspace.root, delay: profile.sinkDelay)
@@ -43,8 +44,10 @@ struct KillSwitchEndToEndTests {
     private func run(_ workspace: Workspace, _ sink: RecordingSink, _ profile: KillSwitchProfile) async throws {
         // Signed like real campaign mail (the preflight refuses unsigned mail to a real upstream).
         _ = try await workspace.generateDKIMKey()
-        try workspace.writeConfiguration(SendSettings(upstreamPort: sink.port, concurrency: profile.concurrency, batchSize: profile.batchSize,
-                                                      maxConnections: profile.concurrency, dkim: true))
+        try workspace.writeConfiguration(
+            SendSettings(
+                upstreamPort: sink.port, concurrency: profile.concurrency, batchSize: profile.batchSize,
+                maxConnections: profile.concurrency, dkim: true))
         try await workspace.populate(list: "big", count: Self.recipients)
         let id = try await workspace.createCampaign(list: "big")
         let sender = try workspace.start(["campaign", "send", "\(id)", "--json"])
@@ -65,7 +68,10 @@ struct KillSwitchEndToEndTests {
 
         let records = try sink.records()
         let late = records.filter { $0.t_mail > abortReturned + 1.0 }
-        #expect(late.isEmpty, "\(late.count) messages started more than 1 s after the abort returned, the last \(String(format: "%.3f", (late.map(\.t_mail).max() ?? abortReturned) - abortReturned)) s after")
+        #expect(
+            late.isEmpty,
+            "\(late.count) messages started more than 1 s after the abort returned, the last \(String(format: "%.3f", (late.map(\.t_mail).max() ?? abortReturned) - abortReturned)) s after"
+        )
         #expect(records.count < Self.recipients, "the abort stopped nothing")
 
         // The audit log records how many completed after the stop: at most the in-flight bound.
@@ -75,7 +81,7 @@ struct KillSwitchEndToEndTests {
         try #require(events.count == 1, "delivery-stopped events: \(events)")
         let details = events[0].event.details
         #expect(details["state"] == .string("aborted"))
-        guard case let .number(afterStop)? = details["completed_after_stop"] else {
+        guard case .number(let afterStop)? = details["completed_after_stop"] else {
             Issue.record("no completed_after_stop in \(details)")
             return
         }

@@ -1,6 +1,7 @@
 import BulkheadStore
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,8 +19,10 @@ struct OptOutAndInterruptTests {
         let sink = try await RecordingSink(in: workspace.root, deferWhileExists: deferFile)
         do {
             _ = try await workspace.generateDKIMKey()
-            try workspace.writeConfiguration(SendSettings(upstreamPort: sink.port, concurrency: 2, batchSize: 5, dkim: true,
-                                                          retryBaseSeconds: 1))
+            try workspace.writeConfiguration(
+                SendSettings(
+                    upstreamPort: sink.port, concurrency: 2, batchSize: 5, dkim: true,
+                    retryBaseSeconds: 1))
             let addresses = try await workspace.populate(list: "news", count: 4)
             let id = try await workspace.createCampaign(list: "news")
             let first = try await workspace.bulkhead(["campaign", "send", "\(id)", "--json"])
@@ -112,8 +115,9 @@ struct OptOutAndInterruptTests {
             // `serve` passes meanwhile change nothing either.
             try await workspace.bulkhead(["serve", "--once"])
             let ledger = try await workspace.ledger(id)
-            #expect(ledger.allSatisfy { $0.state == .queued && $0.attempts == 0 },
-                    "no attempt charged: \(Dictionary(grouping: ledger, by: \.state).mapValues(\.count))")
+            #expect(
+                ledger.allSatisfy { $0.state == .queued && $0.attempts == 0 },
+                "no attempt charged: \(Dictionary(grouping: ledger, by: \.state).mapValues(\.count))")
             #expect(ledger.contains { $0.lastReply?.text.contains("could not connect") == true }, "the reason is in the ledger")
             #expect(try await workspace.campaign(id).state == .sending)
 
@@ -153,7 +157,9 @@ struct OptOutAndInterruptTests {
             let none = try await workspace.bulkhead(["campaign", "retry-failed", "\(id)", "--code", "550"])
             #expect(none.stdout == "0 failed recipients with reply code 550 of campaign \(id) queued again\n")
             let retried = try await workspace.bulkhead(["campaign", "retry-failed", "\(id)", "--code", "451"])
-            #expect(retried.stdout == "5 failed recipients with reply code 451 of campaign \(id) queued again (send them with: bulkhead campaign resume \(id))\n")
+            #expect(
+                retried.stdout
+                    == "5 failed recipients with reply code 451 of campaign \(id) queued again (send them with: bulkhead campaign resume \(id))\n")
             #expect(try await workspace.campaign(id).state == .paused, "a sent campaign is reopened as paused")
             try await workspace.bulkhead(["campaign", "resume", "\(id)"])
             #expect(try sink.records().flatMap(\.rcpts).sorted() == Array(addresses.prefix(4)).sorted(), "each once; the suppressed one never")

@@ -1,5 +1,6 @@
 import BulkheadTestSupport
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,8 +12,9 @@ enum Python {
     static var interpreter: String { ProcessInfo.processInfo.environment["BULKHEAD_PYTHON"] ?? "python3" }
 
     static func start(name: String, script: URL, arguments: [String], in directory: URL, standardInput: Pipe? = nil) throws -> ChildProcess {
-        try ChildProcess(name: name, executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: [interpreter, script.path] + arguments,
-                         directory: directory, logPrefix: directory.appendingPathComponent(name).path, standardInput: standardInput)
+        try ChildProcess(
+            name: name, executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: [interpreter, script.path] + arguments,
+            directory: directory, logPrefix: directory.appendingPathComponent(name).path, standardInput: standardInput)
     }
 
     /// Runs a script to completion and returns its standard output; fails with its stderr otherwise.
@@ -52,7 +54,8 @@ private func readyPort(_ child: ChildProcess) async throws -> Int {
     for _ in 0..<1000 {
         let output = child.output
         if let line = output.stdout.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
-           let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) {
+            let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+        {
             return port
         }
         if !child.isRunning {
@@ -91,9 +94,10 @@ final class RecordingSink: @unchecked Sendable {
     init(in directory: URL, delay: Duration = .zero, deferWhileExists: String? = nil) async throws {
         logPath = directory.appendingPathComponent("sink-log.jsonl").path
         let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
-        child = try Python.start(name: "recording-sink", script: try Fixtures.file("recording_sink.py"),
-                                 arguments: [logPath, "\(milliseconds)"] + (deferWhileExists.map { [$0] } ?? []),
-                                 in: directory, standardInput: input)
+        child = try Python.start(
+            name: "recording-sink", script: try Fixtures.file("recording_sink.py"),
+            arguments: [logPath, "\(milliseconds)"] + (deferWhileExists.map { [$0] } ?? []),
+            in: directory, standardInput: input)
         port = try await readyPort(child)
     }
 
@@ -149,8 +153,9 @@ final class ReceivingServer: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         switch kind {
         case .aiosmtpd:
-            child = try Python.start(name: "aiosmtpd", script: try Fixtures.aiosmtpdCaptureServer, arguments: [directory.path],
-                                     in: workspace, standardInput: input)
+            child = try Python.start(
+                name: "aiosmtpd", script: try Fixtures.aiosmtpdCaptureServer, arguments: [directory.path],
+                in: workspace, standardInput: input)
             port = try await readyPort(child)
         case .smtpSink:
             let candidates = [ProcessInfo.processInfo.environment["BULKHEAD_SMTP_SINK"], "/usr/sbin/smtp-sink", "/usr/bin/smtp-sink"]
@@ -162,9 +167,10 @@ final class ReceivingServer: @unchecked Sendable {
             port = try Loopback.freePort()
             var arguments = ["-d", directory.path + "/%H%M%S."]
             if getuid() == 0 { arguments = ["-u", "nobody"] + arguments }
-            child = try ChildProcess(name: "smtp-sink", executable: URL(fileURLWithPath: path),
-                                     arguments: arguments + ["127.0.0.1:\(port)", "1000"], directory: workspace,
-                                     logPrefix: workspace.appendingPathComponent("smtp-sink").path)
+            child = try ChildProcess(
+                name: "smtp-sink", executable: URL(fileURLWithPath: path),
+                arguments: arguments + ["127.0.0.1:\(port)", "1000"], directory: workspace,
+                logPrefix: workspace.appendingPathComponent("smtp-sink").path)
             try await Loopback.waitForListener(port: port, process: child)
         }
     }

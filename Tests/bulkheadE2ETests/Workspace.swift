@@ -58,7 +58,8 @@ final class Workspace: @unchecked Sendable {
 
     static func serverURL() throws -> String {
         guard let url = ProcessInfo.processInfo.environment["BULKHEAD_TEST_POSTGRES_URL"], !url.isEmpty else {
-            throw E2EError("""
+            throw E2EError(
+                """
                 BULKHEAD_TEST_POSTGRES_URL is not set: the PostgreSQL cases need a server. Run the tests with \
                 `source scripts/test-deps/postgres.sh && swift test --skip-build --filter bulkheadE2ETests` (scripts/test.sh does).
                 """)
@@ -68,14 +69,17 @@ final class Workspace: @unchecked Sendable {
 
     /// Runs one SQL statement with `psql` (only to create and drop this workspace's database).
     static func psql(_ url: String, _ sql: String, in directory: URL) async throws {
-        let candidates = ["/usr/bin/psql"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
+        let candidates =
+            ["/usr/bin/psql"]
+            + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
             .sorted().reversed().map { "/usr/lib/postgresql/\($0)/bin/psql" }
         guard let psql = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw E2EError("psql not found (Debian's postgresql-client; scripts/test-deps/postgres.sh installs postgresql)")
         }
-        let child = try ChildProcess(name: "psql", executable: URL(fileURLWithPath: psql),
-                                     arguments: ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], directory: directory,
-                                     logPrefix: directory.appendingPathComponent("psql-\(UUID().uuidString)").path)
+        let child = try ChildProcess(
+            name: "psql", executable: URL(fileURLWithPath: psql),
+            arguments: ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], directory: directory,
+            logPrefix: directory.appendingPathComponent("psql-\(UUID().uuidString)").path)
         let result = try await child.finish(timeout: .seconds(60))
         guard result.status == 0 else { throw E2EError("psql \(sql): \(result.summary)") }
     }
@@ -136,8 +140,9 @@ final class Workspace: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw E2EError("the bulkhead executable is not built (swift build --build-tests), looked for \(executable.path)")
         }
-        return try ChildProcess(name: "bulkhead \(arguments.joined(separator: " "))", executable: executable, arguments: arguments,
-                                directory: root, logPrefix: root.appendingPathComponent(label).path)
+        return try ChildProcess(
+            name: "bulkhead \(arguments.joined(separator: " "))", executable: executable, arguments: arguments,
+            directory: root, logPrefix: root.appendingPathComponent(label).path)
     }
 
     /// Runs `bulkhead ARGUMENTS` to completion and requires exit status 0.
@@ -150,8 +155,10 @@ final class Workspace: @unchecked Sendable {
 
     /// `bulkhead dkim keygen` (ed25519) into keys/; returns the DNS TXT file's path.
     func generateDKIMKey() async throws -> String {
-        try await bulkhead(["dkim", "keygen", "--algorithm", "ed25519", "--domain", Self.fromDomain, "--selector", "s1",
-                            "--out", keysDirectory.path])
+        try await bulkhead([
+            "dkim", "keygen", "--algorithm", "ed25519", "--domain", Self.fromDomain, "--selector", "s1",
+            "--out", keysDirectory.path,
+        ])
         return keysDirectory.appendingPathComponent("s1.dns.txt").path
     }
 
@@ -160,10 +167,13 @@ final class Workspace: @unchecked Sendable {
         let text = root.appendingPathComponent("body.txt")
         try "Hello {{first_name}},\n\nthis is the end-to-end test message for {{email}}.\nUnsubscribe: {{unsubscribe_url}}\n"
             .write(to: text, atomically: true, encoding: .utf8)
-        let result = try await bulkhead(["campaign", "create", "--name", name, "--list", list, "--subject", "News for {{first_name}}",
-                                         "--text", text.path, "--json"])
+        let result = try await bulkhead([
+            "campaign", "create", "--name", name, "--list", list, "--subject", "News for {{first_name}}",
+            "--text", text.path, "--json",
+        ])
         guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-              let id = (object["id"] as? NSNumber)?.int64Value else {
+            let id = (object["id"] as? NSNumber)?.int64Value
+        else {
             throw E2EError("campaign create printed no id: \(result.stdout)")
         }
         return id
@@ -201,8 +211,9 @@ final class Workspace: @unchecked Sendable {
             while start < count {
                 let end = min(count, start + 1000)
                 let rows = try (start..<end).map { ImportRow(address: try NormalizedAddress(addresses[$0]), name: "Reader \($0)") }
-                let outcomes = try await store.importSubscribers(rows, into: created.id, importID: "e2e",
-                                                                 consent: ImportConsent(defaultStatus: .confirmed, source: "e2e test"))
+                let outcomes = try await store.importSubscribers(
+                    rows, into: created.id, importID: "e2e",
+                    consent: ImportConsent(defaultStatus: .confirmed, source: "e2e test"))
                 guard outcomes.allSatisfy({ $0 == .inserted }) else { throw E2EError("import rows not all inserted: \(Set(outcomes))") }
                 start = end
             }

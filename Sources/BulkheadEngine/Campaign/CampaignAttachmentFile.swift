@@ -15,11 +15,11 @@ public enum CampaignAttachmentError: Error, Sendable, Hashable, CustomStringConv
     /// A readable explanation naming the file.
     public var description: String {
         switch self {
-        case let .missing(path):
+        case .missing(let path):
             "attachment \(path) no longer exists (it was there when the campaign was created); nothing was sent"
-        case let .unreadable(path, reason):
+        case .unreadable(let path, let reason):
             "attachment \(path) cannot be read: \(reason)"
-        case let .changed(path, expected, found):
+        case .changed(let path, let expected, let found):
             "attachment \(path) changed since the campaign was created (SHA-256 \(expected), now \(found)); nothing was sent"
         }
     }

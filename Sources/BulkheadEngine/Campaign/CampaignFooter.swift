@@ -21,7 +21,8 @@ struct CampaignFooter {
             if !postal.isEmpty { postal += "<br>" }
             postal += Self.escape(String(line))
         }
-        let footer = "<hr><p style=\"font-size:12px;color:#666\">" + postal
+        let footer =
+            "<hr><p style=\"font-size:12px;color:#666\">" + postal
             + "<br><a href=\"" + Self.escape(unsubscribeURL) + "\">Unsubscribe</a></p>"
         if let range = html.range(of: "</body>", options: [.caseInsensitive, .backwards]) {
             var output = html

@@ -38,21 +38,23 @@ public enum CampaignMessageError: Error, Sendable, Hashable, CustomStringConvert
     /// A one-line explanation for logs and CLI output.
     public var description: String {
         switch self {
-        case let .invalidRecipientAddress(address, reason): return "recipient \"\(address)\": \(reason)"
-        case let .invalidEnvelopeAddress(address, error): return "recipient \"\(address)\" cannot be an envelope address: \(error)"
-        case let .invalidEnvelope(error): return "SMTP envelope: \(error)"
-        case let .invalidUnsubscribeBase(base, reason): return "unsubscribe base \"\(base)\": \(reason)"
-        case let .invalidDomain(domain, reason): return "domain \"\(domain)\": \(reason)"
-        case let .invalidVERPToken(token): return "VERP token \"\(token)\": 1 to \(VERPAddress.maximumTokenLength) lowercase letters and digits expected"
-        case let .invalidVERPLocalPart(local): return "VERP local part \"\(local)\": a plain dot-atom without + and at most 64 octets with the token expected"
-        case let .invalidUnsubscribeToken(token): return "unsubscribe token \"\(token.prefix(80))\": lowercase letters and digits expected"
-        case let .invalidListID(id): return "List-Id \"\(id)\": dot-atom text such as news.example.com expected"
-        case let .invalidListDescription(text): return "List-Id description \(text.debugDescription): control characters are not allowed"
-        case let .template(error): return error.description
-        case let .build(error): return "building the message: \(error)"
-        case let .unsignedUnsubscribeHeader(name): return "the DKIM signer must sign \(name) (RFC 8058 §4)"
-        case let .signing(error): return "DKIM signing: \(error)"
-        case let .recipientExposure(reason): return "message dropped, recipient check failed: \(reason)"
+        case .invalidRecipientAddress(let address, let reason): return "recipient \"\(address)\": \(reason)"
+        case .invalidEnvelopeAddress(let address, let error): return "recipient \"\(address)\" cannot be an envelope address: \(error)"
+        case .invalidEnvelope(let error): return "SMTP envelope: \(error)"
+        case .invalidUnsubscribeBase(let base, let reason): return "unsubscribe base \"\(base)\": \(reason)"
+        case .invalidDomain(let domain, let reason): return "domain \"\(domain)\": \(reason)"
+        case .invalidVERPToken(let token):
+            return "VERP token \"\(token)\": 1 to \(VERPAddress.maximumTokenLength) lowercase letters and digits expected"
+        case .invalidVERPLocalPart(let local):
+            return "VERP local part \"\(local)\": a plain dot-atom without + and at most 64 octets with the token expected"
+        case .invalidUnsubscribeToken(let token): return "unsubscribe token \"\(token.prefix(80))\": lowercase letters and digits expected"
+        case .invalidListID(let id): return "List-Id \"\(id)\": dot-atom text such as news.example.com expected"
+        case .invalidListDescription(let text): return "List-Id description \(text.debugDescription): control characters are not allowed"
+        case .template(let error): return error.description
+        case .build(let error): return "building the message: \(error)"
+        case .unsignedUnsubscribeHeader(let name): return "the DKIM signer must sign \(name) (RFC 8058 §4)"
+        case .signing(let error): return "DKIM signing: \(error)"
+        case .recipientExposure(let reason): return "message dropped, recipient check failed: \(reason)"
         }
     }
 }

@@ -96,7 +96,9 @@ public struct CampaignMessageFactory: Sendable {
     ///   - recipient: the one recipient (its name is already free of line breaks).
     ///   - verpToken: the ledger entry's VERP token (lowercase letters and digits).
     ///   - unsubscribeToken: the recipient's ``UnsubscribeToken/text``.
-    public func makeMessage(for recipient: RecipientContext, verpToken: String, unsubscribeToken: String) throws(CampaignMessageError) -> CampaignMessage {
+    public func makeMessage(for recipient: RecipientContext, verpToken: String, unsubscribeToken: String) throws(CampaignMessageError)
+        -> CampaignMessage
+    {
         var generator = SystemRandomNumberGenerator()
         let now = clock.date
         return try makeMessage(

@@ -20,9 +20,9 @@ public enum CampaignTemplateError: Error, Sendable, Hashable, CustomStringConver
     /// A one-line explanation for logs and CLI output.
     public var description: String {
         switch self {
-        case let .syntax(template, line, column, reason, excerpt):
+        case .syntax(let template, let line, let column, let reason, let excerpt):
             return "\(template.rawValue) template, line \(line), column \(column): \(reason) (in \"\(excerpt)\")"
-        case let .lineBreakInSubject(offset):
+        case .lineBreakInSubject(let offset):
             return "rendered subject holds a CR, LF or NUL at offset \(offset) (header injection refused)"
         }
     }

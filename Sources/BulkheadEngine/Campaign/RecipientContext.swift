@@ -47,7 +47,8 @@ public struct RecipientContext: Sendable, Hashable {
         var output = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in name.unicodeScalars {
-            let isBreak = scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+            let isBreak =
+                scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
                 || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar == " "
             if isBreak {
                 pendingSpace = !output.isEmpty

@@ -29,18 +29,19 @@ struct SegmentedTemplate: Sendable {
     /// the source uses anything but text, comments and plain variables.
     init?(source: String, compiled: MustacheTemplate) {
         guard let paths = Self.variablePaths(in: source),
-              paths.allSatisfy(CampaignTemplateContext.isPlainValuePath) else { return nil }
+            paths.allSatisfy(CampaignTemplateContext.isPlainValuePath)
+        else { return nil }
         // Each distinct path gets a marker: U+F8F0, its number, "&", U+F8F1. The "&" shows whether
         // swift-mustache escaped the slot ("&amp;") or not.
         var distinct: [[String]] = []
         for path in paths where !distinct.contains(path) { distinct.append(path) }
         guard let markerContext = Self.markerContext(for: distinct) else { return nil }
         guard let segments = Self.split(compiled.render(markerContext), paths: distinct),
-              segments.count(where: { if case .value = $0 { true } else { false } }) == paths.count
+            segments.count(where: { if case .value = $0 { true } else { false } }) == paths.count
         else { return nil }
         self.segments = segments
         self.staticLength = segments.reduce(0) { total, segment in
-            if case let .text(text) = segment { total + text.utf8.count } else { total }
+            if case .text(let text) = segment { total + text.utf8.count } else { total }
         }
     }
 
@@ -50,9 +51,9 @@ struct SegmentedTemplate: Sendable {
         output.reserveCapacity(staticLength + 256)
         for segment in segments {
             switch segment {
-            case let .text(text):
+            case .text(let text):
                 output += text
-            case let .value(path, escaped):
+            case .value(let path, let escaped):
                 guard let value = context.plainValue(at: path) else { return nil }
                 if escaped {
                     HTMLEscaping.append(value, to: &output)
@@ -224,11 +225,11 @@ extension CampaignTemplateContext {
             guard let value = members[key] else { return "" }
             let isLast = offset == path.count - 2
             switch value {
-            case let .object(children) where !isLast:
+            case .object(let children) where !isLast:
                 members = children
-            case let .string(text) where isLast:
+            case .string(let text) where isLast:
                 return text
-            case let .number(number) where isLast:
+            case .number(let number) where isLast:
                 return TemplateValue.integral(number).map(String.init)
             default:
                 return nil

@@ -29,13 +29,13 @@ public enum TemplateValue: Sendable, Hashable {
     var mustacheValue: Any {
         switch self {
         case .null: return NSNull()
-        case let .bool(value): return value
-        case let .number(value):
+        case .bool(let value): return value
+        case .number(let value):
             if let whole = Self.integral(value) { return whole }
             return value
-        case let .string(value): return value
-        case let .array(values): return values.map(\.mustacheValue)
-        case let .object(members): return members.mapValues(\.mustacheValue)
+        case .string(let value): return value
+        case .array(let values): return values.map(\.mustacheValue)
+        case .object(let members): return members.mapValues(\.mustacheValue)
         }
     }
 }

@@ -22,7 +22,7 @@ public struct UnsubscribeLinks: Sendable, Hashable {
         var text = base
         while text.hasSuffix("/") { text.removeLast() }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty
+            let host = components.host, !host.isEmpty
         else { throw .invalidUnsubscribeBase(base, reason: "not an absolute URL with a host") }
         if scheme == "http" {
             guard insecureAllowHTTPUnsubscribe else {

@@ -38,10 +38,10 @@ public enum UnsubscribeTokenError: Error, Sendable, Hashable, CustomStringConver
     /// A one-line explanation for logs and CLI output.
     public var description: String {
         switch self {
-        case let .secretTooShort(bytes):
+        case .secretTooShort(let bytes):
             return "unsubscribe secret is \(bytes) bytes; at least \(UnsubscribeTokenIssuer.minimumSecretLength) are required"
-        case let .identifierOutOfRange(id): return "cannot issue an unsubscribe token for id \(id): ids must be in 0..<2^49"
-        case let .malformed(reason): return "malformed unsubscribe token: \(reason)"
+        case .identifierOutOfRange(let id): return "cannot issue an unsubscribe token for id \(id): ids must be in 0..<2^49"
+        case .malformed(let reason): return "malformed unsubscribe token: \(reason)"
         case .invalidSignature: return "unsubscribe token signature does not verify (tampered or foreign token)"
         }
     }
@@ -91,7 +91,7 @@ public struct UnsubscribeTokenIssuer: Sendable {
         guard Self.constantTimeEqual(mac(payload), bytes[(bytes.count - Self.macLength)...]) else { throw .invalidSignature }
         var offset = 1
         guard let campaignID = Self.readVarint(payload, at: &offset), let subscriberID = Self.readVarint(payload, at: &offset),
-              offset == payload.count
+            offset == payload.count
         else { throw .malformed(reason: "bad id encoding") }
         return UnsubscribeToken(campaignID: campaignID, subscriberID: subscriberID, text: LowercaseBase32.encode(bytes))
     }

@@ -19,7 +19,7 @@ public enum VERPAddress {
     public static func make(token: String, localPart: String = "bounces", domain: String) throws(CampaignMessageError) -> String {
         guard isToken(token) else { throw .invalidVERPToken(token) }
         guard !localPart.isEmpty, localPart.utf8.allSatisfy(isLocalPartByte),
-              !localPart.hasPrefix("."), !localPart.hasSuffix("."), !localPart.contains("..")
+            !localPart.hasPrefix("."), !localPart.hasSuffix("."), !localPart.contains("..")
         else { throw .invalidVERPLocalPart(localPart) }
         guard localPart.utf8.count + 1 + token.utf8.count <= Mailbox.maximumLocalPartLength else {
             throw .invalidVERPLocalPart(localPart + "+" + token)

@@ -1,5 +1,5 @@
-public import Foundation
 public import BulkheadMail
+public import Foundation
 import Yams
 
 extension BulkheadConfiguration {
@@ -44,7 +44,9 @@ extension BulkheadConfiguration {
 
     /// Reads `path`, or `bulkhead.yaml` in the working directory when `path` is nil (the defaults when
     /// that file does not exist either).
-    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> BulkheadConfiguration {
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
+        -> BulkheadConfiguration
+    {
         let file = path ?? defaultFileName
         guard FileManager.default.fileExists(atPath: file) else {
             if path != nil { throw .unreadable("no such file: \(file)") }
@@ -83,30 +85,35 @@ extension BulkheadConfiguration {
         }
         try require(!dataDirectory.isEmpty, "data_directory", "must not be empty")
         if storage.backend == .postgres {
-            try require(storage.postgresURL?.hasPrefix("postgres://") == true || storage.postgresURL?.hasPrefix("postgresql://") == true,
-                        "storage.postgres_url", "the postgres backend needs postgres://user@host:port/database (or BULKHEAD_POSTGRES_URL)")
+            try require(
+                storage.postgresURL?.hasPrefix("postgres://") == true || storage.postgresURL?.hasPrefix("postgresql://") == true,
+                "storage.postgres_url", "the postgres backend needs postgres://user@host:port/database (or BULKHEAD_POSTGRES_URL)")
         }
         do {
             _ = try fromMailbox
         } catch {
             throw .invalidValue("identity.from", reason: "\(error)")
         }
-        try require(identity.unsubscribeBaseURL.lowercased().hasPrefix("https://"), "identity.unsubscribe_base_url",
-                    "must be an https URL (RFC 8058 one-click unsubscribe)")
+        try require(
+            identity.unsubscribeBaseURL.lowercased().hasPrefix("https://"), "identity.unsubscribe_base_url",
+            "must be an https URL (RFC 8058 one-click unsubscribe)")
         if let key = identity.unsubscribeKey {
             try require((Data(base64Encoded: key)?.count ?? 0) >= 32, "identity.unsubscribe_key", "must be base64 of at least 32 bytes")
         }
         try require((1...1_000).contains(delivery.concurrency), "delivery.concurrency", "must be 1 to 1000")
         try require((1...10_000).contains(delivery.batchSize), "delivery.batch_size", "must be 1 to 10000")
         try require((1...100).contains(delivery.maxAttempts), "delivery.max_attempts", "must be 1 to 100")
-        try require(delivery.retryBaseSeconds > 0 && delivery.retryMaxSeconds >= delivery.retryBaseSeconds,
-                    "delivery.retry_base_seconds", "must be > 0 and ≤ retry_max_seconds")
-        try require((10...1_000).contains(delivery.controlPollMilliseconds), "delivery.control_poll_milliseconds",
-                    "must be 10 to 1000 (the kill switch must act within a second)")
+        try require(
+            delivery.retryBaseSeconds > 0 && delivery.retryMaxSeconds >= delivery.retryBaseSeconds,
+            "delivery.retry_base_seconds", "must be > 0 and ≤ retry_max_seconds")
+        try require(
+            (10...1_000).contains(delivery.controlPollMilliseconds), "delivery.control_poll_milliseconds",
+            "must be 10 to 1000 (the kill switch must act within a second)")
         try require((3...3_600).contains(delivery.leaseSeconds), "delivery.lease_seconds", "must be 3 to 3600")
         for name in dkimKeys.keys.sorted() {
-            try require(!name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy(\.isASCIINameByte),
-                        "dkim_keys.\(name)", "names are 1-64 letters, digits, - and _")
+            try require(
+                !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy(\.isASCIINameByte),
+                "dkim_keys.\(name)", "names are 1-64 letters, digits, - and _")
         }
         var names = Set<String>()
         for (index, upstream) in upstreams.enumerated() {
@@ -114,16 +121,18 @@ extension BulkheadConfiguration {
             try require(!upstream.name.isEmpty && names.insert(upstream.name).inserted, "\(path).name", "must be present and unique")
             try require(!upstream.host.isEmpty, "\(path).host", "must not be empty")
             try require((1...1_000).contains(upstream.breaker.failures), "\(path).breaker.failures", "must be 1 to 1000")
-            try require((1...86_400).contains(upstream.breaker.openSeconds) && upstream.breaker.maxOpenSeconds >= upstream.breaker.openSeconds
-                        && upstream.breaker.maxOpenSeconds <= 86_400,
-                        "\(path).breaker.open_seconds", "must be 1 to 86400 and ≤ max_open_seconds (≤ 86400)")
+            try require(
+                (1...86_400).contains(upstream.breaker.openSeconds) && upstream.breaker.maxOpenSeconds >= upstream.breaker.openSeconds
+                    && upstream.breaker.maxOpenSeconds <= 86_400,
+                "\(path).breaker.open_seconds", "must be 1 to 86400 and ≤ max_open_seconds (≤ 86400)")
             try require((1...65_535).contains(upstream.port), "\(path).port", "must be 1 to 65535")
             try require((1...1_000).contains(upstream.maxConnections), "\(path).max_connections", "must be 1 to 1000")
             try require(upstream.messagesPerConnection >= 1, "\(path).messages_per_connection", "must be at least 1")
             try require(upstream.messagesPerSecond >= 0 && upstream.messagesPerHour >= 0, "\(path).messages_per_second", "must not be negative")
             try require(upstream.weight >= 1, "\(path).weight", "must be at least 1")
-            try require(upstream.username == nil || upstream.password != nil, "\(path).password",
-                        "a username needs a password (or \(Self.passwordVariable(for: upstream.name)))")
+            try require(
+                upstream.username == nil || upstream.password != nil, "\(path).password",
+                "a username needs a password (or \(Self.passwordVariable(for: upstream.name)))")
         }
     }
 
@@ -131,8 +140,10 @@ extension BulkheadConfiguration {
     public func dkimKey(named name: String) throws(ConfigurationError) -> DKIM {
         guard let key = dkimKeys[name] else {
             let defined = dkimKeys.keys.sorted()
-            throw .invalidValue("dkim_keys", reason: "no key named \"\(name)\""
-                                + (defined.isEmpty ? " (none is defined)" : " (defined: \(defined.joined(separator: ", ")))"))
+            throw .invalidValue(
+                "dkim_keys",
+                reason: "no key named \"\(name)\""
+                    + (defined.isEmpty ? " (none is defined)" : " (defined: \(defined.joined(separator: ", ")))"))
         }
         return key
     }
@@ -160,7 +171,9 @@ extension BulkheadConfiguration {
 
     static func maskURL(_ url: String) -> String {
         // postgres://user:secret@host → postgres://user:********@host (the last @: a password may hold one)
-        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards, range: scheme.upperBound..<url.endIndex) else { return url }
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards, range: scheme.upperBound..<url.endIndex) else {
+            return url
+        }
         let credentials = url[scheme.upperBound..<at.lowerBound]
         guard let colon = credentials.firstIndex(of: ":") else { return url }
         return String(url[..<url.index(after: colon)]) + "********" + String(url[at.lowerBound...])
@@ -173,7 +186,7 @@ extension BulkheadConfiguration {
             if let found = current as? ConfigurationError { return found }
             guard let decoding = current as? DecodingError else { return nil }
             switch decoding {
-            case let .dataCorrupted(context), let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context):
+            case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
                 current = context.underlyingError
             @unknown default:
                 return nil
@@ -188,10 +201,10 @@ extension BulkheadConfiguration {
             return dotted.isEmpty ? "the document" : dotted
         }
         switch error {
-        case let .typeMismatch(type, context): return "\(path(context)): expected \(type) (\(context.debugDescription))"
-        case let .valueNotFound(type, context): return "\(path(context)): missing \(type)"
-        case let .keyNotFound(key, context): return "\(path(context)): missing required setting \"\(key.stringValue)\""
-        case let .dataCorrupted(context): return "\(path(context)): \(context.debugDescription)"
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type) (\(context.debugDescription))"
+        case .valueNotFound(let type, let context): return "\(path(context)): missing \(type)"
+        case .keyNotFound(let key, let context): return "\(path(context)): missing required setting \"\(key.stringValue)\""
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
         @unknown default: return "\(error)"
         }
     }

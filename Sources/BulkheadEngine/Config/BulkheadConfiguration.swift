@@ -37,7 +37,10 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dataDirectory = "data_directory", storage, identity, dkim, dkimKeys = "dkim_keys", delivery, upstreams, logging
+        case dataDirectory = "data_directory"
+        case storage, identity, dkim
+        case dkimKeys = "dkim_keys"
+        case delivery, upstreams, logging
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,7 +73,9 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case backend, sqlitePath = "sqlite_path", postgresURL = "postgres_url"
+            case backend
+            case sqlitePath = "sqlite_path"
+            case postgresURL = "postgres_url"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -109,8 +114,11 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case from, returnPathDomain = "return_path_domain", unsubscribeBaseURL = "unsubscribe_base_url"
-            case unsubscribeMailtoDomain = "unsubscribe_mailto_domain", postalAddress = "postal_address"
+            case from
+            case returnPathDomain = "return_path_domain"
+            case unsubscribeBaseURL = "unsubscribe_base_url"
+            case unsubscribeMailtoDomain = "unsubscribe_mailto_domain"
+            case postalAddress = "postal_address"
             case unsubscribeKey = "unsubscribe_key"
         }
 
@@ -141,7 +149,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case domain, selector, privateKeyFile = "private_key_file"
+            case domain, selector
+            case privateKeyFile = "private_key_file"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -182,9 +191,13 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case concurrency, batchSize = "batch_size", maxAttempts = "max_attempts"
-            case retryBaseSeconds = "retry_base_seconds", retryMaxSeconds = "retry_max_seconds"
-            case controlPollMilliseconds = "control_poll_milliseconds", leaseSeconds = "lease_seconds"
+            case concurrency
+            case batchSize = "batch_size"
+            case maxAttempts = "max_attempts"
+            case retryBaseSeconds = "retry_base_seconds"
+            case retryMaxSeconds = "retry_max_seconds"
+            case controlPollMilliseconds = "control_poll_milliseconds"
+            case leaseSeconds = "lease_seconds"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -238,7 +251,9 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
             }
 
             enum CodingKeys: String, CodingKey, CaseIterable {
-                case failures, openSeconds = "open_seconds", maxOpenSeconds = "max_open_seconds"
+                case failures
+                case openSeconds = "open_seconds"
+                case maxOpenSeconds = "max_open_seconds"
             }
 
             public init(from decoder: any Decoder) throws {
@@ -268,9 +283,12 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case name, host, port, tls, username, password, maxConnections = "max_connections"
-            case messagesPerConnection = "messages_per_connection", messagesPerSecond = "messages_per_second"
-            case messagesPerHour = "messages_per_hour", weight
+            case name, host, port, tls, username, password
+            case maxConnections = "max_connections"
+            case messagesPerConnection = "messages_per_connection"
+            case messagesPerSecond = "messages_per_second"
+            case messagesPerHour = "messages_per_hour"
+            case weight
             case insecureSkipCertificateVerification = "insecure_skip_certificate_verification"
             case breaker
         }

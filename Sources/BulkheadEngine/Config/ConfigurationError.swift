@@ -9,11 +9,11 @@ public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertib
 
     public var description: String {
         switch self {
-        case let .unknownSetting(path, known):
+        case .unknownSetting(let path, let known):
             "unknown setting \"\(path)\" (allowed here: \(known.joined(separator: ", ")))"
-        case let .invalidValue(path, reason):
+        case .invalidValue(let path, let reason):
             "\(path): \(reason)"
-        case let .unreadable(reason):
+        case .unreadable(let reason):
             "cannot read the configuration: \(reason)"
         }
     }
@@ -23,9 +23,9 @@ extension ConfigurationError {
     /// The same error with every secret of `redactor` masked in its texts.
     public func redacted(by redactor: SecretRedactor) -> ConfigurationError {
         switch self {
-        case let .unknownSetting(path, known): .unknownSetting(redactor.redact(path), known: known)
-        case let .invalidValue(path, reason): .invalidValue(path, reason: redactor.redact(reason))
-        case let .unreadable(reason): .unreadable(redactor.redact(reason))
+        case .unknownSetting(let path, let known): .unknownSetting(redactor.redact(path), known: known)
+        case .invalidValue(let path, let reason): .invalidValue(path, reason: redactor.redact(reason))
+        case .unreadable(let reason): .unreadable(redactor.redact(reason))
         }
     }
 }

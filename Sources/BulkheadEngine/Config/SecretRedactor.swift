@@ -1,5 +1,5 @@
-import Foundation
 import BulkheadMail
+import Foundation
 
 /// Replaces every secret of a configuration by `********` in text meant for people: error messages and
 /// log lines. The secrets are the password of the PostgreSQL URL (as written, percent-decoded, and
@@ -55,8 +55,10 @@ public struct SecretRedactor: Sendable, Hashable {
             secrets += [value, unquoted]
             if key == "postgres_url" { secrets += Self.urlPasswords(unquoted) }
         }
-        for (name, value) in environment where name == "BULKHEAD_POSTGRES_URL" || name == "BULKHEAD_UNSUBSCRIBE_KEY"
-            || (name.hasPrefix("BULKHEAD_UPSTREAM_") && name.hasSuffix("_PASSWORD")) {
+        for (name, value) in environment
+        where name == "BULKHEAD_POSTGRES_URL" || name == "BULKHEAD_UNSUBSCRIBE_KEY"
+            || (name.hasPrefix("BULKHEAD_UPSTREAM_") && name.hasSuffix("_PASSWORD"))
+        {
             secrets.append(value)
             if name == "BULKHEAD_POSTGRES_URL" { secrets += Self.urlPasswords(value) }
         }

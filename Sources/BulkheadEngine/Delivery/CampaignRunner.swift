@@ -28,10 +28,12 @@ public struct CampaignRunner: Sendable {
     public let clock: any BulkheadClock
     let logger: Logger
 
-    public init(store: any MailStore, transport: any MessageTransport, factory: CampaignMessageFactory,
-                tokens: UnsubscribeTokenIssuer, campaign: CampaignID, settings: DeliverySettings,
-                worker: WorkerIdentity = .current(), clock: any BulkheadClock = SystemClock(),
-                logger: Logger = Logger(label: "bulkhead.delivery")) {
+    public init(
+        store: any MailStore, transport: any MessageTransport, factory: CampaignMessageFactory,
+        tokens: UnsubscribeTokenIssuer, campaign: CampaignID, settings: DeliverySettings,
+        worker: WorkerIdentity = .current(), clock: any BulkheadClock = SystemClock(),
+        logger: Logger = Logger(label: "bulkhead.delivery")
+    ) {
         self.store = store
         self.clock = clock
         self.transport = transport
@@ -48,12 +50,14 @@ public struct CampaignRunner: Sendable {
         let recovered = try await recoverDeadWorkers()
         let counts = try await store.ledgerCounts(campaign: campaignID)
         let remaining = counts[.queued] + counts[.deferred]
-        let recorder = OutcomeRecorder(store: store, campaign: campaignID, total: counts.total,
-                                       remaining: remaining, clock: clock, progress: progress)
+        let recorder = OutcomeRecorder(
+            store: store, campaign: campaignID, total: counts.total,
+            remaining: remaining, clock: clock, progress: progress)
         guard let campaign = try await store.campaign(id: campaignID), campaign.state == .sending else {
-            return DeliveryRunSummary(ending: .notSending, progress: await recorder.progress, released: 0,
-                                      completedAfterStop: 0, recoveredUncertain: recovered.uncertain,
-                                      recoveredRequeued: recovered.requeued, recoveredCompleted: recovered.completed, nextRetryAt: nil)
+            return DeliveryRunSummary(
+                ending: .notSending, progress: await recorder.progress, released: 0,
+                completedAfterStop: 0, recoveredUncertain: recovered.uncertain,
+                recoveredRequeued: recovered.requeued, recoveredCompleted: recovered.completed, nextRetryAt: nil)
         }
         var metadata: Logger.Metadata = ["campaign": "\(campaignID.rawValue)", "worker": "\(worker)"]
         logger.info("delivery started", metadata: metadata.merging(["queued": "\(remaining)"]) { $1 })
@@ -108,15 +112,19 @@ public struct CampaignRunner: Sendable {
             let afterStop = await recorder.completed(after: stop.at)
             let ending: DeliveryRunSummary.Ending = stop.state == .aborted ? .aborted : .paused
             metadata["state"] = "\(stop.state.rawValue)"
-            try await store.appendAudit(NewAuditEvent(
-                actor: .system, action: "campaign.delivery-stopped", subjectKind: "campaign", subjectID: "\(campaignID.rawValue)",
-                details: ["state": .string(stop.state.rawValue), "worker": .string(worker.description),
-                          "completed_after_stop": .number(Double(afterStop)), "released_unsent": .number(Double(released)),
-                          "sent_this_run": .number(Double(final.sent))]))
+            try await store.appendAudit(
+                NewAuditEvent(
+                    actor: .system, action: "campaign.delivery-stopped", subjectKind: "campaign", subjectID: "\(campaignID.rawValue)",
+                    details: [
+                        "state": .string(stop.state.rawValue), "worker": .string(worker.description),
+                        "completed_after_stop": .number(Double(afterStop)), "released_unsent": .number(Double(released)),
+                        "sent_this_run": .number(Double(final.sent)),
+                    ]))
             logger.notice("delivery stopped", metadata: metadata.merging(["completed_after_stop": "\(afterStop)", "released": "\(released)"]) { $1 })
-            return DeliveryRunSummary(ending: ending, progress: final, released: released, completedAfterStop: afterStop,
-                                      recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
-                                      recoveredCompleted: recovered.completed, nextRetryAt: nil)
+            return DeliveryRunSummary(
+                ending: ending, progress: final, released: released, completedAfterStop: afterStop,
+                recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
+                recoveredCompleted: recovered.completed, nextRetryAt: nil)
         }
         return try await finish(progress: final, recovered: recovered, upstreamDownUntil: control.upstreamDownUntil, metadata: metadata)
     }
@@ -128,8 +136,9 @@ public struct CampaignRunner: Sendable {
         do {
             return try InFlightJournal(directory: directory, worker: worker)
         } catch {
-            logger.warning("no in-flight journal: a crash would leave every claimed recipient uncertain",
-                           metadata: ["directory": "\(directory)", "error": "\(error)"])
+            logger.warning(
+                "no in-flight journal: a crash would leave every claimed recipient uncertain",
+                metadata: ["directory": "\(directory)", "error": "\(error)"])
             return nil
         }
     }
@@ -146,12 +155,15 @@ public struct CampaignRunner: Sendable {
     }
 
     /// After a run that was not stopped: the campaign is `sent` when no entry is queued, deferred or in flight.
-    private func finish(progress: DeliveryProgress, recovered: RecoveryCounts, upstreamDownUntil: Date?,
-                        metadata: Logger.Metadata) async throws -> DeliveryRunSummary {
+    private func finish(
+        progress: DeliveryProgress, recovered: RecoveryCounts, upstreamDownUntil: Date?,
+        metadata: Logger.Metadata
+    ) async throws -> DeliveryRunSummary {
         let counts = try await store.ledgerCounts(campaign: campaignID)
-        var summary = DeliveryRunSummary(ending: .finished, progress: progress, released: 0, completedAfterStop: 0,
-                                         recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
-                                         recoveredCompleted: recovered.completed, nextRetryAt: nil)
+        var summary = DeliveryRunSummary(
+            ending: .finished, progress: progress, released: 0, completedAfterStop: 0,
+            recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
+            recoveredCompleted: recovered.completed, nextRetryAt: nil)
         if let upstreamDownUntil, counts[.queued] > 0 || counts[.deferred] > 0 {
             summary.ending = .upstreamDown
             summary.nextRetryAt = upstreamDownUntil
@@ -163,10 +175,13 @@ public struct CampaignRunner: Sendable {
             summary.ending = .otherWorkersSending
         } else {
             do {
-                _ = try await store.transition(campaignID, from: [.sending], to: .sent, actor: .system,
-                                               details: ["sent": .number(Double(counts[.sent])), "failed": .number(Double(counts[.failed])),
-                                                         "uncertain": .number(Double(counts[.uncertain])),
-                                                         "suppressed": .number(Double(counts[.suppressed]))])
+                _ = try await store.transition(
+                    campaignID, from: [.sending], to: .sent, actor: .system,
+                    details: [
+                        "sent": .number(Double(counts[.sent])), "failed": .number(Double(counts[.failed])),
+                        "uncertain": .number(Double(counts[.uncertain])),
+                        "suppressed": .number(Double(counts[.suppressed])),
+                    ])
             } catch StoreError.invalidTransition {
                 // Another worker finished it, or it was paused at the last moment: nothing to do.
             }
@@ -195,10 +210,10 @@ public struct CampaignRunner: Sendable {
                 }
                 journal?.began(entry)
                 switch await deliver(entry, subscriber: people[entry.subscriberID], random: &random) {
-                case let .completed(outcome):
+                case .completed(let outcome):
                     journal?.ended(entry, outcome.outcome.result)
                     recorder.record(outcome)
-                case let .postponed(retryAfter, detail):
+                case .postponed(let retryAfter, let detail):
                     // The upstream could not be reached: nothing was sent and no attempt is charged. The
                     // entry (with the reason as its last reply) and the rest of the batch go back to the
                     // queue. Once the upstream's breaker is open the run ends (`upstream-down`) instead of
@@ -257,14 +272,18 @@ public struct CampaignRunner: Sendable {
             }
             var generator = SystemRandomNumberGenerator()
             let delay = settings.backoff.delay(afterAttempt: entry.attempts, using: &generator)
-            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(delay.seconds), reply)),
-                                              reply: reply, completedAt: now))
-        case let .failed(_, hardBounce):
-            return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)),
-                                              hardBounceAddress: hardBounce ? entry.address : nil, reply: reply, completedAt: now))
+            return .completed(
+                RecordedOutcome(
+                    outcome: LedgerOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(delay.seconds), reply)),
+                    reply: reply, completedAt: now))
+        case .failed(_, let hardBounce):
+            return .completed(
+                RecordedOutcome(
+                    outcome: LedgerOutcome(entry: entry, result: .failed(reply)),
+                    hardBounceAddress: hardBounce ? entry.address : nil, reply: reply, completedAt: now))
         case .uncertain:
             return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now))
-        case let .postponed(detail, retryAfter):
+        case .postponed(let detail, let retryAfter):
             return .postponed(retryAfter, detail)
         }
     }
@@ -303,7 +322,8 @@ public struct CampaignRunner: Sendable {
         var recovered = RecoveryCounts()
         for holder in try await store.sendingWorkers(campaign: campaignID) where worker.isGone(holder) {
             if let directory = settings.journalDirectory,
-               let evidence = InFlightJournal.evidence(directory: directory, worker: holder.worker) {
+                let evidence = InFlightJournal.evidence(directory: directory, worker: holder.worker)
+            {
                 let counts = try await store.recoverInterrupted(campaign: campaignID, worker: holder.worker, evidence: evidence)
                 recovered.requeued += counts.requeued
                 recovered.completed += counts.completed
@@ -314,10 +334,12 @@ public struct CampaignRunner: Sendable {
             }
         }
         if recovered != RecoveryCounts() {
-            logger.notice("entries of a crashed run recovered", metadata: [
-                "campaign": "\(campaignID.rawValue)", "uncertain": "\(recovered.uncertain)",
-                "requeued": "\(recovered.requeued)", "completed": "\(recovered.completed)",
-            ])
+            logger.notice(
+                "entries of a crashed run recovered",
+                metadata: [
+                    "campaign": "\(campaignID.rawValue)", "uncertain": "\(recovered.uncertain)",
+                    "requeued": "\(recovered.requeued)", "completed": "\(recovered.completed)",
+                ])
         }
         return recovered
     }
@@ -351,11 +373,13 @@ extension CampaignRunner {
     /// token, their VERP return path.
     func buildMessage(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) throws -> CampaignMessage {
         // The stored canonical mailbox, never a re-parse of display text (see NormalizedAddress.mailbox).
-        let recipient = RecipientContext(mailbox: try entry.address.mailbox, name: subscriber?.name,
-                                             attributes: (subscriber?.attributes ?? [:]).mapValues(TemplateValue.init))
+        let recipient = RecipientContext(
+            mailbox: try entry.address.mailbox, name: subscriber?.name,
+            attributes: (subscriber?.attributes ?? [:]).mapValues(TemplateValue.init))
         let token = try tokens.issue(campaignID: campaignID.rawValue, subscriberID: entry.subscriberID.rawValue)
         let now = clock.date
-        return try factory.makeMessage(for: recipient, verpToken: entry.verpToken, unsubscribeToken: token.text,
-                                       date: MessageDate(now), signingTime: now, using: &random)
+        return try factory.makeMessage(
+            for: recipient, verpToken: entry.verpToken, unsubscribeToken: token.text,
+            date: MessageDate(now), signingTime: now, using: &random)
     }
 }

@@ -69,7 +69,7 @@ public struct WorkerIdentity: Sendable, Hashable, CustomStringConvertible {
     /// name differ here, and so do two containers; empty when it cannot be read (then only leases count).
     public static let machine: String = {
         guard let boot = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8),
-              let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
+            let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
         else { return "" }
         return boot.trimmingCharacters(in: .whitespacesAndNewlines) + "/" + namespace
     }()

@@ -23,8 +23,10 @@ public struct DeliverySettings: Sendable {
     /// every entry the dead worker held becomes `uncertain`.
     public var journalDirectory: String?
 
-    public init(concurrency: Int = 10, batchSize: Int = 20, maxAttempts: Int = 5, backoff: BackoffPolicy = BackoffPolicy(),
-                controlPoll: Duration = .milliseconds(200), flushInterval: Duration = .milliseconds(50), leaseSeconds: Int = 60) {
+    public init(
+        concurrency: Int = 10, batchSize: Int = 20, maxAttempts: Int = 5, backoff: BackoffPolicy = BackoffPolicy(),
+        controlPoll: Duration = .milliseconds(200), flushInterval: Duration = .milliseconds(50), leaseSeconds: Int = 60
+    ) {
         self.leaseSeconds = max(3, leaseSeconds)
         self.concurrency = max(1, concurrency)
         self.batchSize = max(1, batchSize)
@@ -40,8 +42,9 @@ public struct DeliverySettings: Sendable {
             concurrency: delivery.concurrency,
             batchSize: delivery.batchSize,
             maxAttempts: delivery.maxAttempts,
-            backoff: BackoffPolicy(initial: .milliseconds(Int64(delivery.retryBaseSeconds * 1_000)),
-                                   maximum: .milliseconds(Int64(delivery.retryMaxSeconds * 1_000))),
+            backoff: BackoffPolicy(
+                initial: .milliseconds(Int64(delivery.retryBaseSeconds * 1_000)),
+                maximum: .milliseconds(Int64(delivery.retryMaxSeconds * 1_000))),
             controlPoll: .milliseconds(delivery.controlPollMilliseconds),
             leaseSeconds: delivery.leaseSeconds
         )

@@ -28,8 +28,9 @@ public final class InFlightJournal: Sendable {
 
     /// Creates (truncating) the journal of `worker` in `directory` (created 0700 if needed).
     public init(directory: String, worker: WorkerIdentity) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         path = Self.path(directory: directory, worker: worker.description)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -41,11 +42,13 @@ public final class InFlightJournal: Sendable {
 
     /// The journal file of a worker in `directory`.
     public static func path(directory: String, worker: String) -> String {
-        let name = String(worker.unicodeScalars.map { scalar -> Character in
-            let allowed = ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-                || scalar == "." || scalar == "-"
-            return allowed ? Character(scalar) : "_"
-        })
+        let name = String(
+            worker.unicodeScalars.map { scalar -> Character in
+                let allowed =
+                    ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                    || scalar == "." || scalar == "-"
+                return allowed ? Character(scalar) : "_"
+            })
         return (directory as NSString).appendingPathComponent(name + ".log")
     }
 
@@ -56,12 +59,13 @@ public final class InFlightJournal: Sendable {
 
     /// Records what became of `entry`'s message.
     public func ended(_ entry: LedgerEntry, _ result: LedgerOutcome.Result) {
-        let (kind, reply, due): (String, SMTPReplyRecord?, Date?) = switch result {
-        case let .sent(reply): ("S", reply, nil)
-        case let .deferred(until, reply): ("D", reply, until)
-        case let .failed(reply): ("F", reply, nil)
-        case let .uncertain(reply): ("U", reply, nil)
-        }
+        let (kind, reply, due): (String, SMTPReplyRecord?, Date?) =
+            switch result {
+            case .sent(let reply): ("S", reply, nil)
+            case .deferred(let until, let reply): ("D", reply, until)
+            case .failed(let reply): ("F", reply, nil)
+            case .uncertain(let reply): ("U", reply, nil)
+            }
         let dueMilliseconds = due.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? 0
         append("E \(entry.id.rawValue) \(entry.attempts) \(kind) \(reply?.code ?? 0) \(dueMilliseconds)\n")
     }
@@ -108,7 +112,7 @@ public final class InFlightJournal: Sendable {
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
         guard let header = lines.popFirst(), !WorkerIdentity.machine.isEmpty,
-              header == "bulkhead-journal 1 \(WorkerIdentity.machine)"
+            header == "bulkhead-journal 1 \(WorkerIdentity.machine)"
         else { return nil }
         var started = Set<EntryAttempt>()
         var finished: [EntryAttempt: LedgerOutcome.Result] = [:]

@@ -36,8 +36,10 @@ actor OutcomeRecorder {
     /// after the stop (the watcher learns of a stop up to one poll interval late).
     private var recentCompletions: [Date] = []
 
-    init(store: any MailStore, campaign: CampaignID, total: Int, remaining: Int, clock: any BulkheadClock,
-         progress: @escaping @Sendable (DeliveryProgress) -> Void) {
+    init(
+        store: any MailStore, campaign: CampaignID, total: Int, remaining: Int, clock: any BulkheadClock,
+        progress: @escaping @Sendable (DeliveryProgress) -> Void
+    ) {
         self.clock = clock
         self.started = clock.now
         self.store = store
@@ -104,14 +106,16 @@ actor OutcomeRecorder {
         let claimed: [LedgerEntry]
         do {
             if let claim {
-                var entries = try await store.completeAndClaim(batch.map(\.outcome), campaign: campaignID, worker: claim.worker,
-                                                               limit: claim.limit, queuedAfter: queuedCursor)
+                var entries = try await store.completeAndClaim(
+                    batch.map(\.outcome), campaign: campaignID, worker: claim.worker,
+                    limit: claim.limit, queuedAfter: queuedCursor)
                 if entries.isEmpty && queuedCursor != nil {
                     // Past the cursor nothing is left: one look from the start for entries left
                     // behind (put back by another worker, or requeued meanwhile).
                     queuedCursor = nil
-                    entries = try await store.completeAndClaim([], campaign: campaignID, worker: claim.worker,
-                                                               limit: claim.limit, queuedAfter: nil)
+                    entries = try await store.completeAndClaim(
+                        [], campaign: campaignID, worker: claim.worker,
+                        limit: claim.limit, queuedAfter: nil)
                 }
                 // Claims come ordered by key: the last is the highest.
                 if let highest = entries.last?.id { queuedCursor = max(queuedCursor ?? highest, highest) }
@@ -129,8 +133,10 @@ actor OutcomeRecorder {
         for item in batch {
             if let address = item.hardBounceAddress {
                 let note = item.reply.map { "\($0.code) \($0.text)" }
-                try await store.addSuppression(Suppression(address: address, reason: .hardBounce, at: item.completedAt,
-                                                           source: "smtp", note: note), actor: .system)
+                try await store.addSuppression(
+                    Suppression(
+                        address: address, reason: .hardBounce, at: item.completedAt,
+                        source: "smtp", note: note), actor: .system)
             }
         }
         count(batch)

@@ -5,11 +5,11 @@ extension TemplateValue {
     init(_ json: JSONValue) {
         switch json {
         case .null: self = .null
-        case let .bool(value): self = .bool(value)
-        case let .number(value): self = .number(value)
-        case let .string(value): self = .string(value)
-        case let .array(values): self = .array(values.map(TemplateValue.init))
-        case let .object(members): self = .object(members.mapValues(TemplateValue.init))
+        case .bool(let value): self = .bool(value)
+        case .number(let value): self = .number(value)
+        case .string(let value): self = .string(value)
+        case .array(let values): self = .array(values.map(TemplateValue.init))
+        case .object(let members): self = .object(members.mapValues(TemplateValue.init))
         }
     }
 }

@@ -31,16 +31,21 @@ public struct BulkheadEnvironment: Sendable {
     private let closeTransport: @Sendable () async -> Void
 
     /// An environment from parts already open (tests, embedding); `close()` closes nothing.
-    public init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport,
-                signer: DKIMSigner?, namedSigners: [String: DKIMSigner] = [:], tokens: UnsubscribeTokenIssuer,
-                clock: any BulkheadClock = SystemClock(), logger: Logger = Logger(label: "bulkhead")) {
-        self.init(configuration: configuration, store: store, transport: transport, signer: signer, namedSigners: namedSigners,
-                  tokens: tokens, clock: clock, logger: logger, closeStore: {}, closeTransport: {})
+    public init(
+        configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport,
+        signer: DKIMSigner?, namedSigners: [String: DKIMSigner] = [:], tokens: UnsubscribeTokenIssuer,
+        clock: any BulkheadClock = SystemClock(), logger: Logger = Logger(label: "bulkhead")
+    ) {
+        self.init(
+            configuration: configuration, store: store, transport: transport, signer: signer, namedSigners: namedSigners,
+            tokens: tokens, clock: clock, logger: logger, closeStore: {}, closeTransport: {})
     }
 
-    private init(configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport, signer: DKIMSigner?,
-                 namedSigners: [String: DKIMSigner], tokens: UnsubscribeTokenIssuer, clock: any BulkheadClock, logger: Logger,
-                 closeStore: @escaping @Sendable () async -> Void, closeTransport: @escaping @Sendable () async -> Void) {
+    private init(
+        configuration: BulkheadConfiguration, store: any MailStore, transport: any MessageTransport, signer: DKIMSigner?,
+        namedSigners: [String: DKIMSigner], tokens: UnsubscribeTokenIssuer, clock: any BulkheadClock, logger: Logger,
+        closeStore: @escaping @Sendable () async -> Void, closeTransport: @escaping @Sendable () async -> Void
+    ) {
         self.configuration = configuration
         self.store = store
         self.transport = transport
@@ -54,8 +59,10 @@ public struct BulkheadEnvironment: Sendable {
     }
 
     /// Opens the store (creating the data directory, mode 0700, and running migrations) and the transport.
-    public static func open(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead"),
-                            clock: any BulkheadClock = SystemClock()) async throws -> BulkheadEnvironment {
+    public static func open(
+        _ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead"),
+        clock: any BulkheadClock = SystemClock()
+    ) async throws -> BulkheadEnvironment {
         try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
         let (store, closeStore) = try await openStore(configuration, logger: logger, clock: clock)
         let signer: DKIMSigner?
@@ -70,14 +77,17 @@ public struct BulkheadEnvironment: Sendable {
             throw error
         }
         let (transport, closeTransport) = try makeTransport(configuration, logger: logger, clock: clock)
-        return BulkheadEnvironment(configuration: configuration, store: store, transport: transport, signer: signer,
-                                   namedSigners: namedSigners, tokens: tokens, clock: clock, logger: logger, closeStore: closeStore,
-                                   closeTransport: closeTransport)
+        return BulkheadEnvironment(
+            configuration: configuration, store: store, transport: transport, signer: signer,
+            namedSigners: namedSigners, tokens: tokens, clock: clock, logger: logger, closeStore: closeStore,
+            closeTransport: closeTransport)
     }
 
     /// Opens only the store, for commands that send nothing.
-    public static func openStore(_ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead"),
-                                 clock: any BulkheadClock = SystemClock()) async throws -> (any MailStore, @Sendable () async -> Void) {
+    public static func openStore(
+        _ configuration: BulkheadConfiguration, logger: Logger = Logger(label: "bulkhead"),
+        clock: any BulkheadClock = SystemClock()
+    ) async throws -> (any MailStore, @Sendable () async -> Void) {
         switch configuration.storage.backend {
         case .sqlite:
             try PrivateFiles.createDirectory(atPath: configuration.dataDirectory)  // 0700: it holds personal data
@@ -130,8 +140,9 @@ public struct BulkheadEnvironment: Sendable {
         let factory = try await messageFactory(for: campaign)
         var settings = DeliverySettings(configuration.delivery)
         settings.journalDirectory = configuration.path("journal")
-        return CampaignRunner(store: store, transport: transport, factory: factory, tokens: tokens, campaign: id,
-                              settings: settings, clock: clock, logger: logger)
+        return CampaignRunner(
+            store: store, transport: transport, factory: factory, tokens: tokens, campaign: id,
+            settings: settings, clock: clock, logger: logger)
     }
 
     /// The per-recipient message factory of a campaign: its templates, From, attachments (refused with
@@ -153,8 +164,9 @@ public struct BulkheadEnvironment: Sendable {
         let attachments = try content.attachments.map { reference throws(CampaignAttachmentError) in
             try CampaignAttachmentFile.load(reference)
         }
-        return try CampaignMessageFactory(identity: campaignIdentity, templates: templates, attachments: attachments,
-                                          signer: try signer(named: content.dkimKeyRef), clock: clock)
+        return try CampaignMessageFactory(
+            identity: campaignIdentity, templates: templates, attachments: attachments,
+            signer: try signer(named: content.dkimKeyRef), clock: clock)
     }
 
     /// The signer for a campaign: the named key from `dkim_keys`, or the `dkim` key when `name` is
@@ -205,10 +217,14 @@ public struct BulkheadEnvironment: Sendable {
     private static func legacyUnsubscribeKey(atPath file: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: file) else { return nil }
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw ConfigurationError.unreadable("\(file) cannot be read: fix its permissions (it holds the unsubscribe key; replacing it would break every unsubscribe link already sent)")
+            throw ConfigurationError.unreadable(
+                "\(file) cannot be read: fix its permissions (it holds the unsubscribe key; replacing it would break every unsubscribe link already sent)"
+            )
         }
         guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count >= 32 else {
-            throw ConfigurationError.unreadable("\(file) does not hold a base64 key of at least 32 bytes: restore it from a backup (replacing it would break every unsubscribe link already sent)")
+            throw ConfigurationError.unreadable(
+                "\(file) does not hold a base64 key of at least 32 bytes: restore it from a backup (replacing it would break every unsubscribe link already sent)"
+            )
         }
         return Base64Encoder.line(data)
     }

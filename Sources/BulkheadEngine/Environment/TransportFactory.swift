@@ -6,8 +6,10 @@ import Logging
 extension BulkheadEnvironment {
     /// The capture mailbox when no upstream is configured (nothing leaves the machine); otherwise one
     /// SMTP connection pool per upstream, chosen per message by weight. The pools log through `logger`.
-    static func makeTransport(_ configuration: BulkheadConfiguration, logger: Logger,
-                              clock: any BulkheadClock) throws -> (any MessageTransport, @Sendable () async -> Void) {
+    static func makeTransport(
+        _ configuration: BulkheadConfiguration, logger: Logger,
+        clock: any BulkheadClock
+    ) throws -> (any MessageTransport, @Sendable () async -> Void) {
         if configuration.upstreams.isEmpty {
             let capture = try CaptureTransport(directory: configuration.path("capture"), clock: clock)
             return (capture, {})
@@ -27,11 +29,12 @@ extension BulkheadEnvironment {
 
     static func smtpUpstream(_ upstream: BulkheadConfiguration.Upstream, heloName: String) -> SMTPUpstream {
         var session = SMTPSessionConfiguration(heloName: heloName)
-        session.tlsPolicy = switch upstream.tls {
-        case .required: .required
-        case .opportunistic: .opportunistic
-        case .off: .off
-        }
+        session.tlsPolicy =
+            switch upstream.tls {
+            case .required: .required
+            case .opportunistic: .opportunistic
+            case .off: .off
+            }
         if let username = upstream.username, let password = upstream.password {
             session.credentials = SMTPCredentials(username: username, password: password)
         }
@@ -39,8 +42,9 @@ extension BulkheadEnvironment {
         smtp.tls.insecureSkipCertificateVerification = upstream.insecureSkipCertificateVerification
         smtp.maxConnections = upstream.maxConnections
         smtp.maxMessagesPerConnection = upstream.messagesPerConnection
-        smtp.breaker = CircuitBreakerPolicy(failures: upstream.breaker.failures, openFor: .seconds(upstream.breaker.openSeconds),
-                                            maximumOpen: .seconds(upstream.breaker.maxOpenSeconds))
+        smtp.breaker = CircuitBreakerPolicy(
+            failures: upstream.breaker.failures, openFor: .seconds(upstream.breaker.openSeconds),
+            maximumOpen: .seconds(upstream.breaker.maxOpenSeconds))
         if upstream.messagesPerSecond > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerSecond, per: .seconds(1))) }
         if upstream.messagesPerHour > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerHour, per: .seconds(3600))) }
         return smtp

@@ -94,11 +94,18 @@ public struct CSVRecordParser: Sendable {
     private mutating func consume(_ byte: UInt8, emit: (Result<Record, CSVRecordError>) -> Void) {
         if atStart {
             atStart = false
-            if byte == 0xEF { field.append(byte); return } // maybe a BOM; checked when the field ends
+            if byte == 0xEF {
+                field.append(byte)
+                return
+            }  // maybe a BOM; checked when the field ends
         }
         if pendingCR {
             pendingCR = false
-            if byte == 0x0A { line += 1; endRecord(emit: emit); return }
+            if byte == 0x0A {
+                line += 1
+                endRecord(emit: emit)
+                return
+            }
             line += 1
             endRecord(emit: emit)
         }
@@ -124,7 +131,7 @@ public struct CSVRecordParser: Sendable {
                 if isOnlyBOM { field.removeAll() }
                 inQuotes = true
             } else {
-                append(byte) // a stray quote inside an unquoted field is kept as text, as spreadsheets do
+                append(byte)  // a stray quote inside an unquoted field is kept as text, as spreadsheets do
             }
         case separator:
             endField()
@@ -199,10 +206,10 @@ public struct CSVRecordError: Error, Sendable, Hashable, CustomStringConvertible
 
     public var description: String {
         switch reason {
-        case let .fieldTooLong(limit): "line \(line): a field is longer than \(limit) bytes"
-        case let .tooManyFields(limit): "line \(line): more than \(limit) fields"
+        case .fieldTooLong(let limit): "line \(line): a field is longer than \(limit) bytes"
+        case .tooManyFields(let limit): "line \(line): more than \(limit) fields"
         case .unterminatedQuotedField: "line \(line): a quoted field is never closed"
-        case let .invalidUTF8(field): "line \(line): field \(field) is not valid UTF-8"
+        case .invalidUTF8(let field): "line \(line): field \(field) is not valid UTF-8"
         }
     }
 }

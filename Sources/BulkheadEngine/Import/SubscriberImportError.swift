@@ -9,9 +9,9 @@ public enum SubscriberImportError: Error, Sendable, Hashable, CustomStringConver
 
     public var description: String {
         switch self {
-        case let .noEmailColumn(header):
+        case .noEmailColumn(let header):
             "no e-mail column in the header record \(header.prefix(20)) (expected e.g. \"email\" or \"Email Address\")"
-        case let .duplicateColumn(title, first, again):
+        case .duplicateColumn(let title, let first, let again):
             "columns \(first) and \(again) both mean \"\(title)\""
         case .emptyFile:
             "the file is empty: a header record (e.g. \"email,name\") is needed"

@@ -1,5 +1,5 @@
-public import BulkheadStore
 import BulkheadMail
+public import BulkheadStore
 public import Foundation
 
 /// Imports subscribers from a CSV file into one list, streaming: the file is read in 64 KiB chunks
@@ -45,9 +45,11 @@ public struct SubscriberImporter: Sendable {
         public var channel: String?
 
         /// Describes an import; the identifier is a fresh UUID unless given.
-        public init(defaultStatus: MembershipStatus, source: String, consentText: String? = nil, channel: String? = nil,
-                    batchSize: Int = 1_000, maxReportedErrors: Int = 100, chunkSize: Int = 64 * 1024,
-                    importID: String = UUID().uuidString.lowercased()) {
+        public init(
+            defaultStatus: MembershipStatus, source: String, consentText: String? = nil, channel: String? = nil,
+            batchSize: Int = 1_000, maxReportedErrors: Int = 100, chunkSize: Int = 64 * 1024,
+            importID: String = UUID().uuidString.lowercased()
+        ) {
             self.defaultStatus = defaultStatus
             self.source = source
             self.consentText = consentText
@@ -75,7 +77,9 @@ public struct SubscriberImporter: Sendable {
 
     /// Imports the CSV file at `path`. When `stopRequested` turns true (Ctrl-C), the rows read so far
     /// are imported and the report says `interrupted`; the rest of the file is not read.
-    public func importFile(atPath path: String, stopRequested: @Sendable () -> Bool = { false }) async throws(SubscriberImporterError) -> SubscriberImportReport {
+    public func importFile(atPath path: String, stopRequested: @Sendable () -> Bool = { false }) async throws(SubscriberImporterError)
+        -> SubscriberImportReport
+    {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .unreadableFile(path: path, reason: "no such file")
@@ -111,8 +115,10 @@ public struct SubscriberImporter: Sendable {
     }
 
     /// Reads chunks until `nextChunk` returns nil.
-    private func run(stopRequested: @Sendable () -> Bool,
-                     _ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?) async throws(SubscriberImporterError) -> SubscriberImportReport {
+    private func run(
+        stopRequested: @Sendable () -> Bool,
+        _ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?
+    ) async throws(SubscriberImporterError) -> SubscriberImportReport {
         var state = ImportState(options: options)
         var parser = CSVRecordParser()
         var records: [Result<CSVRecordParser.Record, CSVRecordError>] = []
@@ -134,7 +140,9 @@ public struct SubscriberImporter: Sendable {
         return state.report
     }
 
-    private func process(_ records: inout [Result<CSVRecordParser.Record, CSVRecordError>], _ state: inout ImportState) async throws(SubscriberImporterError) {
+    private func process(_ records: inout [Result<CSVRecordParser.Record, CSVRecordError>], _ state: inout ImportState)
+        async throws(SubscriberImporterError)
+    {
         for record in records {
             try state.take(record)
             if state.pending.count >= options.batchSize { try await flush(&state) }
@@ -144,8 +152,9 @@ public struct SubscriberImporter: Sendable {
 
     private func flush(_ state: inout ImportState) async throws(SubscriberImporterError) {
         guard !state.pending.isEmpty else { return }
-        let consent = ImportConsent(defaultStatus: options.defaultStatus, source: options.source,
-                                    textShown: options.consentText, ipOrChannel: options.channel)
+        let consent = ImportConsent(
+            defaultStatus: options.defaultStatus, source: options.source,
+            textShown: options.consentText, ipOrChannel: options.channel)
         let outcomes: [ImportRowOutcome]
         do {
             outcomes = try await store.importSubscribers(state.pending, into: list, importID: options.importID, consent: consent)
@@ -182,19 +191,19 @@ private struct ImportState {
     mutating func take(_ result: Result<CSVRecordParser.Record, CSVRecordError>) throws(SubscriberImporterError) {
         guard let columns else {
             switch result {
-            case let .success(record):
+            case .success(let record):
                 do { columns = try SubscriberColumns(header: record.fields) } catch { throw .header(error) }
                 headerWidth = record.fields.count
-            case let .failure(error):
+            case .failure(let error):
                 throw .unreadableHeader(error)
             }
             return
         }
         report.rowsRead += 1
         switch result {
-        case let .failure(error):
+        case .failure(let error):
             fail(SubscriberRowError(line: error.line, problem: .unreadableRecord(error)))
-        case let .success(record):
+        case .success(let record):
             do {
                 pending.append(try SubscriberRowMapping.row(record.fields, columns: columns, headerWidth: headerWidth))
             } catch {
@@ -227,7 +236,7 @@ enum SubscriberRowMapping {
         } catch let error as AddressParseError {
             throw .invalidAddress(raw, reason: error.description)
         } catch let error as StoreError {
-            guard case let .invalidAddress(_, reason) = error else { throw .invalidAddress(raw, reason: error.description) }
+            guard case .invalidAddress(_, let reason) = error else { throw .invalidAddress(raw, reason: error.description) }
             throw .invalidAddress(raw, reason: reason)
         } catch {
             throw .invalidAddress(raw, reason: "\(error)")
@@ -269,7 +278,7 @@ enum SubscriberRowMapping {
         } catch {
             throw .invalidAttributes("not valid JSON")
         }
-        guard case let .object(object) = value else { throw .invalidAttributes("not a JSON object") }
+        guard case .object(let object) = value else { throw .invalidAttributes("not a JSON object") }
         return object
     }
 }
@@ -345,18 +354,18 @@ public enum SubscriberRowProblem: Error, Sendable, Hashable, CustomStringConvert
     public var description: String {
         switch self {
         case .missingAddress: "no e-mail address"
-        case let .invalidAddress(raw, reason): "invalid address \"\(raw)\": \(reason)"
-        case let .unknownStatus(text):
+        case .invalidAddress(let raw, let reason): "invalid address \"\(raw)\": \(reason)"
+        case .unknownStatus(let text):
             "unknown status \"\(text)\" (use subscribed, confirmed, unconfirmed, pending, unsubscribed, … or leave it empty)"
-        case let .invalidAttributes(reason): "the attributes column is \(reason)"
-        case let .tooManyFields(count, header): "\(count) fields but the header has \(header)"
-        case let .nulCharacter(field): "field \(field) holds a NUL character"
-        case let .unreadableRecord(error):
+        case .invalidAttributes(let reason): "the attributes column is \(reason)"
+        case .tooManyFields(let count, let header): "\(count) fields but the header has \(header)"
+        case .nulCharacter(let field): "field \(field) holds a NUL character"
+        case .unreadableRecord(let error):
             switch error.reason {
-            case let .fieldTooLong(limit): "a field is longer than \(limit) bytes"
-            case let .tooManyFields(limit): "more than \(limit) fields"
+            case .fieldTooLong(let limit): "a field is longer than \(limit) bytes"
+            case .tooManyFields(let limit): "more than \(limit) fields"
             case .unterminatedQuotedField: "a quoted field is never closed"
-            case let .invalidUTF8(field): "field \(field) is not valid UTF-8"
+            case .invalidUTF8(let field): "field \(field) is not valid UTF-8"
             }
         }
     }
@@ -376,10 +385,10 @@ public enum SubscriberImporterError: Error, Sendable, Hashable, CustomStringConv
     /// A one-line reason.
     public var description: String {
         switch self {
-        case let .unreadableFile(path, reason): "cannot read \(path): \(reason)"
-        case let .header(error): "\(error)"
-        case let .unreadableHeader(error): "the header record cannot be read: \(error)"
-        case let .store(reason): "the store refused a batch: \(reason)"
+        case .unreadableFile(let path, let reason): "cannot read \(path): \(reason)"
+        case .header(let error): "\(error)"
+        case .unreadableHeader(let error): "the header record cannot be read: \(error)"
+        case .store(let reason): "the store refused a batch: \(reason)"
         }
     }
 }

@@ -1,6 +1,6 @@
-public import Logging
 import Crypto
 import Foundation
+public import Logging
 
 /// A swift-log handler that writes one line per event (text or JSON) and keeps recipient addresses out
 /// of every line above `debug`: metadata under ``LineLogHandler/addressKeys`` is replaced by a short
@@ -27,8 +27,10 @@ public struct LineLogHandler: LogHandler {
     let redactor: SecretRedactor
     let write: @Sendable (String) -> Void
 
-    public init(label: String, format: Format, level: Logger.Level, redactor: SecretRedactor = .none,
-                write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
+    public init(
+        label: String, format: Format, level: Logger.Level, redactor: SecretRedactor = .none,
+        write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError
+    ) {
         self.label = label
         self.format = format
         self.logLevel = level

@@ -79,9 +79,9 @@ extension Address {
 
     func append(to output: inout String, utf8Allowed: Bool) {
         switch self {
-        case let .mailbox(mailbox):
+        case .mailbox(let mailbox):
             mailbox.append(to: &output, utf8Allowed: utf8Allowed)
-        case let .group(name, members):
+        case .group(let name, let members):
             Mailbox.appendPhrase(name, to: &output, utf8Allowed: utf8Allowed)
             output.append(":")
             for (index, member) in members.enumerated() {

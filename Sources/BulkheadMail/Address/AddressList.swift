@@ -45,7 +45,7 @@ extension Mailbox {
         guard let address = try parser.parseAddress(allowGroup: true) else {
             throw AddressParseError(offset: parser.position, reason: .emptyAddress)
         }
-        guard case let .mailbox(mailbox) = address else {
+        guard case .mailbox(let mailbox) = address else {
             throw AddressParseError(offset: 0, reason: .groupNotAllowed)
         }
         try parser.skipCFWS()

@@ -48,21 +48,22 @@ public struct AddressParseError: Error, Sendable, Hashable, CustomStringConverti
 
     /// `offset N: reason`, for example `offset 12: unterminated quoted string`.
     public var description: String {
-        let text: String = switch reason {
-        case let .inputTooLong(octets): "input of \(octets) octets is longer than \(AddressList.maximumInputLength)"
-        case .unterminatedQuotedString: "unterminated quoted string"
-        case .unterminatedComment: "unterminated comment"
-        case .commentsTooDeep: "comments nested deeper than \(AddressList.maximumCommentDepth)"
-        case .unterminatedDomainLiteral: "unterminated domain literal"
-        case .missingAt: "missing @ in address"
-        case .missingClosingAngle: "missing closing angle bracket"
-        case .emptyLocalPart: "empty local part"
-        case .emptyAddress: "empty address"
-        case let .invalidDomain(error): "invalid domain: \(error)"
-        case let .unexpectedCharacter(character): "unexpected character \(character.debugDescription)"
-        case .nestedGroup: "group inside a group"
-        case .groupNotAllowed: "a group where a single mailbox is required"
-        }
+        let text: String =
+            switch reason {
+            case .inputTooLong(let octets): "input of \(octets) octets is longer than \(AddressList.maximumInputLength)"
+            case .unterminatedQuotedString: "unterminated quoted string"
+            case .unterminatedComment: "unterminated comment"
+            case .commentsTooDeep: "comments nested deeper than \(AddressList.maximumCommentDepth)"
+            case .unterminatedDomainLiteral: "unterminated domain literal"
+            case .missingAt: "missing @ in address"
+            case .missingClosingAngle: "missing closing angle bracket"
+            case .emptyLocalPart: "empty local part"
+            case .emptyAddress: "empty address"
+            case .invalidDomain(let error): "invalid domain: \(error)"
+            case .unexpectedCharacter(let character): "unexpected character \(character.debugDescription)"
+            case .nestedGroup: "group inside a group"
+            case .groupNotAllowed: "a group where a single mailbox is required"
+            }
         return "offset \(offset): \(text)"
     }
 }

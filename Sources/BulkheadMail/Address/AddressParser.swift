@@ -195,8 +195,8 @@ struct AddressParser {
             if item.spaceBefore && !first { text.append(" ") }
             first = false
             switch item.kind {
-            case let .atom(range): text.append(String(decoding: bytes[range], as: UTF8.self))
-            case let .quoted(content): text.append(content)
+            case .atom(let range): text.append(String(decoding: bytes[range], as: UTF8.self))
+            case .quoted(let content): text.append(content)
             case .dot: text.append(".")
             }
         }
@@ -211,11 +211,11 @@ struct AddressParser {
         var expectWord = true
         for item in items {
             switch item.kind {
-            case let .atom(range):
+            case .atom(let range):
                 guard expectWord else { throw error(.unexpectedCharacter(character(at: range.lowerBound)), at: item.offset) }
                 text.append(String(decoding: bytes[range], as: UTF8.self))
                 expectWord = false
-            case let .quoted(content):
+            case .quoted(let content):
                 guard expectWord else { throw error(.unexpectedCharacter("\""), at: item.offset) }
                 text.append(content)
                 expectWord = false

@@ -129,11 +129,11 @@ public enum DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .empty: "empty domain"
-        case let .emptyLabel(index): "label \(index) is empty"
-        case let .labelTooLong(index, octets): "label \(index) is \(octets) octets long (maximum \(IDNA.maximumLabelLength))"
-        case let .nameTooLong(octets): "domain is \(octets) octets long (maximum \(IDNA.maximumNameLength))"
-        case let .invalidCharacter(character, index): "label \(index) holds invalid character \(character.debugDescription)"
-        case let .invalidALabel(label, index): "label \(index) \(label.debugDescription) is not a valid A-label"
+        case .emptyLabel(let index): "label \(index) is empty"
+        case .labelTooLong(let index, let octets): "label \(index) is \(octets) octets long (maximum \(IDNA.maximumLabelLength))"
+        case .nameTooLong(let octets): "domain is \(octets) octets long (maximum \(IDNA.maximumNameLength))"
+        case .invalidCharacter(let character, let index): "label \(index) holds invalid character \(character.debugDescription)"
+        case .invalidALabel(let label, let index): "label \(index) \(label.debugDescription) is not a valid A-label"
         }
     }
 }

@@ -86,10 +86,10 @@ public enum MailboxError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .emptyLocalPart: "empty local part"
-        case let .localPartTooLong(octets): "local part is \(octets) octets long (maximum \(Mailbox.maximumLocalPartLength))"
-        case let .nonASCIILocalPart(offset): "offset \(offset): non-ASCII local part needs SMTPUTF8"
-        case let .controlCharacterInLocalPart(offset): "offset \(offset): control character in local part"
-        case let .invalidDomain(error): "invalid domain: \(error)"
+        case .localPartTooLong(let octets): "local part is \(octets) octets long (maximum \(Mailbox.maximumLocalPartLength))"
+        case .nonASCIILocalPart(let offset): "offset \(offset): non-ASCII local part needs SMTPUTF8"
+        case .controlCharacterInLocalPart(let offset): "offset \(offset): control character in local part"
+        case .invalidDomain(let error): "invalid domain: \(error)"
         }
     }
 }

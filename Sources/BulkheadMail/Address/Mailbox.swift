@@ -28,8 +28,8 @@ public enum Address: Sendable, Hashable {
     /// Every mailbox this entry stands for (none for an empty group).
     public var mailboxes: [Mailbox] {
         switch self {
-        case let .mailbox(mailbox): [mailbox]
-        case let .group(_, members): members
+        case .mailbox(let mailbox): [mailbox]
+        case .group(_, let members): members
         }
     }
 }

@@ -10,13 +10,19 @@ enum AddressHeaders {
         var needs = text.utf8.first == 0x20 || text.utf8.first == 0x09
         for byte in text.utf8 {
             if byte >= 0x80 {
-                if !utf8Allowed { needs = true; break }
+                if !utf8Allowed {
+                    needs = true
+                    break
+                }
             } else if (byte < 0x20 && byte != 0x09) || byte == 0x7F || (previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) {
                 needs = true
                 break
             }
             run = (byte == 0x20 || byte == 0x09) ? 0 : run + 1
-            if run > 900 { needs = true; break }
+            if run > 900 {
+                needs = true
+                break
+            }
             previous = byte
         }
         return needs ? EncodedWords.encode(text, context: .text) : text
@@ -28,9 +34,9 @@ enum AddressHeaders {
         var value = ""
         for address in addresses {
             switch address {
-            case let .mailbox(mailbox):
+            case .mailbox(let mailbox):
                 try check(mailbox, field: field)
-            case let .group(name, members):
+            case .group(let name, let members):
                 try MessageBuilder.checkNoLineBreaks(name, field: "\(field) group name")
                 for member in members { try check(member, field: field) }
             }
@@ -52,10 +58,12 @@ enum AddressHeaders {
     static func asciiDomain(of mailbox: Mailbox, field: String) throws(MessageBuildError) -> String {
         try MessageBuilder.checkNoLineBreaks(mailbox.domain, field: field)
         // Fast path: a lowercase letters-digits-hyphens name is already its own A-label form.
-        let plain = !mailbox.domain.utf8.isEmpty && mailbox.domain.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-        }
+        let plain =
+            !mailbox.domain.utf8.isEmpty
+            && mailbox.domain.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            }
         if plain { return mailbox.domain }
         do {
             return try mailbox.asciiDomain

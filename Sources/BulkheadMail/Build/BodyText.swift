@@ -121,19 +121,28 @@ struct BinaryScan {
         while index < count {
             let byte = bytes[index]
             if byte == 0x0D {
-                guard index + 1 < count, bytes[index + 1] == 0x0A else { isSevenBitClean = false; return }
+                guard index + 1 < count, bytes[index + 1] == 0x0A else {
+                    isSevenBitClean = false
+                    return
+                }
                 column = 0
                 atLineStart = true
                 index += 2
                 continue
             }
-            if byte == 0x0A || byte == 0 || byte >= 0x80 { isSevenBitClean = false; return }
+            if byte == 0x0A || byte == 0 || byte >= 0x80 {
+                isSevenBitClean = false
+                return
+            }
             if atLineStart && byte == UInt8(ascii: "-") && index + 1 < count && bytes[index + 1] == UInt8(ascii: "-") {
                 hasDashDashLine = true
             }
             atLineStart = false
             column += 1
-            if column > HeaderField.maximumLineLength { isSevenBitClean = false; return }
+            if column > HeaderField.maximumLineLength {
+                isSevenBitClean = false
+                return
+            }
             index += 1
         }
     }

@@ -26,26 +26,26 @@ public enum MessageBuildError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A readable explanation naming the offending input.
     public var description: String {
         switch self {
-        case let .header(error): return error.description
-        case let .forbiddenCharacter(field, offset):
+        case .header(let error): return error.description
+        case .forbiddenCharacter(let field, let offset):
             return "\(field): CR, LF or NUL at offset \(offset) (header injection refused)"
-        case let .headerLineTooLong(name):
+        case .headerLineTooLong(let name):
             return "header \(name): a line would exceed 998 octets (no white space to fold at)"
-        case let .reservedHeaderName(name):
+        case .reservedHeaderName(let name):
             return "header \(name) is written by the message builder and cannot be set as a custom header"
-        case let .invalidMediaType(type):
+        case .invalidMediaType(let type):
             return "invalid media type \"\(type)\": expected type/subtype made of token characters"
-        case let .invalidIdentifier(field, value):
+        case .invalidIdentifier(let field, let value):
             return "invalid \(field) \"\(value)\": expected dot-atom text"
         case .missingFrom:
             return "the message has no From mailbox"
         case .boundaryCollision:
             return "could not find a MIME boundary absent from the content"
-        case let .attachmentSource(index, reason):
+        case .attachmentSource(let index, let reason):
             return "streamed attachment \(index): \(reason)"
-        case let .sinkFailed(reason):
+        case .sinkFailed(let reason):
             return "writing the message failed: \(reason)"
-        case let .invalidAddress(field, reason):
+        case .invalidAddress(let field, let reason):
             return "\(field): \(reason)"
         }
     }

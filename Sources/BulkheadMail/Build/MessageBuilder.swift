@@ -176,12 +176,13 @@ public struct MessageBuilder: Sendable {
     func partTree(streamed: [StreamedAttachment]) throws(MessageBuildError) -> PartTree {
         var core: PartTree
         switch (textBody, htmlBody) {
-        case let (text?, html?):
-            core = .multipart(subtype: "alternative", typeParameter: nil, level: UInt8(ascii: "a"),
-                              children: [.textLeaf(text, subtype: .plain), .textLeaf(html, subtype: .html)])
-        case let (nil, html?):
+        case (let text?, let html?):
+            core = .multipart(
+                subtype: "alternative", typeParameter: nil, level: UInt8(ascii: "a"),
+                children: [.textLeaf(text, subtype: .plain), .textLeaf(html, subtype: .html)])
+        case (nil, let html?):
             core = .textLeaf(html, subtype: .html)
-        case let (text?, nil):
+        case (let text?, nil):
             core = .textLeaf(text, subtype: .plain)
         case (nil, nil):
             core = .textLeaf("", subtype: .plain)

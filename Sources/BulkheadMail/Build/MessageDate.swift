@@ -56,13 +56,13 @@ public struct MessageDate: Sendable, Hashable {
         let weekday = Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4)
 
         let names = MessageDate.names
-        output.append(contentsOf: names[weekday * 3 ..< weekday * 3 + 3])
+        output.append(contentsOf: names[weekday * 3..<weekday * 3 + 3])
         output.append(UInt8(ascii: ","))
         output.append(0x20)
         appendTwoDigits(day, to: &output)
         output.append(0x20)
         let monthStart = 21 + (month - 1) * 3
-        output.append(contentsOf: names[monthStart ..< monthStart + 3])
+        output.append(contentsOf: names[monthStart..<monthStart + 3])
         output.append(0x20)
         appendTwoDigits(year / 100, to: &output)
         appendTwoDigits(year % 100, to: &output)

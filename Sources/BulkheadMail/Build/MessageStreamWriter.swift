@@ -58,8 +58,10 @@ extension MessageBuilder {
     /// var generator = SystemRandomNumberGenerator()
     /// try message.write(to: &sink, streaming: [report], using: &generator)
     /// ```
-    public func write(to sink: inout some MessageByteSink, streaming streamed: [StreamedAttachment],
-                      chunkSize: Int = 64 * 1024, using generator: inout some RandomNumberGenerator) throws(MessageBuildError) {
+    public func write(
+        to sink: inout some MessageByteSink, streaming streamed: [StreamedAttachment],
+        chunkSize: Int = 64 * 1024, using generator: inout some RandomNumberGenerator
+    ) throws(MessageBuildError) {
         let tree = try partTree(streamed: streamed)
         var buffer: [UInt8] = []
         let threshold = max(chunkSize, 1)
@@ -71,8 +73,10 @@ extension MessageBuilder {
     }
 
     /// ``write(to:streaming:chunkSize:using:)`` with the shared generator ``MessageBuilder/build()`` uses.
-    public func write(to sink: inout some MessageByteSink, streaming streamed: [StreamedAttachment] = [],
-                      chunkSize: Int = 64 * 1024) throws(MessageBuildError) {
+    public func write(
+        to sink: inout some MessageByteSink, streaming streamed: [StreamedAttachment] = [],
+        chunkSize: Int = 64 * 1024
+    ) throws(MessageBuildError) {
         var generator = SharedMessageRandom.prefetch()
         try write(to: &sink, streaming: streamed, chunkSize: chunkSize, using: &generator)
     }

@@ -20,8 +20,8 @@ indirect enum PartTree {
 
     var mediaType: String {
         switch self {
-        case let .leaf(leaf): leaf.mediaType
-        case let .multipart(subtype, _, _, _): "multipart/" + subtype
+        case .leaf(let leaf): leaf.mediaType
+        case .multipart(let subtype, _, _, _): "multipart/" + subtype
         }
     }
 
@@ -32,10 +32,10 @@ indirect enum PartTree {
 
     var estimatedSize: Int {
         switch self {
-        case let .leaf(leaf):
-            if case let .bytes(bytes) = leaf.body { return leaf.headers.count + bytes.count + 8 }
+        case .leaf(let leaf):
+            if case .bytes(let bytes) = leaf.body { return leaf.headers.count + bytes.count + 8 }
             return leaf.headers.count + 8
-        case let .multipart(_, _, _, children):
+        case .multipart(_, _, _, let children):
             return children.reduce(200) { $0 + $1.estimatedSize + 40 }
         }
     }
@@ -43,16 +43,15 @@ indirect enum PartTree {
     /// True when a 7bit leaf has a line starting with `--` + `prefix`.
     func hasDelimiterLine(prefix: [UInt8]) -> Bool {
         switch self {
-        case let .leaf(leaf):
-            guard leaf.mayHoldDelimiter, case let .bytes(bytes) = leaf.body else { return false }
+        case .leaf(let leaf):
+            guard leaf.mayHoldDelimiter, case .bytes(let bytes) = leaf.body else { return false }
             return bodyHasDelimiterLine(bytes, prefix: prefix)
-        case let .multipart(_, _, _, children):
+        case .multipart(_, _, _, let children):
             return children.contains { $0.hasDelimiterLine(prefix: prefix) }
         }
     }
 
     // MARK: - Leaves
-
 
     /// The two text subtypes the builder writes.
     enum TextSubtype {
@@ -90,8 +89,10 @@ indirect enum PartTree {
         case .quotedPrintable: body = QuotedPrintableEncoder.encode(normalized.bytes)
         case .base64: body = Base64Encoder.encode(normalized.bytes)
         }
-        return .leaf(Leaf(headers: headers, body: .bytes(body), mediaType: subtype.mediaType,
-                          mayHoldDelimiter: encoding == .sevenBit && normalized.hasDashDashLine))
+        return .leaf(
+            Leaf(
+                headers: headers, body: .bytes(body), mediaType: subtype.mediaType,
+                mayHoldDelimiter: encoding == .sevenBit && normalized.hasDashDashLine))
     }
 
     /// A leaf for caller bytes: 7bit when they are clean CRLF text, base64 otherwise.
@@ -110,26 +111,31 @@ indirect enum PartTree {
             headers.append(contentsOf: "Content-Transfer-Encoding: base64\r\n".utf8)
             body = Base64Encoder.encode(data)
         }
-        return .leaf(Leaf(headers: headers, body: .bytes(body), mediaType: mediaType,
-                          mayHoldDelimiter: scan.isSevenBitClean && scan.hasDashDashLine))
+        return .leaf(
+            Leaf(
+                headers: headers, body: .bytes(body), mediaType: mediaType,
+                mayHoldDelimiter: scan.isSevenBitClean && scan.hasDashDashLine))
     }
 
     static func attachmentLeaf(_ attachment: Attachment) throws(MessageBuildError) -> PartTree {
         let mediaType = try PartHeaderValues.mediaType(attachment.mediaType)
         let disposition = try PartHeaderValues.disposition("attachment", filename: attachment.filename)
-        return try binaryLeaf(mediaType: mediaType,
-                              extraHeaders: [HeaderField(uncheckedName: "Content-Disposition", value: disposition)],
-                              data: attachment.data)
+        return try binaryLeaf(
+            mediaType: mediaType,
+            extraHeaders: [HeaderField(uncheckedName: "Content-Disposition", value: disposition)],
+            data: attachment.data)
     }
 
     static func inlineLeaf(_ image: InlineImage) throws(MessageBuildError) -> PartTree {
         let mediaType = try PartHeaderValues.mediaType(image.mediaType)
         let contentID = try PartHeaderValues.contentID(image.contentID)
         let disposition = try PartHeaderValues.disposition("inline", filename: image.filename)
-        return try binaryLeaf(mediaType: mediaType, extraHeaders: [
-            HeaderField(uncheckedName: "Content-ID", value: contentID),
-            HeaderField(uncheckedName: "Content-Disposition", value: disposition),
-        ], data: image.data)
+        return try binaryLeaf(
+            mediaType: mediaType,
+            extraHeaders: [
+                HeaderField(uncheckedName: "Content-ID", value: contentID),
+                HeaderField(uncheckedName: "Content-Disposition", value: disposition),
+            ], data: image.data)
     }
 
     static func streamedLeaf(_ attachment: StreamedAttachment, index: Int) throws(MessageBuildError) -> PartTree {
@@ -147,10 +153,12 @@ indirect enum PartTree {
     /// Writes this part (its headers, blank line and body) after the message headers, then CRLF
     /// when the output does not already end with one; flushes to `sink` whenever `buffer` holds
     /// `flushThreshold` bytes or more, and at the end when `flushThreshold` is finite.
-    func emit<Sink: MessageByteSink>(into buffer: inout [UInt8], boundaryStem: [UInt8], sink: inout Sink,
-                                     streams: inout [StreamedAttachment], flushThreshold: Int) throws(MessageBuildError) {
+    func emit<Sink: MessageByteSink>(
+        into buffer: inout [UInt8], boundaryStem: [UInt8], sink: inout Sink,
+        streams: inout [StreamedAttachment], flushThreshold: Int
+    ) throws(MessageBuildError) {
         var endsWithCRLF = false
-        if case let .leaf(leaf) = self, case let .bytes(body) = leaf.body {
+        if case .leaf(let leaf) = self, case .bytes(let body) = leaf.body {
             endsWithCRLF = body.count >= 2 && body[body.count - 2] == 0x0D && body[body.count - 1] == 0x0A
         }
         var writer = Writer(buffer: buffer, threshold: flushThreshold)
@@ -164,21 +172,23 @@ indirect enum PartTree {
         if flushThreshold != Int.max { try writer.flush(to: &sink) }
     }
 
-    private func emitPart<Sink: MessageByteSink>(_ writer: inout Writer, sink: inout Sink, boundaryStem: [UInt8],
-                                                 streams: inout [StreamedAttachment]) throws(MessageBuildError) {
+    private func emitPart<Sink: MessageByteSink>(
+        _ writer: inout Writer, sink: inout Sink, boundaryStem: [UInt8],
+        streams: inout [StreamedAttachment]
+    ) throws(MessageBuildError) {
         switch self {
-        case let .leaf(leaf):
+        case .leaf(let leaf):
             writer.buffer.append(contentsOf: leaf.headers)
             writer.buffer.append(0x0D)
             writer.buffer.append(0x0A)
             switch leaf.body {
-            case let .bytes(bytes):
+            case .bytes(let bytes):
                 writer.buffer.append(contentsOf: bytes)
                 try writer.flushIfFull(to: &sink)
-            case let .streamed(index):
+            case .streamed(let index):
                 try writer.streamBase64(from: &streams[index], index: index, to: &sink)
             }
-        case let .multipart(subtype, typeParameter, level, children):
+        case .multipart(let subtype, let typeParameter, let level, let children):
             var boundary = boundaryStem
             boundary.append(UInt8(ascii: "."))
             boundary.append(level)
@@ -226,8 +236,10 @@ indirect enum PartTree {
 
         /// Reads the attachment chunk by chunk and base64-encodes it into the buffer, flushing as
         /// it fills: memory stays bounded by the chunk size and the threshold.
-        mutating func streamBase64(from attachment: inout StreamedAttachment, index: Int,
-                                   to sink: inout some MessageByteSink) throws(MessageBuildError) {
+        mutating func streamBase64(
+            from attachment: inout StreamedAttachment, index: Int,
+            to sink: inout some MessageByteSink
+        ) throws(MessageBuildError) {
             var chunk = [UInt8](repeating: 0, count: attachment.chunkSize)
             var encoder = Base64Encoder()
             while true {

@@ -1,4 +1,5 @@
 import Crypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -163,7 +164,10 @@ enum DKIMCanonicalizer {
             if contentEnd == i {
                 pendingEmptyLines += 1
             } else {
-                while pendingEmptyLines > 0 { w.crlf(); pendingEmptyLines -= 1 }
+                while pendingEmptyLines > 0 {
+                    w.crlf()
+                    pendingEmptyLines -= 1
+                }
                 w.bytes(p, i, contentEnd)
                 w.crlf()
                 wroteLine = true
@@ -194,7 +198,10 @@ enum DKIMCanonicalizer {
                 runStart = min(i, n)
                 continue
             }
-            while pendingEmptyLines > 0 { w.crlf(); pendingEmptyLines -= 1 }
+            while pendingEmptyLines > 0 {
+                w.crlf()
+                pendingEmptyLines -= 1
+            }
             var j = i
             while j < trimmed {
                 let byte = p[j]
@@ -255,7 +262,10 @@ enum DKIMCanonicalizer {
                 if DKIMMessageLayout.isWSP(b) {
                     pendingSpace = started
                 } else {
-                    if pendingSpace { w.byte(DKIMMessageLayout.sp); pendingSpace = false }
+                    if pendingSpace {
+                        w.byte(DKIMMessageLayout.sp)
+                        pendingSpace = false
+                    }
                     w.byte(b)
                     started = true
                 }

@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import _CryptoExtras
 
 /// A DKIM signing algorithm (`a=` tag). `rsa-sha1` is not offered: RFC 8301 forbids it.
@@ -45,13 +45,13 @@ public enum DKIMKeyError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unsupportedRSAKeySize(bits): return "unsupported RSA key size \(bits) (need 1024 to 16384 bits)"
-        case let .unreadableKey(detail): return "unreadable key: \(detail)"
-        case let .invalidBase64(what): return "invalid base64 in \(what)"
-        case let .wrongEd25519KeyLength(count): return "an Ed25519 key is 32 bytes, got \(count)"
-        case let .malformedRecord(tag, why): return "malformed key record (tag \"\(tag)\"): \(why)"
-        case let .unsupportedKeyType(type): return "unsupported key type k=\(type)"
-        case let .generationFailed(detail): return "key generation failed: \(detail)"
+        case .unsupportedRSAKeySize(let bits): return "unsupported RSA key size \(bits) (need 1024 to 16384 bits)"
+        case .unreadableKey(let detail): return "unreadable key: \(detail)"
+        case .invalidBase64(let what): return "invalid base64 in \(what)"
+        case .wrongEd25519KeyLength(let count): return "an Ed25519 key is 32 bytes, got \(count)"
+        case .malformedRecord(let tag, let why): return "malformed key record (tag \"\(tag)\"): \(why)"
+        case .unsupportedKeyType(let type): return "unsupported key type k=\(type)"
+        case .generationFailed(let detail): return "key generation failed: \(detail)"
         }
     }
 }
@@ -79,7 +79,7 @@ public struct DKIMKey: Sendable {
         switch type {
         case .ed25519:
             return DKIMKey(storage: .ed25519(Curve25519.Signing.PrivateKey()))
-        case let .rsa(bits):
+        case .rsa(let bits):
             guard bits >= 1024 && bits <= 16384 else { throw .unsupportedRSAKeySize(bits) }
             do {
                 return DKIMKey(storage: .rsa(try _RSA.Signing.PrivateKey(unsafeKeySize: .init(bitCount: bits))))
@@ -141,35 +141,35 @@ public struct DKIMKey: Sendable {
     public var type: DKIMKeyType {
         switch storage {
         case .ed25519: return .ed25519
-        case let .rsa(key): return .rsa(bits: key.keySizeInBits)
+        case .rsa(let key): return .rsa(bits: key.keySizeInBits)
         }
     }
 
     /// The key as a PKCS#8 PEM document (`-----BEGIN PRIVATE KEY-----`).
     public var pkcs8PEM: String {
         switch storage {
-        case let .ed25519(key): return key.pemRepresentation
-        case let .rsa(key): return key.pkcs8PEMRepresentation
+        case .ed25519(let key): return key.pemRepresentation
+        case .rsa(let key): return key.pkcs8PEMRepresentation
         }
     }
 
     /// For RSA, the PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`) that dkimpy reads; nil for Ed25519.
     public var rsaPKCS1PEM: String? {
-        if case let .rsa(key) = storage { return key.pemRepresentation }
+        if case .rsa(let key) = storage { return key.pemRepresentation }
         return nil
     }
 
     /// For Ed25519, the base64 of the raw 32-byte seed (dkimpy's format); nil for RSA.
     public var ed25519Base64: String? {
-        if case let .ed25519(key) = storage { return Base64Encoder.line(key.rawRepresentation) }
+        if case .ed25519(let key) = storage { return Base64Encoder.line(key.rawRepresentation) }
         return nil
     }
 
     /// The matching public key.
     public var publicKey: DKIMPublicKey {
         switch storage {
-        case let .ed25519(key): return DKIMPublicKey(storage: .ed25519(key.publicKey))
-        case let .rsa(key): return DKIMPublicKey(storage: .rsa(key.publicKey))
+        case .ed25519(let key): return DKIMPublicKey(storage: .ed25519(key.publicKey))
+        case .rsa(let key): return DKIMPublicKey(storage: .rsa(key.publicKey))
         }
     }
 
@@ -177,9 +177,9 @@ public struct DKIMKey: Sendable {
     /// (RFC 8463), or RSASSA-PKCS1-v1_5 (RFC 6376; not PSS).
     func signature(for digest: SHA256Digest) throws -> Data {
         switch storage {
-        case let .ed25519(key):
+        case .ed25519(let key):
             return try digest.withUnsafeBytes { try key.signature(for: $0) }
-        case let .rsa(key):
+        case .rsa(let key):
             return try key.signature(for: digest, padding: .insecurePKCS1v1_5).rawRepresentation
         }
     }

@@ -11,11 +11,11 @@ public enum DKIMMessageError: Error, Sendable, Hashable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case let .continuationWithoutField(offset):
+        case .continuationWithoutField(let offset):
             return "header section: continuation line at byte \(offset) has no field before it"
-        case let .headerLineWithoutColon(offset):
+        case .headerLineWithoutColon(let offset):
             return "header section: line at byte \(offset) is not a header field (no colon)"
-        case let .invalidFieldName(offset):
+        case .invalidFieldName(let offset):
             return "header section: invalid field name at byte \(offset)"
         }
     }

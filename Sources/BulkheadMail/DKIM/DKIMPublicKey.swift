@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import _CryptoExtras
 
 /// A DKIM public key (Ed25519 or RSA) and the DNS record that publishes it.
@@ -74,7 +74,7 @@ public struct DKIMPublicKey: Sendable {
     public var type: DKIMKeyType {
         switch storage {
         case .ed25519: return .ed25519
-        case let .rsa(key): return .rsa(bits: key.keySizeInBits)
+        case .rsa(let key): return .rsa(bits: key.keySizeInBits)
         }
     }
 
@@ -89,16 +89,16 @@ public struct DKIMPublicKey: Sendable {
     /// The key as a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) document.
     public var pem: String {
         switch storage {
-        case let .ed25519(key): return key.pemRepresentation
-        case let .rsa(key): return key.pemRepresentation
+        case .ed25519(let key): return key.pemRepresentation
+        case .rsa(let key): return key.pemRepresentation
         }
     }
 
     /// The base64 `p=` value: raw 32 bytes for Ed25519 (RFC 8463), DER SubjectPublicKeyInfo for RSA.
     public var dnsKeyData: String {
         switch storage {
-        case let .ed25519(key): return Base64Encoder.line(key.rawRepresentation)
-        case let .rsa(key): return Base64Encoder.line(key.derRepresentation)
+        case .ed25519(let key): return Base64Encoder.line(key.rawRepresentation)
+        case .rsa(let key): return Base64Encoder.line(key.derRepresentation)
         }
     }
 
@@ -124,9 +124,9 @@ public struct DKIMPublicKey: Sendable {
     /// True when `signature` is a valid signature of `digest` by this key.
     func isValidSignature(_ signature: Data, for digest: SHA256Digest) -> Bool {
         switch storage {
-        case let .ed25519(key):
+        case .ed25519(let key):
             return digest.withUnsafeBytes { key.isValidSignature(signature, for: $0) }
-        case let .rsa(key):
+        case .rsa(let key):
             return key.isValidSignature(
                 _RSA.Signing.RSASignature(rawRepresentation: signature), for: digest, padding: .insecurePKCS1v1_5
             )

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Signs messages with DKIM (RFC 6376; `rsa-sha256` with PKCS#1 v1.5, or `ed25519-sha256` per RFC 8463).
 ///
@@ -144,7 +144,9 @@ struct DKIMFieldFolder {
     mutating func tag(_ text: String) { tag(Array(text.utf8)) }
 
     mutating func tag(_ text: [UInt8]) {
-        if lineLength + 1 + text.count > Self.limit { fold() } else {
+        if lineLength + 1 + text.count > Self.limit {
+            fold()
+        } else {
             bytes.append(DKIMMessageLayout.sp)
             lineLength += 1
         }
@@ -164,7 +166,10 @@ struct DKIMFieldFolder {
         var start = 0
         while start < text.count {
             var room = Self.limit - lineLength
-            if room < 8 { fold(); room = Self.limit - lineLength }
+            if room < 8 {
+                fold()
+                room = Self.limit - lineLength
+            }
             let end = min(start + room, text.count)
             bytes.append(contentsOf: text[start..<end])
             lineLength += end - start

@@ -56,15 +56,15 @@ public enum DKIMSignerError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case let .invalidDomain(domain): return "invalid DKIM domain d=\(domain)"
-        case let .invalidSelector(selector): return "invalid DKIM selector s=\(selector)"
-        case let .invalidHeaderName(name): return "invalid header name to sign: \(name)"
+        case .invalidDomain(let domain): return "invalid DKIM domain d=\(domain)"
+        case .invalidSelector(let selector): return "invalid DKIM selector s=\(selector)"
+        case .invalidHeaderName(let name): return "invalid header name to sign: \(name)"
         case .fromNotInSignedHeaders: return "the signed header list must include From"
         case .invalidExpiry: return "x= needs t= and a positive lifetime"
         case .missingFrom: return "the message has no From field"
-        case let .multipleFrom(count): return "the message has \(count) From fields; exactly one is required"
-        case let .malformedMessage(error): return "malformed message: \(error)"
-        case let .signingFailed(detail): return "signing failed: \(detail)"
+        case .multipleFrom(let count): return "the message has \(count) From fields; exactly one is required"
+        case .malformedMessage(let error): return "malformed message: \(error)"
+        case .signingFailed(let detail): return "signing failed: \(detail)"
         }
     }
 }
@@ -79,7 +79,8 @@ enum DKIMNames {
             guard !label.isEmpty, label.count <= 63 else { return false }
             guard label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else { return false }
             for b in label {
-                let ok = (b >= 0x30 && b <= 0x39) || DKIMTagList.isAlpha(b) || b == UInt8(ascii: "-")
+                let ok =
+                    (b >= 0x30 && b <= 0x39) || DKIMTagList.isAlpha(b) || b == UInt8(ascii: "-")
                     || (allowUnderscore && b == UInt8(ascii: "_"))
                 if !ok { return false }
             }

@@ -70,10 +70,11 @@ struct DKIMTagList: Sendable {
             if tags.contains(where: { $0.name == name }) {
                 throw SyntaxError(tag: name, why: "tag appears more than once")
             }
-            tags.append(DKIMTag(
-                name: name, value: String(decoding: p[valueStart..<valueEnd], as: UTF8.self),
-                afterEquals: afterEquals, tagEnd: tagEnd
-            ))
+            tags.append(
+                DKIMTag(
+                    name: name, value: String(decoding: p[valueStart..<valueEnd], as: UTF8.self),
+                    afterEquals: afterEquals, tagEnd: tagEnd
+                ))
             if pos == n { break }
             pos += 1
         }

@@ -8,7 +8,7 @@ public enum DKIMResult: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .pass: return "pass"
-        case let .fail(reason): return "fail (\(reason))"
+        case .fail(let reason): return "fail (\(reason))"
         }
     }
 }
@@ -38,13 +38,13 @@ public enum DKIMFailure: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .bodyHashMismatch: return "body hash mismatch"
         case .signatureMismatch: return "signature mismatch"
-        case let .malformed(tag, why): return tag.isEmpty ? "malformed signature: \(why)" : "malformed \(tag)=: \(why)"
-        case let .unsupportedAlgorithm(name): return "unsupported algorithm \(name)"
-        case let .keyMismatch(why): return "key mismatch: \(why)"
+        case .malformed(let tag, let why): return tag.isEmpty ? "malformed signature: \(why)" : "malformed \(tag)=: \(why)"
+        case .unsupportedAlgorithm(let name): return "unsupported algorithm \(name)"
+        case .keyMismatch(let why): return "key mismatch: \(why)"
         case .keyRevoked: return "key revoked"
         case .keyUnavailable: return "no key for this signature"
         case .fromNotSigned: return "From is not signed"
-        case let .expired(at): return "signature expired at \(at)"
+        case .expired(let at): return "signature expired at \(at)"
         }
     }
 }
@@ -60,9 +60,9 @@ public enum DKIMWeakness: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .bodyLengthLimit(signed, unsigned):
+        case .bodyLengthLimit(let signed, let unsigned):
             return "l= signs only \(signed) body bytes; \(unsigned) are not covered"
-        case let .shortRSAKey(bits): return "RSA key of only \(bits) bits"
+        case .shortRSAKey(let bits): return "RSA key of only \(bits) bits"
         case .testingKey: return "key record is in testing mode (t=y)"
         }
     }

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Verifies the DKIM signatures of a message against keys the caller supplies (no DNS here).
 ///
@@ -61,8 +61,9 @@ public enum DKIMVerifier {
         let valueBytes = UnsafeBufferPointer(rebasing: p[(field.colon + 1)..<field.end])
         let tags: DKIMTagList
         do { tags = try DKIMTagList(parsing: valueBytes) } catch {
-            return DKIMSignatureResult(index: index, domain: nil, selector: nil,
-                                       result: .fail(.malformed(tag: error.tag, why: error.why)), weaknesses: [])
+            return DKIMSignatureResult(
+                index: index, domain: nil, selector: nil,
+                result: .fail(.malformed(tag: error.tag, why: error.why)), weaknesses: [])
         }
         let domain = tags["d"]?.value
         let selector = tags["s"]?.value
@@ -74,8 +75,9 @@ public enum DKIMVerifier {
         } catch {
             outcome = error
         }
-        return DKIMSignatureResult(index: index, domain: domain, selector: selector,
-                                   result: outcome.map { .fail($0) } ?? .pass, weaknesses: weaknesses)
+        return DKIMSignatureResult(
+            index: index, domain: domain, selector: selector,
+            result: outcome.map { .fail($0) } ?? .pass, weaknesses: weaknesses)
     }
 
     private static func required(_ tags: DKIMTagList, _ name: String) throws(DKIMFailure) -> DKIMTag {
@@ -88,7 +90,8 @@ public enum DKIMVerifier {
         guard let tag else { return nil }
         let digits = tag.value.utf8
         guard !digits.isEmpty, digits.count <= maxDigits, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let value = Int64(tag.value) else {
+            let value = Int64(tag.value)
+        else {
             throw .malformed(tag: tag.name, why: "not a decimal number of at most \(maxDigits) digits")
         }
         return value
@@ -151,7 +154,8 @@ public enum DKIMVerifier {
         if let i = tags["i"] {
             guard let at = i.value.lastIndex(of: "@") else { throw .malformed(tag: "i", why: "no @") }
             identityDomain = String(i.value[i.value.index(after: at)...])
-            let lowerI = identityDomain.lowercased(), lowerD = domain.lowercased()
+            let lowerI = identityDomain.lowercased()
+            let lowerD = domain.lowercased()
             guard lowerI == lowerD || lowerI.hasSuffix("." + lowerD) else {
                 throw .malformed(tag: "i", why: "domain \(identityDomain) is not d= or a subdomain of it")
             }
@@ -179,7 +183,7 @@ public enum DKIMVerifier {
             throw .keyMismatch("key record t=s needs the i= domain to equal d=")
         }
         if record.isTesting { weaknesses.append(.testingKey) }
-        if case let .rsa(bits) = key.type, bits < 2048 { weaknesses.append(.shortRSAKey(bits: bits)) }
+        if case .rsa(let bits) = key.type, bits < 2048 { weaknesses.append(.shortRSAKey(bits: bits)) }
 
         // Body hash.
         let body = DKIMHashing.bodyHash(p, from: layout.bodyStart, bodyCanon, limit: lengthLimit)

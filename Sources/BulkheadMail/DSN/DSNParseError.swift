@@ -29,25 +29,25 @@ public enum DSNParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A readable explanation, naming the field or value concerned.
     public var description: String {
         switch self {
-        case let .notADeliveryStatusNotification(mediaType):
+        case .notADeliveryStatusNotification(let mediaType):
             return "not a delivery status notification: no message/delivery-status part (top-level type \(mediaType))"
-        case let .deliveryStatusPartNotText(mediaType):
+        case .deliveryStatusPartNotText(let mediaType):
             return "the delivery-status part is parsed as \(mediaType) content, not as text fields"
-        case let .malformedFieldBlocks(reason):
+        case .malformedFieldBlocks(let reason):
             return "malformed delivery-status fields: \(reason)"
         case .emptyDeliveryStatus:
             return "the delivery-status part is empty"
         case .noRecipientBlock:
             return "the delivery-status part has no per-recipient field block"
-        case let .missingField(name, recipient):
+        case .missingField(let name, let recipient):
             return "missing \(name) field in \(DSNParseError.place(recipient))"
-        case let .malformedStatusCode(value, recipient, reason):
+        case .malformedStatusCode(let value, let recipient, let reason):
             return "malformed Status \"\(value)\" in \(DSNParseError.place(recipient)): \(reason)"
-        case let .unknownAction(value, recipient):
+        case .unknownAction(let value, let recipient):
             return "unknown Action \"\(value)\" in \(DSNParseError.place(recipient))"
-        case let .malformedTypedField(name, recipient, reason):
+        case .malformedTypedField(let name, let recipient, let reason):
             return "malformed \(name) field in \(DSNParseError.place(recipient)): \(reason)"
-        case let .malformedReturnedHeaders(reason):
+        case .malformedReturnedHeaders(let reason):
             return "unreadable returned header section: \(reason)"
         }
     }

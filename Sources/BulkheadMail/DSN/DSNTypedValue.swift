@@ -83,8 +83,8 @@ public struct DSNTypedValue: Sendable, Hashable {
                 cursor += 1
             }
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "}"), digits >= 2,
-                  bytes[index + 3] != UInt8(ascii: "0") || digits == 2,
-                  let scalar = Unicode.Scalar(scalarValue)
+                bytes[index + 3] != UInt8(ascii: "0") || digits == 2,
+                let scalar = Unicode.Scalar(scalarValue)
             else {
                 throw .badUnicodeEscape(text, offset: index)
             }
@@ -120,11 +120,11 @@ public enum DSNTypedValueError: Error, Sendable, Hashable, CustomStringConvertib
     /// A readable explanation, naming the field or value concerned.
     public var description: String {
         switch self {
-        case let .missingSemicolon(text): "no \";\" between type and value in \"\(text)\""
-        case let .emptyType(text): "empty type before \";\" in \"\(text)\""
-        case let .invalidType(text): "type holds white space or a non-ASCII character in \"\(text)\""
-        case let .emptyValue(text): "empty address after \";\" in \"\(text)\""
-        case let .badUnicodeEscape(text, offset): "malformed \\x{HEX} escape at offset \(offset) in \"\(text)\""
+        case .missingSemicolon(let text): "no \";\" between type and value in \"\(text)\""
+        case .emptyType(let text): "empty type before \";\" in \"\(text)\""
+        case .invalidType(let text): "type holds white space or a non-ASCII character in \"\(text)\""
+        case .emptyValue(let text): "empty address after \";\" in \"\(text)\""
+        case .badUnicodeEscape(let text, let offset): "malformed \\x{HEX} escape at offset \(offset) in \"\(text)\""
         }
     }
 }

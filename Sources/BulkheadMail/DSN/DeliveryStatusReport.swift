@@ -98,12 +98,14 @@ extension DeliveryStatusReport {
         }
         var report = try DeliveryStatusReport(fieldBlocks: blocks)
         if let text = ReportParts.humanReadableText(near: location) {
-            let addresses = Set(report.recipients.flatMap { [$0.address, $0.originalRecipient?.value].compactMap { $0 } }
-                .map { $0.dsnLowercasedASCII() })
+            let addresses = Set(
+                report.recipients.flatMap { [$0.address, $0.originalRecipient?.value].compactMap { $0 } }
+                    .map { $0.dsnLowercasedASCII() })
             let explanations = ReportParts.explanations(in: text, for: addresses)
             for index in report.recipients.indices {
                 let recipient = report.recipients[index]
-                report.recipients[index].explanation = explanations[recipient.address.dsnLowercasedASCII()]
+                report.recipients[index].explanation =
+                    explanations[recipient.address.dsnLowercasedASCII()]
                     ?? recipient.originalRecipient.flatMap { explanations[$0.value.dsnLowercasedASCII()] }
             }
         }

@@ -58,7 +58,9 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
         var numbers: [Int] = []
         for (index, piece) in pieces.enumerated() {
             let part = ["class", "subject", "detail"][index]
-            guard !piece.isEmpty, piece.count <= (index == 0 ? 1 : 3) else { throw .badNumber(part: part, text: String(decoding: piece, as: UTF8.self)) }
+            guard !piece.isEmpty, piece.count <= (index == 0 ? 1 : 3) else {
+                throw .badNumber(part: part, text: String(decoding: piece, as: UTF8.self))
+            }
             var value = 0
             for byte in piece {
                 guard byte >= 0x30, byte <= 0x39 else {
@@ -120,11 +122,14 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
         var index = 0
         while index < bytes.count {
             let isStart = index == 0 || [0x20, 0x09, 0x0A, 0x0D, 0x2D, 0x23, 0x28, 0x5B, 0x3B].contains(bytes[index - 1])
-            guard isStart, bytes[index] >= 0x30, bytes[index] <= 0x39 else { index += 1; continue }
+            guard isStart, bytes[index] >= 0x30, bytes[index] <= 0x39 else {
+                index += 1
+                continue
+            }
             var end = index
             while end < bytes.count, (bytes[end] >= 0x30 && bytes[end] <= 0x39) || bytes[end] == UInt8(ascii: ".") { end += 1 }
             var token = bytes[index..<end]
-            if token.last == UInt8(ascii: ".") { token = token.dropLast() }   // a code ending a sentence
+            if token.last == UInt8(ascii: ".") { token = token.dropLast() }  // a code ending a sentence
             let nextIsWordEnd = end == bytes.count || !(bytes[end] >= 0x41 && bytes[end] <= 0x5A || bytes[end] >= 0x61 && bytes[end] <= 0x7A)
             if nextIsWordEnd, let code = try? EnhancedStatusCode(parsing: String(decoding: token, as: UTF8.self)) {
                 found.append(code)
@@ -228,15 +233,15 @@ public enum EnhancedStatusCodeError: Error, Sendable, Hashable, CustomStringConv
         switch self {
         case .empty:
             "empty status code"
-        case let .wrongNumberOfParts(text, count):
+        case .wrongNumberOfParts(let text, let count):
             "status code \"\(text)\" has \(count) dot-separated part(s), expected class.subject.detail"
-        case let .badNumber(part, text):
+        case .badNumber(let part, let text):
             "status code \(part) \"\(text)\" is not \(part == "class" ? "one digit" : "one to three digits")"
-        case let .unknownClass(value):
+        case .unknownClass(let value):
             "status code class \(value) is not 2, 4 or 5"
-        case let .numberOutOfRange(part, value):
+        case .numberOutOfRange(let part, let value):
             "status code \(part) \(value) is outside 0...999"
-        case let .unexpectedText(text, offset):
+        case .unexpectedText(let text, let offset):
             "unexpected text at offset \(offset) after the status code in \"\(text)\""
         }
     }

@@ -39,7 +39,7 @@ public enum FeedbackType: Sendable, Hashable {
         case .other: "other"
         case .notSpam: "not-spam"
         case .authFailure: "auth-failure"
-        case let .unregistered(word): word
+        case .unregistered(let word): word
         }
     }
 
@@ -249,27 +249,27 @@ public enum FeedbackReportParseError: Error, Sendable, Hashable, CustomStringCon
     /// A readable explanation, naming the field or value concerned.
     public var description: String {
         switch self {
-        case let .notMultipartReport(mediaType):
+        case .notMultipartReport(let mediaType):
             return "not a feedback report: the message is \(mediaType), not multipart/report"
-        case let .wrongReportType(type):
+        case .wrongReportType(let type):
             return "not a feedback report: report-type is \(type.map { "\"\($0)\"" } ?? "absent")"
         case .missingFeedbackPart:
             return "the report has no message/feedback-report part"
         case .feedbackPartNotText:
             return "the message/feedback-report part has no text body"
-        case let .malformedFields(reason):
+        case .malformedFields(let reason):
             return "malformed feedback fields: \(reason)"
-        case let .missingField(name):
+        case .missingField(let name):
             return "the feedback report has no \(name) field"
-        case let .repeatedField(name, count):
+        case .repeatedField(let name, let count):
             return "\(name) appears \(count) times; RFC 5965 allows it once"
-        case let .malformedNumber(name, value):
+        case .malformedNumber(let name, let value):
             return "\(name) \"\(value)\" is not a positive decimal number"
-        case let .malformedTypedField(name, reason):
+        case .malformedTypedField(let name, let reason):
             return "malformed \(name) field: \(reason)"
         case .missingOriginalMessage:
             return "the report does not include the reported message or its header section"
-        case let .malformedOriginalHeaders(reason):
+        case .malformedOriginalHeaders(let reason):
             return "unreadable header section of the reported message: \(reason)"
         }
     }

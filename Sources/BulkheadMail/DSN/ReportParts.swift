@@ -24,7 +24,7 @@ enum ReportParts {
             }
             top.index += 1
             stack.append(top)
-            if case let .multipart(children, _, _) = part.body { stack.append((children, 0)) }
+            if case .multipart(let children, _, _) = part.body { stack.append((children, 0)) }
         }
         return nil
     }
@@ -37,7 +37,8 @@ enum ReportParts {
     /// The returned message next to a report part: the first sibling after it, else before it, that
     /// is a whole message or a header section. Nil when there is none.
     static func returnedContent(near location: Location) -> MIMEEntity? {
-        let order = Array(location.siblings.indices.dropFirst(location.index + 1))
+        let order =
+            Array(location.siblings.indices.dropFirst(location.index + 1))
             + Array(location.siblings.indices.prefix(location.index))
         for index in order {
             let type = location.siblings[index].contentType.mediaType
@@ -92,9 +93,9 @@ enum ReportParts {
     /// first empty line (OpenSMTPD puts the body there) is ignored.
     static func headers(of returned: MIMEEntity) throws(MIMEParseError) -> HeaderList? {
         switch returned.body {
-        case let .message(inner):
+        case .message(let inner):
             return inner.value.headers
-        case let .leaf(bytes):
+        case .leaf(let bytes):
             return try HeaderSectionParser.parse(bytes).headers
         case .multipart:
             return nil

@@ -70,10 +70,13 @@ public struct Base64Encoder: Sendable {
                 let end = index + whole * 3
                 while i < end {
                     if column == lineLimit {
-                        output.append(0x0D); output.append(0x0A)
+                        output.append(0x0D)
+                        output.append(0x0A)
                         column = 0
                     }
-                    let b0 = bytes[i], b1 = bytes[i + 1], b2 = bytes[i + 2]
+                    let b0 = bytes[i]
+                    let b1 = bytes[i + 1]
+                    let b2 = bytes[i + 2]
                     output.append(table[Int(b0 >> 2)])
                     output.append(table[Int((b0 & 0x03) << 4 | b1 >> 4)])
                     output.append(table[Int((b1 & 0x0F) << 2 | b2 >> 6)])
@@ -96,7 +99,8 @@ public struct Base64Encoder: Sendable {
     public mutating func finish(into output: inout [UInt8]) {
         guard pendingCount > 0 else { return }
         if column == lineLimit {
-            output.append(0x0D); output.append(0x0A)
+            output.append(0x0D)
+            output.append(0x0A)
             column = 0
         }
         let table = Base64Encoder.table
@@ -112,7 +116,8 @@ public struct Base64Encoder: Sendable {
 
     private mutating func emit(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8, into output: inout [UInt8]) {
         if column == lineLimit {
-            output.append(0x0D); output.append(0x0A)
+            output.append(0x0D)
+            output.append(0x0A)
             column = 0
         }
         let table = Base64Encoder.table

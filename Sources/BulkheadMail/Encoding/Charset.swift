@@ -68,7 +68,7 @@ public enum Charset {
                 offset += 1
             }
             return String(decoding: bytes, as: UTF8.self)
-        case let .singleByte(index):
+        case .singleByte(let index):
             let (text, failure) = decodeSingleByte(bytes, table: CharsetTables.high[index])
             if let failure { throw .invalidBytes(charset: name, offset: failure) }
             return text
@@ -91,7 +91,7 @@ public enum Charset {
             var scalars = String.UnicodeScalarView()
             for byte in bytes { scalars.append(byte < 0x80 ? Unicode.Scalar(byte) : "\u{FFFD}") }
             return String(scalars)
-        case let .singleByte(index):
+        case .singleByte(let index):
             return decodeSingleByte(bytes, table: CharsetTables.high[index]).text
         }
     }
@@ -134,12 +134,20 @@ public enum Charset {
             var high: UInt8 = 0xBF
             switch lead {
             case 0xC2...0xDF: count = 1
-            case 0xE0: count = 2; low = 0xA0
+            case 0xE0:
+                count = 2
+                low = 0xA0
             case 0xE1...0xEC, 0xEE...0xEF: count = 2
-            case 0xED: count = 2; high = 0x9F
-            case 0xF0: count = 3; low = 0x90
+            case 0xED:
+                count = 2
+                high = 0x9F
+            case 0xF0:
+                count = 3
+                low = 0x90
             case 0xF1...0xF3: count = 3
-            case 0xF4: count = 3; high = 0x8F
+            case 0xF4:
+                count = 3
+                high = 0x8F
             default: return start
             }
             for position in 0..<count {
@@ -162,8 +170,8 @@ public enum CharsetError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unsupported(name): "unsupported charset \(name.debugDescription)"
-        case let .invalidBytes(charset, offset): "offset \(offset): invalid \(charset) byte sequence"
+        case .unsupported(let name): "unsupported charset \(name.debugDescription)"
+        case .invalidBytes(let charset, let offset): "offset \(offset): invalid \(charset) byte sequence"
         }
     }
 }

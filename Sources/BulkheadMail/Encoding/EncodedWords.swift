@@ -34,7 +34,8 @@ public enum EncodedWords {
         var qLength = 0
         for byte in bytes { qLength += isQSingle(byte, literal) ? 1 : 3 }
         let bLength = (bytes.count + 2) / 3 * 4
-        return qLength <= bLength ? encodeQ(bytes, literal, estimatedLength: qLength)
+        return qLength <= bLength
+            ? encodeQ(bytes, literal, estimatedLength: qLength)
             : encodeB(bytes, estimatedLength: bLength)
     }
 
@@ -190,7 +191,8 @@ extension EncodedWords {
         }
         while index + 1 < bytes.count {
             guard bytes[index] == UInt8(ascii: "="), bytes[index + 1] == UInt8(ascii: "?"),
-                  let word = parseWord(bytes, at: index) else {
+                let word = parseWord(bytes, at: index)
+            else {
                 index += 1
                 continue
             }
@@ -240,7 +242,8 @@ extension EncodedWords {
         let charsetStart = index
         while index < bytes.count, isTokenByte(bytes[index]) { index += 1 }
         guard index > charsetStart, index + 2 < bytes.count, bytes[index] == UInt8(ascii: "?"),
-              bytes[index + 2] == UInt8(ascii: "?") else { return nil }
+            bytes[index + 2] == UInt8(ascii: "?")
+        else { return nil }
         var name = bytes[charsetStart..<index]
         if let star = name.firstIndex(of: UInt8(ascii: "*")) { name = name[..<star] }
         guard !name.isEmpty, let charset = Charset.kind(String(decoding: name, as: UTF8.self)) else { return nil }
@@ -272,7 +275,8 @@ extension EncodedWords {
             if byte == UInt8(ascii: "_") {
                 output.append(0x20)
             } else if byte == UInt8(ascii: "="), index + 2 < text.endIndex,
-                      let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2]) {
+                let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2])
+            {
                 output.append(high << 4 | low)
                 index += 2
             } else {

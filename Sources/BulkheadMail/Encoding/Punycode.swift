@@ -171,11 +171,11 @@ public enum PunycodeError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .inputTooLong(count): "punycode input of \(count) characters is longer than \(Punycode.maximumInputLength)"
-        case let .invalidCharacter(offset): "offset \(offset): invalid punycode character"
+        case .inputTooLong(let count): "punycode input of \(count) characters is longer than \(Punycode.maximumInputLength)"
+        case .invalidCharacter(let offset): "offset \(offset): invalid punycode character"
         case .truncated: "punycode input ends inside a number"
         case .overflow: "punycode value overflow"
-        case let .invalidCodePoint(value): "punycode decodes to invalid code point \(value)"
+        case .invalidCodePoint(let value): "punycode decodes to invalid code point \(value)"
         }
     }
 }

@@ -33,7 +33,8 @@ public enum QuotedPrintableEncoder {
             while index < count {
                 let byte = bytes[index]
                 if byte == 0x0D && index + 1 < count && bytes[index + 1] == 0x0A {
-                    out[o] = 0x0D; out[o + 1] = 0x0A
+                    out[o] = 0x0D
+                    out[o + 1] = 0x0A
                     o += 2
                     column = 0
                     index += 2
@@ -42,7 +43,9 @@ public enum QuotedPrintableEncoder {
                 var literal = isLiteral(byte, at: index, in: bytes, lineStart: column == 0)
                 // Keep room for the soft-break "=" within the line length.
                 if column + (literal ? 1 : 3) > lineLength - 1 {
-                    out[o] = UInt8(ascii: "="); out[o + 1] = 0x0D; out[o + 2] = 0x0A
+                    out[o] = UInt8(ascii: "=")
+                    out[o + 1] = 0x0D
+                    out[o + 2] = 0x0A
                     o += 3
                     column = 0
                     literal = isLiteral(byte, at: index, in: bytes, lineStart: true)
@@ -81,7 +84,8 @@ public enum QuotedPrintableEncoder {
             return !lineStart
         case UInt8(ascii: "F"):
             guard lineStart, index + 4 < bytes.count else { return true }
-            return !(bytes[index + 1] == UInt8(ascii: "r") && bytes[index + 2] == UInt8(ascii: "o")
+            return
+                !(bytes[index + 1] == UInt8(ascii: "r") && bytes[index + 2] == UInt8(ascii: "o")
                 && bytes[index + 3] == UInt8(ascii: "m") && bytes[index + 4] == 0x20)
         case 33...126:
             return true

@@ -41,7 +41,7 @@ public struct HeaderField: Sendable, Hashable {
         while true {
             switch (ia.next(), ib.next()) {
             case (nil, nil): return true
-            case let (x?, y?):
+            case (let x?, let y?):
                 if x == y { continue }
                 if asciiLower(x) != asciiLower(y) { return false }
             default: return false
@@ -82,9 +82,9 @@ public enum HeaderError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidName(name, reason):
+        case .invalidName(let name, let reason):
             return "invalid header field name \"\(name)\": \(reason)"
-        case let .forbiddenCharacterInValue(name, offset):
+        case .forbiddenCharacterInValue(let name, let offset):
             return "header \(name): CR, LF or NUL at offset \(offset) of the value (header injection refused)"
         }
     }

@@ -81,7 +81,10 @@ extension HeaderField {
             while index < count {
                 let byte = value[index]
                 if inQuote {
-                    if byte == UInt8(ascii: "\\") { index += 2; continue }
+                    if byte == UInt8(ascii: "\\") {
+                        index += 2
+                        continue
+                    }
                     if byte == UInt8(ascii: "\"") { inQuote = false }
                 } else {
                     if isWhiteSpace(byte) { break }

@@ -10,9 +10,9 @@ public enum MIMETextError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A sentence naming the problem.
     public var description: String {
         switch self {
-        case let .notALeaf(mediaType): return "\(mediaType) entity has no text body"
-        case let .invalidText(charset, offset): return "body is not valid \(charset) at offset \(offset)"
-        case let .unsupportedCharset(name): return "unsupported charset \"\(name)\""
+        case .notALeaf(let mediaType): return "\(mediaType) entity has no text body"
+        case .invalidText(let charset, let offset): return "body is not valid \(charset) at offset \(offset)"
+        case .unsupportedCharset(let name): return "unsupported charset \"\(name)\""
         }
     }
 }
@@ -54,7 +54,7 @@ extension MIMEEntity {
     /// The transfer-decoded body of a leaf (still in its charset); nil for a multipart or an
     /// embedded message.
     public var decodedBody: [UInt8]? {
-        if case let .leaf(bytes) = body { return bytes }
+        if case .leaf(let bytes) = body { return bytes }
         return nil
     }
 
@@ -97,8 +97,8 @@ extension MIMEEntity {
             result.append(entity)
             switch entity.body {
             case .leaf: break
-            case let .multipart(parts, _, _): stack.append(contentsOf: parts.reversed())
-            case let .message(inner): stack.append(inner.value)
+            case .multipart(let parts, _, _): stack.append(contentsOf: parts.reversed())
+            case .message(let inner): stack.append(inner.value)
             }
         }
         return result

@@ -37,13 +37,13 @@ public struct MIMEEntity: Sendable {
 
     /// The child parts of a multipart entity; empty for any other.
     public var parts: [MIMEEntity] {
-        if case let .multipart(parts, _, _) = body { return parts }
+        if case .multipart(let parts, _, _) = body { return parts }
         return []
     }
 
     /// The message carried by a `message/rfc822` (or `message/global`) entity, if any.
     public var embeddedMessage: MIMEEntity? {
-        if case let .message(inner) = body { return inner.value }
+        if case .message(let inner) = body { return inner.value }
         return nil
     }
 }

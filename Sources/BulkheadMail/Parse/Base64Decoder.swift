@@ -64,93 +64,99 @@ public enum Base64Decoder {
     ) -> (output: [UInt8], failure: (offset: Int, reason: Base64Failure)?) {
         var failure: (offset: Int, reason: Base64Failure)?
         let count = input.count
-        let output = table.withUnsafeBufferPointer { table in shiftedTables.withUnsafeBufferPointer { shifted in
-            [UInt8](unsafeUninitializedCapacity: count / 4 * 3 + 4) { out, written in
-                guard let rawOut = UnsafeMutableRawPointer(out.baseAddress) else { written = 0; return }
-                var o = 0
-                var i = 0
-                var group: UInt32 = 0
-                var inGroup = 0
-                var padded = false      // a group was closed by '='
-                var padsOwed = 0        // '=' still expected after "xx="
-                func fail(_ offset: Int, _ reason: Base64Failure) -> Bool {
-                    if failure == nil { failure = (offset, reason) }
-                    return lenient
-                }
-                scan: while i < count {
-                    if inGroup == 0 && !padded {
-                        // Fast path: whole groups of four alphabet octets, through the pre-shifted
-                        // tables (bit 24 marks an octet outside the alphabet), stored as one
-                        // big-endian 32-bit write of which 3 octets are kept (the capacity has slack).
-                        while i &+ 4 <= count {
-                            let v = shifted[Int(input[i])] | shifted[256 &+ Int(input[i &+ 1])]
-                                | shifted[512 &+ Int(input[i &+ 2])] | shifted[768 &+ Int(input[i &+ 3])]
-                            if v >= 1 << 24 { break }
-                            rawOut.storeBytes(of: (v << 8).bigEndian, toByteOffset: o, as: UInt32.self)
-                            o &+= 3
-                            i &+= 4
-                        }
-                        if i >= count { break scan }
+        let output = table.withUnsafeBufferPointer { table in
+            shiftedTables.withUnsafeBufferPointer { shifted in
+                [UInt8](unsafeUninitializedCapacity: count / 4 * 3 + 4) { out, written in
+                    guard let rawOut = UnsafeMutableRawPointer(out.baseAddress) else {
+                        written = 0
+                        return
                     }
-                    let byte = input[i]
-                    let value = table[Int(byte)]
-                    if value < 64 {
-                        if padded {
-                            guard fail(i, padsOwed > 0 ? .badPadding : .dataAfterPadding) else { break scan }
-                            padded = false
-                            padsOwed = 0
-                        }
-                        group = group << 6 | UInt32(value)
-                        inGroup += 1
-                        if inGroup == 4 {
-                            out[o] = UInt8(truncatingIfNeeded: group >> 16)
-                            out[o &+ 1] = UInt8(truncatingIfNeeded: group >> 8)
-                            out[o &+ 2] = UInt8(truncatingIfNeeded: group)
-                            o &+= 3
-                            inGroup = 0
-                            group = 0
-                        }
-                    } else if value == pad {
-                        if inGroup >= 2 {
-                            group <<= UInt32(6 * (4 - inGroup))
-                            out[o] = UInt8(truncatingIfNeeded: group >> 16)
-                            o &+= 1
-                            if inGroup == 3 {
-                                out[o] = UInt8(truncatingIfNeeded: group >> 8)
-                                o &+= 1
+                    var o = 0
+                    var i = 0
+                    var group: UInt32 = 0
+                    var inGroup = 0
+                    var padded = false  // a group was closed by '='
+                    var padsOwed = 0  // '=' still expected after "xx="
+                    func fail(_ offset: Int, _ reason: Base64Failure) -> Bool {
+                        if failure == nil { failure = (offset, reason) }
+                        return lenient
+                    }
+                    scan: while i < count {
+                        if inGroup == 0 && !padded {
+                            // Fast path: whole groups of four alphabet octets, through the pre-shifted
+                            // tables (bit 24 marks an octet outside the alphabet), stored as one
+                            // big-endian 32-bit write of which 3 octets are kept (the capacity has slack).
+                            while i &+ 4 <= count {
+                                let v =
+                                    shifted[Int(input[i])] | shifted[256 &+ Int(input[i &+ 1])]
+                                    | shifted[512 &+ Int(input[i &+ 2])] | shifted[768 &+ Int(input[i &+ 3])]
+                                if v >= 1 << 24 { break }
+                                rawOut.storeBytes(of: (v << 8).bigEndian, toByteOffset: o, as: UInt32.self)
+                                o &+= 3
+                                i &+= 4
                             }
-                            padsOwed = inGroup == 2 ? 1 : 0
-                            padded = true
-                            inGroup = 0
-                            group = 0
+                            if i >= count { break scan }
+                        }
+                        let byte = input[i]
+                        let value = table[Int(byte)]
+                        if value < 64 {
+                            if padded {
+                                guard fail(i, padsOwed > 0 ? .badPadding : .dataAfterPadding) else { break scan }
+                                padded = false
+                                padsOwed = 0
+                            }
+                            group = group << 6 | UInt32(value)
+                            inGroup += 1
+                            if inGroup == 4 {
+                                out[o] = UInt8(truncatingIfNeeded: group >> 16)
+                                out[o &+ 1] = UInt8(truncatingIfNeeded: group >> 8)
+                                out[o &+ 2] = UInt8(truncatingIfNeeded: group)
+                                o &+= 3
+                                inGroup = 0
+                                group = 0
+                            }
+                        } else if value == pad {
+                            if inGroup >= 2 {
+                                group <<= UInt32(6 * (4 - inGroup))
+                                out[o] = UInt8(truncatingIfNeeded: group >> 16)
+                                o &+= 1
+                                if inGroup == 3 {
+                                    out[o] = UInt8(truncatingIfNeeded: group >> 8)
+                                    o &+= 1
+                                }
+                                padsOwed = inGroup == 2 ? 1 : 0
+                                padded = true
+                                inGroup = 0
+                                group = 0
+                            } else if padded && padsOwed > 0 {
+                                padsOwed -= 1
+                            } else {
+                                guard fail(i, .badPadding) else { break scan }
+                            }
+                        } else if value == invalid {
+                            guard fail(i, .invalidCharacter(byte)) else { break scan }
+                        }
+                        i &+= 1
+                    }
+                    if i >= count {
+                        if inGroup != 0 {
+                            if fail(count, .truncated), inGroup >= 2 {
+                                group <<= UInt32(6 * (4 - inGroup))
+                                out[o] = UInt8(truncatingIfNeeded: group >> 16)
+                                o &+= 1
+                                if inGroup == 3 {
+                                    out[o] = UInt8(truncatingIfNeeded: group >> 8)
+                                    o &+= 1
+                                }
+                            }
                         } else if padded && padsOwed > 0 {
-                            padsOwed -= 1
-                        } else {
-                            guard fail(i, .badPadding) else { break scan }
+                            _ = fail(count, .truncated)
                         }
-                    } else if value == invalid {
-                        guard fail(i, .invalidCharacter(byte)) else { break scan }
                     }
-                    i &+= 1
+                    written = o
                 }
-                if i >= count {
-                    if inGroup != 0 {
-                        if fail(count, .truncated), inGroup >= 2 {
-                            group <<= UInt32(6 * (4 - inGroup))
-                            out[o] = UInt8(truncatingIfNeeded: group >> 16)
-                            o &+= 1
-                            if inGroup == 3 {
-                                out[o] = UInt8(truncatingIfNeeded: group >> 8)
-                                o &+= 1
-                            }
-                        }
-                    } else if padded && padsOwed > 0 {
-                        _ = fail(count, .truncated)
-                    }
-                }
-                written = o
             }
-        } }
+        }
         return (output, failure)
     }
 }

@@ -36,7 +36,10 @@ enum HeaderText {
     /// becomes the code point of the same value, so no octet is lost or replaced.
     static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         var ascii = true
-        for byte in bytes where byte >= 0x80 { ascii = false; break }
+        for byte in bytes where byte >= 0x80 {
+            ascii = false
+            break
+        }
         if ascii { return String(decoding: bytes, as: UTF8.self) }
         if let valid = String(validating: bytes, as: UTF8.self) { return valid }
         return latin1(bytes)
@@ -60,7 +63,7 @@ enum HeaderText {
         var offset = 0
         while true {
             switch parser.parseScalar(from: &iterator) {
-            case let .valid(scalar): offset += scalar.count
+            case .valid(let scalar): offset += scalar.count
             case .emptyInput: return nil
             case .error: return offset
             }

@@ -36,13 +36,19 @@ struct DefectLog {
 
     /// Starts a nested entity with no defects; returns the enclosing entity's.
     mutating func beginEntity() -> Saved {
-        defer { recorded = []; omitted = 0 }
+        defer {
+            recorded = []
+            omitted = 0
+        }
         return Saved(recorded: recorded, omitted: omitted)
     }
 
     /// Ends the current entity: returns its defects and resumes those of the enclosing entity.
     mutating func endEntity(resuming saved: Saved) -> (recorded: [MIMEDefect], omitted: Int) {
-        defer { recorded = saved.recorded; omitted = saved.omitted }
+        defer {
+            recorded = saved.recorded
+            omitted = saved.omitted
+        }
         return (recorded, omitted)
     }
 }

@@ -59,7 +59,10 @@ public enum HeaderSectionParser {
             var position = 0
             while position < buffer.count {
                 // Skip the empty lines between blocks.
-                if buffer[position] == 0x0A { position += 1; continue }
+                if buffer[position] == 0x0A {
+                    position += 1
+                    continue
+                }
                 if buffer[position] == 0x0D, position + 1 < buffer.count, buffer[position + 1] == 0x0A {
                     position += 2
                     continue
@@ -83,9 +86,9 @@ public enum HeaderSectionParser {
         defects: inout DefectLog, scratch: inout [UInt8]
     ) throws(MIMEParseError) -> (headers: HeaderList, bodyStart: Int) {
         var fields: [HeaderField] = []
-        var pendingStart = -1      // start of the current field's first line
+        var pendingStart = -1  // start of the current field's first line
         var pendingColon = -1
-        var pendingEnd = -1        // end of its last line (line break excluded)
+        var pendingEnd = -1  // end of its last line (line break excluded)
         var lineStart = start
 
         func flush() throws(MIMEParseError) {
@@ -202,15 +205,15 @@ extension MIMEParseError {
     func shifted(by delta: Int) -> MIMEParseError {
         switch self {
         case .messageTooLarge: return self
-        case let .headerLineTooLong(offset, limit): return .headerLineTooLong(offset: offset + delta, limit: limit)
-        case let .headerFieldTooLong(offset, limit): return .headerFieldTooLong(offset: offset + delta, limit: limit)
-        case let .tooManyHeaderFields(offset, limit): return .tooManyHeaderFields(offset: offset + delta, limit: limit)
-        case let .headerSectionTooLarge(offset, limit): return .headerSectionTooLarge(offset: offset + delta, limit: limit)
-        case let .nestingTooDeep(offset, limit): return .nestingTooDeep(offset: offset + delta, limit: limit)
-        case let .tooManyParts(offset, limit): return .tooManyParts(offset: offset + delta, limit: limit)
-        case let .missingBoundaryParameter(offset): return .missingBoundaryParameter(offset: offset + delta)
-        case let .invalidBoundary(offset, length): return .invalidBoundary(offset: offset + delta, length: length)
-        case let .invalidBase64(offset, partOffset, reason):
+        case .headerLineTooLong(let offset, let limit): return .headerLineTooLong(offset: offset + delta, limit: limit)
+        case .headerFieldTooLong(let offset, let limit): return .headerFieldTooLong(offset: offset + delta, limit: limit)
+        case .tooManyHeaderFields(let offset, let limit): return .tooManyHeaderFields(offset: offset + delta, limit: limit)
+        case .headerSectionTooLarge(let offset, let limit): return .headerSectionTooLarge(offset: offset + delta, limit: limit)
+        case .nestingTooDeep(let offset, let limit): return .nestingTooDeep(offset: offset + delta, limit: limit)
+        case .tooManyParts(let offset, let limit): return .tooManyParts(offset: offset + delta, limit: limit)
+        case .missingBoundaryParameter(let offset): return .missingBoundaryParameter(offset: offset + delta)
+        case .invalidBoundary(let offset, let length): return .invalidBoundary(offset: offset + delta, length: length)
+        case .invalidBase64(let offset, let partOffset, let reason):
             return .invalidBase64(offset: offset + delta, partOffset: partOffset, reason: reason)
         }
     }

@@ -35,25 +35,25 @@ public enum MIMEParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
-        case let .messageTooLarge(size, limit):
+        case .messageTooLarge(let size, let limit):
             return "message of \(size) octets is larger than the limit of \(limit) octets"
-        case let .headerLineTooLong(offset, limit):
+        case .headerLineTooLong(let offset, let limit):
             return "header line at offset \(offset) is longer than the limit of \(limit) octets"
-        case let .headerFieldTooLong(offset, limit):
+        case .headerFieldTooLong(let offset, let limit):
             return "header field at offset \(offset) is longer, unfolded, than the limit of \(limit) octets"
-        case let .tooManyHeaderFields(offset, limit):
+        case .tooManyHeaderFields(let offset, let limit):
             return "header section has more than \(limit) fields (field at offset \(offset))"
-        case let .headerSectionTooLarge(offset, limit):
+        case .headerSectionTooLarge(let offset, let limit):
             return "header section starting at offset \(offset) is longer than the limit of \(limit) octets"
-        case let .nestingTooDeep(offset, limit):
+        case .nestingTooDeep(let offset, let limit):
             return "entity at offset \(offset) is nested deeper than the limit of \(limit) levels"
-        case let .tooManyParts(offset, limit):
+        case .tooManyParts(let offset, let limit):
             return "message has more than \(limit) parts (part at offset \(offset))"
-        case let .missingBoundaryParameter(offset):
+        case .missingBoundaryParameter(let offset):
             return "multipart entity at offset \(offset) has no boundary parameter"
-        case let .invalidBoundary(offset, length):
+        case .invalidBoundary(let offset, let length):
             return "multipart entity at offset \(offset) has a boundary of \(length) octets (must be 1 to 998)"
-        case let .invalidBase64(offset, partOffset, reason):
+        case .invalidBase64(let offset, let partOffset, let reason):
             return "invalid base64 at offset \(offset) (offset \(partOffset) in the part body): \(reason)"
         }
     }
@@ -73,7 +73,7 @@ public enum Base64Failure: Sendable, Hashable, CustomStringConvertible {
     /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
-        case let .invalidCharacter(byte):
+        case .invalidCharacter(let byte):
             return "octet 0x\(String(byte, radix: 16, uppercase: true)) is not a base64 character"
         case .truncated: return "data ends inside a 4-character group (truncated)"
         case .badPadding: return "misplaced '=' padding"
@@ -111,16 +111,16 @@ public enum MIMEDefect: Sendable, Hashable, CustomStringConvertible {
     /// A sentence naming the problem and where it is.
     public var description: String {
         switch self {
-        case let .headerLineWithoutColon(offset): return "header line without colon at offset \(offset) skipped"
-        case let .invalidHeaderFieldName(offset): return "invalid header field name at offset \(offset) skipped"
-        case let .forbiddenOctetInHeader(offset): return "CR or NUL in header at offset \(offset) replaced by a space"
-        case let .invalidContentType(value): return "unparsable Content-Type \"\(value)\" read as text/plain"
-        case let .missingFinalBoundary(offset): return "multipart at offset \(offset) has no closing boundary"
-        case let .noBoundaryFound(offset): return "multipart at offset \(offset) has no boundary line"
-        case let .unknownTransferEncoding(name): return "unknown Content-Transfer-Encoding \"\(name)\" kept undecoded"
-        case let .invalidQuotedPrintable(offset): return "invalid quoted-printable escape at offset \(offset) kept literally"
-        case let .invalidBase64(offset, reason): return "invalid base64 at offset \(offset) decoded leniently: \(reason)"
-        case let .encodedEmbeddedMessage(offset): return "transfer-encoded embedded message at offset \(offset) kept as a leaf"
+        case .headerLineWithoutColon(let offset): return "header line without colon at offset \(offset) skipped"
+        case .invalidHeaderFieldName(let offset): return "invalid header field name at offset \(offset) skipped"
+        case .forbiddenOctetInHeader(let offset): return "CR or NUL in header at offset \(offset) replaced by a space"
+        case .invalidContentType(let value): return "unparsable Content-Type \"\(value)\" read as text/plain"
+        case .missingFinalBoundary(let offset): return "multipart at offset \(offset) has no closing boundary"
+        case .noBoundaryFound(let offset): return "multipart at offset \(offset) has no boundary line"
+        case .unknownTransferEncoding(let name): return "unknown Content-Transfer-Encoding \"\(name)\" kept undecoded"
+        case .invalidQuotedPrintable(let offset): return "invalid quoted-printable escape at offset \(offset) kept literally"
+        case .invalidBase64(let offset, let reason): return "invalid base64 at offset \(offset) decoded leniently: \(reason)"
+        case .encodedEmbeddedMessage(let offset): return "transfer-encoded embedded message at offset \(offset) kept as a leaf"
         }
     }
 }

@@ -223,8 +223,8 @@ extension MIMEParser {
             while let hit = ByteSearch.first(dash, in: buffer, from: search, to: end) {
                 search = hit + 1
                 guard hit == contentStart || buffer[hit - 1] == 0x0A,
-                      hit + 2 + boundary.count <= end, buffer[hit + 1] == dash,
-                      ByteSearch.matches(boundary, in: buffer, at: hit + 2)
+                    hit + 2 + boundary.count <= end, buffer[hit + 1] == dash,
+                    ByteSearch.matches(boundary, in: buffer, at: hit + 2)
                 else { continue }
                 var index = hit + 2 + boundary.count
                 var close = false
@@ -266,7 +266,7 @@ extension MIMEParser {
             switch encoding {
             case .identity:
                 return Array(body)
-            case let .unknown(name):
+            case .unknown(let name):
                 defects.record(.unknownTransferEncoding(name))
                 return Array(body)
             case .quotedPrintable:

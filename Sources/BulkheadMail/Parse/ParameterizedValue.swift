@@ -27,9 +27,15 @@ enum ParameterizedValue {
             }
             cursor.index += 1
             cursor.skipCFWS()
-            guard let name = cursor.token() else { cursor.skip(to: UInt8(ascii: ";")); continue }
+            guard let name = cursor.token() else {
+                cursor.skip(to: UInt8(ascii: ";"))
+                continue
+            }
             cursor.skipCFWS()
-            guard cursor.peek == UInt8(ascii: "=") else { cursor.skip(to: UInt8(ascii: ";")); continue }
+            guard cursor.peek == UInt8(ascii: "=") else {
+                cursor.skip(to: UInt8(ascii: ";"))
+                continue
+            }
             cursor.index += 1
             cursor.skipCFWS()
             raw.append((name.map(ByteSearch.lower), cursor.parameterValue()))
@@ -44,13 +50,20 @@ enum ParameterizedValue {
     /// Joins RFC 2231 sections and decodes charsets; a plain parameter is used only when no RFC 2231
     /// form of the same name is present. The first occurrence of a duplicated name wins.
     static func assemble(_ raw: [(name: [UInt8], value: [UInt8])]) -> [String: String] {
-        struct Segment { var section: Int; var extended: Bool; var value: [UInt8] }
+        struct Segment {
+            var section: Int
+            var extended: Bool
+            var value: [UInt8]
+        }
         var plain: [String: [UInt8]] = [:]
         var extended: [String: [Segment]] = [:]
         for (name, value) in raw {
             var base = name[...]
             var isExtended = false
-            if base.last == UInt8(ascii: "*") { isExtended = true; base = base.dropLast() }
+            if base.last == UInt8(ascii: "*") {
+                isExtended = true
+                base = base.dropLast()
+            }
             var section: Int?
             if let star = base.lastIndex(of: UInt8(ascii: "*")) {
                 let digits = base[(star + 1)...]
@@ -83,7 +96,7 @@ enum ParameterizedValue {
                 if segment.extended && segment.section == 0 {
                     // charset'language'value
                     if let first = value.firstIndex(of: UInt8(ascii: "'")),
-                       let second = value[(first + 1)...].firstIndex(of: UInt8(ascii: "'"))
+                        let second = value[(first + 1)...].firstIndex(of: UInt8(ascii: "'"))
                     {
                         let name = String(decoding: value[..<first], as: UTF8.self)
                         if !name.isEmpty { charset = name }
@@ -106,7 +119,7 @@ enum ParameterizedValue {
         while index < value.endIndex {
             let byte = value[index]
             if byte == UInt8(ascii: "%"), index + 2 < value.endIndex,
-               let high = hexValue(value[index + 1]), let low = hexValue(value[index + 2])
+                let high = hexValue(value[index + 1]), let low = hexValue(value[index + 2])
             {
                 out.append(high << 4 | low)
                 index += 3
@@ -139,7 +152,10 @@ enum ParameterizedValue {
                     var depth = 0
                     while index < bytes.count {
                         let c = bytes[index]
-                        if c == UInt8(ascii: "\\") { index += 2; continue }
+                        if c == UInt8(ascii: "\\") {
+                            index += 2
+                            continue
+                        }
                         if c == UInt8(ascii: "(") { depth += 1 }
                         if c == UInt8(ascii: ")") { depth -= 1 }
                         index += 1
@@ -164,8 +180,8 @@ enum ParameterizedValue {
             if byte <= 0x20 || byte == 0x7F { return false }
             switch byte {
             case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"),
-                 UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\\"), UInt8(ascii: "\""),
-                 UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "?"), UInt8(ascii: "="):
+                UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\\"), UInt8(ascii: "\""),
+                UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "?"), UInt8(ascii: "="):
                 return false
             default:
                 return true
@@ -180,7 +196,10 @@ enum ParameterizedValue {
                 index += 1
                 while index < bytes.count {
                     let byte = bytes[index]
-                    if byte == UInt8(ascii: "\"") { index += 1; break }
+                    if byte == UInt8(ascii: "\"") {
+                        index += 1
+                        break
+                    }
                     if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
                         out.append(bytes[index + 1])
                         index += 2

@@ -65,7 +65,11 @@ public enum QuotedPrintableDecoder {
                         var j = i + 1
                         while j < count && ByteSearch.isWSP(input[j]) { j += 1 }
                         if !atLineEnd(j) {
-                            while i < j { out[o] = input[i]; o += 1; i += 1 }
+                            while i < j {
+                                out[o] = input[i]
+                                o += 1
+                                i += 1
+                            }
                         }
                         i = j
                     } else {

@@ -6,8 +6,8 @@ enum TextDecoding {
             return try Charset.decode(bytes, charset: charset)
         } catch {
             switch error {
-            case let .unsupported(name): throw MIMETextError.unsupportedCharset(name)
-            case let .invalidBytes(name, offset): throw MIMETextError.invalidText(charset: name, offset: offset)
+            case .unsupported(let name): throw MIMETextError.unsupportedCharset(name)
+            case .invalidBytes(let name, let offset): throw MIMETextError.invalidText(charset: name, offset: offset)
             }
         }
     }

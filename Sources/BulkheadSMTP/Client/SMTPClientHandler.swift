@@ -94,9 +94,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
         guard let context else { return }
         for action in actions {
             switch action {
-            case let .write(bytes):
+            case .write(let bytes):
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-            case let .writeBody(bytes):
+            case .writeBody(let bytes):
                 let written = context.eventLoop.makePromise(of: Void.self)
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: written)
                 written.futureResult.assumeIsolated().whenSuccess { [self] _ in
@@ -104,7 +104,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 }
             case .startTLS:
                 startTLS(context: context)
-            case let .setTimer(id, duration):
+            case .setTimer(let id, let duration):
                 // Every step of every message re-arms the timeout: keep one NIO timer and move only the
                 // deadline, rescheduling just when the new deadline comes before the pending timer.
                 let deadline = NIODeadline.now() + TimeAmount(duration)
@@ -113,13 +113,13 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 schedule(at: deadline, context: context)
             case .cancelTimer:
                 timeout = nil
-            case let .sessionReady(capabilities):
+            case .sessionReady(let capabilities):
                 readyPromise?.succeed(capabilities)
                 readyPromise = nil
-            case let .sessionFailed(error):
+            case .sessionFailed(let error):
                 readyPromise?.fail(error)
                 readyPromise = nil
-            case let .outcome(id, outcome):
+            case .outcome(let id, let outcome):
                 outcomePromises.removeValue(forKey: id)?.succeed(outcome)
             case .close:
                 context.close(promise: nil)

@@ -1,6 +1,7 @@
 public import BulkheadStore
 public import Foundation
 import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,10 +22,10 @@ public enum CaptureError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A readable explanation.
     public var description: String {
         switch self {
-        case let .io(path, operation, reason): "\(operation) \(path): \(reason)"
-        case let .invalidID(id): "invalid capture id \"\(id)\""
-        case let .notFound(id): "no captured message \(id)"
-        case let .corruptSidecar(id, reason): "capture \(id): unreadable sidecar: \(reason)"
+        case .io(let path, let operation, let reason): "\(operation) \(path): \(reason)"
+        case .invalidID(let id): "invalid capture id \"\(id)\""
+        case .notFound(let id): "no captured message \(id)"
+        case .corruptSidecar(let id, let reason): "capture \(id): unreadable sidecar: \(reason)"
         }
     }
 }

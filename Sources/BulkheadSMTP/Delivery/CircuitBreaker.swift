@@ -64,11 +64,11 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         switch state {
         case .closed:
             return .allowed
-        case let .open(until, next):
+        case .open(let until, let next):
             guard now >= until else { return .open(until: until) }
             state = .probing(next: next)
             return .allowed
-        case let .probing(next):
+        case .probing(let next):
             // Others wait briefly for the probe; they ask again then.
             return .open(until: now.advanced(by: min(next, .seconds(1))))
         }
@@ -84,15 +84,15 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     @discardableResult
     public mutating func failed(at now: Instant) -> Instant? {
         switch state {
-        case let .closed(failures):
+        case .closed(let failures):
             guard failures + 1 >= policy.failures else {
                 state = .closed(failures: failures + 1)
                 return nil
             }
             return open(at: now, for: policy.openFor)
-        case let .probing(next):
+        case .probing(let next):
             return open(at: now, for: next)
-        case let .open(until, _):
+        case .open(let until, _):
             // A connection begun before the breaker opened: it stays open as it is.
             return until
         }

@@ -105,14 +105,14 @@ public enum DeliveryDetail: Sendable, Hashable, CustomStringConvertible {
     /// A readable explanation, e.g. `RCPT: 550 5.1.1 No such user`.
     public var description: String {
         switch self {
-        case let .reply(step, reply): "\(step.rawValue): \(reply)"
-        case let .note(text): text
+        case .reply(let step, let reply): "\(step.rawValue): \(reply)"
+        case .note(let text): text
         }
     }
 
     /// The server's reply, if the outcome came from one.
     public var reply: SMTPReply? {
-        if case let .reply(_, reply) = self { return reply }
+        if case .reply(_, let reply) = self { return reply }
         return nil
     }
 }
@@ -120,8 +120,17 @@ public enum DeliveryDetail: Sendable, Hashable, CustomStringConvertible {
 /// The steps of an SMTP session, named in outcomes.
 public enum SMTPStep: String, Sendable, Hashable, Codable {
     /// The session steps, in protocol order; the raw value is the name used in reports.
-    case greeting = "greeting", ehlo = "EHLO", helo = "HELO", startTLS = "STARTTLS", auth = "AUTH"
-    case mail = "MAIL", rcpt = "RCPT", data = "DATA", endOfData = "end of data", rset = "RSET", quit = "QUIT"
+    case greeting = "greeting"
+    case ehlo = "EHLO"
+    case helo = "HELO"
+    case startTLS = "STARTTLS"
+    case auth = "AUTH"
+    case mail = "MAIL"
+    case rcpt = "RCPT"
+    case data = "DATA"
+    case endOfData = "end of data"
+    case rset = "RSET"
+    case quit = "QUIT"
 }
 
 /// What became of one message. The ledger maps these one to one:
@@ -146,18 +155,18 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     /// The reply or explanation.
     public var detail: DeliveryDetail {
         switch self {
-        case let .sent(detail), let .deferred(detail), let .failed(detail, _), let .uncertain(detail), let .postponed(detail, _): detail
+        case .sent(let detail), .deferred(let detail), .failed(let detail, _), .uncertain(let detail), .postponed(let detail, _): detail
         }
     }
 
     /// `sent: 250 OK`, `failed (hard bounce): RCPT: 550 …`, ….
     public var description: String {
         switch self {
-        case let .sent(detail): "sent: \(detail)"
-        case let .deferred(detail): "deferred: \(detail)"
-        case let .failed(detail, hardBounce): "failed\(hardBounce ? " (hard bounce)" : ""): \(detail)"
-        case let .uncertain(detail): "uncertain: \(detail)"
-        case let .postponed(detail, retryAfter): "postponed (\(retryAfter)): \(detail)"
+        case .sent(let detail): "sent: \(detail)"
+        case .deferred(let detail): "deferred: \(detail)"
+        case .failed(let detail, let hardBounce): "failed\(hardBounce ? " (hard bounce)" : ""): \(detail)"
+        case .uncertain(let detail): "uncertain: \(detail)"
+        case .postponed(let detail, let retryAfter): "postponed (\(retryAfter)): \(detail)"
         }
     }
 }

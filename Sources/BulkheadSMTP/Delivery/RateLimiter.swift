@@ -46,7 +46,7 @@ public struct SlidingWindowRateLimiter<Instant: InstantProtocol>: Sendable where
     /// The limits, all enforced.
     public let limits: [RateLimit]
     private var ring: [Instant?]
-    private var head = 0 // index of the oldest kept send
+    private var head = 0  // index of the oldest kept send
     private var stored = 0
 
     /// A limiter enforcing every limit in `limits` (none: unlimited).

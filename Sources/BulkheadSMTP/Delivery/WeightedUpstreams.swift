@@ -81,10 +81,10 @@ public struct WeightedTransport: MessageTransport {
         var rng = SystemRandomNumberGenerator()
         let first = choice.pick(using: &rng)
         var outcome = await transports[first].deliver(envelope, message)
-        guard case var .postponed(_, soonest) = outcome else { return outcome }
+        guard case .postponed(_, var soonest) = outcome else { return outcome }
         for index in byWeight where index != first {
             let next = await transports[index].deliver(envelope, message)
-            guard case let .postponed(_, retryAfter) = next else { return next }
+            guard case .postponed(_, let retryAfter) = next else { return next }
             if retryAfter < soonest {
                 soonest = retryAfter
                 outcome = next

@@ -39,8 +39,9 @@ public struct AttachmentReference: Sendable, Hashable, Codable, ExpressibleByStr
             return
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(path: try container.decode(String.self, forKey: .path),
-                  sha256: try container.decodeIfPresent(String.self, forKey: .sha256))
+        self.init(
+            path: try container.decode(String.self, forKey: .path),
+            sha256: try container.decodeIfPresent(String.self, forKey: .sha256))
     }
 
     /// Writes a string when there is no digest, else an object.

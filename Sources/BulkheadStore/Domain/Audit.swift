@@ -11,7 +11,7 @@ public enum AuditActor: Sendable, Hashable, Codable {
     public var displayName: String {
         switch self {
         case .system: "system"
-        case let .human(name): name
+        case .human(let name): name
         }
     }
 }
@@ -64,8 +64,10 @@ public struct AuditQuery: Sendable, Hashable {
     public var limit: Int
 
     /// Describes a query.
-    public init(subjectKind: String? = nil, subjectID: String? = nil, action: String? = nil,
-                afterID: Int64? = nil, limit: Int = 1000) {
+    public init(
+        subjectKind: String? = nil, subjectID: String? = nil, action: String? = nil,
+        afterID: Int64? = nil, limit: Int = 1000
+    ) {
         self.subjectKind = subjectKind
         self.subjectID = subjectID
         self.action = action

@@ -80,9 +80,11 @@ public struct CampaignContent: Sendable, Hashable, Codable {
     public var scheduledAt: Date?
 
     /// Describes a campaign's content.
-    public init(name: String, listID: ListID, segment: SegmentFilter? = nil, from: String, subjectTemplate: String,
-                textTemplate: String, htmlTemplate: String? = nil, attachments: [AttachmentReference] = [],
-                dkimKeyRef: String? = nil, scheduledAt: Date? = nil) {
+    public init(
+        name: String, listID: ListID, segment: SegmentFilter? = nil, from: String, subjectTemplate: String,
+        textTemplate: String, htmlTemplate: String? = nil, attachments: [AttachmentReference] = [],
+        dkimKeyRef: String? = nil, scheduledAt: Date? = nil
+    ) {
         self.name = name
         self.listID = listID
         self.segment = segment

@@ -10,8 +10,10 @@ public struct ImportRow: Sendable, Hashable {
     public var status: MembershipStatus?
 
     /// Describes one row.
-    public init(address: NormalizedAddress, name: String? = nil, attributes: [String: JSONValue] = [:],
-                status: MembershipStatus? = nil) {
+    public init(
+        address: NormalizedAddress, name: String? = nil, attributes: [String: JSONValue] = [:],
+        status: MembershipStatus? = nil
+    ) {
         self.address = address
         self.name = name
         self.attributes = attributes

@@ -47,8 +47,10 @@ public protocol MailStore: Sendable {
     /// a claimed batch's names and attributes with it.
     func subscribers(ids: [SubscriberID]) async throws -> [SubscriberID: Subscriber]
     /// Sets a subscriber's status on a list and appends the consent record in the same transaction.
-    func setMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
-                       consent: ConsentEvidence) async throws -> Membership
+    func setMembership(
+        list: ListID, subscriber: SubscriberID, status: MembershipStatus,
+        consent: ConsentEvidence
+    ) async throws -> Membership
     /// A subscriber's membership of a list, or nil.
     func membership(list: ListID, subscriber: SubscriberID) async throws -> Membership?
     /// One page of a list's members (optionally only one status), ordered by subscriber key, starting
@@ -59,8 +61,10 @@ public protocol MailStore: Sendable {
     /// Upserts a batch of imported rows in one transaction and reports per row what happened.
     /// Duplicates within one import are found in the database (the membership is stamped with
     /// `importID`), so memory stays bounded by the batch size however large the file.
-    func importSubscribers(_ batch: [ImportRow], into list: ListID, importID: String,
-                           consent: ImportConsent) async throws -> [ImportRowOutcome]
+    func importSubscribers(
+        _ batch: [ImportRow], into list: ListID, importID: String,
+        consent: ImportConsent
+    ) async throws -> [ImportRowOutcome]
 
     /// Every membership of one subscriber, by list key.
     func memberships(subscriber: SubscriberID) async throws -> [Membership]
@@ -102,8 +106,10 @@ public protocol MailStore: Sendable {
     /// Moves a campaign to `to` if its current state is in `from` and the move is allowed by
     /// ``CampaignState/canTransition(to:)``, and appends the `campaign.transition` audit event
     /// (with `details` added) in the same transaction. Throws ``StoreError/invalidTransition(campaign:current:to:)``.
-    func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
-                    details: [String: JSONValue]) async throws -> Campaign
+    func transition(
+        _ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
+        details: [String: JSONValue]
+    ) async throws -> Campaign
 
     // MARK: Ledger
 
@@ -133,8 +139,10 @@ public protocol MailStore: Sendable {
     /// considered): a claimer that remembers the highest key it claimed starts past the entries
     /// already sent, which on PostgreSQL stay in the index as dead entries until vacuumed. When
     /// such a claim finds nothing, claim once more from 0 to pick up anything left behind.
-    func completeAndClaim(_ outcomes: [LedgerOutcome], campaign: CampaignID, worker: String, limit: Int,
-                          queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry]
+    func completeAndClaim(
+        _ outcomes: [LedgerOutcome], campaign: CampaignID, worker: String, limit: Int,
+        queuedAfter: LedgerEntryID?
+    ) async throws -> [LedgerEntry]
     /// Gives back claimed entries that were never handed to SMTP (a pause or abort came first, or the
     /// upstream could not be reached: `lastReply` then says why): each goes from `sending` back to
     /// `queued` with its attempt count restored. Only entries still in `sending` with the same attempt

@@ -27,20 +27,20 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A one-line human-readable description.
     public var description: String {
         switch self {
-        case let .notFound(record): "no \(record)"
-        case let .duplicate(kind, key): "\(kind) \(key) already exists"
-        case let .invalidAddress(address, reason): "invalid address \(address.debugDescription): \(reason)"
-        case let .invalidTransition(campaign, current, to):
+        case .notFound(let record): "no \(record)"
+        case .duplicate(let kind, let key): "\(kind) \(key) already exists"
+        case .invalidAddress(let address, let reason): "invalid address \(address.debugDescription): \(reason)"
+        case .invalidTransition(let campaign, let current, let to):
             "campaign \(campaign.rawValue) cannot move from \(current.rawValue) to \(to.rawValue)"
-        case let .campaignNotEditable(campaign, state):
+        case .campaignNotEditable(let campaign, let state):
             "campaign \(campaign.rawValue) is \(state.rawValue); only drafts can be edited"
-        case let .campaignFinished(campaign, state):
+        case .campaignFinished(let campaign, let state):
             "campaign \(campaign.rawValue) is \(state.rawValue); no recipients can be queued"
-        case let .invalidSegment(message): "invalid segment: \(message)"
-        case let .constraintViolation(message): "refused by the database: \(message)"
-        case let .invalidData(message): "invalid stored data: \(message)"
-        case let .invalidConfiguration(message): "invalid store configuration: \(message)"
-        case let .database(message): "database error: \(message)"
+        case .invalidSegment(let message): "invalid segment: \(message)"
+        case .constraintViolation(let message): "refused by the database: \(message)"
+        case .invalidData(let message): "invalid stored data: \(message)"
+        case .invalidConfiguration(let message): "invalid store configuration: \(message)"
+        case .database(let message): "database error: \(message)"
         }
     }
 }
@@ -61,9 +61,9 @@ public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
     /// The kind and the key, e.g. `list 7`.
     public var description: String {
         switch self {
-        case let .list(id): "list \(id.rawValue)"
-        case let .subscriber(id): "subscriber \(id.rawValue)"
-        case let .campaign(id): "campaign \(id.rawValue)"
+        case .list(let id): "list \(id.rawValue)"
+        case .subscriber(let id): "subscriber \(id.rawValue)"
+        case .campaign(let id): "campaign \(id.rawValue)"
         }
     }
 }

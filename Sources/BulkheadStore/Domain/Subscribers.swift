@@ -104,7 +104,7 @@ public enum ConsentMethod: Sendable, Hashable, Codable, RawRepresentable {
         case .doubleOptIn: "double-opt-in"
         case .oneClick: "one-click"
         case .manual: "manual"
-        case let .other(name): name
+        case .other(let name): name
         }
     }
 
@@ -138,8 +138,10 @@ public struct ConsentEvidence: Sendable, Hashable, Codable {
     public var textShown: String?
 
     /// Describes one consent event.
-    public init(kind: ConsentKind, at: Date, method: ConsentMethod, source: String,
-                ipOrChannel: String? = nil, textShown: String? = nil) {
+    public init(
+        kind: ConsentKind, at: Date, method: ConsentMethod, source: String,
+        ipOrChannel: String? = nil, textShown: String? = nil
+    ) {
         self.kind = kind
         self.at = at
         self.method = method

@@ -61,9 +61,11 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         public var clock: any BulkheadClock
 
         /// Describes the settings field by field.
-        public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
-                    schema: String? = nil, tls: TLSMode = .disable, maximumConnections: Int = 10,
-                    startupTimeout: Duration = .seconds(30), clock: any BulkheadClock = SystemClock()) {
+        public init(
+            host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
+            schema: String? = nil, tls: TLSMode = .disable, maximumConnections: Int = 10,
+            startupTimeout: Duration = .seconds(30), clock: any BulkheadClock = SystemClock()
+        ) {
             self.host = host
             self.port = port
             self.username = username
@@ -80,7 +82,7 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         /// (`postgresql://` also accepted; the database defaults to the user name).
         public init(url: String) throws(StoreError) {
             guard let components = URLComponents(string: url),
-                  components.scheme == "postgres" || components.scheme == "postgresql"
+                components.scheme == "postgres" || components.scheme == "postgresql"
             else { throw .invalidConfiguration("not a postgres:// URL: \(url)") }
             guard let host = components.host, !host.isEmpty else { throw .invalidConfiguration("no host in \(url)") }
             guard let user = components.user, !user.isEmpty else { throw .invalidConfiguration("no user in \(url)") }
@@ -92,8 +94,9 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
                 }
                 tls = parsed
             }
-            self.init(host: host, port: components.port ?? 5432, username: user, password: components.password,
-                      database: path.isEmpty ? user : path, tls: tls)
+            self.init(
+                host: host, port: components.port ?? 5432, username: user, password: components.password,
+                database: path.isEmpty ? user : path, tls: tls)
         }
     }
 
@@ -101,8 +104,10 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
     private let runTask: Task<Void, Never>
     private let threads: NIOThreadPool
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, threads: NIOThreadPool, backend: PostgresBackend,
-                 clock: any BulkheadClock) {
+    private init(
+        client: PostgresClient, runTask: Task<Void, Never>, threads: NIOThreadPool, backend: PostgresBackend,
+        clock: any BulkheadClock
+    ) {
         self.client = client
         self.runTask = runTask
         self.threads = threads
@@ -110,20 +115,24 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
     }
 
     /// Starts the connection pool, applies pending migrations and returns the store.
-    public static func connect(_ configuration: Configuration, logger: Logger = Logger(label: "bulkhead.store.postgres")) async throws -> PostgresStore {
-        let tls: PostgresClient.Configuration.TLS = switch configuration.tls {
-        case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
-        }
-        var config = PostgresClient.Configuration(host: configuration.host, port: configuration.port,
-                                                  username: configuration.username, password: configuration.password,
-                                                  database: configuration.database, tls: tls)
+    public static func connect(_ configuration: Configuration, logger: Logger = Logger(label: "bulkhead.store.postgres")) async throws
+        -> PostgresStore
+    {
+        let tls: PostgresClient.Configuration.TLS =
+            switch configuration.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var config = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port,
+            username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: tls)
         config.options.maximumConnections = max(1, configuration.maximumConnections)
         if let schema = configuration.schema {
             guard let first = schema.unicodeScalars.first, ("a"..."z").contains(first) || first == "_",
-                  schema.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
-                  schema.utf8.count <= 63
+                schema.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
+                schema.utf8.count <= 63
             else { throw StoreError.invalidConfiguration("schema name \(schema.debugDescription) must match [a-z_][a-z0-9_]*") }
             config.options.additionalStartupParameters = [("search_path", schema)]
         }
@@ -148,7 +157,8 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
                 let migrated = try await group.next() ?? false
                 group.cancelAll()
                 guard migrated else {
-                    throw StoreError.database("""
+                    throw StoreError.database(
+                        """
                         no PostgreSQL session at \(configuration.host):\(configuration.port) within \(timeout)
                         """)
                 }
@@ -223,13 +233,16 @@ struct PostgresBackend: SQLBackend {
     /// Applies the versions missing from `schema_migrations`, all in one transaction under an advisory lock.
     func migrate(schema: String?) async throws {
         try await transaction { tx in
-            _ = try tx.rows(SQLStatement("SELECT pg_advisory_xact_lock(?::int, hashtext(?))",
-                                               [.int(Self.migrationLockKey), .text(schema ?? "public")]))
+            _ = try tx.rows(
+                SQLStatement(
+                    "SELECT pg_advisory_xact_lock(?::int, hashtext(?))",
+                    [.int(Self.migrationLockKey), .text(schema ?? "public")]))
             if let schema {  // validated by `connect`
                 _ = try tx.changes(SQLStatement("CREATE SCHEMA IF NOT EXISTS \(schema)"))
             }
-            _ = try tx.changes(SQLStatement(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"))
+            _ = try tx.changes(
+                SQLStatement(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"))
             var applied = Set<Int64>()
             for row in try tx.rows(SQLStatement("SELECT version FROM schema_migrations")) {
                 applied.insert(try row.int("version"))
@@ -238,8 +251,10 @@ struct PostgresBackend: SQLBackend {
                 for statement in migration.statements {
                     _ = try tx.changes(SQLStatement(statement))
                 }
-                _ = try tx.changes(SQLStatement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                                                      [.int(Int64(migration.version)), SQLValue(Date())]))
+                _ = try tx.changes(
+                    SQLStatement(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                        [.int(Int64(migration.version)), SQLValue(Date())]))
             }
         }
     }
@@ -269,10 +284,10 @@ struct PostgresBackend: SQLBackend {
         for bind in statement.binds {
             switch bind {
             case .null: bindings.appendNull()
-            case let .int(value): bindings.append(value)
-            case let .text(value): bindings.append(value)
-            case let .textArray(values): bindings.append(values)
-            case let .intArray(values): bindings.append(values)
+            case .int(let value): bindings.append(value)
+            case .text(let value): bindings.append(value)
+            case .textArray(let values): bindings.append(values)
+            case .intArray(let values): bindings.append(values)
             }
         }
         return PostgresQuery(unsafeSQL: SQLDialect.postgres.render(statement.sql), binds: bindings)

@@ -36,8 +36,11 @@ struct ImportPlan {
 
     /// Plans one row and says what happens to it.
     mutating func apply(_ row: ImportRow) throws(StoreError) -> ImportRowOutcome {
-        var entry = entries[row.address] ?? Entry(id: nil, storedName: nil, storedAttributes: [:], name: nil,
-                                                  attributes: [:], status: nil, stampedByThisImport: false)
+        var entry =
+            entries[row.address]
+            ?? Entry(
+                id: nil, storedName: nil, storedAttributes: [:], name: nil,
+                attributes: [:], status: nil, stampedByThisImport: false)
         if entry.stampedByThisImport { return .duplicate }
         order.append(row.address)  // a row that is not a duplicate is its address's first in the batch
         entry.name = row.name ?? entry.name
@@ -76,7 +79,7 @@ struct ImportPlan {
         var records = JSONRecords(columns: [("id", .bigint), ("name", .text), ("attributes", .text)])
         for address in order {
             guard let entry = entries[address], let id = entry.id,
-                  entry.name != entry.storedName || entry.attributes != entry.storedAttributes
+                entry.name != entry.storedName || entry.attributes != entry.storedAttributes
             else { continue }
             try records.append([.int(id.rawValue), SQLValue(entry.name), .text(try JSONText.encode(entry.attributes))])
         }

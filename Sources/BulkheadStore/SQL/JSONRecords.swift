@@ -18,14 +18,14 @@ struct JSONRecords {
     /// Appends one record; `values` are in `columns` order (`.int`, `.text` or `.null`). Text holding
     /// NUL is refused (see ``StoreText``).
     mutating func append(_ values: [SQLValue]) throws(StoreError) {
-        for case let .text(text) in values { try StoreText.refuseNUL(text) }
+        for case .text(let text) in values { try StoreText.refuseNUL(text) }
         json += count == 0 ? "{" : ",{"
         for (index, (column, value)) in zip(columns, values).enumerated() {
             if index > 0 { json += "," }
             json += "\"\(column.name)\":"
             switch value {
-            case let .int(int): json += String(int)
-            case let .text(text): Self.appendString(text, to: &json)
+            case .int(let int): json += String(int)
+            case .text(let text): Self.appendString(text, to: &json)
             case .null, .textArray, .intArray: json += "null"
             }
         }

@@ -5,13 +5,15 @@ enum Queries {
     // MARK: Lists
 
     static func insertList(name: String, description: String, now: Date) -> SQLStatement {
-        SQLStatement("INSERT INTO lists (name, description, created_at, list_id_label) VALUES (?, ?, ?, ?) RETURNING *",
-                     [.text(name), .text(description), SQLValue(now), .text(MailingList.listIDLabel(forName: name))])
+        SQLStatement(
+            "INSERT INTO lists (name, description, created_at, list_id_label) VALUES (?, ?, ?, ?) RETURNING *",
+            [.text(name), .text(description), SQLValue(now), .text(MailingList.listIDLabel(forName: name))])
     }
 
     static func renameList(_ list: MailingList, to name: String) -> SQLStatement {
-        SQLStatement("UPDATE lists SET name = ?, list_id_label = ? WHERE id = ? RETURNING *",
-                     [.text(name), .text(list.listIDLabel), .int(list.id.rawValue)])
+        SQLStatement(
+            "UPDATE lists SET name = ?, list_id_label = ? WHERE id = ? RETURNING *",
+            [.text(name), .text(list.listIDLabel), .int(list.id.rawValue)])
     }
 
     static func list(id: ListID) -> SQLStatement {
@@ -34,30 +36,40 @@ enum Queries {
         SQLStatement("SELECT * FROM subscribers WHERE id = ?", [.int(id.rawValue)])
     }
 
-    static func insertSubscriber(address: NormalizedAddress, name: String?, attributes: [String: JSONValue],
-                                 now: Date) throws(StoreError) -> SQLStatement {
-        SQLStatement("""
+    static func insertSubscriber(
+        address: NormalizedAddress, name: String?, attributes: [String: JSONValue],
+        now: Date
+    ) throws(StoreError) -> SQLStatement {
+        SQLStatement(
+            """
             INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?) RETURNING *
             """, [.text(address.value), SQLValue(name), .text(try JSONText.encode(attributes)), SQLValue(now), SQLValue(now)])
     }
 
-    static func updateSubscriber(_ id: SubscriberID, name: String?, attributes: [String: JSONValue],
-                                 now: Date) throws(StoreError) -> SQLStatement {
-        SQLStatement("UPDATE subscribers SET name = ?, attributes = ?, updated_at = ? WHERE id = ? RETURNING *",
-                     [SQLValue(name), .text(try JSONText.encode(attributes)), SQLValue(now), .int(id.rawValue)])
+    static func updateSubscriber(
+        _ id: SubscriberID, name: String?, attributes: [String: JSONValue],
+        now: Date
+    ) throws(StoreError) -> SQLStatement {
+        SQLStatement(
+            "UPDATE subscribers SET name = ?, attributes = ?, updated_at = ? WHERE id = ? RETURNING *",
+            [SQLValue(name), .text(try JSONText.encode(attributes)), SQLValue(now), .int(id.rawValue)])
     }
 
     static func membership(list: ListID, subscriber: SubscriberID) -> SQLStatement {
-        SQLStatement("SELECT * FROM memberships WHERE list_id = ? AND subscriber_id = ?",
-                     [.int(list.rawValue), .int(subscriber.rawValue)])
+        SQLStatement(
+            "SELECT * FROM memberships WHERE list_id = ? AND subscriber_id = ?",
+            [.int(list.rawValue), .int(subscriber.rawValue)])
     }
 
     /// Inserts or updates a membership; `importID` (when not nil) stamps the import that touched it.
-    static func upsertMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
-                                 importID: String?, now: Date) -> SQLStatement {
+    static func upsertMembership(
+        list: ListID, subscriber: SubscriberID, status: MembershipStatus,
+        importID: String?, now: Date
+    ) -> SQLStatement {
         let stamp = importID == nil ? "" : ", last_import_id = excluded.last_import_id"
-        return SQLStatement("""
+        return SQLStatement(
+            """
             INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status,
               updated_at = excluded.updated_at\(stamp)
@@ -82,15 +94,17 @@ enum Queries {
     }
 
     static func membershipCounts(list: ListID) -> SQLStatement {
-        SQLStatement("SELECT status, count(*) AS n FROM memberships WHERE list_id = ? GROUP BY status",
-                     [.int(list.rawValue)])
+        SQLStatement(
+            "SELECT status, count(*) AS n FROM memberships WHERE list_id = ? GROUP BY status",
+            [.int(list.rawValue)])
     }
 
     // MARK: Batch import
 
     /// The batch's known subscribers with their membership of `list` (if any).
     static func importPrefetch(list: ListID, addresses: [NormalizedAddress], _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             SELECT s.*, m.status AS membership_status, m.last_import_id AS membership_import_id
             FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ?
             WHERE \(dialect.inTextArray("s.address"))
@@ -99,7 +113,8 @@ enum Queries {
 
     /// Records columns: address, name, attributes. Returns `id, address` of each new row.
     static func insertSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
             SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source(dialect)) WHERE true
             RETURNING id, address
@@ -108,16 +123,20 @@ enum Queries {
 
     /// Records columns: id, name, attributes.
     static func updateSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             UPDATE subscribers SET name = v.name, attributes = v.attributes, updated_at = ?
             FROM \(records.source(dialect)) WHERE subscribers.id = v.id
             """, [SQLValue(now), records.bind])
     }
 
     /// Records columns: subscriber_id, status. Stamps every membership with the import id.
-    static func upsertMemberships(_ records: JSONRecords, list: ListID, importID: String, now: Date,
-                                  _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("""
+    static func upsertMemberships(
+        _ records: JSONRecords, list: ListID, importID: String, now: Date,
+        _ dialect: SQLDialect
+    ) -> SQLStatement {
+        SQLStatement(
+            """
             INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
             SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source(dialect)) WHERE true
             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status,
@@ -126,24 +145,34 @@ enum Queries {
     }
 
     /// Records columns: subscriber_id, kind. Method `import`; the rest comes from `consent`.
-    static func insertImportConsents(_ records: JSONRecords, list: ListID, consent: ImportConsent, at: Date,
-                                     _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("""
+    static func insertImportConsents(
+        _ records: JSONRecords, list: ListID, consent: ImportConsent, at: Date,
+        _ dialect: SQLDialect
+    ) -> SQLStatement {
+        SQLStatement(
+            """
             INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
             SELECT v.subscriber_id, ?, v.kind, ?, ?, ?, ?, ? FROM \(records.source(dialect)) WHERE true
-            """, [.int(list.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
-                  SQLValue(consent.ipOrChannel), SQLValue(consent.textShown), records.bind])
+            """,
+            [
+                .int(list.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
+                SQLValue(consent.ipOrChannel), SQLValue(consent.textShown), records.bind,
+            ])
     }
 
     // MARK: Consent
 
     static func insertConsent(subscriber: SubscriberID, list: ListID, evidence: ConsentEvidence) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
-            """, [.int(subscriber.rawValue), .int(list.rawValue), .text(evidence.kind.rawValue), SQLValue(evidence.at),
-                  .text(evidence.method.rawValue), .text(evidence.source), SQLValue(evidence.ipOrChannel),
-                  SQLValue(evidence.textShown)])
+            """,
+            [
+                .int(subscriber.rawValue), .int(list.rawValue), .text(evidence.kind.rawValue), SQLValue(evidence.at),
+                .text(evidence.method.rawValue), .text(evidence.source), SQLValue(evidence.ipOrChannel),
+                SQLValue(evidence.textShown),
+            ])
     }
 
     static func consentRecords(subscriber: SubscriberID) -> SQLStatement {
@@ -153,11 +182,15 @@ enum Queries {
     // MARK: Suppression
 
     static func insertSuppression(_ suppression: Suppression) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             INSERT INTO suppressions (address, reason, at, source, note) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (address) DO NOTHING RETURNING address
-            """, [.text(suppression.address.value), .text(suppression.reason.rawValue), SQLValue(suppression.at),
-                  .text(suppression.source), SQLValue(suppression.note)])
+            """,
+            [
+                .text(suppression.address.value), .text(suppression.reason.rawValue), SQLValue(suppression.at),
+                .text(suppression.source), SQLValue(suppression.note),
+            ])
     }
 
     static func deleteSuppression(_ address: NormalizedAddress) -> SQLStatement {
@@ -165,19 +198,22 @@ enum Queries {
     }
 
     static func suppressed(among addresses: [NormalizedAddress], _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("SELECT address FROM suppressions WHERE \(dialect.inTextArray("address"))",
-                     [.textArray(addresses.map(\.value))])
+        SQLStatement(
+            "SELECT address FROM suppressions WHERE \(dialect.inTextArray("address"))",
+            [.textArray(addresses.map(\.value))])
     }
 
     static func suppressions(after address: NormalizedAddress?, limit: Int) -> SQLStatement {
-        SQLStatement("SELECT * FROM suppressions WHERE address > ? ORDER BY address LIMIT ?",
-                     [.text(address?.value ?? ""), .int(Int64(max(0, limit)))])
+        SQLStatement(
+            "SELECT * FROM suppressions WHERE address > ? ORDER BY address LIMIT ?",
+            [.text(address?.value ?? ""), .int(Int64(max(0, limit)))])
     }
 
     // MARK: Campaigns
 
     static func insertCampaign(_ content: CampaignContent, now: Date) throws(StoreError) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             INSERT INTO campaigns (name, list_id, segment, from_address, subject_template, text_template, html_template,
               attachments, dkim_key_ref, scheduled_at, state, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING *
@@ -185,7 +221,8 @@ enum Queries {
     }
 
     static func updateCampaignContent(_ id: CampaignID, _ content: CampaignContent, now: Date) throws(StoreError) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             UPDATE campaigns SET name = ?, list_id = ?, segment = ?, from_address = ?, subject_template = ?,
               text_template = ?, html_template = ?, attachments = ?, dkim_key_ref = ?, scheduled_at = ?, updated_at = ?
             WHERE id = ? RETURNING *
@@ -193,10 +230,12 @@ enum Queries {
     }
 
     private static func contentValues(_ content: CampaignContent) throws(StoreError) -> [SQLValue] {
-        [.text(content.name), .int(content.listID.rawValue),
-         SQLValue(try content.segment.map { segment throws(StoreError) in try JSONText.encode(segment) }),
-         .text(content.from), .text(content.subjectTemplate), .text(content.textTemplate), SQLValue(content.htmlTemplate),
-         .text(try JSONText.encode(content.attachments)), SQLValue(content.dkimKeyRef), SQLValue(content.scheduledAt)]
+        [
+            .text(content.name), .int(content.listID.rawValue),
+            SQLValue(try content.segment.map { segment throws(StoreError) in try JSONText.encode(segment) }),
+            .text(content.from), .text(content.subjectTemplate), .text(content.textTemplate), SQLValue(content.htmlTemplate),
+            .text(try JSONText.encode(content.attachments)), SQLValue(content.dkimKeyRef), SQLValue(content.scheduledAt),
+        ]
     }
 
     static func campaign(id: CampaignID, lock: String = "") -> SQLStatement {
@@ -206,8 +245,9 @@ enum Queries {
     static let allCampaigns = SQLStatement("SELECT * FROM campaigns ORDER BY id DESC")
 
     static func setCampaignState(_ id: CampaignID, _ state: CampaignState, now: Date) -> SQLStatement {
-        SQLStatement("UPDATE campaigns SET state = ?, updated_at = ? WHERE id = ? RETURNING *",
-                     [.text(state.rawValue), SQLValue(now), .int(id.rawValue)])
+        SQLStatement(
+            "UPDATE campaigns SET state = ?, updated_at = ? WHERE id = ? RETURNING *",
+            [.text(state.rawValue), SQLValue(now), .int(id.rawValue)])
     }
 
     // MARK: Ledger
@@ -236,8 +276,10 @@ enum Queries {
     /// one whose address is suppressed, or who is no longer a confirmed member of the campaign's list,
     /// becomes `suppressed` (with the reason as its reply text, its attempts unchanged) instead of
     /// `sending`. The caller hands only the `sending` rows to SMTP.
-    static func claim(_ campaign: CampaignID, worker: String, limit: Int, queuedAfter: LedgerEntryID?, now: Date,
-                      _ dialect: SQLDialect) -> SQLStatement {
+    static func claim(
+        _ campaign: CampaignID, worker: String, limit: Int, queuedAfter: LedgerEntryID?, now: Date,
+        _ dialect: SQLDialect
+    ) -> SQLStatement {
         let limit = Int64(max(0, limit))
         let after = queuedAfter?.rawValue ?? 0
         // Why a candidate must not be sent, or NULL: checked when the entry comes due, not only when it
@@ -268,7 +310,8 @@ enum Queries {
             // read every entry of the campaign and sorted them on each claim — quadratic over a send.
             // (One writer at a time on SQLite, so no row locking is needed.) Nothing is claimed unless
             // the campaign is sending: checked here too, so a claim needs no separate read.
-            return SQLStatement("""
+            return SQLStatement(
+                """
                 WITH candidates AS (
                   SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?)
                   UNION ALL
@@ -279,14 +322,18 @@ enum Queries {
                   WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = 'sending'))
                 \(set)
                 RETURNING *
-                """, [.int(campaign.rawValue), .int(after), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit),
-                      .int(limit), .int(campaign.rawValue), .int(campaign.rawValue), .text(worker), SQLValue(now)])
+                """,
+                [
+                    .int(campaign.rawValue), .int(after), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit),
+                    .int(limit), .int(campaign.rawValue), .int(campaign.rawValue), .text(worker), SQLValue(now),
+                ])
         case .postgres:
             // The same two range scans, each locking what it picks with SKIP LOCKED, in CTEs (FOR UPDATE
             // is not allowed on a UNION itself). One scan with an OR made PostgreSQL walk the primary key
             // past every entry already sent: 64 ms per claim at 90 % of 100,000 (quadratic over a send).
             // Entries a branch locked but the final LIMIT left out stay queued and are claimed later.
-            return SQLStatement("""
+            return SQLStatement(
+                """
                 WITH queued AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' AND id > ?
                                 ORDER BY id LIMIT ?\(dialect.claimLock)),
                      due AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
@@ -295,31 +342,39 @@ enum Queries {
                      chosen AS (\(optOut))
                 \(set)
                 RETURNING ledger.*
-                """, [.int(campaign.rawValue), .int(after), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit),
-                      .int(limit), .int(campaign.rawValue), .text(worker), SQLValue(now)])
+                """,
+                [
+                    .int(campaign.rawValue), .int(after), .int(limit), .int(campaign.rawValue), SQLValue(now), .int(limit),
+                    .int(limit), .int(campaign.rawValue), .text(worker), SQLValue(now),
+                ])
         }
     }
 
     /// The stored columns of one outcome: state, next attempt, reply code, reply text.
     static func outcomeColumns(_ result: LedgerOutcome.Result) -> (LedgerState, Date?, SMTPReplyRecord?) {
         switch result {
-        case let .sent(reply): (.sent, nil, reply)
-        case let .deferred(until, reply): (.deferred, until, reply)
-        case let .failed(reply): (.failed, nil, reply)
-        case let .uncertain(reply): (.uncertain, nil, reply)
+        case .sent(let reply): (.sent, nil, reply)
+        case .deferred(let until, let reply): (.deferred, until, reply)
+        case .failed(let reply): (.failed, nil, reply)
+        case .uncertain(let reply): (.uncertain, nil, reply)
         }
     }
 
     /// All outcomes in one UPDATE … FROM over the batch's records.
     static func complete(_ outcomes: [LedgerOutcome], now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
-        var records = JSONRecords(columns: [("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
-                                            ("code", .bigint), ("reply", .text)])
+        var records = JSONRecords(columns: [
+            ("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
+            ("code", .bigint), ("reply", .text),
+        ])
         for outcome in outcomes {
             let (state, next, reply) = outcomeColumns(outcome.result)
-            try records.append([.int(outcome.entryID.rawValue), .int(Int64(outcome.attempt)), .text(state.rawValue),
-                            SQLValue(next), SQLValue(reply?.code), SQLValue(reply?.text)])
+            try records.append([
+                .int(outcome.entryID.rawValue), .int(Int64(outcome.attempt)), .text(state.rawValue),
+                SQLValue(next), SQLValue(reply?.code), SQLValue(reply?.text),
+            ])
         }
-        return SQLStatement("""
+        return SQLStatement(
+            """
             UPDATE ledger SET state = v.state, next_attempt_at = v.next_at, last_reply_code = v.code,
               last_reply_text = v.reply, updated_at = ?
             FROM \(records.source(dialect))
@@ -359,13 +414,15 @@ enum Queries {
     }
 
     static func requeueUncertain(campaign: CampaignID, now: Date) -> SQLStatement {
-        SQLStatement("UPDATE ledger SET state = 'queued', updated_at = ? WHERE campaign_id = ? AND state = 'uncertain'",
-                     [SQLValue(now), .int(campaign.rawValue)])
+        SQLStatement(
+            "UPDATE ledger SET state = 'queued', updated_at = ? WHERE campaign_id = ? AND state = 'uncertain'",
+            [SQLValue(now), .int(campaign.rawValue)])
     }
 
     static func ledgerCounts(campaign: CampaignID, updatedSince: Date?) -> SQLStatement {
-        SQLStatement("SELECT state, count(*) AS n FROM ledger WHERE campaign_id = ? AND updated_at >= ? GROUP BY state",
-                     [.int(campaign.rawValue), .int(updatedSince.map(SQLTime.milliseconds) ?? Int64.min)])
+        SQLStatement(
+            "SELECT state, count(*) AS n FROM ledger WHERE campaign_id = ? AND updated_at >= ? GROUP BY state",
+            [.int(campaign.rawValue), .int(updatedSince.map(SQLTime.milliseconds) ?? Int64.min)])
     }
 
     static func ledgerPage(_ query: LedgerQuery, _ dialect: SQLDialect) -> SQLStatement {
@@ -388,11 +445,15 @@ enum Queries {
 
     static func insertAudit(_ event: NewAuditEvent, now: Date) throws(StoreError) -> SQLStatement {
         let kind = if case .system = event.actor { "system" } else { "human" }
-        return SQLStatement("""
+        return SQLStatement(
+            """
             INSERT INTO audit_log (at, actor_kind, actor_name, action, subject_kind, subject_id, details)
             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *
-            """, [SQLValue(now), .text(kind), .text(event.actor.displayName), .text(event.action),
-                  .text(event.subjectKind), .text(event.subjectID), .text(try JSONText.encode(event.details))])
+            """,
+            [
+                SQLValue(now), .text(kind), .text(event.actor.displayName), .text(event.action),
+                .text(event.subjectKind), .text(event.subjectID), .text(try JSONText.encode(event.details)),
+            ])
     }
 
     static func auditEvents(_ query: AuditQuery) -> SQLStatement {

@@ -4,28 +4,31 @@ extension MailingList {
     init(row: SQLRow) throws(StoreError) {
         let name = try row.text("name")
         // Lists created before version 2 have no stored label: theirs is still the one made from the name.
-        self.init(id: ListID(rawValue: try row.int("id")), name: name,
-                  description: try row.text("description"), createdAt: try row.date("created_at"),
-                  listIDLabel: try row.optionalText("list_id_label") ?? MailingList.listIDLabel(forName: name))
+        self.init(
+            id: ListID(rawValue: try row.int("id")), name: name,
+            description: try row.text("description"), createdAt: try row.date("created_at"),
+            listIDLabel: try row.optionalText("list_id_label") ?? MailingList.listIDLabel(forName: name))
     }
 }
 
 extension Subscriber {
     init(row: SQLRow) throws(StoreError) {
-        self.init(id: SubscriberID(rawValue: try row.int("id")),
-                  address: NormalizedAddress(storedValue: try row.text("address")),
-                  name: try row.optionalText("name"),
-                  attributes: try row.json([String: JSONValue].self, "attributes"),
-                  createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+        self.init(
+            id: SubscriberID(rawValue: try row.int("id")),
+            address: NormalizedAddress(storedValue: try row.text("address")),
+            name: try row.optionalText("name"),
+            attributes: try row.json([String: JSONValue].self, "attributes"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 }
 
 extension Membership {
     init(row: SQLRow) throws(StoreError) {
-        self.init(listID: ListID(rawValue: try row.int("list_id")),
-                  subscriberID: SubscriberID(rawValue: try row.int("subscriber_id")),
-                  status: try row.enumValue(MembershipStatus.self, "status"),
-                  lastImportID: try row.optionalText("last_import_id"), updatedAt: try row.date("updated_at"))
+        self.init(
+            listID: ListID(rawValue: try row.int("list_id")),
+            subscriberID: SubscriberID(rawValue: try row.int("subscriber_id")),
+            status: try row.enumValue(MembershipStatus.self, "status"),
+            lastImportID: try row.optionalText("last_import_id"), updatedAt: try row.date("updated_at"))
     }
 }
 
@@ -35,16 +38,18 @@ extension ConsentRecord {
             kind: try row.enumValue(ConsentKind.self, "kind"), at: try row.date("at"),
             method: ConsentMethod(rawValue: try row.text("method")), source: try row.text("source"),
             ipOrChannel: try row.optionalText("ip_or_channel"), textShown: try row.optionalText("text_shown"))
-        self.init(id: try row.int("id"), subscriberID: SubscriberID(rawValue: try row.int("subscriber_id")),
-                  listID: ListID(rawValue: try row.int("list_id")), evidence: evidence)
+        self.init(
+            id: try row.int("id"), subscriberID: SubscriberID(rawValue: try row.int("subscriber_id")),
+            listID: ListID(rawValue: try row.int("list_id")), evidence: evidence)
     }
 }
 
 extension Suppression {
     init(row: SQLRow) throws(StoreError) {
-        self.init(address: NormalizedAddress(storedValue: try row.text("address")),
-                  reason: try row.enumValue(SuppressionReason.self, "reason"), at: try row.date("at"),
-                  source: try row.text("source"), note: try row.optionalText("note"))
+        self.init(
+            address: NormalizedAddress(storedValue: try row.text("address")),
+            reason: try row.enumValue(SuppressionReason.self, "reason"), at: try row.date("at"),
+            source: try row.text("source"), note: try row.optionalText("note"))
     }
 }
 
@@ -60,9 +65,10 @@ extension Campaign {
             textTemplate: try row.text("text_template"), htmlTemplate: try row.optionalText("html_template"),
             attachments: try row.json([AttachmentReference].self, "attachments"), dkimKeyRef: try row.optionalText("dkim_key_ref"),
             scheduledAt: try row.optionalDate("scheduled_at"))
-        self.init(id: CampaignID(rawValue: try row.int("id")), content: content,
-                  state: try row.enumValue(CampaignState.self, "state"),
-                  createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+        self.init(
+            id: CampaignID(rawValue: try row.int("id")), content: content,
+            state: try row.enumValue(CampaignState.self, "state"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 }
 
@@ -71,23 +77,25 @@ extension LedgerEntry {
         let code = try row.optionalInt("last_reply_code")
         let text = try row.optionalText("last_reply_text")
         let reply = code.map { SMTPReplyRecord(code: Int($0), text: text ?? "") }
-        self.init(id: LedgerEntryID(rawValue: try row.int("id")),
-                  campaignID: CampaignID(rawValue: try row.int("campaign_id")),
-                  address: NormalizedAddress(storedValue: try row.text("address")),
-                  subscriberID: SubscriberID(rawValue: try row.int("subscriber_id")),
-                  state: try row.enumValue(LedgerState.self, "state"), attempts: Int(try row.int("attempts")),
-                  nextAttemptAt: try row.optionalDate("next_attempt_at"), lastReply: reply,
-                  claimedBy: try row.optionalText("claimed_by"), updatedAt: try row.date("updated_at"),
-                  verpToken: try row.text("verp_token"))
+        self.init(
+            id: LedgerEntryID(rawValue: try row.int("id")),
+            campaignID: CampaignID(rawValue: try row.int("campaign_id")),
+            address: NormalizedAddress(storedValue: try row.text("address")),
+            subscriberID: SubscriberID(rawValue: try row.int("subscriber_id")),
+            state: try row.enumValue(LedgerState.self, "state"), attempts: Int(try row.int("attempts")),
+            nextAttemptAt: try row.optionalDate("next_attempt_at"), lastReply: reply,
+            claimedBy: try row.optionalText("claimed_by"), updatedAt: try row.date("updated_at"),
+            verpToken: try row.text("verp_token"))
     }
 }
 
 extension AuditEvent {
     init(row: SQLRow) throws(StoreError) {
         let actor: AuditActor = try row.text("actor_kind") == "system" ? .system : .human(try row.text("actor_name"))
-        let event = NewAuditEvent(actor: actor, action: try row.text("action"), subjectKind: try row.text("subject_kind"),
-                                  subjectID: try row.text("subject_id"),
-                                  details: try row.json([String: JSONValue].self, "details"))
+        let event = NewAuditEvent(
+            actor: actor, action: try row.text("action"), subjectKind: try row.text("subject_kind"),
+            subjectID: try row.text("subject_id"),
+            details: try row.json([String: JSONValue].self, "details"))
         self.init(id: try row.int("id"), at: try row.date("at"), event: event)
     }
 }

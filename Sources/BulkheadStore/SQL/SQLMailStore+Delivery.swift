@@ -10,8 +10,10 @@ extension SQLMailStore {
         for start in stride(from: 0, to: unique.count, by: 500) {
             let chunk = unique[start..<min(unique.count, start + 500)]
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            let rows = try await backend.read(SQLStatement("SELECT * FROM subscribers WHERE id IN (\(placeholders))",
-                                                           chunk.map { .int($0.rawValue) }))
+            let rows = try await backend.read(
+                SQLStatement(
+                    "SELECT * FROM subscribers WHERE id IN (\(placeholders))",
+                    chunk.map { .int($0.rawValue) }))
             for row in rows {
                 let subscriber = try Subscriber(row: row)
                 result[subscriber.id] = subscriber
@@ -28,12 +30,17 @@ extension SQLMailStore {
         return try await backend.transaction { tx in
             var changed = 0
             for entry in entries {
-                changed += try tx.changes(SQLStatement("""
-                    UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?,
-                      last_reply_code = COALESCE(?, last_reply_code), last_reply_text = COALESCE(?, last_reply_text)
-                    WHERE id = ? AND state = 'sending' AND attempts = ?
-                    """, [SQLValue(now), SQLValue(lastReply?.code), SQLValue(lastReply?.text), .int(entry.id.rawValue),
-                          .int(Int64(entry.attempts))]))
+                changed += try tx.changes(
+                    SQLStatement(
+                        """
+                        UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?,
+                          last_reply_code = COALESCE(?, last_reply_code), last_reply_text = COALESCE(?, last_reply_text)
+                        WHERE id = ? AND state = 'sending' AND attempts = ?
+                        """,
+                        [
+                            SQLValue(now), SQLValue(lastReply?.code), SQLValue(lastReply?.text), .int(entry.id.rawValue),
+                            .int(Int64(entry.attempts)),
+                        ]))
             }
             return changed
         }
@@ -42,21 +49,25 @@ extension SQLMailStore {
     /// The distinct workers holding `sending` entries of a campaign, with their leases.
     public func sendingWorkers(campaign: CampaignID) async throws -> [SendingWorker] {
         let now = clock.date
-        let rows = try await backend.read(SQLStatement("""
-            SELECT w.claimed_by, l.host, l.machine, l.pid, l.started_at, l.renewed_at, l.lease_until
-            FROM (SELECT DISTINCT claimed_by FROM ledger WHERE campaign_id = ? AND state = 'sending'
-                  AND claimed_by IS NOT NULL) w
-            LEFT JOIN worker_leases l ON l.worker = w.claimed_by
-            ORDER BY w.claimed_by
-            """, [.int(campaign.rawValue)]))
+        let rows = try await backend.read(
+            SQLStatement(
+                """
+                SELECT w.claimed_by, l.host, l.machine, l.pid, l.started_at, l.renewed_at, l.lease_until
+                FROM (SELECT DISTINCT claimed_by FROM ledger WHERE campaign_id = ? AND state = 'sending'
+                      AND claimed_by IS NOT NULL) w
+                LEFT JOIN worker_leases l ON l.worker = w.claimed_by
+                ORDER BY w.claimed_by
+                """, [.int(campaign.rawValue)]))
         return try rows.map { row throws(StoreError) in
             let worker = try row.text("claimed_by")
             var lease: WorkerLease?
             if let host = try row.optionalText("host") {
-                lease = WorkerLease(holder: WorkerLease.Holder(worker: worker, host: host, machine: try row.text("machine"),
-                                                               pid: Int32(truncatingIfNeeded: try row.int("pid"))),
-                                    startedAt: try row.date("started_at"), renewedAt: try row.date("renewed_at"),
-                                    until: try row.date("lease_until"))
+                lease = WorkerLease(
+                    holder: WorkerLease.Holder(
+                        worker: worker, host: host, machine: try row.text("machine"),
+                        pid: Int32(truncatingIfNeeded: try row.int("pid"))),
+                    startedAt: try row.date("started_at"), renewedAt: try row.date("renewed_at"),
+                    until: try row.date("lease_until"))
             }
             return SendingWorker(worker: worker, lease: lease, leaseExpired: lease.map { $0.until < now } ?? true)
         }
@@ -68,13 +79,18 @@ extension SQLMailStore {
         let now = clock.date
         let until = now.addingTimeInterval(TimeInterval(max(1, seconds)))
         return try await backend.transaction { tx in
-            let row = try tx.one(SQLStatement("""
-                INSERT INTO worker_leases (worker, host, machine, pid, started_at, renewed_at, lease_until)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (worker) DO UPDATE SET renewed_at = excluded.renewed_at, lease_until = excluded.lease_until
-                RETURNING started_at
-                """, [.text(holder.worker), .text(holder.host), .text(holder.machine), .int(Int64(holder.pid)),
-                      SQLValue(now), SQLValue(now), SQLValue(until)]))
+            let row = try tx.one(
+                SQLStatement(
+                    """
+                    INSERT INTO worker_leases (worker, host, machine, pid, started_at, renewed_at, lease_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (worker) DO UPDATE SET renewed_at = excluded.renewed_at, lease_until = excluded.lease_until
+                    RETURNING started_at
+                    """,
+                    [
+                        .text(holder.worker), .text(holder.host), .text(holder.machine), .int(Int64(holder.pid)),
+                        SQLValue(now), SQLValue(now), SQLValue(until),
+                    ]))
             let started = try row.map { row throws(StoreError) in try row.date("started_at") } ?? now
             return WorkerLease(holder: holder, startedAt: started, renewedAt: now, until: until)
         }

@@ -57,9 +57,12 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                 throw StoreError.duplicate(kind: "list", key: name)
             }
             let renamed = try MailingList(row: try Self.required(try tx.one(Queries.renameList(list, to: name))))
-            let event = NewAuditEvent(actor: actor, action: "list.rename", subjectKind: "list", subjectID: "\(id.rawValue)",
-                                      details: ["from": .string(list.name), "to": .string(name),
-                                                "list_id_label": .string(renamed.listIDLabel)])
+            let event = NewAuditEvent(
+                actor: actor, action: "list.rename", subjectKind: "list", subjectID: "\(id.rawValue)",
+                details: [
+                    "from": .string(list.name), "to": .string(name),
+                    "list_id_label": .string(renamed.listIDLabel),
+                ])
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return renamed
         }
@@ -83,8 +86,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Inserts or updates a subscriber inside a transaction.
-    private static func upsertSubscriber(_ tx: any SQLTransaction, address: NormalizedAddress, name: String?,
-                                         attributes: [String: JSONValue], now: Date) throws -> Subscriber {
+    private static func upsertSubscriber(
+        _ tx: any SQLTransaction, address: NormalizedAddress, name: String?,
+        attributes: [String: JSONValue], now: Date
+    ) throws -> Subscriber {
         if let row = try tx.one(Queries.subscriber(address: address)) {
             let stored = try Subscriber(row: row)
             let newName = name ?? stored.name
@@ -108,13 +113,17 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Sets a membership status and appends its consent record in the same transaction.
-    public func setMembership(list: ListID, subscriber: SubscriberID, status: MembershipStatus,
-                              consent: ConsentEvidence) async throws -> Membership {
+    public func setMembership(
+        list: ListID, subscriber: SubscriberID, status: MembershipStatus,
+        consent: ConsentEvidence
+    ) async throws -> Membership {
         let now = clock.date
         return try await backend.transaction { tx in
             try Self.requireListAndSubscriber(tx, list: list, subscriber: subscriber)
-            let row = try tx.one(Queries.upsertMembership(list: list, subscriber: subscriber, status: status,
-                                                                importID: nil, now: now))
+            let row = try tx.one(
+                Queries.upsertMembership(
+                    list: list, subscriber: subscriber, status: status,
+                    importID: nil, now: now))
             _ = try tx.rows(Queries.insertConsent(subscriber: subscriber, list: list, evidence: consent))
             return try Membership(row: try Self.required(row))
         }
@@ -157,8 +166,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Upserts one batch of imported rows in one transaction (see ``MailStore/importSubscribers(_:into:importID:consent:)``).
     /// Set-based: one query reads the batch's known subscribers and memberships, then at most four
     /// statements write new subscribers, changed subscribers, memberships and consent records.
-    public func importSubscribers(_ batch: [ImportRow], into list: ListID, importID: String,
-                                  consent: ImportConsent) async throws -> [ImportRowOutcome] {
+    public func importSubscribers(
+        _ batch: [ImportRow], into list: ListID, importID: String,
+        consent: ImportConsent
+    ) async throws -> [ImportRowOutcome] {
         let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
@@ -168,14 +179,15 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             guard !batch.isEmpty else { return [] }
             var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus)
             for row in try tx.rows(Queries.importPrefetch(list: list, addresses: batch.map(\.address), dialect)) {
-                plan.known(try Subscriber(row: row),
-                           status: try row.optionalText("membership_status").map { raw throws(StoreError) in
-                               guard let status = MembershipStatus(rawValue: raw) else {
-                                   throw StoreError.invalidData("unknown membership status \(raw)")
-                               }
-                               return status
-                           },
-                           importID: try row.optionalText("membership_import_id"))
+                plan.known(
+                    try Subscriber(row: row),
+                    status: try row.optionalText("membership_status").map { raw throws(StoreError) in
+                        guard let status = MembershipStatus(rawValue: raw) else {
+                            throw StoreError.invalidData("unknown membership status \(raw)")
+                        }
+                        return status
+                    },
+                    importID: try row.optionalText("membership_import_id"))
             }
             let outcomes = try batch.map { row throws(StoreError) in try plan.apply(row) }
 
@@ -228,9 +240,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock.date
         return try await backend.transaction { tx in
             guard try tx.one(Queries.insertSuppression(suppression)) != nil else { return false }
-            let event = NewAuditEvent(actor: actor, action: "suppression.add", subjectKind: "suppression",
-                                      subjectID: suppression.address.value,
-                                      details: ["reason": .string(suppression.reason.rawValue), "source": .string(suppression.source)])
+            let event = NewAuditEvent(
+                actor: actor, action: "suppression.add", subjectKind: "suppression",
+                subjectID: suppression.address.value,
+                details: ["reason": .string(suppression.reason.rawValue), "source": .string(suppression.source)])
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return true
         }
@@ -243,8 +256,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         return try await backend.transaction { tx in
             guard let row = try tx.one(Queries.deleteSuppression(address)) else { return false }
             let removed = try Suppression(row: row)
-            let event = NewAuditEvent(actor: actor, action: "suppression.remove", subjectKind: "suppression",
-                                      subjectID: address.value, details: ["reason": .string(removed.reason.rawValue)])
+            let event = NewAuditEvent(
+                actor: actor, action: "suppression.remove", subjectKind: "suppression",
+                subjectID: address.value, details: ["reason": .string(removed.reason.rawValue)])
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return true
         }
@@ -277,8 +291,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                 throw StoreError.notFound(.list(content.listID))
             }
             let campaign = try Campaign(row: try Self.required(try tx.one(try Queries.insertCampaign(content, now: now))))
-            let event = NewAuditEvent(actor: actor, action: "campaign.create", subjectKind: "campaign",
-                                      subjectID: "\(campaign.id.rawValue)", details: ["name": .string(content.name)])
+            let event = NewAuditEvent(
+                actor: actor, action: "campaign.create", subjectKind: "campaign",
+                subjectID: "\(campaign.id.rawValue)", details: ["name": .string(content.name)])
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return campaign
         }
@@ -316,8 +331,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Moves a campaign between states with its audit event, atomically (see ``MailStore/transition(_:from:to:actor:details:)``).
-    public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
-                           details: [String: JSONValue]) async throws -> Campaign {
+    public func transition(
+        _ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
+        details: [String: JSONValue]
+    ) async throws -> Campaign {
         let clock = clock
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
@@ -332,8 +349,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             let updated = try Campaign(row: try Self.required(try tx.one(Queries.setCampaignState(id, to, now: now))))
             let event = NewAuditEvent(
                 actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
-                details: details.merging(["from": .string(current.state.rawValue), "to": .string(to.rawValue)],
-                                         uniquingKeysWith: { _, fixed in fixed }))
+                details: details.merging(
+                    ["from": .string(current.state.rawValue), "to": .string(to.rawValue)],
+                    uniquingKeysWith: { _, fixed in fixed }))
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return updated
         }
@@ -376,8 +394,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// ``MailStore/completeAndClaim(_:campaign:worker:limit:queuedAfter:)``). Candidates that opted out
     /// since they were queued become `suppressed` in the claim and are not returned; when a whole claim
     /// was such entries, the next ones are claimed (in a further transaction).
-    public func completeAndClaim(_ outcomes: [LedgerOutcome], campaign id: CampaignID, worker: String, limit: Int,
-                                 queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
+    public func completeAndClaim(
+        _ outcomes: [LedgerOutcome], campaign id: CampaignID, worker: String, limit: Int,
+        queuedAfter: LedgerEntryID?
+    ) async throws -> [LedgerEntry] {
         var outcomes = outcomes
         var after = queuedAfter
         while true {
@@ -389,8 +409,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    private func completeAndClaimOnce(_ outcomes: [LedgerOutcome], campaign id: CampaignID, worker: String, limit: Int,
-                                      queuedAfter: LedgerEntryID?) async throws -> [LedgerEntry] {
+    private func completeAndClaimOnce(
+        _ outcomes: [LedgerOutcome], campaign id: CampaignID, worker: String, limit: Int,
+        queuedAfter: LedgerEntryID?
+    ) async throws -> [LedgerEntry] {
         let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
@@ -401,8 +423,11 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                 // (SQLite has one writer, so nothing needs locking; the claim checks the state itself.)
                 guard try Self.campaign(tx, id, lock: dialect.forShare).state == .sending else { return [] }
             }
-            return try Self.claimedEntries(try tx.rows(Queries.claim(id, worker: worker, limit: limit, queuedAfter: queuedAfter,
-                                                                     now: now, dialect)))
+            return try Self.claimedEntries(
+                try tx.rows(
+                    Queries.claim(
+                        id, worker: worker, limit: limit, queuedAfter: queuedAfter,
+                        now: now, dialect)))
         }
     }
 
@@ -431,8 +456,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             if count > 0 {
                 var details: [String: JSONValue] = ["entries": .number(Double(count))]
                 if let worker { details["worker"] = .string(worker) }
-                let event = NewAuditEvent(actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
-                                          subjectID: campaign.map { "\($0.rawValue)" } ?? "*", details: details)
+                let event = NewAuditEvent(
+                    actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
+                    subjectID: campaign.map { "\($0.rawValue)" } ?? "*", details: details)
                 _ = try tx.rows(try Queries.insertAudit(event, now: now))
             }
             return count
@@ -447,9 +473,12 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let dialect = dialect
         return try await backend.transaction { tx in
             var held = Set<EntryAttempt>()
-            for row in try tx.rows(SQLStatement("""
-                SELECT id, attempts FROM ledger WHERE campaign_id = ? AND state = 'sending' AND claimed_by = ?\(dialect.forUpdate)
-                """, [.int(campaign.rawValue), .text(worker)])) {
+            for row in try tx.rows(
+                SQLStatement(
+                    """
+                    SELECT id, attempts FROM ledger WHERE campaign_id = ? AND state = 'sending' AND claimed_by = ?\(dialect.forUpdate)
+                    """, [.int(campaign.rawValue), .text(worker)]))
+            {
                 held.insert(EntryAttempt(id: LedgerEntryID(rawValue: try row.int("id")), attempt: Int(try row.int("attempts"))))
             }
             var counts = RecoveryCounts()
@@ -461,18 +490,23 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             let neverStarted = held.filter { !evidence.started.contains($0) && !done.contains($0) }.map(\.id.rawValue).sorted()
             for start in stride(from: 0, to: neverStarted.count, by: 500) {
                 let chunk = neverStarted[start..<min(neverStarted.count, start + 500)]
-                counts.requeued += try tx.changes(SQLStatement("""
-                    UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?
-                    WHERE state = 'sending' AND claimed_by = ? AND id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
-                    """, [SQLValue(now), .text(worker)] + chunk.map { .int($0) }))
+                counts.requeued += try tx.changes(
+                    SQLStatement(
+                        """
+                        UPDATE ledger SET state = 'queued', attempts = attempts - 1, claimed_by = NULL, updated_at = ?
+                        WHERE state = 'sending' AND claimed_by = ? AND id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                        """, [SQLValue(now), .text(worker)] + chunk.map { .int($0) }))
             }
             counts.uncertain = try tx.changes(Queries.recoverInterrupted(campaign: campaign, worker: worker, now: now))
-            let event = NewAuditEvent(actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
-                                      subjectID: "\(campaign.rawValue)",
-                                      details: ["worker": .string(worker), "journal": .bool(true),
-                                                "requeued": .number(Double(counts.requeued)),
-                                                "completed": .number(Double(counts.completed)),
-                                                "entries": .number(Double(counts.uncertain))])
+            let event = NewAuditEvent(
+                actor: .system, action: "ledger.recover-interrupted", subjectKind: "campaign",
+                subjectID: "\(campaign.rawValue)",
+                details: [
+                    "worker": .string(worker), "journal": .bool(true),
+                    "requeued": .number(Double(counts.requeued)),
+                    "completed": .number(Double(counts.completed)),
+                    "entries": .number(Double(counts.uncertain)),
+                ])
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return counts
         }
@@ -482,8 +516,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// campaign is reopened as `paused`.
     @discardableResult
     public func requeueUncertain(campaign: CampaignID, actor: AuditActor) async throws -> Int {
-        try await requeue(campaign, Queries.requeueUncertain(campaign: campaign, now: clock.date), action: "ledger.requeue-uncertain",
-                          details: [:], actor: actor)
+        try await requeue(
+            campaign, Queries.requeueUncertain(campaign: campaign, now: clock.date), action: "ledger.requeue-uncertain",
+            details: [:], actor: actor)
     }
 
     /// Makes the campaign's `failed` entries (all, or those whose last reply had `replyCode`) claimable
@@ -493,26 +528,31 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func requeueFailed(campaign: CampaignID, replyCode: Int?, actor: AuditActor) async throws -> Int {
         var details: [String: JSONValue] = [:]
         if let replyCode { details["reply_code"] = .number(Double(replyCode)) }
-        return try await requeue(campaign, Queries.requeueFailed(campaign: campaign, replyCode: replyCode, now: clock.date),
-                                 action: "ledger.requeue-failed", details: details, actor: actor)
+        return try await requeue(
+            campaign, Queries.requeueFailed(campaign: campaign, replyCode: replyCode, now: clock.date),
+            action: "ledger.requeue-failed", details: details, actor: actor)
     }
 
     /// Runs a requeue statement with its audit event; reopens a `sent` campaign that got entries back.
-    private func requeue(_ id: CampaignID, _ statement: SQLStatement, action: String, details: [String: JSONValue],
-                         actor: AuditActor) async throws -> Int {
+    private func requeue(
+        _ id: CampaignID, _ statement: SQLStatement, action: String, details: [String: JSONValue],
+        actor: AuditActor
+    ) async throws -> Int {
         let clock = clock
         let lock = dialect.forUpdate
         return try await backend.transaction { tx in
             let campaign = try Self.campaign(tx, id, lock: lock)
             let now = clock.date
             let count = try tx.changes(statement)
-            let event = NewAuditEvent(actor: actor, action: action, subjectKind: "campaign", subjectID: "\(id.rawValue)",
-                                      details: details.merging(["entries": .number(Double(count))]) { $1 })
+            let event = NewAuditEvent(
+                actor: actor, action: action, subjectKind: "campaign", subjectID: "\(id.rawValue)",
+                details: details.merging(["entries": .number(Double(count))]) { $1 })
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             if count > 0 && campaign.state == .sent {
                 _ = try tx.one(Queries.setCampaignState(id, .paused, now: now))
-                let reopened = NewAuditEvent(actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
-                                             details: ["from": .string("sent"), "to": .string("paused"), "reason": .string(action)])
+                let reopened = NewAuditEvent(
+                    actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
+                    details: ["from": .string("sent"), "to": .string("paused"), "reason": .string(action)])
                 _ = try tx.rows(try Queries.insertAudit(reopened, now: now))
             }
             return count
@@ -548,9 +588,11 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock.date
         let made = make()
         return try await backend.transaction { tx in
-            _ = try tx.changes(SQLStatement("""
-                INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING
-                """, [.text(name), .text(made), SQLValue(now)]))
+            _ = try tx.changes(
+                SQLStatement(
+                    """
+                    INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING
+                    """, [.text(name), .text(made), SQLValue(now)]))
             guard let row = try tx.one(SQLStatement("SELECT value FROM store_secrets WHERE name = ?", [.text(name)])) else {
                 throw StoreError.database("the secret \(name) was not stored")
             }

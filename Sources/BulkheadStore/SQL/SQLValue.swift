@@ -47,7 +47,7 @@ struct SQLRow: Sendable {
     func optionalInt(_ column: String) throws(StoreError) -> Int64? {
         switch try value(column) {
         case .null: return nil
-        case let .int(value): return value
+        case .int(let value): return value
         default: throw .invalidData("column \(column) is not an integer")
         }
     }
@@ -60,7 +60,7 @@ struct SQLRow: Sendable {
     func optionalText(_ column: String) throws(StoreError) -> String? {
         switch try value(column) {
         case .null: return nil
-        case let .text(value): return value
+        case .text(let value): return value
         default: throw .invalidData("column \(column) is not text")
         }
     }

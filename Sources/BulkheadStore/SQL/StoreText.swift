@@ -36,8 +36,8 @@ enum StoreText {
     static func check(_ statement: SQLStatement) throws(StoreError) {
         for bind in statement.binds {
             switch bind {
-            case let .text(text): try refuseNUL(text)
-            case let .textArray(texts): for text in texts { try refuseNUL(text) }
+            case .text(let text): try refuseNUL(text)
+            case .textArray(let texts): for text in texts { try refuseNUL(text) }
             case .null, .int, .intArray: break
             }
         }

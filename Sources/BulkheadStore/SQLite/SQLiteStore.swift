@@ -121,30 +121,32 @@ struct SQLiteBackend: SQLBackend {
         return try Row.fetchAll(prepared, arguments: arguments(statement.binds)).map { row in
             var values: [String: SQLValue] = [:]
             for (column, value) in row {
-                values[column] = switch value.storage {
-                case .null: .null
-                case let .int64(int): .int(int)
-                case let .double(double):
-                    // Every numeric column is an integer; a REAL can only come from outside this store.
-                    throw StoreError.invalidData("column \(column) holds the real number \(double)")
-                case let .string(string): .text(string)
-                case let .blob(data): .text(String(decoding: data, as: UTF8.self))
-                }
+                values[column] =
+                    switch value.storage {
+                    case .null: .null
+                    case .int64(let int): .int(int)
+                    case .double(let double):
+                        // Every numeric column is an integer; a REAL can only come from outside this store.
+                        throw StoreError.invalidData("column \(column) holds the real number \(double)")
+                    case .string(let string): .text(string)
+                    case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                    }
             }
             return SQLRow(values: values)
         }
     }
 
     static func arguments(_ binds: [SQLValue]) -> StatementArguments {
-        StatementArguments(binds.map { bind -> (any DatabaseValueConvertible)? in
-            switch bind {
-            case .null: nil
-            case let .int(value): value
-            case let .text(value): value
-            case let .textArray(values): jsonArray(values.map(jsonString))
-            case let .intArray(values): jsonArray(values.map(String.init))
-            }
-        })
+        StatementArguments(
+            binds.map { bind -> (any DatabaseValueConvertible)? in
+                switch bind {
+                case .null: nil
+                case .int(let value): value
+                case .text(let value): value
+                case .textArray(let values): jsonArray(values.map(jsonString))
+                case .intArray(let values): jsonArray(values.map(String.init))
+                }
+            })
     }
 
     private static func jsonArray(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }

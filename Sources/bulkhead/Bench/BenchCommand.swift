@@ -6,10 +6,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure Bulkhead's speed on this machine (run from a release build).",
         discussion: """
-        Examples:
-          swift build -c release --product bulkhead && .build/release/bulkhead bench mail
-          .build/release/bulkhead bench mail --seconds 5 --json
-        """,
+            Examples:
+              swift build -c release --product bulkhead && .build/release/bulkhead bench mail
+              .build/release/bulkhead bench mail --seconds 5 --json
+            """,
         subcommands: [MailBenchCommand.self]
     )
 }

@@ -8,13 +8,13 @@ struct MailBenchCommand: ParsableCommand {
         commandName: "mail",
         abstract: "Messages per second on one core: build, build+DKIM (ed25519, rsa-2048), parse.",
         discussion: """
-        Every case runs on one thread for --seconds after a short warm-up, so the figures are per core.
-        The targets are issue 2's: build ≥ 100,000/s, ed25519-signed ≥ 20,000/s, rsa-2048-signed ≥ 1,000/s,
-        parse ≥ 20,000/s. A debug build is many times slower: use a release build.
+            Every case runs on one thread for --seconds after a short warm-up, so the figures are per core.
+            The targets are issue 2's: build ≥ 100,000/s, ed25519-signed ≥ 20,000/s, rsa-2048-signed ≥ 1,000/s,
+            parse ≥ 20,000/s. A debug build is many times slower: use a release build.
 
-        Example:
-          .build/release/bulkhead bench mail --seconds 3
-        """
+            Example:
+              .build/release/bulkhead bench mail --seconds 3
+            """
     )
 
     @Option(help: "Seconds to run each case.")
@@ -27,23 +27,28 @@ struct MailBenchCommand: ParsableCommand {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         let workload = try MailBenchWorkload()
         let ed25519 = try DKIMSigner(key: DKIMKey.generate(.ed25519), configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s1"))
-        let rsa = try DKIMSigner(key: DKIMKey.generate(.rsa(bits: 2048)), configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s2"))
+        let rsa = try DKIMSigner(
+            key: DKIMKey.generate(.rsa(bits: 2048)), configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s2"))
         let parser = MIMEParser()
         let parseInput = try workload.fiftyKilobyteMessage()
 
         var results: [BenchResult] = []
-        results.append(try measure("build personalised 8 KB multipart", target: 100_000, bytes: workload.sampleSize) { index in
-            try workload.message(for: index).count
-        })
-        results.append(try measure("build + DKIM ed25519-sha256", target: 20_000, bytes: workload.sampleSize) { index in
-            try ed25519.sign(workload.message(for: index)).count
-        })
-        results.append(try measure("build + DKIM rsa-sha256 (2048)", target: 1_000, bytes: workload.sampleSize) { index in
-            try rsa.sign(workload.message(for: index)).count
-        })
-        results.append(try measure("parse 50 KB multipart/mixed", target: 20_000, bytes: parseInput.count) { _ in
-            try parser.parse(parseInput).parts.count
-        })
+        results.append(
+            try measure("build personalised 8 KB multipart", target: 100_000, bytes: workload.sampleSize) { index in
+                try workload.message(for: index).count
+            })
+        results.append(
+            try measure("build + DKIM ed25519-sha256", target: 20_000, bytes: workload.sampleSize) { index in
+                try ed25519.sign(workload.message(for: index)).count
+            })
+        results.append(
+            try measure("build + DKIM rsa-sha256 (2048)", target: 1_000, bytes: workload.sampleSize) { index in
+                try rsa.sign(workload.message(for: index)).count
+            })
+        results.append(
+            try measure("parse 50 KB multipart/mixed", target: 20_000, bytes: parseInput.count) { _ in
+                try parser.parse(parseInput).parts.count
+            })
         if json {
             print(CLIJSON.encode(BenchReport(build: BenchReport.buildKind, seconds: seconds, results: results)))
         } else {

@@ -5,7 +5,9 @@ import BulkheadMail
 /// 50 KB multipart/mixed message (text, HTML and a base64 attachment) for the parser.
 struct MailBenchWorkload {
     let from = Mailbox(displayName: "Example Shop", localPart: "news", domain: "shop.example")
-    let names = ["Ada Lovelace", "Grace Hopper", "Zoë Müller", "Alan Turing", "Barbara Liskov", "Edsger Dijkstra", "Katherine Johnson", "Donald Knuth"]
+    let names = [
+        "Ada Lovelace", "Grace Hopper", "Zoë Müller", "Alan Turing", "Barbara Liskov", "Edsger Dijkstra", "Katherine Johnson", "Donald Knuth",
+    ]
     /// The text body split around the name: what a compiled template does at send time.
     let textPieces: (String, String)
     let htmlPieces: (String, String)
@@ -42,7 +44,7 @@ struct MailBenchWorkload {
         builder.htmlBody = String(repeating: htmlPieces.0 + "Ada" + htmlPieces.1, count: 2)
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         let attachment = (0..<25_000).map { _ -> UInt8 in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 56)
         }
         builder.attachments = [Attachment(filename: "invoice.pdf", mediaType: "application/pdf", data: attachment)]
@@ -54,7 +56,10 @@ struct MailBenchWorkload {
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ") {
-            if line.count + word.count + 1 > 76 { lines.append(line); line = "" }
+            if line.count + word.count + 1 > 76 {
+                lines.append(line)
+                line = ""
+            }
             line += line.isEmpty ? String(word) : " " + word
         }
         if !line.isEmpty { lines.append(line) }

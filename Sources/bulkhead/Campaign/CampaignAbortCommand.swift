@@ -7,11 +7,11 @@ struct CampaignAbortCommand: AsyncParsableCommand {
         commandName: "abort",
         abstract: "Abort a campaign for good: the kill switch. Delivery stops within a second; only messages already in flight complete.",
         discussion: """
-        The sender records in the audit log how many messages completed after the abort; `bulkhead ledger ID` lists who got what.
+            The sender records in the audit log how many messages completed after the abort; `bulkhead ledger ID` lists who got what.
 
-        Example:
-          bulkhead campaign abort 1 --reason "sent to the wrong list"
-        """
+            Example:
+              bulkhead campaign abort 1 --reason "sent to the wrong list"
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -20,8 +20,9 @@ struct CampaignAbortCommand: AsyncParsableCommand {
     @Option(help: "Why, for the audit log.") var reason: String?
 
     func run() async throws {
-        let aborted = try await CampaignTransition.apply(config, actor, campaign.campaignID, from: [.draft, .scheduled, .sending, .paused],
-                                                         to: .aborted, reason: reason)
+        let aborted = try await CampaignTransition.apply(
+            config, actor, campaign.campaignID, from: [.draft, .scheduled, .sending, .paused],
+            to: .aborted, reason: reason)
         print("campaign \(campaign.id) aborted at \(aborted.updatedAt.formatted(.iso8601))")
     }
 }

@@ -8,18 +8,19 @@ import Foundation
 struct CampaignCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Create a draft campaign from template files (mustache: {{name}}, {{first_name}}, {{email}}, {{attributes.KEY}}, {{unsubscribe_url}}).",
+        abstract:
+            "Create a draft campaign from template files (mustache: {{name}}, {{first_name}}, {{email}}, {{attributes.KEY}}, {{unsubscribe_url}}).",
         discussion: """
-        HTML templates are HTML-escaped; text templates and the subject are not. Prints the new campaign's id.
-        Template files may be pipes or process substitutions (<(…)); `-` reads one of them from standard input.
-        Attachments are read when the campaign is created and their SHA-256 is kept: a send refuses a file that
-        changed or vanished since.
+            HTML templates are HTML-escaped; text templates and the subject are not. Prints the new campaign's id.
+            Template files may be pipes or process substitutions (<(…)); `-` reads one of them from standard input.
+            Attachments are read when the campaign is created and their SHA-256 is kept: a send refuses a file that
+            changed or vanished since.
 
-        Example:
-          bulkhead campaign create --name spring --list news --subject "Spring offer for {{first_name}}" \\
-              --text spring.txt --html spring.html --attach price-list.pdf
-          render-html spring | bulkhead campaign create --name spring --list news --subject Spring --text <(render-text spring) --html -
-        """
+            Example:
+              bulkhead campaign create --name spring --list news --subject "Spring offer for {{first_name}}" \\
+                  --text spring.txt --html spring.html --attach price-list.pdf
+              render-html spring | bulkhead campaign create --name spring --list news --subject Spring --text <(render-text spring) --html -
+            """
     )
 
     @OptionGroup var config: ConfigOption

@@ -7,19 +7,25 @@ import Foundation
 
 /// What send and resume share: enqueue, preflight, the transition to `sending`, the run and its report.
 enum CampaignDelivery {
-    static func start(_ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, from: Set<CampaignState>, force: Bool,
-                      json: Bool) async throws {
+    static func start(
+        _ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, from: Set<CampaignState>, force: Bool,
+        json: Bool
+    ) async throws {
         try await config.withEnvironment { environment in
             try await deliver(environment, actor.audit, id, from: from, force: force, json: json)
         }
     }
 
-    private static func deliver(_ environment: BulkheadEnvironment, _ actor: AuditActor, _ id: CampaignID,
-                                from: Set<CampaignState>, force: Bool, json: Bool) async throws {
+    private static func deliver(
+        _ environment: BulkheadEnvironment, _ actor: AuditActor, _ id: CampaignID,
+        from: Set<CampaignState>, force: Bool, json: Bool
+    ) async throws {
         let store = environment.store
         let campaign = try await store.existingCampaign(id)
         guard from.contains(campaign.state) else {
-            throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue); this command needs \(from.map(\.rawValue).sorted().joined(separator: " or "))", code: 1)
+            throw CLIError.fail(
+                "campaign \(id.rawValue) is \(campaign.state.rawValue); this command needs \(from.map(\.rawValue).sorted().joined(separator: " or "))",
+                code: 1)
         }
         let runner: CampaignRunner
         do {
@@ -37,11 +43,17 @@ enum CampaignDelivery {
             throw CLIError.fail("not sent: error findings above (fix them, or --force)", code: 3)
         }
         if campaign.state != .sending {
-            _ = try await store.transition(id, from: [campaign.state], to: .sending, actor: actor,
-                                           details: ["queued_now": .number(Double(queued)),
-                                                     "transport": .string(real ? "smtp" : "capture")])
+            _ = try await store.transition(
+                id, from: [campaign.state], to: .sending, actor: actor,
+                details: [
+                    "queued_now": .number(Double(queued)),
+                    "transport": .string(real ? "smtp" : "capture"),
+                ])
         }
-        FileHandle.standardError.write(Data("campaign \(id.rawValue): sending to \(real ? "the configured upstreams" : "the capture mailbox \(environment.captureDirectory)")\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "campaign \(id.rawValue): sending to \(real ? "the configured upstreams" : "the capture mailbox \(environment.captureDirectory)")\n"
+                    .utf8))
         let display = ProgressDisplay()
         // Ctrl-C or SIGTERM pauses the campaign (reason `interrupted`): no new message starts, the ones
         // in flight finish, claimed but unsent recipients go back to the queue, exit 130. A second
@@ -49,10 +61,12 @@ enum CampaignDelivery {
         let interrupted = InterruptFlag()
         let signals = StopSignals {
             guard interrupted.raise() == 1 else { exit(130) }
-            FileHandle.standardError.write(Data("\nbulkhead: interrupted; pausing campaign \(id.rawValue) after the messages in flight (again to quit now)\n".utf8))
+            FileHandle.standardError.write(
+                Data("\nbulkhead: interrupted; pausing campaign \(id.rawValue) after the messages in flight (again to quit now)\n".utf8))
             Task {
-                _ = try? await store.transition(id, from: [.sending], to: .paused, actor: actor,
-                                                details: ["reason": .string("interrupted")])
+                _ = try? await store.transition(
+                    id, from: [.sending], to: .paused, actor: actor,
+                    details: ["reason": .string("interrupted")])
             }
         }
         let summary: DeliveryRunSummary
@@ -82,13 +96,13 @@ enum CampaignDelivery {
         let subscriber = try await environment.store.subscriber(id: entry.subscriberID)
         let sample = runner.makeSample(entry, subscriber: subscriber)
         switch sample {
-        case let .success(bytes):
+        case .success(let bytes):
             do {
                 return MessageRules().check(try MIMEParser().parse(bytes))
             } catch {
                 return [Finding(code: "preflight.unparsable", severity: .error, message: "the sample message does not parse: \(error)")]
             }
-        case let .failure(error):
+        case .failure(let error):
             return [Finding(code: "preflight.unbuildable", severity: .error, message: "the sample message cannot be built: \(error)")]
         }
     }
@@ -96,19 +110,30 @@ enum CampaignDelivery {
     static func describe(_ summary: DeliveryRunSummary, id: CampaignID) -> String {
         var lines: [String] = []
         if summary.recoveredUncertain > 0 {
-            lines.append("\(summary.recoveredUncertain) recipient(s) of an interrupted earlier run are uncertain (bulkhead ledger \(id.rawValue) --state uncertain)")
+            lines.append(
+                "\(summary.recoveredUncertain) recipient(s) of an interrupted earlier run are uncertain (bulkhead ledger \(id.rawValue) --state uncertain)"
+            )
         }
         if summary.recoveredRequeued > 0 || summary.recoveredCompleted > 0 {
-            lines.append("from the in-flight journal of an interrupted earlier run: \(summary.recoveredRequeued) never-started recipient(s) queued again, \(summary.recoveredCompleted) outcome(s) recorded")
+            lines.append(
+                "from the in-flight journal of an interrupted earlier run: \(summary.recoveredRequeued) never-started recipient(s) queued again, \(summary.recoveredCompleted) outcome(s) recorded"
+            )
         }
         switch summary.ending {
         case .finished: lines.append("campaign \(id.rawValue) sent")
-        case .waitingForRetries: lines.append("campaign \(id.rawValue): deferred recipients remain; next retry \(summary.nextRetryAt?.formatted(.iso8601) ?? "soon") (bulkhead serve retries them)")
+        case .waitingForRetries:
+            lines.append(
+                "campaign \(id.rawValue): deferred recipients remain; next retry \(summary.nextRetryAt?.formatted(.iso8601) ?? "soon") (bulkhead serve retries them)"
+            )
         case .upstreamDown:
-            lines.append("campaign \(id.rawValue): the upstream cannot be reached (its circuit breaker is open); the rest stays queued, none charged an attempt; bulkhead serve or bulkhead campaign resume \(id.rawValue) goes on after \(summary.nextRetryAt?.formatted(.iso8601) ?? "a while")")
+            lines.append(
+                "campaign \(id.rawValue): the upstream cannot be reached (its circuit breaker is open); the rest stays queued, none charged an attempt; bulkhead serve or bulkhead campaign resume \(id.rawValue) goes on after \(summary.nextRetryAt?.formatted(.iso8601) ?? "a while")"
+            )
         case .otherWorkersSending: lines.append("campaign \(id.rawValue): nothing left for this worker; others are still sending")
         case .paused, .aborted:
-            lines.append("campaign \(id.rawValue) \(summary.ending.rawValue): \(summary.completedAfterStop) message(s) in flight completed after the stop, \(summary.released) claimed recipient(s) returned unsent")
+            lines.append(
+                "campaign \(id.rawValue) \(summary.ending.rawValue): \(summary.completedAfterStop) message(s) in flight completed after the stop, \(summary.released) claimed recipient(s) returned unsent"
+            )
         case .notSending: lines.append("campaign \(id.rawValue) is not sending")
         }
         return lines.joined(separator: "\n")

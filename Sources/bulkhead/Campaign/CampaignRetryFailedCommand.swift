@@ -8,15 +8,15 @@ struct CampaignRetryFailedCommand: AsyncParsableCommand {
         commandName: "retry-failed",
         abstract: "Queue the campaign's failed recipients again (all, or those whose last reply had one code), with fresh attempts.",
         discussion: """
-        For failures that were not the recipients' fault (a relay misconfigured, a policy rejection fixed
-        since). People who opted out meanwhile, and addresses on the suppression list (hard bounces), are
-        never sent to: they become `suppressed` when their turn comes. A sent campaign is reopened as paused.
+            For failures that were not the recipients' fault (a relay misconfigured, a policy rejection fixed
+            since). People who opted out meanwhile, and addresses on the suppression list (hard bounces), are
+            never sent to: they become `suppressed` when their turn comes. A sent campaign is reopened as paused.
 
-        Examples:
-          bulkhead ledger 1 --state failed            # look first
-          bulkhead campaign retry-failed 1 --code 451
-          bulkhead campaign resume 1
-        """
+            Examples:
+              bulkhead ledger 1 --state failed            # look first
+              bulkhead campaign retry-failed 1 --code 451
+              bulkhead campaign resume 1
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -32,6 +32,8 @@ struct CampaignRetryFailedCommand: AsyncParsableCommand {
             try await store.requeueFailed(campaign: campaign.campaignID, replyCode: code, actor: actor.audit)
         }
         let which = code.map { " with reply code \($0)" } ?? ""
-        print("\(count) failed recipient\(count == 1 ? "" : "s")\(which) of campaign \(campaign.id) queued again\(count > 0 ? " (send them with: bulkhead campaign resume \(campaign.id))" : "")")
+        print(
+            "\(count) failed recipient\(count == 1 ? "" : "s")\(which) of campaign \(campaign.id) queued again\(count > 0 ? " (send them with: bulkhead campaign resume \(campaign.id))" : "")"
+        )
     }
 }

@@ -4,8 +4,10 @@ import ArgumentParser
 struct CampaignRetryUncertainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry-uncertain",
-        abstract: "Queue the campaign's uncertain recipients again (they may already have the message: a crash or a dropped connection came after DATA started).",
-        discussion: "Example:\n  bulkhead ledger 1 --state uncertain   # look first\n  bulkhead campaign retry-uncertain 1 && bulkhead campaign resume 1"
+        abstract:
+            "Queue the campaign's uncertain recipients again (they may already have the message: a crash or a dropped connection came after DATA started).",
+        discussion:
+            "Example:\n  bulkhead ledger 1 --state uncertain   # look first\n  bulkhead campaign retry-uncertain 1 && bulkhead campaign resume 1"
     )
 
     @OptionGroup var config: ConfigOption

@@ -7,7 +7,8 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
         abstract: "Schedule a draft: `bulkhead serve` queues its recipients and starts sending at the given time.",
-        discussion: "Example:\n  bulkhead campaign schedule 1 --at 2026-12-01T09:00:00Z\n  bulkhead campaign abort 1     # still possible until it is sent"
+        discussion:
+            "Example:\n  bulkhead campaign schedule 1 --at 2026-12-01T09:00:00Z\n  bulkhead campaign abort 1     # still possible until it is sent"
     )
 
     @OptionGroup var config: ConfigOption
@@ -25,8 +26,9 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
             content.scheduledAt = time
             do {
                 _ = try await store.updateDraft(campaign.campaignID, content: content, actor: actor.audit)
-                return try await store.transition(campaign.campaignID, from: [.draft], to: .scheduled, actor: actor.audit,
-                                                  details: ["at": .string(time.formatted(.iso8601))])
+                return try await store.transition(
+                    campaign.campaignID, from: [.draft], to: .scheduled, actor: actor.audit,
+                    details: ["at": .string(time.formatted(.iso8601))])
             } catch let error as StoreError {
                 throw CLIError.fail("campaign \(campaign.id): \(error)", code: 1)
             }

@@ -6,14 +6,14 @@ struct CampaignSendCommand: AsyncParsableCommand {
         commandName: "send",
         abstract: "Queue a campaign's recipients, check a sample message against the guardrails, and deliver.",
         discussion: """
-        With no upstream configured, messages go to the capture mailbox (bulkhead capture list): nothing
-        leaves the machine. Error findings on the sample message stop a send to a real upstream unless --force.
-        Stop it from another terminal with `bulkhead campaign pause ID` or `abort ID` (acts within a second).
+            With no upstream configured, messages go to the capture mailbox (bulkhead capture list): nothing
+            leaves the machine. Error findings on the sample message stop a send to a real upstream unless --force.
+            Stop it from another terminal with `bulkhead campaign pause ID` or `abort ID` (acts within a second).
 
-        Examples:
-          bulkhead campaign send 1
-          bulkhead campaign send 1 --json > summary.json
-        """
+            Examples:
+              bulkhead campaign send 1
+              bulkhead campaign send 1 --json > summary.json
+            """
     )
 
     @OptionGroup var config: ConfigOption

@@ -3,8 +3,10 @@ import BulkheadStore
 
 /// One state change, audited with the acting person.
 enum CampaignTransition {
-    static func apply(_ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, from: Set<CampaignState>, to: CampaignState,
-                      reason: String?) async throws -> Campaign {
+    static func apply(
+        _ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, from: Set<CampaignState>, to: CampaignState,
+        reason: String?
+    ) async throws -> Campaign {
         try await config.withStore { store, _ in
             do {
                 var details: [String: JSONValue] = [:]

@@ -43,7 +43,8 @@ struct CampaignView: Encodable {
         if !attachments.isEmpty { lines.append("  attachments: \(attachments.joined(separator: ", "))") }
         if let ledger {
             let total = ledger.values.reduce(0, +)
-            lines.append("  ledger: \(total) recipients: " + LedgerState.allCases.map { "\($0.rawValue) \(ledger[$0.rawValue] ?? 0)" }.joined(separator: ", "))
+            lines.append(
+                "  ledger: \(total) recipients: " + LedgerState.allCases.map { "\($0.rawValue) \(ledger[$0.rawValue] ?? 0)" }.joined(separator: ", "))
         }
         if !audit.isEmpty {
             lines.append("  audit:")
@@ -58,9 +59,9 @@ struct CampaignView: Encodable {
     static func show(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
-        case let .bool(flag): "\(flag)"
-        case let .number(number): number == number.rounded() ? String(Int64(number)) : "\(number)"
-        case let .string(text): text
+        case .bool(let flag): "\(flag)"
+        case .number(let number): number == number.rounded() ? String(Int64(number)) : "\(number)"
+        case .string(let text): text
         case .array, .object: CLIJSON.encodeCompact(value)
         }
     }

@@ -9,14 +9,14 @@ struct CaptureCommand: AsyncParsableCommand {
         commandName: "capture",
         abstract: "List and show the messages in the capture mailbox (<data directory>/capture).",
         discussion: """
-        With no upstream configured, nothing leaves the machine: every message is written to the capture \
-        mailbox instead, where these commands read it, like a development mail catcher.
+            With no upstream configured, nothing leaves the machine: every message is written to the capture \
+            mailbox instead, where these commands read it, like a development mail catcher.
 
-        Examples:
-          bulkhead capture list --limit 20
-          bulkhead capture show 01763912345678901-0a1b2c3d
-          bulkhead capture show 01763912345678901-0a1b2c3d --raw > message.eml
-        """,
+            Examples:
+              bulkhead capture list --limit 20
+              bulkhead capture show 01763912345678901-0a1b2c3d
+              bulkhead capture show 01763912345678901-0a1b2c3d --raw > message.eml
+            """,
         subcommands: [CaptureListCommand.self, CaptureShowCommand.self]
     )
 

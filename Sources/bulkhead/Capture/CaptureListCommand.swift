@@ -9,12 +9,12 @@ struct CaptureListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List captured messages, newest first.",
         discussion: """
-        Exit status: 0 listed (an empty or missing mailbox lists nothing), 1 the mailbox cannot be read.
+            Exit status: 0 listed (an empty or missing mailbox lists nothing), 1 the mailbox cannot be read.
 
-        Examples:
-          bulkhead capture list
-          bulkhead capture list --limit 5 --json | jq '.[].recipient'
-        """
+            Examples:
+              bulkhead capture list
+              bulkhead capture list --limit 5 --json | jq '.[].recipient'
+            """
     )
 
     @OptionGroup var config: ConfigOption

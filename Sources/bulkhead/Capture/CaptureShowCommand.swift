@@ -9,12 +9,12 @@ struct CaptureShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Show one captured message: envelope and message, or the exact bytes with --raw.",
         discussion: """
-        Exit status: 0 shown, 1 no such message or it cannot be read.
+            Exit status: 0 shown, 1 no such message or it cannot be read.
 
-        Examples:
-          bulkhead capture show 01763912345678901-0a1b2c3d
-          bulkhead capture show 01763912345678901-0a1b2c3d --raw | bulkhead inspect /dev/stdin
-        """
+            Examples:
+              bulkhead capture show 01763912345678901-0a1b2c3d
+              bulkhead capture show 01763912345678901-0a1b2c3d --raw | bulkhead inspect /dev/stdin
+            """
     )
 
     @OptionGroup var config: ConfigOption

@@ -8,25 +8,27 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Validate the configuration and print the effective settings (secrets masked).",
         discussion: """
-        Reads --config FILE (default ./bulkhead.yaml, or the built-in defaults when it does not exist), \
-        applies the environment's secret overrides (BULKHEAD_POSTGRES_URL, BULKHEAD_UNSUBSCRIBE_KEY, \
-        BULKHEAD_UPSTREAM_<NAME>_PASSWORD) and checks every value. Passwords, keys and the password in the \
-        PostgreSQL URL are printed as ********.
+            Reads --config FILE (default ./bulkhead.yaml, or the built-in defaults when it does not exist), \
+            applies the environment's secret overrides (BULKHEAD_POSTGRES_URL, BULKHEAD_UNSUBSCRIBE_KEY, \
+            BULKHEAD_UPSTREAM_<NAME>_PASSWORD) and checks every value. Passwords, keys and the password in the \
+            PostgreSQL URL are printed as ********.
 
-        Exit status: 0 valid, 1 invalid or unreadable (the specific setting and reason on stderr).
+            Exit status: 0 valid, 1 invalid or unreadable (the specific setting and reason on stderr).
 
-        Examples:
-          bulkhead config check
-          bulkhead config check --config deploy/bulkhead.yaml
-        """
+            Examples:
+              bulkhead config check
+              bulkhead config check --config deploy/bulkhead.yaml
+            """
     )
 
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
         let loaded = try config.load()
-        let source = config.path ?? (FileManager.default.fileExists(atPath: BulkheadConfiguration.defaultFileName)
-            ? BulkheadConfiguration.defaultFileName : "built-in defaults")
+        let source =
+            config.path
+            ?? (FileManager.default.fileExists(atPath: BulkheadConfiguration.defaultFileName)
+                ? BulkheadConfiguration.defaultFileName : "built-in defaults")
         print("# \(source): valid")
         if loaded.upstreams.isEmpty {
             print("# no upstreams: mail goes to the capture mailbox in \(loaded.path("capture")), nothing leaves the machine")

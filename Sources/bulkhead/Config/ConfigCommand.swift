@@ -6,9 +6,9 @@ struct ConfigCommand: AsyncParsableCommand {
         commandName: "config",
         abstract: "Check the configuration.",
         discussion: """
-        Example:
-          bulkhead config check --config /etc/bulkhead.yaml
-        """,
+            Example:
+              bulkhead config check --config /etc/bulkhead.yaml
+            """,
         subcommands: [ConfigCheckCommand.self]
     )
 }

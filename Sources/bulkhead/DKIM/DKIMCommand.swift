@@ -6,11 +6,11 @@ struct DKIMCommand: ParsableCommand {
         commandName: "dkim",
         abstract: "DKIM keys, signing and verification (RFC 6376, RFC 8463).",
         discussion: """
-        Examples:
-          bulkhead dkim keygen --algorithm ed25519 --domain example.com --selector s1 --out keys/
-          bulkhead dkim sign --key keys/s1.private.pem --domain example.com --selector s1 message.eml
-          bulkhead dkim verify message.eml --dns-record keys/s1.dns.txt
-        """,
+            Examples:
+              bulkhead dkim keygen --algorithm ed25519 --domain example.com --selector s1 --out keys/
+              bulkhead dkim sign --key keys/s1.private.pem --domain example.com --selector s1 message.eml
+              bulkhead dkim verify message.eml --dns-record keys/s1.dns.txt
+            """,
         subcommands: [DKIMKeygenCommand.self, DKIMSignCommand.self, DKIMVerifyCommand.self]
     )
 }

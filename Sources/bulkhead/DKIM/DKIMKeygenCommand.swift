@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulkheadMail
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,11 +14,11 @@ struct DKIMKeygenCommand: ParsableCommand {
         commandName: "keygen",
         abstract: "Generate a DKIM key pair and its DNS TXT record.",
         discussion: """
-        Writes SELECTOR.private.pem (PKCS#8, mode 0600), SELECTOR.public.pem and SELECTOR.dns.txt (a zone-file line) into the output directory. Existing files are kept unless --force.
+            Writes SELECTOR.private.pem (PKCS#8, mode 0600), SELECTOR.public.pem and SELECTOR.dns.txt (a zone-file line) into the output directory. Existing files are kept unless --force.
 
-        Example:
-          bulkhead dkim keygen --algorithm ed25519 --domain example.com --selector s1 --out keys/
-        """
+            Example:
+              bulkhead dkim keygen --algorithm ed25519 --domain example.com --selector s1 --out keys/
+            """
     )
 
     @Option(help: "ed25519 or rsa.") var algorithm: DKIMAlgorithmArgument

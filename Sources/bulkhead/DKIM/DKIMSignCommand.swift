@@ -8,11 +8,11 @@ struct DKIMSignCommand: ParsableCommand {
         commandName: "sign",
         abstract: "Sign a message with DKIM.",
         discussion: """
-        The key file holds a PEM private key (PKCS#8 or PKCS#1 RSA) or a raw base64 Ed25519 key.
+            The key file holds a PEM private key (PKCS#8 or PKCS#1 RSA) or a raw base64 Ed25519 key.
 
-        Example:
-          bulkhead dkim sign --key keys/s1.private.pem --domain example.com --selector s1 message.eml > signed.eml
-        """
+            Example:
+              bulkhead dkim sign --key keys/s1.private.pem --domain example.com --selector s1 message.eml > signed.eml
+            """
     )
 
     @Option(help: "Private key file.") var key: String
@@ -28,7 +28,8 @@ struct DKIMSignCommand: ParsableCommand {
     func run() throws {
         let parts = canonicalization.split(separator: "/").map(String.init)
         guard parts.count == 2, let header = DKIMCanonicalization(rawValue: parts[0]),
-              let body = DKIMCanonicalization(rawValue: parts[1]) else {
+            let body = DKIMCanonicalization(rawValue: parts[1])
+        else {
             throw DKIMCLI.usage("--canonicalization must be simple|relaxed/simple|relaxed, not \(canonicalization)")
         }
         let privateKey: DKIMKey

@@ -9,12 +9,12 @@ struct DKIMVerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Verify the DKIM signatures of a message with a given key (no DNS lookup).",
         discussion: """
-        Prints pass/fail per signature. Exit status: 0 all pass, 1 a signature fails or there is none, 2 usage or I/O error.
+            Prints pass/fail per signature. Exit status: 0 all pass, 1 a signature fails or there is none, 2 usage or I/O error.
 
-        Examples:
-          bulkhead dkim verify signed.eml --dns-record keys/s1.dns.txt
-          bulkhead dkim verify signed.eml --public-key keys/s1.public.pem
-        """
+            Examples:
+              bulkhead dkim verify signed.eml --dns-record keys/s1.dns.txt
+              bulkhead dkim verify signed.eml --public-key keys/s1.public.pem
+            """
     )
 
     @Argument(help: "The message file (.eml).") var message: String
@@ -24,12 +24,14 @@ struct DKIMVerifyCommand: ParsableCommand {
     func run() throws {
         let record: DKIMKeyRecord
         switch (publicKey, dnsRecord) {
-        case let (path?, nil):
-            do { record = DKIMKeyRecord(publicKey: try DKIMPublicKey(importing: try DKIMCLI.readText(path))) }
-            catch let code as ExitCode { throw code } catch { throw DKIMCLI.usage("\(path): \(error)") }
-        case let (nil, path?):
-            do { record = try DKIMKeyRecord(text: try DKIMCLI.readText(path)) }
-            catch let code as ExitCode { throw code } catch { throw DKIMCLI.usage("\(path): \(error)") }
+        case (let path?, nil):
+            do { record = DKIMKeyRecord(publicKey: try DKIMPublicKey(importing: try DKIMCLI.readText(path))) } catch let code as ExitCode {
+                throw code
+            } catch { throw DKIMCLI.usage("\(path): \(error)") }
+        case (nil, let path?):
+            do { record = try DKIMKeyRecord(text: try DKIMCLI.readText(path)) } catch let code as ExitCode { throw code } catch {
+                throw DKIMCLI.usage("\(path): \(error)")
+            }
         default:
             throw DKIMCLI.usage("give exactly one of --public-key and --dns-record")
         }

@@ -9,15 +9,15 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Parse a message and print its structure and the guardrail findings.",
         discussion: """
-        Exit status: 0 when the message parses (findings are printed, not fatal unless --fail-on is
-        given), 1 when the message is malformed or breaks a parser limit, 2 when the file cannot be
-        read, 3 when --fail-on is given and a finding of that severity or worse was found.
+            Exit status: 0 when the message parses (findings are printed, not fatal unless --fail-on is
+            given), 1 when the message is malformed or breaks a parser limit, 2 when the file cannot be
+            read, 3 when --fail-on is given and a finding of that severity or worse was found.
 
-        Examples:
-          bulkhead inspect message.eml
-          bulkhead inspect --json message.eml | jq .findings
-          bulkhead inspect --fail-on error outgoing.eml && echo "safe to send"
-        """
+            Examples:
+              bulkhead inspect message.eml
+              bulkhead inspect --json message.eml | jq .findings
+              bulkhead inspect --fail-on error outgoing.eml && echo "safe to send"
+            """
     )
 
     @Argument(help: "The message file (RFC 5322; LF or CRLF line endings).")

@@ -36,7 +36,9 @@ struct InspectReport: Encodable {
         self.file = file
         self.size = size
         var headers: [String: String] = [:]
-        for name in ["From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Return-Path", "List-Unsubscribe", "Auto-Submitted", "Precedence"] {
+        for name in [
+            "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Return-Path", "List-Unsubscribe", "Auto-Submitted", "Precedence",
+        ] {
             if let value = message.decodedHeader(name) { headers[name] = value }
         }
         self.headers = headers
@@ -63,7 +65,7 @@ struct InspectReport: Encodable {
             part.filename = entity.filename
             switch entity.body {
             case .leaf: part.decodedBytes = entity.decodedBody?.count
-            case let .multipart(children, _, _): part.parts = children.count
+            case .multipart(let children, _, _): part.parts = children.count
             case .message: part.parts = 1
             }
             result.append(part)
@@ -77,15 +79,17 @@ struct InspectReport: Encodable {
 
     static func describeReport(_ message: MIMEEntity) -> Report? {
         switch InboundReport.classify(message) {
-        case let .deliveryStatus(dsn):
-            return Report(kind: "delivery-status", summary: dsn.recipients.map { recipient in
-                "\(recipient.address): \(recipient.action.rawValue) \(recipient.status) (\(recipient.bounceClass))"
-            })
-        case let .feedback(arf):
+        case .deliveryStatus(let dsn):
+            return Report(
+                kind: "delivery-status",
+                summary: dsn.recipients.map { recipient in
+                    "\(recipient.address): \(recipient.action.rawValue) \(recipient.status) (\(recipient.bounceClass))"
+                })
+        case .feedback(let arf):
             return Report(kind: "feedback-report", summary: ["\(arf.feedbackType.fieldValue) from \(arf.userAgent)"])
-        case let .malformedDeliveryStatus(error):
+        case .malformedDeliveryStatus(let error):
             return Report(kind: "malformed delivery-status", summary: ["\(error)"])
-        case let .malformedFeedback(error):
+        case .malformedFeedback(let error):
             return Report(kind: "malformed feedback-report", summary: ["\(error)"])
         case .notAReport:
             return nil

@@ -8,16 +8,16 @@ struct LedgerCommand: AsyncParsableCommand {
         commandName: "ledger",
         abstract: "Print a campaign's delivery ledger (address, state, attempts, last reply, updated at).",
         discussion: """
-        Streams the ledger in key order, any size, as CSV (default) or JSON (one array). States: queued, \
-        sending, sent, deferred, failed, uncertain, suppressed (opted out before its turn came). Times are ISO 8601 UTC.
+            Streams the ledger in key order, any size, as CSV (default) or JSON (one array). States: queued, \
+            sending, sent, deferred, failed, uncertain, suppressed (opted out before its turn came). Times are ISO 8601 UTC.
 
-        Exit status: 0 printed, 1 no such campaign or the store cannot be opened.
+            Exit status: 0 printed, 1 no such campaign or the store cannot be opened.
 
-        Examples:
-          bulkhead ledger 12 > campaign-12.csv
-          bulkhead ledger 12 --state uncertain --state failed
-          bulkhead ledger 12 --format json --state sent,deferred | jq length
-        """
+            Examples:
+              bulkhead ledger 12 > campaign-12.csv
+              bulkhead ledger 12 --state uncertain --state failed
+              bulkhead ledger 12 --format json --state sent,deferred | jq length
+            """
     )
 
     /// The `--format` values.
@@ -53,8 +53,11 @@ struct LedgerCommand: AsyncParsableCommand {
                 let row = LedgerRow(entry)
                 switch format {
                 case .csv:
-                    out.write(CSVText.record([row.address, row.state, String(row.attempts), row.lastReplyCode.map(String.init) ?? "",
-                                              row.lastReplyText ?? "", row.updatedAt]))
+                    out.write(
+                        CSVText.record([
+                            row.address, row.state, String(row.attempts), row.lastReplyCode.map(String.init) ?? "",
+                            row.lastReplyText ?? "", row.updatedAt,
+                        ]))
                 case .json:
                     out.write((first ? "\n" : ",\n") + (try row.json(encoder)))
                 }

@@ -20,7 +20,10 @@ struct LedgerRow: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case address, state, attempts, lastReplyCode = "last_reply_code", lastReplyText = "last_reply_text", updatedAt = "updated_at"
+        case address, state, attempts
+        case lastReplyCode = "last_reply_code"
+        case lastReplyText = "last_reply_text"
+        case updatedAt = "updated_at"
     }
 
     /// Encodes explicit nulls so every object has the same keys.

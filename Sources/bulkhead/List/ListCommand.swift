@@ -6,12 +6,12 @@ struct ListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "Create and show mailing lists.",
         discussion: """
-        Examples:
-          bulkhead list create news --description "Monthly product news"
-          bulkhead list show
-          bulkhead list show news --json
-          bulkhead list rename news "Café news"
-        """,
+            Examples:
+              bulkhead list create news --description "Monthly product news"
+              bulkhead list show
+              bulkhead list show news --json
+              bulkhead list rename news "Café news"
+            """,
         subcommands: [ListCreateCommand.self, ListShowCommand.self, ListRenameCommand.self]
     )
 }

@@ -8,11 +8,11 @@ struct ListCreateCommand: AsyncParsableCommand {
         commandName: "create",
         abstract: "Create a mailing list.",
         discussion: """
-        Exit status: 0 created, 1 the name is taken or the store cannot be opened.
+            Exit status: 0 created, 1 the name is taken or the store cannot be opened.
 
-        Example:
-          bulkhead list create news --description "Monthly product news"
-        """
+            Example:
+              bulkhead list create news --description "Monthly product news"
+            """
     )
 
     @OptionGroup var config: ConfigOption

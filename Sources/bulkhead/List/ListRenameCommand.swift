@@ -8,13 +8,13 @@ struct ListRenameCommand: AsyncParsableCommand {
         commandName: "rename",
         abstract: "Rename a mailing list; its List-Id identifier stays the same.",
         discussion: """
-        The List-Id identifier (<label.your-domain>) is permanent (RFC 2919): people's mail filters
-        rely on it, so a rename changes only the name commands and the List-Id description use.
-        Exit status: 0 renamed, 1 no such list, the new name is taken, or the store cannot be opened.
+            The List-Id identifier (<label.your-domain>) is permanent (RFC 2919): people's mail filters
+            rely on it, so a rename changes only the name commands and the List-Id description use.
+            Exit status: 0 renamed, 1 no such list, the new name is taken, or the store cannot be opened.
 
-        Example:
-          bulkhead list rename news "Café news"
-        """
+            Example:
+              bulkhead list rename news "Café news"
+            """
     )
 
     @OptionGroup var config: ConfigOption

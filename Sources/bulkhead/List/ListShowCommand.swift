@@ -7,12 +7,12 @@ struct ListShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Show all lists, or one, with member counts by status.",
         discussion: """
-        Exit status: 0 shown, 1 no list with that name or the store cannot be opened.
+            Exit status: 0 shown, 1 no list with that name or the store cannot be opened.
 
-        Examples:
-          bulkhead list show
-          bulkhead list show news --json
-        """
+            Examples:
+              bulkhead list show
+              bulkhead list show news --json
+            """
     )
 
     @OptionGroup var config: ConfigOption

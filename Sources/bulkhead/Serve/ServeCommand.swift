@@ -9,14 +9,14 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the engine: deliver campaigns that are sending (and scheduled ones when due), retry deferred recipients.",
         discussion: """
-        On the embedded default (no configuration file) state lives in .bulkhead/ (SQLite) and every
-        message goes to the capture mailbox there: nothing leaves the machine. Stop with Ctrl-C: messages in
-        flight complete, claimed but unsent recipients go back to the queue.
+            On the embedded default (no configuration file) state lives in .bulkhead/ (SQLite) and every
+            message goes to the capture mailbox there: nothing leaves the machine. Stop with Ctrl-C: messages in
+            flight complete, claimed but unsent recipients go back to the queue.
 
-        Examples:
-          bulkhead serve
-          bulkhead serve --config bulkhead.yaml --once     # one pass over due work, then exit
-        """
+            Examples:
+              bulkhead serve
+              bulkhead serve --config bulkhead.yaml --once     # one pass over due work, then exit
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -28,10 +28,12 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         guard interval > 0 else { throw ValidationError("--interval must be positive") }
         try await config.withEnvironment { environment in
-            let destination = environment.configuration.upstreams.isEmpty
+            let destination =
+                environment.configuration.upstreams.isEmpty
                 ? "the capture mailbox \(environment.captureDirectory) (nothing leaves this machine)"
                 : "\(environment.configuration.upstreams.count) upstream(s)"
-            FileHandle.standardError.write(Data("bulkhead serve: data in \(environment.configuration.dataDirectory), delivering to \(destination)\n".utf8))
+            FileHandle.standardError.write(
+                Data("bulkhead serve: data in \(environment.configuration.dataDirectory), delivering to \(destination)\n".utf8))
             let worker = Task {
                 while !Task.isCancelled {
                     do {
@@ -58,8 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
             try Task.checkCancellation()
             if campaign.state == .scheduled, let due = campaign.content.scheduledAt, due <= environment.clock.date {
                 _ = try await store.enqueueRecipients(campaign: campaign.id)
-                _ = try? await store.transition(campaign.id, from: [.scheduled], to: .sending, actor: .system,
-                                                details: ["reason": .string("scheduled time reached")])
+                _ = try? await store.transition(
+                    campaign.id, from: [.scheduled], to: .sending, actor: .system,
+                    details: ["reason": .string("scheduled time reached")])
             }
         }
         for campaign in try await store.allCampaigns() where campaign.state == .sending {

@@ -8,15 +8,15 @@ struct SubscribersExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Export a list's members as CSV (email,name,status,attributes), re-importable.",
         discussion: """
-        Streams the list by subscriber, any size. Attributes are written as one JSON object per row. A value \
-        that would start a spreadsheet formula (=, +, -, @, TAB or CR first, after any ') is written with \
-        one more ' in front, so a spreadsheet shows it as text (OWASP CSV injection); the import removes \
-        it again. With --output, the file is created with mode 0600 (it holds personal data).
+            Streams the list by subscriber, any size. Attributes are written as one JSON object per row. A value \
+            that would start a spreadsheet formula (=, +, -, @, TAB or CR first, after any ') is written with \
+            one more ' in front, so a spreadsheet shows it as text (OWASP CSV injection); the import removes \
+            it again. With --output, the file is created with mode 0600 (it holds personal data).
 
-        Examples:
-          bulkhead subscribers export --list news --output news.csv
-          bulkhead subscribers export --list news --status confirmed | wc -l
-        """
+            Examples:
+              bulkhead subscribers export --list news --output news.csv
+              bulkhead subscribers export --list news --status confirmed | wc -l
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -45,7 +45,8 @@ struct SubscribersExportCommand: AsyncParsableCommand {
             var count = 0
             for try await member in store.members(of: target.id, statuses: statuses) {
                 let attributes = try SubscriberJSON.text(member.subscriber.attributes)
-                out.write(CSVText.record([member.subscriber.address.value, member.subscriber.name ?? "", member.membership.status.rawValue, attributes]))
+                out.write(
+                    CSVText.record([member.subscriber.address.value, member.subscriber.name ?? "", member.membership.status.rawValue, attributes]))
                 count += 1
             }
             out.flush()

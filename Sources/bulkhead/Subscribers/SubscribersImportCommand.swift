@@ -9,23 +9,23 @@ struct SubscribersImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import subscribers from a CSV file into a list (streaming; any size).",
         discussion: """
-        The header record names the columns: an e-mail column ("email", "Email Address", "E-mail", …) is \
-        required; "name" or "first name" + "last name", "status", "attributes" (a JSON object) are used when \
-        present, and every other column becomes a string attribute. Bulkhead's own export, listmonk and \
-        Mailchimp exports are read as they are. Addresses that occur twice are imported once; people who \
-        unsubscribed are never re-subscribed. Invalid rows are counted and the first 100 are listed with \
-        their line numbers. A cell that starts with ' followed by =, +, -, @, TAB or CR (after any further \
-        ') loses that first ': the guard the export writes against spreadsheet formulas, so an export \
-        re-imports unchanged.
+            The header record names the columns: an e-mail column ("email", "Email Address", "E-mail", …) is \
+            required; "name" or "first name" + "last name", "status", "attributes" (a JSON object) are used when \
+            present, and every other column becomes a string attribute. Bulkhead's own export, listmonk and \
+            Mailchimp exports are read as they are. Addresses that occur twice are imported once; people who \
+            unsubscribed are never re-subscribed. Invalid rows are counted and the first 100 are listed with \
+            their line numbers. A cell that starts with ' followed by =, +, -, @, TAB or CR (after any further \
+            ') loses that first ': the guard the export writes against spreadsheet formulas, so an export \
+            re-imports unchanged.
 
-        Exit status: 0 the file was read (even with invalid rows), 1 the file cannot be read, has no e-mail \
-        column, or the list does not exist.
+            Exit status: 0 the file was read (even with invalid rows), 1 the file cannot be read, has no e-mail \
+            column, or the list does not exist.
 
-        Examples:
-          bulkhead subscribers import people.csv --list news
-          bulkhead subscribers import mailchimp-export.csv --list news --status unconfirmed --source "Mailchimp 2026-05"
-          bulkhead subscribers import fair.csv --list news --channel "trade fair stand" --consent-text "Send me the monthly news"
-        """
+            Examples:
+              bulkhead subscribers import people.csv --list news
+              bulkhead subscribers import mailchimp-export.csv --list news --status unconfirmed --source "Mailchimp 2026-05"
+              bulkhead subscribers import fair.csv --list news --channel "trade fair stand" --consent-text "Send me the monthly news"
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -42,9 +42,10 @@ struct SubscribersImportCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await config.withStore { store, _ in
             let target = try await store.existingList(named: list)
-            let options = SubscriberImporter.Options(defaultStatus: status.status,
-                                                     source: source ?? (file as NSString).lastPathComponent,
-                                                     consentText: consentText, channel: channel)
+            let options = SubscriberImporter.Options(
+                defaultStatus: status.status,
+                source: source ?? (file as NSString).lastPathComponent,
+                consentText: consentText, channel: channel)
             // Ctrl-C or SIGTERM stops after the batch under way: the rows read so far stay imported.
             let interrupted = InterruptFlag()
             let signals = StopSignals { _ = interrupted.raise() }
@@ -59,7 +60,8 @@ struct SubscribersImportCommand: AsyncParsableCommand {
         }
         print(json ? CLIJSON.encode(report.0) : Self.describe(report.0, file: file, list: report.1))
         if report.0.interrupted {
-            throw CLIError.fail("""
+            throw CLIError.fail(
+                """
                 interrupted after \(report.0.rowsRead) rows: those are imported, the rest of \(file) is not \
                 (importing the whole file again is safe: rows already there are updated, never duplicated)
                 """, code: 130)
@@ -68,11 +70,13 @@ struct SubscribersImportCommand: AsyncParsableCommand {
 
     /// The text report: counts, then the first invalid rows with their lines.
     static func describe(_ report: SubscriberImportReport, file: String, list: String) -> String {
-        var lines = ["""
+        var lines = [
+            """
             imported \(file) into \(list): \(report.rowsRead) rows read, \(report.inserted) inserted, \
             \(report.updated) updated, \(report.duplicates) duplicates, \(report.keptUnsubscribed) kept unsubscribed, \
             \(report.invalid) invalid
-            """]
+            """
+        ]
         if report.invalid > 0 {
             let shown = report.errors.count < report.invalid ? "first \(report.errors.count) of \(report.invalid)" : "\(report.invalid)"
             lines.append("invalid rows (\(shown)):")

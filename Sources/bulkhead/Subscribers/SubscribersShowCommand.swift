@@ -8,12 +8,12 @@ struct SubscribersShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Show a subscriber: name, attributes, memberships, consent records and suppression.",
         discussion: """
-        Exit status: 0 shown, 1 the address is neither a subscriber nor suppressed, or is not an address.
+            Exit status: 0 shown, 1 the address is neither a subscriber nor suppressed, or is not an address.
 
-        Examples:
-          bulkhead subscribers show ann@example.com
-          bulkhead subscribers show ann@example.com --json | jq .consent
-        """
+            Examples:
+              bulkhead subscribers show ann@example.com
+              bulkhead subscribers show ann@example.com --json | jq .consent
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -40,9 +40,10 @@ struct SubscribersShowCommand: AsyncParsableCommand {
                 view.createdAt = CLITime.format(subscriber.createdAt)
                 view.updatedAt = CLITime.format(subscriber.updatedAt)
                 view.memberships = try await store.memberships(subscriber: subscriber.id).map { membership in
-                    SubscriberView.MembershipView(list: names[membership.listID] ?? "#\(membership.listID.rawValue)",
-                                                  status: membership.status.rawValue,
-                                                  updatedAt: CLITime.format(membership.updatedAt))
+                    SubscriberView.MembershipView(
+                        list: names[membership.listID] ?? "#\(membership.listID.rawValue)",
+                        status: membership.status.rawValue,
+                        updatedAt: CLITime.format(membership.updatedAt))
                 }
                 view.consent = try await store.consentRecords(subscriber: subscriber.id).map { record in
                     SubscriberView.ConsentView(list: names[record.listID] ?? "#\(record.listID.rawValue)", evidence: record.evidence)

@@ -9,16 +9,16 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
         commandName: "unsubscribe",
         abstract: "Take an address off a list (membership unsubscribed, consent withdrawn, audited).",
         discussion: """
-        The membership becomes `unsubscribed` and a consent record (withdrawn, method manual, with
-        --source as the evidence) is stored in the same transaction. Later imports never re-subscribe
-        the address; campaigns to the list skip it. To block an address from every list, use
-        `bulkhead suppression add`.
+            The membership becomes `unsubscribed` and a consent record (withdrawn, method manual, with
+            --source as the evidence) is stored in the same transaction. Later imports never re-subscribe
+            the address; campaigns to the list skip it. To block an address from every list, use
+            `bulkhead suppression add`.
 
-        Exit status: 0 unsubscribed (or already), 1 no such list, subscriber or membership.
+            Exit status: 0 unsubscribed (or already), 1 no such list, subscriber or membership.
 
-        Example:
-          bulkhead subscribers unsubscribe ann@example.com --list news --source "phone call, ticket 4411"
-        """
+            Example:
+              bulkhead subscribers unsubscribe ann@example.com --list news --source "phone call, ticket 4411"
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -41,8 +41,9 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
                 throw CLIError.fail("\(normalized.value) is not on the list \(target.name)", code: 1)
             }
             if membership.status == .unsubscribed { return "\(normalized.value) had already left \(target.name)" }
-            let evidence = ConsentEvidence(kind: .withdrawn, at: store.clock.date, method: .manual, source: source,
-                                           ipOrChannel: "cli:\(actor.resolved)", textShown: nil)
+            let evidence = ConsentEvidence(
+                kind: .withdrawn, at: store.clock.date, method: .manual, source: source,
+                ipOrChannel: "cli:\(actor.resolved)", textShown: nil)
             _ = try await store.setMembership(list: target.id, subscriber: subscriber.id, status: .unsubscribed, consent: evidence)
             return "\(normalized.value) unsubscribed from \(target.name)"
         }

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// Reads a whole input named on the command line: a regular file, a pipe or FIFO, a process
 /// substitution (`<(…)`, a `/dev/fd/N` path), or `-` for standard input. Read to its end, never by

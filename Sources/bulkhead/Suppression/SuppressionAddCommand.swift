@@ -8,11 +8,11 @@ struct SuppressionAddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Suppress an address (reason manual unless given).",
         discussion: """
-        Exit status: 0 added, or already suppressed (said so), 1 not an address or the store cannot be opened.
+            Exit status: 0 added, or already suppressed (said so), 1 not an address or the store cannot be opened.
 
-        Example:
-          bulkhead suppression add ann@example.com --reason complaint --note "forwarded by the abuse desk"
-        """
+            Example:
+              bulkhead suppression add ann@example.com --reason complaint --note "forwarded by the abuse desk"
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -24,11 +24,13 @@ struct SuppressionAddCommand: AsyncParsableCommand {
     func run() async throws {
         let normalized = try AddressArgument.normalized(address)
         guard let why = SuppressionReason(rawValue: reason) else {
-            throw CLIError.fail("--reason \(reason.debugDescription): one of \(SuppressionReason.allCases.map(\.rawValue).joined(separator: ", "))", code: 2)
+            throw CLIError.fail(
+                "--reason \(reason.debugDescription): one of \(SuppressionReason.allCases.map(\.rawValue).joined(separator: ", "))", code: 2)
         }
         let added = try await config.withStore { store, _ in
-            try await store.addSuppression(Suppression(address: normalized, reason: why, at: store.clock.date, source: "cli:\(actor.resolved)", note: note),
-                                           actor: actor.audit)
+            try await store.addSuppression(
+                Suppression(address: normalized, reason: why, at: store.clock.date, source: "cli:\(actor.resolved)", note: note),
+                actor: actor.audit)
         }
         print(added ? "suppressed \(normalized.value) (\(why.rawValue))" : "\(normalized.value) was already suppressed")
     }

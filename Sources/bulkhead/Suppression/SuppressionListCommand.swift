@@ -6,9 +6,9 @@ struct SuppressionListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List suppressed addresses, by address.",
         discussion: """
-        Example:
-          bulkhead suppression list --limit 100 --after m@example.com
-        """
+            Example:
+              bulkhead suppression list --limit 100 --after m@example.com
+            """
     )
 
     @OptionGroup var config: ConfigOption

@@ -7,11 +7,11 @@ struct SuppressionRemoveCommand: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Lift a suppression (audited); the address can be mailed again if it is a confirmed member.",
         discussion: """
-        Exit status: 0 removed, 1 not suppressed, not an address, or the store cannot be opened.
+            Exit status: 0 removed, 1 not suppressed, not an address, or the store cannot be opened.
 
-        Example:
-          bulkhead suppression remove ann@example.com --actor "ann (support)"
-        """
+            Example:
+              bulkhead suppression remove ann@example.com --actor "ann (support)"
+            """
     )
 
     @OptionGroup var config: ConfigOption

@@ -95,7 +95,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         }
         while true {
             switch grant {
-            case let .lease(lease):
+            case .lease(let lease):
                 guard lease.connection.isActive else {
                     grant = await withCheckedContinuation { (waiter: Waiter) in
                         run(state.withLock { $0.machine.leasedConnectionClosed(replacementFor: waiter, at: clock.now) })
@@ -103,7 +103,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                     continue
                 }
                 return await send(envelope, message, on: lease)
-            case let .connect(id):
+            case .connect(let id):
                 let connection: Connection
                 do {
                     connection = try await connect()
@@ -115,13 +115,15 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 return await send(envelope, message, on: lease)
             case .refused(.shutDown):
                 return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
-            case let .refused(.breakerOpen(until, lastFailure)):
+            case .refused(.breakerOpen(let until, let lastFailure)):
                 let last = lastFailure.map { " (last: \($0))" } ?? ""
-                return .postponed(.note("upstream \(upstream.host):\(upstream.port) is taken as down after failed connections\(last); nothing sent"),
-                                  retryAfter: max(.zero, clock.now.duration(to: until)))
-            case let .refused(.waitTimedOut(waited)):
-                return .postponed(.note("no connection to \(upstream.host):\(upstream.port) became free within \(waited); nothing was sent"),
-                                  retryAfter: .zero)
+                return .postponed(
+                    .note("upstream \(upstream.host):\(upstream.port) is taken as down after failed connections\(last); nothing sent"),
+                    retryAfter: max(.zero, clock.now.duration(to: until)))
+            case .refused(.waitTimedOut(let waited)):
+                return .postponed(
+                    .note("no connection to \(upstream.host):\(upstream.port) became free within \(waited); nothing was sent"),
+                    retryAfter: .zero)
             }
         }
     }
@@ -130,10 +132,11 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     /// (and any under way) are done; connections in use close when their message is done.
     public func shutdown() async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            run(state.withLock { state in
-                state.shutdownWaiters.append(waiter)
-                return state.machine.shutdownRequested()
-            })
+            run(
+                state.withLock { state in
+                    state.shutdownWaiters.append(waiter)
+                    return state.machine.shutdownRequested()
+                })
         }
     }
 
@@ -154,8 +157,9 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         }
         run(actions)
         if let opened {
-            logger.warning("SMTP upstream taken as down; its circuit breaker is open",
-                           metadata: ["reason": "\(error)", "seconds": "\(now.duration(to: opened).components.seconds)"])
+            logger.warning(
+                "SMTP upstream taken as down; its circuit breaker is open",
+                metadata: ["reason": "\(error)", "seconds": "\(now.duration(to: opened).components.seconds)"])
         } else {
             logger.warning("SMTP session failed", metadata: ["reason": "\(error)"])
         }
@@ -172,7 +176,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 return nil
             case .shutDown:
                 return "the SMTP pool is shut down; nothing was sent"
-            case let .retry(at: instant):
+            case .retry(at: let instant):
                 try? await clock.sleep(until: min(instant, clock.now.advanced(by: .seconds(1))), tolerance: nil)
             }
         }
@@ -182,14 +186,14 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     private func run(_ actions: [Machine.Action]) {
         for action in actions {
             switch action {
-            case let .grant(waiter, grant):
+            case .grant(let waiter, let grant):
                 waiter.resume(returning: grant)
-            case let .close(connection):
+            case .close(let connection):
                 Task {
                     await connection.quit()
                     self.run(self.state.withLock { $0.machine.closeCompleted() })
                 }
-            case let .armTimer(id, instant):
+            case .armTimer(let id, let instant):
                 armTimer(id, at: instant)
             case .cancelTimer:
                 state.withLock { $0.timer.take() }?.task.cancel()

@@ -154,7 +154,7 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
         case .running:
             switch limiter.acquire(at: now) {
             case .granted: return .granted
-            case let .retry(at: instant): return .retry(at: instant)
+            case .retry(at: let instant): return .retry(at: instant)
             }
         }
     }
@@ -212,12 +212,14 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
     /// or the pool shut down), which frees its slot for a waiter.
     mutating func released(_ lease: Lease, reusable: Bool, at now: WallTime) -> [Action] {
         leased -= 1
-        let returned = Lease(id: lease.id, connection: lease.connection, openedAt: lease.openedAt,
-                             messagesSent: lease.messagesSent + 1)
-        let keep = switch lifecycle {
-        case .running: reusable && returned.messagesSent < maxMessagesPerConnection && !isPastLifetime(returned, at: now)
-        case .draining, .shutDown: false
-        }
+        let returned = Lease(
+            id: lease.id, connection: lease.connection, openedAt: lease.openedAt,
+            messagesSent: lease.messagesSent + 1)
+        let keep =
+            switch lifecycle {
+            case .running: reusable && returned.messagesSent < maxMessagesPerConnection && !isPastLifetime(returned, at: now)
+            case .draining, .shutDown: false
+            }
         guard keep else {
             closing += 1
             return [.close(returned.connection)] + serveWaiters(at: now)
@@ -320,7 +322,7 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
             connecting += 1
             lastConnectionID += 1
             return .connect(id: lastConnectionID)
-        case let .open(until):
+        case .open(let until):
             return .refused(.breakerOpen(until: until, lastFailure: lastSessionFailure))
         }
     }

@@ -139,13 +139,13 @@ public struct SMTPClientSession: Sendable {
 
     /// The message body has been written completely: now wait for the reply to the final dot.
     public mutating func bodyWritten() -> [Action] {
-        guard case let .transaction(transaction) = state, transaction.isSendingBody else { return [] }
+        guard case .transaction(let transaction) = state, transaction.isSendingBody else { return [] }
         return [arm(for: .endOfData)]
     }
 
     /// The TLS handshake completed: say EHLO again (capabilities may differ under TLS).
     public mutating func tlsEstablished() -> [Action] {
-        guard case let .startTLS(phase) = state, phase.stage == .handshaking else { return [] }
+        guard case .startTLS(let phase) = state, phase.stage == .handshaking else { return [] }
         isTLSActive = true
         capabilities = SMTPCapabilities()
         let (greeting, command) = SMTPGreetingPhase.afterTLS(heloName: configuration.heloName)
@@ -159,11 +159,11 @@ public struct SMTPClientSession: Sendable {
         switch state {
         case .notConnected, .closed, .ready:
             return []
-        case let .transaction(transaction):
+        case .transaction(let transaction):
             state = .closed
             return [.outcome(id: transaction.id, transaction.outcome(interruptedBy: .timeout))]
                 + deferAllPending(.note("connection timed out; nothing was sent")) + [.close]
-        case let .greeting(phase):
+        case .greeting(let phase):
             return closeSession(.timeout(phase.step))
         case .startTLS:
             return closeSession(.timeout(.startTLS))
@@ -181,14 +181,14 @@ public struct SMTPClientSession: Sendable {
         switch state {
         case .closed:
             return []
-        case let .transaction(transaction):
+        case .transaction(let transaction):
             state = .closed
             return [.cancelTimer, .outcome(id: transaction.id, transaction.outcome(interruptedBy: .connectionClosed(reason)))]
                 + deferAllPending(.note("connection closed (\(reason)); nothing was sent"))
         case .quit:
             state = .closed
             return [.cancelTimer] + deferAllPending(.note("connection closed; nothing was sent"))
-        case let .startTLS(phase):
+        case .startTLS(let phase):
             return closeSession(phase.closed(reason: reason), sendClose: false)
         case .notConnected, .greeting, .auth, .ready, .reset:
             return closeSession(.connectionClosed(reason), sendClose: false)
@@ -206,41 +206,41 @@ public struct SMTPClientSession: Sendable {
         switch state {
         case .notConnected, .closed:
             return []
-        case var .greeting(phase):
+        case .greeting(var phase):
             switch phase.replyReceived(reply) {
-            case let .send(command):
+            case .send(let command):
                 state = .greeting(phase)
                 return [.write(command), arm(for: phase.step)]
-            case let .done(announced):
+            case .done(let announced):
                 capabilities = announced
                 return afterGreeting()
-            case let .failed(error):
+            case .failed(let error):
                 return closeSession(error)
             }
-        case var .startTLS(phase):
+        case .startTLS(var phase):
             switch phase.replyReceived(decoded) {
             case .startHandshake:
                 state = .startTLS(phase)
                 return [.startTLS, arm(for: .startTLS)]
             case .continueInPlaintext:
                 return afterStartTLS()
-            case let .failed(error):
+            case .failed(let error):
                 return closeSession(error)
             }
-        case var .auth(phase):
+        case .auth(var phase):
             switch phase.replyReceived(reply) {
-            case let .send(line):
+            case .send(let line):
                 state = .auth(phase)
                 return [.write(line), arm(for: .auth)]
             case .authenticated:
                 return becomeReady()
-            case let .failed(error):
+            case .failed(let error):
                 return closeSession(error)
             }
         case .ready:
             if reply.code == 421 { return closeSession(.rejected(.greeting, reply)) }
             return violation("unsolicited reply \(reply)")
-        case var .transaction(transaction):
+        case .transaction(var transaction):
             let next = transaction.replyReceived(reply)
             return transactionContinues(transaction, next)
         case .reset:
@@ -258,12 +258,12 @@ public struct SMTPClientSession: Sendable {
     /// After EHLO or HELO: STARTTLS if the policy wants it and the server offers it.
     private mutating func afterGreeting() -> [Action] {
         switch SMTPStartTLSPhase.begin(policy: configuration.tlsPolicy, capabilities: capabilities, isTLSActive: isTLSActive) {
-        case let .start(phase, command):
+        case .start(let phase, let command):
             state = .startTLS(phase)
             return [.write(command), arm(for: .startTLS)]
         case .skip:
             return afterStartTLS()
-        case let .failed(error):
+        case .failed(let error):
             return closeSession(error)
         }
     }
@@ -273,10 +273,10 @@ public struct SMTPClientSession: Sendable {
         switch SMTPAuthPhase.begin(configuration: configuration, capabilities: capabilities, isTLSActive: isTLSActive) {
         case .notNeeded:
             return becomeReady()
-        case let .start(phase, command):
+        case .start(let phase, let command):
             state = .auth(phase)
             return [.write(command), arm(for: .auth)]
-        case let .failed(error):
+        case .failed(let error):
             return closeSession(error)
         }
     }
@@ -295,9 +295,9 @@ public struct SMTPClientSession: Sendable {
         var actions: [Action] = []
         while let next = pending.popFirst() {
             switch SMTPMailTransaction.start(id: next.id, envelope: next.envelope, message: next.message, capabilities: capabilities) {
-            case let .refused(outcome):
+            case .refused(let outcome):
                 actions.append(.outcome(id: next.id, outcome))
-            case let .started(transaction, bytes):
+            case .started(let transaction, let bytes):
                 state = .transaction(transaction)
                 return actions + [.write(bytes), arm(for: transaction.awaitedStep)]
             }
@@ -311,23 +311,23 @@ public struct SMTPClientSession: Sendable {
 
     private mutating func transactionContinues(_ transaction: SMTPMailTransaction, _ next: SMTPMailTransaction.Next) -> [Action] {
         switch next {
-        case let .send(command):
+        case .send(let command):
             state = .transaction(transaction)
             return [.write(command), arm(for: transaction.awaitedStep)]
         case .wait:
             state = .transaction(transaction)
             return [arm(for: transaction.awaitedStep)]
-        case let .sendBody(body):
+        case .sendBody(let body):
             state = .transaction(transaction)
             // the timer comes first: the write may complete (and report bodyWritten) at once
             return [arm(configuration.timeouts.dataBlock), .writeBody(body)]
-        case let .delivered(outcome):
+        case .delivered(let outcome):
             state = .ready
             return [.cancelTimer, .outcome(id: transaction.id, outcome)] + startNext()
-        case let .refused(outcome):
+        case .refused(let outcome):
             state = .reset
             return [.outcome(id: transaction.id, outcome), .write(Self.line("RSET")), arm(for: .rset)]
-        case let .abandoned(outcome, reason):
+        case .abandoned(let outcome, let reason):
             return abandon(transaction, outcome, reason)
         }
     }
@@ -365,7 +365,7 @@ public struct SMTPClientSession: Sendable {
     /// The server broke the protocol: a message in flight ends by the deferred-or-uncertain rule, a
     /// session being set up fails.
     private mutating func violation(_ why: String) -> [Action] {
-        if case let .transaction(transaction) = state {
+        if case .transaction(let transaction) = state {
             return abandon(transaction, transaction.outcome(interruptedBy: .protocolViolation(why)), why)
         }
         return closeSession(.protocolViolation(why))

@@ -102,11 +102,13 @@ struct SMTPMailTransaction: Sendable {
         if capabilities.sizeLimit != nil { mail += " SIZE=\(data.messageSize)" }
         if data.has8BitOctets && capabilities.eightBitMIME { mail += " BODY=8BITMIME" }
         if envelope.requiresSMTPUTF8 { mail += " SMTPUTF8" }
-        var transaction = SMTPMailTransaction(id: id, body: data.bytes, unwritten: [
-            (.mail, SMTPClientSession.line(mail)),
-            (.rcpt, SMTPClientSession.line("RCPT TO:<\(envelope.recipient)>")),
-            (.data, SMTPClientSession.line("DATA")),
-        ])
+        var transaction = SMTPMailTransaction(
+            id: id, body: data.bytes,
+            unwritten: [
+                (.mail, SMTPClientSession.line(mail)),
+                (.rcpt, SMTPClientSession.line("RCPT TO:<\(envelope.recipient)>")),
+                (.data, SMTPClientSession.line("DATA")),
+            ])
         let count = capabilities.pipelining ? transaction.unwritten.count : 1
         let first = transaction.unwritten.prefix(count)
         transaction.unwritten.removeFirst(count)
@@ -140,9 +142,9 @@ struct SMTPMailTransaction: Sendable {
             }
             let outcome = Self.outcome(refusedAt: .endOfData, reply)
             return reply.code == 421 ? .abandoned(outcome, reason: "server closing (421)") : .refused(outcome)
-        case let .emptyData(refusal):
+        case .emptyData(let refusal):
             return .refused(Self.outcome(refusedAt: refusal.step, refusal.reply))
-        case let .commands(firstRefusal):
+        case .commands(let firstRefusal):
             return commandReplyReceived(reply, firstRefusal: firstRefusal)
         }
     }
@@ -193,11 +195,11 @@ struct SMTPMailTransaction: Sendable {
             return mayHaveArrived
                 ? .uncertain(.note("timeout waiting for the reply to \(step) after the message body started"))
                 : .deferred(.note("timeout waiting for the reply to \(step); the message was not sent"))
-        case let .connectionClosed(reason):
+        case .connectionClosed(let reason):
             return mayHaveArrived
                 ? .uncertain(.note("connection closed after the message body started (\(reason))"))
                 : .deferred(.note("connection closed before the message body was sent (\(reason))"))
-        case let .protocolViolation(why):
+        case .protocolViolation(let why):
             return mayHaveArrived
                 ? .uncertain(.note("SMTP protocol violation after the message body started: \(why)"))
                 : .deferred(.note("SMTP protocol violation: \(why); the message was not sent"))

@@ -21,8 +21,13 @@ public struct SMTPTimeouts: Sendable, Hashable {
 
     /// Every timeout set to `all` (handy in tests).
     public init(all: Duration) {
-        greeting = all; command = all; mail = all; rcpt = all
-        dataInitiation = all; dataBlock = all; dataTermination = all
+        greeting = all
+        command = all
+        mail = all
+        rcpt = all
+        dataInitiation = all
+        dataBlock = all
+        dataTermination = all
     }
 }
 
@@ -106,18 +111,18 @@ public enum SMTPSessionError: Error, Sendable, Hashable, CustomStringConvertible
     /// A readable explanation.
     public var description: String {
         switch self {
-        case let .connectFailed(why): "could not connect: \(why)"
-        case let .rejected(step, reply): "server refused the session at \(step.rawValue): \(reply)"
+        case .connectFailed(let why): "could not connect: \(why)"
+        case .rejected(let step, let reply): "server refused the session at \(step.rawValue): \(reply)"
         case .tlsRequiredButNotOffered: "TLS is required but the server does not offer STARTTLS"
-        case let .tlsRequiredButRefused(reply): "TLS is required but the server refused STARTTLS: \(reply)"
-        case let .tlsFailed(why): "TLS failed: \(why)"
+        case .tlsRequiredButRefused(let reply): "TLS is required but the server refused STARTTLS: \(reply)"
+        case .tlsFailed(let why): "TLS failed: \(why)"
         case .authRequiresTLS: "refusing to send credentials without TLS (insecureAllowAuthWithoutTLS is off)"
-        case let .authMechanismNotOffered(offered):
+        case .authMechanismNotOffered(let offered):
             "the server offers no usable AUTH mechanism (offered: \(offered.isEmpty ? "none" : offered.joined(separator: " ")))"
-        case let .timeout(step): "timeout waiting for the reply to \(step.rawValue)"
-        case let .protocolViolation(why): "SMTP protocol violation: \(why)"
-        case let .connectionClosed(why): "connection closed: \(why)"
-        case let .invalidConfiguration(why): "invalid SMTP configuration: \(why)"
+        case .timeout(let step): "timeout waiting for the reply to \(step.rawValue)"
+        case .protocolViolation(let why): "SMTP protocol violation: \(why)"
+        case .connectionClosed(let why): "connection closed: \(why)"
+        case .invalidConfiguration(let why): "invalid SMTP configuration: \(why)"
         }
     }
 }
