@@ -1,0 +1,46 @@
+/// What the campaign rules look at before a send: the message as one real recipient would get it and
+/// how many people would get it. (Issue 9 in progress: identity, transport, per-recipient fields and
+/// attachments join it with the rules that need them.)
+///
+/// ```swift
+/// let plan = SendPlan(subject: "Spring offer for Ann", text: "Hello Ann…", html: nil, eligibleRecipients: 1_200)
+/// let findings = CampaignRules().check(plan)
+/// ```
+public struct SendPlan: Sendable, Hashable {
+    /// The subject, rendered for one recipient.
+    public var subject: String
+    /// The text body, rendered for one recipient.
+    public var text: String
+    /// The HTML body, rendered for one recipient, if any.
+    public var html: String?
+    /// How many recipients the send would go to now.
+    public var eligibleRecipients: Int
+
+    /// Describes a send.
+    public init(subject: String, text: String, html: String?, eligibleRecipients: Int) {
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.eligibleRecipients = eligibleRecipients
+    }
+}
+
+/// The thresholds of the campaign rules; each counts "from N up" (≥ N).
+public struct GuardrailThresholds: Sendable, Hashable {
+    /// A `warning` from this many recipients (and the undo window applies).
+    public var warnFrom: Int
+    /// A second person's approval from this many recipients.
+    public var approvalFrom: Int
+    /// The exact count typed (`--confirm N`) from this many recipients.
+    public var confirmFrom: Int
+    /// Mail that looks like a test is refused from this many recipients.
+    public var testMailFrom: Int
+
+    /// The defaults: 25, 500, 1,000 and 10.
+    public init(warnFrom: Int = 25, approvalFrom: Int = 500, confirmFrom: Int = 1_000, testMailFrom: Int = 10) {
+        self.warnFrom = warnFrom
+        self.approvalFrom = approvalFrom
+        self.confirmFrom = confirmFrom
+        self.testMailFrom = testMailFrom
+    }
+}
