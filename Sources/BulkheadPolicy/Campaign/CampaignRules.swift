@@ -1,9 +1,9 @@
 /// The campaign preflight's rules, one family per file: findings about a ``SendPlan``, and the
 /// ``SendVerdict`` they add up to. Pure and fast: the same plan always gives the same findings.
 ///
-/// Issue 9 in progress: rules 1 (audience size) and 2 (test mail) are here; rendering of every
-/// recipient, DLP, compliance, consent counts and overdue schedules are not yet, and nothing in the
-/// CLI calls these rules yet.
+/// Issue 9 in progress: rules 1 (audience size), 2 (test mail) and 4 (sensitive content) are here;
+/// rendering of every recipient, compliance, consent counts and overdue schedules are not yet, and
+/// nothing in the CLI calls these rules yet.
 ///
 /// ```swift
 /// let rules = CampaignRules()
@@ -21,7 +21,9 @@ public struct CampaignRules: Sendable {
 
     /// Every finding about `plan`, most severe first (stable within a severity).
     public func check(_ plan: SendPlan) -> [Finding] {
-        let findings = AudienceSizeRules(thresholds: thresholds).check(plan) + TestMailRules(thresholds: thresholds).check(plan)
+        let findings =
+            AudienceSizeRules(thresholds: thresholds).check(plan) + TestMailRules(thresholds: thresholds).check(plan)
+            + SensitiveContentRules(mode: thresholds.dlp).check(plan)
         return findings.enumerated().sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }.map(\.element)
     }
 }

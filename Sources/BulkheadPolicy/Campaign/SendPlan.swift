@@ -15,13 +15,30 @@ public struct SendPlan: Sendable, Hashable {
     public var html: String?
     /// How many recipients the send would go to now.
     public var eligibleRecipients: Int
+    /// The attachments.
+    public var attachments: [PlannedAttachment]
 
     /// Describes a send.
-    public init(subject: String, text: String, html: String?, eligibleRecipients: Int) {
+    public init(subject: String, text: String, html: String?, eligibleRecipients: Int, attachments: [PlannedAttachment] = []) {
         self.subject = subject
         self.text = text
         self.html = html
         self.eligibleRecipients = eligibleRecipients
+        self.attachments = attachments
+    }
+}
+
+/// One attachment of a planned send: its file name and, when it is text, its content to scan.
+public struct PlannedAttachment: Sendable, Hashable {
+    /// The file name shown to recipients.
+    public var name: String
+    /// The content, when the attachment is text (nil for binary files: only the name is judged).
+    public var text: String?
+
+    /// Describes an attachment.
+    public init(name: String, text: String?) {
+        self.name = name
+        self.text = text
     }
 }
 
@@ -35,12 +52,15 @@ public struct GuardrailThresholds: Sendable, Hashable {
     public var confirmFrom: Int
     /// Mail that looks like a test is refused from this many recipients.
     public var testMailFrom: Int
+    /// What sensitive content needs (`guardrails.dlp`).
+    public var dlp: DLPMode
 
-    /// The defaults: 25, 500, 1,000 and 10.
-    public init(warnFrom: Int = 25, approvalFrom: Int = 500, confirmFrom: Int = 1_000, testMailFrom: Int = 10) {
+    /// The defaults: 25, 500, 1,000 and 10; sensitive content needs approval.
+    public init(warnFrom: Int = 25, approvalFrom: Int = 500, confirmFrom: Int = 1_000, testMailFrom: Int = 10, dlp: DLPMode = .approval) {
         self.warnFrom = warnFrom
         self.approvalFrom = approvalFrom
         self.confirmFrom = confirmFrom
         self.testMailFrom = testMailFrom
+        self.dlp = dlp
     }
 }
