@@ -7,7 +7,7 @@ import Testing
     static func plan(_ recipients: Int, subject: String = "Spring offer for Ann", text: String = "Hello Ann, our spring offer.")
         -> SendPlan
     {
-        SendPlan(subject: subject, text: text, html: "<p>Hello Ann</p>", eligibleRecipients: recipients)
+        Plans.compliant(recipients, subject: subject, text: text)
     }
 
     @Test(arguments: [

@@ -1,8 +1,8 @@
 /// The campaign preflight's rules, one family per file: findings about a ``SendPlan``, and the
 /// ``SendVerdict`` they add up to. Pure and fast: the same plan always gives the same findings.
 ///
-/// Issue 9 in progress: rules 1 (audience size), 2 (test mail) and 4 (sensitive content) are here;
-/// rendering of every recipient, compliance, consent counts and overdue schedules are not yet, and
+/// Issue 9 in progress: rules 1 (audience size), 2 (test mail), 4 (sensitive content) and 5
+/// (compliance) are here; rendering of every recipient, consent counts and overdue schedules are not yet, and
 /// nothing in the CLI calls these rules yet.
 ///
 /// ```swift
@@ -23,7 +23,7 @@ public struct CampaignRules: Sendable {
     public func check(_ plan: SendPlan) -> [Finding] {
         let findings =
             AudienceSizeRules(thresholds: thresholds).check(plan) + TestMailRules(thresholds: thresholds).check(plan)
-            + SensitiveContentRules(mode: thresholds.dlp).check(plan)
+            + SensitiveContentRules(mode: thresholds.dlp).check(plan) + ComplianceRules().check(plan)
         return findings.enumerated().sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }.map(\.element)
     }
 }

@@ -17,6 +17,22 @@ public struct SendPlan: Sendable, Hashable {
     public var eligibleRecipients: Int
     /// The attachments.
     public var attachments: [PlannedAttachment]
+    /// Commercial (the default) or transactional.
+    public var kind: CampaignKind = .commercial
+    /// Where the messages would go.
+    public var transport: PlannedTransport = .capture
+    /// The From address's domain.
+    public var fromDomain: String?
+    /// The configured postal address (nil when none).
+    public var postalAddress: String?
+    /// The sample recipient's unsubscribe link (nil when the message has none).
+    public var unsubscribeURL: String?
+    /// The sample message's `List-Unsubscribe` and `List-Unsubscribe-Post` values.
+    public var listUnsubscribe: String?
+    public var listUnsubscribePost: String?
+    /// The DKIM signature's domain (`d=`) and signed header names, nil when unsigned.
+    public var dkimDomain: String?
+    public var dkimSignedHeaders: [String] = []
 
     /// Describes a send.
     public init(subject: String, text: String, html: String?, eligibleRecipients: Int, attachments: [PlannedAttachment] = []) {
@@ -26,6 +42,17 @@ public struct SendPlan: Sendable, Hashable {
         self.eligibleRecipients = eligibleRecipients
         self.attachments = attachments
     }
+}
+
+/// Commercial mail must carry an opt-out and a postal address; transactional mail (receipts, the
+/// follow-up to an incident) is exempt from those rules.
+public enum CampaignKind: String, Sendable, Hashable, Codable {
+    case commercial, transactional
+}
+
+/// Where a planned send's messages go: the capture mailbox (nothing leaves the machine) or an upstream.
+public enum PlannedTransport: String, Sendable, Hashable, Codable {
+    case capture, upstream
 }
 
 /// One attachment of a planned send: its file name and, when it is text, its content to scan.
