@@ -124,6 +124,20 @@ struct ClockTests {
         #expect(clock.now == start)
     }
 
+    /// Several drivers moving one clock through the same moments: it ends at the last one, not past it.
+    @Test func concurrentAdvancesToTheSameMomentsEndThere() async {
+        let clock = ManualClock()
+        let start = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for second in 1...100_000 { clock.advance(to: start.advanced(by: .seconds(second))) }
+                }
+            }
+        }
+        #expect(start.duration(to: clock.now) == .seconds(100_000))
+    }
+
     /// The manual clock moves by what it is told, however small the steps (its resolution is 1 ns).
     @Test func aManualClockLosesNoTimeInSmallSteps() async throws {
         let clock = ManualClock()
