@@ -274,7 +274,16 @@ struct PostgresBackend: SQLBackend {
         }
 
         func run(_ statement: SQLStatement) throws -> PostgresQueryResult {
-            try connection.query(try PostgresBackend.query(statement), logger: logger).wait()
+            let reply = connection.query(try PostgresBackend.query(statement), logger: logger)
+            // A statement written to a connection that has just closed (the store closing, the server
+            // gone) is never answered: give up once the connection is closed instead of waiting for ever
+            // (which kept this thread, and so `close()`, waiting for ever).
+            let answered = DispatchSemaphore(value: 0)
+            reply.whenComplete { _ in answered.signal() }
+            while answered.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+                if connection.isClosed { throw StoreError.database("the PostgreSQL connection closed during a transaction") }
+            }
+            return try reply.wait()
         }
     }
 
