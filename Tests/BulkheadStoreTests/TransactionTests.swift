@@ -194,6 +194,30 @@ struct TransactionTests {
         #expect(after == true, "a transaction after close() hangs")
     }
 
+    /// `startupTimeout` holds while another worker keeps the migration lock: connect gives up in time.
+    @Test func connectGivesUpAtItsStartupTimeoutWhileAnotherWorkerHoldsTheMigrationLock() async throws {
+        let schema = Self.freshSchema()
+        let holder = try await Self.postgres(schema: schema, maximumConnections: 1)
+        let holding = Task {
+            try await holder.backend.transaction { tx in
+                _ = try tx.rows(
+                    SQLStatement(
+                        "SELECT pg_advisory_xact_lock(?::int, hashtext(?))::text AS l",
+                        [.int(PostgresBackend.migrationLockKey), .text(schema)]))
+                return try tx.rows(Self.slow(.postgres, seconds: 5))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) {
+            let second = try await Self.postgres(schema: schema, maximumConnections: 1, startupTimeout: .seconds(1))
+            await second.close()
+        }
+        #expect(ContinuousClock.now - started < .seconds(4), "connect waited \(ContinuousClock.now - started) with a 1 s timeout")
+        _ = try await holding.value
+        await holder.close()
+    }
+
     // MARK: SQLite across processes
 
     /// Another process holding SQLite's write lock: a write waits up to `busyTimeout` for it, then fails;

@@ -157,6 +157,9 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
                 let migrated = try await group.next() ?? false
                 group.cancelAll()
                 guard migrated else {
+                    // The migration may be waiting on the server (for another worker's migration lock):
+                    // closing the connections ends that wait, so the group, and this call, end in time.
+                    runTask.cancel()
                     throw StoreError.database(
                         """
                         no PostgreSQL session at \(configuration.host):\(configuration.port) within \(timeout)
