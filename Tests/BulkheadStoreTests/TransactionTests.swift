@@ -167,6 +167,28 @@ struct TransactionTests {
         await store.close()
     }
 
+    /// With every connection busy, a caller waiting for one can be cancelled: it throws
+    /// `CancellationError` at once, and its body never runs.
+    @Test func aTransactionWaitingForAConnectionCanBeCancelled() async throws {
+        let store = try await Self.postgres(schema: Self.freshSchema(), maximumConnections: 1)
+        let holder = Task { try await store.backend.transaction { tx in try tx.rows(Self.slow(.postgres, seconds: 2)) } }
+        try await Task.sleep(for: .milliseconds(300))
+        let waiting = Task { try await store.backend.transaction { tx in try tx.changes(Self.secret("waiter")) } }
+        try await Task.sleep(for: .milliseconds(200))
+        let cancelledAt = ContinuousClock.now
+        waiting.cancel()
+        let result = await waiting.result
+        #expect(ContinuousClock.now - cancelledAt < .seconds(1), "the cancelled caller waited for the connection")
+        if case .failure(let error) = result {
+            #expect(error is CancellationError, "a cancelled caller hears \(error)")
+        } else {
+            Issue.record("a caller cancelled while waiting for a connection ran its body")
+        }
+        _ = try await holder.value
+        #expect(try await Self.secretNames(store) == [])
+        await store.close()
+    }
+
     /// `close()` while transactions run returns, and a transaction after it fails at once.
     @Test func closingWhileTransactionsRunEndsThemAndRefusesLaterOnes() async throws {
         let store = try await Self.postgres(schema: Self.freshSchema(), maximumConnections: 2)

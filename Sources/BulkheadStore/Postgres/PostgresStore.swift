@@ -209,27 +209,48 @@ struct PostgresBackend: SQLBackend {
         }
     }
 
-    /// Runs `body` on one pooled connection, on a thread of ``threads`` (see ``PostgresStore``).
+    /// Runs `body` on one pooled connection, on a thread of ``threads`` (see ``PostgresStore``). A
+    /// caller cancelled while it waits for a connection throws `CancellationError`; once the body has
+    /// started it runs to its end (COMMIT or ROLLBACK).
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         let logger = logger
         let threads = threads
         do {
             return try await client.withConnection { connection in
-                try await threads.runIfActive {
-                    let tx = Transaction(connection: connection, logger: logger)
-                    _ = try tx.run(SQLStatement("BEGIN"))
-                    do {
-                        let value = try body(tx)
-                        _ = try tx.run(SQLStatement("COMMIT"))
-                        return value
-                    } catch {
-                        _ = try? tx.run(SQLStatement("ROLLBACK"))
-                        throw error
+                try await Self.onConnection {
+                    try await threads.runIfActive {
+                        let tx = Transaction(connection: connection, logger: logger)
+                        _ = try tx.run(SQLStatement("BEGIN"))
+                        do {
+                            let value = try body(tx)
+                            _ = try tx.run(SQLStatement("COMMIT"))
+                            return value
+                        } catch {
+                            _ = try? tx.run(SQLStatement("ROLLBACK"))
+                            throw error
+                        }
                     }
                 }
             }
+        } catch let error as OnConnection {
+            throw Self.storeError(error.error)
         } catch {
-            throw Self.storeError(error)
+            // Not from the body: leasing the connection failed (postgres-nio's pool says a cancelled
+            // wait with its own error).
+            throw Task.isCancelled ? CancellationError() : Self.storeError(error)
+        }
+    }
+
+    /// An error thrown once a connection was leased (tells it apart from a failed lease).
+    struct OnConnection: Error {
+        let error: any Error
+    }
+
+    private static func onConnection<T>(_ work: () async throws -> T) async throws(OnConnection) -> T {
+        do {
+            return try await work()
+        } catch {
+            throw OnConnection(error: error)
         }
     }
 
