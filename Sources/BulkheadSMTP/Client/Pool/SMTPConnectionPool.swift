@@ -110,7 +110,11 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 } catch {
                     return connectFailed(error)
                 }
-                let lease = state.withLock { $0.machine.connected(id, connection, at: clock.now) }
+                let (opened, actions) = state.withLock { $0.machine.connected(id, connection, at: clock.now) }
+                run(actions)
+                guard let lease = opened else {
+                    return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
+                }
                 logger.debug("SMTP connection opened", metadata: ["connection": "\(id)", "open": "\(openConnections)"])
                 return await send(envelope, message, on: lease)
             case .refused(.shutDown):
