@@ -93,6 +93,71 @@ struct SMTPConnectionPoolRaceTests {
         #expect(connector.connections.isEmpty)
     }
 
+    /// A caller cancelled while it waits for a connection stops waiting and sends nothing (as it does
+    /// while it waits for the rate limit).
+    @Test func aCallerCancelledWhileWaitingForAConnectionSendsNothing() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector(holdSends: true)
+        let pool = try SMTPConnectionPoolClockTests.pool(SMTPConnectionPoolClockTests.upstream { _ in }, clock: clock, connector: connector)
+        let first = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await SMTPConnectionPoolClockTests.eventually { connector.connections.first?.isHoldingASend == true })
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        try await Task.sleep(for: .milliseconds(50))  // the second caller is queued behind the held send
+        // in a second, let the held send go (and any the cancelled caller might wrongly have started)
+        let releaser = Self.releaseSends(connector, after: .seconds(1))
+        let cancelledAt = ContinuousClock.now
+        second.cancel()
+        let outcome = await second.value
+        #expect(ContinuousClock.now - cancelledAt < .seconds(1), "the cancelled caller went on waiting for a connection")
+        #expect(outcome == .postponed(.note("delivery cancelled; nothing was sent"), retryAfter: .zero))
+        #expect(await first.value == .sent(.note("250 ok from c1")))
+        releaser.cancel()
+        #expect(connector.connections.first?.sent.count == 1, "the cancelled caller sent its message")
+        await pool.shutdown()
+    }
+
+    /// Lets every held send go, from `delay` on until cancelled.
+    static func releaseSends(_ connector: FakeConnector, after delay: Duration = .zero) -> Task<Void, Never> {
+        Task {
+            try? await Task.sleep(for: delay)
+            while !Task.isCancelled {
+                for connection in connector.connections { connection.releaseSend() }
+                await Task.yield()
+            }
+        }
+    }
+
+    /// A cancelled caller that was already queued does not hold up those behind it, and a caller
+    /// cancelled before it asks never queues.
+    @Test func cancelledCallersLeaveTheQueueAndTheOthersAreServedInTurn() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector(holdSends: true)
+        let pool = try SMTPConnectionPoolClockTests.pool(SMTPConnectionPoolClockTests.upstream { _ in }, clock: clock, connector: connector)
+        let first = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await SMTPConnectionPoolClockTests.eventually { connector.connections.first?.isHoldingASend == true })
+        let queued = (0..<6).map { _ in Task { await pool.deliver(Self.envelope, Self.message) } }
+        try await Task.sleep(for: .milliseconds(50))
+        for index in stride(from: 0, to: queued.count, by: 2) { queued[index].cancel() }
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await pool.deliver(Self.envelope, Self.message)
+        }
+        let releaser = Self.releaseSends(connector, after: .seconds(1))
+        #expect(await early.value == .postponed(.note("delivery cancelled; nothing was sent"), retryAfter: .zero))
+        for index in stride(from: 0, to: queued.count, by: 2) {
+            #expect(await queued[index].value == .postponed(.note("delivery cancelled; nothing was sent"), retryAfter: .zero))
+        }
+        #expect(await first.value == .sent(.note("250 ok from c1")))
+        for index in stride(from: 1, to: queued.count, by: 2) {
+            #expect(await queued[index].value == .sent(.note("250 ok from c1")))
+        }
+        releaser.cancel()
+        let connection = try #require(connector.connections.first)
+        #expect(connection.sent.count == 4)
+        await pool.shutdown()
+        #expect(connection.quits == 1)
+    }
+
     /// Many callers at once on few connections, with idle expiry racing the sends: every caller gets
     /// an outcome (no waiter lost, none resumed twice), never more than `maxConnections` are open, and
     /// every connection is closed once by the end.

@@ -295,4 +295,19 @@ struct SMTPPoolStateMachineTests {
         #expect(pool.closeCompleted() == [.shutdownCompleted])
         #expect(pool.openConnections == 0)
     }
+
+    /// A waiter whose caller gives up leaves the queue, refused; the others keep their turn. A caller
+    /// already served is not refused again.
+    @Test func aCancelledWaiterLeavesTheQueue() throws {
+        var pool = try Machine(upstream: Self.upstream(maxConnections: 1, wait: .seconds(10)))
+        let c1 = Self.open(&pool, "c1", id: 1, for: "A")
+        #expect(pool.leaseRequested("B", at: Self.t0) == [.armTimer(id: 1, at: Self.at(10))])
+        #expect(pool.leaseRequested("C", at: Self.at(1)) == [])
+        #expect(pool.waiterCancelled { $0 == "B" } == [.grant("B", .refused(.cancelled))])
+        #expect(pool.waiterCancelled { $0 == "B" } == [])
+        #expect(pool.waiterCancelled { $0 == "A" } == [], "A holds a connection, it is not waiting")
+        #expect(pool.released(c1, reusable: true, at: Self.at(2)) == [.grant("C", .lease(Self.lease("c1", id: 1, sent: 1)))])
+        #expect(pool.waiterCancelled { $0 == "C" } == [])
+        #expect(pool.timerFired(1, at: Self.at(10)) == [])
+    }
 }

@@ -22,6 +22,8 @@ enum SMTPPoolRefusal: Sendable, Hashable {
     case breakerOpen(until: WallTime, lastFailure: String?)
     /// No connection became free within the upstream's `connectionWaitTimeout`.
     case waitTimedOut(waited: Duration)
+    /// The caller gave up waiting (its task was cancelled).
+    case cancelled
 }
 
 /// What a caller that asked for a connection gets.
@@ -54,6 +56,7 @@ extension SMTPPoolGrant: Equatable where Connection: Equatable {}
 ///   once past `connectionLifetime`, or after `idleTimeout` unused. A waiter is refused after
 ///   `connectionWaitTimeout`. Both expire when the timer fires (and an expired idle connection is never leased).
 /// - Every send first asks the rate limiter for a permit.
+/// - A waiter whose caller gives up (is cancelled) leaves the queue, refused.
 /// - Shutdown refuses waiters and further requests, closes the idle connections and completes once every
 ///   close under way has finished and every connection being opened has failed or been closed (one that
 ///   opens after shutdown carries no message); connections in use close when they come back.
@@ -199,6 +202,13 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
         lastSessionFailure = reason
         let opened = breaker.failed(at: now)
         return (opened, serveWaiters(at: now) + finishDraining())
+    }
+
+    /// The caller of `waiter` gave up (its task was cancelled): if it is still waiting, it leaves the
+    /// queue and is refused; if it was served already, nothing changes.
+    mutating func waiterCancelled(where isTheWaiter: (Waiter) -> Bool) -> [Action] {
+        guard let index = waiters.firstIndex(where: { isTheWaiter($0.waiter) }) else { return [] }
+        return [.grant(waiters.remove(at: index).waiter, .refused(.cancelled))]
     }
 
     /// The caller found its leased connection closed (by the server) before using it: the connection
