@@ -33,7 +33,14 @@ struct SMTPPoolStateMachineTests {
     /// Asks for a connection for `waiter`, expects the slot to open connection `id`, opens it as `name`.
     static func open(_ machine: inout Machine, _ name: String, id: Int, for waiter: String, at time: WallTime = t0) -> Lease {
         #expect(machine.leaseRequested(waiter, at: time) == [.grant(waiter, .connect(id: id))])
-        return machine.connected(id, name, at: time)
+        return connected(&machine, id, name, at: time)
+    }
+
+    /// Reports connection `id` set up as `name` while the pool runs: the caller's lease, nothing to do.
+    static func connected(_ machine: inout Machine, _ id: Int, _ name: String, at time: WallTime) -> Lease {
+        let (lease, actions) = machine.connected(id, name, at: time)
+        #expect(actions == [])
+        return lease ?? Self.lease(name, id: id, sent: -1)
     }
 
     static func lease(_ name: String, id: Int, openedAt: WallTime = t0, sent: Int) -> Lease {
@@ -84,7 +91,7 @@ struct SMTPPoolStateMachineTests {
         #expect(pool.leaseRequested("C", at: Self.at(2)) == [])
         // the second message was the last one for this connection
         #expect(pool.released(again, reusable: true, at: Self.at(2)) == [.close("c1"), .grant("C", .connect(id: 2))])
-        let c2 = pool.connected(2, "c2", at: Self.at(3))
+        let c2 = Self.connected(&pool, 2, "c2", at: Self.at(3))
         #expect(pool.leaseRequested("D", at: Self.at(3)) == [])
         #expect(pool.released(c2, reusable: false, at: Self.at(4)) == [.close("c2"), .grant("D", .connect(id: 3))])
         #expect(pool.openConnections == 1)
@@ -222,11 +229,12 @@ struct SMTPPoolStateMachineTests {
         #expect(pool.sendPermitRequested(at: Self.at(2)) == .shutDown)
         #expect(pool.leaseRequested("E", at: Self.at(2)) == [.grant("E", .refused(.shutDown))])
         #expect(pool.shutdownRequested() == [], "a second call waits as well")
-        // a connection being opened, and one in use, close when they come back
-        let c3 = pool.connected(3, "c3", at: Self.at(3))
-        #expect(pool.released(c3, reusable: true, at: Self.at(4)) == [.close("c3")])
+        // a connection opened after shutdown carries no message: it is closed, and shutdown waits for it
+        let (c3, closeC3) = pool.connected(3, "c3", at: Self.at(3))
+        #expect(c3 == nil && closeC3 == [.close("c3")])
         #expect(pool.closeCompleted() == [])
         #expect(pool.closeCompleted() == [.shutdownCompleted])
+        // one in use closes when it comes back
         #expect(pool.released(c2, reusable: true, at: Self.at(5)) == [.close("c2")])
         #expect(pool.closeCompleted() == [])
         #expect(pool.shutdownRequested() == [.shutdownCompleted])
@@ -273,5 +281,33 @@ struct SMTPPoolStateMachineTests {
         #expect(pool.sendPermitRequested(at: Self.at(2)) == .retry(at: Self.at(60)))
         #expect(pool.sendPermitRequested(at: Self.at(60)) == .granted)
         #expect(pool.leaseRequested("C", at: Self.at(60)) == [.grant("C", .connect(id: 2))], "the probe")
+    }
+
+    /// Shutdown waits for a connection being opened: its failure completes the shutdown.
+    @Test func shutdownWaitsForAConnectionBeingOpened() throws {
+        var pool = try Machine(upstream: Self.upstream(maxConnections: 2))
+        #expect(pool.leaseRequested("A", at: Self.t0) == [.grant("A", .connect(id: 1))])
+        #expect(pool.leaseRequested("B", at: Self.t0) == [.grant("B", .connect(id: 2))])
+        #expect(pool.shutdownRequested() == [])
+        #expect(pool.connectFailed(reason: "refused", at: Self.at(1)).actions == [])
+        let (lease, actions) = pool.connected(2, "c2", at: Self.at(1))
+        #expect(lease == nil && actions == [.close("c2")])
+        #expect(pool.closeCompleted() == [.shutdownCompleted])
+        #expect(pool.openConnections == 0)
+    }
+
+    /// A waiter whose caller gives up leaves the queue, refused; the others keep their turn. A caller
+    /// already served is not refused again.
+    @Test func aCancelledWaiterLeavesTheQueue() throws {
+        var pool = try Machine(upstream: Self.upstream(maxConnections: 1, wait: .seconds(10)))
+        let c1 = Self.open(&pool, "c1", id: 1, for: "A")
+        #expect(pool.leaseRequested("B", at: Self.t0) == [.armTimer(id: 1, at: Self.at(10))])
+        #expect(pool.leaseRequested("C", at: Self.at(1)) == [])
+        #expect(pool.waiterCancelled { $0 == "B" } == [.grant("B", .refused(.cancelled))])
+        #expect(pool.waiterCancelled { $0 == "B" } == [])
+        #expect(pool.waiterCancelled { $0 == "A" } == [], "A holds a connection, it is not waiting")
+        #expect(pool.released(c1, reusable: true, at: Self.at(2)) == [.grant("C", .lease(Self.lease("c1", id: 1, sent: 1)))])
+        #expect(pool.waiterCancelled { $0 == "C" } == [])
+        #expect(pool.timerFired(1, at: Self.at(10)) == [])
     }
 }

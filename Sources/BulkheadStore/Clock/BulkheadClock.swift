@@ -36,11 +36,20 @@ public struct SystemClock: BulkheadClock {
     public var minimumResolution: Duration { .microseconds(1) }
 
     public func sleep(until deadline: WallTime, tolerance: Duration?) async throws {
-        let wait = now.duration(to: deadline)
+        var wait = now.duration(to: deadline)
         guard wait > .zero else {
             try Task.checkCancellation()
             return
         }
-        try await Task.sleep(for: wait, tolerance: tolerance, clock: .continuous)
+        // `Task.sleep` traps on a wait its clock cannot count (a few centuries): a longer one is slept
+        // a century at a time.
+        while wait > .zero {
+            let step = min(wait, Self.longestSleep)
+            try await Task.sleep(for: step, tolerance: tolerance, clock: .continuous)
+            wait -= step
+        }
     }
+
+    /// The longest single `Task.sleep` (100 years).
+    static let longestSleep = Duration.seconds(100 * 365 * 86_400)
 }

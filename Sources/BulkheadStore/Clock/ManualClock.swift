@@ -23,6 +23,14 @@ public final class ManualClock: BulkheadClock {
         var nextID: UInt64 = 0
         var sleepers: [Sleeper] = []
         var cancelled: Set<UInt64> = []
+
+        /// Sets the time to `moment` and takes out the sleepers it wakes, earliest deadline first.
+        mutating func move(to moment: WallTime) -> [Sleeper] {
+            now = moment
+            let due = sleepers.filter { $0.deadline <= moment }.sorted { $0.deadline < $1.deadline }
+            sleepers.removeAll { $0.deadline <= moment }
+            return due
+        }
     }
 
     private let state: Mutex<State>
@@ -42,20 +50,17 @@ public final class ManualClock: BulkheadClock {
     /// Moves the clock forward and wakes every sleeper whose deadline it reached, earliest first.
     public func advance(by duration: Duration) {
         precondition(duration >= .zero, "a manual clock only moves forward")
-        let due = state.withLock { state -> [Sleeper] in
-            state.now = state.now.advanced(by: duration)
-            let now = state.now
-            let due = state.sleepers.filter { $0.deadline <= now }.sorted { $0.deadline < $1.deadline }
-            state.sleepers.removeAll { $0.deadline <= now }
-            return due
-        }
-        for sleeper in due { sleeper.continuation.resume() }
+        wake(state.withLock { state in state.move(to: state.now.advanced(by: duration)) })
     }
 
-    /// Moves the clock to `moment` (no-op when it is not later than now).
+    /// Moves the clock to `moment` (no-op when it is not later than now). Atomic: callers racing to
+    /// the same moment leave the clock there, not past it.
     public func advance(to moment: WallTime) {
-        let now = self.now
-        if moment > now { advance(by: now.duration(to: moment)) }
+        wake(state.withLock { state in state.move(to: max(state.now, moment)) })
+    }
+
+    private func wake(_ due: [Sleeper]) {
+        for sleeper in due { sleeper.continuation.resume() }
     }
 
     /// Returns once at least `count` tasks are sleeping on this clock (polls with `Task.yield`).

@@ -157,6 +157,9 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
                 let migrated = try await group.next() ?? false
                 group.cancelAll()
                 guard migrated else {
+                    // The migration may be waiting on the server (for another worker's migration lock):
+                    // closing the connections ends that wait, so the group, and this call, end in time.
+                    runTask.cancel()
                     throw StoreError.database(
                         """
                         no PostgreSQL session at \(configuration.host):\(configuration.port) within \(timeout)
@@ -206,27 +209,48 @@ struct PostgresBackend: SQLBackend {
         }
     }
 
-    /// Runs `body` on one pooled connection, on a thread of ``threads`` (see ``PostgresStore``).
+    /// Runs `body` on one pooled connection, on a thread of ``threads`` (see ``PostgresStore``). A
+    /// caller cancelled while it waits for a connection throws `CancellationError`; once the body has
+    /// started it runs to its end (COMMIT or ROLLBACK).
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         let logger = logger
         let threads = threads
         do {
             return try await client.withConnection { connection in
-                try await threads.runIfActive {
-                    let tx = Transaction(connection: connection, logger: logger)
-                    _ = try tx.run(SQLStatement("BEGIN"))
-                    do {
-                        let value = try body(tx)
-                        _ = try tx.run(SQLStatement("COMMIT"))
-                        return value
-                    } catch {
-                        _ = try? tx.run(SQLStatement("ROLLBACK"))
-                        throw error
+                try await Self.onConnection {
+                    try await threads.runIfActive {
+                        let tx = Transaction(connection: connection, logger: logger)
+                        _ = try tx.run(SQLStatement("BEGIN"))
+                        do {
+                            let value = try body(tx)
+                            _ = try tx.run(SQLStatement("COMMIT"))
+                            return value
+                        } catch {
+                            _ = try? tx.run(SQLStatement("ROLLBACK"))
+                            throw error
+                        }
                     }
                 }
             }
+        } catch let error as OnConnection {
+            throw Self.storeError(error.error)
         } catch {
-            throw Self.storeError(error)
+            // Not from the body: leasing the connection failed (postgres-nio's pool says a cancelled
+            // wait with its own error).
+            throw Task.isCancelled ? CancellationError() : Self.storeError(error)
+        }
+    }
+
+    /// An error thrown once a connection was leased (tells it apart from a failed lease).
+    struct OnConnection: Error {
+        let error: any Error
+    }
+
+    private static func onConnection<T>(_ work: () async throws -> T) async throws(OnConnection) -> T {
+        do {
+            return try await work()
+        } catch {
+            throw OnConnection(error: error)
         }
     }
 
@@ -274,7 +298,16 @@ struct PostgresBackend: SQLBackend {
         }
 
         func run(_ statement: SQLStatement) throws -> PostgresQueryResult {
-            try connection.query(try PostgresBackend.query(statement), logger: logger).wait()
+            let reply = connection.query(try PostgresBackend.query(statement), logger: logger)
+            // A statement written to a connection that has just closed (the store closing, the server
+            // gone) is never answered: give up once the connection is closed instead of waiting for ever
+            // (which kept this thread, and so `close()`, waiting for ever).
+            let answered = DispatchSemaphore(value: 0)
+            reply.whenComplete { _ in answered.signal() }
+            while answered.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+                if connection.isClosed { throw StoreError.database("the PostgreSQL connection closed during a transaction") }
+            }
+            return try reply.wait()
         }
     }
 

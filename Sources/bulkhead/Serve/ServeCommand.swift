@@ -25,8 +25,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Make one pass over the due work and exit.") var once = false
     @Option(help: "Seconds between passes.") var interval: Double = 1
 
+    /// The longest `--interval` (a year, in seconds).
+    static let longestInterval: Double = 365 * 86_400
+
     func run() async throws {
-        guard interval > 0 else { throw ValidationError("--interval must be positive") }
+        // A NaN, infinite or vast interval trapped when the first wait turned it into milliseconds.
+        guard interval > 0, interval <= Self.longestInterval else {
+            throw ValidationError("--interval must be positive and at most \(Int(Self.longestInterval)) seconds (a year)")
+        }
         try await config.withEnvironment { environment in
             let destination =
                 environment.configuration.upstreams.isEmpty

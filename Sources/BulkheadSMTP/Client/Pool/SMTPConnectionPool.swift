@@ -40,12 +40,19 @@ extension SMTPConnection: SMTPPooledConnection {}
 public final class SMTPConnectionPool: MessageTransport, Sendable {
     private typealias Connection = any SMTPPooledConnection
     private typealias Grant = SMTPPoolGrant<Connection>
-    private typealias Waiter = CheckedContinuation<Grant, Never>
     private typealias Machine = SMTPPoolStateMachine<Connection, Waiter>
     typealias Connector = @Sendable () async throws(SMTPSessionError) -> any SMTPPooledConnection
 
+    /// A caller waiting for a grant; the number tells it apart when it is cancelled.
+    private struct Waiter: Sendable {
+        let id: Int
+        let continuation: CheckedContinuation<Grant, Never>
+    }
+
     private struct State: Sendable {
         var machine: Machine
+        /// The number of the last caller that asked for a connection.
+        var lastWaiterID = 0
         /// The sleeping task that reports the machine's timer, and its id.
         var timer: (id: Int, task: Task<Void, Never>)?
         /// Callers of `shutdown()` waiting for it to complete.
@@ -90,16 +97,13 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     /// Waits for the rate limit, takes a connection and sends the message.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
         if let stop = await waitForSendPermit() { return .postponed(.note(stop), retryAfter: .zero) }
-        var grant = await withCheckedContinuation { (waiter: Waiter) in
-            run(state.withLock { $0.machine.leaseRequested(waiter, at: clock.now) })
-        }
+        let clock = clock
+        var grant = await grant { machine, waiter in machine.leaseRequested(waiter, at: clock.now) }
         while true {
             switch grant {
             case .lease(let lease):
                 guard lease.connection.isActive else {
-                    grant = await withCheckedContinuation { (waiter: Waiter) in
-                        run(state.withLock { $0.machine.leasedConnectionClosed(replacementFor: waiter, at: clock.now) })
-                    }
+                    grant = await self.grant { machine, waiter in machine.leasedConnectionClosed(replacementFor: waiter, at: clock.now) }
                     continue
                 }
                 return await send(envelope, message, on: lease)
@@ -110,7 +114,11 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 } catch {
                     return connectFailed(error)
                 }
-                let lease = state.withLock { $0.machine.connected(id, connection, at: clock.now) }
+                let (opened, actions) = state.withLock { $0.machine.connected(id, connection, at: clock.now) }
+                run(actions)
+                guard let lease = opened else {
+                    return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
+                }
                 logger.debug("SMTP connection opened", metadata: ["connection": "\(id)", "open": "\(openConnections)"])
                 return await send(envelope, message, on: lease)
             case .refused(.shutDown):
@@ -124,7 +132,31 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 return .postponed(
                     .note("no connection to \(upstream.host):\(upstream.port) became free within \(waited); nothing was sent"),
                     retryAfter: .zero)
+            case .refused(.cancelled):
+                return .postponed(.note("delivery cancelled; nothing was sent"), retryAfter: .zero)
             }
+        }
+    }
+
+    /// Asks the machine for a connection with `request` and waits for the grant. A caller cancelled
+    /// while it waits leaves the queue at once, refused (`.cancelled`).
+    private func grant(_ request: @escaping @Sendable (inout Machine, Waiter) -> [Machine.Action]) async -> Grant {
+        let id = state.withLock { state in
+            state.lastWaiterID += 1
+            return state.lastWaiterID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Grant, Never>) in
+                run(
+                    state.withLock { state in
+                        var actions = request(&state.machine, Waiter(id: id, continuation: continuation))
+                        // Cancelled before it was queued: the handler below found nothing to take out.
+                        if Task.isCancelled { actions += state.machine.waiterCancelled { $0.id == id } }
+                        return actions
+                    })
+            }
+        } onCancel: {
+            run(state.withLock { $0.machine.waiterCancelled { $0.id == id } })
         }
     }
 
@@ -187,7 +219,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         for action in actions {
             switch action {
             case .grant(let waiter, let grant):
-                waiter.resume(returning: grant)
+                waiter.continuation.resume(returning: grant)
             case .close(let connection):
                 Task {
                     await connection.quit()

@@ -22,6 +22,8 @@ enum SMTPPoolRefusal: Sendable, Hashable {
     case breakerOpen(until: WallTime, lastFailure: String?)
     /// No connection became free within the upstream's `connectionWaitTimeout`.
     case waitTimedOut(waited: Duration)
+    /// The caller gave up waiting (its task was cancelled).
+    case cancelled
 }
 
 /// What a caller that asked for a connection gets.
@@ -54,8 +56,10 @@ extension SMTPPoolGrant: Equatable where Connection: Equatable {}
 ///   once past `connectionLifetime`, or after `idleTimeout` unused. A waiter is refused after
 ///   `connectionWaitTimeout`. Both expire when the timer fires (and an expired idle connection is never leased).
 /// - Every send first asks the rate limiter for a permit.
+/// - A waiter whose caller gives up (is cancelled) leaves the queue, refused.
 /// - Shutdown refuses waiters and further requests, closes the idle connections and completes once every
-///   close under way has finished; connections in use close when they come back.
+///   close under way has finished and every connection being opened has failed or been closed (one that
+///   opens after shutdown carries no message); connections in use close when they come back.
 ///
 /// ```swift
 /// var pool = try SMTPPoolStateMachine<Connection, Waiter>(upstream: upstream)
@@ -176,12 +180,19 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
     }
 
     /// The connection granted as `.connect(id:)` is set up: it is the caller's lease, and the
-    /// upstream counts as up.
-    mutating func connected(_ id: Int, _ connection: Connection, at now: WallTime) -> Lease {
+    /// upstream counts as up. When the pool was shut down meanwhile there is no lease: the connection
+    /// is closed (the actions) and the caller sends nothing.
+    mutating func connected(_ id: Int, _ connection: Connection, at now: WallTime) -> (lease: Lease?, actions: [Action]) {
         connecting -= 1
-        leased += 1
         breaker.succeeded()
-        return Lease(id: id, connection: connection, openedAt: now, messagesSent: 0)
+        switch lifecycle {
+        case .running:
+            leased += 1
+            return (Lease(id: id, connection: connection, openedAt: now, messagesSent: 0), [])
+        case .draining, .shutDown:
+            closing += 1
+            return (nil, [.close(connection)])
+        }
     }
 
     /// Opening a granted connection failed at `now`. The breaker counts the failure; the slot goes to
@@ -190,7 +201,14 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
         connecting -= 1
         lastSessionFailure = reason
         let opened = breaker.failed(at: now)
-        return (opened, serveWaiters(at: now))
+        return (opened, serveWaiters(at: now) + finishDraining())
+    }
+
+    /// The caller of `waiter` gave up (its task was cancelled): if it is still waiting, it leaves the
+    /// queue and is refused; if it was served already, nothing changes.
+    mutating func waiterCancelled(where isTheWaiter: (Waiter) -> Bool) -> [Action] {
+        guard let index = waiters.firstIndex(where: { isTheWaiter($0.waiter) }) else { return [] }
+        return [.grant(waiters.remove(at: index).waiter, .refused(.cancelled))]
     }
 
     /// The caller found its leased connection closed (by the server) before using it: the connection
@@ -235,13 +253,7 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
     /// A close asked for by `.close` has finished.
     mutating func closeCompleted() -> [Action] {
         closing -= 1
-        switch lifecycle {
-        case .draining where closing == 0:
-            lifecycle = .shutDown
-            return [.shutdownCompleted]
-        case .running, .draining, .shutDown:
-            return []
-        }
+        return finishDraining()
     }
 
     /// The timer `id` fired at `now`: idle connections past their idle timeout or lifetime are closed,
@@ -264,8 +276,9 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
     }
 
     /// Stop: no more sends or connections; waiters are refused, idle connections closed, the timer
-    /// disarmed. `.shutdownCompleted` comes once every close under way has finished (at once when
-    /// there is none; again for every later call).
+    /// disarmed. `.shutdownCompleted` comes once every close under way has finished and every
+    /// connection being opened has failed or been closed (at once when there is none; again for every
+    /// later call).
     mutating func shutdownRequested() -> [Action] {
         switch lifecycle {
         case .shutDown:
@@ -282,17 +295,19 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
                 timer = nil
                 actions.append(.cancelTimer)
             }
-            if closing == 0 {
-                lifecycle = .shutDown
-                actions.append(.shutdownCompleted)
-            } else {
-                lifecycle = .draining
-            }
-            return actions
+            lifecycle = .draining
+            return actions + finishDraining()
         }
     }
 
     // MARK: helpers
+
+    /// Completes a shutdown once nothing is being closed or opened.
+    private mutating func finishDraining() -> [Action] {
+        guard case .draining = lifecycle, closing == 0, connecting == 0 else { return [] }
+        lifecycle = .shutDown
+        return [.shutdownCompleted]
+    }
 
     /// An idle connection, else a new one if a slot is free; nil when the caller must wait.
     /// Expired idle connections met on the way are closed.
