@@ -22,6 +22,8 @@ public final class ManualClock: BulkheadClock {
         var now: WallTime
         var nextID: UInt64 = 0
         var sleepers: [Sleeper] = []
+        /// Sleeps that have an id but are not yet waiting (a cancel then marks them `cancelled`).
+        var starting: Set<UInt64> = []
         var cancelled: Set<UInt64> = []
 
         /// Sets the time to `moment` and takes out the sleepers it wakes, earliest deadline first.
@@ -71,11 +73,13 @@ public final class ManualClock: BulkheadClock {
     public func sleep(until deadline: WallTime, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
+            state.starting.insert(state.nextID)
             return state.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let outcome = state.withLock { state -> Result<Void, any Error>? in
+                    state.starting.remove(id)
                     if state.cancelled.remove(id) != nil { return .failure(CancellationError()) }
                     if deadline <= state.now { return .success(()) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
@@ -86,7 +90,9 @@ public final class ManualClock: BulkheadClock {
         } onCancel: {
             let sleeper = state.withLock { state -> Sleeper? in
                 guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else {
-                    state.cancelled.insert(id)  // cancelled before it started waiting
+                    // Cancelled before it started waiting: it throws when it starts. (One that already
+                    // woke leaves nothing behind.)
+                    if state.starting.contains(id) { state.cancelled.insert(id) }
                     return nil
                 }
                 return state.sleepers.remove(at: index)

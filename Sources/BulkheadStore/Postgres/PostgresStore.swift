@@ -182,8 +182,10 @@ public final class PostgresStore: SQLMailStore, @unchecked Sendable {
         try? await threads.shutdownGracefully()
     }
 
+    /// A store dropped without ``close()`` still stops its pool and its threads (without waiting).
     deinit {
         runTask.cancel()
+        threads.shutdownGracefully { _ in }
     }
 }
 
@@ -355,12 +357,6 @@ struct PostgresBackend: SQLBackend {
     }
 
     static func storeError(_ error: any Error) -> any Error {
-        if let error = error as? PostgresTransactionError {
-            if let closure = error.closureError { return storeError(closure) }
-            if let commit = error.commitError { return storeError(commit) }
-            if let begin = error.beginError { return storeError(begin) }
-            return StoreError.database("\(error)")
-        }
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             let message = error.serverInfo?[.message] ?? "\(error)"
             // Class 23 (integrity constraints) and P0001 (RAISE EXCEPTION in our audit trigger).
