@@ -115,11 +115,8 @@ import Testing
     /// Yields until `condition` holds (the run's tasks work on other threads meanwhile); gives up
     /// after 60 s of real time so that a broken run fails instead of hanging the suite.
     static func waitUntil(_ condition: () -> Bool) async throws {
-        let limit = ContinuousClock.now.advanced(by: .seconds(60))
-        while !condition() {
-            try #require(ContinuousClock.now < limit, "the run stopped making progress")
-            await Task.yield()
-        }
+        let held = await waitUntil(atMost: .seconds(60), condition)
+        try #require(held, "the run stopped making progress")
     }
 
     /// Yields until `condition` holds or `limit` of real time passed; true when it holds.
