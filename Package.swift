@@ -45,6 +45,7 @@ let package = Package(
             name: "BulkheadStore",
             dependencies: [
                 "BulkheadMail",
+                "BulkheadPolicy",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -68,7 +69,7 @@ let package = Package(
         .target(
             name: "BulkheadEngine",
             dependencies: [
-                "BulkheadMail", "BulkheadStore", "BulkheadSMTP",
+                "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -7,8 +7,9 @@ import Testing
 struct CampaignConformanceTests {
     /// A legal path from `draft` to each state.
     static let pathTo: [CampaignState: [CampaignState]] = [
-        .draft: [], .scheduled: [.scheduled], .sending: [.sending], .paused: [.sending, .paused],
-        .sent: [.sending, .sent], .aborted: [.aborted],
+        .draft: [], .scheduled: [.scheduled], .pending: [.pending], .canary: [.canary], .canaryHold: [.canary, .canaryHold],
+        .sending: [.sending], .paused: [.sending, .paused], .sent: [.sending, .sent], .cancelled: [.cancelled],
+        .aborted: [.sending, .aborted],
     ]
 
     @Test(arguments: StoreBackend.allCases)
@@ -93,6 +94,43 @@ struct CampaignConformanceTests {
             #expect(try await store.allCampaigns().map(\.id) == [second.id, campaign.id])
             let actions = try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(campaign.id.rawValue)"))
             #expect(actions.map(\.event.action) == ["campaign.create", "campaign.update", "campaign.transition"])
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func emergencyStopPausesEverythingUnderWayAndHoldsUntilReleased(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let list = try await store.createList(name: "news", description: "")
+            var byState: [CampaignState: CampaignID] = [:]
+            for state in CampaignState.allCases {
+                let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .human("ann"))
+                var current = CampaignState.draft
+                for step in Self.pathTo[state] ?? [] {
+                    current = try await store.transition(campaign.id, from: [current], to: step, actor: .system).state
+                }
+                byState[state] = campaign.id
+            }
+            #expect(try await store.latch(named: Latch.emergencyStop) == nil)
+            let paused = try await store.emergencyStop(reason: "wrong list", actor: .human("bob"))
+            #expect(Set(paused) == Set(CampaignState.stoppable.compactMap { byState[$0] }))
+            for (state, id) in byState {
+                let campaign = try #require(try await store.campaign(id: id))
+                if CampaignState.stoppable.contains(state) {
+                    #expect(campaign.state == .paused && campaign.pauseReason == "stop-all" && campaign.pausedFrom == state)
+                } else {
+                    #expect(campaign.state == state, "\(state) is left alone")
+                }
+            }
+            let latch = try #require(try await store.latch(named: Latch.emergencyStop))
+            #expect(latch.setBy == "bob" && latch.reason == "wrong list")
+            // A second stop keeps the first one's reason and pauses nothing more.
+            #expect(try await store.emergencyStop(reason: "again", actor: .system).isEmpty)
+            #expect(try await store.latch(named: Latch.emergencyStop)?.reason == "wrong list")
+            #expect(try await store.releaseLatch(named: Latch.emergencyStop, actor: .human("bob")))
+            #expect(try await store.latch(named: Latch.emergencyStop) == nil)
+            #expect(!(try await store.releaseLatch(named: Latch.emergencyStop, actor: .human("bob"))))
+            let actions = try await store.auditEvents(AuditQuery(subjectKind: "store", subjectID: Latch.emergencyStop)).map(\.event.action)
+            #expect(actions == ["store.stop-all", "store.stop-all", "store.release"])
         }
     }
 }

@@ -46,11 +46,15 @@ struct DomainTests {
 
     @Test func transitionTableIsExactlyTheDocumentedOne() {
         let table: [CampaignState: Set<CampaignState>] = [
-            .draft: [.scheduled, .sending, .aborted],
-            .scheduled: [.draft, .sending, .aborted],
+            .draft: [.scheduled, .pending, .canary, .sending, .cancelled],
+            .scheduled: [.draft, .pending, .canary, .sending, .paused, .cancelled],
+            .pending: [.canary, .sending, .paused, .cancelled],
+            .canary: [.canaryHold, .paused, .sent, .aborted],
+            .canaryHold: [.sending, .paused, .aborted],
             .sending: [.paused, .sent, .aborted],
-            .paused: [.sending, .aborted],
+            .paused: [.pending, .canary, .canaryHold, .sending, .cancelled, .aborted],
             .sent: [.paused],
+            .cancelled: [],
             .aborted: [],
         ]
         for from in CampaignState.allCases {
@@ -58,7 +62,8 @@ struct DomainTests {
                 #expect(from.canTransition(to: to) == (table[from]?.contains(to) ?? false), "\(from) → \(to)")
             }
         }
-        #expect(CampaignState.allCases.filter(\.isTerminal) == [.sent, .aborted])
+        #expect(CampaignState.allCases.filter(\.isTerminal) == [.sent, .cancelled, .aborted])
+        #expect(CampaignState.canaryHold.rawValue == "canary-hold")
     }
 
     @Test func importNeverResubscribesAndRecordsOnlyRealChanges() {

@@ -51,8 +51,8 @@ struct LedgerConformanceTests {
             await #expect(throws: StoreError.invalidSegment(#"attribute name "a\"b" must be non-empty without " or \"#)) {
                 try await store.enqueueRecipients(campaign: bad.id)
             }
-            _ = try await store.transition(bad.id, from: [.draft], to: .aborted, actor: .system)
-            await #expect(throws: StoreError.campaignFinished(campaign: bad.id, state: .aborted)) {
+            _ = try await store.transition(bad.id, from: [.draft], to: .cancelled, actor: .system)
+            await #expect(throws: StoreError.campaignFinished(campaign: bad.id, state: .cancelled)) {
                 try await store.enqueueRecipients(campaign: bad.id)
             }
         }

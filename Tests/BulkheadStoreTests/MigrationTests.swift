@@ -51,5 +51,17 @@ struct MigrationTests {
         #expect(try await store.secret(named: "k") { "v" } == "v")
         // New ledger rows still get fresh keys after the rebuilt table.
         _ = try await store.renewLease(WorkerLease.Holder(worker: "w", host: "h", machine: "m", pid: 1), seconds: 5)
+
+        // Version 3 rebuilt the campaigns table under the ledger: the old campaign keeps its state and
+        // content, is commercial with no recorded author, and takes the guardrails' states.
+        let old = try #require(try await store.campaign(id: CampaignID(rawValue: 1)))
+        #expect(old.state == .sending && old.content.kind == .commercial && old.createdBy == "" && old.content.subjectTemplate == "s")
+        let paused = try await store.transition(old.id, from: [.sending], to: .paused, actor: .system, details: ["reason": "brake:rejection"])
+        #expect(paused.pauseReason == "brake:rejection" && paused.pausedFrom == .sending)
+        let fresh = try await store.createCampaign(Fixture.content(list: list.id), actor: .human("ann"))
+        let deadline = Date(timeIntervalSince1970: 1_800_000_000)
+        let pending = try await store.transition(fresh.id, from: [.draft], to: .pending, actor: .human("ann"), details: [:], deadline: deadline)
+        #expect(pending.state == .pending && pending.stateDeadline == deadline && pending.createdBy == "ann")
+        #expect(try await store.enqueueRecipients(campaign: fresh.id) == 0, "a is suppressed")
     }
 }

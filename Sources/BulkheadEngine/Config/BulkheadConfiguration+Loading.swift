@@ -1,4 +1,5 @@
 public import BulkheadMail
+import BulkheadStore
 public import Foundation
 import Yams
 
@@ -110,6 +111,14 @@ extension BulkheadConfiguration {
             (10...1_000).contains(delivery.controlPollMilliseconds), "delivery.control_poll_milliseconds",
             "must be 10 to 1000 (the kill switch must act within a second)")
         try require((3...3_600).contains(delivery.leaseSeconds), "delivery.lease_seconds", "must be 3 to 3600")
+        try guardrails.validate()
+        if !alerts.email.isEmpty {
+            do {
+                _ = try NormalizedAddress(alerts.email)
+            } catch {
+                throw .invalidValue("alerts.email", reason: "\(error)")
+            }
+        }
         for name in dkimKeys.keys.sorted() {
             try require(
                 !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy(\.isASCIINameByte),

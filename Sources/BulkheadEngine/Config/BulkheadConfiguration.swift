@@ -24,6 +24,10 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     /// Real SMTP upstreams. Empty (the default) means the capture transport: nothing leaves the machine.
     public var upstreams: [Upstream]
     public var logging: Logging
+    /// The guardrails every campaign passes.
+    public var guardrails: Guardrails
+    /// Where alerts go.
+    public var alerts: Alerts
 
     public init() {
         dataDirectory = ".bulkhead"
@@ -34,13 +38,15 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         delivery = Delivery()
         upstreams = []
         logging = Logging()
+        guardrails = Guardrails()
+        alerts = Alerts()
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDirectory = "data_directory"
         case storage, identity, dkim
         case dkimKeys = "dkim_keys"
-        case delivery, upstreams, logging
+        case delivery, upstreams, logging, guardrails, alerts
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,6 +61,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         delivery = try c.value(.delivery, default: defaults.delivery)
         upstreams = try c.value(.upstreams, default: defaults.upstreams)
         logging = try c.value(.logging, default: defaults.logging)
+        guardrails = try c.value(.guardrails, default: defaults.guardrails)
+        alerts = try c.value(.alerts, default: defaults.alerts)
     }
 
     /// Which database holds lists, campaigns and the ledger.

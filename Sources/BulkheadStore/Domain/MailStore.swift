@@ -106,9 +106,13 @@ public protocol MailStore: Sendable {
     /// Moves a campaign to `to` if its current state is in `from` and the move is allowed by
     /// ``CampaignState/canTransition(to:)``, and appends the `campaign.transition` audit event
     /// (with `details` added) in the same transaction. Throws ``StoreError/invalidTransition(campaign:current:to:)``.
+    ///
+    /// A move to `paused` records the reason (`details["reason"]`, else `operator`) and the state it
+    /// left (``Campaign/pausedFrom``); any other move clears them. `deadline` becomes the new state's
+    /// ``Campaign/stateDeadline`` (the undo window's end in `pending`, the hold's end in `canary-hold`).
     func transition(
         _ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
-        details: [String: JSONValue]
+        details: [String: JSONValue], deadline: Date?
     ) async throws -> Campaign
 
     // MARK: Ledger
@@ -185,6 +189,19 @@ public protocol MailStore: Sendable {
     /// The entry carrying this VERP token (for mapping a bounce back), or nil.
     func ledgerEntry(verpToken: String) async throws -> LedgerEntry?
 
+    // MARK: Latches
+
+    /// The emergency stop, in one transaction: sets the ``Latch/emergencyStop`` latch (keeping the
+    /// first one's time and reason if it is already set) and pauses every campaign in a
+    /// ``CampaignState/stoppable`` state with reason `stop-all`, each audited. Returns the campaigns it
+    /// paused, by key.
+    func emergencyStop(reason: String, actor: AuditActor) async throws -> [CampaignID]
+    /// The latch with this name, or nil when it is not set.
+    func latch(named name: String) async throws -> Latch?
+    /// Releases a latch (audited); returns false when it was not set. Paused campaigns stay paused.
+    @discardableResult
+    func releaseLatch(named name: String, actor: AuditActor) async throws -> Bool
+
     // MARK: Secrets
 
     /// The store-wide secret `name` (for example the unsubscribe-token key), created from `make()` by
@@ -213,9 +230,16 @@ extension MailStore {
         try await ledgerCounts(campaign: campaign, updatedSince: nil)
     }
 
-    /// ``transition(_:from:to:actor:details:)`` without extra details.
+    /// ``transition(_:from:to:actor:details:deadline:)`` without extra details or deadline.
     public func transition(_ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor) async throws -> Campaign {
-        try await transition(id, from: from, to: to, actor: actor, details: [:])
+        try await transition(id, from: from, to: to, actor: actor, details: [:], deadline: nil)
+    }
+
+    /// ``transition(_:from:to:actor:details:deadline:)`` without a deadline.
+    public func transition(
+        _ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor, details: [String: JSONValue]
+    ) async throws -> Campaign {
+        try await transition(id, from: from, to: to, actor: actor, details: details, deadline: nil)
     }
 
     /// Streams a campaign's ledger (optionally only some states), fetching `pageSize` entries at a

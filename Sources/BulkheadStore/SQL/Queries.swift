@@ -211,20 +211,21 @@ enum Queries {
 
     // MARK: Campaigns
 
-    static func insertCampaign(_ content: CampaignContent, now: Date) throws(StoreError) -> SQLStatement {
+    static func insertCampaign(_ content: CampaignContent, createdBy: String, now: Date) throws(StoreError) -> SQLStatement {
         SQLStatement(
             """
             INSERT INTO campaigns (name, list_id, segment, from_address, subject_template, text_template, html_template,
-              attachments, dkim_key_ref, scheduled_at, state, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING *
-            """, try contentValues(content) + [SQLValue(now), SQLValue(now)])
+              attachments, dkim_key_ref, scheduled_at, kind, follow_up_of, state, created_by, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING *
+            """, try contentValues(content) + [.text(createdBy), SQLValue(now), SQLValue(now)])
     }
 
     static func updateCampaignContent(_ id: CampaignID, _ content: CampaignContent, now: Date) throws(StoreError) -> SQLStatement {
         SQLStatement(
             """
             UPDATE campaigns SET name = ?, list_id = ?, segment = ?, from_address = ?, subject_template = ?,
-              text_template = ?, html_template = ?, attachments = ?, dkim_key_ref = ?, scheduled_at = ?, updated_at = ?
+              text_template = ?, html_template = ?, attachments = ?, dkim_key_ref = ?, scheduled_at = ?, kind = ?,
+              follow_up_of = ?, updated_at = ?
             WHERE id = ? RETURNING *
             """, try contentValues(content) + [SQLValue(now), .int(id.rawValue)])
     }
@@ -235,6 +236,7 @@ enum Queries {
             SQLValue(try content.segment.map { segment throws(StoreError) in try JSONText.encode(segment) }),
             .text(content.from), .text(content.subjectTemplate), .text(content.textTemplate), SQLValue(content.htmlTemplate),
             .text(try JSONText.encode(content.attachments)), SQLValue(content.dkimKeyRef), SQLValue(content.scheduledAt),
+            .text(content.kind.rawValue), content.followUpOf.map { .int($0.rawValue) } ?? .null,
         ]
     }
 
@@ -244,10 +246,20 @@ enum Queries {
 
     static let allCampaigns = SQLStatement("SELECT * FROM campaigns ORDER BY id DESC")
 
-    static func setCampaignState(_ id: CampaignID, _ state: CampaignState, now: Date) -> SQLStatement {
+    /// Moves a campaign to `state`; a pause records its reason and the state it left, any other move
+    /// clears them; `deadline` is the new state's timer (nil for none).
+    static func setCampaignState(
+        _ id: CampaignID, _ state: CampaignState, pause: (reason: String, from: CampaignState)?, deadline: Date?, now: Date
+    ) -> SQLStatement {
         SQLStatement(
-            "UPDATE campaigns SET state = ?, updated_at = ? WHERE id = ? RETURNING *",
-            [.text(state.rawValue), SQLValue(now), .int(id.rawValue)])
+            """
+            UPDATE campaigns SET state = ?, pause_reason = ?, paused_from = ?, state_deadline = ?, updated_at = ?
+            WHERE id = ? RETURNING *
+            """,
+            [
+                .text(state.rawValue), SQLValue(pause?.reason), SQLValue(pause?.from.rawValue), SQLValue(deadline), SQLValue(now),
+                .int(id.rawValue),
+            ])
     }
 
     // MARK: Ledger

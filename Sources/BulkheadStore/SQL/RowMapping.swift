@@ -1,3 +1,4 @@
+import BulkheadPolicy
 import Foundation
 
 extension MailingList {
@@ -64,11 +65,18 @@ extension Campaign {
             from: try row.text("from_address"), subjectTemplate: try row.text("subject_template"),
             textTemplate: try row.text("text_template"), htmlTemplate: try row.optionalText("html_template"),
             attachments: try row.json([AttachmentReference].self, "attachments"), dkimKeyRef: try row.optionalText("dkim_key_ref"),
-            scheduledAt: try row.optionalDate("scheduled_at"))
+            scheduledAt: try row.optionalDate("scheduled_at"), kind: try row.enumValue(CampaignKind.self, "kind"),
+            followUpOf: try row.optionalInt("follow_up_of").map(CampaignID.init(rawValue:)))
         self.init(
             id: CampaignID(rawValue: try row.int("id")), content: content,
             state: try row.enumValue(CampaignState.self, "state"),
-            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
+            createdBy: try row.text("created_by"), pauseReason: try row.optionalText("pause_reason"),
+            pausedFrom: try row.optionalText("paused_from").map { text throws(StoreError) in
+                guard let state = CampaignState(rawValue: text) else { throw .invalidData("column paused_from holds unknown value \(text)") }
+                return state
+            },
+            stateDeadline: try row.optionalDate("state_deadline"))
     }
 }
 

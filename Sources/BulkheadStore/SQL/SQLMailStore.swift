@@ -290,7 +290,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             guard try tx.one(Queries.list(id: content.listID)) != nil else {
                 throw StoreError.notFound(.list(content.listID))
             }
-            let campaign = try Campaign(row: try Self.required(try tx.one(try Queries.insertCampaign(content, now: now))))
+            if let original = content.followUpOf { _ = try Self.campaign(tx, original, lock: "") }
+            let campaign = try Campaign(
+                row: try Self.required(try tx.one(try Queries.insertCampaign(content, createdBy: actor.displayName, now: now))))
             let event = NewAuditEvent(
                 actor: actor, action: "campaign.create", subjectKind: "campaign",
                 subjectID: "\(campaign.id.rawValue)", details: ["name": .string(content.name)])
@@ -333,7 +335,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Moves a campaign between states with its audit event, atomically (see ``MailStore/transition(_:from:to:actor:details:)``).
     public func transition(
         _ id: CampaignID, from: Set<CampaignState>, to: CampaignState, actor: AuditActor,
-        details: [String: JSONValue]
+        details: [String: JSONValue], deadline: Date?
     ) async throws -> Campaign {
         let clock = clock
         let lock = dialect.forUpdate
@@ -346,12 +348,17 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             guard from.contains(current.state), current.state.canTransition(to: to) else {
                 throw StoreError.invalidTransition(campaign: id, current: current.state, to: to)
             }
-            let updated = try Campaign(row: try Self.required(try tx.one(Queries.setCampaignState(id, to, now: now))))
+            var pause: (reason: String, from: CampaignState)?
+            if to == .paused {
+                if case .string(let reason) = details["reason"] { pause = (reason, current.state) } else { pause = ("operator", current.state) }
+            }
+            let updated = try Campaign(
+                row: try Self.required(try tx.one(Queries.setCampaignState(id, to, pause: pause, deadline: deadline, now: now))))
+            var fixed: [String: JSONValue] = ["from": .string(current.state.rawValue), "to": .string(to.rawValue)]
+            if let deadline { fixed["deadline"] = .string(deadline.formatted(.iso8601)) }
             let event = NewAuditEvent(
                 actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
-                details: details.merging(
-                    ["from": .string(current.state.rawValue), "to": .string(to.rawValue)],
-                    uniquingKeysWith: { _, fixed in fixed }))
+                details: details.merging(fixed, uniquingKeysWith: { _, fixed in fixed }))
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return updated
         }
@@ -549,7 +556,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                 details: details.merging(["entries": .number(Double(count))]) { $1 })
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             if count > 0 && campaign.state == .sent {
-                _ = try tx.one(Queries.setCampaignState(id, .paused, now: now))
+                _ = try tx.one(Queries.setCampaignState(id, .paused, pause: (action, .sending), deadline: nil, now: now))
                 let reopened = NewAuditEvent(
                     actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(id.rawValue)",
                     details: ["from": .string("sent"), "to": .string("paused"), "reason": .string(action)])
@@ -576,6 +583,62 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// The entry carrying this VERP token, or nil.
     public func ledgerEntry(verpToken: String) async throws -> LedgerEntry? {
         try await backend.one(Queries.ledgerEntry(verpToken: verpToken)).map { row throws(StoreError) in try LedgerEntry(row: row) }
+    }
+
+    // MARK: Latches
+
+    /// Sets the emergency stop and pauses every campaign under way (see ``MailStore/emergencyStop(reason:actor:)``).
+    public func emergencyStop(reason: String, actor: AuditActor) async throws -> [CampaignID] {
+        let clock = clock
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            let now = clock.date
+            _ = try tx.changes(
+                SQLStatement(
+                    "INSERT INTO latches (name, set_at, set_by, reason) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                    [.text(Latch.emergencyStop), SQLValue(now), .text(actor.displayName), .text(reason)]))
+            _ = try tx.rows(
+                try Queries.insertAudit(
+                    NewAuditEvent(
+                        actor: actor, action: "store.stop-all", subjectKind: "store", subjectID: Latch.emergencyStop,
+                        details: ["reason": .string(reason)]), now: now))
+            let states = CampaignState.stoppable.map(\.rawValue).sorted()
+            let rows = try tx.rows(
+                SQLStatement(
+                    "SELECT * FROM campaigns WHERE \(dialect.inTextArray("state")) ORDER BY id\(dialect.forUpdate)", [.textArray(states)]))
+            var paused: [CampaignID] = []
+            for row in rows {
+                let campaign = try Campaign(row: row)
+                _ = try tx.one(
+                    Queries.setCampaignState(campaign.id, .paused, pause: ("stop-all", campaign.state), deadline: nil, now: now))
+                let event = NewAuditEvent(
+                    actor: actor, action: "campaign.transition", subjectKind: "campaign", subjectID: "\(campaign.id.rawValue)",
+                    details: ["from": .string(campaign.state.rawValue), "to": "paused", "reason": "stop-all", "note": .string(reason)])
+                _ = try tx.rows(try Queries.insertAudit(event, now: now))
+                paused.append(campaign.id)
+            }
+            return paused
+        }
+    }
+
+    /// The latch with this name, or nil when it is not set.
+    public func latch(named name: String) async throws -> Latch? {
+        try await backend.one(SQLStatement("SELECT * FROM latches WHERE name = ?", [.text(name)])).map { row throws(StoreError) in
+            Latch(name: try row.text("name"), setAt: try row.date("set_at"), setBy: try row.text("set_by"), reason: try row.text("reason"))
+        }
+    }
+
+    /// Releases a latch (audited); returns false when it was not set.
+    @discardableResult
+    public func releaseLatch(named name: String, actor: AuditActor) async throws -> Bool {
+        let clock = clock
+        return try await backend.transaction { tx in
+            let now = clock.date
+            guard try tx.changes(SQLStatement("DELETE FROM latches WHERE name = ?", [.text(name)])) > 0 else { return false }
+            let event = NewAuditEvent(actor: actor, action: "store.release", subjectKind: "store", subjectID: name)
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
+            return true
+        }
     }
 
     // MARK: Secrets

@@ -95,7 +95,6 @@ enum Schema {
         let pk = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
         let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
         let membershipStates = sqlList(MembershipStatus.allCases.map(\.rawValue))
-        let campaignStates = sqlList(CampaignState.allCases.map(\.rawValue))
         let reasons = sqlList(SuppressionReason.allCases.map(\.rawValue))
         var v1 = [
             """
@@ -124,13 +123,7 @@ enum Schema {
             CREATE TABLE suppressions (address TEXT PRIMARY KEY, reason TEXT NOT NULL CHECK (reason IN \(reasons)),
               at \(int) NOT NULL, source TEXT NOT NULL, note TEXT)
             """,
-            """
-            CREATE TABLE campaigns (id \(pk), name TEXT NOT NULL, list_id \(int) NOT NULL REFERENCES lists(id),
-              segment TEXT, from_address TEXT NOT NULL, subject_template TEXT NOT NULL, text_template TEXT NOT NULL,
-              html_template TEXT, attachments TEXT NOT NULL, dkim_key_ref TEXT, scheduled_at \(int),
-              state TEXT NOT NULL CHECK (state IN \(campaignStates)), created_at \(int) NOT NULL,
-              updated_at \(int) NOT NULL)
-            """,
+            campaignsTable("campaigns", states: v1CampaignStates, dialect),
             ledgerTable("ledger", states: v1LedgerStates, dialect),
             "CREATE INDEX ledger_by_state ON ledger (campaign_id, state, id)",
             """
@@ -168,8 +161,11 @@ enum Schema {
                 """,
             ]
         }
-        return [(1, v1), (2, version2(dialect))]
+        return [(1, v1), (2, version2(dialect)), (3, version3(dialect))]
     }
+
+    /// The campaign states of versions 1 and 2 (before the guardrails' states).
+    private static let v1CampaignStates = ["draft", "scheduled", "sending", "paused", "sent", "aborted"]
 
     /// The ledger states of version 1 (before `suppressed`).
     private static let v1LedgerStates = ["queued", "sending", "sent", "deferred", "failed", "uncertain"]
@@ -216,6 +212,57 @@ enum Schema {
             "CREATE TABLE store_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at \(int) NOT NULL)",
             "ALTER TABLE lists ADD COLUMN list_id_label TEXT",
             "CREATE TABLE store_upgrades (name TEXT PRIMARY KEY, done_at \(int) NOT NULL)",
+        ]
+        return statements
+    }
+
+    private static func campaignsTable(_ name: String, states: [String], _ dialect: SQLDialect) -> String {
+        let pk = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+        let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return """
+            CREATE TABLE \(name) (id \(pk), name TEXT NOT NULL, list_id \(int) NOT NULL REFERENCES lists(id),
+              segment TEXT, from_address TEXT NOT NULL, subject_template TEXT NOT NULL, text_template TEXT NOT NULL,
+              html_template TEXT, attachments TEXT NOT NULL, dkim_key_ref TEXT, scheduled_at \(int),
+              state TEXT NOT NULL CHECK (state IN \(sqlList(states))), created_at \(int) NOT NULL,
+              updated_at \(int) NOT NULL)
+            """
+    }
+
+    /// Version 3, the guardrails: the campaign states `pending`, `canary`, `canary-hold` and
+    /// `cancelled`; a campaign's kind, author, pause reason, the state it was paused in, its state's
+    /// deadline (undo window, canary hold) and the incident it follows up; store-wide latches (the
+    /// emergency stop).
+    private static func version3(_ dialect: SQLDialect) -> [String] {
+        let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        let states = sqlList(CampaignState.allCases.map(\.rawValue))
+        var statements: [String]
+        switch dialect {
+        case .sqlite:
+            // SQLite cannot change a CHECK constraint in place: the table is rebuilt. GRDB's migrator runs
+            // this with foreign keys off and checks them all before the commit.
+            statements = [
+                campaignsTable("campaigns_v3", states: CampaignState.allCases.map(\.rawValue), dialect),
+                "INSERT INTO campaigns_v3 SELECT * FROM campaigns",
+                "DROP TABLE campaigns",
+                "ALTER TABLE campaigns_v3 RENAME TO campaigns",
+            ]
+        case .postgres:
+            statements = [
+                "ALTER TABLE campaigns DROP CONSTRAINT campaigns_state_check",
+                "ALTER TABLE campaigns ADD CONSTRAINT campaigns_state_check CHECK (state IN \(states))",
+            ]
+        }
+        statements += [
+            "ALTER TABLE campaigns ADD COLUMN kind TEXT NOT NULL DEFAULT 'commercial' CHECK (kind IN ('commercial', 'transactional'))",
+            "ALTER TABLE campaigns ADD COLUMN created_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE campaigns ADD COLUMN pause_reason TEXT",
+            "ALTER TABLE campaigns ADD COLUMN paused_from TEXT",
+            "ALTER TABLE campaigns ADD COLUMN state_deadline \(int)",
+            "ALTER TABLE campaigns ADD COLUMN follow_up_of \(int) REFERENCES campaigns(id)",
+            """
+            CREATE TABLE latches (name TEXT PRIMARY KEY, set_at \(int) NOT NULL, set_by TEXT NOT NULL,
+              reason TEXT NOT NULL)
+            """,
         ]
         return statements
     }

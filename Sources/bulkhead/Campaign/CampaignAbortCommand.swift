@@ -21,7 +21,7 @@ struct CampaignAbortCommand: AsyncParsableCommand {
 
     func run() async throws {
         let aborted = try await CampaignTransition.apply(
-            config, actor, campaign.campaignID, from: [.draft, .scheduled, .sending, .paused],
+            config, actor, campaign.campaignID, from: [.canary, .canaryHold, .sending, .paused],
             to: .aborted, reason: reason)
         print("campaign \(campaign.id) aborted at \(aborted.updatedAt.formatted(.iso8601))")
     }
