@@ -168,3 +168,43 @@ struct OptOutConformanceTests {
         }
     }
 }
+
+@Suite("Store conformance: the audience rule (guardrail rule 6)")
+struct AudienceConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func onlyConfirmedMembersWithConsentAndNotSuppressedAreEligibleAndTheRestAreCountedByReason(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let list = try await store.createList(name: "news", description: "")
+            try await Fixture.members(store, list: list.id, ["a@example.com", "b@example.com", "c@example.com"], at: db.clock.now)
+            try await Fixture.members(store, list: list.id, ["u1@example.com", "u2@example.com"], status: .unconfirmed, at: db.clock.now)
+            try await Fixture.members(store, list: list.id, ["gone@example.com"], status: .unsubscribed, at: db.clock.now)
+            try await Fixture.members(store, list: list.id, ["sup@example.com"], at: db.clock.now)
+            try await store.addSuppression(
+                Suppression(address: try Fixture.address("sup@example.com"), reason: .complaint, at: db.clock.now, source: "t"), actor: .system)
+            // A confirmed membership without a consent record for this list (written by an older tool).
+            let bare = try await store.upsertSubscriber(address: try Fixture.address("bare@example.com"), name: nil, attributes: [:])
+            _ = try await store.backend.transaction { tx in
+                try tx.changes(
+                    SQLStatement(
+                        "INSERT INTO memberships (list_id, subscriber_id, status, updated_at) VALUES (?, ?, 'confirmed', 0)",
+                        [.int(list.id.rawValue), .int(bare.id.rawValue)]))
+            }
+            let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
+            let audience = try await store.audience(campaign: campaign.id)
+            #expect(audience.eligible == 3)
+            #expect(audience.excluded == [.unconfirmed: 2, .unsubscribed: 1, .suppressed: 1, .noConsentRecord: 1])
+            #expect(try await store.enqueueRecipients(campaign: campaign.id) == audience.eligible, "the same rule queues")
+            let queued = try await store.ledgerEntries(campaign: campaign.id).collect().map(\.address.value).sorted()
+            #expect(queued == ["a@example.com", "b@example.com", "c@example.com"])
+
+            // A segment narrows both.
+            try await Fixture.members(store, list: list.id, ["de@example.com"], at: db.clock.now, attributes: ["country": "DE"])
+            let segmented = try await store.createCampaign(
+                Fixture.content(list: list.id, segment: SegmentFilter(attributeEquals: ["country": "DE"])), actor: .system)
+            #expect(try await store.audience(campaign: segmented.id) == AudienceCounts(eligible: 1, excluded: [:]))
+            await #expect(throws: StoreError.notFound(.campaign(CampaignID(rawValue: 999)))) {
+                try await store.audience(campaign: CampaignID(rawValue: 999))
+            }
+        }
+    }
+}

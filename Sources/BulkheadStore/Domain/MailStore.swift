@@ -115,9 +115,14 @@ public protocol MailStore: Sendable {
         details: [String: JSONValue], deadline: Date?
     ) async throws -> Campaign
 
+    /// Who of the campaign's list (and segment) a send would queue now, and how many members are left
+    /// out for each reason. The same rule as ``enqueueRecipients(campaign:)``.
+    func audience(campaign: CampaignID) async throws -> AudienceCounts
+
     // MARK: Ledger
 
-    /// Queues one entry per confirmed, non-suppressed member of the campaign's list (and segment),
+    /// Queues one entry per confirmed member with a consent record for the list, not suppressed, of the
+    /// campaign's list (and segment),
     /// keyed by normalised address, in one INSERT … SELECT. Idempotent: members already queued are
     /// left alone, so calling it again only adds new members. Returns the number of entries added.
     @discardableResult

@@ -264,15 +264,21 @@ enum Queries {
 
     // MARK: Ledger
 
-    static func enqueue(_ campaign: Campaign, now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
+    /// The campaign's audience rule (rule 6): its list's members (and segment), confirmed, with a consent
+    /// record for the list, not suppressed. `select` is what to select from `memberships m JOIN
+    /// subscribers s`; `eligibleOnly` adds the rule as conditions (else the caller classifies).
+    private static func audience(
+        _ campaign: Campaign, select: String, binds: [SQLValue], eligibleOnly: Bool, _ dialect: SQLDialect
+    ) throws(StoreError) -> SQLStatement {
         var sql = """
-            INSERT INTO ledger (campaign_id, address, subscriber_id, state, attempts, updated_at, verp_token)
-            SELECT ?, s.address, s.id, 'queued', 0, ?, \(dialect.verpTokenExpression)
+            \(select)
             FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
-            WHERE m.list_id = ? AND m.status = 'confirmed'
-              AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)
+            WHERE m.list_id = ?
             """
-        var binds: [SQLValue] = [.int(campaign.id.rawValue), SQLValue(now), .int(campaign.id.rawValue), .int(campaign.content.listID.rawValue)]
+        var binds = binds + [.int(campaign.content.listID.rawValue)]
+        if eligibleOnly {
+            sql += "\n  AND m.status = 'confirmed' AND \(Self.hasConsent) AND NOT \(Self.isSuppressed)"
+        }
         for (name, value) in (campaign.content.segment?.attributeEquals ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty, !name.contains("\""), !name.contains("\\") else {
                 throw .invalidSegment("attribute name \(name.debugDescription) must be non-empty without \" or \\")
@@ -280,8 +286,37 @@ enum Queries {
             sql += "\n  AND \(dialect.jsonStringAttribute("s.attributes")) = ?"
             binds += [dialect.jsonAttributeArgument(name), .text(value)]
         }
-        sql += "\nON CONFLICT (campaign_id, address) DO NOTHING"
         return SQLStatement(sql, binds)
+    }
+
+    private static let hasConsent =
+        "EXISTS (SELECT 1 FROM consent_records c WHERE c.subscriber_id = s.id AND c.list_id = m.list_id AND c.kind = 'given')"
+    private static let isSuppressed = "EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)"
+
+    static func enqueue(_ campaign: Campaign, now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
+        let statement = try audience(
+            campaign, select: "SELECT ?, s.address, s.id, 'queued', 0, ?, \(dialect.verpTokenExpression)",
+            binds: [.int(campaign.id.rawValue), SQLValue(now), .int(campaign.id.rawValue)], eligibleOnly: true, dialect)
+        return SQLStatement(
+            """
+            INSERT INTO ledger (campaign_id, address, subscriber_id, state, attempts, updated_at, verp_token)
+            \(statement.sql)
+            ON CONFLICT (campaign_id, address) DO NOTHING
+            """, statement.binds)
+    }
+
+    /// How many members of the campaign's audience fall in each class (`eligible` or an exclusion).
+    static func audienceClasses(_ campaign: Campaign, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
+        let select = """
+            SELECT CASE
+                WHEN m.status = 'unconfirmed' THEN 'unconfirmed'
+                WHEN m.status = 'unsubscribed' THEN 'unsubscribed'
+                WHEN \(isSuppressed) THEN 'suppressed'
+                WHEN NOT \(hasConsent) THEN 'no-consent-record'
+                ELSE 'eligible' END AS audience_class, count(*) AS n
+            """
+        let statement = try audience(campaign, select: select, binds: [], eligibleOnly: false, dialect)
+        return SQLStatement(statement.sql + "\nGROUP BY 1", statement.binds)
     }
 
     /// Claims the next due entries. Each candidate is checked against the opt-outs at this moment:

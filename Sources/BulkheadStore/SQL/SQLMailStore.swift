@@ -371,6 +371,24 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         return try Campaign(row: row)
     }
 
+    /// Who a send would queue now, and who is left out and why (see ``MailStore/audience(campaign:)``).
+    public func audience(campaign id: CampaignID) async throws -> AudienceCounts {
+        guard let campaign = try await campaign(id: id) else { throw StoreError.notFound(.campaign(id)) }
+        var counts = AudienceCounts(eligible: 0, excluded: [:])
+        for row in try await backend.read(try Queries.audienceClasses(campaign, dialect)) {
+            let name = try row.text("audience_class")
+            let n = Int(try row.int("n"))
+            if name == "eligible" {
+                counts.eligible = n
+            } else if let exclusion = AudienceCounts.Exclusion(rawValue: name) {
+                counts.excluded[exclusion] = n
+            } else {
+                throw StoreError.invalidData("unknown audience class \(name)")
+            }
+        }
+        return counts
+    }
+
     // MARK: Ledger
 
     /// Queues the campaign's recipients in one INSERT … SELECT (idempotent); returns how many were added.
