@@ -17,6 +17,7 @@ struct Bulkhead: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ListCommand.self, SubscribersCommand.self, CampaignCommand.self, LedgerCommand.self,
             SuppressionCommand.self, CaptureCommand.self, ConfigCommand.self, InspectCommand.self, DKIMCommand.self, BenchCommand.self,
+            StopCommand.self,
         ]
     )
 

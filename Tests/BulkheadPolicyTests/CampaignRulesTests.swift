@@ -24,8 +24,19 @@ import Testing
         #expect(confirm.severity == .confirm)
         #expect(confirm.message == "this goes to 1234 recipients: type the number to confirm")
         #expect(confirm.fix == "bulkhead campaign send ID --confirm 1234")
-        #expect(SendVerdict(findings, recipients: 1_234) == .needsApproval)
-        #expect(SendVerdict(findings.filter { $0.severity != .approval }, recipients: 1_234) == .needsConfirmation(count: 1_234))
+        let needs = SendRequirements(findings, recipients: 1_234)
+        #expect(!needs.mayGo && needs.approvalNeeded && needs.confirmationNeeded == 1_234)
+        #expect(
+            needs.unmet == [
+                "an approval by a second person with the approver role: nobody has approved it yet",
+                "--confirm 1234: type the exact number of recipients",
+            ])
+        #expect(!SendRequirements(findings, recipients: 1_234, approvedBy: "bob", confirmed: 1_233).mayGo)
+        #expect(
+            SendRequirements(findings, recipients: 1_234, approvedBy: "bob", confirmed: 1_233).unmet == [
+                "--confirm 1234: the eligible count is 1234, not 1233"
+            ])
+        #expect(SendRequirements(findings, recipients: 1_234, approvedBy: "bob", confirmed: 1_234).mayGo)
     }
 
     @Test(arguments: [
@@ -37,7 +48,8 @@ import Testing
         let findings = CampaignRules().check(Self.plan(10, subject: subject, text: text))
         #expect(findings.first?.code == "content.looks-like-test", "\(findings)")
         #expect(findings.first?.severity == .error)
-        #expect(SendVerdict(findings, recipients: 10) == .refused(codes: ["content.looks-like-test"]))
+        let needs = SendRequirements(findings, recipients: 10, approvedBy: "bob", confirmed: 10)
+        #expect(needs.refusedBy == ["content.looks-like-test"] && !needs.mayGo, "an approval and a confirmation never outweigh an error")
         #expect(CampaignRules().check(Self.plan(9, subject: subject, text: text)).isEmpty, "below 10 it is allowed")
     }
 
@@ -58,8 +70,9 @@ import Testing
 
     @Test func severitiesAreOrdered() {
         #expect(Finding.Severity.allCases.sorted() == [.info, .warning, .confirm, .approval, .error])
-        #expect(SendVerdict([], recipients: 3) == .go)
-        #expect(SendVerdict([Finding(code: "audience.large", severity: .warning, message: "")], recipients: 30) == .go)
+        #expect(SendRequirements([], recipients: 3).mayGo)
+        #expect(SendRequirements([Finding(code: "audience.large", severity: .warning, message: "")], recipients: 30).mayGo)
+        #expect(SendRequirements([], recipients: 3).unmet.isEmpty)
     }
 
     @Test func errorsComeFirst() {

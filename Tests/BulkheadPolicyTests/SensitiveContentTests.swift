@@ -78,7 +78,7 @@ import Testing
                 "approval dlp.data-export: the attachment customers.xlsx looks like a data export (.xlsx)",
             ])
         #expect(findings.map(\.location) == ["text body", "attachment notes.txt", "attachment customers.xlsx"])
-        #expect(SendVerdict(findings, recipients: 3) == .needsApproval)
+        #expect(SendRequirements(findings, recipients: 3).approvalNeeded && !SendRequirements(findings, recipients: 3).mayGo)
         #expect(CampaignRules(thresholds: GuardrailThresholds(dlp: .error)).check(plan).allSatisfy { $0.severity == .error })
         #expect(CampaignRules(thresholds: GuardrailThresholds(dlp: .off)).check(plan).isEmpty)
     }

@@ -58,14 +58,24 @@ struct CLIWorkspace {
     let directory: URL
     let config: URL
 
-    /// `extra` is appended to the configuration (YAML).
-    init(extraConfiguration extra: String = "") throws {
+    /// `extra` is appended to the configuration (YAML). `compliant` adds what commercial campaigns to a
+    /// real upstream need to pass the compliance guardrails: a postal address and an ed25519 DKIM key for
+    /// the From domain (made with `bulkhead dkim keygen`).
+    init(extraConfiguration extra: String = "", compliant: Bool = false) throws {
         directory = try CLIRunner.temporaryDirectory()
         config = directory.appendingPathComponent("bulkhead.yaml")
-        try Data(
-            ("data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n"
-                + "  unsubscribe_base_url: https://shop.example\n" + extra).utf8
-        ).write(to: config)
+        var yaml =
+            "data_directory: \(directory.path)/data\nidentity:\n  from: \"Shop <news@shop.example>\"\n"
+            + "  unsubscribe_base_url: https://shop.example\n"
+        if compliant {
+            let keys = directory.appendingPathComponent("keys").path
+            let keygen = try CLIRunner.run(
+                ["dkim", "keygen", "--algorithm", "ed25519", "--domain", "shop.example", "--selector", "s1", "--out", keys])
+            guard keygen.status == 0 else { throw CLIRunnerError("dkim keygen failed: \(keygen.stderr)") }
+            yaml += "  postal_address: \"Shop, 1 Loopback Road, Localhost\"\n"
+            yaml += "dkim:\n  domain: shop.example\n  selector: s1\n  private_key_file: \(keys)/s1.private.pem\n"
+        }
+        try Data((yaml + extra).utf8).write(to: config)
     }
 
     /// `bulkhead ARGUMENTS --config <the workspace's file>`, run in the workspace.
@@ -98,4 +108,10 @@ extension CLIWorkspace {
         let list = try run("capture", "list", "--json")
         return try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
     }
+}
+
+/// A test workspace could not be set up.
+struct CLIRunnerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

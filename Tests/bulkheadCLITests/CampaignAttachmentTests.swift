@@ -20,19 +20,29 @@ import Testing
 
         try workspace.write("price list v2 (edited after approval)\n", to: "prices.txt")
         let changed = try workspace.run("campaign", "send", "1")
-        #expect(changed.status == 1)
+        #expect(changed.status == 3, "refused by the preflight")
         #expect(
-            changed.stderr.hasPrefix("bulkhead: campaign 1 cannot be sent: attachment \(prices) changed since the campaign was created (SHA-256 "),
+            changed.stderr.hasPrefix(
+                "preflight:\n  error campaign.unbuildable: the campaign's messages cannot be built: attachment \(prices) changed since the campaign was created (SHA-256 "
+            ),
             "\(changed.stderr)")
-        #expect(changed.stderr.hasSuffix("); nothing was sent\n"))
+        #expect(
+            changed.stderr.hasSuffix(
+                "); nothing was sent\nbulkhead: campaign 1 not sent (campaign.unbuildable); it still needs:\n  - fix the error finding(s) campaign.unbuildable (--force does not skip errors)\n"
+            ))
 
         try workspace.write("price list v1\n", to: "prices.txt")  // the approved content again
         try FileManager.default.removeItem(atPath: terms)
         let vanished = try workspace.run("campaign", "send", "2")
-        #expect(vanished.status == 1)
+        #expect(vanished.status == 3)
         #expect(
-            vanished.stderr
-                == "bulkhead: campaign 2 cannot be sent: attachment \(terms) no longer exists (it was there when the campaign was created); nothing was sent\n"
+            vanished.stderr == """
+                preflight:
+                  error campaign.unbuildable: the campaign's messages cannot be built: attachment \(terms) no longer exists (it was there when the campaign was created); nothing was sent
+                bulkhead: campaign 2 not sent (campaign.unbuildable); it still needs:
+                  - fix the error finding(s) campaign.unbuildable (--force does not skip errors)
+
+                """
         )
 
         #expect(try workspace.captured().isEmpty, "nothing was sent")

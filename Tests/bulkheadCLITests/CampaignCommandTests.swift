@@ -40,12 +40,27 @@ import Testing
         #expect(later.status == 0)
         let laterID = id + 1
         #expect(try bulkhead("campaign", "schedule", "\(laterID)", "--at", "not a time").status == 2)
-        #expect(try bulkhead("campaign", "schedule", "\(laterID)", "--at", "2020-01-01T00:00:00Z").status == 0)
+        let justDue = Date().addingTimeInterval(-10).formatted(.iso8601)
+        #expect(try bulkhead("campaign", "schedule", "\(laterID)", "--at", justDue).status == 0)
         let served = try bulkhead("serve", "--once")
         #expect(served.status == 0, "\(served.stderr)")
         #expect(try bulkhead("campaign", "show", "\(laterID)").stdout.contains("state: sent"), "serve sends a due scheduled campaign")
         let ledger = try bulkhead("ledger", "\(laterID)", "--format", "json")
         #expect(ledger.stdout.contains("grace@example.org"))
+
+        // Rule 7: a schedule found more than guardrails.overdue_schedule_seconds late (the machine was
+        // down) is not started; it waits, paused, for a person's resume.
+        #expect(try bulkhead("campaign", "create", "--name", "old", "--list", "news", "--subject", "Old", "--text", "body.txt").status == 0)
+        let oldID = laterID + 1
+        #expect(try bulkhead("campaign", "schedule", "\(oldID)", "--at", "2020-01-01T00:00:00Z").status == 0)
+        let overdue = try bulkhead("serve", "--once")
+        #expect(overdue.status == 0 && overdue.stderr.contains("paused, reason overdue"), "\(overdue.stderr)")
+        let paused = try bulkhead("campaign", "show", "\(oldID)").stdout
+        #expect(paused.contains("state: paused\n  paused: overdue (was scheduled)\n"), "\(paused)")
+        #expect(try workspace.captured().count == 4, "nothing of the overdue campaign was sent")
+        let resumed = try bulkhead("campaign", "resume", "\(oldID)")
+        #expect(resumed.status == 0 && resumed.stdout.contains("campaign \(oldID) sent"), "\(resumed.stderr)")
+        #expect(try workspace.captured().count == 6)
     }
 
     /// `campaign show`, as text and as JSON, compared whole: the campaigns, their ledgers and audit
@@ -97,6 +112,7 @@ import Testing
             text.stdout == """
                 campaign 1: May news
                   state: paused
+                  paused: wrong list (was sending)
                   list: 1
                   from: Shop <news@shop.example>
                   subject: News for {{first_name}}
@@ -121,6 +137,7 @@ import Testing
                   ledger: 0 recipients: queued 0, sending 0, sent 0, deferred 0, failed 0, uncertain 0, suppressed 0
                 campaign 1: May news
                   state: paused
+                  paused: wrong list (was sending)
                   list: 1
                   from: Shop <news@shop.example>
                   subject: News for {{first_name}}
@@ -168,6 +185,7 @@ import Testing
                       }
                     }
                   ],
+                  "author" : "ann",
                   "createdAt" : "2027-01-15T08:00:00Z",
                   "from" : "Shop <news@shop.example>",
                   "id" : 1,
@@ -182,6 +200,8 @@ import Testing
                   },
                   "listID" : 1,
                   "name" : "May news",
+                  "pauseReason" : "wrong list",
+                  "pausedFrom" : "sending",
                   "state" : "paused",
                   "subject" : "News for {{first_name}}",
                   "updatedAt" : "2027-01-15T08:05:00Z"

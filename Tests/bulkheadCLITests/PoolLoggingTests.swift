@@ -21,14 +21,14 @@ import Testing
                 logging:
                   level: \(level)
 
-                """)
+                """, compliant: true)
         try workspace.write("email\nada@example.org\n", to: "people.csv")
         try workspace.write("Hello\n{{unsubscribe_url}}\n", to: "body.txt")
         #expect(try workspace.run("list", "create", "news").status == 0)
         #expect(try workspace.run("subscribers", "import", "people.csv", "--list", "news").status == 0)
         let created = try workspace.run("campaign", "create", "--name", "c", "--list", "news", "--subject", "S", "--text", "body.txt")
         #expect(created.status == 0, "\(created.stderr)")
-        let sent = try workspace.run("campaign", "send", "1", "--force")
+        let sent = try workspace.run("campaign", "send", "1")
         let ledger = try workspace.run("ledger", "1", "--format", "json")
         return (sent.stderr, ledger.stdout)
     }

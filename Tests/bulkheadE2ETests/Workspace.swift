@@ -22,6 +22,9 @@ struct SendSettings: Sendable {
     var breaker: String?
     /// Attempts before a deferred message is failed.
     var maxAttempts = 5
+    /// `guardrails` as YAML flow text. The default lets large sends through without an undo window,
+    /// approval, confirmation or canary: tests of those guardrails set their own.
+    var guardrails = "{undo_seconds: 0, approval_recipients: 100000000, confirm_recipients: 100000000, canary: {percent: 0}}"
 }
 
 /// One test's world: a temporary folder with its own bulkhead.yaml and data directory (and, on
@@ -118,6 +121,7 @@ final class Workspace: @unchecked Sendable {
                 messages_per_connection: 100000
             \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")logging:
               level: warning
+            guardrails: \(settings.guardrails)
 
             """
         if settings.dkim {

@@ -8,7 +8,7 @@
 public struct AudienceCounts: Sendable, Hashable, Codable {
     /// Why a member is not eligible, most decisive first: a member who is both unsubscribed and
     /// suppressed counts once, as unsubscribed.
-    public enum Exclusion: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    public enum Exclusion: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
         /// Signed up but never confirmed.
         case unconfirmed
         /// Withdrew consent from this list.

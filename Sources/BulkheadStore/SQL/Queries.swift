@@ -305,6 +305,14 @@ enum Queries {
             """, statement.binds)
     }
 
+    /// One page of the campaign's eligible audience (the subscribers ``enqueue(_:now:_:)`` would queue), by key.
+    static func audienceMembers(_ campaign: Campaign, after: SubscriberID?, limit: Int, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
+        let statement = try audience(campaign, select: "SELECT s.*", binds: [], eligibleOnly: true, dialect)
+        return SQLStatement(
+            statement.sql + "\n  AND s.id > ? ORDER BY s.id LIMIT ?",
+            statement.binds + [.int(after?.rawValue ?? 0), .int(Int64(max(0, limit)))])
+    }
+
     /// How many members of the campaign's audience fall in each class (`eligible` or an exclusion).
     static func audienceClasses(_ campaign: Campaign, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
         let select = """

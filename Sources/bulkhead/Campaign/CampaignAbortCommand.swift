@@ -7,6 +7,7 @@ struct CampaignAbortCommand: AsyncParsableCommand {
         commandName: "abort",
         abstract: "Abort a campaign for good: the kill switch. Delivery stops within a second; only messages already in flight complete.",
         discussion: """
+            A campaign in its undo window is cancelled instead (nothing was sent). Needs no password: stopping never waits.
             The sender records in the audit log how many messages completed after the abort; `bulkhead ledger ID` lists who got what.
 
             Example:
@@ -20,9 +21,11 @@ struct CampaignAbortCommand: AsyncParsableCommand {
     @Option(help: "Why, for the audit log.") var reason: String?
 
     func run() async throws {
-        let aborted = try await CampaignTransition.apply(
-            config, actor, campaign.campaignID, from: [.canary, .canaryHold, .sending, .paused],
-            to: .aborted, reason: reason)
-        print("campaign \(campaign.id) aborted at \(aborted.updatedAt.formatted(.iso8601))")
+        // In its undo window nothing has been sent: abort is then a cancel (the lifecycle table).
+        let pending = try await config.withStore { store, _ in try await store.existingCampaign(campaign.campaignID).state == .pending }
+        let stopped = try await CampaignTransition.apply(
+            config, actor, campaign.campaignID, from: pending ? [.pending] : [.canary, .canaryHold, .sending, .paused],
+            to: pending ? .cancelled : .aborted, reason: reason)
+        print("campaign \(campaign.id) \(stopped.state.rawValue) at \(stopped.updatedAt.formatted(.iso8601))")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulkheadEngine
 import BulkheadMail
+import BulkheadPolicy
 import BulkheadStore
 import Foundation
 
@@ -34,6 +35,8 @@ struct CampaignCreateCommand: AsyncParsableCommand {
     @Option(help: "A file to attach (repeatable).") var attach: [String] = []
     @Option(help: "Only members whose attribute KEY equals VALUE (KEY=VALUE, repeatable).") var segment: [String] = []
     @Option(help: "Sign with this key from dkim_keys of the configuration (default: the dkim key).") var dkimKey: String?
+    @Flag(help: "Transactional mail (receipts, notices): exempt from the opt-out and postal-address rules for commercial mail.")
+    var transactional = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -79,7 +82,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             let content = CampaignContent(
                 name: name, listID: target.id, segment: filter.isEmpty ? nil : SegmentFilter(attributeEquals: filter), from: sender,
                 subjectTemplate: subject, textTemplate: textTemplate, htmlTemplate: htmlTemplate,
-                attachments: attachments, dkimKeyRef: dkimKey)
+                attachments: attachments, dkimKeyRef: dkimKey, kind: transactional ? .transactional : .commercial)
             return try await store.createCampaign(content, actor: actor.audit)
         }
         if json {

@@ -5,59 +5,122 @@ import BulkheadPolicy
 import BulkheadStore
 import Foundation
 
-/// What send and resume share: enqueue, preflight, the transition to `sending`, the run and its report.
+/// What send, resume and the incident follow-up share: the emergency-stop latch, the preflight gate,
+/// enqueueing, the undo window, the launch and the run with its report.
 enum CampaignDelivery {
-    static func start(
-        _ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, from: Set<CampaignState>, force: Bool,
-        json: Bool
-    ) async throws {
+    /// What the caller asks for.
+    struct Request {
+        /// The count typed with `--confirm`, if any.
+        var confirm: Int?
+        /// `--force`: warnings acknowledged (it never skips an error, an approval or a confirmation).
+        var force = false
+        /// Print the summary as JSON.
+        var json = false
+    }
+
+    /// `campaign send`: a draft or scheduled campaign passes the preflight gate, is queued, waits out
+    /// its undo window and is delivered.
+    static func send(_ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, _ request: Request) async throws {
         try await config.withEnvironment { environment in
-            try await deliver(environment, actor.audit, id, from: from, force: force, json: json)
+            let campaign = try await environment.store.existingCampaign(id)
+            try await refuseWhileStopped(environment)
+            guard [.draft, .scheduled].contains(campaign.state) else {
+                let hint = campaign.state == .paused ? " (continue it with `bulkhead campaign resume \(id.rawValue)`)" : ""
+                throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue); send needs draft or scheduled\(hint)", code: 1)
+            }
+            try await gateAndQueue(environment, actor.audit, campaign, request)
+            try await windowThenDeliver(environment, actor.audit, id, json: request.json)
         }
     }
 
-    private static func deliver(
-        _ environment: BulkheadEnvironment, _ actor: AuditActor, _ id: CampaignID,
-        from: Set<CampaignState>, force: Bool, json: Bool
+    /// `campaign resume`: a paused campaign goes back where it stopped. One paused before anything was
+    /// sent (in its undo window, as scheduled, overdue) passes the gate again and gets a new undo window;
+    /// one paused while sending goes on (a `sending` campaign left by a crashed process too).
+    static func resume(_ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, _ request: Request) async throws {
+        try await config.withEnvironment { environment in
+            let store = environment.store
+            let campaign = try await store.existingCampaign(id)
+            try await refuseWhileStopped(environment)
+            switch campaign.state {
+            case .sending, .canary, .canaryHold:
+                break
+            case .paused where [.sending, .canary, .canaryHold, .sent].contains(campaign.pausedFrom ?? .sending):
+                let back: CampaignState = campaign.pausedFrom == .sent ? .sending : (campaign.pausedFrom ?? .sending)
+                _ = try await store.transition(id, from: [.paused], to: back, actor: actor.audit, details: ["reason": "resumed"])
+            case .paused:
+                try await gateAndQueue(environment, actor.audit, campaign, request)
+            default:
+                throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue); resume needs a paused campaign", code: 1)
+            }
+            try await windowThenDeliver(environment, actor.audit, id, json: request.json)
+        }
+    }
+
+    /// Why no approval can be valid yet. UNFINISHED (issue 9): users and approvals come next; until then a
+    /// campaign that needs an approval cannot be sent.
+    static let approvalUnavailable = "approvals need users (bulkhead user create), which this build does not have yet"
+
+    /// Refuses every start while the emergency stop holds (exit 3).
+    static func refuseWhileStopped(_ environment: BulkheadEnvironment) async throws {
+        if let latch = try await environment.store.latch(named: Latch.emergencyStop) {
+            throw CLIError.fail(
+                "an emergency stop is in force since \(latch.setAt.formatted(.iso8601)) (\(latch.setBy): \(latch.reason)); nothing starts until `bulkhead stop --release`",
+                code: 3)
+        }
+    }
+
+    /// The preflight gate: every finding on standard error; a send that may not go exits 3 with the
+    /// finding codes and what it still needs. Then the audience is queued and the campaign enters its
+    /// undo window (`pending`, from the warn threshold up) or stays where it is for an immediate launch.
+    private static func gateAndQueue(
+        _ environment: BulkheadEnvironment, _ actor: AuditActor, _ campaign: Campaign, _ request: Request
     ) async throws {
         let store = environment.store
-        let campaign = try await store.existingCampaign(id)
-        guard from.contains(campaign.state) else {
-            throw CLIError.fail(
-                "campaign \(id.rawValue) is \(campaign.state.rawValue); this command needs \(from.map(\.rawValue).sorted().joined(separator: " or "))",
-                code: 1)
-        }
-        let runner: CampaignRunner
-        do {
-            runner = try await environment.runner(for: id)
-        } catch {
-            throw CLIError.fail("campaign \(id.rawValue) cannot be sent: \(error)", code: 1)
-        }
+        let id = campaign.id
+        let report = try await CampaignPreflight(environment: environment).run(
+            campaign, confirmed: request.confirm,
+            approvalProblem: CampaignDelivery.approvalUnavailable)
+        try enforce(report, verb: "sent")
         let queued = try await store.enqueueRecipients(campaign: id)
-        let findings = try await preflight(environment, runner: runner, campaign: id)
-        let real = !environment.configuration.upstreams.isEmpty
-        if !findings.isEmpty {
-            FileHandle.standardError.write(Data(("preflight findings on a sample message:\n" + findings.map { "  \($0)\n" }.joined()).utf8))
+        let guardrails = environment.configuration.guardrails
+        var details: [String: JSONValue] = [
+            "queued_now": .number(Double(queued)),
+            "eligible": .number(Double(report.audience.eligible)),
+            "transport": .string(report.transport.rawValue),
+            "findings": .array(report.findings.map { .string("\($0.severity.rawValue) \($0.code)") }),
+        ]
+        if let confirm = request.confirm { details["confirmed"] = .number(Double(confirm)) }
+        if request.force { details["warnings_acknowledged"] = true }
+        if guardrails.undoSeconds > 0 && report.audience.eligible >= guardrails.warnRecipients {
+            let deadline = environment.clock.date.addingTimeInterval(TimeInterval(guardrails.undoSeconds))
+            details["reason"] = "send requested"
+            _ = try await store.transition(id, from: [campaign.state], to: .pending, actor: actor, details: details, deadline: deadline)
+        } else {
+            _ = try await store.appendAudit(
+                NewAuditEvent(actor: actor, action: "campaign.send", subjectKind: "campaign", subjectID: "\(id.rawValue)", details: details))
         }
-        if real, !force, findings.contains(where: { $0.severity == .error }) {
-            throw CLIError.fail("not sent: error findings above (fix them, or --force)", code: 3)
+    }
+
+    /// Shows the report's findings above `info` on standard error; when the send may not go, exits 3
+    /// with the codes of the findings that stop it and what it still needs.
+    static func enforce(_ report: PreflightReport, verb: String) throws {
+        let shown = report.findings.filter { $0.severity > .info }
+        if !shown.isEmpty {
+            FileHandle.standardError.write(Data(("preflight:\n" + shown.map { "  \($0)\n" }.joined()).utf8))
         }
-        if campaign.state != .sending {
-            _ = try await store.transition(
-                id, from: [campaign.state], to: .sending, actor: actor,
-                details: [
-                    "queued_now": .number(Double(queued)),
-                    "transport": .string(real ? "smtp" : "capture"),
-                ])
+        guard report.mayGo else {
+            let codes = report.findings.filter { $0.severity >= .confirm }.map(\.code)
+            throw CLIError.fail(
+                "campaign \(report.campaign) not \(verb) (\(codes.joined(separator: ", "))); it still needs:\n"
+                    + report.requirements.unmet.map { "  - \($0)" }.joined(separator: "\n"),
+                code: 3)
         }
-        FileHandle.standardError.write(
-            Data(
-                "campaign \(id.rawValue): sending to \(real ? "the configured upstreams" : "the capture mailbox \(environment.captureDirectory)")\n"
-                    .utf8))
-        let display = ProgressDisplay()
-        // Ctrl-C or SIGTERM pauses the campaign (reason `interrupted`): no new message starts, the ones
-        // in flight finish, claimed but unsent recipients go back to the queue, exit 130. A second
-        // signal exits at once (the messages in flight are then reported uncertain by the next run).
+    }
+
+    /// Waits out a `pending` campaign's undo window (a countdown on standard error), launches it and
+    /// delivers. Ctrl-C during the window or the delivery pauses it (reason `interrupted`), exit 130.
+    private static func windowThenDeliver(_ environment: BulkheadEnvironment, _ actor: AuditActor, _ id: CampaignID, json: Bool) async throws {
+        let store = environment.store
         let interrupted = InterruptFlag()
         let signals = StopSignals {
             guard interrupted.raise() == 1 else { exit(130) }
@@ -65,18 +128,45 @@ enum CampaignDelivery {
                 Data("\nbulkhead: interrupted; pausing campaign \(id.rawValue) after the messages in flight (again to quit now)\n".utf8))
             Task {
                 _ = try? await store.transition(
-                    id, from: [.sending], to: .paused, actor: actor,
-                    details: ["reason": .string("interrupted")])
+                    id, from: CampaignState.stoppable, to: .paused, actor: actor, details: ["reason": .string("interrupted")])
             }
         }
-        let summary: DeliveryRunSummary
-        do {
-            summary = try await runner.run { display.show($0) }
-            signals.cancel()
-        } catch {
-            signals.cancel()
-            throw error
+        defer { signals.cancel() }
+        var campaign = try await store.existingCampaign(id)
+        if campaign.state == .pending {
+            let countdown = Countdown(id: id, deadline: campaign.stateDeadline)
+            let ending = try await UndoWindow(store: store, clock: environment.clock).wait(for: id) { countdown.show($0) }
+            countdown.finish()
+            switch ending {
+            case .elapsed:
+                campaign = try await launch(environment, id, from: [.pending])
+            case .left(let now):
+                campaign = now
+            }
+        } else if [.draft, .scheduled, .paused].contains(campaign.state) {
+            campaign = try await launch(environment, id, from: [campaign.state], actor: actor)
         }
+        if interrupted.count > 0 || campaign.state == .paused {
+            throw CLIError.fail(
+                "campaign \(id.rawValue) paused (\(campaign.pauseReason ?? "paused")) before anything was sent; `bulkhead campaign resume \(id.rawValue)` starts a new undo window",
+                code: interrupted.count > 0 ? 130 : 1)
+        }
+        guard [.canary, .canaryHold, .sending].contains(campaign.state) else {
+            throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue): nothing was sent by this command", code: 1)
+        }
+        let real = !environment.configuration.upstreams.isEmpty
+        FileHandle.standardError.write(
+            Data(
+                "campaign \(id.rawValue): sending to \(real ? "the configured upstreams" : "the capture mailbox \(environment.captureDirectory)")\n"
+                    .utf8))
+        let runner: CampaignRunner
+        do {
+            runner = try await environment.runner(for: id)
+        } catch {
+            throw CLIError.fail("campaign \(id.rawValue) cannot be sent: \(error)", code: 1)
+        }
+        let display = ProgressDisplay()
+        let summary = try await runner.run { display.show($0) }
         display.finish(summary.progress)
         if json {
             print(CLIJSON.encode(summary))
@@ -88,22 +178,16 @@ enum CampaignDelivery {
         }
     }
 
-    /// Builds the first queued recipient's message and checks it with the message rules.
-    static func preflight(_ environment: BulkheadEnvironment, runner: CampaignRunner, campaign id: CampaignID) async throws -> [Finding] {
-        guard let entry = try await environment.store.ledgerPage(LedgerQuery(campaignID: id, states: [.queued, .deferred], limit: 1)).first else {
-            return []
-        }
-        let subscriber = try await environment.store.subscriber(id: entry.subscriberID)
-        let sample = runner.makeSample(entry, subscriber: subscriber)
-        switch sample {
-        case .success(let bytes):
-            do {
-                return MessageRules().check(try MIMEParser().parse(bytes))
-            } catch {
-                return [Finding(code: "preflight.unparsable", severity: .error, message: "the sample message does not parse: \(error)")]
-            }
-        case .failure(let error):
-            return [Finding(code: "preflight.unbuildable", severity: .error, message: "the sample message cannot be built: \(error)")]
+    /// Moves a campaign whose window is over (or that has none) into delivery: `sending`.
+    static func launch(
+        _ environment: BulkheadEnvironment, _ id: CampaignID, from: Set<CampaignState>, actor: AuditActor = .system
+    ) async throws -> Campaign {
+        do {
+            return try await environment.store.transition(id, from: from, to: .sending, actor: actor, details: ["reason": "launched"])
+        } catch StoreError.invalidTransition(_, let current, _) {
+            // Cancelled or paused at the last moment: report what it is now.
+            _ = current
+            return try await environment.store.existingCampaign(id)
         }
     }
 

@@ -1,11 +1,13 @@
 import ArgumentParser
+import BulkheadStore
 
 /// `bulkhead campaign pause ID`.
 struct CampaignPauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause",
-        abstract: "Pause a sending campaign: no new message starts (within a second), the rest stay queued.",
-        discussion: "Example:\n  bulkhead campaign pause 1 && bulkhead campaign resume 1"
+        abstract:
+            "Pause a campaign that is sending, in its canary or hold, or in its undo window: no new message starts (within a second), the rest stay queued.",
+        discussion: "Needs no password: stopping never waits.\n\nExample:\n  bulkhead campaign pause 1 && bulkhead campaign resume 1"
     )
 
     @OptionGroup var config: ConfigOption
@@ -14,7 +16,7 @@ struct CampaignPauseCommand: AsyncParsableCommand {
     @Option(help: "Why, for the audit log.") var reason: String?
 
     func run() async throws {
-        _ = try await CampaignTransition.apply(config, actor, campaign.campaignID, from: [.sending], to: .paused, reason: reason)
+        _ = try await CampaignTransition.apply(config, actor, campaign.campaignID, from: CampaignState.stoppable, to: .paused, reason: reason)
         print("campaign \(campaign.id) paused")
     }
 }

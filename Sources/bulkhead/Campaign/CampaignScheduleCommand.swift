@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulkheadEngine
 import BulkheadStore
 import Foundation
 
@@ -7,21 +8,39 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
         abstract: "Schedule a draft: `bulkhead serve` queues its recipients and starts sending at the given time.",
-        discussion:
-            "Example:\n  bulkhead campaign schedule 1 --at 2026-12-01T09:00:00Z\n  bulkhead campaign abort 1     # still possible until it is sent"
+        discussion: """
+            The campaign passes the same preflight as `send` now (--confirm N from guardrails.confirm_recipients up;
+            exit 3 when refused), and again when its time comes: then `serve` starts it at once (cancelling before its
+            time is its undo window), or pauses it (reason `preflight`) when it no longer passes. A campaign found more
+            than guardrails.overdue_schedule_seconds past its time (the machine was down) is paused, reason `overdue`,
+            and waits for `bulkhead campaign resume`.
+
+            Examples:
+              bulkhead campaign schedule 1 --at 2026-12-01T09:00:00Z --confirm 1234
+              bulkhead campaign cancel 1     # any time before it starts
+            """
     )
 
     @OptionGroup var config: ConfigOption
     @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
     @Option(help: "When to start, ISO 8601 with a time zone (e.g. 2026-12-01T09:00:00Z).") var at: String
+    @Option(help: "The exact number of eligible recipients (required from guardrails.confirm_recipients up).") var confirm: Int?
 
     func run() async throws {
         guard let time = try? Date(at, strategy: .iso8601) else {
             throw CLIError.fail("--at \(at.debugDescription): expected ISO 8601 with a time zone, e.g. 2026-12-01T09:00:00Z", code: 2)
         }
-        let scheduled = try await config.withStore { store, _ in
+        let scheduled = try await config.withEnvironment { environment in
+            let store = environment.store
             let current = try await store.existingCampaign(campaign.campaignID)
+            guard current.state == .draft else {
+                throw CLIError.fail("campaign \(campaign.id) is \(current.state.rawValue); only a draft can be scheduled", code: 1)
+            }
+            let report = try await CampaignPreflight(environment: environment).run(
+                current, confirmed: confirm,
+                approvalProblem: CampaignDelivery.approvalUnavailable)
+            try CampaignDelivery.enforce(report, verb: "scheduled")
             var content = current.content
             content.scheduledAt = time
             do {

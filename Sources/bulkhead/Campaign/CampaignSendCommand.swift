@@ -4,14 +4,20 @@ import ArgumentParser
 struct CampaignSendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Queue a campaign's recipients, check a sample message against the guardrails, and deliver.",
+        abstract: "Check a campaign against every guardrail, queue its recipients, wait out the undo window, and deliver.",
         discussion: """
+            The send runs `bulkhead campaign preflight` first and refuses (exit 3, the finding codes on standard
+            error) when any error finding, a missing approval or a missing confirmation remains. From
+            guardrails.confirm_recipients up, type the exact eligible count with --confirm N. From
+            guardrails.warn_recipients up, the campaign waits guardrails.undo_seconds in `pending` first:
+            `bulkhead campaign cancel ID` ends it with nothing sent.
             With no upstream configured, messages go to the capture mailbox (bulkhead capture list): nothing
-            leaves the machine. Error findings on the sample message stop a send to a real upstream unless --force.
-            Stop it from another terminal with `bulkhead campaign pause ID` or `abort ID` (acts within a second).
+            leaves the machine. Stop a send from another terminal with `bulkhead campaign pause ID` or `abort ID`
+            (acts within a second), or everything with `bulkhead stop --all`.
 
             Examples:
-              bulkhead campaign send 1
+              bulkhead campaign preflight 1
+              bulkhead campaign send 1 --confirm 1234
               bulkhead campaign send 1 --json > summary.json
             """
     )
@@ -19,10 +25,12 @@ struct CampaignSendCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOption
     @OptionGroup var actor: ActorOption
     @OptionGroup var campaign: CampaignIDArgument
-    @Flag(help: "Send even when the sample message has error findings.") var force = false
+    @Option(help: "The exact number of eligible recipients (required from guardrails.confirm_recipients up).") var confirm: Int?
+    @Flag(help: "Acknowledge warning findings. Never skips an error, an approval, a confirmation or the undo window.") var force = false
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
-        try await CampaignDelivery.start(config, actor, campaign.campaignID, from: [.draft, .scheduled, .paused], force: force, json: json)
+        try await CampaignDelivery.send(
+            config, actor, campaign.campaignID, CampaignDelivery.Request(confirm: confirm, force: force, json: json))
     }
 }

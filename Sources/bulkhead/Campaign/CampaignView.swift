@@ -19,6 +19,11 @@ struct CampaignView: Encodable {
     var attachments: [String]
     var createdAt: Date
     var updatedAt: Date
+    var kind: String?
+    var author: String?
+    var pauseReason: String?
+    var pausedFrom: String?
+    var deadline: Date?
     var ledger: [String: Int]?
     var audit: [Event]
 
@@ -32,6 +37,11 @@ struct CampaignView: Encodable {
         attachments = campaign.content.attachments.map(\.path)
         createdAt = campaign.createdAt
         updatedAt = campaign.updatedAt
+        kind = campaign.content.kind == .transactional ? "transactional" : nil
+        author = campaign.createdBy.isEmpty ? nil : campaign.createdBy
+        pauseReason = campaign.pauseReason
+        pausedFrom = campaign.pausedFrom?.rawValue
+        deadline = campaign.stateDeadline
         ledger = counts.map { counts in
             Dictionary(uniqueKeysWithValues: LedgerState.allCases.map { ($0.rawValue, counts[$0]) })
         }
@@ -39,7 +49,11 @@ struct CampaignView: Encodable {
     }
 
     var text: String {
-        var lines = ["campaign \(id): \(name)", "  state: \(state)", "  list: \(listID)", "  from: \(from)", "  subject: \(subject)"]
+        var lines = ["campaign \(id): \(name)", "  state: \(state)"]
+        if let pauseReason { lines.append("  paused: \(pauseReason)" + (pausedFrom.map { " (was \($0))" } ?? "")) }
+        if let deadline { lines.append("  \(state == "pending" ? "undo window ends" : "hold ends"): \(deadline.formatted(.iso8601))") }
+        if let kind { lines.append("  kind: \(kind)") }
+        lines += ["  list: \(listID)", "  from: \(from)", "  subject: \(subject)"]
         if !attachments.isEmpty { lines.append("  attachments: \(attachments.joined(separator: ", "))") }
         if let ledger {
             let total = ledger.values.reduce(0, +)

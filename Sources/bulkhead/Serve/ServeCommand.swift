@@ -59,16 +59,23 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Starts scheduled campaigns that are due and delivers every campaign that is sending.
+    /// Starts what is due (scheduled campaigns whose time came, campaigns whose undo window is over) and
+    /// delivers every campaign that is sending. While the emergency stop holds, nothing starts.
     private func pass(_ environment: BulkheadEnvironment) async throws {
         let store = environment.store
+        if try await store.latch(named: Latch.emergencyStop) != nil { return }
+        let now = environment.clock.date
         for campaign in try await store.allCampaigns() {
             try Task.checkCancellation()
-            if campaign.state == .scheduled, let due = campaign.content.scheduledAt, due <= environment.clock.date {
-                _ = try await store.enqueueRecipients(campaign: campaign.id)
-                _ = try? await store.transition(
-                    campaign.id, from: [.scheduled], to: .sending, actor: .system,
-                    details: ["reason": .string("scheduled time reached")])
+            switch campaign.state {
+            case .scheduled:
+                guard let due = campaign.content.scheduledAt, due <= now else { continue }
+                try await startScheduled(environment, campaign, late: now.timeIntervalSince(due))
+            case .pending:
+                guard (campaign.stateDeadline ?? now) <= now else { continue }
+                _ = try await CampaignDelivery.launch(environment, campaign.id, from: [.pending])
+            default:
+                continue
             }
         }
         for campaign in try await store.allCampaigns() where campaign.state == .sending {
@@ -79,5 +86,38 @@ struct ServeCommand: AsyncParsableCommand {
                 print(CampaignDelivery.describe(summary, id: campaign.id))
             }
         }
+    }
+
+    /// A scheduled campaign whose time came: paused (reason `overdue`) when found too late, else checked
+    /// again by the preflight (its confirmation was typed when it was scheduled) and started at once, or
+    /// paused (reason `preflight`) when it no longer passes.
+    private func startScheduled(_ environment: BulkheadEnvironment, _ campaign: Campaign, late: TimeInterval) async throws {
+        let store = environment.store
+        let overdue = environment.configuration.guardrails.overdueScheduleSeconds
+        if late >= TimeInterval(overdue) {
+            _ = try? await store.transition(
+                campaign.id, from: [.scheduled], to: .paused, actor: .system,
+                details: ["reason": "overdue", "late_seconds": .number(late.rounded())])
+            FileHandle.standardError.write(
+                Data(
+                    "bulkhead serve: campaign \(campaign.id.rawValue) was due \(Int(late)) s ago (more than guardrails.overdue_schedule_seconds, \(overdue)): paused, reason overdue; start it with `bulkhead campaign resume \(campaign.id.rawValue)`\n"
+                        .utf8))
+            return
+        }
+        let audience = try await store.audience(campaign: campaign.id)
+        let report = try await CampaignPreflight(environment: environment).run(
+            campaign, confirmed: audience.eligible, approvalProblem: CampaignDelivery.approvalUnavailable)
+        guard report.mayGo else {
+            _ = try? await store.transition(
+                campaign.id, from: [.scheduled], to: .paused, actor: .system,
+                details: ["reason": "preflight", "unmet": .array(report.requirements.unmet.map { .string($0) })])
+            FileHandle.standardError.write(
+                Data(
+                    "bulkhead serve: campaign \(campaign.id.rawValue) no longer passes its preflight: paused, reason preflight (bulkhead campaign preflight \(campaign.id.rawValue))\n"
+                        .utf8))
+            return
+        }
+        _ = try await store.enqueueRecipients(campaign: campaign.id)
+        _ = try await CampaignDelivery.launch(environment, campaign.id, from: [.scheduled])
     }
 }

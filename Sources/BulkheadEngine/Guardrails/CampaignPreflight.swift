@@ -1,0 +1,183 @@
+public import BulkheadMail
+public import BulkheadPolicy
+public import BulkheadStore
+import Foundation
+
+/// Everything `campaign preflight` shows and `campaign send` enforces: who a send would reach and
+/// who is left out, the findings of every guardrail rule, and what the send still needs.
+public struct PreflightReport: Sendable, Codable {
+    /// The campaign.
+    public var campaign: Int64
+    /// Its state when checked.
+    public var state: CampaignState
+    /// Where the messages would go.
+    public var transport: PlannedTransport
+    /// Who a send would queue now, and who is left out and why (rule 6).
+    public var audience: AudienceCounts
+    /// Every finding, most severe first.
+    public var findings: [Finding]
+    /// The fields missing per recipient and the recipients whose message cannot be built (rule 3):
+    /// field → count and the first 20 addresses.
+    public var missingFields: [String: RecipientTally]
+    /// Recipients whose message cannot be built (left out).
+    public var unbuildable: RecipientTally
+    /// What the send still needs.
+    public var requirements: SendRequirements
+
+    /// True when `send` would go ahead.
+    public var mayGo: Bool { requirements.mayGo }
+}
+
+/// Runs every campaign guardrail rule without changing anything: the audience is counted and read
+/// from the store, one real recipient's message is built and checked, every recipient's fields are
+/// checked, and the findings add up to ``SendRequirements``.
+///
+/// ```swift
+/// let report = try await CampaignPreflight(environment: environment).run(campaign, confirmed: 1_200)
+/// if !report.mayGo { print(report.requirements.unmet) }
+/// ```
+public struct CampaignPreflight: Sendable {
+    /// How many subscribers one store read returns during the pass over the audience.
+    static let pageSize = 2_000
+
+    let environment: BulkheadEnvironment
+
+    /// A preflight over `environment`'s store and configuration.
+    public init(environment: BulkheadEnvironment) {
+        self.environment = environment
+    }
+
+    /// Checks `campaign`; `confirmed` is the count typed with `--confirm`, `approvedBy`/`approvalProblem`
+    /// what is known of its approval.
+    public func run(
+        _ campaign: Campaign, confirmed: Int? = nil, approvedBy: String? = nil, approvalProblem: String? = nil
+    ) async throws -> PreflightReport {
+        let store = environment.store
+        let configuration = environment.configuration
+        let transport: PlannedTransport = configuration.upstreams.isEmpty ? .capture : .upstream
+        let audience = try await store.audience(campaign: campaign.id)
+        var findings: [Finding] = []
+        var check: RecipientFieldCheck?
+        let factory: CampaignMessageFactory?
+        do {
+            factory = try await environment.messageFactory(for: campaign)
+        } catch {
+            factory = nil
+            findings.append(
+                Finding(
+                    code: "campaign.unbuildable", severity: .error, message: "the campaign's messages cannot be built: \(error)",
+                    fix: "fix the campaign or the configuration named in the message"))
+        }
+        let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 1).first
+        if audience.eligible == 0 {
+            findings.append(
+                Finding(
+                    code: "audience.empty", severity: .error, message: "nobody on the list is eligible: a send would reach no one",
+                    fix: "check the list and its members' consent (the excluded counts say why)"))
+        }
+        if let factory {
+            var plan = SendPlan(subject: "", text: "", html: nil, eligibleRecipients: audience.eligible)
+            plan.kind = campaign.content.kind
+            plan.transport = transport
+            plan.postalAddress = configuration.identity.postalAddress
+            plan.fromDomain = factory.identity.from.domain
+            // The factory loaded them too: they are the same files, pinned by their SHA-256 at creation.
+            plan.attachments = try campaign.content.attachments.map { reference in
+                let attachment = try CampaignAttachmentFile.load(reference)
+                let type = attachment.mediaType.lowercased()
+                let isText = type.hasPrefix("text/") || type.hasSuffix("json") || type.hasSuffix("xml")
+                return PlannedAttachment(name: attachment.filename, text: isText ? String(decoding: attachment.data, as: UTF8.self) : nil)
+            }
+            if let first {
+                findings += try sample(factory, campaign: campaign, recipient: first, plan: &plan)
+            }
+            findings += CampaignRules(thresholds: configuration.guardrails.thresholds).check(plan)
+            var fieldCheck = RecipientFieldCheck(
+                templates: factory.templates, campaignName: campaign.content.name, postalAddress: configuration.identity.postalAddress)
+            var after: SubscriberID?
+            while true {
+                let page = try await store.audienceMembers(campaign: campaign.id, after: after, limit: Self.pageSize)
+                for subscriber in page { fieldCheck.add(subscriber) }
+                guard page.count == Self.pageSize, let last = page.last else { break }
+                after = last.id
+            }
+            findings += fieldCheck.findings()
+            check = fieldCheck
+        }
+        findings += exclusionFindings(audience)
+        let sorted = findings.enumerated().sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }.map(\.element)
+        return PreflightReport(
+            campaign: campaign.id.rawValue, state: campaign.state, transport: transport, audience: audience, findings: sorted,
+            missingFields: check?.missing ?? [:], unbuildable: check?.unbuildable ?? RecipientTally(),
+            requirements: SendRequirements(
+                sorted, recipients: audience.eligible, approvedBy: approvedBy, approvalProblem: approvalProblem, confirmed: confirmed))
+    }
+
+    /// Builds the first eligible recipient's message, fills the plan from it and checks it with the
+    /// message rules. Towards the capture mailbox, the message rules' errors are warnings (nothing
+    /// leaves the machine), except a recipient exposed to another, which is never acceptable.
+    private func sample(_ factory: CampaignMessageFactory, campaign: Campaign, recipient: Subscriber, plan: inout SendPlan) throws -> [Finding] {
+        let context = RecipientContext(
+            mailbox: try recipient.address.mailbox, name: recipient.name, attributes: recipient.attributes.mapValues(TemplateValue.init))
+        let token = try environment.tokens.issue(campaignID: campaign.id.rawValue, subscriberID: recipient.id.rawValue)
+        let message: CampaignMessage
+        do {
+            message = try factory.makeMessage(for: context, verpToken: "preflight", unsubscribeToken: token.text)
+        } catch {
+            return [
+                Finding(
+                    code: "campaign.unbuildable", severity: .error, message: "the first recipient's message cannot be built: \(error)",
+                    fix: "fix the templates or that subscriber's fields")
+            ]
+        }
+        let entity: MIMEEntity
+        do {
+            entity = try MIMEParser().parse(message.bytes)
+        } catch {
+            return [Finding(code: "campaign.unparsable", severity: .error, message: "the sample message does not parse: \(error)")]
+        }
+        plan.subject = entity.decodedHeader("Subject") ?? ""
+        plan.text = (try? entity.firstEntity(mediaType: "text/plain")?.text()) ?? ""
+        plan.html = try? entity.firstEntity(mediaType: "text/html")?.text()
+        plan.listUnsubscribe = entity.decodedHeader("List-Unsubscribe")
+        plan.listUnsubscribePost = entity.decodedHeader("List-Unsubscribe-Post")
+        plan.unsubscribeURL = plan.listUnsubscribe.flatMap(Self.httpsURI)
+        if let value = entity.headers.values(for: "DKIM-Signature").first, let summary = try? DKIMSignatureSummary(parsing: value) {
+            plan.dkimDomain = summary.domain
+            plan.dkimSignedHeaders = summary.signedHeaders
+        }
+        let messageFindings = MessageRules().check(entity).filter { $0.code != "subject.looks-like-test" }  // rule 2 judges test mail
+        guard plan.transport == .capture else { return messageFindings }
+        return messageFindings.map { finding in
+            guard finding.severity == .error, finding.code != "recipients.exposed" else { return finding }
+            return Finding(
+                code: finding.code, severity: .warning, message: finding.message + " (an error towards a real upstream)",
+                location: finding.location, fix: finding.fix)
+        }
+    }
+
+    /// The `https:` URI of a `List-Unsubscribe` value, if any.
+    static func httpsURI(_ value: String) -> String? {
+        var rest = Substring(value)
+        while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
+            let uri = rest[rest.index(after: open)..<close]
+            if uri.lowercased().hasPrefix("https:") { return String(uri) }
+            rest = rest[rest.index(after: close)...]
+        }
+        return nil
+    }
+
+    /// Rule 6: who is left out and why, as one informational finding.
+    private func exclusionFindings(_ audience: AudienceCounts) -> [Finding] {
+        guard audience.excludedTotal > 0 else { return [] }
+        let parts = AudienceCounts.Exclusion.allCases.compactMap { reason in
+            audience.excluded[reason].map { "\($0) \(reason.rawValue)" }
+        }
+        return [
+            Finding(
+                code: "audience.excluded", severity: .info,
+                message:
+                    "\(audience.excludedTotal) member(s) of the list are left out: \(parts.joined(separator: ", ")); only confirmed members with a consent record who are not suppressed are eligible")
+        ]
+    }
+}
