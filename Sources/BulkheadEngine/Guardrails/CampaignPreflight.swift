@@ -173,11 +173,9 @@ public struct CampaignPreflight: Sendable {
         let parts = AudienceCounts.Exclusion.allCases.compactMap { reason in
             audience.excluded[reason].map { "\($0) \(reason.rawValue)" }
         }
-        return [
-            Finding(
-                code: "audience.excluded", severity: .info,
-                message:
-                    "\(audience.excludedTotal) member(s) of the list are left out: \(parts.joined(separator: ", ")); only confirmed members with a consent record who are not suppressed are eligible")
-        ]
+        let message =
+            "\(audience.excludedTotal) member(s) of the list are left out: \(parts.joined(separator: ", ")); "
+            + "only confirmed members with a consent record who are not suppressed are eligible"
+        return [Finding(code: "audience.excluded", severity: .info, message: message)]
     }
 }
