@@ -77,6 +77,12 @@ $storage_yaml
 identity:
   from: "Example Shop <news@shop.example>"
   unsubscribe_base_url: https://shop.example
+  postal_address: "Example Shop, 1 Loopback Road, Localhost"
+# Guardrails on, minus what needs a person: no undo window, no canary, no approval (users do not exist here).
+guardrails:
+  undo_seconds: 0
+  approval_recipients: 100000000
+  canary: {percent: 0}
 dkim:
   domain: shop.example
   selector: s1
@@ -108,7 +114,7 @@ for round in $(seq 1 "$rounds"); do
 
     echo "== round $round/$rounds: bulkhead campaign send ($recipients messages, concurrency $concurrency)" >&2
     start=$(date +%s.%N)
-    /usr/bin/time -f "%e %M" -o send-time.txt "$bulkhead" campaign send "$id" --config bulkhead.yaml --force --json > summary.json 2> send.log
+    /usr/bin/time -f "%e %M" -o send-time.txt "$bulkhead" campaign send "$id" --config bulkhead.yaml --confirm "$recipients" --json > summary.json 2> send.log
     end=$(date +%s.%N)
     sent="$(python3 -c 'import json; print(json.load(open("summary.json"))["progress"]["sent"])')"
     # The delivery phase alone (claims, builds, SMTP, ledger writes), without start-up, enqueue and preflight.

@@ -38,6 +38,7 @@ id="$("$bulkhead" campaign create --config "$config" --name "spring $(date +%H:%
       --subject "Spring offer for {{first_name}}" --text docs/examples/spring.txt --html docs/examples/spring.html --json \
       | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
 echo "campaign $id created"
+run campaign preflight "$id" --config "$config"    # every guardrail rule, and what send still needs; changes nothing
 run campaign send "$id" --config "$config"
 run ledger "$id" --config "$config"
 
@@ -54,7 +55,18 @@ if "$bulkhead" inspect --fail-on error docs/examples/exposed-recipients.eml; the
     exit 1
 fi
 
+echo "== 6. the guardrails refuse a \"test\" to a real audience (12 people): exit 3, nothing sent"
+run list show staff --config "$config" >/dev/null 2>&1 || run list create staff --description "Everybody at the shop" --config "$config"
+run subscribers import docs/examples/staff.csv --list staff --config "$config" >/dev/null
+test_id="$("$bulkhead" campaign create --config "$config" --name "template check $(date +%H:%M:%S)" --list staff \
+      --subject "test" --text docs/examples/spring.txt --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+if run campaign send "$test_id" --config "$config"; then
+    echo "expected the send of campaign $test_id to be refused" >&2
+    exit 1
+fi
+echo "refused as it should be (the way to try a template is \`bulkhead campaign test ID --to ADDRESS\`)"
+
 if [ "${QUICKSTART_SERVE:-1}" != 0 ]; then
-    echo "== 6. the engine: bulkhead serve (delivers sending and due scheduled campaigns; Ctrl-C to stop)"
+    echo "== 7. the engine: bulkhead serve (delivers sending and due scheduled campaigns; Ctrl-C to stop)"
     exec "$bulkhead" serve --config "$config"
 fi

@@ -104,7 +104,7 @@ final class Workspace: @unchecked Sendable {
             identity:
               from: "E2E News <news@\(Self.fromDomain)>"
               unsubscribe_base_url: https://\(Self.fromDomain)
-              postal_address: "E2E Test Shop, 1 Loopback Road, Localhost"
+              postal_address: "E2E Shop, 1 Loopback Road, Localhost"
             delivery:
               concurrency: \(settings.concurrency)
               batch_size: \(settings.batchSize)
@@ -167,12 +167,12 @@ final class Workspace: @unchecked Sendable {
     }
 
     /// `bulkhead campaign create` with a personalised text template; returns the campaign's id.
-    func createCampaign(list: String, name: String = "e2e") async throws -> Int64 {
+    func createCampaign(list: String, name: String = "e2e", subject: String = "News for {{first_name}}") async throws -> Int64 {
         let text = root.appendingPathComponent("body.txt")
-        try "Hello {{first_name}},\n\nthis is the end-to-end test message for {{email}}.\nUnsubscribe: {{unsubscribe_url}}\n"
+        try "Hello {{first_name}},\n\nthis is the end-to-end message for {{email}}.\nUnsubscribe: {{unsubscribe_url}}\n"
             .write(to: text, atomically: true, encoding: .utf8)
         let result = try await bulkhead([
-            "campaign", "create", "--name", name, "--list", list, "--subject", "News for {{first_name}}",
+            "campaign", "create", "--name", name, "--list", list, "--subject", subject,
             "--text", text.path, "--json",
         ])
         guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],

@@ -42,15 +42,31 @@ public struct CampaignTemplates: Sendable {
     /// Renders the three templates for one recipient.
     public func render(_ context: CampaignTemplateContext) throws(CampaignTemplateError) -> RenderedCampaignContent {
         var object: [String: Any]?
-        let renderedSubject = subject.render(context, object: &object)
-        if let offset = Self.forbiddenOffset(in: renderedSubject) {
-            throw .lineBreakInSubject(offset: offset)
-        }
+        let renderedSubject = try renderSubject(context, object: &object)
         return RenderedCampaignContent(
             subject: renderedSubject,
             text: text?.render(context, object: &object),
             html: html?.render(context, object: &object)
         )
+    }
+
+    /// Renders only the subject, the one template whose rendering can fail for a recipient (a line
+    /// break or NUL from a field). The preflight's pass over the whole audience uses it.
+    ///
+    /// ```swift
+    /// _ = try templates.renderSubject(context) // throws CampaignTemplateError.lineBreakInSubject
+    /// ```
+    public func renderSubject(_ context: CampaignTemplateContext) throws(CampaignTemplateError) -> String {
+        var object: [String: Any]?
+        return try renderSubject(context, object: &object)
+    }
+
+    private func renderSubject(_ context: CampaignTemplateContext, object: inout [String: Any]?) throws(CampaignTemplateError) -> String {
+        let rendered = subject.render(context, object: &object)
+        if let offset = Self.forbiddenOffset(in: rendered) {
+            throw .lineBreakInSubject(offset: offset)
+        }
+        return rendered
     }
 
     /// The pragma that makes `{{x}}` unescaped; on a line of its own, so the parser drops it with its

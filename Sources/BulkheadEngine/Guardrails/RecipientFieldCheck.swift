@@ -64,7 +64,7 @@ struct RecipientFieldCheck {
         let context = CampaignTemplateContext(
             recipient: recipient, unsubscribeURL: "https://preflight.invalid/u/x", campaignName: campaignName, postalAddress: postalAddress)
         do {
-            _ = try templates.render(context)
+            _ = try templates.renderSubject(context)  // only the subject's rendering can fail
         } catch {
             unbuildable.add(address)
             unbuildableReasons["\(error)", default: 0] += 1

@@ -10,6 +10,6 @@ struct BenchCommand: ParsableCommand {
               swift build -c release --product bulkhead && .build/release/bulkhead bench mail
               .build/release/bulkhead bench mail --seconds 5 --json
             """,
-        subcommands: [MailBenchCommand.self]
+        subcommands: [MailBenchCommand.self, DLPBenchCommand.self]
     )
 }
