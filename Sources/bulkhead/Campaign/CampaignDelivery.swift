@@ -42,13 +42,13 @@ enum CampaignDelivery {
         if real, !force, findings.contains(where: { $0.severity == .error }) {
             throw CLIError.fail("not sent: error findings above (fix them, or --force)", code: 3)
         }
-        if campaign.state != .sending {
-            _ = try await store.transition(
-                id, from: [campaign.state], to: .sending, actor: actor,
-                details: [
-                    "queued_now": .number(Double(queued)),
-                    "transport": .string(real ? "smtp" : "capture"),
-                ])
+        // Staged sending (issue 9): a campaign starts in its canary (or at once for a small audience);
+        // a paused one goes on where it was paused. TODO(lead): the new send path calls `launch`.
+        let details: [String: JSONValue] = ["queued_now": .number(Double(queued)), "transport": .string(real ? "smtp" : "capture")]
+        switch campaign.state {
+        case .canary, .canaryHold, .sending: break
+        case .paused: _ = try await environment.resume(id, actor: actor, details: details)
+        default: _ = try await environment.launch(id, actor: actor, details: details)
         }
         FileHandle.standardError.write(
             Data(
@@ -65,7 +65,7 @@ enum CampaignDelivery {
                 Data("\nbulkhead: interrupted; pausing campaign \(id.rawValue) after the messages in flight (again to quit now)\n".utf8))
             Task {
                 _ = try? await store.transition(
-                    id, from: [.sending], to: .paused, actor: actor,
+                    id, from: [.canary, .canaryHold, .sending], to: .paused, actor: actor,
                     details: ["reason": .string("interrupted")])
             }
         }
@@ -135,6 +135,14 @@ enum CampaignDelivery {
                 "campaign \(id.rawValue) \(summary.ending.rawValue): \(summary.completedAfterStop) message(s) in flight completed after the stop, \(summary.released) claimed recipient(s) returned unsent"
             )
         case .notSending: lines.append("campaign \(id.rawValue) is not sending")
+        case .canaryHold:
+            lines.append(
+                "campaign \(id.rawValue): the canary wave is out; the brakes judge it until \(summary.nextRetryAt?.formatted(.iso8601) ?? "the hold ends") (bulkhead serve sends the rest then; bulkhead campaign promote \(id.rawValue) sends it now)"
+            )
+        }
+        if let reason = summary.pauseReason, reason.hasPrefix("brake:") {
+            lines.append(
+                "campaign \(id.rawValue) was paused by its \(reason.dropFirst("brake:".count)) brake (bulkhead campaign show \(id.rawValue); then resume or abort)")
         }
         return lines.joined(separator: "\n")
     }
