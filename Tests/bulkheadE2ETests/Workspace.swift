@@ -22,6 +22,9 @@ struct SendSettings: Sendable {
     var breaker: String?
     /// Attempts before a deferred message is failed.
     var maxAttempts = 5
+    /// `guardrails` as YAML flow text. The tests written before staged sending turn the canary off
+    /// (their audiences would otherwise wait through its 600 s hold); the canary's own tests set it.
+    var guardrails = "{canary: {percent: 0}}"
 }
 
 /// One test's world: a temporary folder with its own bulkhead.yaml and data directory (and, on
@@ -116,7 +119,8 @@ final class Workspace: @unchecked Sendable {
                 tls: "off"
                 max_connections: \(settings.maxConnections)
                 messages_per_connection: 100000
-            \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")logging:
+            \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")guardrails: \(settings.guardrails)
+            logging:
               level: warning
 
             """
