@@ -47,7 +47,7 @@ public struct CampaignRunner: Sendable {
     }
 
     /// The states a run delivers in: the canary wave, its hold, the rest.
-    static let runnable: Set<CampaignState> = [.canary, .canaryHold, .sending]
+    public static let runnable: Set<CampaignState> = [.canary, .canaryHold, .sending]
 
     /// Sends until nothing is due, the campaign is paused or aborted, or an error stops the run.
     ///
@@ -113,7 +113,8 @@ public struct CampaignRunner: Sendable {
         if let stop = stages.stop {
             let afterStop = await recorder.completed(after: stop.at)
             let ending: DeliveryRunSummary.Ending = stop.state == .aborted ? .aborted : .paused
-            let reason = stop.state == .paused ? try await store.campaign(id: campaignID)?.pauseReason : nil
+            var reason: String?
+            if stop.state == .paused { reason = try await store.campaign(id: campaignID)?.pauseReason }
             metadata["state"] = "\(stop.state.rawValue)"
             var details: [String: JSONValue] = [
                 "state": .string(stop.state.rawValue), "worker": .string(worker.description),
@@ -170,7 +171,8 @@ public struct CampaignRunner: Sendable {
             case .canary, .sending:
                 let control = DeliveryControl()
                 await recorder.watch(control)
-                let watcher = Task { await watch(control, expecting: state) }
+                let expected = state
+                let watcher = Task { await watch(control, expecting: expected) }
                 let released: Int
                 do {
                     released = try await withThrowingTaskGroup(of: Int.self) { senders in

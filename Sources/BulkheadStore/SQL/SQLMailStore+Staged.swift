@@ -38,8 +38,8 @@ extension SQLMailStore {
             let now = clock.date
             guard try tx.one(Queries.list(id: list)) != nil else { throw StoreError.notFound(.list(list)) }
             var removed: [NormalizedAddress] = []
-            for address in unique where try tx.one(Queries.deleteSeed(list: list, address: address)) != nil {
-                removed.append(address)
+            for address in unique {
+                if try tx.one(Queries.deleteSeed(list: list, address: address)) != nil { removed.append(address) }
             }
             if !removed.isEmpty {
                 _ = try tx.rows(try Queries.insertAudit(Self.seedEvent("list.seeds.remove", list, removed, actor), now: now))
@@ -81,7 +81,8 @@ extension SQLMailStore {
                 throw StoreError.invalidTransition(campaign: id, current: current.state, to: next)
             }
             let seeds = try tx.changes(Queries.enqueueSeeds(current, wave: sample == nil ? .rest : .canary, now: now, dialect))
-            let picked = try sample.map { size throws in try tx.changes(Queries.pickCanary(id, size: size)) } ?? 0
+            var picked = 0
+            if let sample { picked = try tx.changes(Queries.pickCanary(id, size: sample)) }
             let updated = try Campaign(
                 row: try Self.required(try tx.one(Queries.setCampaignState(id, next, pause: nil, deadline: nil, now: now))))
             var fixed: [String: JSONValue] = [
@@ -115,7 +116,8 @@ extension SQLMailStore {
         guard !applied.isEmpty else { return 0 }
         var records = JSONRecords(columns: [("id", .bigint), ("rejection", .bigint)])
         var logged = Set<Int64>()
-        for outcome in outcomes where applied.contains(outcome.entryID.rawValue) && logged.insert(outcome.entryID.rawValue).inserted {
+        for outcome in outcomes {
+            guard applied.contains(outcome.entryID.rawValue), logged.insert(outcome.entryID.rawValue).inserted else { continue }
             switch outcome.result {
             case .sent: try records.append([.int(outcome.entryID.rawValue), .int(0)])
             case .failed: try records.append([.int(outcome.entryID.rawValue), .int(outcome.rejected ? 1 : 0)])

@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Staged sends: a canary wave is delivered, a hold is judged by the brakes and ends at its deadline
         // (kept in the store, so a restart changes nothing); the rest then goes like any sending campaign.
-        for campaign in try await store.allCampaigns() where [.canary, .canaryHold, .sending].contains(campaign.state) {
+        for campaign in try await store.allCampaigns() where CampaignRunner.runnable.contains(campaign.state) {
             try Task.checkCancellation()
             if campaign.state == .canaryHold, try await environment.staging.advanceHold(campaign.id).state != .sending { continue }
             let runner = try await environment.runner(for: campaign.id, waitingThroughHold: false)
