@@ -40,7 +40,9 @@ import Testing
 
     /// The addresses of the canary wave.
     static func canaryAddresses(_ setup: Runner.Setup) async throws -> Set<String> {
-        Set(try await setup.store.ledgerPage(LedgerQuery(campaignID: setup.campaign.id, limit: 100_000)).filter { $0.wave == .canary }.map(\.address.value))
+        Set(
+            try await setup.store.ledgerPage(LedgerQuery(campaignID: setup.campaign.id, limit: 100_000)).filter { $0.wave == .canary }.map(
+                \.address.value))
     }
 
     @Test func theCanaryGoesFirstThenTheHoldThenTheRest() async throws {

@@ -54,9 +54,10 @@ import Testing
         #expect(eager.evaluate(BrakeWindow(outcomes: 1_000, events: [:])) == nil)
     }
 
-    @Test(arguments: [
-        (5_000, 100), (250_000, 1_000), (199, nil), (200, 100), (10_000, 100), (10_001, 101), (50_000, 500), (100_000, 1_000),
-    ] as [(Int, Int?)])
+    @Test(
+        arguments: [
+            (5_000, 100), (250_000, 1_000), (199, nil), (200, 100), (10_000, 100), (10_001, 101), (50_000, 500), (100_000, 1_000),
+        ] as [(Int, Int?)])
     func canarySizes(_ audience: Int, _ size: Int?) {
         #expect(CanaryRule().sampleSize(audience: audience) == size)
     }

@@ -23,7 +23,9 @@ struct StagedSendingConformanceTests {
             #expect(try await store.membership(list: list.id, subscriber: seed.id) == nil)
             #expect(try await store.consentRecords(subscriber: seed.id).isEmpty)
 
-            #expect(try await store.removeSeeds([try Fixture.address("BOX@gmail.com"), try Fixture.address("x@y.example")], list: list.id, actor: .human("bob")) == 1)
+            #expect(
+                try await store.removeSeeds(
+                    [try Fixture.address("BOX@gmail.com"), try Fixture.address("x@y.example")], list: list.id, actor: .human("bob")) == 1)
             #expect(try await store.seeds(list: list.id).map(\.value) == ["me@shop.example"])
             let audit = try await store.auditEvents(AuditQuery(subjectKind: "list", subjectID: "\(list.id.rawValue)"))
             #expect(audit.map(\.event.action) == ["list.seeds.add", "list.seeds.remove"], "no-op calls leave no event")
@@ -43,7 +45,8 @@ struct StagedSendingConformanceTests {
         try await TestDatabase.withStore(backend) { store, db in
             let list = try await store.createList(name: "news", description: "")
             try await Fixture.importMembers(store, list: list.id, count: 400)
-            try await store.addSeeds([try Fixture.address("seed@shop.example"), try Fixture.address("u7@example.com")], list: list.id, actor: .system)
+            try await store.addSeeds(
+                [try Fixture.address("seed@shop.example"), try Fixture.address("u7@example.com")], list: list.id, actor: .system)
             try await store.addSeeds([try Fixture.address("gone@shop.example")], list: list.id, actor: .system)
             try await store.addSuppression(
                 Suppression(address: try Fixture.address("gone@shop.example"), reason: .manual, at: db.clock.now, source: "t"), actor: .system)
@@ -67,7 +70,9 @@ struct StagedSendingConformanceTests {
             #expect(positions.contains { $0 >= 200 } && positions.contains { $0 < 200 }, "from both halves of the list")
             #expect(try await store.ledgerCounts(campaign: campaign.id, wave: .canary)[.queued] == canary.count)
 
-            let event = try #require(try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(campaign.id.rawValue)", action: "campaign.transition")).last)
+            let event = try #require(
+                try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(campaign.id.rawValue)", action: "campaign.transition"))
+                    .last)
             #expect(event.event.details["to"] == "canary" && event.event.details["audience"] == .number(400))
             #expect(event.event.details["seeds"] == .number(2) && event.event.details["note"] == "x")
 
@@ -94,7 +99,8 @@ struct StagedSendingConformanceTests {
             let small = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
             try await store.enqueueRecipients(campaign: small.id)
             // 39 < 2 × 20: no canary.
-            let started = try await store.beginSending(small.id, from: [.draft], canary: CanaryRule(percent: 50, min: 20, max: 100), actor: .system, details: [:])
+            let started = try await store.beginSending(
+                small.id, from: [.draft], canary: CanaryRule(percent: 50, min: 20, max: 100), actor: .system, details: [:])
             #expect(started.state == .sending)
             let entries = try await store.ledgerEntries(campaign: small.id).collect()
             #expect(entries.count == 40 && entries.allSatisfy { $0.wave == .rest })
@@ -103,17 +109,22 @@ struct StagedSendingConformanceTests {
             try await Fixture.importMembers(store, list: list.id, count: 300, prefix: "v")
             let off = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
             try await store.enqueueRecipients(campaign: off.id)
-            #expect(try await store.beginSending(off.id, from: [.draft], canary: CanaryRule(percent: 0), actor: .system, details: [:]).state == .sending)
+            #expect(
+                try await store.beginSending(off.id, from: [.draft], canary: CanaryRule(percent: 0), actor: .system, details: [:]).state == .sending)
 
             // A campaign paused before it started is launched from `paused`; one paused while sending is not.
             let later = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
             _ = try await store.transition(later.id, from: [.draft], to: .pending, actor: .system)
             _ = try await store.transition(later.id, from: [.pending], to: .paused, actor: .system)
             try await store.enqueueRecipients(campaign: later.id)
-            #expect(try await store.beginSending(later.id, from: [.pending], canary: CanaryRule(percent: 1, min: 20, max: 100), actor: .system, details: [:]).state == .canary)
+            #expect(
+                try await store.beginSending(
+                    later.id, from: [.pending], canary: CanaryRule(percent: 1, min: 20, max: 100), actor: .system, details: [:]
+                ).state == .canary)
             _ = try await store.transition(off.id, from: [.sending], to: .paused, actor: .system)
             await #expect(throws: StoreError.invalidTransition(campaign: off.id, current: .paused, to: .canary)) {
-                try await store.beginSending(off.id, from: [.draft, .pending], canary: CanaryRule(percent: 1, min: 20, max: 100), actor: .system, details: [:])
+                try await store.beginSending(
+                    off.id, from: [.draft, .pending], canary: CanaryRule(percent: 1, min: 20, max: 100), actor: .system, details: [:])
             }
         }
     }
@@ -127,7 +138,8 @@ struct StagedSendingConformanceTests {
                 [try Fixture.address("seed@shop.example"), try Fixture.address("later-out@shop.example")], list: list.id, actor: .system)
             let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
             try await store.enqueueRecipients(campaign: campaign.id)
-            _ = try await store.beginSending(campaign.id, from: [.draft], canary: CanaryRule(percent: 10, min: 10, max: 10), actor: .system, details: [:])
+            _ = try await store.beginSending(
+                campaign.id, from: [.draft], canary: CanaryRule(percent: 10, min: 10, max: 10), actor: .system, details: [:])
             // A seed opts out after the launch: never mailed.
             try await store.addSuppression(
                 Suppression(address: try Fixture.address("later-out@shop.example"), reason: .unsubscribed, at: db.clock.now, source: "t"),
@@ -144,7 +156,8 @@ struct StagedSendingConformanceTests {
             #expect(claimed.allSatisfy { $0.wave == .canary })
             #expect(claimed.contains { $0.address.value == "seed@shop.example" && $0.isSeed }, "no membership needed")
             #expect(!claimed.contains { $0.address.value == "later-out@shop.example" })
-            let opted = try #require(try await store.ledgerEntries(campaign: campaign.id).collect().first { $0.address.value == "later-out@shop.example" })
+            let opted = try #require(
+                try await store.ledgerEntries(campaign: campaign.id).collect().first { $0.address.value == "later-out@shop.example" })
             #expect(opted.state == .suppressed && opted.lastReply?.text == "suppressed: unsubscribed")
             let wave = try await store.ledgerCounts(campaign: campaign.id, wave: .canary)
             #expect(wave[.sent] == 11 && wave[.suppressed] == 1 && wave[.queued] == 0)
@@ -187,7 +200,9 @@ struct StagedSendingConformanceTests {
             #expect(try await store.recordBrakeEvent(.complaint, campaign: campaign.id, subscriber: sentEntry.subscriberID))
             #expect(try await store.recordBrakeEvent(.complaint, campaign: campaign.id, subscriber: sentEntry.subscriberID), "twice is still one")
             #expect(try await store.recordBrakeEvent(.hardBounce, campaign: campaign.id, subscriber: batch[7].subscriberID))
-            #expect(try await store.recordBrakeEvent(.unsubscribe, campaign: campaign.id, subscriber: batch[4].subscriberID), "no outcome yet: logged as one")
+            #expect(
+                try await store.recordBrakeEvent(.unsubscribe, campaign: campaign.id, subscriber: batch[4].subscriberID),
+                "no outcome yet: logged as one")
             #expect(
                 try await store.brakeWindow(campaign: campaign.id, size: 500)
                     == BrakeWindow(outcomes: 11, events: [.rejection: 3, .complaint: 1, .hardBounce: 1, .unsubscribe: 1]))

@@ -24,7 +24,8 @@ struct StagedSendingMigrationTests {
         try await queue.write { db in
             try db.execute(sql: "INSERT INTO lists (name, description, created_at) VALUES ('news', '', 0)")
             for index in 1...3 {
-                try db.execute(sql: "INSERT INTO subscribers (address, attributes, created_at, updated_at) VALUES ('a\(index)@example.com', '{}', 0, 0)")
+                try db.execute(
+                    sql: "INSERT INTO subscribers (address, attributes, created_at, updated_at) VALUES ('a\(index)@example.com', '{}', 0, 0)")
                 try db.execute(sql: "INSERT INTO memberships (list_id, subscriber_id, status, updated_at) VALUES (1, \(index), 'confirmed', 0)")
             }
             try db.execute(

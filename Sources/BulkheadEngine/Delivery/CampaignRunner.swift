@@ -198,7 +198,8 @@ public struct CampaignRunner: Sendable {
                         state = now.state  // another worker ended the wave, or it was promoted
                         continue
                     }
-                    result.stop = control.stopped.flatMap { $0.state == now.state ? $0 : nil } ?? DeliveryControl.Stop(state: now.state, at: now.updatedAt)
+                    result.stop =
+                        control.stopped.flatMap { $0.state == now.state ? $0 : nil } ?? DeliveryControl.Stop(state: now.state, at: now.updatedAt)
                     return result
                 }
                 result.upstreamDownUntil = control.upstreamDownUntil
@@ -216,7 +217,10 @@ public struct CampaignRunner: Sendable {
                 do {
                     state = try await staging.hold(
                         campaignID,
-                        details: ["sent": .number(Double(wave[.sent])), "failed": .number(Double(wave[.failed])), "deferred": .number(Double(wave[.deferred]))]
+                        details: [
+                            "sent": .number(Double(wave[.sent])), "failed": .number(Double(wave[.failed])),
+                            "deferred": .number(Double(wave[.deferred])),
+                        ]
                     ).state
                 } catch StoreError.invalidTransition {
                     state = try await store.campaign(id: campaignID)?.state ?? .canaryHold

@@ -17,7 +17,8 @@ struct CampaignCommand: AsyncParsableCommand {
             """,
         subcommands: [
             CampaignCreateCommand.self, CampaignShowCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
-            CampaignResumeCommand.self, CampaignPromoteCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
+            CampaignResumeCommand.self, CampaignPromoteCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self,
+            CampaignRetryFailedCommand.self,
         ]
     )
 }

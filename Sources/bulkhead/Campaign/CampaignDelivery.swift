@@ -142,7 +142,8 @@ enum CampaignDelivery {
         }
         if let reason = summary.pauseReason, reason.hasPrefix("brake:") {
             lines.append(
-                "campaign \(id.rawValue) was paused by its \(reason.dropFirst("brake:".count)) brake (bulkhead campaign show \(id.rawValue); then resume or abort)")
+                "campaign \(id.rawValue) was paused by its \(reason.dropFirst("brake:".count)) brake (bulkhead campaign show \(id.rawValue); then resume or abort)"
+            )
         }
         return lines.joined(separator: "\n")
     }

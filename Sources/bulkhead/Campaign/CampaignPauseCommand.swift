@@ -14,7 +14,8 @@ struct CampaignPauseCommand: AsyncParsableCommand {
     @Option(help: "Why, for the audit log.") var reason: String?
 
     func run() async throws {
-        _ = try await CampaignTransition.apply(config, actor, campaign.campaignID, from: [.canary, .canaryHold, .sending], to: .paused, reason: reason)
+        _ = try await CampaignTransition.apply(
+            config, actor, campaign.campaignID, from: [.canary, .canaryHold, .sending], to: .paused, reason: reason)
         print("campaign \(campaign.id) paused")
     }
 }

@@ -14,6 +14,7 @@ struct CampaignResumeCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
-        try await CampaignDelivery.start(config, actor, campaign.campaignID, from: [.paused, .canary, .canaryHold, .sending], force: true, json: json)
+        try await CampaignDelivery.start(
+            config, actor, campaign.campaignID, from: [.paused, .canary, .canaryHold, .sending], force: true, json: json)
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the engine: deliver campaigns that are sending or in their canary (and scheduled ones when due), end canary holds, retry deferred recipients.",
+        abstract:
+            "Run the engine: deliver campaigns that are sending or in their canary (and scheduled ones when due), end canary holds, retry deferred recipients.",
         discussion: """
             On the embedded default (no configuration file) state lives in .bulkhead/ (SQLite) and every
             message goes to the capture mailbox there: nothing leaves the machine. Stop with Ctrl-C: messages in
