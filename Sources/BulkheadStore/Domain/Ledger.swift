@@ -73,10 +73,10 @@ public struct LedgerEntry: Sendable, Hashable, Codable, Identifiable {
     /// The per-recipient token used in the VERP return path (unique across campaigns).
     public var verpToken: String
     /// The wave it goes out in.
-    public var wave: LedgerWave
+    public var wave: LedgerWave = .rest
     /// A seed address of the list (not a member): the claim lets it through without a membership, but
     /// never past the suppression list.
-    public var isSeed: Bool
+    public var isSeed = false
 }
 
 /// What happened to one claimed entry, reported to ``MailStore/complete(_:)``.
