@@ -10,6 +10,8 @@
 #   BULKHEAD_BENCH_STORE=postgres bench/delivery.sh     # the ledger in a throwaway PostgreSQL (fsync on)
 #   ROUNDS=5 bench/delivery.sh                          # rounds alternating both sides (default 3, 1 above 200,000)
 #   bench/delivery.sh 1000000      # the memory check at a million recipients (takes a while)
+#   BULKHEAD_BENCH_CANARY=on bench/delivery.sh          # through the canary (1 %, no hold) and the brakes
+#                                                       # (default: the canary off, the brakes on)
 # Needs: a release build (made here), smtp-sink/smtp-source (Debian's postfix), /usr/bin/time, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +39,14 @@ if [ "$store" = postgres ]; then
 elif [ "$store" != sqlite ]; then
     echo "BULKHEAD_BENCH_STORE must be sqlite or postgres" >&2
     exit 2
+fi
+
+# The campaign is started at once (no undo window, approval or typed confirmation); the canary's hold
+# is 0 s when it is on, so the run measures delivery, not waiting.
+if [ "${BULKHEAD_BENCH_CANARY:-off}" = on ]; then
+    guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, confirm_recipients: 100000000, canary: {hold_seconds: 0}}"
+else
+    guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, confirm_recipients: 100000000, canary: {percent: 0}}"
 fi
 
 work="$(mktemp -d /tmp/bulkhead-bench.XXXXXX)"
@@ -97,6 +107,7 @@ upstreams:
     tls: off
     max_connections: $concurrency
     messages_per_connection: 100000
+$guardrails_yaml
 logging:
   level: warning
 YAML

@@ -19,7 +19,8 @@ import Testing
         let clock: ManualClock
     }
 
-    static func setUp(recipients: Int, subject: String = "Hello {{first_name}}") async throws -> Setup {
+    /// `recipients` confirmed members and a campaign with them queued; `sending` unless `sending` is false.
+    static func setUp(recipients: Int, subject: String = "Hello {{first_name}}", sending: Bool = true) async throws -> Setup {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let clock = ManualClock()
@@ -40,7 +41,7 @@ import Testing
             htmlTemplate: "<p>Hi {{name}}</p>")
         let campaign = try await store.createCampaign(content, actor: .human("test"))
         try await store.enqueueRecipients(campaign: campaign.id)
-        _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("test"))
+        if sending { _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .human("test")) }
         var config = BulkheadConfiguration()
         config.dataDirectory = directory.path
         config.identity.unsubscribeBaseURL = "https://shop.example"

@@ -90,13 +90,14 @@ final class RecordingSink: @unchecked Sendable {
     private let input = Pipe()
 
     /// Starts the sink; with `delay`, it waits that long after each message's final dot before it answers;
-    /// with `deferWhileExists`, it answers every RCPT with a 451 while that file exists.
-    init(in directory: URL, delay: Duration = .zero, deferWhileExists: String? = nil) async throws {
+    /// with `deferWhileExists`, it answers every RCPT with a 451 while that file exists; with
+    /// `rejectPercent`, that share of addresses is unknown (550 5.1.1 at RCPT, see ``rejectedCount()``).
+    init(in directory: URL, delay: Duration = .zero, deferWhileExists: String? = nil, rejectPercent: Int = 0) async throws {
         logPath = directory.appendingPathComponent("sink-log.jsonl").path
         let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
         child = try Python.start(
             name: "recording-sink", script: try Fixtures.file("recording_sink.py"),
-            arguments: [logPath, "\(milliseconds)"] + (deferWhileExists.map { [$0] } ?? []),
+            arguments: [logPath, "\(milliseconds)", deferWhileExists ?? "", "\(rejectPercent)"],
             in: directory, standardInput: input)
         port = try await readyPort(child)
     }
@@ -122,6 +123,12 @@ final class RecordingSink: @unchecked Sendable {
             }
             return lines
         }
+    }
+
+    /// How many RCPTs were refused as unknown so far.
+    func rejectedCount() -> Int {
+        guard let data = FileManager.default.contents(atPath: logPath + ".rejected") else { return 0 }
+        return data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
     }
 
     func stop() async {

@@ -119,9 +119,9 @@ final class Workspace: @unchecked Sendable {
                 tls: "off"
                 max_connections: \(settings.maxConnections)
                 messages_per_connection: 100000
-            \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")logging:
+            \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")guardrails: \(settings.guardrails)
+            logging:
               level: warning
-            guardrails: \(settings.guardrails)
 
             """
         if settings.dkim {

@@ -1,4 +1,5 @@
 import BulkheadMail
+import BulkheadPolicy
 public import BulkheadSMTP
 public import BulkheadStore
 import Foundation
@@ -45,28 +46,40 @@ public struct CampaignRunner: Sendable {
         self.logger = logger
     }
 
+    /// The states a run delivers in: the canary wave, its hold, the rest.
+    public static let runnable: Set<CampaignState> = [.canary, .canaryHold, .sending]
+
     /// Sends until nothing is due, the campaign is paused or aborted, or an error stops the run.
+    ///
+    /// A staged send goes through its stages in one run: in `canary` only the canary wave is claimed;
+    /// once no canary entry is queued or in flight (deferred ones wait for the rest: the brakes do not
+    /// judge deferrals) the campaign moves to `canary-hold` until its deadline, while the brakes judge
+    /// and a pause, abort or promote is watched for; then `sending` delivers the rest. With
+    /// ``DeliverySettings/waitsThroughCanaryHold`` false the run ends when the hold begins
+    /// (``DeliveryRunSummary/Ending/canaryHold``). The brakes are judged after each batch of outcomes
+    /// that holds a brake event (and while the window is still short of its minimum sample).
     public func run(progress: @escaping @Sendable (DeliveryProgress) -> Void = { _ in }) async throws -> DeliveryRunSummary {
         let recovered = try await recoverDeadWorkers()
         let counts = try await store.ledgerCounts(campaign: campaignID)
         let remaining = counts[.queued] + counts[.deferred]
+        let brakes = settings.brakes.map {
+            CampaignBrakes(store: store, rules: BrakeRules(thresholds: $0), alertEmail: settings.alertEmail, logger: logger)
+        }
         let recorder = OutcomeRecorder(
             store: store, campaign: campaignID, total: counts.total,
-            remaining: remaining, clock: clock, progress: progress)
-        guard let campaign = try await store.campaign(id: campaignID), campaign.state == .sending else {
+            remaining: remaining, clock: clock, brakes: brakes, progress: progress)
+        guard let campaign = try await store.campaign(id: campaignID), Self.runnable.contains(campaign.state) else {
             return DeliveryRunSummary(
                 ending: .notSending, progress: await recorder.progress, released: 0,
                 completedAfterStop: 0, recoveredUncertain: recovered.uncertain,
                 recoveredRequeued: recovered.requeued, recoveredCompleted: recovered.completed, nextRetryAt: nil)
         }
         var metadata: Logger.Metadata = ["campaign": "\(campaignID.rawValue)", "worker": "\(worker)"]
-        logger.info("delivery started", metadata: metadata.merging(["queued": "\(remaining)"]) { $1 })
+        logger.info("delivery started", metadata: metadata.merging(["queued": "\(remaining)", "state": "\(campaign.state.rawValue)"]) { $1 })
 
         try await store.renewLease(worker.leaseHolder, seconds: settings.leaseSeconds)
         let heartbeat = Task { await keepLease() }
         let journal = openJournal()
-        let control = DeliveryControl()
-        let watcher = Task { await watch(control) }
         // The periodic flush is stopped by `close()`, never cancelled: the outcomes it writes and the
         // suppressions that follow them must not be cut apart.
         let flusher = Task {
@@ -75,20 +88,13 @@ public struct CampaignRunner: Sendable {
                 try await recorder.flush()
             }
         }
-        let released: Int
+        let stages: StagesResult
         do {
-            released = try await withThrowingTaskGroup(of: Int.self) { senders in
-                for _ in 0..<settings.concurrency {
-                    senders.addTask { try await sendLoop(control: control, recorder: recorder, journal: journal) }
-                }
-                return try await senders.reduce(0, +)
-            }
-            watcher.cancel()
+            stages = try await runStages(from: campaign.state, recorder: recorder, journal: journal, brakes: brakes)
             await recorder.close()
             _ = await flusher.result
             try await recorder.flush()
         } catch {
-            watcher.cancel()
             await recorder.close()
             _ = await flusher.result
             try? await recorder.flush()
@@ -102,31 +108,141 @@ public struct CampaignRunner: Sendable {
         journal?.finish(remove: true)
         await endLease(heartbeat)
         let final = await recorder.progress
-        // Senders also end when a claim finds the campaign no longer sending, maybe before the
-        // watcher's next look: read the state once more.
-        if !control.stopRequested, let now = try await store.campaign(id: campaignID), now.state != .sending {
-            control.requestStop(DeliveryControl.Stop(state: now.state, at: now.updatedAt))
-        }
+        let released = stages.released
 
-        if let stop = control.stopped {
+        if let stop = stages.stop {
             let afterStop = await recorder.completed(after: stop.at)
             let ending: DeliveryRunSummary.Ending = stop.state == .aborted ? .aborted : .paused
+            var reason: String?
+            if stop.state == .paused { reason = try await store.campaign(id: campaignID)?.pauseReason }
             metadata["state"] = "\(stop.state.rawValue)"
+            var details: [String: JSONValue] = [
+                "state": .string(stop.state.rawValue), "worker": .string(worker.description),
+                "completed_after_stop": .number(Double(afterStop)), "released_unsent": .number(Double(released)),
+                "sent_this_run": .number(Double(final.sent)),
+            ]
+            if let reason { details["reason"] = .string(reason) }
             try await store.appendAudit(
                 NewAuditEvent(
                     actor: .system, action: "campaign.delivery-stopped", subjectKind: "campaign", subjectID: "\(campaignID.rawValue)",
-                    details: [
-                        "state": .string(stop.state.rawValue), "worker": .string(worker.description),
-                        "completed_after_stop": .number(Double(afterStop)), "released_unsent": .number(Double(released)),
-                        "sent_this_run": .number(Double(final.sent)),
-                    ]))
+                    details: details))
             logger.notice("delivery stopped", metadata: metadata.merging(["completed_after_stop": "\(afterStop)", "released": "\(released)"]) { $1 })
-            return DeliveryRunSummary(
+            var summary = DeliveryRunSummary(
                 ending: ending, progress: final, released: released, completedAfterStop: afterStop,
                 recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
                 recoveredCompleted: recovered.completed, nextRetryAt: nil)
+            summary.pauseReason = reason
+            return summary
         }
-        return try await finish(progress: final, recovered: recovered, upstreamDownUntil: control.upstreamDownUntil, metadata: metadata)
+        if let ending = stages.canaryEnding {
+            logger.info("delivery ended", metadata: metadata.merging(["ending": "\(ending.rawValue)", "sent": "\(final.sent)"]) { $1 })
+            return DeliveryRunSummary(
+                ending: ending, progress: final, released: released, completedAfterStop: 0,
+                recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
+                recoveredCompleted: recovered.completed, nextRetryAt: stages.nextAt)
+        }
+        return try await finish(progress: final, recovered: recovered, upstreamDownUntil: stages.upstreamDownUntil, metadata: metadata)
+    }
+
+    /// How the stages of a run ended.
+    struct StagesResult {
+        /// Claimed entries given back unsent.
+        var released = 0
+        /// The campaign was paused or aborted.
+        var stop: DeliveryControl.Stop?
+        /// The upstream's breaker is open until then.
+        var upstreamDownUntil: Date?
+        /// The run ended in the canary stages (holding, waiting for other workers, upstream down).
+        var canaryEnding: DeliveryRunSummary.Ending?
+        /// When a later look should go on (the hold's end, the breaker's).
+        var nextAt: Date?
+    }
+
+    /// Delivers stage after stage (`canary`, `canary-hold`, `sending`) until the run ends.
+    private func runStages(
+        from initial: CampaignState, recorder: OutcomeRecorder, journal: InFlightJournal?, brakes: CampaignBrakes?
+    ) async throws -> StagesResult {
+        var result = StagesResult()
+        let staging = CampaignLaunch(
+            store: store, canary: CanaryRule(), holdSeconds: settings.canaryHoldSeconds, brakes: brakes, clock: clock)
+        var state = initial
+        while true {
+            switch state {
+            case .canary, .sending:
+                let control = DeliveryControl()
+                await recorder.watch(control)
+                let expected = state
+                let watcher = Task { await watch(control, expecting: expected) }
+                let released: Int
+                do {
+                    released = try await withThrowingTaskGroup(of: Int.self) { senders in
+                        for _ in 0..<settings.concurrency {
+                            senders.addTask { try await sendLoop(control: control, recorder: recorder, journal: journal) }
+                        }
+                        return try await senders.reduce(0, +)
+                    }
+                } catch {
+                    watcher.cancel()
+                    throw error
+                }
+                watcher.cancel()
+                result.released += released
+                // This stage's last outcomes, and the brakes on them, before anything moves on.
+                try await recorder.flush()
+                if state == .canary, let brakes { try await brakes.check(campaignID) }
+                // Senders also end when a claim finds the campaign in another state, maybe before the
+                // watcher's next look: read the state once more.
+                guard let now = try await store.campaign(id: campaignID) else { throw StoreError.notFound(.campaign(campaignID)) }
+                if now.state != state {
+                    if state == .canary, now.state == .canaryHold || now.state == .sending {
+                        state = now.state  // another worker ended the wave, or it was promoted
+                        continue
+                    }
+                    result.stop =
+                        control.stopped.flatMap { $0.state == now.state ? $0 : nil } ?? DeliveryControl.Stop(state: now.state, at: now.updatedAt)
+                    return result
+                }
+                result.upstreamDownUntil = control.upstreamDownUntil
+                if state == .sending { return result }
+                if let until = control.upstreamDownUntil {
+                    result.canaryEnding = .upstreamDown
+                    result.nextAt = until
+                    return result
+                }
+                let wave = try await store.ledgerCounts(campaign: campaignID, wave: .canary)
+                if wave[.queued] > 0 || wave[.sending] > 0 {
+                    result.canaryEnding = .otherWorkersSending
+                    return result
+                }
+                do {
+                    state = try await staging.hold(
+                        campaignID,
+                        details: [
+                            "sent": .number(Double(wave[.sent])), "failed": .number(Double(wave[.failed])),
+                            "deferred": .number(Double(wave[.deferred])),
+                        ]
+                    ).state
+                } catch StoreError.invalidTransition {
+                    state = try await store.campaign(id: campaignID)?.state ?? .canaryHold
+                }
+            case .canaryHold:
+                let now = try await staging.advanceHold(campaignID)
+                if now.state == .canaryHold {
+                    guard settings.waitsThroughCanaryHold else {
+                        result.canaryEnding = .canaryHold
+                        result.nextAt = now.stateDeadline
+                        return result
+                    }
+                    let left = (now.stateDeadline ?? clock.date).timeIntervalSince(clock.date)
+                    try await clock.sleep(for: min(settings.controlPoll, .milliseconds(Int64(max(0, left) * 1_000) + 1)))
+                }
+                state = now.state
+            default:
+                result.stop = DeliveryControl.Stop(state: state, at: clock.date)
+                if let now = try await store.campaign(id: campaignID), now.state == state { result.stop?.at = now.updatedAt }
+                return result
+            }
+        }
     }
 
     /// This run's in-flight journal, or nil (none configured, or it cannot be created: then a crash
@@ -276,16 +392,23 @@ public struct CampaignRunner: Sendable {
                 RecordedOutcome(
                     outcome: LedgerOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(delay.seconds), reply)),
                     reply: reply, completedAt: now))
-        case .failed(_, let hardBounce):
+        case .failed(let detail, let hardBounce):
             return .completed(
                 RecordedOutcome(
-                    outcome: LedgerOutcome(entry: entry, result: .failed(reply)),
+                    outcome: LedgerOutcome(entry: entry, result: .failed(reply), rejected: Self.isRejection(detail)),
                     hardBounceAddress: hardBounce ? entry.address : nil, reply: reply, completedAt: now))
         case .uncertain:
             return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now))
         case .postponed(let detail, let retryAfter):
             return .postponed(retryAfter, detail)
         }
+    }
+
+    /// A permanent rejection, as the `rejection` brake counts it: a 5xx reply to RCPT or DATA (a
+    /// refusal before RCPT, or a local failure, is not the recipient's).
+    static func isRejection(_ detail: DeliveryDetail) -> Bool {
+        guard case .reply(let step, let reply) = detail else { return false }
+        return [.rcpt, .data, .endOfData].contains(step) && (500...599).contains(reply.code)
     }
 
     static func replyRecord(_ detail: DeliveryDetail) -> SMTPReplyRecord {
@@ -295,8 +418,8 @@ public struct CampaignRunner: Sendable {
         return SMTPReplyRecord(code: 0, text: detail.description)
     }
 
-    /// Polls the campaign's state until the run ends; a state other than `sending` stops the senders.
-    private func watch(_ control: DeliveryControl) async {
+    /// Polls the campaign's state until the stage ends; a state other than `expected` stops the senders.
+    private func watch(_ control: DeliveryControl, expecting expected: CampaignState) async {
         while !Task.isCancelled {
             do {
                 try await clock.sleep(for: settings.controlPoll)
@@ -304,7 +427,7 @@ public struct CampaignRunner: Sendable {
                 return
             }
             do {
-                if let campaign = try await store.campaign(id: campaignID), campaign.state != .sending {
+                if let campaign = try await store.campaign(id: campaignID), campaign.state != expected {
                     control.requestStop(DeliveryControl.Stop(state: campaign.state, at: campaign.updatedAt))
                     return
                 }

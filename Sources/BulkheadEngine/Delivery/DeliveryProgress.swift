@@ -45,6 +45,8 @@ public struct DeliveryRunSummary: Sendable, Hashable, Codable {
         case otherWorkersSending = "other-workers-sending"
         /// The campaign was not `sending` when the run started.
         case notSending = "not-sending"
+        /// The canary wave is out and its hold runs until `nextRetryAt` (a later look goes on then).
+        case canaryHold = "canary-hold"
     }
 
     public var ending: Ending
@@ -59,6 +61,8 @@ public struct DeliveryRunSummary: Sendable, Hashable, Codable {
     public var recoveredRequeued = 0
     /// Entries of crashed earlier runs whose outcome (a 250…) was in their in-flight journal: now recorded.
     public var recoveredCompleted = 0
-    /// When the next deferred entry is due, if any remain.
+    /// When the next deferred entry is due, if any remain (for `canary-hold`: when the hold ends).
     public var nextRetryAt: Date?
+    /// Why the campaign is paused (`operator`, `interrupted`, `brake:<metric>`…), when the run ended paused.
+    public var pauseReason: String?
 }

@@ -1,3 +1,4 @@
+public import BulkheadPolicy
 public import BulkheadSMTP
 
 /// How one delivery run behaves (from the `delivery` section of the configuration).
@@ -22,6 +23,15 @@ public struct DeliverySettings: Sendable {
     /// Where the in-flight journals live (see ``InFlightJournal``); nil: no journal, and after a crash
     /// every entry the dead worker held becomes `uncertain`.
     public var journalDirectory: String?
+    /// The brakes judged after each batch of outcomes (`guardrails.brakes`; nil: none, for tests).
+    public var brakes: BrakeThresholds? = BrakeThresholds()
+    /// Where brake alerts should be mailed (`alerts.email`; empty: log only).
+    public var alertEmail = ""
+    /// How long the canary's hold lasts (`guardrails.canary.hold_seconds`).
+    public var canaryHoldSeconds = 600
+    /// Whether a run waits through a canary's hold (`campaign send`) or ends when the hold begins and
+    /// leaves the rest to a later look (`serve`, which goes on once the hold is over).
+    public var waitsThroughCanaryHold = true
 
     public init(
         concurrency: Int = 10, batchSize: Int = 20, maxAttempts: Int = 5, backoff: BackoffPolicy = BackoffPolicy(),

@@ -36,10 +36,20 @@ actor OutcomeRecorder {
     /// after the stop (the watcher learns of a stop up to one poll interval late).
     private var recentCompletions: [Date] = []
 
+    /// The brakes judged after a write that holds a brake event (nil: none).
+    private let brakes: CampaignBrakes?
+    /// True until a look at the brakes found at least their minimum sample: until then every write
+    /// looks (outcomes without events can still complete the sample); afterwards only writes with an
+    /// event can make a brake trip.
+    private var brakeSampleShort = true
+    /// The current stage's stop signal: a brake that trips stops its senders at once.
+    private var control: DeliveryControl?
+
     init(
         store: any MailStore, campaign: CampaignID, total: Int, remaining: Int, clock: any BulkheadClock,
-        progress: @escaping @Sendable (DeliveryProgress) -> Void
+        brakes: CampaignBrakes? = nil, progress: @escaping @Sendable (DeliveryProgress) -> Void
     ) {
+        self.brakes = brakes
         self.clock = clock
         self.started = clock.now
         self.store = store
@@ -62,6 +72,12 @@ actor OutcomeRecorder {
     /// concurrency × batchSize uncertain.
     func claimNext(worker: String, limit: Int) async throws -> [LedgerEntry] {
         try await write(claiming: (worker, limit))
+    }
+
+    /// A new stage begins (`canary`, then `sending`): its stop signal, and claims start from the first key.
+    func watch(_ control: DeliveryControl) {
+        self.control = control
+        queuedCursor = nil
     }
 
     /// Whether the periodic flush should stop (the run is over).
@@ -141,6 +157,11 @@ actor OutcomeRecorder {
         }
         count(batch)
         progressHandler(progress)
+        if let brakes, brakeSampleShort || batch.contains(where: \.outcome.rejected) {
+            let look = try await brakes.check(campaignID)
+            brakeSampleShort = look.window.outcomes < brakes.rules.thresholds.minSample
+            if look.paused { control?.requestStop(DeliveryControl.Stop(state: .paused, at: clock.date)) }
+        }
         return claimed
     }
 

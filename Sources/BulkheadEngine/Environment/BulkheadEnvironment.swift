@@ -135,11 +135,16 @@ public struct BulkheadEnvironment: Sendable {
     public var captureDirectory: String { configuration.path("capture") }
 
     /// A runner for one campaign, with its message factory built from the campaign and the identity.
-    public func runner(for id: CampaignID) async throws -> CampaignRunner {
+    /// With `waitingThroughHold` false (`serve`) a run ends when a canary's hold begins.
+    public func runner(for id: CampaignID, waitingThroughHold: Bool = true) async throws -> CampaignRunner {
         guard let campaign = try await store.campaign(id: id) else { throw StoreError.notFound(.campaign(id)) }
         let factory = try await messageFactory(for: campaign)
         var settings = DeliverySettings(configuration.delivery)
         settings.journalDirectory = configuration.path("journal")
+        settings.brakes = configuration.guardrails.brakes.thresholds
+        settings.alertEmail = configuration.alerts.email
+        settings.canaryHoldSeconds = configuration.guardrails.canary.holdSeconds
+        settings.waitsThroughCanaryHold = waitingThroughHold
         return CampaignRunner(
             store: store, transport: transport, factory: factory, tokens: tokens, campaign: id,
             settings: settings, clock: clock, logger: logger)

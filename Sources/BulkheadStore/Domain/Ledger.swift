@@ -24,6 +24,15 @@ public enum LedgerState: String, Sendable, Hashable, Codable, CaseIterable {
     case suppressed
 }
 
+/// Which wave of a staged send a ledger entry belongs to: the canary (the list's seed addresses and a
+/// random sample, sent first) or the rest (sent once the canary's hold is over or it was promoted).
+public enum LedgerWave: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The first wave: claimed while the campaign is `canary`.
+    case canary
+    /// Everyone else: claimed only once the campaign is `sending`.
+    case rest
+}
+
 /// An SMTP reply as recorded in the ledger.
 public struct SMTPReplyRecord: Sendable, Hashable, Codable {
     /// The three-digit code.
@@ -63,6 +72,11 @@ public struct LedgerEntry: Sendable, Hashable, Codable, Identifiable {
     public var updatedAt: Date
     /// The per-recipient token used in the VERP return path (unique across campaigns).
     public var verpToken: String
+    /// The wave it goes out in.
+    public var wave: LedgerWave = .rest
+    /// A seed address of the list (not a member): the claim lets it through without a membership, but
+    /// never past the suppression list.
+    public var isSeed = false
 }
 
 /// What happened to one claimed entry, reported to ``MailStore/complete(_:)``.
@@ -85,17 +99,21 @@ public struct LedgerOutcome: Sendable, Hashable {
     public var attempt: Int
     /// The result.
     public var result: Result
+    /// A permanent rejection at send (a 5xx reply to RCPT or DATA): the outcome feeds the campaign's
+    /// `rejection` brake. Only meaningful with ``Result/failed(_:)``.
+    public var rejected: Bool
 
     /// Describes the outcome of one claimed entry.
-    public init(entry: LedgerEntry, result: Result) {
-        self.init(entryID: entry.id, attempt: entry.attempts, result: result)
+    public init(entry: LedgerEntry, result: Result, rejected: Bool = false) {
+        self.init(entryID: entry.id, attempt: entry.attempts, result: result, rejected: rejected)
     }
 
     /// Describes the outcome of the claim `attempt` of entry `entryID`.
-    public init(entryID: LedgerEntryID, attempt: Int, result: Result) {
+    public init(entryID: LedgerEntryID, attempt: Int, result: Result, rejected: Bool = false) {
         self.entryID = entryID
         self.attempt = attempt
         self.result = result
+        self.rejected = rejected
     }
 }
 

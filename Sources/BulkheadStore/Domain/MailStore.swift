@@ -1,3 +1,4 @@
+public import BulkheadPolicy
 public import Foundation
 
 /// The domain store behind Bulkhead: lists, subscribers, consent, suppressions, campaigns, the
@@ -196,6 +197,47 @@ public protocol MailStore: Sendable {
     func ledgerPage(_ query: LedgerQuery) async throws -> [LedgerEntry]
     /// The entry carrying this VERP token (for mapping a bounce back), or nil.
     func ledgerEntry(verpToken: String) async throws -> LedgerEntry?
+
+    // MARK: Staged sending
+
+    /// Adds seed addresses to a list (audited): canonical addresses that get every campaign of the list
+    /// in its first wave without being members (each gets a subscriber row, no membership). Returns how
+    /// many were new; throws ``StoreError/invalidData(_:)`` beyond ``ListSeeds/maximum`` per list and
+    /// ``StoreError/notFound(_:)`` for an unknown list.
+    @discardableResult
+    func addSeeds(_ addresses: [NormalizedAddress], list: ListID, actor: AuditActor) async throws -> Int
+    /// Removes seed addresses from a list (audited); returns how many were there.
+    @discardableResult
+    func removeSeeds(_ addresses: [NormalizedAddress], list: ListID, actor: AuditActor) async throws -> Int
+    /// A list's seed addresses, by address.
+    func seeds(list: ListID) async throws -> [NormalizedAddress]
+    /// Starts the delivery of a campaign whose recipients are queued, in one transaction: queues the
+    /// list's seed addresses (never a suppressed one), then, when `canary` gives a sample size for the
+    /// queued audience, moves a random sample (`ORDER BY random()`, not the first rows) and the seeds
+    /// into the canary wave and the campaign to `canary`; else everything goes in one wave and the
+    /// campaign to `sending`. The current state must be in `from` — or `paused` with a
+    /// ``Campaign/pausedFrom`` in `from` — else ``StoreError/invalidTransition(campaign:current:to:)``.
+    /// Audited as `campaign.transition` with the audience, seeds and sample sizes added to `details`.
+    ///
+    /// ```swift
+    /// let campaign = try await store.beginSending(id, from: [.draft, .scheduled, .pending], canary: CanaryRule(), actor: .system, details: [:])
+    /// campaign.state  // .canary, or .sending for a small audience
+    /// ```
+    func beginSending(
+        _ id: CampaignID, from: Set<CampaignState>, canary: CanaryRule, actor: AuditActor, details: [String: JSONValue]
+    ) async throws -> Campaign
+    /// How many of the campaign's entries of one wave are in each state.
+    func ledgerCounts(campaign: CampaignID, wave: LedgerWave) async throws -> LedgerCounts
+    /// The campaign's most recent `size` final outcomes (sent or failed; one log row each, written with
+    /// the outcome) and their events, counting only outcomes since its brakes last restarted (a campaign
+    /// going on after a brake pause starts a fresh window).
+    func brakeWindow(campaign: CampaignID, size: Int) async throws -> BrakeWindow
+    /// Records an event that arrives after the send — a hard bounce, complaint or unsubscribe, by mail or
+    /// HTTP — on the recipient's latest logged outcome, so it counts in the same window as rejections at
+    /// send (an entry with no logged outcome gets one, holding the event). False when the subscriber
+    /// has no entry in the campaign.
+    @discardableResult
+    func recordBrakeEvent(_ metric: BrakeMetric, campaign: CampaignID, subscriber: SubscriberID) async throws -> Bool
 
     // MARK: Latches
 

@@ -331,17 +331,23 @@ enum Queries {
     /// one whose address is suppressed, or who is no longer a confirmed member of the campaign's list,
     /// becomes `suppressed` (with the reason as its reply text, its attempts unchanged) instead of
     /// `sending`. The caller hands only the `sending` rows to SMTP.
+    ///
+    /// `canaryOnly` (the campaign is `canary`) limits the candidates to the canary wave (read through
+    /// the partial index `ledger_canary`). A seed entry needs no membership, but a suppression still
+    /// holds for it.
     static func claim(
-        _ campaign: CampaignID, worker: String, limit: Int, queuedAfter: LedgerEntryID?, now: Date,
+        _ campaign: CampaignID, worker: String, limit: Int, queuedAfter: LedgerEntryID?, canaryOnly: Bool, now: Date,
         _ dialect: SQLDialect
     ) -> SQLStatement {
         let limit = Int64(max(0, limit))
         let after = queuedAfter?.rawValue ?? 0
+        let wave = canaryOnly ? " AND wave = 'canary'" : ""
         // Why a candidate must not be sent, or NULL: checked when the entry comes due, not only when it
         // was queued (an unsubscribe between a deferral and its retry, or during a pause, must hold).
         let optOut = """
             SELECT c.id, CASE
                 WHEN x.reason IS NOT NULL THEN 'suppressed: ' || x.reason
+                WHEN l.seed = 1 THEN NULL
                 WHEN m.status IS NULL THEN 'no longer a member of the list'
                 WHEN m.status <> 'confirmed' THEN 'list membership is ' || m.status
               END AS opt_out
@@ -368,13 +374,13 @@ enum Queries {
             return SQLStatement(
                 """
                 WITH candidates AS (
-                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' AND id > ? ORDER BY id LIMIT ?)
+                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued'\(wave) AND id > ? ORDER BY id LIMIT ?)
                   UNION ALL
-                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
+                  SELECT id FROM (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred'\(wave) AND next_attempt_at <= ?
                                   ORDER BY id LIMIT ?)
                   ORDER BY id LIMIT ?),
                 chosen AS (\(optOut)
-                  WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state = 'sending'))
+                  WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND state IN ('sending', 'canary')))
                 \(set)
                 RETURNING *
                 """,
@@ -389,9 +395,9 @@ enum Queries {
             // Entries a branch locked but the final LIMIT left out stay queued and are claimed later.
             return SQLStatement(
                 """
-                WITH queued AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued' AND id > ?
+                WITH queued AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'queued'\(wave) AND id > ?
                                 ORDER BY id LIMIT ?\(dialect.claimLock)),
-                     due AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred' AND next_attempt_at <= ?
+                     due AS (SELECT id FROM ledger WHERE campaign_id = ? AND state = 'deferred'\(wave) AND next_attempt_at <= ?
                              ORDER BY id LIMIT ?\(dialect.claimLock)),
                      candidates AS (SELECT id FROM (SELECT id FROM queued UNION ALL SELECT id FROM due) c ORDER BY id LIMIT ?),
                      chosen AS (\(optOut))
@@ -415,7 +421,7 @@ enum Queries {
         }
     }
 
-    /// All outcomes in one UPDATE … FROM over the batch's records.
+    /// All outcomes in one UPDATE … FROM over the batch's records; returns the keys of the entries it changed.
     static func complete(_ outcomes: [LedgerOutcome], now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
         var records = JSONRecords(columns: [
             ("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
@@ -434,6 +440,7 @@ enum Queries {
               last_reply_text = v.reply, updated_at = ?
             FROM \(records.source(dialect))
             WHERE ledger.id = v.id AND ledger.attempts = v.attempt AND ledger.state IN ('sending', 'uncertain')
+            RETURNING \(dialect == .sqlite ? "id" : "ledger.id")
             """, [SQLValue(now), records.bind])
     }
 

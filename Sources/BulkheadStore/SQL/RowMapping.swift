@@ -93,7 +93,8 @@ extension LedgerEntry {
             state: try row.enumValue(LedgerState.self, "state"), attempts: Int(try row.int("attempts")),
             nextAttemptAt: try row.optionalDate("next_attempt_at"), lastReply: reply,
             claimedBy: try row.optionalText("claimed_by"), updatedAt: try row.date("updated_at"),
-            verpToken: try row.text("verp_token"))
+            verpToken: try row.text("verp_token"), wave: try row.enumValue(LedgerWave.self, "wave"),
+            isSeed: try row.int("seed") != 0)
     }
 }
 

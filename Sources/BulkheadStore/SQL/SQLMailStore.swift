@@ -13,7 +13,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         self.clock = clock
     }
 
-    private var dialect: SQLDialect { backend.dialect }
+    var dialect: SQLDialect { backend.dialect }
 
     // MARK: Lists
 
@@ -86,7 +86,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Inserts or updates a subscriber inside a transaction.
-    private static func upsertSubscriber(
+    static func upsertSubscriber(
         _ tx: any SQLTransaction, address: NormalizedAddress, name: String?,
         attributes: [String: JSONValue], now: Date
     ) throws -> Subscriber {
@@ -354,6 +354,10 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             }
             let updated = try Campaign(
                 row: try Self.required(try tx.one(Queries.setCampaignState(id, to, pause: pause, deadline: deadline, now: now))))
+            if current.state == .paused, current.pauseReason?.hasPrefix("brake:") == true {
+                // Going on after a brake: the brakes judge what comes next, not the outcomes they paused for.
+                _ = try tx.changes(Queries.restartBrakeWindow(id))
+            }
             var fixed: [String: JSONValue] = ["from": .string(current.state.rawValue), "to": .string(to.rawValue)]
             if let deadline { fixed["deadline"] = .string(deadline.formatted(.iso8601)) }
             let event = NewAuditEvent(
@@ -364,7 +368,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    private static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) throws -> Campaign {
+    static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) throws -> Campaign {
         guard let row = try tx.one(Queries.campaign(id: id, lock: lock)) else {
             throw StoreError.notFound(.campaign(id))
         }
@@ -449,17 +453,17 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
-            if !outcomes.isEmpty { _ = try tx.changes(try Queries.complete(outcomes, now: now, dialect)) }
+            if !outcomes.isEmpty { _ = try Self.recordOutcomes(tx, outcomes, now: now, dialect) }
             guard limit > 0 else { return [] }
-            if dialect == .postgres {
-                // FOR SHARE: a concurrent pause/abort waits for this claim, and later claims see it.
-                // (SQLite has one writer, so nothing needs locking; the claim checks the state itself.)
-                guard try Self.campaign(tx, id, lock: dialect.forShare).state == .sending else { return [] }
-            }
+            // Only a `sending` campaign is claimable, and a `canary` one for its canary wave. FOR SHARE
+            // (PostgreSQL): a concurrent pause/abort waits for this claim, and later claims see it.
+            // (SQLite has one writer, so nothing needs locking; the claim checks the state itself too.)
+            let state = try Self.campaign(tx, id, lock: dialect.forShare).state
+            guard state == .sending || state == .canary else { return [] }
             return try Self.claimedEntries(
                 try tx.rows(
                     Queries.claim(
-                        id, worker: worker, limit: limit, queuedAfter: queuedAfter,
+                        id, worker: worker, limit: limit, queuedAfter: queuedAfter, canaryOnly: state == .canary,
                         now: now, dialect)))
         }
     }
@@ -476,7 +480,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
-            try tx.changes(try Queries.complete(outcomes, now: now, dialect))
+            try Self.recordOutcomes(tx, outcomes, now: now, dialect)
         }
     }
 
@@ -517,7 +521,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             var counts = RecoveryCounts()
             let finished = evidence.finished.filter { held.contains(EntryAttempt(id: $0.entryID, attempt: $0.attempt)) }
             if !finished.isEmpty {
-                counts.completed = try tx.changes(try Queries.complete(finished, now: now, dialect))
+                counts.completed = try Self.recordOutcomes(tx, finished, now: now, dialect)
             }
             let done = Set(finished.map { EntryAttempt(id: $0.entryID, attempt: $0.attempt) })
             let neverStarted = held.filter { !evidence.started.contains($0) && !done.contains($0) }.map(\.id.rawValue).sorted()
@@ -707,7 +711,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     // MARK: Helpers
 
-    private static func required(_ row: SQLRow?) throws(StoreError) -> SQLRow {
+    static func required(_ row: SQLRow?) throws(StoreError) -> SQLRow {
         guard let row else { throw .database("a write with RETURNING returned no row") }
         return row
     }

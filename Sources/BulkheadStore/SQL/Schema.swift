@@ -161,7 +161,7 @@ enum Schema {
                 """,
             ]
         }
-        return [(1, v1), (2, version2(dialect)), (3, version3(dialect))]
+        return [(1, v1), (2, version2(dialect)), (3, version3(dialect)), (5, version5(dialect))]
     }
 
     /// The campaign states of versions 1 and 2 (before the guardrails' states).
@@ -265,6 +265,35 @@ enum Schema {
             """,
         ]
         return statements
+    }
+
+    /// Version 5, staged sending: a list's seed addresses; the ledger's wave (`canary` or `rest`) and
+    /// seed mark, with a partial index for claims in the canary; the per-campaign outcome log the brakes
+    /// judge (one row per final outcome, its events set at send or later); the first outcome a resumed
+    /// campaign's brakes count (after a brake pause). Versions 4 and 6 come from parallel work: each
+    /// version applies on its own, in order, whatever is missing.
+    private static func version5(_ dialect: SQLDialect) -> [String] {
+        let pk = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+        let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return [
+            """
+            CREATE TABLE list_seeds (list_id \(int) NOT NULL REFERENCES lists(id),
+              subscriber_id \(int) NOT NULL REFERENCES subscribers(id), added_at \(int) NOT NULL,
+              PRIMARY KEY (list_id, subscriber_id))
+            """,
+            "ALTER TABLE ledger ADD COLUMN wave TEXT NOT NULL DEFAULT 'rest' CHECK (wave IN \(sqlList(LedgerWave.allCases.map(\.rawValue))))",
+            "ALTER TABLE ledger ADD COLUMN seed \(int) NOT NULL DEFAULT 0 CHECK (seed IN (0, 1))",
+            "CREATE INDEX ledger_canary ON ledger (campaign_id, state, id) WHERE wave = 'canary'",
+            """
+            CREATE TABLE campaign_outcomes (id \(pk), campaign_id \(int) NOT NULL REFERENCES campaigns(id),
+              ledger_id \(int) NOT NULL REFERENCES ledger(id), at \(int) NOT NULL,
+              rejection \(int) NOT NULL DEFAULT 0, hard_bounce \(int) NOT NULL DEFAULT 0,
+              complaint \(int) NOT NULL DEFAULT 0, unsubscribe \(int) NOT NULL DEFAULT 0)
+            """,
+            "CREATE INDEX campaign_outcomes_by_campaign ON campaign_outcomes (campaign_id, id)",
+            "CREATE INDEX campaign_outcomes_by_entry ON campaign_outcomes (ledger_id)",
+            "ALTER TABLE campaigns ADD COLUMN brakes_after \(int) NOT NULL DEFAULT 0",
+        ]
     }
 
     private static func sqlList(_ values: [String]) -> String {

@@ -20,7 +20,8 @@ struct CampaignCommand: AsyncParsableCommand {
             """,
         subcommands: [
             CampaignCreateCommand.self, CampaignShowCommand.self, CampaignPreflightCommand.self, CampaignScheduleCommand.self,
-            CampaignSendCommand.self, CampaignCancelCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignAbortCommand.self,
+            CampaignSendCommand.self, CampaignCancelCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignPromoteCommand.self,
+            CampaignAbortCommand.self,
             CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
         ]
     )

@@ -45,8 +45,8 @@ enum CampaignDelivery {
             case .sending, .canary, .canaryHold:
                 break
             case .paused where [.sending, .canary, .canaryHold, .sent].contains(campaign.pausedFrom ?? .sending):
-                let back: CampaignState = campaign.pausedFrom == .sent ? .sending : (campaign.pausedFrom ?? .sending)
-                _ = try await store.transition(id, from: [.paused], to: back, actor: actor.audit, details: ["reason": "resumed"])
+                // Where it stopped (a hold starts afresh: the brakes judge the wave again).
+                _ = try await environment.resume(id, actor: actor.audit, details: ["reason": "resumed"])
             case .paused:
                 try await gateAndQueue(environment, actor.audit, campaign, request)
             default:
@@ -139,12 +139,12 @@ enum CampaignDelivery {
             countdown.finish()
             switch ending {
             case .elapsed:
-                campaign = try await launch(environment, id, from: [.pending])
+                campaign = try await launch(environment, id)
             case .left(let now):
                 campaign = now
             }
         } else if [.draft, .scheduled, .paused].contains(campaign.state) {
-            campaign = try await launch(environment, id, from: [campaign.state], actor: actor)
+            campaign = try await launch(environment, id, actor: actor)
         }
         if interrupted.count > 0 || campaign.state == .paused {
             throw CLIError.fail(
@@ -178,15 +178,13 @@ enum CampaignDelivery {
         }
     }
 
-    /// Moves a campaign whose window is over (or that has none) into delivery: `sending`.
-    static func launch(
-        _ environment: BulkheadEnvironment, _ id: CampaignID, from: Set<CampaignState>, actor: AuditActor = .system
-    ) async throws -> Campaign {
+    /// Moves a campaign whose window is over (or that has none) into delivery: its canary wave, or
+    /// `sending` for an audience too small for one (``BulkheadEnvironment/launch(_:actor:details:)``).
+    /// A campaign cancelled or paused at the last moment is returned as it is now.
+    static func launch(_ environment: BulkheadEnvironment, _ id: CampaignID, actor: AuditActor = .system) async throws -> Campaign {
         do {
-            return try await environment.store.transition(id, from: from, to: .sending, actor: actor, details: ["reason": "launched"])
-        } catch StoreError.invalidTransition(_, let current, _) {
-            // Cancelled or paused at the last moment: report what it is now.
-            _ = current
+            return try await environment.launch(id, actor: actor, details: ["reason": "launched"])
+        } catch StoreError.invalidTransition {
             return try await environment.store.existingCampaign(id)
         }
     }
@@ -219,6 +217,15 @@ enum CampaignDelivery {
                 "campaign \(id.rawValue) \(summary.ending.rawValue): \(summary.completedAfterStop) message(s) in flight completed after the stop, \(summary.released) claimed recipient(s) returned unsent"
             )
         case .notSending: lines.append("campaign \(id.rawValue) is not sending")
+        case .canaryHold:
+            lines.append(
+                "campaign \(id.rawValue): the canary wave is out; the brakes judge it until \(summary.nextRetryAt?.formatted(.iso8601) ?? "the hold ends") (bulkhead serve sends the rest then; bulkhead campaign promote \(id.rawValue) sends it now)"
+            )
+        }
+        if let reason = summary.pauseReason, reason.hasPrefix("brake:") {
+            lines.append(
+                "campaign \(id.rawValue) was paused by its \(reason.dropFirst("brake:".count)) brake (bulkhead campaign show \(id.rawValue); then resume or abort)"
+            )
         }
         return lines.joined(separator: "\n")
     }

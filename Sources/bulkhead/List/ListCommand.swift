@@ -4,14 +4,15 @@ import ArgumentParser
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "Create and show mailing lists.",
+        abstract: "Create and show mailing lists; manage their seed addresses.",
         discussion: """
             Examples:
               bulkhead list create news --description "Monthly product news"
               bulkhead list show
               bulkhead list show news --json
               bulkhead list rename news "Café news"
+              bulkhead list seeds news add me@shop.example
             """,
-        subcommands: [ListCreateCommand.self, ListShowCommand.self, ListRenameCommand.self]
+        subcommands: [ListCreateCommand.self, ListShowCommand.self, ListRenameCommand.self, ListSeedsCommand.self]
     )
 }

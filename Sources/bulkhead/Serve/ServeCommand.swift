@@ -7,7 +7,8 @@ import Foundation
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the engine: deliver campaigns that are sending (and scheduled ones when due), retry deferred recipients.",
+        abstract:
+            "Run the engine: deliver campaigns that are sending or in their canary (and scheduled ones when due), end canary holds, retry deferred recipients.",
         discussion: """
             On the embedded default (no configuration file) state lives in .bulkhead/ (SQLite) and every
             message goes to the capture mailbox there: nothing leaves the machine. Stop with Ctrl-C: messages in
@@ -73,16 +74,19 @@ struct ServeCommand: AsyncParsableCommand {
                 try await startScheduled(environment, campaign, late: now.timeIntervalSince(due))
             case .pending:
                 guard (campaign.stateDeadline ?? now) <= now else { continue }
-                _ = try await CampaignDelivery.launch(environment, campaign.id, from: [.pending])
+                _ = try await CampaignDelivery.launch(environment, campaign.id)
             default:
                 continue
             }
         }
-        for campaign in try await store.allCampaigns() where campaign.state == .sending {
+        // Staged sends: a canary wave is delivered, a hold is judged by the brakes and ends at its deadline
+        // (kept in the store, so a restart changes nothing); the rest then goes like any sending campaign.
+        for campaign in try await store.allCampaigns() where CampaignRunner.runnable.contains(campaign.state) {
             try Task.checkCancellation()
-            let runner = try await environment.runner(for: campaign.id)
+            if campaign.state == .canaryHold, try await environment.staging.advanceHold(campaign.id).state != .sending { continue }
+            let runner = try await environment.runner(for: campaign.id, waitingThroughHold: false)
             let summary = try await runner.run()
-            if summary.progress.done > 0 || summary.ending == .finished {
+            if summary.progress.done > 0 || summary.ending == .finished || summary.ending == .canaryHold {
                 print(CampaignDelivery.describe(summary, id: campaign.id))
             }
         }
@@ -118,6 +122,6 @@ struct ServeCommand: AsyncParsableCommand {
             return
         }
         _ = try await store.enqueueRecipients(campaign: campaign.id)
-        _ = try await CampaignDelivery.launch(environment, campaign.id, from: [.scheduled])
+        _ = try await CampaignDelivery.launch(environment, campaign.id)
     }
 }

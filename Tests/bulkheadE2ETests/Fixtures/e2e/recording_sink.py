@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fast recording SMTP sink for Bulkhead's end-to-end tests.
 
-Usage: recording_sink.py LOG_FILE [DELAY_MS [DEFER_FILE]]
+Usage: recording_sink.py LOG_FILE [DELAY_MS [DEFER_FILE [REJECT_PERCENT]]]
 Listens on a free 127.0.0.1 port, prints "READY <port>" on stdout, and accepts every message. For each
 message it appends one JSON line to LOG_FILE *before* answering 250 to the end of DATA:
   {"t_mail": <time.time() at MAIL FROM>, "t_end": <time.time() at the final dot>,
@@ -13,7 +13,10 @@ acknowledged that the log does not hold. Exits when stdin closes.
 It speaks just enough ESMTP for a well-behaved client: EHLO/HELO (PIPELINING, 8BITMIME, SMTPUTF8,
 SIZE, ENHANCEDSTATUSCODES), MAIL, RCPT, DATA, RSET, NOOP, QUIT. With DELAY_MS it waits that long after
 the final dot before it logs and answers: a slow receiver, so a claimed batch takes a while to drain.
-With DEFER_FILE, every RCPT is answered "451 4.7.1" while that file exists (greylisting, a full queue).
+With DEFER_FILE, every RCPT is answered "451 4.7.1" while that file exists (greylisting, a full queue;
+an empty DEFER_FILE means none). With REJECT_PERCENT, that share of recipient addresses is unknown: their
+RCPT is answered "550 5.1.1" (chosen by the address's CRC-32, so the same address always fares the same)
+and one line {"rejected": "<address>"} is appended to LOG_FILE.rejected.
 """
 import asyncio
 import json
@@ -21,6 +24,7 @@ import os
 import sys
 import threading
 import time
+import zlib
 
 EHLO_LINES = [b"recording-sink", b"PIPELINING", b"8BITMIME", b"SMTPUTF8", b"SIZE 52428800", b"ENHANCEDSTATUSCODES"]
 
@@ -58,7 +62,12 @@ class Recorder:
         os.write(self.fd, (json.dumps(entry) + "\n").encode())
 
 
-async def session(reader, writer, recorder, delay, defer_file):
+def unknown(address, reject_percent):
+    """Whether the sink treats `address` as an unknown user."""
+    return reject_percent > 0 and zlib.crc32(address.lower().encode()) % 100 < reject_percent
+
+
+async def session(reader, writer, recorder, delay, defer_file, reject_percent, rejections):
     writer.write(b"220 recording-sink ESMTP\r\n")
     mail_from, rcpts, t_mail = None, [], None
     try:
@@ -81,6 +90,9 @@ async def session(reader, writer, recorder, delay, defer_file):
                     writer.write(b"503 5.5.1 MAIL first\r\n")
                 elif defer_file and os.path.exists(defer_file):
                     writer.write(b"451 4.7.1 greylisted, try again later\r\n")
+                elif unknown(angle(line[5:]), reject_percent):
+                    rejections.record({"rejected": angle(line[5:])})
+                    writer.write(b"550 5.1.1 no such user here\r\n")
                 else:
                     rcpts.append(angle(line[5:]))
                     writer.write(b"250 2.1.5 Ok\r\n")
@@ -122,8 +134,11 @@ async def session(reader, writer, recorder, delay, defer_file):
 async def main():
     recorder = Recorder(sys.argv[1])
     delay = int(sys.argv[2]) / 1000 if len(sys.argv) > 2 else 0
-    defer_file = sys.argv[3] if len(sys.argv) > 3 else None
-    server = await asyncio.start_server(lambda r, w: session(r, w, recorder, delay, defer_file), "127.0.0.1", 0,
+    defer_file = (sys.argv[3] or None) if len(sys.argv) > 3 else None
+    reject_percent = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    rejections = Recorder(sys.argv[1] + ".rejected")
+    server = await asyncio.start_server(
+        lambda r, w: session(r, w, recorder, delay, defer_file, reject_percent, rejections), "127.0.0.1", 0,
                                         limit=64 * 1024 * 1024)
     port = server.sockets[0].getsockname()[1]
     print("READY %d" % port, flush=True)

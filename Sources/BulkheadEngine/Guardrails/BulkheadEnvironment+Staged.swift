@@ -1,0 +1,53 @@
+public import BulkheadPolicy
+public import BulkheadStore
+
+extension BulkheadConfiguration.Guardrails.Canary {
+    /// The sample rule of these settings.
+    public var rule: CanaryRule { CanaryRule(percent: percent, min: min, max: max) }
+}
+
+extension BulkheadConfiguration.Guardrails.Brakes {
+    /// The thresholds of these settings.
+    public var thresholds: BrakeThresholds {
+        BrakeThresholds(
+            window: window, minSample: minSample, minEvents: minEvents, hardBouncePercent: hardBouncePercent,
+            complaintPercent: complaintPercent, unsubscribePercent: unsubscribePercent, rejectionPercent: rejectionPercent)
+    }
+}
+
+extension BulkheadEnvironment {
+    /// The configured brakes (`guardrails.brakes`, alerts to `alerts.email`).
+    public var brakes: CampaignBrakes {
+        CampaignBrakes(
+            store: store, rules: BrakeRules(thresholds: configuration.guardrails.brakes.thresholds),
+            alertEmail: configuration.alerts.email, logger: logger)
+    }
+
+    /// The configured staged send (`guardrails.canary`).
+    public var staging: CampaignLaunch {
+        let canary = configuration.guardrails.canary
+        return CampaignLaunch(store: store, canary: canary.rule, holdSeconds: canary.holdSeconds, brakes: brakes, clock: clock)
+    }
+
+    /// Starts a campaign whose recipients are queued (see ``CampaignLaunch/launch(_:actor:details:)``):
+    /// from `draft`, `scheduled` or `pending` (or `paused` in one of them) to `canary`, or to `sending`.
+    ///
+    /// ```swift
+    /// try await environment.store.enqueueRecipients(campaign: id)
+    /// let campaign = try await environment.launch(id, actor: .system)
+    /// let summary = try await environment.runner(for: id).run()
+    /// ```
+    public func launch(_ id: CampaignID, actor: AuditActor, details: [String: JSONValue] = [:]) async throws -> Campaign {
+        try await staging.launch(id, actor: actor, details: details)
+    }
+
+    /// Resumes a paused campaign where it was paused (see ``CampaignLaunch/resume(_:actor:details:)``).
+    public func resume(_ id: CampaignID, actor: AuditActor, details: [String: JSONValue] = [:]) async throws -> Campaign {
+        try await staging.resume(id, actor: actor, details: details)
+    }
+
+    /// `canary-hold` → `sending` at once (see ``CampaignLaunch/promote(_:actor:)``).
+    public func promote(_ id: CampaignID, actor: AuditActor) async throws -> Campaign {
+        try await staging.promote(id, actor: actor)
+    }
+}
