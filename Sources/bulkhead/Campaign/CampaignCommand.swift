@@ -11,12 +11,13 @@ struct CampaignCommand: AsyncParsableCommand {
 
             Examples:
               bulkhead campaign create --name spring --list news --subject "Spring offer for {{first_name}}" --text spring.txt --html spring.html
+              bulkhead campaign test 1 --to me@example.org
               bulkhead campaign send 1
               bulkhead campaign abort 1          # from another terminal: delivery stops within a second
               bulkhead campaign show 1 --json
             """,
         subcommands: [
-            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
+            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignTestCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
             CampaignResumeCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
         ]
     )
