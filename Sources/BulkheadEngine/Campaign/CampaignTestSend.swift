@@ -2,6 +2,7 @@ import BulkheadMail
 public import BulkheadSMTP
 public import BulkheadStore
 import Foundation
+import Logging
 
 /// Why a test send cannot start.
 public enum CampaignTestSendError: Error, Sendable, Hashable, CustomStringConvertible {

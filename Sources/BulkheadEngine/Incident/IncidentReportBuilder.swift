@@ -48,7 +48,7 @@ public struct IncidentReportBuilder: Sendable {
             recipients: counts.total, delivered: counts[.sent], uncertain: counts[.uncertain] + counts[.sending],
             notSent: counts[.queued] + counts[.deferred], suppressed: counts[.suppressed], bounced: 0, failed: counts[.failed],
             excluded: excluded?.total,
-            excludedByStatus: excluded.map { Dictionary(uniqueKeysWithValues: $0.byStatus.map { ($0.key.rawValue, $0.value) }) },
+            excludedByStatus: excluded.map { members in Dictionary(uniqueKeysWithValues: members.byStatus.map { ($0.key.rawValue, $0.value) }) },
             excludedSuppressed: excluded?.suppressedConfirmed, optedOutSince: audience.optedOutSince,
             alreadyFollowedUp: audience.alreadyFollowedUp, followUpWouldReach: audience.remaining)
 

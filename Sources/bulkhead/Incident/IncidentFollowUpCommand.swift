@@ -1,6 +1,6 @@
 import ArgumentParser
 import BulkheadEngine
-import BulkheadMail
+import BulkheadPolicy
 import BulkheadStore
 import Foundation
 
