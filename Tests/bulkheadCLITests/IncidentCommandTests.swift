@@ -81,7 +81,7 @@ import Testing
 
                 """)
         let html = try String(contentsOf: workspace.directory.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(html.contains("May &lt;news&gt;") && !html.contains("<news>") && !html.contains("<b>"))
+        #expect(html.contains("May &lt;news&gt;") && !html.contains("<news>") && html.contains("| &lt;b&gt;"))
         #expect(html.contains("<svg"))
 
         let missing = try workspace.run("incident", "report", "9")
@@ -115,8 +115,272 @@ import Testing
 
 extension IncidentCommandTests {
     static let expectedMarkdown = """
+        # Incident report: campaign 1 “May &lt;news&gt;”
+
+        Generated NOW; campaign state: aborted.
+
+        ## Summary
+
+        - Campaign 1 “May &lt;news&gt;” (commercial) from Shop &lt;news@shop.example&gt; to the list news, created by ann at 2027-01-15T08:00:00Z; it is now aborted.
+        - 1 person received it; 0 people may or may not have (the message was handed over but no reply was recorded); 2 people did not (not sent 1, suppressed 0, failed 1, bounced 0).
+        - Each message went to one recipient only (no other address in it) and carried that recipient's address and their first\\_name.
+        - It carried no attachment.
+        - The sensitive-content check finds nothing in the copy of one recipient.
+        - First stop: aborted (wrong list) by ann at 2027-01-15T08:04:00Z.
+        - The last message was accepted at 2027-01-15T08:01:00Z.
+        - Of those who received it or may have, 0 opted out since; a follow-up would reach 1 person now.
+
+        ## What was sent
+
+        | | |
+        |---|---|
+        | Subject (template) | News for \\{\\{first\\_name\\}\\} \\| &lt;b&gt; |
+        | From | Shop &lt;news@shop.example&gt; |
+        | Kind | commercial |
+        | List | news |
+        | Created by | ann |
+        | Content SHA-256 | 0d15ba27bdb9a9514ae85953b21e42242f8116a6c2f70185e7f59172453a5340 |
+        | Personalised with | first\\_name, unsubscribe\\_url |
+
+        ### Attachments
+
+        None.
+
+        ### The copy one recipient got (ada@example.org, delivered)
+
+        The recipient's unsubscribe token is masked.
+
+        - To: Ada Lovelace &lt;ada@example.org&gt;
+        - Subject: News for Ada \\| &lt;b&gt;
+
+        ```text
+        Hello Ada
+        https://shop.example/u/[unsubscribe-token]
+
+        ```
+
+        ### Preflight findings (computed now on that copy)
+
+        - error dkim.missing: no DKIM signature
+        - warning compliance.postal-address-unset: no postal address is configured (commercial mail must carry one) (configuration); fix: set identity.postal\\_address
+        - warning compliance.dkim-missing: the message is not DKIM-signed (headers); fix: configure dkim (bulkhead dkim keygen)
+
+        ### Approvals and overrides
+
+        - 2027-01-15T08:00:30Z bob campaign.approve note=ok
+
+        ## To whom
+
+        | outcome | recipients |
+        |---|---:|
+        | delivered | 1 |
+        | uncertain (may or may not have arrived) | 0 |
+        | not sent (stopped, cancelled or not yet sent) | 1 |
+        | suppressed (opted out before it was due; not sent) | 0 |
+        | bounced (not recorded yet: always 0) | 0 |
+        | failed | 1 |
+        | excluded (list members never queued: unconfirmed 1) | 1 |
+        | **queued in all** | **3** |
+
+        Of those who received it or may have, 0 opted out since and 0 already had a follow-up; `bulkhead incident follow-up 1` would reach 1.
+        The list of every recipient: `bulkhead incident report 1 --recipients FILE.csv` (address,outcome,at).
+
+        ## When
+
+        | moment | time (UTC) |
+        |---|---|
+        | created | 2027-01-15T08:00:00Z |
+        | approved | 2027-01-15T08:00:30Z |
+        | send requested | 2027-01-15T08:01:00Z |
+        | undo window end | — |
+        | canary | — |
+        | first delivery | 2027-01-15T08:01:00Z |
+        | last delivery | 2027-01-15T08:01:00Z |
+        | aborted (wrong list) by ann | 2027-01-15T08:04:00Z |
+
+        ### Messages per minute
+
+        | minute (UTC) | delivered | uncertain | failed |
+        |---|---:|---:|---:|
+        | 2027-01-15T08:01:00Z | 1 | 0 | 1 |
+
+        ## What was done (audit log)
+
+        | time (UTC) | actor | action | details |
+        |---|---|---|---|
+        | 2027-01-15T08:00:00Z | ann (human) | campaign.create | name=May &lt;news&gt; |
+        | 2027-01-15T08:00:30Z | bob (human) | campaign.approve | note=ok |
+        | 2027-01-15T08:01:00Z | ann (human) | campaign.transition | from=draft to=sending transport=capture |
+        | 2027-01-15T08:04:00Z | ann (human) | campaign.transition | from=sending reason=wrong list to=aborted |
+
         """
 
     static let expectedJSON = """
+        {
+          "actions" : [
+            {
+              "action" : "campaign.create",
+              "actor" : "ann",
+              "actor_kind" : "human",
+              "at" : "2027-01-15T08:00:00Z",
+              "details" : {
+                "name" : "May <news>"
+              },
+              "id" : 1
+            },
+            {
+              "action" : "campaign.approve",
+              "actor" : "bob",
+              "actor_kind" : "human",
+              "at" : "2027-01-15T08:00:30Z",
+              "details" : {
+                "note" : "ok"
+              },
+              "id" : 2
+            },
+            {
+              "action" : "campaign.transition",
+              "actor" : "ann",
+              "actor_kind" : "human",
+              "at" : "2027-01-15T08:01:00Z",
+              "details" : {
+                "from" : "draft",
+                "to" : "sending",
+                "transport" : "capture"
+              },
+              "id" : 3
+            },
+            {
+              "action" : "campaign.transition",
+              "actor" : "ann",
+              "actor_kind" : "human",
+              "at" : "2027-01-15T08:04:00Z",
+              "details" : {
+                "from" : "sending",
+                "reason" : "wrong list",
+                "to" : "aborted"
+              },
+              "id" : 4
+            }
+          ],
+          "campaign" : {
+            "created_by" : "ann",
+            "id" : 1,
+            "kind" : "commercial",
+            "list" : "news",
+            "name" : "May <news>",
+            "state" : "aborted"
+          },
+          "follow_ups" : [
+
+          ],
+          "format_version" : 1,
+          "generated_at" : "NOW",
+          "summary" : [
+            "Campaign 1 “May <news>” (commercial) from Shop <news@shop.example> to the list news, created by ann at 2027-01-15T08:00:00Z; it is now aborted.",
+            "1 person received it; 0 people may or may not have (the message was handed over but no reply was recorded); 2 people did not (not sent 1, suppressed 0, failed 1, bounced 0).",
+            "Each message went to one recipient only (no other address in it) and carried that recipient's address and their first_name.",
+            "It carried no attachment.",
+            "The sensitive-content check finds nothing in the copy of one recipient.",
+            "First stop: aborted (wrong list) by ann at 2027-01-15T08:04:00Z.",
+            "The last message was accepted at 2027-01-15T08:01:00Z.",
+            "Of those who received it or may have, 0 opted out since; a follow-up would reach 1 person now."
+          ],
+          "to_whom" : {
+            "already_followed_up" : 0,
+            "bounced" : 0,
+            "delivered" : 1,
+            "excluded" : 1,
+            "excluded_by_status" : {
+              "unconfirmed" : 1
+            },
+            "excluded_suppressed" : 0,
+            "failed" : 1,
+            "follow_up_would_reach" : 1,
+            "not_sent" : 1,
+            "opted_out_since" : 0,
+            "recipients" : 3,
+            "suppressed" : 0,
+            "uncertain" : 0
+          },
+          "what" : {
+            "approvals" : [
+              {
+                "action" : "campaign.approve",
+                "actor" : "bob",
+                "actor_kind" : "human",
+                "at" : "2027-01-15T08:00:30Z",
+                "details" : {
+                  "note" : "ok"
+                },
+                "id" : 2
+              }
+            ],
+            "attachments" : [
+
+            ],
+            "content_sha256" : "0d15ba27bdb9a9514ae85953b21e42242f8116a6c2f70185e7f59172453a5340",
+            "findings" : [
+              {
+                "code" : "dkim.missing",
+                "message" : "no DKIM signature",
+                "severity" : "error"
+              },
+              {
+                "code" : "compliance.postal-address-unset",
+                "fix" : "set identity.postal_address",
+                "location" : "configuration",
+                "message" : "no postal address is configured (commercial mail must carry one)",
+                "severity" : "warning"
+              },
+              {
+                "code" : "compliance.dkim-missing",
+                "fix" : "configure dkim (bulkhead dkim keygen)",
+                "location" : "headers",
+                "message" : "the message is not DKIM-signed",
+                "severity" : "warning"
+              }
+            ],
+            "from" : "Shop <news@shop.example>",
+            "overrides" : [
+
+            ],
+            "personal_fields" : [
+              "first_name",
+              "unsubscribe_url"
+            ],
+            "sample" : {
+              "outcome" : "delivered",
+              "recipient" : "ada@example.org",
+              "subject" : "News for Ada | <b>",
+              "text" : "Hello Ada\\r\\nhttps://shop.example/u/[unsubscribe-token]\\r\\n",
+              "to" : "Ada Lovelace <ada@example.org>"
+            },
+            "subject" : "News for {{first_name}} | <b>"
+          },
+          "when" : {
+            "approved" : "2027-01-15T08:00:30Z",
+            "created" : "2027-01-15T08:00:00Z",
+            "first_delivery" : "2027-01-15T08:01:00Z",
+            "last_delivery" : "2027-01-15T08:01:00Z",
+            "per_minute" : [
+              {
+                "delivered" : 1,
+                "failed" : 1,
+                "minute" : "2027-01-15T08:01:00Z",
+                "uncertain" : 0
+              }
+            ],
+            "send_requested" : "2027-01-15T08:01:00Z",
+            "stops" : [
+              {
+                "actor" : "ann",
+                "at" : "2027-01-15T08:04:00Z",
+                "what" : "aborted (wrong list)"
+              }
+            ]
+          }
+        }
+
         """
 }

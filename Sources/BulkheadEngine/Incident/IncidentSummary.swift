@@ -38,7 +38,7 @@ enum IncidentSummary {
             lines.append("The last message was accepted at \(IncidentText.time(last)).")
         }
         lines.append(
-            "\(people(w.optedOutSince)) of those who received it or may have opted out since; a follow-up would reach \(people(w.followUpWouldReach)) now\(w.alreadyFollowedUp > 0 ? " (\(w.alreadyFollowedUp) already had one)" : "")."
+            "Of those who received it or may have, \(w.optedOutSince) opted out since; a follow-up would reach \(people(w.followUpWouldReach)) now\(w.alreadyFollowedUp > 0 ? " (\(w.alreadyFollowedUp) already had one)" : "")."
         )
         for followUp in report.followUps {
             lines.append("Follow-up: campaign \(followUp.id) “\(followUp.name)” is \(followUp.state), delivered to \(people(followUp.delivered)).")

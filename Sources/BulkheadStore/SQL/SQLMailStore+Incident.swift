@@ -77,6 +77,7 @@ extension Queries {
             WHERE o.campaign_id = ? AND o.state IN ('sent', 'uncertain', 'sending')
               AND NOT \(optedOutSince)
               AND NOT \(inEarlierFollowUp)
+            ORDER BY o.id
             ON CONFLICT (campaign_id, address) DO NOTHING
             """,
             [
