@@ -40,7 +40,9 @@ import Testing
                     LedgerMinute(minute: at.addingTimeInterval(180), delivered: 1, failed: 1),
                 ]),
             actions: [action],
-            followUps: [IncidentReport.FollowUp(id: 8, name: hostile, state: "sent", delivered: 4, uncertain: 0, notSent: 0, suppressed: 0, failed: 0)],
+            followUps: [
+                IncidentReport.FollowUp(id: 8, name: hostile, state: "sent", delivered: 4, uncertain: 0, notSent: 0, suppressed: 0, failed: 0)
+            ],
             summary: [hostile])
     }
 
@@ -150,7 +152,9 @@ import Testing
 
     @Test func templateFieldsAreFound() {
         #expect(
-            IncidentReportBuilder.templateFields(["Hi {{first_name}} {{{ name }}}", "{{#attributes.vip}}VIP{{/attributes.vip}} {{& email}} {{! note}}"])
+            IncidentReportBuilder.templateFields([
+                "Hi {{first_name}} {{{ name }}}", "{{#attributes.vip}}VIP{{/attributes.vip}} {{& email}} {{! note}}",
+            ])
                 == ["attributes.vip", "email", "first_name", "name"])
     }
 }

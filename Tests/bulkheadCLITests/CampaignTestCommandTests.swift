@@ -8,8 +8,10 @@ import Testing
         let workspace = try CLIWorkspace.withNewsList()
         try workspace.write("Hello {{first_name}}\n{{unsubscribe_url}}\n", to: "body.txt")
         #expect(
-            try workspace.run("campaign", "create", "--name", "spring", "--list", "news", "--subject", "Offer for {{first_name}}", "--text", "body.txt")
-                .status == 0)
+            try workspace.run(
+                "campaign", "create", "--name", "spring", "--list", "news", "--subject", "Offer for {{first_name}}", "--text", "body.txt"
+            )
+            .status == 0)
 
         // Three distinct addresses (the domain's case does not make another one).
         let sent = try workspace.run(

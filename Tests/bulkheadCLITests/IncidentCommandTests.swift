@@ -68,7 +68,8 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
         for name in ["report.html", "people-out.csv"] {
-            let mode = try FileManager.default.attributesOfItem(atPath: workspace.directory.appendingPathComponent(name).path)[.posixPermissions] as? Int
+            let mode =
+                try FileManager.default.attributesOfItem(atPath: workspace.directory.appendingPathComponent(name).path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(name)")
         }
         let csv = try String(contentsOf: workspace.directory.appendingPathComponent("people-out.csv"), encoding: .utf8)

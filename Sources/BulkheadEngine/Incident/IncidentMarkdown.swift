@@ -46,7 +46,8 @@ public enum IncidentMarkdown {
             out.append("|---|---|---:|---|---|")
             for a in what.attachments {
                 out.append(
-                    "| \(text(a.name)) | \(text(a.mediaType)) | \(a.size.map(String.init) ?? "—") | \(a.sha256.map(text) ?? "—") | \(a.note.map(text) ?? "") |")
+                    "| \(text(a.name)) | \(text(a.mediaType)) | \(a.size.map(String.init) ?? "—") | \(a.sha256.map(text) ?? "—") | \(a.note.map(text) ?? "") |"
+                )
             }
         }
         out.append("")
@@ -102,7 +103,8 @@ public enum IncidentMarkdown {
         if let excluded = w.excluded {
             let parts = (w.excludedByStatus ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             let suppressed = (w.excludedSuppressed ?? 0) > 0 ? ", of the confirmed \(w.excludedSuppressed ?? 0) suppressed" : ""
-            out.append("| excluded (list members never queued: \(parts.isEmpty ? "none" : parts.joined(separator: ", "))\(suppressed)) | \(excluded) |")
+            out.append(
+                "| excluded (list members never queued: \(parts.isEmpty ? "none" : parts.joined(separator: ", "))\(suppressed)) | \(excluded) |")
         }
         out.append("| **queued in all** | **\(w.recipients)** |")
         out.append("")

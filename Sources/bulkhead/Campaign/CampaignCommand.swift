@@ -17,7 +17,8 @@ struct CampaignCommand: AsyncParsableCommand {
               bulkhead campaign show 1 --json
             """,
         subcommands: [
-            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignTestCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
+            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignTestCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self,
+            CampaignPauseCommand.self,
             CampaignResumeCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
         ]
     )
