@@ -129,6 +129,13 @@ public protocol MailStore: Sendable {
     /// campaign's list (and segment),
     /// keyed by normalised address, in one INSERT … SELECT. Idempotent: members already queued are
     /// left alone, so calling it again only adds new members. Returns the number of entries added.
+    ///
+    /// A follow-up (``CampaignContent/followUpOf`` set) is queued from the original's ledger instead,
+    /// never from the whole list: each recipient who received the original or may have (`sent`,
+    /// `uncertain`, or still `sending`), is still a confirmed member of the follow-up's list and not suppressed, and whom
+    /// no other follow-up of the same incident reached, may have reached or still has queued
+    /// (``FollowUpAudience``). Follow-ups of one incident are queued one at a time (the original's
+    /// row is locked), so nobody is queued by two of them.
     @discardableResult
     func enqueueRecipients(campaign: CampaignID) async throws -> Int
     /// Durably moves up to `limit` due entries (`queued`, or `deferred` whose time has come) to
@@ -238,6 +245,17 @@ public protocol MailStore: Sendable {
     /// has no entry in the campaign.
     @discardableResult
     func recordBrakeEvent(_ metric: BrakeMetric, campaign: CampaignID, subscriber: SubscriberID) async throws -> Bool
+
+    // MARK: Incidents
+
+    /// Whom a follow-up of campaign `incident` could still reach (see ``FollowUpAudience``), counted in
+    /// one query. A campaign whose ``CampaignContent/followUpOf`` is `incident` is queued by
+    /// ``enqueueRecipients(campaign:)`` from exactly these people.
+    func followUpAudience(incident: CampaignID) async throws -> FollowUpAudience
+    /// The campaign's outcomes per minute and its first and last delivery, aggregated in the database.
+    func ledgerTimeline(campaign: CampaignID) async throws -> LedgerTimeline
+    /// The members of the campaign's list without a ledger entry for it, by status (one query).
+    func excludedMembers(campaign: CampaignID) async throws -> ExcludedMembers
 
     // MARK: Latches
 

@@ -403,7 +403,8 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     // MARK: Ledger
 
-    /// Queues the campaign's recipients in one INSERT … SELECT (idempotent); returns how many were added.
+    /// Queues the campaign's recipients in one INSERT … SELECT (idempotent; a follow-up from its
+    /// incident's ledger, see ``MailStore/enqueueRecipients(campaign:)``); returns how many were added.
     @discardableResult
     public func enqueueRecipients(campaign id: CampaignID) async throws -> Int {
         let now = clock.date
@@ -411,6 +412,12 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let added = try await backend.transaction { tx in
             let campaign = try Self.campaign(tx, id, lock: dialect.forShare)
             guard !campaign.state.isTerminal else { throw StoreError.campaignFinished(campaign: id, state: campaign.state) }
+            if let incident = campaign.content.followUpOf {
+                // Never the whole list: the original's recipients. Locking the original's row makes
+                // follow-ups of one incident queue one after the other, each seeing the others' entries.
+                _ = try Self.campaign(tx, incident, lock: dialect.forUpdate)
+                return try tx.changes(Queries.enqueueFollowUp(campaign, of: incident, now: now, dialect))
+            }
             return try tx.changes(try Queries.enqueue(campaign, now: now, dialect))
         }
         if dialect == .postgres && added > 0 {

@@ -12,6 +12,7 @@ struct CampaignCommand: AsyncParsableCommand {
 
             Examples:
               bulkhead campaign create --name spring --list news --subject "Spring offer for {{first_name}}" --text spring.txt --html spring.html
+              bulkhead campaign test 1 --to me@example.org
               bulkhead campaign preflight 1
               bulkhead campaign send 1 --confirm 1234
               bulkhead campaign cancel 1         # in the undo window: nothing is sent
@@ -19,7 +20,8 @@ struct CampaignCommand: AsyncParsableCommand {
               bulkhead campaign show 1 --json
             """,
         subcommands: [
-            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignPreflightCommand.self, CampaignScheduleCommand.self,
+            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignTestCommand.self, CampaignPreflightCommand.self,
+            CampaignScheduleCommand.self,
             CampaignSendCommand.self, CampaignCancelCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignPromoteCommand.self,
             CampaignAbortCommand.self,
             CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
