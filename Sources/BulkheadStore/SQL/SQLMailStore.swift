@@ -13,7 +13,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         self.clock = clock
     }
 
-    private var dialect: SQLDialect { backend.dialect }
+    var dialect: SQLDialect { backend.dialect }
 
     // MARK: Lists
 
@@ -364,7 +364,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         }
     }
 
-    private static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) throws -> Campaign {
+    static func campaign(_ tx: any SQLTransaction, _ id: CampaignID, lock: String) throws -> Campaign {
         guard let row = try tx.one(Queries.campaign(id: id, lock: lock)) else {
             throw StoreError.notFound(.campaign(id))
         }
@@ -699,7 +699,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     // MARK: Helpers
 
-    private static func required(_ row: SQLRow?) throws(StoreError) -> SQLRow {
+    static func required(_ row: SQLRow?) throws(StoreError) -> SQLRow {
         guard let row else { throw .database("a write with RETURNING returned no row") }
         return row
     }

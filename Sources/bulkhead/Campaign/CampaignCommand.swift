@@ -18,6 +18,7 @@ struct CampaignCommand: AsyncParsableCommand {
         subcommands: [
             CampaignCreateCommand.self, CampaignShowCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self, CampaignPauseCommand.self,
             CampaignResumeCommand.self, CampaignAbortCommand.self, CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
+            CampaignEditCommand.self, CampaignApproveCommand.self, CampaignRejectCommand.self,
         ]
     )
 }

@@ -21,13 +21,14 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
             throw CLIError.fail("--at \(at.debugDescription): expected ISO 8601 with a time zone, e.g. 2026-12-01T09:00:00Z", code: 2)
         }
         let scheduled = try await config.withStore { store, _ in
+            let who = try await actor.authenticated(store, for: "schedule campaigns", required: true, roles: [.author])
             let current = try await store.existingCampaign(campaign.campaignID)
             var content = current.content
             content.scheduledAt = time
             do {
-                _ = try await store.updateDraft(campaign.campaignID, content: content, actor: actor.audit)
+                _ = try await store.updateDraft(campaign.campaignID, content: content, actor: who)
                 return try await store.transition(
-                    campaign.campaignID, from: [.draft], to: .scheduled, actor: actor.audit,
+                    campaign.campaignID, from: [.draft], to: .scheduled, actor: who,
                     details: ["at": .string(time.formatted(.iso8601))])
             } catch let error as StoreError {
                 throw CLIError.fail("campaign \(campaign.id): \(error)", code: 1)
