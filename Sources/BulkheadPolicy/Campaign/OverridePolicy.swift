@@ -30,4 +30,22 @@ public enum OverridePolicy {
         }
         return nil
     }
+
+    /// `findings` with each `error` whose code was overridden turned into an `approval` finding (a
+    /// second person must then approve); errors that cannot be overridden, and every other finding,
+    /// stay as they are.
+    ///
+    /// ```swift
+    /// let adjusted = OverridePolicy.apply(overridden: ["unsubscribe.missing"], to: findings, eligible: 800)
+    /// ```
+    public static func apply(overridden codes: Set<String>, to findings: [Finding], eligible: Int) -> [Finding] {
+        findings.map { finding in
+            guard finding.severity == .error, codes.contains(finding.code), canOverride(code: finding.code, eligible: eligible) else {
+                return finding
+            }
+            return Finding(
+                code: finding.code, severity: .approval, message: "overridden: \(finding.message)", location: finding.location,
+                fix: "an approver other than the author runs: bulkhead campaign approve ID")
+        }
+    }
 }

@@ -76,11 +76,12 @@ struct ActorOption: ParsableArguments {
             }
             return .person(user: nil, osUser: osUser)
         }
-        let password = try PasswordInput.forAuthentication(of: requested)
-        guard (try? UserName.check(requested)) != nil,
-            let user = try await UserAuthentication.authenticate(store, name: requested, password: password)
-        else {
-            throw CLIError.fail("authentication failed for \(requested.debugDescription.dropFirst().dropLast())", code: 1)
+        // A name no user can have is quoted (it may hold control characters); it fails like any other.
+        let valid = (try? UserName.check(requested)) != nil
+        let shown = valid ? requested : requested.debugDescription
+        let password = try PasswordInput.forAuthentication(of: shown)
+        guard valid, let user = try await UserAuthentication.authenticate(store, name: requested, password: password) else {
+            throw CLIError.fail("authentication failed for \(shown)", code: 1)
         }
         guard user.holdsAny(of: roles) else {
             let needed = roles.sorted().map(\.rawValue).joined(separator: " or ")
