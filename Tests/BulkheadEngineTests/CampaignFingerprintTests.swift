@@ -7,10 +7,10 @@ import Testing
     static let content = CampaignContent(
         name: "spring", listID: ListID(rawValue: 1), from: "Shop <news@shop.example>", subjectTemplate: "Hi {{name}}",
         textTemplate: "Hello", htmlTemplate: "<p>Hello</p>", dkimKeyRef: nil)
-    static let file = Attachment(filename: "prices.pdf", mediaType: "application/pdf", data: Array("%PDF-1".utf8))
+    static let file = BulkheadMail.Attachment(filename: "prices.pdf", mediaType: "application/pdf", data: Array("%PDF-1".utf8))
 
     static func print(
-        _ content: CampaignContent = content, from: String = "Shop <news@shop.example>", attachments: [Attachment] = [file],
+        _ content: CampaignContent = content, from: String = "Shop <news@shop.example>", attachments: [BulkheadMail.Attachment] = [file],
         signer: DKIMSigner? = nil
     ) -> String {
         CampaignFingerprint.compute(content: content, from: from, attachments: attachments, signer: signer)
@@ -35,8 +35,8 @@ import Testing
         variant("dkim ref") { $0.dkimKeyRef = "other" }
         variants["from"] = Self.print(from: "Shop <sales@shop.example>")
         variants["no attachment"] = Self.print(attachments: [])
-        variants["attachment bytes"] = Self.print(attachments: [Attachment(filename: "prices.pdf", mediaType: "application/pdf", data: Array("%PDF-2".utf8))])
-        variants["attachment name"] = Self.print(attachments: [Attachment(filename: "price.pdf", mediaType: "application/pdf", data: Self.file.data)])
+        variants["attachment bytes"] = Self.print(attachments: [BulkheadMail.Attachment(filename: "prices.pdf", mediaType: "application/pdf", data: Array("%PDF-2".utf8))])
+        variants["attachment name"] = Self.print(attachments: [BulkheadMail.Attachment(filename: "price.pdf", mediaType: "application/pdf", data: Self.file.data)])
         variants["two attachments"] = Self.print(attachments: [Self.file, Self.file])
         let key = try DKIMKey.generate(.ed25519)
         let signer = try DKIMSigner(key: key, configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s1"))

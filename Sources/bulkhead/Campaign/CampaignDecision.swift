@@ -46,7 +46,7 @@ struct CampaignApproveCommand: AsyncParsableCommand {
         commandName: "approve",
         abstract: "Approve a campaign that needs a second person: an approver other than its author. Approval does not send.",
         discussion: """
-            The approval binds to the content (subject, bodies, attachments' bytes, From, DKIM key) and to the
+            The approval binds to the content (subject, bodies, attachments' bytes, From, DKIM key) and to the \
             audience and its eligible count now: an edit voids it, and so does an audience that grew by 10 % or more.
 
             Example:

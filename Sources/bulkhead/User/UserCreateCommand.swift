@@ -8,10 +8,10 @@ struct UserCreateCommand: AsyncParsableCommand {
         commandName: "create",
         abstract: "Create a user; the password is one line of standard input (asked without echo on a terminal).",
         discussion: """
-            Names: 1 to 64 letters, digits, '.', '-', '_'. Roles: author (create and send campaigns), approver
-            (approve other people's campaigns), admin (create and disable users), relay. The first user must
-            include admin; after that only an admin creates users (--as ADMIN, its password in BULKHEAD_PASSWORD
-            since standard input holds the new one). Passwords: 1 to 72 bytes, kept only as a bcrypt hash.
+            Names: 1 to 64 letters, digits, '.', '-', '_'. Roles: author (create and send campaigns), approver \
+            (approve other people's campaigns), admin (create and disable users), relay. The first user must include \
+            admin; after that only an admin creates users (--as ADMIN, its password in BULKHEAD_PASSWORD since \
+            standard input holds the new one). Passwords: 1 to 72 bytes, kept only as a bcrypt hash.
 
             Example:
               printf '%s\\n' "$PASSWORD" | bulkhead user create ann --role admin,author --password-stdin
