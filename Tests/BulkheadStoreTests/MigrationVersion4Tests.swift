@@ -57,3 +57,36 @@ struct MigrationVersion4Tests {
         }
     }
 }
+
+/// The same upgrade on both backends: a database taken back to version 3 (version 4's tables and
+/// columns dropped, its migration forgotten) is upgraded again when a store opens it.
+@Suite("Store conformance: migration to version 4")
+struct MigrationVersion4ConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func aDatabaseAtVersion3UpgradesToVersion4(backend: StoreBackend) async throws {
+        let database = try TestDatabase(backend)
+        defer { database.discard() }
+        let store = try await database.open()
+        let list = try await store.createList(name: "news", description: "")
+        let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .human("ann"))
+        let forget = backend == .sqlite ? "DELETE FROM grdb_migrations WHERE identifier = 'v4'" : "DELETE FROM schema_migrations WHERE version = 4"
+        for statement in [
+            "DROP TABLE campaign_approvals", "DROP TABLE campaign_overrides", "DROP TABLE users",
+            "ALTER TABLE audit_log DROP COLUMN os_user", "ALTER TABLE audit_log DROP COLUMN authenticated", forget,
+        ] {
+            _ = try await store.executeRaw(statement)
+        }
+        await database.close(store)
+
+        let upgraded = try await database.open()
+        #expect(try await upgraded.auditEvents(AuditQuery()).map(\.event.actor) == [.human("ann")], "version 3's events read as written")
+        _ = try await upgraded.createUser(NewUser(name: "bob", roles: [.approver], passwordHash: "$2b$12$x"), actor: .person(user: nil, osUser: "root"))
+        let approval = try await upgraded.recordApproval(
+            campaign: campaign.id,
+            NewApproval(decision: .approve, comment: "ok", fingerprint: "sha256:0", audience: AudienceDefinition(campaign.content), eligible: 0),
+            actor: .person(user: "bob", osUser: "bob"))
+        #expect(try await upgraded.approvals(campaign: campaign.id) == [approval])
+        #expect(try await upgraded.auditEvents(AuditQuery()).last?.event.actor == .person(user: "bob", osUser: "bob"))
+        await database.close(upgraded)
+    }
+}
