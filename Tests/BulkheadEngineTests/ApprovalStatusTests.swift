@@ -37,14 +37,17 @@ import Testing
         Case(name: "no decision", latest: nil, expected: .missing),
         Case(name: "approved, nothing changed", latest: decision(), expected: approved),
         Case(name: "rejected", latest: decision(.reject), expected: .rejected(by: "bob", at: at, comment: "fine")),
-        Case(name: "a rejection stays one when the content changes", latest: decision(.reject), fingerprint: "sha256:b",
-             expected: .rejected(by: "bob", at: at, comment: "fine")),
+        Case(
+            name: "a rejection stays one when the content changes", latest: decision(.reject), fingerprint: "sha256:b",
+            expected: .rejected(by: "bob", at: at, comment: "fine")),
         Case(name: "content changed", latest: decision(), fingerprint: "sha256:b", expected: voided(.contentChanged)),
-        Case(name: "another list", latest: decision(), audience: AudienceDefinition(listID: ListID(rawValue: 2), segment: nil),
-             expected: voided(.audienceChanged)),
-        Case(name: "a segment added",
-             latest: decision(), audience: AudienceDefinition(listID: ListID(rawValue: 1), segment: SegmentFilter(attributeEquals: ["a": "b"])),
-             expected: voided(.audienceChanged)),
+        Case(
+            name: "another list", latest: decision(), audience: AudienceDefinition(listID: ListID(rawValue: 2), segment: nil),
+            expected: voided(.audienceChanged)),
+        Case(
+            name: "a segment added",
+            latest: decision(), audience: AudienceDefinition(listID: ListID(rawValue: 1), segment: SegmentFilter(attributeEquals: ["a": "b"])),
+            expected: voided(.audienceChanged)),
         Case(name: "grew 9 %", latest: decision(), eligible: 109, expected: approved),
         Case(name: "grew 9.99 %", latest: decision(eligible: 1001), eligible: 1101, expected: approved),
         Case(name: "grew exactly 10 %", latest: decision(), eligible: 110, expected: voided(.audienceGrew(from: 100, to: 110))),
@@ -52,10 +55,12 @@ import Testing
         Case(name: "shrank", latest: decision(), eligible: 10, expected: approved),
         Case(name: "from 0 to 1", latest: decision(eligible: 0), eligible: 1, expected: voided(.audienceGrew(from: 0, to: 1))),
         Case(name: "0 stays 0", latest: decision(eligible: 0), eligible: 0, expected: approved),
-        Case(name: "covered override", latest: decision(overridesThrough: 3), overrides: [override(2, "dkim.missing"), override(3, "x")],
-             expected: approved),
-        Case(name: "override after the approval", latest: decision(overridesThrough: 3), overrides: [override(3, "x"), override(4, "dkim.missing")],
-             expected: voided(.overrideAdded(code: "dkim.missing"))),
+        Case(
+            name: "covered override", latest: decision(overridesThrough: 3), overrides: [override(2, "dkim.missing"), override(3, "x")],
+            expected: approved),
+        Case(
+            name: "override after the approval", latest: decision(overridesThrough: 3), overrides: [override(3, "x"), override(4, "dkim.missing")],
+            expected: voided(.overrideAdded(code: "dkim.missing"))),
         Case(name: "content first", latest: decision(), fingerprint: "sha256:z", eligible: 500, expected: voided(.contentChanged)),
     ]
 

@@ -35,8 +35,12 @@ import Testing
         variant("dkim ref") { $0.dkimKeyRef = "other" }
         variants["from"] = Self.print(from: "Shop <sales@shop.example>")
         variants["no attachment"] = Self.print(attachments: [])
-        variants["attachment bytes"] = Self.print(attachments: [BulkheadMail.Attachment(filename: "prices.pdf", mediaType: "application/pdf", data: Array("%PDF-2".utf8))])
-        variants["attachment name"] = Self.print(attachments: [BulkheadMail.Attachment(filename: "price.pdf", mediaType: "application/pdf", data: Self.file.data)])
+        variants["attachment bytes"] = Self.print(attachments: [
+            BulkheadMail.Attachment(filename: "prices.pdf", mediaType: "application/pdf", data: Array("%PDF-2".utf8))
+        ])
+        variants["attachment name"] = Self.print(attachments: [
+            BulkheadMail.Attachment(filename: "price.pdf", mediaType: "application/pdf", data: Self.file.data)
+        ])
         variants["two attachments"] = Self.print(attachments: [Self.file, Self.file])
         let key = try DKIMKey.generate(.ed25519)
         let signer = try DKIMSigner(key: key, configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s1"))
@@ -44,7 +48,8 @@ import Testing
         variants["other selector"] = Self.print(
             signer: try DKIMSigner(key: key, configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s2")))
         variants["other key"] = Self.print(
-            signer: try DKIMSigner(key: try DKIMKey.generate(.ed25519), configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s1")))
+            signer: try DKIMSigner(
+                key: try DKIMKey.generate(.ed25519), configuration: DKIMSignerConfiguration(domain: "shop.example", selector: "s1")))
         for (name, value) in variants {
             #expect(value != base, "\(name) changes the fingerprint")
         }

@@ -80,7 +80,8 @@ struct MigrationVersion4ConformanceTests {
 
         let upgraded = try await database.open()
         #expect(try await upgraded.auditEvents(AuditQuery()).map(\.event.actor) == [.human("ann")], "version 3's events read as written")
-        _ = try await upgraded.createUser(NewUser(name: "bob", roles: [.approver], passwordHash: "$2b$12$x"), actor: .person(user: nil, osUser: "root"))
+        _ = try await upgraded.createUser(
+            NewUser(name: "bob", roles: [.approver], passwordHash: "$2b$12$x"), actor: .person(user: nil, osUser: "root"))
         let approval = try await upgraded.recordApproval(
             campaign: campaign.id,
             NewApproval(decision: .approve, comment: "ok", fingerprint: "sha256:0", audience: AudienceDefinition(campaign.content), eligible: 0),

@@ -13,9 +13,14 @@ struct UserApprovalConformanceTests {
             #expect(try await store.allUsers().isEmpty)
             let osActor = AuditActor.person(user: nil, osUser: "root")
             let ann = try await store.createUser(NewUser(name: "ann", roles: [.admin, .author], passwordHash: Self.hash), actor: osActor)
-            #expect(ann == User(name: "ann", roles: [.admin, .author], passwordHash: Self.hash, disabled: false, createdAt: SQLTime.truncated(database.clock.now)))
+            #expect(
+                ann
+                    == User(
+                        name: "ann", roles: [.admin, .author], passwordHash: Self.hash, disabled: false,
+                        createdAt: SQLTime.truncated(database.clock.now)))
             database.clock.advance(by: 1)
-            _ = try await store.createUser(NewUser(name: "Bob.Z-1_", roles: [.approver], passwordHash: Self.hash), actor: .person(user: "ann", osUser: "deploy"))
+            _ = try await store.createUser(
+                NewUser(name: "Bob.Z-1_", roles: [.approver], passwordHash: Self.hash), actor: .person(user: "ann", osUser: "deploy"))
             #expect(try await store.allUsers().map(\.name) == ["Bob.Z-1_", "ann"], "by name (byte order)")
             #expect(try await store.user(named: "ann")?.roles == [.admin, .author])
             #expect(try await store.user(named: "ANN") == nil, "names are exact")
@@ -28,7 +33,8 @@ struct UserApprovalConformanceTests {
                     try await store.createUser(NewUser(name: bad, roles: [.author], passwordHash: Self.hash), actor: osActor)
                 }
             }
-            _ = try await store.createUser(NewUser(name: String(repeating: "x", count: 64), roles: [.author], passwordHash: Self.hash), actor: osActor)
+            _ = try await store.createUser(
+                NewUser(name: String(repeating: "x", count: 64), roles: [.author], passwordHash: Self.hash), actor: osActor)
             await #expect(throws: StoreError.invalidData("a user needs at least one role")) {
                 try await store.createUser(NewUser(name: "carl", roles: [], passwordHash: Self.hash), actor: osActor)
             }
@@ -80,10 +86,13 @@ struct UserApprovalConformanceTests {
             }
             #expect(try await store.approvals(campaign: campaign.id).isEmpty)
 
-            let override = try await store.addOverride(campaign: campaign.id, code: "unsubscribe.missing", reason: "transactional notice", actor: .human("ann"))
+            let override = try await store.addOverride(
+                campaign: campaign.id, code: "unsubscribe.missing", reason: "transactional notice", actor: .human("ann"))
             database.clock.advance(by: 60)
-            let rejected = try await store.recordApproval(campaign: campaign.id, approval(.reject, comment: "wrong list"), actor: .person(user: "bob", osUser: "b"))
-            let approved = try await store.recordApproval(campaign: campaign.id, approval(.approve, comment: "ok"), actor: .person(user: "cat", osUser: "c"))
+            let rejected = try await store.recordApproval(
+                campaign: campaign.id, approval(.reject, comment: "wrong list"), actor: .person(user: "bob", osUser: "b"))
+            let approved = try await store.recordApproval(
+                campaign: campaign.id, approval(.approve, comment: "ok"), actor: .person(user: "cat", osUser: "c"))
             #expect(
                 approved
                     == CampaignApproval(

@@ -131,10 +131,12 @@ import Testing
         let store = try SQLiteStore(
             path: workspace.directory.appendingPathComponent("data/bulkhead.sqlite").path, configuration: SQLiteStore.Configuration(clock: clock))
         let news = try #require(try await store.list(named: "news"))
-        let content = CampaignContent(name: "May news", listID: news.id, from: "Shop <news@shop.example>", subjectTemplate: "News", textTemplate: "Hi")
+        let content = CampaignContent(
+            name: "May news", listID: news.id, from: "Shop <news@shop.example>", subjectTemplate: "News", textTemplate: "Hi")
         let campaign = try await store.createCampaign(content, actor: .person(user: "ann", osUser: "ann"))
         clock.advance(by: .seconds(60))
-        _ = try await store.addOverride(campaign: campaign.id, code: "unsubscribe.missing", reason: "a receipt", actor: .person(user: "ann", osUser: "deploy"))
+        _ = try await store.addOverride(
+            campaign: campaign.id, code: "unsubscribe.missing", reason: "a receipt", actor: .person(user: "ann", osUser: "deploy"))
         clock.advance(by: .seconds(60))
         _ = try await store.recordApproval(
             campaign: campaign.id,

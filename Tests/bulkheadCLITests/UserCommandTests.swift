@@ -27,7 +27,9 @@ import Testing
 
         // Once a user exists, only an authenticated admin creates users.
         let anonymous = try bulkhead("user", "create", "bob", "--role", "approver", "--password-stdin", stdin: "s3cret-bob\n")
-        #expect(anonymous.status == 1 && anonymous.stderr == "bulkhead: to create users, name yourself with --as NAME (users exist: bulkhead user list)\n")
+        #expect(
+            anonymous.status == 1 && anonymous.stderr == "bulkhead: to create users, name yourself with --as NAME (users exist: bulkhead user list)\n"
+        )
         for (name, password) in [("ann", "wrong"), ("zed", "s3cret-ann"), ("ann", "")] {
             let failed = try bulkhead(
                 "user", "create", "bob", "--role", "approver", "--password-stdin", "--as", name, stdin: "s3cret-bob\n",

@@ -66,7 +66,8 @@ struct CampaignView: Encodable {
             decisions.isEmpty
             ? nil
             : decisions.map {
-                Decision(at: $0.at, decision: $0.decision.rawValue, by: $0.by, comment: $0.comment, eligible: $0.eligible, fingerprint: $0.fingerprint)
+                Decision(
+                    at: $0.at, decision: $0.decision.rawValue, by: $0.by, comment: $0.comment, eligible: $0.eligible, fingerprint: $0.fingerprint)
             }
         self.overrides = overrides.isEmpty ? nil : overrides.map { Override(at: $0.at, code: $0.code, reason: $0.reason, by: $0.by) }
         approval = status
@@ -86,7 +87,8 @@ struct CampaignView: Encodable {
             for decision in decisions {
                 let comment = decision.comment.map { ": \($0)" } ?? ""
                 lines.append(
-                    "    \(decision.at.formatted(.iso8601)) \(decision.decision) by \(decision.by) (\(decision.eligible) eligible, \(decision.fingerprint))\(comment)")
+                    "    \(decision.at.formatted(.iso8601)) \(decision.decision) by \(decision.by) (\(decision.eligible) eligible, \(decision.fingerprint))\(comment)"
+                )
             }
         }
         if let overrides {

@@ -22,7 +22,9 @@ struct UserListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let rows = try await config.withStore { store, _ in
-            try await store.allUsers().map { Row(name: $0.name, roles: $0.roles.sorted().map(\.rawValue), disabled: $0.disabled, createdAt: $0.createdAt) }
+            try await store.allUsers().map {
+                Row(name: $0.name, roles: $0.roles.sorted().map(\.rawValue), disabled: $0.disabled, createdAt: $0.createdAt)
+            }
         }
         if json {
             print(CLIJSON.encode(rows))
@@ -35,7 +37,8 @@ struct UserListCommand: AsyncParsableCommand {
 
     /// Columns NAME, ROLES, DISABLED, CREATED, padded to the widest value.
     static func table(_ rows: [Row]) -> String {
-        let cells = [["NAME", "ROLES", "DISABLED", "CREATED"]]
+        let cells =
+            [["NAME", "ROLES", "DISABLED", "CREATED"]]
             + rows.map { [$0.name, $0.roles.joined(separator: ","), $0.disabled ? "yes" : "no", $0.createdAt.formatted(.iso8601)] }
         let widths = (0..<4).map { column in cells.map { $0[column].count }.max() ?? 0 }
         return cells.map { row in
