@@ -115,41 +115,6 @@ import Testing
         #expect(LedgerState.allCases.filter { IncidentOutcome($0).mayHaveArrived } == [.sending, .sent, .uncertain])
     }
 
-    @Test func fingerprintCoversEveryFieldUnambiguously() {
-        let base = CampaignContent(
-            name: "n", listID: ListID(rawValue: 1), from: "Shop <a@shop.example>", subjectTemplate: "ab", textTemplate: "c",
-            htmlTemplate: nil, attachments: [AttachmentReference(path: "/p.pdf", sha256: String(repeating: "0", count: 64))],
-            dkimKeyRef: nil)
-        let hash = CampaignFingerprint.sha256(base)
-        #expect(hash.count == 64 && hash.allSatisfy { "0123456789abcdef".contains($0) })
-        var renamed = base
-        renamed.name = "other name"
-        renamed.listID = ListID(rawValue: 2)
-        #expect(CampaignFingerprint.sha256(renamed) == hash, "name and list are not content")
-        var changes: [CampaignContent] = []
-        var c = base
-        c.subjectTemplate = "a"
-        c.textTemplate = "bc"
-        changes.append(c)
-        c = base
-        c.htmlTemplate = ""
-        changes.append(c)
-        c = base
-        c.from = "Shop <b@shop.example>"
-        changes.append(c)
-        c = base
-        c.dkimKeyRef = "k"
-        changes.append(c)
-        c = base
-        c.attachments = [AttachmentReference(path: "/p.pdf", sha256: String(repeating: "1", count: 64))]
-        changes.append(c)
-        c = base
-        c.attachments = []
-        changes.append(c)
-        let hashes = changes.map(CampaignFingerprint.sha256)
-        #expect(Set(hashes + [hash]).count == changes.count + 1, "every change gives another fingerprint")
-    }
-
     @Test func templateFieldsAreFound() {
         #expect(
             IncidentReportBuilder.templateFields([

@@ -11,8 +11,11 @@ struct CLIRunner {
     }
 
     /// Runs the binary with `arguments` in `directory`. `umask` (octal, e.g. "022") runs it under that
-    /// file-creation mask (through `/bin/sh`); `input` is written to its standard input (else it gets none).
-    static func run(_ arguments: [String], in directory: URL? = nil, umask: String? = nil, input: Data? = nil) throws -> Result {
+    /// file-creation mask (through `/bin/sh`); `input` is written to its standard input (else it gets none);
+    /// `environment` is added to this process's environment.
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, umask: String? = nil, input: Data? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         if let umask {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -22,6 +25,9 @@ struct CLIRunner {
             process.arguments = arguments
         }
         process.currentDirectoryURL = directory ?? BulkheadBinary.repositoryRoot
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -83,8 +89,8 @@ struct CLIWorkspace {
         try run(arguments)
     }
 
-    func run(_ arguments: [String], umask: String? = nil, input: Data? = nil) throws -> CLIRunner.Result {
-        try CLIRunner.run(arguments + ["--config", config.path], in: directory, umask: umask, input: input)
+    func run(_ arguments: [String], umask: String? = nil, input: Data? = nil, environment: [String: String] = [:]) throws -> CLIRunner.Result {
+        try CLIRunner.run(arguments + ["--config", config.path], in: directory, umask: umask, input: input, environment: environment)
     }
 
     /// Writes `text` to a file of the workspace.

@@ -126,7 +126,7 @@ import Testing
                 """
                 Error: The value 'unsubscribed' is invalid for '--status <status>'. Please provide one of 'confirmed' and 'unconfirmed'.
                 Help:  --status <status>  Status of rows without one: confirmed or unconfirmed.
-                Usage: bulkhead subscribers import [--config <config>] <file> --list <list> [--status <status>] [--source <source>] [--consent-text <consent-text>] [--channel <channel>] [--json]
+                Usage: bulkhead subscribers import [--config <config>] [--as <name>] <file> --list <list> [--status <status>] [--source <source>] [--consent-text <consent-text>] [--channel <channel>] [--json]
                   See 'bulkhead subscribers import --help' for more information.
 
                 """
@@ -136,7 +136,7 @@ import Testing
                 """
                 Error: The value 'one' is invalid for '<id>'
                 Help:  <id>  The campaign's id (see `bulkhead campaign show`).
-                Usage: bulkhead campaign pause [--config <config>] [--actor <actor>] <id> [--reason <reason>]
+                Usage: bulkhead campaign pause [--config <config>] [--as <name>] <id> [--reason <reason>]
                   See 'bulkhead campaign pause --help' for more information.
 
                 """

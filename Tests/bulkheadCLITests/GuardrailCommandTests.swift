@@ -124,3 +124,54 @@ import Testing
         #expect(try workspace.captured().count == 1)
     }
 }
+
+/// The send gate with users: approvals and overrides decide, the author alone cannot.
+@Suite struct FourEyesSendTests {
+    @Test func aSendThatNeedsApprovalGoesOnlyAfterAnotherPersonApproves() throws {
+        let workspace = try GuardrailCommandTests.workspace(
+            GuardrailCommandTests.people(4), subject: "Spring offer", guardrails: "{approval_recipients: 3}")
+        func bulkhead(_ arguments: String..., as user: String? = nil, stdin: String? = nil) throws -> CLIRunner.Result {
+            try ApprovalCommandTests.run(workspace, arguments, as: user, stdin: stdin)
+        }
+        let noUsers = try bulkhead("campaign", "send", "1")
+        #expect(noUsers.status == 3 && noUsers.stderr.contains("no users exist, so nobody can approve: create users first"), "\(noUsers.stderr)")
+        #expect(try bulkhead("user", "create", "ann", "--role", "admin,author", "--password-stdin", stdin: "ann-pw\n").status == 0)
+        #expect(try bulkhead("user", "create", "bob", "--role", "approver", "--password-stdin", as: "ann", stdin: "bob-pw\n").status == 0)
+
+        let anonymous = try bulkhead("campaign", "send", "1")
+        #expect(anonymous.status == 1, "once users exist, send needs --as: \(anonymous.stderr)")
+        let unapproved = try bulkhead("campaign", "send", "1", as: "ann")
+        #expect(unapproved.status == 3 && unapproved.stderr.contains("an approval by a second person with the approver role: not approved yet"))
+        #expect(try workspace.captured().isEmpty)
+        #expect(try bulkhead("campaign", "approve", "1", as: "bob").status == 0)
+        #expect(try bulkhead("campaign", "preflight", "1").stdout.hasSuffix("send would go ahead\n"))
+        let sent = try bulkhead("campaign", "send", "1", as: "ann")
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(try workspace.captured().count == 4)
+    }
+
+    @Test func anOverrideTurnsOneErrorIntoAnApprovalAndExposureNeverIsOverridden() throws {
+        let workspace = try GuardrailCommandTests.workspace(GuardrailCommandTests.people(12), subject: "test")
+        func bulkhead(_ arguments: String..., as user: String? = nil, stdin: String? = nil) throws -> CLIRunner.Result {
+            try ApprovalCommandTests.run(workspace, arguments, as: user, stdin: stdin)
+        }
+        #expect(try bulkhead("user", "create", "ann", "--role", "admin,author", "--password-stdin", stdin: "ann-pw\n").status == 0)
+        #expect(try bulkhead("user", "create", "bob", "--role", "approver", "--password-stdin", as: "ann", stdin: "bob-pw\n").status == 0)
+
+        let never = try bulkhead("campaign", "send", "1", "--override", "recipients.exposed", "--reason", "x", as: "ann")
+        #expect(never.status == 3 && never.stderr.contains("recipients.exposed cannot be overridden"), "\(never.stderr)")
+        let noReason = try bulkhead("campaign", "send", "1", "--override", "content.looks-like-test", as: "ann")
+        #expect(noReason.status == 2 && noReason.stderr.contains("--override needs --reason TEXT"))
+
+        let overridden = try bulkhead(
+            "campaign", "send", "1", "--override", "content.looks-like-test", "--reason", "the staff list checks the new template", as: "ann")
+        #expect(overridden.status == 3, "the override needs an approval: \(overridden.stderr)")
+        #expect(overridden.stderr.contains("override of content.looks-like-test recorded"))
+        #expect(overridden.stderr.contains("approval content.looks-like-test: overridden:"), "\(overridden.stderr)")
+        #expect(try workspace.captured().isEmpty)
+        #expect(try bulkhead("campaign", "approve", "1", as: "bob").status == 0)
+        let sent = try bulkhead("campaign", "send", "1", as: "ann")
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(try workspace.captured().count == 12)
+    }
+}

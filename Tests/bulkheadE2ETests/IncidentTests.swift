@@ -26,14 +26,8 @@ struct IncidentEndToEndTests {
 
     private func run(_ workspace: Workspace, _ sink: RecordingSink) async throws {
         _ = try await workspace.generateDKIMKey()
+        // SendSettings' default guardrails keep the undo window, approval, confirmation and canary out of the way.
         try workspace.writeConfiguration(SendSettings(upstreamPort: sink.port, concurrency: 4, batchSize: 10, maxConnections: 4, dkim: true))
-        // The guardrails built in parallel (undo window, approval, confirmation, canary) stay out of the way.
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: workspace.configPath))
-        handle.seekToEndOfFile()
-        handle.write(
-            Data(
-                "guardrails: {undo_seconds: 0, approval_recipients: 1000000, confirm_recipients: 1000000, canary: {percent: 0}}\n".utf8))
-        try handle.close()
         try await workspace.populate(list: "big", count: Self.recipients)
         let id = try await workspace.createCampaign(list: "big")
 

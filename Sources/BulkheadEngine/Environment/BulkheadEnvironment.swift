@@ -191,7 +191,7 @@ public struct BulkheadEnvironment: Sendable {
         try configuration.dkimKeys.mapValues { try loadSigner($0, configuration) }
     }
 
-    private static func loadSigner(_ dkim: BulkheadConfiguration.DKIM, _ configuration: BulkheadConfiguration) throws -> DKIMSigner {
+    static func loadSigner(_ dkim: BulkheadConfiguration.DKIM, _ configuration: BulkheadConfiguration) throws -> DKIMSigner {
         let path = configuration.path(dkim.privateKeyFile)
         let pem = try String(contentsOfFile: path, encoding: .utf8)
         let key = try DKIMKey(importing: pem)

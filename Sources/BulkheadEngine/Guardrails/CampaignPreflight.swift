@@ -47,11 +47,13 @@ public struct CampaignPreflight: Sendable {
         self.environment = environment
     }
 
-    /// Checks `campaign`; `confirmed` is the count typed with `--confirm`, `approvedBy`/`approvalProblem`
-    /// what is known of its approval.
-    public func run(
-        _ campaign: Campaign, confirmed: Int? = nil, approvedBy: String? = nil, approvalProblem: String? = nil
-    ) async throws -> PreflightReport {
+    /// What an approval needs while no user exists.
+    public static let noUsers = "no users exist, so nobody can approve: \(UserHints.createUsers)"
+
+    /// Checks `campaign`; `confirmed` is the count typed with `--confirm`. The overrides recorded for it
+    /// (`send --override`) turn their `error` findings into `approval` ones; an approval that still
+    /// counts (``ApprovalStatus``) meets them.
+    public func run(_ campaign: Campaign, confirmed: Int? = nil) async throws -> PreflightReport {
         let store = environment.store
         let configuration = environment.configuration
         let transport: PlannedTransport = configuration.upstreams.isEmpty ? .capture : .upstream
@@ -101,7 +103,7 @@ public struct CampaignPreflight: Sendable {
             // UNFINISHED: a follow-up's fields are not checked recipient by recipient (its audience is read
             // from the incident's ledger, not from the list the pass pages through).
             guard campaign.content.followUpOf == nil else {
-                return report(campaign, transport, audience, findings, nil, confirmed, approvedBy, approvalProblem)
+                return try await report(campaign, transport, audience, findings, nil, confirmed)
             }
             var fieldCheck = RecipientFieldCheck(
                 templates: factory.templates, campaignName: campaign.content.name, postalAddress: configuration.identity.postalAddress)
@@ -117,16 +119,28 @@ public struct CampaignPreflight: Sendable {
         } else {
             check = nil
         }
-        return report(campaign, transport, audience, findings, check, confirmed, approvedBy, approvalProblem)
+        return try await report(campaign, transport, audience, findings, check, confirmed)
     }
 
-    /// The findings (and rule 6's) sorted most severe first, and what they require.
+    /// The findings (and rule 6's), overrides applied, sorted most severe first, and what they require.
     private func report(
         _ campaign: Campaign, _ transport: PlannedTransport, _ audience: AudienceCounts, _ findings: [Finding],
-        _ check: RecipientFieldCheck?, _ confirmed: Int?, _ approvedBy: String?, _ approvalProblem: String?
-    ) -> PreflightReport {
-        let all = findings + exclusionFindings(audience)
+        _ check: RecipientFieldCheck?, _ confirmed: Int?
+    ) async throws -> PreflightReport {
+        let store = environment.store
+        let overridden = Set(try await store.overrides(campaign: campaign.id).map(\.code))
+        let all = OverridePolicy.apply(overridden: overridden, to: findings + exclusionFindings(audience), eligible: audience.eligible)
         let sorted = all.enumerated().sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }.map(\.element)
+        var approvedBy: String?
+        var approvalProblem: String?
+        if sorted.contains(where: { $0.severity == .approval }) {
+            if try await store.allUsers().isEmpty {
+                approvalProblem = Self.noUsers
+            } else {
+                let status = try await environment.approvalStatus(for: campaign, eligible: audience.eligible)
+                if case .approved(let by, _, _) = status { approvedBy = by } else { approvalProblem = "\(status)" }
+            }
+        }
         return PreflightReport(
             campaign: campaign.id.rawValue, state: campaign.state, transport: transport, audience: audience, findings: sorted,
             missingFields: check?.missing ?? [:], unbuildable: check?.unbuildable ?? RecipientTally(),

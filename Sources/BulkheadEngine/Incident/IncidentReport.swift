@@ -67,7 +67,7 @@ public struct IncidentReport: Sendable, Hashable, Codable {
         /// The subject template as written.
         public var subject: String
         public var from: String
-        /// ``CampaignFingerprint/sha256(_:)`` of the content.
+        /// The content fingerprint approvals bind to (``CampaignFingerprint``), or why it cannot be computed.
         public var contentSHA256: String
         public var attachments: [AttachmentFacts]
         /// The message as one real recipient got it (the first delivered one), unsubscribe token masked.

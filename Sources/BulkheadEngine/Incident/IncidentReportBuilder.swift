@@ -54,7 +54,7 @@ public struct IncidentReportBuilder: Sendable {
 
         let (sample, unavailable, findings) = await sampleAndFindings(campaign, recipients: counts.total)
         let what = IncidentReport.What(
-            subject: content.subjectTemplate, from: content.from, contentSHA256: CampaignFingerprint.sha256(content),
+            subject: content.subjectTemplate, from: content.from, contentSHA256: contentHash(campaign),
             attachments: content.attachments.map(Self.attachmentFacts), sample: sample, sampleUnavailable: unavailable,
             findings: findings,
             approvals: actions.filter { $0.action.contains("approv") },
@@ -220,6 +220,16 @@ public struct IncidentReportBuilder: Sendable {
             return (sample, nil, findings)
         } catch {
             return (nil, "the copy cannot be rebuilt now: \(error)", [])
+        }
+    }
+
+    /// The content fingerprint approvals bind to (``CampaignFingerprint``), or why it cannot be computed now
+    /// (an attachment changed or vanished, the DKIM key is gone).
+    private func contentHash(_ campaign: Campaign) -> String {
+        do {
+            return try environment.fingerprint(of: campaign)
+        } catch {
+            return "unavailable: \(error)"
         }
     }
 }

@@ -1,18 +1,38 @@
 public import Foundation
 
 /// Who did something: a named human or the system itself.
+///
+/// ```swift
+/// AuditActor.person(user: "ann", osUser: "deploy").displayName  // "ann"
+/// AuditActor.person(user: nil, osUser: "deploy").displayName    // "deploy" (nobody authenticated)
+/// ```
 public enum AuditActor: Sendable, Hashable, Codable {
     /// An automatic action (engine, bounce processing, recovery).
     case system
-    /// A human, by name.
+    /// A human, by name (no operating-system account known: library callers, events before version 4).
     case human(String)
+    /// A person at the command line: `user` is the Bulkhead user they authenticated as (`--as`), nil
+    /// when nobody authenticated (no user exists yet, or a stop command ran without `--as`); `osUser`
+    /// is the operating-system account that ran the command. Both are kept in the audit log.
+    case person(user: String?, osUser: String)
 
-    /// `"system"` or the human's name.
+    /// `"system"`, the human's name, the authenticated user, or else the operating-system account.
     public var displayName: String {
         switch self {
         case .system: "system"
         case .human(let name): name
+        case .person(let user, let osUser): user ?? osUser
         }
+    }
+
+    /// The operating-system account, when known.
+    public var osUser: String? {
+        if case .person(_, let osUser) = self { osUser } else { nil }
+    }
+
+    /// The Bulkhead user who authenticated, nil when nobody did.
+    public var authenticatedUser: String? {
+        if case .person(let user, _) = self { user } else { nil }
     }
 }
 

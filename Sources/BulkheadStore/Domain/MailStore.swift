@@ -270,6 +270,37 @@ public protocol MailStore: Sendable {
     @discardableResult
     func releaseLatch(named name: String, actor: AuditActor) async throws -> Bool
 
+    // MARK: Users
+
+    /// Creates a user (audited `user.create`). Throws ``StoreError/duplicate(kind:key:)`` when the name is
+    /// taken, ``StoreError/invalidData(_:)`` for a name ``UserName`` refuses, no role or no hash.
+    func createUser(_ user: NewUser, actor: AuditActor) async throws -> User
+    /// The user with this name, or nil.
+    func user(named name: String) async throws -> User?
+    /// All users, by name.
+    func allUsers() async throws -> [User]
+    /// Disables a user (audited `user.disable`; one already disabled is returned as it is). Throws
+    /// ``StoreError/refused(_:)`` when it is the last enabled admin, ``StoreError/notFound(_:)`` when
+    /// there is no such user.
+    func disableUser(named name: String, actor: AuditActor) async throws -> User
+
+    // MARK: Approvals and overrides
+
+    /// Records an approval or a rejection by `actor` (audited `campaign.approve` / `campaign.reject`),
+    /// bound to what the approver saw and to the campaign's overrides so far. Throws
+    /// ``StoreError/refused(_:)`` when `actor` is the campaign's author (``Campaign/createdBy``), edited
+    /// its content since (a `campaign.update` event), or is the system, or the campaign is not a draft,
+    /// scheduled or paused.
+    func recordApproval(campaign: CampaignID, _ approval: NewApproval, actor: AuditActor) async throws -> CampaignApproval
+    /// A campaign's decisions, oldest first (the last one counts).
+    func approvals(campaign: CampaignID) async throws -> [CampaignApproval]
+    /// Records a request to turn the `error` finding `code` into an `approval` finding (audited
+    /// `campaign.override`). Whether the code may be overridden at all is the caller's check
+    /// (`OverridePolicy`). Throws ``StoreError/refused(_:)`` unless the campaign is a draft, scheduled or paused.
+    func addOverride(campaign: CampaignID, code: String, reason: String, actor: AuditActor) async throws -> OverrideRequest
+    /// A campaign's override requests, oldest first.
+    func overrides(campaign: CampaignID) async throws -> [OverrideRequest]
+
     // MARK: Secrets
 
     /// The store-wide secret `name` (for example the unsubscribe-token key), created from `make()` by

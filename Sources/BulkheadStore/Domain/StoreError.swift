@@ -23,6 +23,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// A database error without a more specific case.
     case database(String)
+    /// A rule of the store refused the request (the author approving their own campaign, disabling the
+    /// last admin, …); the message says which and what to do.
+    case refused(String)
 
     /// A one-line human-readable description.
     public var description: String {
@@ -41,6 +44,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidData(let message): "invalid stored data: \(message)"
         case .invalidConfiguration(let message): "invalid store configuration: \(message)"
         case .database(let message): "database error: \(message)"
+        case .refused(let message): message
         }
     }
 }
@@ -57,6 +61,8 @@ public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
     case subscriber(SubscriberID)
     /// A campaign.
     case campaign(CampaignID)
+    /// A user, by name.
+    case user(String)
 
     /// The kind and the key, e.g. `list 7`.
     public var description: String {
@@ -64,6 +70,7 @@ public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
         case .list(let id): "list \(id.rawValue)"
         case .subscriber(let id): "subscriber \(id.rawValue)"
         case .campaign(let id): "campaign \(id.rawValue)"
+        case .user(let name): "user \(name)"
         }
     }
 }

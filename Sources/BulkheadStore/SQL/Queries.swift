@@ -509,12 +509,13 @@ enum Queries {
         let kind = if case .system = event.actor { "system" } else { "human" }
         return SQLStatement(
             """
-            INSERT INTO audit_log (at, actor_kind, actor_name, action, subject_kind, subject_id, details)
-            VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *
+            INSERT INTO audit_log (at, actor_kind, actor_name, action, subject_kind, subject_id, details, os_user, authenticated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
             """,
             [
                 SQLValue(now), .text(kind), .text(event.actor.displayName), .text(event.action),
                 .text(event.subjectKind), .text(event.subjectID), .text(try JSONText.encode(event.details)),
+                SQLValue(event.actor.osUser), .int(event.actor.authenticatedUser == nil ? 0 : 1),
             ])
     }
 

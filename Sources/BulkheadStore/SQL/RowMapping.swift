@@ -100,7 +100,15 @@ extension LedgerEntry {
 
 extension AuditEvent {
     init(row: SQLRow) throws(StoreError) {
-        let actor: AuditActor = try row.text("actor_kind") == "system" ? .system : .human(try row.text("actor_name"))
+        let name = try row.text("actor_name")
+        let actor: AuditActor =
+            if try row.text("actor_kind") == "system" {
+                .system
+            } else if let osUser = try row.optionalText("os_user") {
+                .person(user: try row.int("authenticated") == 1 ? name : nil, osUser: osUser)
+            } else {
+                .human(name)
+            }
         let event = NewAuditEvent(
             actor: actor, action: try row.text("action"), subjectKind: try row.text("subject_kind"),
             subjectID: try row.text("subject_id"),

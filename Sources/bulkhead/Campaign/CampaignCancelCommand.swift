@@ -24,6 +24,8 @@ struct CampaignCancelCommand: AsyncParsableCommand {
     func run() async throws {
         let id = campaign.campaignID
         try await config.withStore { store, _ in
+            // Stopping never waits for a password: the OS user, unless --as is given (then checked).
+            let who = try await actor.authenticated(store, for: "cancel campaigns", required: false)
             let current = try await store.existingCampaign(id)
             if current.state == .paused {
                 let counts = try await store.ledgerCounts(campaign: id)
@@ -41,7 +43,7 @@ struct CampaignCancelCommand: AsyncParsableCommand {
             var details: [String: JSONValue] = [:]
             if let reason { details["reason"] = .string(reason) }
             do {
-                _ = try await store.transition(id, from: [current.state], to: .cancelled, actor: actor.audit, details: details)
+                _ = try await store.transition(id, from: [current.state], to: .cancelled, actor: who, details: details)
             } catch StoreError.invalidTransition(_, let now, _) {
                 throw CLIError.fail("campaign \(id.rawValue) became \(now.rawValue) meanwhile; nothing was cancelled", code: 1)
             }

@@ -20,11 +20,10 @@ struct CampaignCommand: AsyncParsableCommand {
               bulkhead campaign show 1 --json
             """,
         subcommands: [
-            CampaignCreateCommand.self, CampaignShowCommand.self, CampaignTestCommand.self, CampaignPreflightCommand.self,
-            CampaignScheduleCommand.self,
-            CampaignSendCommand.self, CampaignCancelCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignPromoteCommand.self,
-            CampaignAbortCommand.self,
-            CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
+            CampaignCreateCommand.self, CampaignEditCommand.self, CampaignShowCommand.self, CampaignTestCommand.self, CampaignPreflightCommand.self,
+            CampaignApproveCommand.self, CampaignRejectCommand.self, CampaignScheduleCommand.self, CampaignSendCommand.self,
+            CampaignCancelCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignPromoteCommand.self,
+            CampaignAbortCommand.self, CampaignRetryUncertainCommand.self, CampaignRetryFailedCommand.self,
         ]
     )
 }

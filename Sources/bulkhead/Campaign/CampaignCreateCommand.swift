@@ -78,12 +78,13 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             filter[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
         let campaign = try await config.withStore { store, _ in
+            let who = try await actor.authenticated(store, for: "create campaigns", required: true, roles: [.author])
             let target = try await store.existingList(named: list)
             let content = CampaignContent(
                 name: name, listID: target.id, segment: filter.isEmpty ? nil : SegmentFilter(attributeEquals: filter), from: sender,
                 subjectTemplate: subject, textTemplate: textTemplate, htmlTemplate: htmlTemplate,
                 attachments: attachments, dkimKeyRef: dkimKey, kind: transactional ? .transactional : .commercial)
-            return try await store.createCampaign(content, actor: actor.audit)
+            return try await store.createCampaign(content, actor: who)
         }
         if json {
             print(CLIJSON.encode(CampaignView(campaign: campaign, counts: nil, events: [])))

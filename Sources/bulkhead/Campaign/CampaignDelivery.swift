@@ -16,6 +16,10 @@ enum CampaignDelivery {
         var force = false
         /// Print the summary as JSON.
         var json = false
+        /// `--override CODE`: error findings to turn into approval findings (recorded once each).
+        var overrides: [String] = []
+        /// `--reason TEXT` of the overrides.
+        var overrideReason: String?
     }
 
     /// `campaign send`: a draft or scheduled campaign passes the preflight gate, is queued, waits out
@@ -28,8 +32,32 @@ enum CampaignDelivery {
                 let hint = campaign.state == .paused ? " (continue it with `bulkhead campaign resume \(id.rawValue)`)" : ""
                 throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue); send needs draft or scheduled\(hint)", code: 1)
             }
+            try await recordOverrides(environment, actor.audit, campaign, request)
             try await gateAndQueue(environment, actor.audit, campaign, request)
             try await windowThenDeliver(environment, actor.audit, id, json: request.json)
+        }
+    }
+
+    /// `send --override CODE --reason TEXT`: each code not yet on record is recorded (audited), so that
+    /// its `error` finding becomes an `approval` one. A code that can never be overridden (recipient
+    /// exposure; test mail to 10,000 or more) is refused with exit 3.
+    private static func recordOverrides(
+        _ environment: BulkheadEnvironment, _ actor: AuditActor, _ campaign: Campaign, _ request: Request
+    ) async throws {
+        guard !request.overrides.isEmpty else { return }
+        guard let reason = request.overrideReason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CLIError.fail("--override needs --reason TEXT (why the rule does not apply here, for the approver and the audit log)", code: 2)
+        }
+        let store = environment.store
+        let eligible = try await store.audience(campaign: campaign.id).eligible
+        let recorded = Set(try await store.overrides(campaign: campaign.id).map(\.code))
+        for code in Set(request.overrides).sorted() where !recorded.contains(code) {
+            if let refusal = OverridePolicy.refusal(code: code, eligible: eligible) {
+                throw CLIError.fail("campaign \(campaign.id.rawValue) not sent: \(refusal)", code: 3)
+            }
+            _ = try await store.addOverride(campaign: campaign.id, code: code, reason: reason, actor: actor)
+            FileHandle.standardError.write(
+                Data("campaign \(campaign.id.rawValue): override of \(code) recorded; an approver other than the author must now approve\n".utf8))
         }
     }
 
@@ -56,10 +84,6 @@ enum CampaignDelivery {
         }
     }
 
-    /// Why no approval can be valid yet. UNFINISHED (issue 9): users and approvals come next; until then a
-    /// campaign that needs an approval cannot be sent.
-    static let approvalUnavailable = "approvals need users (bulkhead user create), which this build does not have yet"
-
     /// Refuses every start while the emergency stop holds (exit 3).
     static func refuseWhileStopped(_ environment: BulkheadEnvironment) async throws {
         if let latch = try await environment.store.latch(named: Latch.emergencyStop) {
@@ -78,8 +102,7 @@ enum CampaignDelivery {
         let store = environment.store
         let id = campaign.id
         let report = try await CampaignPreflight(environment: environment).run(
-            campaign, confirmed: request.confirm,
-            approvalProblem: CampaignDelivery.approvalUnavailable)
+            campaign, confirmed: request.confirm)
         try enforce(report, verb: "sent")
         let queued = try await store.enqueueRecipients(campaign: id)
         let guardrails = environment.configuration.guardrails

@@ -30,8 +30,7 @@ struct CampaignPreflightCommand: AsyncParsableCommand {
         let report = try await config.withEnvironment { environment in
             let campaign = try await environment.store.existingCampaign(campaign.campaignID)
             return try await CampaignPreflight(environment: environment).run(
-                campaign, confirmed: confirm,
-                approvalProblem: CampaignDelivery.approvalUnavailable)
+                campaign, confirmed: confirm)
         }
         if json {
             print(CLIJSON.encode(PreflightJSON(report)))

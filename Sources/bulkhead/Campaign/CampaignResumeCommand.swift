@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulkheadStore
 
 /// `bulkhead campaign resume ID`.
 struct CampaignResumeCommand: AsyncParsableCommand {
@@ -23,6 +24,11 @@ struct CampaignResumeCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
+        // Authenticated first; CampaignDelivery records the proven actor (``ActorOption/audit``).
+        var actor = actor
+        try await config.withStore { store, _ in
+            _ = try await actor.authenticate(store, for: "resume campaigns", required: true, roles: [.author])
+        }
         try await CampaignDelivery.resume(config, actor, campaign.campaignID, CampaignDelivery.Request(confirm: confirm, json: json))
     }
 }

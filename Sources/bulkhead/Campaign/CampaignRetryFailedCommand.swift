@@ -29,7 +29,8 @@ struct CampaignRetryFailedCommand: AsyncParsableCommand {
             throw CLIError.fail("--code \(code): a reply code has three digits", code: 2)
         }
         let count = try await config.withStore { store, _ in
-            try await store.requeueFailed(campaign: campaign.campaignID, replyCode: code, actor: actor.audit)
+            let who = try await actor.authenticated(store, for: "queue recipients again", required: true, roles: [.author])
+            return try await store.requeueFailed(campaign: campaign.campaignID, replyCode: code, actor: who)
         }
         let which = code.map { " with reply code \($0)" } ?? ""
         print(

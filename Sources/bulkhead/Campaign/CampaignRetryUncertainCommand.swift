@@ -16,7 +16,8 @@ struct CampaignRetryUncertainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let count = try await config.withStore { store, _ in
-            try await store.requeueUncertain(campaign: campaign.campaignID, actor: actor.audit)
+            let who = try await actor.authenticated(store, for: "queue recipients again", required: true, roles: [.author])
+            return try await store.requeueUncertain(campaign: campaign.campaignID, actor: who)
         }
         print("\(count) uncertain recipient\(count == 1 ? "" : "s") of campaign \(campaign.id) queued again")
     }

@@ -33,20 +33,20 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
         }
         let scheduled = try await config.withEnvironment { environment in
             let store = environment.store
+            let who = try await actor.authenticated(store, for: "schedule campaigns", required: true, roles: [.author])
             let current = try await store.existingCampaign(campaign.campaignID)
             guard current.state == .draft else {
                 throw CLIError.fail("campaign \(campaign.id) is \(current.state.rawValue); only a draft can be scheduled", code: 1)
             }
             let report = try await CampaignPreflight(environment: environment).run(
-                current, confirmed: confirm,
-                approvalProblem: CampaignDelivery.approvalUnavailable)
+                current, confirmed: confirm)
             try CampaignDelivery.enforce(report, verb: "scheduled")
             var content = current.content
             content.scheduledAt = time
             do {
-                _ = try await store.updateDraft(campaign.campaignID, content: content, actor: actor.audit)
+                _ = try await store.updateDraft(campaign.campaignID, content: content, actor: who)
                 return try await store.transition(
-                    campaign.campaignID, from: [.draft], to: .scheduled, actor: actor.audit,
+                    campaign.campaignID, from: [.draft], to: .scheduled, actor: who,
                     details: ["at": .string(time.formatted(.iso8601))])
             } catch let error as StoreError {
                 throw CLIError.fail("campaign \(campaign.id): \(error)", code: 1)

@@ -19,6 +19,7 @@ struct CampaignSendCommand: AsyncParsableCommand {
               bulkhead campaign preflight 1
               bulkhead campaign send 1 --confirm 1234
               bulkhead campaign send 1 --json > summary.json
+              bulkhead campaign send 1 --override compliance.postal-address-unset --reason "internal notice to staff" --as ann
             """
     )
 
@@ -27,10 +28,19 @@ struct CampaignSendCommand: AsyncParsableCommand {
     @OptionGroup var campaign: CampaignIDArgument
     @Option(help: "The exact number of eligible recipients (required from guardrails.confirm_recipients up).") var confirm: Int?
     @Flag(help: "Acknowledge warning findings. Never skips an error, an approval, a confirmation or the undo window.") var force = false
+    @Option(name: .customLong("override"), help: "Turn this error finding into one that needs an approval (repeatable; with --reason).")
+    var overrides: [String] = []
+    @Option(help: "Why the overridden rule does not apply here (for the approver and the audit log).") var reason: String?
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
+        // Authenticated first once users exist; CampaignDelivery records the proven actor (``ActorOption/audit``).
+        var actor = actor
+        try await config.withStore { store, _ in
+            _ = try await actor.authenticate(store, for: "send campaigns", required: true, roles: [.author])
+        }
         try await CampaignDelivery.send(
-            config, actor, campaign.campaignID, CampaignDelivery.Request(confirm: confirm, force: force, json: json))
+            config, actor, campaign.campaignID,
+            CampaignDelivery.Request(confirm: confirm, force: force, json: json, overrides: overrides, overrideReason: reason))
     }
 }

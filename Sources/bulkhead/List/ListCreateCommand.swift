@@ -16,6 +16,7 @@ struct ListCreateCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @Argument(help: "The list's name (used as --list NAME by other commands).") var name: String
     @Option(help: "A free-form description.") var description = ""
     @Flag(help: "Print the new list as JSON.") var json = false
@@ -24,6 +25,7 @@ struct ListCreateCommand: AsyncParsableCommand {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw CLIError.fail("the list name must not be empty", code: 1) }
         try await config.withStore { store, _ in
+            _ = try await actor.authenticated(store, for: "create lists", required: true, roles: [.author, .admin])
             let list: MailingList
             do {
                 list = try await store.createList(name: name, description: description)

@@ -26,10 +26,11 @@ struct ListRenameCommand: AsyncParsableCommand {
         let name = new.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw CLIError.fail("the list name must not be empty", code: 1) }
         try await config.withStore { store, _ in
+            let who = try await actor.authenticated(store, for: "rename lists", required: true, roles: [.author, .admin])
             let list = try await store.existingList(named: old)
             let renamed: MailingList
             do {
-                renamed = try await store.renameList(list.id, to: name, actor: actor.audit)
+                renamed = try await store.renameList(list.id, to: name, actor: who)
             } catch StoreError.duplicate {
                 throw CLIError.fail("a list named \"\(name)\" already exists", code: 1)
             }

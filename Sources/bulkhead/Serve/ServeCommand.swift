@@ -110,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let audience = try await store.audience(campaign: campaign.id)
         let report = try await CampaignPreflight(environment: environment).run(
-            campaign, confirmed: audience.eligible, approvalProblem: CampaignDelivery.approvalUnavailable)
+            campaign, confirmed: audience.eligible)
         guard report.mayGo else {
             _ = try? await store.transition(
                 campaign.id, from: [.scheduled], to: .paused, actor: .system,

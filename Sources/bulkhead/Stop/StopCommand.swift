@@ -32,13 +32,15 @@ struct StopCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await config.withStore { store, _ in
+            // An emergency never waits for a password: the OS user, unless --as is given (then checked).
+            let who = try await actor.authenticated(store, for: "stop campaigns", required: false)
             if all {
-                let paused = try await store.emergencyStop(reason: reason ?? "emergency stop", actor: actor.audit)
+                let paused = try await store.emergencyStop(reason: reason ?? "emergency stop", actor: who)
                 let latch = try await store.latch(named: Latch.emergencyStop)
                 let list = paused.isEmpty ? "none was under way" : paused.map { "\($0.rawValue)" }.joined(separator: ", ")
                 print("emergency stop in force since \(latch?.setAt.formatted(.iso8601) ?? "now"); campaigns paused: \(list)")
                 print("nothing starts until `bulkhead stop --release`; then resume campaigns one by one")
-            } else if try await store.releaseLatch(named: Latch.emergencyStop, actor: actor.audit) {
+            } else if try await store.releaseLatch(named: Latch.emergencyStop, actor: who) {
                 print("emergency stop released; paused campaigns stay paused (bulkhead campaign resume ID)")
             } else {
                 print("no emergency stop was in force")

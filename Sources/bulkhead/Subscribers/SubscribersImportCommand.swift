@@ -29,6 +29,7 @@ struct SubscribersImportCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var config: ConfigOption
+    @OptionGroup var actor: ActorOption
     @Argument(help: "The CSV file (`,` `;` or tab separated, UTF-8).") var file: String
     @Option(help: "The list to import into.") var list: String
     @Option(help: "Status of rows without one: confirmed or unconfirmed.") var status: ImportStatusArgument = .confirmed
@@ -41,6 +42,7 @@ struct SubscribersImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await config.withStore { store, _ in
+            _ = try await actor.authenticated(store, for: "import subscribers", required: true, roles: [.author, .admin])
             let target = try await store.existingList(named: list)
             let options = SubscriberImporter.Options(
                 defaultStatus: status.status,

@@ -33,6 +33,8 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
             throw CLIError.fail("--source must say where the request came from", code: 2)
         }
         let outcome = try await config.withStore { store, _ -> String in
+            // Taking someone off a list only ever stops mail: like the stop commands, it needs no password.
+            let who = try await actor.authenticated(store, for: "unsubscribe people", required: false)
             let target = try await store.existingList(named: list)
             guard let subscriber = try await store.subscriber(address: normalized) else {
                 throw CLIError.fail("\(normalized.value) is not a subscriber", code: 1)
@@ -43,7 +45,7 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
             if membership.status == .unsubscribed { return "\(normalized.value) had already left \(target.name)" }
             let evidence = ConsentEvidence(
                 kind: .withdrawn, at: store.clock.date, method: .manual, source: source,
-                ipOrChannel: "cli:\(actor.resolved)", textShown: nil)
+                ipOrChannel: "cli:\(who.displayName)", textShown: nil)
             _ = try await store.setMembership(list: target.id, subscriber: subscriber.id, status: .unsubscribed, consent: evidence)
             return "\(normalized.value) unsubscribed from \(target.name)"
         }

@@ -28,9 +28,11 @@ struct SuppressionAddCommand: AsyncParsableCommand {
                 "--reason \(reason.debugDescription): one of \(SuppressionReason.allCases.map(\.rawValue).joined(separator: ", "))", code: 2)
         }
         let added = try await config.withStore { store, _ in
-            try await store.addSuppression(
-                Suppression(address: normalized, reason: why, at: store.clock.date, source: "cli:\(actor.resolved)", note: note),
-                actor: actor.audit)
+            // Blocking an address only ever stops mail: like the stop commands, it needs no password.
+            let who = try await actor.authenticated(store, for: "suppress addresses", required: false)
+            return try await store.addSuppression(
+                Suppression(address: normalized, reason: why, at: store.clock.date, source: "cli:\(who.displayName)", note: note),
+                actor: who)
         }
         print(added ? "suppressed \(normalized.value) (\(why.rawValue))" : "\(normalized.value) was already suppressed")
     }

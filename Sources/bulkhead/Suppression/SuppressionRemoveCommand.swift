@@ -10,7 +10,7 @@ struct SuppressionRemoveCommand: AsyncParsableCommand {
             Exit status: 0 removed, 1 not suppressed, not an address, or the store cannot be opened.
 
             Example:
-              bulkhead suppression remove ann@example.com --actor "ann (support)"
+              bulkhead suppression remove ann@example.com --as ann
             """
     )
 
@@ -20,7 +20,10 @@ struct SuppressionRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let normalized = try AddressArgument.normalized(address)
-        let removed = try await config.withStore { store, _ in try await store.removeSuppression(normalized, actor: actor.audit) }
+        let removed = try await config.withStore { store, _ in
+            let who = try await actor.authenticated(store, for: "lift suppressions", required: true, roles: [.author, .admin])
+            return try await store.removeSuppression(normalized, actor: who)
+        }
         guard removed else { throw CLIError.fail("\(normalized.value) is not suppressed", code: 1) }
         print("\(normalized.value) is no longer suppressed")
     }
