@@ -28,7 +28,8 @@ struct StagedSendingMigrationTests {
                     sql: "INSERT INTO subscribers (address, attributes, created_at, updated_at) VALUES ('a\(index)@example.com', '{}', 0, 0)")
                 try db.execute(sql: "INSERT INTO memberships (list_id, subscriber_id, status, updated_at) VALUES (1, \(index), 'confirmed', 0)")
                 try db.execute(
-                    sql: "INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source) VALUES (\(index), 1, 'given', 0, 'form', 't')")
+                    sql: "INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source) VALUES (?, 1, 'given', 0, 'form', 't')",
+                    arguments: [index])
             }
             try db.execute(
                 sql: """
