@@ -41,12 +41,13 @@ elif [ "$store" != sqlite ]; then
     exit 2
 fi
 
-# The campaign is started at once (no undo window, approval or typed confirmation); the canary's hold
-# is 0 s when it is on, so the run measures delivery, not waiting.
+# The campaign passes the whole preflight (the send types --confirm N) and starts at once: no undo window
+# and no approval (users do not exist here); the canary's hold is 0 s when it is on, so the run measures
+# delivery, not waiting.
 if [ "${BULKHEAD_BENCH_CANARY:-off}" = on ]; then
-    guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, confirm_recipients: 100000000, canary: {hold_seconds: 0}}"
+    guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {hold_seconds: 0}}"
 else
-    guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, confirm_recipients: 100000000, canary: {percent: 0}}"
+    guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {percent: 0}}"
 fi
 
 work="$(mktemp -d /tmp/bulkhead-bench.XXXXXX)"
@@ -88,11 +89,6 @@ identity:
   from: "Example Shop <news@shop.example>"
   unsubscribe_base_url: https://shop.example
   postal_address: "Example Shop, 1 Loopback Road, Localhost"
-# Guardrails on, minus what needs a person: no undo window, no canary, no approval (users do not exist here).
-guardrails:
-  undo_seconds: 0
-  approval_recipients: 100000000
-  canary: {percent: 0}
 dkim:
   domain: shop.example
   selector: s1

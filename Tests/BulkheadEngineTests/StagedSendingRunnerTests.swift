@@ -113,16 +113,21 @@ import Testing
         #expect(canary.count == 101)
         // 30 % of recipients are unknown (550 5.1.1 at RCPT); the rest accepted.
         let transport = Runner.ScriptedTransport(delay: .zero) { envelope in
+            guard envelope.recipient.hasPrefix("person") else { return .sent(Runner.reply(250, "ok")) }  // the alert
             let number = Int(envelope.recipient.dropFirst("person".count).prefix { $0.isNumber }) ?? 0
             return number % 10 < 3 ? .failed(Runner.reply(550, "5.1.1 no such user"), hardBounce: true) : .sent(Runner.reply(250, "ok"))
         }
-        let settings = Self.settings(concurrency: 3, batchSize: 5)
+        var settings = Self.settings(concurrency: 3, batchSize: 5)
+        settings.alertEmail = "ops@shop.example"
         let summary = try await Runner.runner(setup, transport: transport, settings: settings).run()
+        // The brake's alert is mailed to alerts.email once, through the campaign's transport (its text is
+        // checked by the CLI test of the emergency stop's alert, which reads the capture mailbox).
+        #expect(transport.log.withLock { $0.filter { $0.0 == "ops@shop.example" }.count } == 1)
 
         #expect(summary.ending == .paused && summary.pauseReason == "brake:rejection")
         let campaign = try #require(try await setup.store.campaign(id: setup.campaign.id))
         #expect(campaign.state == .paused && campaign.pauseReason == "brake:rejection" && campaign.pausedFrom == .canary)
-        let attempted = transport.log.withLock { $0.map(\.0) }
+        let attempted = transport.log.withLock { $0.map(\.0) }.filter { $0 != "ops@shop.example" }
         #expect(attempted.count <= canary.count + settings.concurrency * settings.batchSize)
         #expect(Set(attempted).isSubset(of: canary), "nothing beyond the canary went out")
         #expect(try await setup.store.ledgerCounts(campaign: setup.campaign.id, wave: .rest)[.queued] == 100)

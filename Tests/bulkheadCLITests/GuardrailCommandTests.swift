@@ -175,3 +175,20 @@ import Testing
         #expect(try workspace.captured().count == 12)
     }
 }
+
+/// `alerts.email` gets each alert through the configured transport (here the capture mailbox).
+@Suite struct AlertMailTests {
+    @Test func anEmergencyStopIsMailedToAlertsEmail() throws {
+        let workspace = try GuardrailCommandTests.workspace(
+            GuardrailCommandTests.people(1), subject: "Spring offer", guardrails: "{}\nalerts: {email: ops@shop.example}")
+        let stop = try workspace.run("stop", "--all", "--reason", "drill")
+        #expect(stop.status == 0, "\(stop.stderr)")
+        let captured = try workspace.captured()
+        #expect(captured.count == 1 && captured.first?["recipient"] as? String == "ops@shop.example", "\(captured)")
+        let id = try #require(captured.first?["id"] as? String)
+        let raw = try workspace.run("capture", "show", id, "--raw").stdout
+        #expect(raw.contains("Subject: [bulkhead alert] emergency stop by "), "\(raw)")
+        #expect(raw.contains("Auto-Submitted: auto-generated"))
+        #expect(raw.contains("stopped everything (drill)"))
+    }
+}

@@ -140,7 +140,7 @@ extension IncidentCommandTests {
         | Kind | commercial |
         | List | news |
         | Created by | ann |
-        | Content SHA-256 | 0d15ba27bdb9a9514ae85953b21e42242f8116a6c2f70185e7f59172453a5340 |
+        | Content SHA-256 | sha256:5bb7c2bdb4580fe65ddd9489836165ca1fdf859ab34b611572400670299c94ad |
         | Personalised with | first\\_name, unsubscribe\\_url |
 
         ### Attachments
@@ -320,7 +320,7 @@ extension IncidentCommandTests {
             "attachments" : [
 
             ],
-            "content_sha256" : "0d15ba27bdb9a9514ae85953b21e42242f8116a6c2f70185e7f59172453a5340",
+            "content_sha256" : "sha256:5bb7c2bdb4580fe65ddd9489836165ca1fdf859ab34b611572400670299c94ad",
             "findings" : [
               {
                 "code" : "dkim.missing",

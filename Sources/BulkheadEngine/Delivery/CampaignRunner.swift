@@ -62,9 +62,8 @@ public struct CampaignRunner: Sendable {
         let recovered = try await recoverDeadWorkers()
         let counts = try await store.ledgerCounts(campaign: campaignID)
         let remaining = counts[.queued] + counts[.deferred]
-        let brakes = settings.brakes.map {
-            CampaignBrakes(store: store, rules: BrakeRules(thresholds: $0), alertEmail: settings.alertEmail, logger: logger)
-        }
+        let alerts = try AlertMailer(to: settings.alertEmail, from: factory.identity.from, transport: transport, clock: clock, logger: logger)
+        let brakes = settings.brakes.map { CampaignBrakes(store: store, rules: BrakeRules(thresholds: $0), alerts: alerts, logger: logger) }
         let recorder = OutcomeRecorder(
             store: store, campaign: campaignID, total: counts.total,
             remaining: remaining, clock: clock, brakes: brakes, progress: progress)

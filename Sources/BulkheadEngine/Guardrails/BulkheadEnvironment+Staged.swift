@@ -18,9 +18,14 @@ extension BulkheadConfiguration.Guardrails.Brakes {
 extension BulkheadEnvironment {
     /// The configured brakes (`guardrails.brakes`, alerts to `alerts.email`).
     public var brakes: CampaignBrakes {
-        CampaignBrakes(
-            store: store, rules: BrakeRules(thresholds: configuration.guardrails.brakes.thresholds),
-            alertEmail: configuration.alerts.email, logger: logger)
+        CampaignBrakes(store: store, rules: BrakeRules(thresholds: configuration.guardrails.brakes.thresholds), alerts: alerts, logger: logger)
+    }
+
+    /// The mailer of `alerts.email` (nil when it is empty or the identity's From cannot be read), through
+    /// this environment's transport.
+    public var alerts: AlertMailer? {
+        guard let from = try? configuration.fromMailbox else { return nil }
+        return try? AlertMailer(to: configuration.alerts.email, from: from, transport: transport, clock: clock, logger: logger)
     }
 
     /// The configured staged send (`guardrails.canary`).

@@ -29,14 +29,14 @@ public struct BrakeCheck: Sendable, Hashable {
 public struct CampaignBrakes: Sendable {
     public let store: any MailStore
     public let rules: BrakeRules
-    /// Where alerts should be mailed (`alerts.email`; empty: log only).
-    public let alertEmail: String
+    /// Mails each alert to `alerts.email` (nil: log only).
+    public let alerts: AlertMailer?
     let logger: Logger
 
-    public init(store: any MailStore, rules: BrakeRules, alertEmail: String = "", logger: Logger = Logger(label: "bulkhead.brakes")) {
+    public init(store: any MailStore, rules: BrakeRules, alerts: AlertMailer? = nil, logger: Logger = Logger(label: "bulkhead.brakes")) {
         self.store = store
         self.rules = rules
-        self.alertEmail = alertEmail
+        self.alerts = alerts
         self.logger = logger
     }
 
@@ -59,7 +59,7 @@ public struct CampaignBrakes: Sendable {
         } catch StoreError.invalidTransition {
             return BrakeCheck(window: window, trip: trip, paused: false)  // already paused, aborted or finished
         }
-        alert(trip, campaign: id, from: paused.pausedFrom)
+        await alert(trip, campaign: id, from: paused.pausedFrom)
         return BrakeCheck(window: window, trip: trip, paused: true)
     }
 
@@ -71,14 +71,12 @@ public struct CampaignBrakes: Sendable {
         return try await check(campaign)
     }
 
-    private func alert(_ trip: BrakeTrip, campaign: CampaignID, from state: CampaignState?) {
+    private func alert(_ trip: BrakeTrip, campaign: CampaignID, from state: CampaignState?) async {
+        let text =
+            "campaign \(campaign.rawValue) paused by its \(trip.metric.rawValue) brake: \(trip.events) of the last \(trip.outcomes) outcomes (\(Self.rounded(trip.ratePercent)) %) reach \(trip.thresholdPercent) %; look, then `bulkhead campaign resume \(campaign.rawValue)` or `abort`"
         logger.critical(
-            "alert: campaign \(campaign.rawValue) paused by its \(trip.metric.rawValue) brake: \(trip.events) of the last \(trip.outcomes) outcomes (\(Self.rounded(trip.ratePercent)) %) reach \(trip.thresholdPercent) %; look, then `bulkhead campaign resume \(campaign.rawValue)` or `abort`",
-            metadata: ["campaign": "\(campaign.rawValue)", "reason": "\(trip.reason)", "state": "\(state?.rawValue ?? "?")"])
-        if !alertEmail.isEmpty {
-            // TODO(issue 9): mail the alert to `alerts.email`; until then it is only logged.
-            logger.warning("alert not mailed: mailing alerts to alerts.email is not implemented yet", metadata: ["campaign": "\(campaign.rawValue)"])
-        }
+            "alert: \(text)", metadata: ["campaign": "\(campaign.rawValue)", "reason": "\(trip.reason)", "state": "\(state?.rawValue ?? "?")"])
+        await alerts?.send(subject: "campaign \(campaign.rawValue) paused by its \(trip.metric.rawValue) brake", text: text)
     }
 
     private static func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulkheadEngine
 import BulkheadStore
 import Foundation
 
@@ -31,7 +32,8 @@ struct StopCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await config.withStore { store, _ in
+        try await config.withEnvironment { environment in
+            let store = environment.store
             // An emergency never waits for a password: the OS user, unless --as is given (then checked).
             let who = try await actor.authenticated(store, for: "stop campaigns", required: false)
             if all {
@@ -40,6 +42,11 @@ struct StopCommand: AsyncParsableCommand {
                 let list = paused.isEmpty ? "none was under way" : paused.map { "\($0.rawValue)" }.joined(separator: ", ")
                 print("emergency stop in force since \(latch?.setAt.formatted(.iso8601) ?? "now"); campaigns paused: \(list)")
                 print("nothing starts until `bulkhead stop --release`; then resume campaigns one by one")
+                await environment.alerts?.send(
+                    subject: "emergency stop by \(who.displayName)",
+                    text:
+                        "\(who.displayName) stopped everything (\(latch?.reason ?? "emergency stop")); campaigns paused: \(list). Nothing starts until `bulkhead stop --release`."
+                )
             } else if try await store.releaseLatch(named: Latch.emergencyStop, actor: who) {
                 print("emergency stop released; paused campaigns stay paused (bulkhead campaign resume ID)")
             } else {
