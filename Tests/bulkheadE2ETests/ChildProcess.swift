@@ -33,7 +33,7 @@ final class ChildProcess: @unchecked Sendable {
     /// Starts `executable` with `arguments` in `directory`; output goes to `logPrefix`.stdout/.stderr.
     init(
         name: String, executable: URL, arguments: [String], directory: URL, logPrefix: String,
-        standardInput: Pipe? = nil
+        standardInput: Pipe? = nil, environment: [String: String] = [:]
     ) throws {
         self.name = name
         stdoutPath = logPrefix + ".stdout"
@@ -46,6 +46,9 @@ final class ChildProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardInput = standardInput ?? FileHandle.nullDevice

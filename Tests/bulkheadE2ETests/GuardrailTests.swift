@@ -39,13 +39,28 @@ struct GuardrailEndToEndTests {
         try await workspace.withStore { store in try await store.campaign(id: CampaignID(rawValue: id)) }
     }
 
-    @Test("a \"test\" subject to a 2,000-member list, confirmed: refused with exit 3, nothing at the sink")
+    @Test("a \"test\" subject to a 2,000-member list, approved by a second person and confirmed: refused with exit 3, nothing at the sink")
     func testMailToARealAudienceIsRefused() async throws {
-        try await Self.withSetup(recipients: 2_000, guardrails: Self.guardrails(confirm: 1_000), subject: "test") { workspace, sink, id in
+        // The default thresholds: approval from 500, confirmation from 1,000.
+        try await Self.withSetup(recipients: 2_000, guardrails: "{undo_seconds: 0, canary: {percent: 0}}", subject: "test") { workspace, sink, id in
+            let ann = ["BULKHEAD_PASSWORD": "ann-pw"]
+            let bob = ["BULKHEAD_PASSWORD": "bob-pw"]
+            let users = [
+                try await workspace.start(["user", "create", "ann", "--role", "admin,author", "--password-stdin"], input: "ann-pw\n")
+                    .finish(timeout: .seconds(60)),
+                try await workspace.start(
+                    ["user", "create", "bob", "--role", "approver", "--password-stdin", "--as", "ann"], input: "bob-pw\n", environment: ann
+                ).finish(timeout: .seconds(60)),
+            ]
+            #expect(users.allSatisfy { $0.status == 0 }, "\(users.map(\.summary))")
+            let approved = try await workspace.start(["campaign", "approve", "\(id)", "--as", "bob"], environment: bob).finish(timeout: .seconds(60))
+            #expect(approved.status == 0, "\(approved.summary)")
             let preflight = try await workspace.start(["campaign", "preflight", "\(id)", "--confirm", "2000"]).finish(timeout: .seconds(120))
             #expect(preflight.status == 3, "\(preflight.summary)")
             #expect(preflight.stdout.contains("error content.looks-like-test"), "\(preflight.stdout)")
-            let send = try await workspace.start(["campaign", "send", "\(id)", "--confirm", "2000"]).finish(timeout: .seconds(120))
+            #expect(!preflight.stdout.contains("an approval by a second person"), "the approval counts: only the error is left")
+            let send = try await workspace.start(["campaign", "send", "\(id)", "--confirm", "2000", "--as", "ann"], environment: ann)
+                .finish(timeout: .seconds(120))
             #expect(send.status == 3, "\(send.summary)")
             #expect(send.stderr.contains("bulkhead: campaign \(id) not sent (content.looks-like-test"), "\(send.stderr)")
             #expect(sink.count() == 0)

@@ -137,16 +137,23 @@ final class Workspace: @unchecked Sendable {
     }
 
     /// Starts `bulkhead ARGUMENTS` in the workspace (where bulkhead.yaml is found by default).
-    func start(_ arguments: [String]) throws -> ChildProcess {
+    /// `input` is written to its standard input (then closed); `environment` is added to this process's.
+    func start(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> ChildProcess {
         commandNumber += 1
         let label = "bulkhead-\(commandNumber)-\(arguments.prefix(2).joined(separator: "-"))"
         let executable = BulkheadBinary.executable
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw E2EError("the bulkhead executable is not built (swift build --build-tests), looked for \(executable.path)")
         }
-        return try ChildProcess(
+        let pipe = input.map { _ in Pipe() }
+        let child = try ChildProcess(
             name: "bulkhead \(arguments.joined(separator: " "))", executable: executable, arguments: arguments,
-            directory: root, logPrefix: root.appendingPathComponent(label).path)
+            directory: root, logPrefix: root.appendingPathComponent(label).path, standardInput: pipe, environment: environment)
+        if let pipe, let input {
+            pipe.fileHandleForWriting.write(Data(input.utf8))
+            try pipe.fileHandleForWriting.close()
+        }
+        return child
     }
 
     /// Runs `bulkhead ARGUMENTS` to completion and requires exit status 0.
