@@ -108,6 +108,18 @@ import Testing
         #expect(cancelSent.status == 1 && cancelSent.stderr == "bulkhead: campaign 2 is sent and cannot be cancelled\n")
     }
 
+    @Test func aScheduledCampaignKeepsTheAudienceThatWasConfirmed() throws {
+        let workspace = try Self.workspace(Self.people(2), subject: "Spring offer")
+        let due = Date().addingTimeInterval(-5).formatted(.iso8601)
+        #expect(try workspace.run("campaign", "schedule", "1", "--at", due).status == 0)
+        try workspace.write("email,name\nlate@example.org,Late Joiner\n", to: "late.csv")
+        #expect(try workspace.run("subscribers", "import", "late.csv", "--list", "news").status == 0)
+        let served = try workspace.run("serve", "--once")
+        #expect(served.status == 0, "\(served.stderr)")
+        let recipients = Set(try workspace.captured().compactMap { $0["recipient"] as? String })
+        #expect(recipients == ["reader0@example.org", "reader1@example.org"], "who joined after the schedule is not added")
+    }
+
     @Test func stopAllAndReleaseArePrintedAndAudited() throws {
         let workspace = try Self.workspace(Self.people(1), subject: "Spring offer")
         let stop = try workspace.run("stop", "--all", "--reason", "drill")

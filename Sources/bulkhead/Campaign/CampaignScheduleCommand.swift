@@ -10,8 +10,9 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
         abstract: "Schedule a draft: `bulkhead serve` queues its recipients and starts sending at the given time.",
         discussion: """
             The campaign passes the same preflight as `send` now (--confirm N from guardrails.confirm_recipients up;
-            exit 3 when refused), and again when its time comes: then `serve` starts it at once (cancelling before its
-            time is its undo window), or pauses it (reason `preflight`) when it no longer passes. A campaign found more
+            exit 3 when refused) and its audience is queued now: who joins the list later is not added. When its time
+            comes, `serve` checks it again (errors and approval) and starts it at once (cancelling before its time is its
+            undo window), or pauses it (reason `preflight`) when it no longer passes. A campaign found more
             than guardrails.overdue_schedule_seconds past its time (the machine was down) is paused, reason `overdue`,
             and waits for `bulkhead campaign resume`.
 
@@ -45,9 +46,12 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
             content.scheduledAt = time
             do {
                 _ = try await store.updateDraft(campaign.campaignID, content: content, actor: who)
-                return try await store.transition(
-                    campaign.campaignID, from: [.draft], to: .scheduled, actor: who,
-                    details: ["at": .string(time.formatted(.iso8601))])
+                // The audience is taken now, when it is confirmed: who joins later is not added at the
+                // scheduled time (counts only fall after --confirm); who opts out meanwhile is still left out.
+                let queued = try await store.enqueueRecipients(campaign: campaign.campaignID)
+                var details: [String: JSONValue] = ["at": .string(time.formatted(.iso8601)), "queued_now": .number(Double(queued))]
+                if let confirm { details["confirmed"] = .number(Double(confirm)) }
+                return try await store.transition(campaign.campaignID, from: [.draft], to: .scheduled, actor: who, details: details)
             } catch let error as StoreError {
                 throw CLIError.fail("campaign \(campaign.id): \(error)", code: 1)
             }

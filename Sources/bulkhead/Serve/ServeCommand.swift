@@ -93,8 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// A scheduled campaign whose time came: paused (reason `overdue`) when found too late, else checked
-    /// again by the preflight (its confirmation was typed when it was scheduled) and started at once, or
-    /// paused (reason `preflight`) when it no longer passes.
+    /// again by the preflight (errors and approval; its count was confirmed and its audience queued when
+    /// it was scheduled) and started at once, or paused (reason `preflight`) when it no longer passes.
     private func startScheduled(_ environment: BulkheadEnvironment, _ campaign: Campaign, late: TimeInterval) async throws {
         let store = environment.store
         let overdue = environment.configuration.guardrails.overdueScheduleSeconds
@@ -108,10 +108,10 @@ struct ServeCommand: AsyncParsableCommand {
                         .utf8))
             return
         }
-        let audience = try await store.audience(campaign: campaign.id)
-        let report = try await CampaignPreflight(environment: environment).run(
-            campaign, confirmed: audience.eligible)
-        guard report.mayGo else {
+        // The count was confirmed, and the audience queued, when it was scheduled (nobody has been added
+        // since); errors and the approval are judged again now.
+        let report = try await CampaignPreflight(environment: environment).run(campaign)
+        guard report.requirements.refusedBy.isEmpty, report.requirements.approvalMet else {
             _ = try? await store.transition(
                 campaign.id, from: [.scheduled], to: .paused, actor: .system,
                 details: ["reason": "preflight", "unmet": .array(report.requirements.unmet.map { .string($0) })])
@@ -121,7 +121,6 @@ struct ServeCommand: AsyncParsableCommand {
                         .utf8))
             return
         }
-        _ = try await store.enqueueRecipients(campaign: campaign.id)
         _ = try await CampaignDelivery.launch(environment, campaign.id)
     }
 }
