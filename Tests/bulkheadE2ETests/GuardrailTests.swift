@@ -100,6 +100,20 @@ struct GuardrailEndToEndTests {
         }
     }
 
+    @Test("Ctrl-C during the undo window's countdown pauses the campaign (interrupted), exit 130, nothing sent")
+    func ctrlCDuringTheCountdownPauses() async throws {
+        try await Self.withSetup(recipients: 300, guardrails: Self.guardrails(undo: 120)) { workspace, sink, id in
+            let sender = try workspace.start(["campaign", "send", "\(id)"])
+            _ = try await Self.waitFor(.pending, workspace, id, sender)
+            sender.signal(SIGINT)
+            let status = try await sender.wait(timeout: .seconds(10))
+            #expect(status == 130, "\(sender.output.summary)")
+            let paused = try #require(try await Self.state(workspace, id))
+            #expect(paused.state == .paused && paused.pauseReason == "interrupted" && paused.pausedFrom == .pending)
+            #expect(sink.count() == 0)
+        }
+    }
+
     @Test("stop --all during the undo window pauses it (stop-all); nothing starts until --release; resume then sends")
     func emergencyStopHoldsUntilReleased() async throws {
         try await Self.withSetup(recipients: 300, guardrails: Self.guardrails(undo: 120)) { workspace, sink, id in
