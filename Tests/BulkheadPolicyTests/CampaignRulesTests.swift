@@ -75,6 +75,16 @@ import Testing
         #expect(SendRequirements([], recipients: 3).unmet.isEmpty)
     }
 
+    /// A count typed where none is asked for must still be the right one: a wrong number means the person
+    /// expected another audience (typed 5, the list has 400).
+    @Test func aWrongCountTypedRefusesEvenBelowTheConfirmThreshold() {
+        let small = SendRequirements([], recipients: 400, confirmed: 5)
+        #expect(!small.mayGo)
+        #expect(small.unmet == ["--confirm 400: the eligible count is 400, not 5"])
+        #expect(SendRequirements([], recipients: 400, confirmed: 400).mayGo)
+        #expect(SendRequirements([], recipients: 400, confirmed: -1).unmet == ["--confirm 400: the eligible count is 400, not -1"])
+    }
+
     @Test func errorsComeFirst() {
         let findings = CampaignRules().check(Self.plan(2_000, subject: "test"))
         #expect(findings.map(\.severity) == [.error, .approval, .confirm])

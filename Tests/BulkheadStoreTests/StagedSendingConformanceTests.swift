@@ -129,6 +129,35 @@ struct StagedSendingConformanceTests {
         }
     }
 
+    /// A seed needs no membership, but one who unsubscribed from the list has opted out: never queued as a
+    /// seed, and a seed entry whose owner unsubscribes after the launch is suppressed when its turn comes.
+    @Test(arguments: StoreBackend.allCases)
+    func aSeedWhoUnsubscribedFromTheListIsNeverMailed(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let list = try await store.createList(name: "news", description: "")
+            try await Fixture.importMembers(store, list: list.id, count: 5)
+            let left = try Fixture.address("u1@example.com")
+            let later = try Fixture.address("u2@example.com")
+            try await store.addSeeds([left, later, try Fixture.address("seed@shop.example")], list: list.id, actor: .system)
+            let leaver = try #require(try await store.subscriber(address: left))
+            _ = try await store.setMembership(
+                list: list.id, subscriber: leaver.id, status: .unsubscribed, consent: Fixture.consent(.withdrawn, at: db.clock.now))
+            let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
+            #expect(try await store.enqueueRecipients(campaign: campaign.id) == 4)
+            _ = try await store.beginSending(campaign.id, from: [.draft], canary: CanaryRule(percent: 0), actor: .system, details: [:])
+            let queued = try await store.ledgerEntries(campaign: campaign.id).collect()
+            #expect(!queued.contains { $0.address == left }, "the seed who left the list is not queued")
+            // u2, a member and a seed, unsubscribes after the launch.
+            let laterID = try #require(try await store.subscriber(address: later)).id
+            _ = try await store.setMembership(
+                list: list.id, subscriber: laterID, status: .unsubscribed, consent: Fixture.consent(.withdrawn, at: db.clock.now))
+            let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 100)
+            #expect(Set(claimed.map(\.address.value)) == ["u0@example.com", "u3@example.com", "u4@example.com", "seed@shop.example"])
+            let entry = try #require(try await store.ledgerEntries(campaign: campaign.id).collect().first { $0.address == later })
+            #expect(entry.isSeed && entry.state == .suppressed && entry.lastReply?.text == "list membership is unsubscribed")
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func inTheCanaryOnlyTheCanaryWaveIsClaimedAndSeedsPassButNotSuppressions(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in

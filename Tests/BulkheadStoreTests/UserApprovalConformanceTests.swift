@@ -122,7 +122,7 @@ struct UserApprovalConformanceTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
-    func editorsCannotApproveAndOnlyCampaignsNotYetSentCanBeDecided(backend: StoreBackend) async throws {
+    func editorsAndOverrideRequestersCannotApproveAndOnlyCampaignsNotYetSentCanBeDecided(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, _ in
             let list = try await store.createList(name: "news", description: "")
             let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .human("ann"))
@@ -133,6 +133,13 @@ struct UserApprovalConformanceTests {
             await #expect(throws: StoreError.refused("bob edited campaign \(campaign.id.rawValue): another approver must decide")) {
                 try await store.recordApproval(campaign: campaign.id, approval, actor: .person(user: "bob", osUser: "x"))
             }
+            // Whoever asked to waive an error (an override) cannot approve that request alone.
+            _ = try await store.addOverride(
+                campaign: campaign.id, code: "content.looks-like-test", reason: "r", actor: .person(user: "dan", osUser: "d"))
+            await #expect(throws: StoreError.refused("dan requested an override on campaign \(campaign.id.rawValue): another approver must decide")) {
+                try await store.recordApproval(campaign: campaign.id, approval, actor: .person(user: "dan", osUser: "d"))
+            }
+            #expect(try await store.recordApproval(campaign: campaign.id, approval, actor: .person(user: "cat", osUser: "c")).by == "cat")
             for state in [CampaignState.scheduled, .paused] {
                 let other = try await store.createCampaign(Fixture.content(list: list.id), actor: .human("ann"))
                 for step in CampaignConformanceTests.pathTo[state] ?? [] {

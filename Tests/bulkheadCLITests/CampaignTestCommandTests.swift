@@ -4,6 +4,30 @@ import Testing
 
 /// `bulkhead campaign test ID --to ADDRESS…` through the real binary (capture mailbox).
 @Suite struct CampaignTestCommandTests {
+    /// A test is mail too: nothing goes out while the emergency stop holds, and an address that opted out
+    /// (suppressed, or unsubscribed from the campaign's list) never gets one.
+    @Test func aTestHonoursTheEmergencyStopAndOptOuts() throws {
+        let workspace = try CLIWorkspace.withNewsList()
+        try workspace.write("Hello {{first_name}}\n{{unsubscribe_url}}\n", to: "body.txt")
+        #expect(try workspace.run("campaign", "create", "--name", "s", "--list", "news", "--subject", "Offer", "--text", "body.txt").status == 0)
+        #expect(try workspace.run("stop", "--all").status == 0)
+        let stopped = try workspace.run("campaign", "test", "1", "--to", "me@example.net")
+        #expect(stopped.status == 3 && stopped.stderr.contains("an emergency stop is in force"), "\(stopped.stderr)")
+        #expect(try workspace.captured().isEmpty)
+        #expect(try workspace.run("stop", "--release").status == 0)
+
+        #expect(try workspace.run("suppression", "add", "gone@example.net").status == 0)
+        #expect(try workspace.run("subscribers", "unsubscribe", "ada@example.org", "--list", "news", "--source", "phone").status == 0)
+        let sent = try workspace.run("campaign", "test", "1", "--to", "Gone@example.net", "ada@example.org", "me@example.net")
+        #expect(sent.status == 1)
+        #expect(
+            sent.stdout.hasPrefix(
+                "test message to gone@example.net: failed: not sent: the address is suppressed (manual)\n"
+                    + "test message to ada@example.org: failed: not sent: the address unsubscribed from the campaign's list\n"),
+            "\(sent.stdout)")
+        #expect(try workspace.captured().compactMap { $0["recipient"] as? String } == ["me@example.net"])
+    }
+
     @Test func eachAddressGetsItsOwnTestMessageAndTheLedgerStaysEmpty() async throws {
         let workspace = try CLIWorkspace.withNewsList()
         try workspace.write("Hello {{first_name}}\n{{unsubscribe_url}}\n", to: "body.txt")

@@ -81,6 +81,16 @@ import Testing
         #expect(try workspace.captured().count == 4)
     }
 
+    /// A count typed below the confirm threshold is checked too: whoever typed 5 expected 5 recipients.
+    @Test func aWrongConfirmCountRefusesEvenWhereNoneIsNeeded() throws {
+        let workspace = try Self.workspace(Self.people(3), subject: "Spring offer")
+        let wrong = try workspace.run("campaign", "send", "1", "--confirm", "2")
+        #expect(wrong.status == 3 && wrong.stderr.hasSuffix("  - --confirm 3: the eligible count is 3, not 2\n"), "\(wrong.stderr)")
+        #expect(try workspace.captured().isEmpty)
+        #expect(try workspace.run("campaign", "send", "1", "--confirm", "3").status == 0)
+        #expect(try workspace.captured().count == 3)
+    }
+
     @Test func anAudienceThatNeedsApprovalCannotBeSentWithoutOne() throws {
         let workspace = try Self.workspace(Self.people(3), subject: "Spring offer", guardrails: "{approval_recipients: 3}")
         let send = try workspace.run("campaign", "send", "1", "--force")

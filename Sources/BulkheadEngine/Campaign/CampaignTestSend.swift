@@ -74,6 +74,8 @@ public struct CampaignTestSend: Sendable {
 
     /// Builds and sends one test message per address, one after the other, and audits the test.
     /// A message that cannot be built for an address is a `failed` outcome for it; nothing is retried.
+    /// An address that opted out (on the suppression list, or unsubscribed from the campaign's list) is
+    /// never sent to, not even a test: a `failed` outcome saying so.
     public func send(campaign id: CampaignID, to addresses: [NormalizedAddress], actor: AuditActor) async throws -> [Result] {
         let store = environment.store
         guard var campaign = try await store.campaign(id: id) else { throw StoreError.notFound(.campaign(id)) }
@@ -82,6 +84,10 @@ public struct CampaignTestSend: Sendable {
         var results: [Result] = []
         for address in addresses {
             let subscriber = try await store.subscriber(address: address)
+            if let optOut = try await optOut(address, subscriber, list: campaign.content.listID) {
+                results.append(Result(address: address, outcome: .failed(.note("not sent: \(optOut)"), hardBounce: false)))
+                continue
+            }
             let outcome: DeliveryOutcome
             do {
                 let recipient = RecipientContext(
@@ -105,5 +111,17 @@ public struct CampaignTestSend: Sendable {
                     "transport": .string(environment.configuration.upstreams.isEmpty ? "capture" : "smtp"),
                 ]))
         return results
+    }
+
+    /// Why `address` must not get mail, or nil.
+    private func optOut(_ address: NormalizedAddress, _ subscriber: Subscriber?, list: ListID) async throws -> String? {
+        let store = environment.store
+        if let suppression = try await store.suppression(address: address) {
+            return "the address is suppressed (\(suppression.reason.rawValue))"
+        }
+        if let subscriber, try await store.membership(list: list, subscriber: subscriber.id)?.status == .unsubscribed {
+            return "the address unsubscribed from the campaign's list"
+        }
+        return nil
     }
 }

@@ -16,7 +16,7 @@ public struct SendRequirements: Sendable, Hashable, Codable {
     public var approvedBy: String?
     /// Why the approval is missing (no approval yet, voided by an edit, no users exist …), when needed and missing.
     public var approvalProblem: String?
-    /// The count to type (`--confirm N`), when a `confirm` finding asks for one.
+    /// The count to type (`--confirm N`), when a `confirm` finding asks for one or a wrong count was typed.
     public var confirmationNeeded: Int?
     /// The count typed, if any.
     public var confirmed: Int?
@@ -30,7 +30,9 @@ public struct SendRequirements: Sendable, Hashable, Codable {
         approvalNeeded = findings.contains { $0.severity == .approval }
         self.approvedBy = approvalNeeded ? approvedBy : nil
         self.approvalProblem = approvalNeeded && approvedBy == nil ? (approvalProblem ?? "nobody has approved it yet") : nil
-        confirmationNeeded = findings.contains { $0.severity == .confirm } ? recipients : nil
+        // A count typed is checked even where none is asked for: whoever typed a wrong one expected another audience.
+        let wrongCount = confirmed.map { $0 != recipients } ?? false
+        confirmationNeeded = findings.contains { $0.severity == .confirm } || wrongCount ? recipients : nil
         self.confirmed = confirmed
     }
 

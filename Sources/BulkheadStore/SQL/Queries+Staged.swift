@@ -40,7 +40,8 @@ extension Queries {
         SQLStatement("SELECT count(*) AS n FROM ledger WHERE campaign_id = ? AND state = 'queued'", [.int(campaign.rawValue)])
     }
 
-    /// Queues the list's seed addresses (unless suppressed) in `wave`, marked as seeds; a seed who is
+    /// Queues the list's seed addresses (unless suppressed, or unsubscribed from the list: a seed needs no
+    /// membership, but one who left the list has opted out) in `wave`, marked as seeds; a seed who is
     /// also a queued recipient keeps its entry, now marked and in `wave`.
     static func enqueueSeeds(_ campaign: Campaign, wave: LedgerWave, now: Date, _ dialect: SQLDialect) -> SQLStatement {
         SQLStatement(
@@ -49,6 +50,8 @@ extension Queries {
             SELECT ?, s.address, s.id, 'queued', 0, ?, \(dialect.verpTokenExpression), ?, 1
             FROM list_seeds k JOIN subscribers s ON s.id = k.subscriber_id
             WHERE k.list_id = ? AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)
+              AND NOT EXISTS (
+                SELECT 1 FROM memberships m WHERE m.subscriber_id = s.id AND m.list_id = k.list_id AND m.status = 'unsubscribed')
             ON CONFLICT (campaign_id, address) DO UPDATE SET seed = 1, wave = excluded.wave
               WHERE ledger.state = 'queued'
             """,

@@ -333,8 +333,8 @@ enum Queries {
     /// `sending`. The caller hands only the `sending` rows to SMTP.
     ///
     /// `canaryOnly` (the campaign is `canary`) limits the candidates to the canary wave (read through
-    /// the partial index `ledger_canary`). A seed entry needs no membership, but a suppression still
-    /// holds for it.
+    /// the partial index `ledger_canary`). A seed entry needs no membership, but a suppression, or an
+    /// unsubscribe from the campaign's list, still holds for it.
     static func claim(
         _ campaign: CampaignID, worker: String, limit: Int, queuedAfter: LedgerEntryID?, canaryOnly: Bool, now: Date,
         _ dialect: SQLDialect
@@ -347,6 +347,7 @@ enum Queries {
         let optOut = """
             SELECT c.id, CASE
                 WHEN x.reason IS NOT NULL THEN 'suppressed: ' || x.reason
+                WHEN m.status = 'unsubscribed' THEN 'list membership is unsubscribed'
                 WHEN l.seed = 1 THEN NULL
                 WHEN m.status IS NULL THEN 'no longer a member of the list'
                 WHEN m.status <> 'confirmed' THEN 'list membership is ' || m.status

@@ -71,7 +71,7 @@ extension SQLMailStore {
     static let decidableStates: Set<CampaignState> = [.draft, .scheduled, .paused]
 
     /// Records an approval or a rejection (audited `campaign.approve` or `campaign.reject`); neither the
-    /// author nor anyone who edited the campaign may decide.
+    /// author, nor anyone who edited the campaign, nor anyone who requested an override on it may decide.
     public func recordApproval(campaign id: CampaignID, _ approval: NewApproval, actor: AuditActor) async throws -> CampaignApproval {
         guard actor != .system else { throw StoreError.refused("an approval is a person's decision, not the system's") }
         guard approval.eligible >= 0 else { throw StoreError.invalidData("a negative eligible count") }
@@ -95,6 +95,15 @@ extension SQLMailStore {
                     """, [.text("\(id.rawValue)"), .text(actor.displayName)]))
             guard try edits?.int("n") ?? 0 == 0 else {
                 throw StoreError.refused("\(actor.displayName) edited campaign \(id.rawValue): another approver must decide")
+            }
+            // An override is one person's request to waive an error: a second person must approve it.
+            let requested = try tx.one(
+                SQLStatement(
+                    "SELECT count(*) AS n FROM campaign_overrides WHERE campaign_id = ? AND requested_by = ?",
+                    [.int(id.rawValue), .text(actor.displayName)]))
+            guard try requested?.int("n") ?? 0 == 0 else {
+                throw StoreError.refused(
+                    "\(actor.displayName) requested an override on campaign \(id.rawValue): another approver must decide")
             }
             let newest = try tx.one(
                 SQLStatement("SELECT max(id) AS newest FROM campaign_overrides WHERE campaign_id = ?", [.int(id.rawValue)]))

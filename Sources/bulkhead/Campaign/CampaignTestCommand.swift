@@ -16,7 +16,11 @@ struct CampaignTestCommand: AsyncParsableCommand {
             upstreams, or the capture mailbox when there are none. The ledger is not touched (the campaign's \
             recipients are not affected); the test is audited as campaign.test with the number of addresses.
 
-            Exit status: 0 every message accepted, 1 one was not (or an error), 2 no, too many or invalid addresses.
+            An address that opted out (suppressed, or unsubscribed from the campaign's list) gets nothing: its \
+            line says so. Nothing is sent while an emergency stop holds (`bulkhead stop --all`).
+
+            Exit status: 0 every message accepted, 1 one was not (or an error), 2 no, too many or invalid addresses, \
+            3 an emergency stop is in force.
 
             Examples:
               bulkhead campaign test 1 --to me@example.org
@@ -39,6 +43,7 @@ struct CampaignTestCommand: AsyncParsableCommand {
         }
         let results = try await config.withEnvironment { environment in
             _ = try await environment.store.existingCampaign(campaign.campaignID)
+            try await CampaignDelivery.refuseWhileStopped(environment)
             do {
                 return try await CampaignTestSend(environment: environment).send(campaign: campaign.campaignID, to: addresses, actor: actor.audit)
             } catch let error as StoreError {
