@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "BulkheadStoreTests",
             dependencies: [
-                "BulkheadStore", "BulkheadMail", "BulkheadTestSupport",
+                "BulkheadStore", "BulkheadMail", "BulkheadPolicy", "BulkheadTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

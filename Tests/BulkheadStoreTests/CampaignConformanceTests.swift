@@ -1,3 +1,4 @@
+import BulkheadPolicy
 import Foundation
 import Testing
 
@@ -126,6 +127,16 @@ struct CampaignConformanceTests {
             // A second stop keeps the first one's reason and pauses nothing more.
             #expect(try await store.emergencyStop(reason: "again", actor: .system).isEmpty)
             #expect(try await store.latch(named: Latch.emergencyStop)?.reason == "wrong list")
+            // While it holds, nothing starts, in the very transaction that would start it; stopping still works.
+            let fresh = try await store.createCampaign(Fixture.content(list: list.id), actor: .human("ann"))
+            for target in [CampaignState.pending, .sending, .canary] {
+                await #expect(throws: StoreError.self) { try await store.transition(fresh.id, from: [.draft], to: target, actor: .human("ann")) }
+            }
+            await #expect(throws: StoreError.self) {
+                try await store.beginSending(fresh.id, from: [.draft], canary: CanaryRule(), actor: .human("ann"), details: [:])
+            }
+            #expect(try await store.campaign(id: fresh.id)?.state == .draft)
+            #expect(try await store.transition(fresh.id, from: [.draft], to: .cancelled, actor: .system).state == .cancelled)
             #expect(try await store.releaseLatch(named: Latch.emergencyStop, actor: .human("bob")))
             #expect(try await store.latch(named: Latch.emergencyStop) == nil)
             #expect(!(try await store.releaseLatch(named: Latch.emergencyStop, actor: .human("bob"))))

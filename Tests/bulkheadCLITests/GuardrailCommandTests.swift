@@ -172,6 +172,21 @@ import Testing
         #expect(try workspace.captured().count == 4)
     }
 
+    @Test func anApprovalByAUserDisabledSinceNoLongerCounts() throws {
+        let workspace = try GuardrailCommandTests.workspace(
+            GuardrailCommandTests.people(4), subject: "Spring offer", guardrails: "{approval_recipients: 3}")
+        func bulkhead(_ arguments: String..., as user: String? = nil, stdin: String? = nil) throws -> CLIRunner.Result {
+            try ApprovalCommandTests.run(workspace, arguments, as: user, stdin: stdin)
+        }
+        #expect(try bulkhead("user", "create", "ann", "--role", "admin,author", "--password-stdin", stdin: "ann-pw\n").status == 0)
+        #expect(try bulkhead("user", "create", "bob", "--role", "approver", "--password-stdin", as: "ann", stdin: "bob-pw\n").status == 0)
+        #expect(try bulkhead("campaign", "approve", "1", as: "bob").status == 0)
+        #expect(try bulkhead("user", "disable", "bob", as: "ann").status == 0)
+        let send = try bulkhead("campaign", "send", "1", as: "ann")
+        #expect(send.status == 3 && send.stderr.contains("the approver's user has been disabled since"), "\(send.stderr)")
+        #expect(try workspace.captured().isEmpty)
+    }
+
     @Test func anOverrideTurnsOneErrorIntoAnApprovalAndExposureNeverIsOverridden() throws {
         let workspace = try GuardrailCommandTests.workspace(GuardrailCommandTests.people(12), subject: "test")
         func bulkhead(_ arguments: String..., as user: String? = nil, stdin: String? = nil) throws -> CLIRunner.Result {

@@ -30,6 +30,8 @@ public enum ApprovalStatus: Sendable, Hashable, CustomStringConvertible {
         case audienceGrew(from: Int, to: Int)
         /// An override was requested after the approval (it did not cover it).
         case overrideAdded(code: String)
+        /// The approver's user was disabled since.
+        case approverDisabled
 
         public var description: String {
             switch self {
@@ -37,6 +39,7 @@ public enum ApprovalStatus: Sendable, Hashable, CustomStringConvertible {
             case .audienceChanged: "the list or segment changed"
             case .audienceGrew(let from, let to): "the audience grew by 10 % or more (from \(from) to \(to))"
             case .overrideAdded(let code): "the override \(code) was requested after it"
+            case .approverDisabled: "the approver's user has been disabled since"
             }
         }
     }

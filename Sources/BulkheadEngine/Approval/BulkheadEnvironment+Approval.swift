@@ -40,9 +40,14 @@ extension BulkheadEnvironment {
     ) async throws -> ApprovalStatus {
         let approvals = try await store.approvals(campaign: campaign.id)
         guard let latest = approvals.last else { return .missing }
-        return ApprovalStatus.decide(
+        let status = ApprovalStatus.decide(
             latest: latest, fingerprint: try fingerprint(of: campaign, configuration: configuration),
             audience: AudienceDefinition(campaign.content), eligible: eligible,
             overrides: try await store.overrides(campaign: campaign.id))
+        // An approval by a user disabled since no longer counts: whoever disabled them may have had a reason.
+        if case .approved(let by, let at, _) = status, try await store.user(named: by)?.disabled ?? true {
+            return .voided(by: by, at: at, reason: .approverDisabled)
+        }
+        return status
     }
 }

@@ -71,6 +71,7 @@ extension SQLMailStore {
         let dialect = dialect
         return try await backend.transaction { tx in
             let current = try Self.campaign(tx, id, lock: dialect.forUpdate)
+            try Self.refuseWhileStopped(tx)
             let now = clock.date
             let startable =
                 current.state == .paused ? current.pausedFrom.map { from.contains($0) } ?? false : from.contains(current.state)

@@ -348,6 +348,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             guard from.contains(current.state), current.state.canTransition(to: to) else {
                 throw StoreError.invalidTransition(campaign: id, current: current.state, to: to)
             }
+            if Self.starts(from: current.state, to: to) { try Self.refuseWhileStopped(tx) }
             var pause: (reason: String, from: CampaignState)?
             if to == .paused {
                 if case .string(let reason) = details["reason"] { pause = (reason, current.state) } else { pause = ("operator", current.state) }
@@ -365,6 +366,22 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                 details: details.merging(fixed, uniquingKeysWith: { _, fixed in fixed }))
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
             return updated
+        }
+    }
+
+    /// Whether `from → to` starts delivery (or its undo window) rather than going on with it.
+    static func starts(from: CampaignState, to: CampaignState) -> Bool {
+        [.pending, .canary, .canaryHold, .sending].contains(to) && ![.canary, .canaryHold, .sending].contains(from)
+    }
+
+    /// Throws ``StoreError/refused(_:)`` while the emergency stop holds: checked in the transaction that
+    /// would start a campaign, so a stop that committed first is never overtaken by a start that began
+    /// before it (on SQLite the two are serialised; on PostgreSQL a start that commits while the stop's
+    /// transaction is still open can slip through).
+    static func refuseWhileStopped(_ tx: any SQLTransaction) throws {
+        if let latch = try tx.one(SQLStatement("SELECT reason FROM latches WHERE name = ?", [.text(Latch.emergencyStop)])) {
+            throw StoreError.refused(
+                "an emergency stop is in force (\(try latch.text("reason"))); nothing starts until `bulkhead stop --release`")
         }
     }
 

@@ -209,6 +209,8 @@ enum CampaignDelivery {
             return try await environment.launch(id, actor: actor, details: ["reason": "launched"])
         } catch StoreError.invalidTransition {
             return try await environment.store.existingCampaign(id)
+        } catch StoreError.refused(let why) {
+            throw CLIError.fail("campaign \(id.rawValue) not started: \(why)", code: 3)  // an emergency stop came first
         }
     }
 
