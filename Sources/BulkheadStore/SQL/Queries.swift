@@ -267,8 +267,13 @@ enum Queries {
     /// The campaign's audience rule (rule 6): its list's members (and segment), confirmed, with a consent
     /// record for the list, not suppressed. `select` is what to select from `memberships m JOIN
     /// subscribers s`; `eligibleOnly` adds the rule as conditions (else the caller classifies).
+    ///
+    /// `pagedByMember` writes the status test so that no index can serve it: a page of the audience in
+    /// member order then walks the memberships' primary key `(list_id, subscriber_id)` from where the last
+    /// page ended. (With a plain `m.status = 'confirmed'` SQLite preferred the `(list_id, status)` index
+    /// and sorted the whole list for every page: a million-member preflight took minutes.)
     private static func audience(
-        _ campaign: Campaign, select: String, binds: [SQLValue], eligibleOnly: Bool, _ dialect: SQLDialect
+        _ campaign: Campaign, select: String, binds: [SQLValue], eligibleOnly: Bool, pagedByMember: Bool = false, _ dialect: SQLDialect
     ) throws(StoreError) -> SQLStatement {
         var sql = """
             \(select)
@@ -277,7 +282,8 @@ enum Queries {
             """
         var binds = binds + [.int(campaign.content.listID.rawValue)]
         if eligibleOnly {
-            sql += "\n  AND m.status = 'confirmed' AND \(Self.hasConsent) AND NOT \(Self.isSuppressed)"
+            let confirmed = pagedByMember ? "(CASE WHEN m.status = 'confirmed' THEN 1 ELSE 0 END) = 1" : "m.status = 'confirmed'"
+            sql += "\n  AND \(confirmed) AND \(Self.hasConsent) AND NOT \(Self.isSuppressed)"
         }
         for (name, value) in (campaign.content.segment?.attributeEquals ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty, !name.contains("\""), !name.contains("\\") else {
@@ -307,9 +313,9 @@ enum Queries {
 
     /// One page of the campaign's eligible audience (the subscribers ``enqueue(_:now:_:)`` would queue), by key.
     static func audienceMembers(_ campaign: Campaign, after: SubscriberID?, limit: Int, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
-        let statement = try audience(campaign, select: "SELECT s.*", binds: [], eligibleOnly: true, dialect)
+        let statement = try audience(campaign, select: "SELECT s.*", binds: [], eligibleOnly: true, pagedByMember: true, dialect)
         return SQLStatement(
-            statement.sql + "\n  AND s.id > ? ORDER BY s.id LIMIT ?",
+            statement.sql + "\n  AND m.subscriber_id > ? ORDER BY m.subscriber_id LIMIT ?",
             statement.binds + [.int(after?.rawValue ?? 0), .int(Int64(max(0, limit)))])
     }
 
