@@ -60,7 +60,7 @@ for round in 1 2 3; do
     /usr/bin/time -f "%e %M" -o preflight-time.txt "$bulkhead" campaign preflight "$id" --config bulkhead.yaml --confirm "$recipients" --json > report.json
     status=$?
     set -e
-    read -r seconds rss < preflight-time.txt
+    read -r seconds rss < <(tail -1 preflight-time.txt)
     summary="$(python3 -c '
 import json; r = json.load(open("report.json"))
 print("eligible", r["audience"]["eligible"], "| findings", ", ".join(f["severity"] + " " + f["code"] for f in r["findings"]), "| may send", r["maySend"])')"

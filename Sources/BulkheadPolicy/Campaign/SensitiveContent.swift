@@ -30,17 +30,27 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
     }
 
     /// The kinds of sensitive content in `text`, in `allCases` order, each once.
+    ///
+    /// One pass over the UTF-8 bytes cuts words and digit runs; a word reaches a validator (and becomes
+    /// a `String`) only when its length and first bytes fit that kind's shape, so ordinary prose costs a
+    /// few byte comparisons per word (`bulkhead bench dlp` measures it).
     public static func find(in text: String) -> [SensitiveContent] {
+        var text = text
+        return text.withUTF8 { bytes in find(in: bytes) }
+    }
+
+    private static func find(in bytes: UnsafeBufferPointer<UInt8>) -> [SensitiveContent] {
         var found = Set<SensitiveContent>()
-        let tokens = Tokens(text)
+        let tokens = Tokens(bytes)
         if tokens.digitRuns.contains(where: isPaymentCard) { found.insert(.paymentCard) }
-        if tokens.words.contains(where: isIBAN) || tokens.ibanRuns.contains(where: isIBAN) { found.insert(.iban) }
-        if tokens.words.contains(where: isSSN) { found.insert(.usSocialSecurityNumber) }
-        if text.contains("-----BEGIN ") && text.contains("PRIVATE KEY-----") { found.insert(.privateKey) }
-        if tokens.words.contains(where: isAccessKey) { found.insert(.accessKey) }
-        if tokens.words.contains(where: isWebToken) { found.insert(.webToken) }
-        let lower = text.lowercased()
-        if ["confidential", "internal only", "internal use only", "do not forward"].contains(where: lower.contains) {
+        if tokens.ibanWords.contains(where: isIBAN) || tokens.ibanRuns.contains(where: isIBAN) { found.insert(.iban) }
+        if tokens.ssnWords.contains(where: isSSN) { found.insert(.usSocialSecurityNumber) }
+        if ByteSearch.contains(bytes, "-----BEGIN ") && ByteSearch.contains(bytes, "PRIVATE KEY-----") { found.insert(.privateKey) }
+        if tokens.keyWords.contains(where: isAccessKey) { found.insert(.accessKey) }
+        if tokens.tokenWords.contains(where: isWebToken) { found.insert(.webToken) }
+        if ["confidential", "internal only", "internal use only", "do not forward"].contains(where: {
+            ByteSearch.containsIgnoringASCIICase(bytes, $0)
+        }) {
             found.insert(.confidentialMarking)
         }
         return allCases.filter(found.contains)
@@ -127,51 +137,131 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         return parts.allSatisfy { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } }
     }
 
-    /// The text cut into words (split at whitespace and common punctuation, keeping `-`, `_` and `.`
-    /// inside), digit runs (digits with single spaces or dashes between groups, as cards are written),
-    /// and IBANs written in groups of four.
+    /// The text cut into words (split at ASCII whitespace and common punctuation, keeping `-`, `_` and
+    /// `.` inside, trailing dots dropped) — only the words whose shape fits a kind are kept, each in that
+    /// kind's list — digit runs (digits with single spaces or dashes between groups, as cards are
+    /// written), and IBANs written in groups of four.
     private struct Tokens {
-        var words: [String] = []
+        var ibanWords: [String] = []
+        var ssnWords: [String] = []
+        var keyWords: [String] = []
+        var tokenWords: [String] = []
         var digitRuns: [[UInt8]] = []
         var ibanRuns: [String] = []
 
-        init(_ text: String) {
-            let separators: Set<Character> = [" ", "\t", "\r", "\n", ",", ";", ":", "(", ")", "<", ">", "\"", "'", "[", "]", "{", "}"]
-            words = text.split(whereSeparator: separators.contains).map { String($0).trimmingTrailingDots() }
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            var start = 0
+            for index in 0...bytes.count {
+                guard index == bytes.count || Self.isSeparator(bytes[index]) else { continue }
+                var end = index
+                while end > start && bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
+                if end > start { classify(UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+                start = index + 1
+            }
             var run: [UInt8] = []
             var gap = 0
-            for scalar in text.unicodeScalars {
-                if ("0"..."9").contains(scalar) {
-                    run.append(UInt8(scalar.value - 48))
+            for byte in bytes {
+                if Self.isDigit(byte) {
+                    run.append(byte - 48)
                     gap = 0
-                } else if (scalar == " " || scalar == "-") && !run.isEmpty && gap == 0 {
+                } else if (byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-")) && !run.isEmpty && gap == 0 {
                     gap = 1
                 } else {
                     if !run.isEmpty { digitRuns.append(run) }
-                    run = []
+                    run.removeAll(keepingCapacity: true)
                     gap = 0
                 }
             }
             if !run.isEmpty { digitRuns.append(run) }
-            // "DE89 3704 0044 0532 0130 00": a country code and groups of up to four.
-            let pieces = text.split(whereSeparator: \.isWhitespace).map(String.init)
-            for start in pieces.indices where pieces[start].count == 4 && pieces[start].prefix(2).allSatisfy(\.isUppercase) {
-                var joined = pieces[start]
-                var next = start + 1
+            findGroupedIBANs(bytes)
+        }
+
+        /// Keeps a word for the validators whose shape it fits.
+        private mutating func classify(_ word: UnsafeBufferPointer<UInt8>) {
+            let count = word.count
+            let first = word[0]
+            if (15...34).contains(count), Self.isLetter(first), Self.isLetter(word[1]), Self.isDigit(word[2]), Self.isDigit(word[3]) {
+                ibanWords.append(String(decoding: word, as: UTF8.self))
+            }
+            if count == 11, word[3] == UInt8(ascii: "-"), word[6] == UInt8(ascii: "-") {
+                ssnWords.append(String(decoding: word, as: UTF8.self))
+            }
+            if count >= 20, [UInt8(ascii: "A"), UInt8(ascii: "g"), UInt8(ascii: "x"), UInt8(ascii: "s"), UInt8(ascii: "r")].contains(first) {
+                keyWords.append(String(decoding: word, as: UTF8.self))
+            }
+            if count >= 14, first == UInt8(ascii: "e"), word[1] == UInt8(ascii: "y"), word[2] == UInt8(ascii: "J") {
+                tokenWords.append(String(decoding: word, as: UTF8.self))
+            }
+        }
+
+        /// "DE89 3704 0044 0532 0130 00": a country code and groups of up to four, split at ASCII white space.
+        private mutating func findGroupedIBANs(_ bytes: UnsafeBufferPointer<UInt8>) {
+            var pieces: [Range<Int>] = []
+            var start = 0
+            for index in 0...bytes.count {
+                guard index == bytes.count || Self.isSpace(bytes[index]) else { continue }
+                if index > start { pieces.append(start..<index) }
+                start = index + 1
+            }
+            for (position, piece) in pieces.enumerated()
+            where piece.count == 4 && Self.isUpper(bytes[piece.lowerBound]) && Self.isUpper(bytes[piece.lowerBound + 1]) {
+                var joined = Array(bytes[piece])
+                var next = position + 1
                 while next < pieces.count, pieces[next].count <= 4, joined.count < 34 {
-                    joined += pieces[next]
+                    joined += bytes[pieces[next]]
                     next += 1
-                    if SensitiveContent.ibanLengths[String(joined.prefix(2))] == joined.count { ibanRuns.append(joined) }
+                    let country = String(decoding: joined.prefix(2), as: UTF8.self)
+                    if SensitiveContent.ibanLengths[country] == joined.count { ibanRuns.append(String(decoding: joined, as: UTF8.self)) }
                 }
             }
         }
+
+        private static func isSeparator(_ byte: UInt8) -> Bool {
+            switch byte {
+            case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "("), UInt8(ascii: ")"),
+                UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "["), UInt8(ascii: "]"),
+                UInt8(ascii: "{"), UInt8(ascii: "}"):
+                true
+            default: false
+            }
+        }
+
+        private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+        private static func isUpper(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) }
+        private static func isLetter(_ byte: UInt8) -> Bool { isUpper(byte) || (0x61...0x7A).contains(byte) }
     }
 }
 
-extension String {
-    fileprivate func trimmingTrailingDots() -> String {
-        var text = Substring(self)
-        while text.last == "." { text = text.dropLast() }
-        return String(text)
+/// Plain byte searches for the scan (ASCII needles).
+enum ByteSearch {
+    /// Whether `needle` occurs in `bytes`.
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        search(bytes, Array(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)), ignoringCase: false)
     }
+
+    /// Whether `needle` (lowercase ASCII) occurs in `bytes`, ASCII letters compared without case.
+    static func containsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
+        search(bytes, Array(needle.utf8), ignoringCase: true)
+    }
+
+    private static func search(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], ignoringCase: Bool) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        let last = bytes.count - needle.count
+        var index = 0
+        while index <= last {
+            let byte = ignoringCase ? lower(bytes[index]) : bytes[index]
+            if byte == first {
+                var matched = 1
+                while matched < needle.count, (ignoringCase ? lower(bytes[index + matched]) : bytes[index + matched]) == needle[matched] {
+                    matched += 1
+                }
+                if matched == needle.count { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
 }
