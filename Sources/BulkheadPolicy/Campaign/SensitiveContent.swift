@@ -40,20 +40,9 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
     }
 
     private static func find(in bytes: UnsafeBufferPointer<UInt8>) -> [SensitiveContent] {
-        var found = Set<SensitiveContent>()
-        let tokens = Tokens(bytes)
-        if tokens.digitRuns.contains(where: isPaymentCard) { found.insert(.paymentCard) }
-        if tokens.ibanWords.contains(where: isIBAN) || tokens.ibanRuns.contains(where: isIBAN) { found.insert(.iban) }
-        if tokens.ssnWords.contains(where: isSSN) { found.insert(.usSocialSecurityNumber) }
-        if ByteSearch.contains(bytes, "-----BEGIN ") && ByteSearch.contains(bytes, "PRIVATE KEY-----") { found.insert(.privateKey) }
-        if tokens.keyWords.contains(where: isAccessKey) { found.insert(.accessKey) }
-        if tokens.tokenWords.contains(where: isWebToken) { found.insert(.webToken) }
-        if ["confidential", "internal only", "internal use only", "do not forward"].contains(where: {
-            ByteSearch.containsIgnoringASCIICase(bytes, $0)
-        }) {
-            found.insert(.confidentialMarking)
-        }
-        return allCases.filter(found.contains)
+        var scan = Scan()
+        scan.run(bytes)
+        return allCases.filter(scan.found.contains)
     }
 
     /// 13 to 19 digits with a card network's prefix that pass the Luhn check.
@@ -137,91 +126,136 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         return parts.allSatisfy { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } }
     }
 
-    /// The text cut into words (split at ASCII whitespace and common punctuation, keeping `-`, `_` and
-    /// `.` inside, trailing dots dropped) — only the words whose shape fits a kind are kept, each in that
-    /// kind's list — digit runs (digits with single spaces or dashes between groups, as cards are
-    /// written), and IBANs written in groups of four.
-    private struct Tokens {
-        var ibanWords: [String] = []
-        var ssnWords: [String] = []
-        var keyWords: [String] = []
-        var tokenWords: [String] = []
-        var digitRuns: [[UInt8]] = []
-        var ibanRuns: [String] = []
+    /// One pass over the bytes. Words are cut at ASCII white space and common punctuation (keeping `-`,
+    /// `_` and `.` inside, trailing dots dropped); a word becomes a `String` and reaches a validator only
+    /// when its length and first bytes fit that kind's shape. Digit runs (digits with single spaces or
+    /// dashes between groups, as cards are written) are judged as they end, without allocating. IBANs
+    /// written in groups of four, markings and private-key armour are found from the words in order.
+    private struct Scan {
+        var found = Set<SensitiveContent>()
+        private var digits = [UInt8](repeating: 0, count: 19)
+        private var digitCount = 0
+        private var gap = 0
+        private var sawBegin = false
+        private var previous: [UInt8] = []
+        private var beforePrevious: [UInt8] = []
+        /// The grouped-IBAN candidate being joined, if any.
+        private var grouped: [UInt8] = []
 
-        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        mutating func run(_ bytes: UnsafeBufferPointer<UInt8>) {
             var start = 0
-            for index in 0...bytes.count {
-                guard index == bytes.count || Self.isSeparator(bytes[index]) else { continue }
-                var end = index
-                while end > start && bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
-                if end > start { classify(UnsafeBufferPointer(rebasing: bytes[start..<end])) }
-                start = index + 1
-            }
-            var run: [UInt8] = []
-            var gap = 0
-            for byte in bytes {
-                if Self.isDigit(byte) {
-                    run.append(byte - 48)
-                    gap = 0
-                } else if (byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-")) && !run.isEmpty && gap == 0 {
-                    gap = 1
-                } else {
-                    if !run.isEmpty { digitRuns.append(run) }
-                    run.removeAll(keepingCapacity: true)
-                    gap = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                digit(byte)
+                if Self.isSeparator(byte) {
+                    if index > start { word(UnsafeBufferPointer(rebasing: bytes[start..<index]), endsAtSpace: Self.isSpace(byte)) }
+                    if !Self.isSpace(byte) { grouped.removeAll(keepingCapacity: true) }
+                    start = index + 1
                 }
             }
-            if !run.isEmpty { digitRuns.append(run) }
-            findGroupedIBANs(bytes)
+            if bytes.count > start { word(UnsafeBufferPointer(rebasing: bytes[start...]), endsAtSpace: true) }
+            endDigitRun()
         }
 
-        /// Keeps a word for the validators whose shape it fits.
-        private mutating func classify(_ word: UnsafeBufferPointer<UInt8>) {
+        /// Digit runs: judged as a card number when they end (13 to 19 digits).
+        private mutating func digit(_ byte: UInt8) {
+            if Self.isDigit(byte) {
+                if digitCount < digits.count { digits[digitCount] = byte - 48 }
+                digitCount += 1
+                gap = 0
+            } else if (byte == 0x20 || byte == UInt8(ascii: "-")) && digitCount > 0 && gap == 0 {
+                gap = 1
+            } else {
+                endDigitRun()
+            }
+        }
+
+        private mutating func endDigitRun() {
+            if (13...19).contains(digitCount), SensitiveContent.isPaymentCard(Array(digits[0..<digitCount])) { found.insert(.paymentCard) }
+            digitCount = 0
+            gap = 0
+        }
+
+        private mutating func word(_ raw: UnsafeBufferPointer<UInt8>, endsAtSpace: Bool) {
+            var end = raw.count
+            while end > 0 && raw[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            let word = UnsafeBufferPointer(rebasing: raw[0..<end])
+            groupedIBAN(raw, endsAtSpace: endsAtSpace)
+            guard !word.isEmpty else { return }
             let count = word.count
             let first = word[0]
-            if (15...34).contains(count), Self.isLetter(first), Self.isLetter(word[1]), Self.isDigit(word[2]), Self.isDigit(word[3]) {
-                ibanWords.append(String(decoding: word, as: UTF8.self))
-            }
-            if count == 11, word[3] == UInt8(ascii: "-"), word[6] == UInt8(ascii: "-") {
-                ssnWords.append(String(decoding: word, as: UTF8.self))
-            }
-            if count >= 20, [UInt8(ascii: "A"), UInt8(ascii: "g"), UInt8(ascii: "x"), UInt8(ascii: "s"), UInt8(ascii: "r")].contains(first) {
-                keyWords.append(String(decoding: word, as: UTF8.self))
-            }
-            if count >= 14, first == UInt8(ascii: "e"), word[1] == UInt8(ascii: "y"), word[2] == UInt8(ascii: "J") {
-                tokenWords.append(String(decoding: word, as: UTF8.self))
-            }
-        }
-
-        /// "DE89 3704 0044 0532 0130 00": a country code and groups of up to four, split at ASCII white space.
-        private mutating func findGroupedIBANs(_ bytes: UnsafeBufferPointer<UInt8>) {
-            var pieces: [Range<Int>] = []
-            var start = 0
-            for index in 0...bytes.count {
-                guard index == bytes.count || Self.isSpace(bytes[index]) else { continue }
-                if index > start { pieces.append(start..<index) }
-                start = index + 1
-            }
-            for (position, piece) in pieces.enumerated()
-            where piece.count == 4 && Self.isUpper(bytes[piece.lowerBound]) && Self.isUpper(bytes[piece.lowerBound + 1]) {
-                var joined = Array(bytes[piece])
-                var next = position + 1
-                while next < pieces.count, pieces[next].count <= 4, joined.count < 34 {
-                    joined += bytes[pieces[next]]
-                    next += 1
-                    let country = String(decoding: joined.prefix(2), as: UTF8.self)
-                    if SensitiveContent.ibanLengths[country] == joined.count { ibanRuns.append(String(decoding: joined, as: UTF8.self)) }
+            if count >= 11 {
+                if (15...34).contains(count), Self.isLetter(first), Self.isLetter(word[1]), Self.isDigit(word[2]), Self.isDigit(word[3]),
+                    SensitiveContent.isIBAN(String(decoding: word, as: UTF8.self))
+                {
+                    found.insert(.iban)
+                }
+                if count == 11, word[3] == UInt8(ascii: "-"), word[6] == UInt8(ascii: "-"),
+                    SensitiveContent.isSSN(String(decoding: word, as: UTF8.self))
+                {
+                    found.insert(.usSocialSecurityNumber)
+                }
+                if count >= 20,
+                    first == UInt8(ascii: "A") || first == UInt8(ascii: "g") || first == UInt8(ascii: "x") || first == UInt8(ascii: "s")
+                        || first == UInt8(ascii: "r"), SensitiveContent.isAccessKey(String(decoding: word, as: UTF8.self))
+                {
+                    found.insert(.accessKey)
+                }
+                if count >= 14, first == UInt8(ascii: "e"), word[1] == UInt8(ascii: "y"), word[2] == UInt8(ascii: "J"),
+                    SensitiveContent.isWebToken(String(decoding: word, as: UTF8.self))
+                {
+                    found.insert(.webToken)
                 }
             }
+            markings(word)
+        }
+
+        /// "confidential" inside a word; "internal only", "internal use only", "do not forward" as words
+        /// in a row (any case); a word `-----BEGIN`, later followed by `PRIVATE` `KEY-----` (PEM armour).
+        private mutating func markings(_ word: UnsafeBufferPointer<UInt8>) {
+            if word.count >= 12, ByteSearch.containsIgnoringASCIICase(word, "confidential") { found.insert(.confidentialMarking) }
+            if sawBegin, word.elementsEqual("KEY-----".utf8), previous.elementsEqual("private".utf8) { found.insert(.privateKey) }
+            if word.elementsEqual("-----BEGIN".utf8) { sawBegin = true }
+            guard word.count <= 10 else {
+                beforePrevious = previous
+                previous.removeAll(keepingCapacity: true)
+                return
+            }
+            let lower = word.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+            if lower.elementsEqual("only".utf8),
+                previous.elementsEqual("internal".utf8) || (previous.elementsEqual("use".utf8) && beforePrevious.elementsEqual("internal".utf8))
+            {
+                found.insert(.confidentialMarking)
+            }
+            if lower.elementsEqual("forward".utf8), previous.elementsEqual("not".utf8), beforePrevious.elementsEqual("do".utf8) {
+                found.insert(.confidentialMarking)
+            }
+            beforePrevious = previous
+            previous = lower
+        }
+
+        /// "DE89 3704 0044 0532 0130 00": a piece of four starting with two capitals opens a candidate; the
+        /// pieces of up to four after it (separated by white space only) are joined while they fit.
+        private mutating func groupedIBAN(_ piece: UnsafeBufferPointer<UInt8>, endsAtSpace: Bool) {
+            var continued = false
+            if !grouped.isEmpty, piece.count <= 4, grouped.count < 34 {
+                grouped += piece
+                continued = true
+                if let length = SensitiveContent.ibanLengths[String(decoding: grouped.prefix(2), as: UTF8.self)], length == grouped.count,
+                    SensitiveContent.isIBAN(String(decoding: grouped, as: UTF8.self))
+                {
+                    found.insert(.iban)
+                }
+            } else {
+                grouped.removeAll(keepingCapacity: true)
+            }
+            if !continued, piece.count == 4, Self.isUpper(piece[0]), Self.isUpper(piece[1]) { grouped = Array(piece) }
+            if !endsAtSpace { grouped.removeAll(keepingCapacity: true) }
         }
 
         private static func isSeparator(_ byte: UInt8) -> Bool {
             switch byte {
-            case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "("), UInt8(ascii: ")"),
-                UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "["), UInt8(ascii: "]"),
-                UInt8(ascii: "{"), UInt8(ascii: "}"):
-                true
+            case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x2C, 0x3B, 0x3A, 0x28, 0x29, 0x3C, 0x3E, 0x22, 0x27, 0x5B, 0x5D, 0x7B, 0x7D: true
             default: false
             }
         }
@@ -233,32 +267,16 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
     }
 }
 
-/// Plain byte searches for the scan (ASCII needles).
+/// A byte search for the scan.
 enum ByteSearch {
-    /// Whether `needle` occurs in `bytes`.
-    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
-        search(bytes, Array(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)), ignoringCase: false)
-    }
-
     /// Whether `needle` (lowercase ASCII) occurs in `bytes`, ASCII letters compared without case.
     static func containsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
-        search(bytes, Array(needle.utf8), ignoringCase: true)
-    }
-
-    private static func search(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], ignoringCase: Bool) -> Bool {
+        let needle = Array(needle.utf8)
         guard let first = needle.first, bytes.count >= needle.count else { return false }
-        let last = bytes.count - needle.count
-        var index = 0
-        while index <= last {
-            let byte = ignoringCase ? lower(bytes[index]) : bytes[index]
-            if byte == first {
-                var matched = 1
-                while matched < needle.count, (ignoringCase ? lower(bytes[index + matched]) : bytes[index + matched]) == needle[matched] {
-                    matched += 1
-                }
-                if matched == needle.count { return true }
-            }
-            index += 1
+        for index in 0...(bytes.count - needle.count) where lower(bytes[index]) == first {
+            var matched = 1
+            while matched < needle.count, lower(bytes[index + matched]) == needle[matched] { matched += 1 }
+            if matched == needle.count { return true }
         }
         return false
     }
