@@ -137,8 +137,8 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         private var digitCount = 0
         private var gap = 0
         private var sawBegin = false
-        private var previous: [UInt8] = []
-        private var beforePrevious: [UInt8] = []
+        private var previous = Marker.other
+        private var beforePrevious = Marker.other
         /// The grouped-IBAN candidate being joined, if any.
         private var grouped: [UInt8] = []
 
@@ -214,24 +214,16 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         /// in a row (any case); a word `-----BEGIN`, later followed by `PRIVATE` `KEY-----` (PEM armour).
         private mutating func markings(_ word: UnsafeBufferPointer<UInt8>) {
             if word.count >= 12, ByteSearch.containsIgnoringASCIICase(word, "confidential") { found.insert(.confidentialMarking) }
-            if sawBegin, word.elementsEqual("KEY-----".utf8), previous.elementsEqual("private".utf8) { found.insert(.privateKey) }
-            if word.elementsEqual("-----BEGIN".utf8) { sawBegin = true }
-            guard word.count <= 10 else {
-                beforePrevious = previous
-                previous.removeAll(keepingCapacity: true)
-                return
-            }
-            let lower = word.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
-            if lower.elementsEqual("only".utf8),
-                previous.elementsEqual("internal".utf8) || (previous.elementsEqual("use".utf8) && beforePrevious.elementsEqual("internal".utf8))
-            {
-                found.insert(.confidentialMarking)
-            }
-            if lower.elementsEqual("forward".utf8), previous.elementsEqual("not".utf8), beforePrevious.elementsEqual("do".utf8) {
-                found.insert(.confidentialMarking)
+            let marker = Marker(word)
+            switch marker {
+            case .only where previous == .internalWord || (previous == .use && beforePrevious == .internalWord): found.insert(.confidentialMarking)
+            case .forward where previous == .not && beforePrevious == .doWord: found.insert(.confidentialMarking)
+            case .keyArmour where sawBegin && previous == .privateWord: found.insert(.privateKey)
+            case .begin: sawBegin = true
+            default: break
             }
             beforePrevious = previous
-            previous = lower
+            previous = marker
         }
 
         /// "DE89 3704 0044 0532 0130 00": a piece of four starting with two capitals opens a candidate; the
@@ -267,18 +259,48 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
     }
 }
 
+/// The words the marking and PEM rules look for, read without allocating (ASCII case ignored but for
+/// the PEM armour, which is written as is).
+private enum Marker {
+    case internalWord, use, only, doWord, not, forward, privateWord, begin, keyArmour, other
+
+    init(_ word: UnsafeBufferPointer<UInt8>) {
+        switch word.count {
+        case 2 where ByteSearch.equalsIgnoringASCIICase(word, "do"): self = .doWord
+        case 3 where ByteSearch.equalsIgnoringASCIICase(word, "use"): self = .use
+        case 3 where ByteSearch.equalsIgnoringASCIICase(word, "not"): self = .not
+        case 4 where ByteSearch.equalsIgnoringASCIICase(word, "only"): self = .only
+        case 7 where ByteSearch.equalsIgnoringASCIICase(word, "forward"): self = .forward
+        case 7 where ByteSearch.equalsIgnoringASCIICase(word, "private"): self = .privateWord
+        case 8 where ByteSearch.equalsIgnoringASCIICase(word, "internal"): self = .internalWord
+        case 8 where word.elementsEqual("KEY-----".utf8): self = .keyArmour
+        case 10 where word.elementsEqual("-----BEGIN".utf8): self = .begin
+        default: self = .other
+        }
+    }
+}
+
 /// A byte search for the scan.
 enum ByteSearch {
     /// Whether `needle` (lowercase ASCII) occurs in `bytes`, ASCII letters compared without case.
-    static func containsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
-        let needle = Array(needle.utf8)
-        guard let first = needle.first, bytes.count >= needle.count else { return false }
-        for index in 0...(bytes.count - needle.count) where lower(bytes[index]) == first {
+    static func containsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        let expected = needle.utf8Start
+        guard count > 0, bytes.count >= count else { return false }
+        for index in 0...(bytes.count - count) where lower(bytes[index]) == expected[0] {
             var matched = 1
-            while matched < needle.count, lower(bytes[index + matched]) == needle[matched] { matched += 1 }
-            if matched == needle.count { return true }
+            while matched < count, lower(bytes[index + matched]) == expected[matched] { matched += 1 }
+            if matched == count { return true }
         }
         return false
+    }
+
+    /// Whether `bytes` are `word` (lowercase ASCII), ASCII letters compared without case.
+    static func equalsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let expected = word.utf8Start
+        for index in 0..<bytes.count where lower(bytes[index]) != expected[index] { return false }
+        return true
     }
 
     private static func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
