@@ -133,7 +133,10 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
     /// written in groups of four, markings and private-key armour are found from the words in order.
     private struct Scan {
         var found = Set<SensitiveContent>()
-        private var digits = [UInt8](repeating: 0, count: 19)
+        /// The digits of the current run, four bits each (the first 16 in `lowDigits`, three more in
+        /// `highDigits`): no array is written per byte.
+        private var lowDigits: UInt64 = 0
+        private var highDigits: UInt64 = 0
         private var digitCount = 0
         private var gap = 0
         private var sawBegin = false
@@ -149,7 +152,7 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
                 digit(byte)
                 if Self.isSeparator(byte) {
                     if index > start { word(UnsafeBufferPointer(rebasing: bytes[start..<index]), endsAtSpace: Self.isSpace(byte)) }
-                    if !Self.isSpace(byte) { grouped.removeAll(keepingCapacity: true) }
+                    if !grouped.isEmpty && !Self.isSpace(byte) { grouped.removeAll(keepingCapacity: true) }
                     start = index + 1
                 }
             }
@@ -160,7 +163,12 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         /// Digit runs: judged as a card number when they end (13 to 19 digits).
         private mutating func digit(_ byte: UInt8) {
             if Self.isDigit(byte) {
-                if digitCount < digits.count { digits[digitCount] = byte - 48 }
+                let value = UInt64(byte - 48)
+                if digitCount < 16 {
+                    lowDigits |= value << (4 * UInt64(digitCount))
+                } else if digitCount < 19 {
+                    highDigits |= value << (4 * UInt64(digitCount - 16))
+                }
                 digitCount += 1
                 gap = 0
             } else if (byte == 0x20 || byte == UInt8(ascii: "-")) && digitCount > 0 && gap == 0 {
@@ -171,8 +179,15 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         }
 
         private mutating func endDigitRun() {
-            if (13...19).contains(digitCount), SensitiveContent.isPaymentCard(Array(digits[0..<digitCount])) { found.insert(.paymentCard) }
+            if (13...19).contains(digitCount) {
+                let digits = (0..<digitCount).map { index in
+                    UInt8(truncatingIfNeeded: index < 16 ? lowDigits >> (4 * UInt64(index)) & 0xF : highDigits >> (4 * UInt64(index - 16)) & 0xF)
+                }
+                if SensitiveContent.isPaymentCard(digits) { found.insert(.paymentCard) }
+            }
             digitCount = 0
+            lowDigits = 0
+            highDigits = 0
             gap = 0
         }
 
@@ -238,11 +253,11 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
                 {
                     found.insert(.iban)
                 }
-            } else {
+            } else if !grouped.isEmpty {
                 grouped.removeAll(keepingCapacity: true)
             }
             if !continued, piece.count == 4, Self.isUpper(piece[0]), Self.isUpper(piece[1]) { grouped = Array(piece) }
-            if !endsAtSpace { grouped.removeAll(keepingCapacity: true) }
+            if !endsAtSpace && !grouped.isEmpty { grouped.removeAll(keepingCapacity: true) }
         }
 
         private static func isSeparator(_ byte: UInt8) -> Bool {
