@@ -180,8 +180,11 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
 
         private mutating func endDigitRun() {
             if (13...19).contains(digitCount) {
-                let digits = (0..<digitCount).map { index in
-                    UInt8(truncatingIfNeeded: index < 16 ? lowDigits >> (4 * UInt64(index)) & 0xF : highDigits >> (4 * UInt64(index - 16)) & 0xF)
+                var digits: [UInt8] = []
+                digits.reserveCapacity(digitCount)
+                for index in 0..<digitCount {
+                    let packed: UInt64 = index < 16 ? lowDigits >> (4 * UInt64(index)) : highDigits >> (4 * UInt64(index - 16))
+                    digits.append(UInt8(truncatingIfNeeded: packed & 0xF))
                 }
                 if SensitiveContent.isPaymentCard(digits) { found.insert(.paymentCard) }
             }
