@@ -27,7 +27,7 @@ enum CampaignDelivery {
     static func send(_ config: ConfigOption, _ actor: ActorOption, _ id: CampaignID, _ request: Request) async throws {
         try await config.withEnvironment { environment in
             let campaign = try await environment.store.existingCampaign(id)
-            try await refuseWhileStopped(environment)
+            try await refuseWhileStopped(environment.store)
             guard [.draft, .scheduled].contains(campaign.state) else {
                 let hint = campaign.state == .paused ? " (continue it with `bulkhead campaign resume \(id.rawValue)`)" : ""
                 throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue); send needs draft or scheduled\(hint)", code: 1)
@@ -68,7 +68,7 @@ enum CampaignDelivery {
         try await config.withEnvironment { environment in
             let store = environment.store
             let campaign = try await store.existingCampaign(id)
-            try await refuseWhileStopped(environment)
+            try await refuseWhileStopped(environment.store)
             switch campaign.state {
             case .sending, .canary, .canaryHold:
                 break
@@ -85,8 +85,8 @@ enum CampaignDelivery {
     }
 
     /// Refuses every start while the emergency stop holds (exit 3).
-    static func refuseWhileStopped(_ environment: BulkheadEnvironment) async throws {
-        if let latch = try await environment.store.latch(named: Latch.emergencyStop) {
+    static func refuseWhileStopped(_ store: any MailStore) async throws {
+        if let latch = try await store.latch(named: Latch.emergencyStop) {
             throw CLIError.fail(
                 "an emergency stop is in force since \(latch.setAt.formatted(.iso8601)) (\(latch.setBy): \(latch.reason)); nothing starts until `bulkhead stop --release`",
                 code: 3)

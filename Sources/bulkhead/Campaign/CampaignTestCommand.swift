@@ -43,7 +43,7 @@ struct CampaignTestCommand: AsyncParsableCommand {
         }
         let results = try await config.withEnvironment { environment in
             _ = try await environment.store.existingCampaign(campaign.campaignID)
-            try await CampaignDelivery.refuseWhileStopped(environment)
+            try await CampaignDelivery.refuseWhileStopped(environment.store)
             // Once users exist, a test send is an author's act like any send.
             let who = try await actor.authenticated(environment.store, for: "send test messages", required: true, roles: [.author])
             do {

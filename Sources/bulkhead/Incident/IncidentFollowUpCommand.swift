@@ -52,9 +52,7 @@ struct IncidentFollowUpCommand: AsyncParsableCommand {
         let incident = campaign.campaignID
         let created: Campaign? = try await config.withStore { store, _ in
             // Nothing is created while the emergency stop holds (the send would be refused, leaving a draft).
-            if let latch = try await store.latch(named: Latch.emergencyStop) {
-                throw CLIError.fail("an emergency stop is in force (\(latch.reason)); nothing starts until `bulkhead stop --release`", code: 3)
-            }
+            try await CampaignDelivery.refuseWhileStopped(store)
             let original = try await store.existingCampaign(incident)
             guard !CampaignState.stoppable.contains(original.state) else {
                 throw CLIError.fail(
