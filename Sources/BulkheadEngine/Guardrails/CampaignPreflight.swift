@@ -130,7 +130,7 @@ public struct CampaignPreflight: Sendable {
         let store = environment.store
         let overridden = Set(try await store.overrides(campaign: campaign.id).map(\.code))
         let all = OverridePolicy.apply(overridden: overridden, to: findings + exclusionFindings(audience), eligible: audience.eligible)
-        let sorted = all.enumerated().sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }.map(\.element)
+        let sorted = all.mostSevereFirst()
         var approvedBy: String?
         var approvalProblem: String?
         if sorted.contains(where: { $0.severity == .approval }) {

@@ -25,6 +25,17 @@ public struct CampaignRules: Sendable {
         let findings =
             AudienceSizeRules(thresholds: thresholds).check(plan) + TestMailRules(thresholds: thresholds).check(plan)
             + SensitiveContentRules(mode: thresholds.dlp).check(plan) + ComplianceRules().check(plan)
-        return findings.enumerated().sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }.map(\.element)
+        return findings.mostSevereFirst()
+    }
+}
+
+extension Array where Element == Finding {
+    /// The findings, most severe first, in their order within a severity.
+    ///
+    /// ```swift
+    /// [info, error, warning].mostSevereFirst() // [error, warning, info]
+    /// ```
+    public func mostSevereFirst() -> [Finding] {
+        enumerated().sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }.map(\.element)
     }
 }
