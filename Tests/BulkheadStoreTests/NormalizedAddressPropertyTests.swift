@@ -2,6 +2,7 @@ import BulkheadMail
 import BulkheadTestSupport
 import Foundation
 import PropertyBased
+import Synchronization
 import Testing
 
 @testable import BulkheadStore
@@ -81,5 +82,30 @@ private func fullyEscaped(_ local: String) -> String {
         #expect(try NormalizedAddress("bob@bu\u{308}cher.de").value == "bob@xn--bcher-kva.de", "NFC first")
         // A value stored by an older version without its quotes names another mailbox: refused, never sent.
         #expect(throws: StoreError.self) { try NormalizedAddress(storedValue: "victim(x)@example.com").mailbox }
+    }
+
+    /// The read-back's fast path (plain text taken as it is) gives the very mailbox the full path
+    /// (parse, normalise, compare) gives, and never accepts text the full path refuses.
+    @Test func thePlainReadBackAgreesWithTheFullOne() async throws {
+        let texts = zip(scalarText("ab09.+-_@A é\"", length: 1...8), scalarText("ab09.-xnA@", length: 1...12)).map { $0 + "@" + $1 }
+        let plain = Mutex(0)
+        await propertyCheck(count: 3_000, input: texts) { (text: String) async throws in
+            let stored = NormalizedAddress(storedValue: text)
+            guard let fast = NormalizedAddress.plainMailbox(text) else { return }
+            plain.withLock { $0 += 1 }
+            let full = try stored.fullReadBack()
+            #expect(fast.localPart == full.localPart && fast.domain == full.domain, "\(text.debugDescription)")
+            #expect(fast.displayName == nil && full.displayName == nil)
+        }
+        #expect(plain.withLock { $0 } > 0, "the generator reached the fast path")
+        for text in ["ann@example.org", "a.b+c_d-e@mail.example.co.uk", "x@a-b.example"] {
+            #expect(NormalizedAddress.plainMailbox(text) != nil, "\(text)")
+        }
+        for text in [
+            "Ann@example.org", ".a@example.org", "a.@example.org", "a..b@example.org", "a@xn--bcher-kva.de", "a@localhost", "a@-x.org",
+            "a@x-.org", "a@example..org", "a@example.org.", "\"a\"@example.org", "a@[127.0.0.1]", "é@example.org", "a@b@example.org",
+        ] {
+            #expect(NormalizedAddress.plainMailbox(text) == nil, "\(text)")
+        }
     }
 }

@@ -57,15 +57,9 @@ public struct CampaignPreflight: Sendable {
         let store = environment.store
         let configuration = environment.configuration
         let transport: PlannedTransport = configuration.upstreams.isEmpty ? .capture : .upstream
-        var audience = try await store.audience(campaign: campaign.id)
-        if let incident = campaign.content.followUpOf {
-            // A follow-up goes to who received the incident or may have, not to the list.
-            let followUp = try await store.followUpAudience(incident: incident)
-            audience = AudienceCounts(
-                eligible: followUp.remaining, excluded: followUp.optedOutSince > 0 ? [.unsubscribed: followUp.optedOutSince] : [:])
-        }
+        // The audience is counted (one read) while every recipient's fields are checked (the pass).
+        async let counted = audienceCounts(campaign)
         var findings: [Finding] = []
-        let check: RecipientFieldCheck?
         let factory: CampaignMessageFactory?
         do {
             factory = try await environment.messageFactory(for: campaign)
@@ -77,14 +71,10 @@ public struct CampaignPreflight: Sendable {
                     fix: "fix the campaign or the configuration named in the message"))
         }
         let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 1).first
-        if audience.eligible == 0 {
-            findings.append(
-                Finding(
-                    code: "audience.empty", severity: .error, message: "nobody on the list is eligible: a send would reach no one",
-                    fix: "check the list and its members' consent (the excluded counts say why)"))
-        }
+        var planned: (plan: SendPlan, findings: [Finding])?
+        var check: RecipientFieldCheck?
         if let factory {
-            var plan = SendPlan(subject: "", text: "", html: nil, eligibleRecipients: audience.eligible)
+            var plan = SendPlan(subject: "", text: "", html: nil, eligibleRecipients: 0)
             plan.kind = campaign.content.kind
             plan.transport = transport
             plan.postalAddress = configuration.identity.postalAddress
@@ -96,30 +86,53 @@ public struct CampaignPreflight: Sendable {
                 let isText = type.hasPrefix("text/") || type.hasSuffix("json") || type.hasSuffix("xml")
                 return PlannedAttachment(name: attachment.filename, text: isText ? String(decoding: attachment.data, as: UTF8.self) : nil)
             }
-            if let first {
-                findings += try sample(factory, campaign: campaign, recipient: first, plan: &plan)
-            }
-            findings += CampaignRules(thresholds: configuration.guardrails.thresholds).check(plan)
+            let sampled = try first.map { try sample(factory, campaign: campaign, recipient: $0, plan: &plan) } ?? []
+            planned = (plan, sampled)
             // UNFINISHED: a follow-up's fields are not checked recipient by recipient (its audience is read
             // from the incident's ledger, not from the list the pass pages through).
-            guard campaign.content.followUpOf == nil else {
-                return try await report(campaign, transport, audience, findings, nil, confirmed)
-            }
-            var fieldCheck = RecipientFieldCheck(
-                templates: factory.templates, campaignName: campaign.content.name, postalAddress: configuration.identity.postalAddress)
-            var after: SubscriberID?
-            while true {
-                let page = try await store.audienceMembers(campaign: campaign.id, after: after, limit: Self.pageSize)
-                for subscriber in page { fieldCheck.add(subscriber) }
-                guard page.count == Self.pageSize, let last = page.last else { break }
-                after = last.id
-            }
-            findings += fieldCheck.findings()
-            check = fieldCheck
-        } else {
-            check = nil
+            if campaign.content.followUpOf == nil { check = try await fieldPass(campaign, factory) }
         }
+        let audience = try await counted
+        if audience.eligible == 0 {
+            findings.append(
+                Finding(
+                    code: "audience.empty", severity: .error, message: "nobody on the list is eligible: a send would reach no one",
+                    fix: "check the list and its members' consent (the excluded counts say why)"))
+        }
+        if var (plan, sampled) = planned {
+            plan.eligibleRecipients = audience.eligible
+            findings += sampled + CampaignRules(thresholds: configuration.guardrails.thresholds).check(plan)
+        }
+        findings += check?.findings() ?? []
         return try await report(campaign, transport, audience, findings, check, confirmed)
+    }
+
+    /// Who the campaign would reach and who is left out: its list's audience, or for a follow-up, who
+    /// received the incident or may have.
+    private func audienceCounts(_ campaign: Campaign) async throws -> AudienceCounts {
+        guard let incident = campaign.content.followUpOf else { return try await environment.store.audience(campaign: campaign.id) }
+        let followUp = try await environment.store.followUpAudience(incident: incident)
+        return AudienceCounts(eligible: followUp.remaining, excluded: followUp.optedOutSince > 0 ? [.unsubscribed: followUp.optedOutSince] : [:])
+    }
+
+    /// Rule 3's pass over every eligible recipient. Two stages on two cores, off the event loops: the
+    /// next page is read and its rows decoded while this one is checked (keyset paging needs only the
+    /// last key).
+    private func fieldPass(_ campaign: Campaign, _ factory: CampaignMessageFactory) async throws -> RecipientFieldCheck {
+        let store = environment.store
+        var check = RecipientFieldCheck(
+            templates: factory.templates, campaignName: campaign.content.name, postalAddress: environment.configuration.identity.postalAddress)
+        let pageSize = Self.pageSize
+        try await withTaskExecutorPreference(ComputeExecutor.shared) {
+            var page = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: pageSize)
+            while !page.isEmpty {
+                let last = page.count == pageSize ? page.last?.id : nil
+                async let next = last == nil ? [] : store.audienceMembers(campaign: campaign.id, after: last, limit: pageSize)
+                for subscriber in page { check.add(subscriber) }
+                page = try await next
+            }
+        }
+        return check
     }
 
     /// The findings (and rule 6's), overrides applied, sorted most severe first, and what they require.

@@ -42,14 +42,17 @@ public enum JSONValue: Sendable, Hashable, Codable, ExpressibleByStringLiteral, 
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // JSON's kinds are disjoint (a string never decodes as a number, nor a number as a Bool), so
+        // the order only decides how many failed attempts a value costs: strings, the usual
+        // attribute, cost none.
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {

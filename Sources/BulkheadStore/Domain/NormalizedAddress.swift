@@ -54,7 +54,7 @@ public struct NormalizedAddress: Hashable, Sendable, Codable, Comparable, Custom
     }
 
     private init(_ mailbox: Mailbox, raw: String) throws(StoreError) {
-        let local = mailbox.localPart.precomposedStringWithCanonicalMapping.lowercased()
+        let local = Self.nfc(mailbox.localPart).lowercased()
         guard !local.isEmpty else { throw .invalidAddress(raw, reason: "empty local part") }
         if let bad = local.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw .invalidAddress(raw, reason: "contains U+\(String(bad.value, radix: 16, uppercase: true))")
@@ -64,13 +64,19 @@ public struct NormalizedAddress: Hashable, Sendable, Codable, Comparable, Custom
         }
         let domain: String
         do {
-            domain = try IDNA.toASCII(mailbox.domain.precomposedStringWithCanonicalMapping).lowercased()
+            domain = try IDNA.toASCII(Self.nfc(mailbox.domain)).lowercased()
         } catch {
             throw .invalidAddress(raw, reason: error.description)
         }
         let value = Mailbox(localPart: local, domain: domain).address
         guard value.utf8.count <= 254 else { throw .invalidAddress(raw, reason: "longer than 254 octets") }
         self.value = value
+    }
+
+    /// The NFC form of `text`; ASCII text is its own NFC form, so it is returned without a look at
+    /// Foundation's tables (the read-back of every stored address takes this path).
+    private static func nfc(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
     }
 
     /// Wraps text that is known to be normalised already (read back from the database).
@@ -81,17 +87,77 @@ public struct NormalizedAddress: Hashable, Sendable, Codable, Comparable, Custom
     /// that dropped the quotes of a local part): it would name another mailbox, so nothing is sent.
     public var mailbox: Mailbox {
         get throws(StoreError) {
-            let parsed: Mailbox
-            do {
-                parsed = try Mailbox(parsingAddrSpec: value)
-            } catch {
-                throw .invalidAddress(value, reason: "stored address does not parse: \(Self.reason(error))")
-            }
-            guard let again = try? NormalizedAddress(parsed), again == self else {
-                throw .invalidAddress(value, reason: "stored address is not in canonical form")
-            }
-            return parsed
+            if let plain = Self.plainMailbox(value) { return plain }
+            return try fullReadBack()
         }
+    }
+
+    /// The read-back by parsing and normalising again (``mailbox`` for text outside the plain form).
+    func fullReadBack() throws(StoreError) -> Mailbox {
+        let parsed: Mailbox
+        do {
+            parsed = try Mailbox(parsingAddrSpec: value)
+        } catch {
+            throw .invalidAddress(value, reason: "stored address does not parse: \(Self.reason(error))")
+        }
+        guard let again = try? NormalizedAddress(parsed), again == self else {
+            throw .invalidAddress(value, reason: "stored address is not in canonical form")
+        }
+        return parsed
+    }
+
+    /// The mailbox of text that is plainly canonical, or nil: a local part of lowercase ASCII letters,
+    /// digits, `+`, `-` and `_` in dot-separated runs, and a domain of at least two labels of lowercase
+    /// letters, digits and inner hyphens, none an A-label (`xn--`), within RFC 5321's lengths. Parsing
+    /// and normalising such text gives it back unchanged, so its read-back needs neither; anything
+    /// else takes ``fullReadBack()`` (`NormalizedAddressTests` holds both to the same answers).
+    static func plainMailbox(_ value: String) -> Mailbox? {
+        let bytes = value.utf8
+        guard bytes.count <= 254, let at = bytes.firstIndex(of: UInt8(ascii: "@")) else { return nil }
+        let local = bytes[..<at]
+        let domain = bytes[bytes.index(after: at)...]
+        guard (1...Mailbox.maximumLocalPartLength).contains(local.count), isPlainLocalPart(local), isPlainDomain(domain) else { return nil }
+        return Mailbox(localPart: String(Substring(local)), domain: String(Substring(domain)))
+    }
+
+    private static func isPlainLocalPart(_ bytes: Substring.UTF8View) -> Bool {
+        var previousDot = true  // no leading dot
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                if previousDot { return false }
+                previousDot = true
+            } else if isLowerAlphanumeric(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") {
+                previousDot = false
+            } else {
+                return false
+            }
+        }
+        return !previousDot  // no trailing dot
+    }
+
+    private static func isPlainDomain(_ bytes: Substring.UTF8View) -> Bool {
+        guard bytes.count <= IDNA.maximumNameLength else { return false }
+        var labels = 0
+        var start = bytes.startIndex
+        while true {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+            guard isPlainLabel(bytes[start..<end]) else { return false }
+            labels += 1
+            guard end != bytes.endIndex else { return labels >= 2 }
+            start = bytes.index(after: end)
+        }
+    }
+
+    private static func isPlainLabel(_ label: Substring.UTF8View) -> Bool {
+        let hyphen = UInt8(ascii: "-")
+        guard (1...IDNA.maximumLabelLength).contains(label.count), label.first != hyphen, label.last != hyphen,
+            !label.starts(with: "xn--".utf8)
+        else { return false }
+        return label.allSatisfy { isLowerAlphanumeric($0) || $0 == hyphen }
+    }
+
+    private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     private static func reason(_ error: AddressParseError) -> String {

@@ -203,9 +203,9 @@ struct PostgresBackend: SQLBackend {
 
     var dialect: SQLDialect { .postgres }
 
-    func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+    func read<T: Sendable>(_ statement: SQLStatement, each transform: @escaping @Sendable (SQLRow) throws -> T) async throws -> [T] {
         do {
-            return try await Self.collect(try await client.query(try Self.query(statement), logger: logger))
+            return try await Self.collect(try await client.query(try Self.query(statement), logger: logger)).map(transform)
         } catch {
             throw Self.storeError(error)
         }

@@ -18,7 +18,7 @@ extension Subscriber {
             id: SubscriberID(rawValue: try row.int("id")),
             address: NormalizedAddress(storedValue: try row.text("address")),
             name: try row.optionalText("name"),
-            attributes: try row.json([String: JSONValue].self, "attributes"),
+            attributes: try row.jsonObject("attributes"),
             createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 }
@@ -112,7 +112,7 @@ extension AuditEvent {
         let event = NewAuditEvent(
             actor: actor, action: try row.text("action"), subjectKind: try row.text("subject_kind"),
             subjectID: try row.text("subject_id"),
-            details: try row.json([String: JSONValue].self, "details"))
+            details: try row.jsonObject("details"))
         self.init(id: try row.int("id"), at: try row.date("at"), event: event)
     }
 }

@@ -15,8 +15,10 @@ protocol SQLTransaction {
 /// thread pool that waits for each statement's reply.
 protocol SQLBackend: Sendable {
     var dialect: SQLDialect { get }
-    /// Runs one read-only statement outside any explicit transaction.
-    func read(_ statement: SQLStatement) async throws -> [SQLRow]
+    /// Runs one read-only statement outside any explicit transaction, and `transform` on each row
+    /// where the rows are read (SQLite: on the reader's thread, so that decoding a page overlaps with
+    /// what the caller does with the previous one).
+    func read<T: Sendable>(_ statement: SQLStatement, each transform: @escaping @Sendable (SQLRow) throws -> T) async throws -> [T]
     /// Runs `body` as one write transaction: committed when it returns, rolled back when it throws.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 }
@@ -28,6 +30,11 @@ extension SQLTransaction {
 }
 
 extension SQLBackend {
+    /// Runs one read-only statement outside any explicit transaction.
+    func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await read(statement) { $0 }
+    }
+
     func one(_ statement: SQLStatement) async throws -> SQLRow? {
         try await read(statement).first
     }

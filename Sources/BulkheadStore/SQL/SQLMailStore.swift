@@ -413,9 +413,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// One page of the subscribers a send would queue now, by key (see ``MailStore/audienceMembers(campaign:after:limit:)``).
     public func audienceMembers(campaign id: CampaignID, after: SubscriberID?, limit: Int) async throws -> [Subscriber] {
         guard let campaign = try await campaign(id: id) else { throw StoreError.notFound(.campaign(id)) }
-        return try await backend.read(try Queries.audienceMembers(campaign, after: after, limit: limit, dialect)).map { row throws(StoreError) in
-            try Subscriber(row: row)
-        }
+        return try await backend.read(try Queries.audienceMembers(campaign, after: after, limit: limit, dialect)) { row in try Subscriber(row: row) }
     }
 
     // MARK: Ledger

@@ -78,6 +78,14 @@ struct SQLRow: Sendable {
     func json<T: Decodable>(_ type: T.Type, _ column: String) throws(StoreError) -> T {
         try JSONText.decode(type, from: try text(column), column: column)
     }
+
+    /// A column holding a JSON object, read by ``PlainJSONReader`` when it can (the usual case) and
+    /// by `JSONDecoder` otherwise.
+    func jsonObject(_ column: String) throws(StoreError) -> [String: JSONValue] {
+        let text = try text(column)
+        if let object = PlainJSONReader.object(text) { return object }
+        return try JSONText.decode([String: JSONValue].self, from: text, column: column)
+    }
 }
 
 /// One SQL statement with `?` placeholders and its bound values.

@@ -81,9 +81,9 @@ struct SQLiteBackend: SQLBackend {
 
     var dialect: SQLDialect { .sqlite }
 
-    func read(_ statement: SQLStatement) async throws -> [SQLRow] {
+    func read<T: Sendable>(_ statement: SQLStatement, each transform: @escaping @Sendable (SQLRow) throws -> T) async throws -> [T] {
         do {
-            return try await pool.read { db in try Self.fetch(db, statement) }
+            return try await pool.read { db in try Self.fetch(db, statement).map(transform) }
         } catch {
             throw Self.storeError(error)
         }
@@ -118,8 +118,11 @@ struct SQLiteBackend: SQLBackend {
     static func fetch(_ db: Database, _ statement: SQLStatement) throws -> [SQLRow] {
         try StoreText.check(statement)
         let prepared = try db.cachedStatement(sql: statement.sql)
-        return try Row.fetchAll(prepared, arguments: arguments(statement.binds)).map { row in
-            var values: [String: SQLValue] = [:]
+        // A cursor's row is read in place (no copy of each row as GRDB's `Row` first).
+        let cursor = try Row.fetchCursor(prepared, arguments: arguments(statement.binds))
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            var values: [String: SQLValue] = Dictionary(minimumCapacity: row.count)
             for (column, value) in row {
                 values[column] =
                     switch value.storage {
@@ -132,8 +135,9 @@ struct SQLiteBackend: SQLBackend {
                     case .blob(let data): .text(String(decoding: data, as: UTF8.self))
                     }
             }
-            return SQLRow(values: values)
+            rows.append(SQLRow(values: values))
         }
+        return rows
     }
 
     static func arguments(_ binds: [SQLValue]) -> StatementArguments {

@@ -1,0 +1,22 @@
+import Dispatch
+
+/// A task executor for CPU-bound passes (the preflight's pass over every recipient): their jobs run
+/// on Dispatch's global queue, off the event loops, which stay free for I/O, and a pass's child tasks
+/// run on other cores. (The CLI runs its tasks on SwiftNIO's event loops, and a task started on a
+/// loop stays on it: a read-ahead would wait for the pass it was meant to overlap.)
+///
+/// ```swift
+/// try await withTaskExecutorPreference(ComputeExecutor.shared) {
+///     async let next = store.audienceMembers(campaign: id, after: last, limit: 2_000)
+///     for subscriber in page { check.add(subscriber) }
+///     page = try await next
+/// }
+/// ```
+final class ComputeExecutor: TaskExecutor {
+    static let shared = ComputeExecutor()
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
