@@ -83,6 +83,29 @@ import Testing
         #expect(CampaignRules(thresholds: GuardrailThresholds(dlp: .off)).check(plan).isEmpty)
     }
 
+    /// The scan reads eight bytes at a time through runs of letters: every kind is found whatever the
+    /// offset it starts at and whatever letters, digits or UTF-8 stand around it.
+    @Test func findingsDoNotDependOnTheirOffset() {
+        let pem = "-----BEGIN " + "RSA PRIVATE KEY-----"
+        let cases: [(String, SensitiveContent)] = [
+            ("4111 1111 1111 1111", .paymentCard), ("5555555555554444", .paymentCard), ("DE89 3704 0044 0532 0130 00", .iban),
+            ("GB82WEST12345698765432", .iban), ("123-45-6789", .usSocialSecurityNumber), (pem, .privateKey),
+            ("AKIA" + "IOSFODNN7EXAMPLE", .accessKey), ("Confidential", .confidentialMarking), ("do not forward", .confidentialMarking),
+        ]
+        for (value, kind) in cases {
+            for pad in 0..<17 {
+                for filler in ["x", "é", "Ab"] {
+                    let before = String(repeating: filler, count: pad)
+                    let text = "\(before) \(value) \(before)zz"
+                    #expect(SensitiveContent.find(in: text) == [kind], "\(text.debugDescription)")
+                }
+            }
+        }
+        // A card number glued to letters on either side is still one digit run ended by a letter.
+        #expect(SensitiveContent.find(in: "abcdefgh4111111111111111abcdefgh") == [.paymentCard])
+        #expect(SensitiveContent.find(in: "abcdefghijklmnop").isEmpty)
+    }
+
     /// A megabyte of ordinary text is scanned whole: the one card at its very end is found.
     @Test func aLongTextIsScannedToTheEnd() {
         let text = String(repeating: "order 12345 shipped, see DE89 page ", count: 30_000)

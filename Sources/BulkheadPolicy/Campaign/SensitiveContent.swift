@@ -69,23 +69,52 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         return sum % 10 == 0
     }
 
-    /// Lengths of IBANs by country (ISO 13616), for the countries most often seen.
-    static let ibanLengths: [String: Int] = [
-        "AT": 20, "BE": 16, "CH": 21, "CZ": 24, "DE": 22, "DK": 18, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "IE": 22,
-        "IT": 27, "LU": 20, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "SE": 24,
-    ]
-
-    /// A country code, two check digits and the account part, of the country's length, passing mod-97.
-    static func isIBAN(_ word: String) -> Bool {
-        let chars = Array(word.uppercased().unicodeScalars)
-        guard chars.count >= 15, chars.count <= 34, let length = ibanLengths[String(String.UnicodeScalarView(chars.prefix(2)))],
-            chars.count == length, chars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) })
-        else { return false }
-        var remainder = 0
-        for scalar in chars[4...] + chars[..<4] {
-            let value = ("0"..."9").contains(scalar) ? Int(scalar.value - 48) : Int(scalar.value - 55)
-            remainder = (value < 10 ? remainder * 10 + value : remainder * 100 + value) % 97
+    /// The length of an IBAN of the country with code `first` `second` (ISO 13616, the countries most
+    /// often seen; ASCII case ignored), or nil.
+    static func ibanLength(_ first: UInt8, _ second: UInt8) -> Int? {
+        switch (first & 0xDF, second & 0xDF) {
+        case (0x41, 0x54): 20  // AT
+        case (0x42, 0x45): 16  // BE
+        case (0x43, 0x48): 21  // CH
+        case (0x43, 0x5A): 24  // CZ
+        case (0x44, 0x45): 22  // DE
+        case (0x44, 0x4B): 18  // DK
+        case (0x45, 0x53): 24  // ES
+        case (0x46, 0x49): 18  // FI
+        case (0x46, 0x52): 27  // FR
+        case (0x47, 0x42): 22  // GB
+        case (0x49, 0x45): 22  // IE
+        case (0x49, 0x54): 27  // IT
+        case (0x4C, 0x55): 20  // LU
+        case (0x4E, 0x4C): 18  // NL
+        case (0x4E, 0x4F): 15  // NO
+        case (0x50, 0x4C): 28  // PL
+        case (0x50, 0x54): 25  // PT
+        case (0x53, 0x45): 24  // SE
+        default: nil
         }
+    }
+
+    /// A country code, two check digits and the account part (ASCII letters and digits), of the
+    /// country's length, passing mod-97.
+    static func isIBAN(_ word: some Collection<UInt8>) -> Bool {
+        guard word.count >= 15, word.count <= 34 else { return false }
+        var iterator = word.makeIterator()
+        guard let first = iterator.next(), let second = iterator.next(), ibanLength(first, second) == word.count else { return false }
+        var remainder = 0
+        /// Adds one character to the running remainder: a digit as itself, a letter as 10 to 35.
+        func add(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): remainder = (remainder * 10 + Int(byte - 48)) % 97
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): remainder = (remainder * 100 + Int(byte - 55)) % 97
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): remainder = (remainder * 100 + Int(byte - 87)) % 97
+            default: return false
+            }
+            return true
+        }
+        // The first four characters move to the end.
+        for byte in word.dropFirst(4) where !add(byte) { return false }
+        for byte in word.prefix(4) where !add(byte) { return false }
         return remainder == 1
     }
 
@@ -146,14 +175,28 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         private var grouped: [UInt8] = []
 
         mutating func run(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let base = bytes.baseAddress else { return }
             var start = 0
-            for index in 0..<bytes.count {
+            var index = 0
+            while index < bytes.count {
+                // Most bytes are letters (or UTF-8 sequences): inside a word, never a digit or a
+                // separator. Outside a digit run, eight are skipped at a time up to the next other byte.
+                if digitCount == 0, bytes.count - index >= 8 {
+                    let others = Self.nonLetters(UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)))
+                    index += others.trailingZeroBitCount >> 3
+                    if others == 0 { continue }
+                }
                 let byte = bytes[index]
+                index += 1
+                if byte &- 0x61 < 26 || byte &- 0x41 < 26 || byte >= 0x80 {
+                    if digitCount != 0 { endDigitRun() }
+                    continue
+                }
                 digit(byte)
                 if Self.isSeparator(byte) {
-                    if index > start { word(UnsafeBufferPointer(rebasing: bytes[start..<index]), endsAtSpace: Self.isSpace(byte)) }
+                    if index - 1 > start { word(UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]), endsAtSpace: Self.isSpace(byte)) }
                     if !grouped.isEmpty && !Self.isSpace(byte) { grouped.removeAll(keepingCapacity: true) }
-                    start = index + 1
+                    start = index
                 }
             }
             if bytes.count > start { word(UnsafeBufferPointer(rebasing: bytes[start...]), endsAtSpace: true) }
@@ -161,7 +204,7 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
         }
 
         /// Digit runs: judged as a card number when they end (13 to 19 digits).
-        private mutating func digit(_ byte: UInt8) {
+        @inline(__always) private mutating func digit(_ byte: UInt8) {
             if Self.isDigit(byte) {
                 let value = UInt64(byte - 48)
                 if digitCount < 16 {
@@ -173,7 +216,7 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
                 gap = 0
             } else if (byte == 0x20 || byte == UInt8(ascii: "-")) && digitCount > 0 && gap == 0 {
                 gap = 1
-            } else {
+            } else if digitCount != 0 {
                 endDigitRun()
             }
         }
@@ -204,7 +247,7 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
             let first = word[0]
             if count >= 11 {
                 if (15...34).contains(count), Self.isLetter(first), Self.isLetter(word[1]), Self.isDigit(word[2]), Self.isDigit(word[3]),
-                    SensitiveContent.isIBAN(String(decoding: word, as: UTF8.self))
+                    SensitiveContent.isIBAN(word)
                 {
                     found.insert(.iban)
                 }
@@ -251,9 +294,7 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
             if !grouped.isEmpty, piece.count <= 4, grouped.count < 34 {
                 grouped += piece
                 continued = true
-                if let length = SensitiveContent.ibanLengths[String(decoding: grouped.prefix(2), as: UTF8.self)], length == grouped.count,
-                    SensitiveContent.isIBAN(String(decoding: grouped, as: UTF8.self))
-                {
+                if SensitiveContent.ibanLength(grouped[0], grouped[1]) == grouped.count, SensitiveContent.isIBAN(grouped) {
                     found.insert(.iban)
                 }
             } else if !grouped.isEmpty {
@@ -263,11 +304,25 @@ public enum SensitiveContent: String, Sendable, Hashable, CaseIterable, Codable 
             if !endsAtSpace && !grouped.isEmpty { grouped.removeAll(keepingCapacity: true) }
         }
 
-        private static func isSeparator(_ byte: UInt8) -> Bool {
-            switch byte {
-            case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x2C, 0x3B, 0x3A, 0x28, 0x29, 0x3C, 0x3E, 0x22, 0x27, 0x5B, 0x5D, 0x7B, 0x7D: true
-            default: false
-            }
+        /// The high bit of each of the eight bytes (little-endian) that is neither an ASCII letter nor
+        /// part of a UTF-8 sequence (bytes from 0x80). ASCII bytes cannot carry between lanes here:
+        /// with the high bit cleared, a lane plus 0x1F stays below 0x100.
+        @inline(__always) private static func nonLetters(_ chunk: UInt64) -> UInt64 {
+            let high: UInt64 = 0x8080_8080_8080_8080
+            let folded = (chunk | 0x2020_2020_2020_2020) & ~high  // 'A'...'Z' onto 'a'...'z'
+            let fromA = (folded &+ 0x1F1F_1F1F_1F1F_1F1F) & high  // lane ≥ 0x61 ('a')
+            let pastZ = (folded &+ 0x0505_0505_0505_0505) & high  // lane ≥ 0x7B (after 'z')
+            return ~((fromA & ~pastZ) | (chunk & high)) & high
+        }
+
+        /// White space, `,` `;` `:` `(` `)` `<` `>` `"` `'` `[` `]` `{` `}`.
+        @inline(__always) private static func isSeparator(_ byte: UInt8) -> Bool {
+            // One bit per byte below 0x40: 0x09...0x0D, 0x20, 0x22, 0x27, 0x28, 0x29, 0x2C, 0x3A, 0x3B, 0x3C, 0x3E.
+            let low: UInt64 =
+                (0b11111 << 0x09) | (1 << 0x20) | (1 << 0x22) | (1 << 0x27) | (1 << 0x28) | (1 << 0x29) | (1 << 0x2C)
+                | (1 << 0x3A) | (1 << 0x3B) | (1 << 0x3C) | (1 << 0x3E)
+            if byte < 0x40 { return (low >> UInt64(byte)) & 1 == 1 }
+            return byte | 0x20 == 0x7B || byte | 0x20 == 0x7D  // [ { and ] }
         }
 
         private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
