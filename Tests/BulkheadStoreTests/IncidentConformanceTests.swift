@@ -57,8 +57,17 @@ struct IncidentConformanceTests {
             #expect(audience.remaining == 3)
 
             let first = try await Self.followUp(store, of: incident)
+            // The preflight's pages of a follow-up are exactly whom it queues, in the incident's order.
+            let page1 = try await store.audienceMembers(campaign: first.id, after: nil, limit: 2)
+            let page2 = try await store.audienceMembers(campaign: first.id, after: try #require(page1.next), limit: 2)
+            #expect((page1.members + page2.members).map(\.address.value) == ["a@example.com", "c@example.com", "f@example.com"])
+            #expect(page2.next == nil)
             #expect(try await store.enqueueRecipients(campaign: first.id) == 3)
             #expect(try await store.enqueueRecipients(campaign: first.id) == 0, "idempotent")
+            #expect(
+                try await store.audienceMembers(campaign: first.id, after: nil, limit: 10).members.map(\.address.value) == [
+                    "a@example.com", "c@example.com", "f@example.com",
+                ], "its own entries do not count as an earlier follow-up's")
             let queued = try await store.ledgerEntries(campaign: first.id).collect()
             #expect(queued.map(\.address.value) == ["a@example.com", "c@example.com", "f@example.com"])
             #expect(queued.allSatisfy { $0.state == .queued && $0.verpToken.hasPrefix(String(first.id.rawValue, radix: 16) + "g") })
@@ -79,6 +88,7 @@ struct IncidentConformanceTests {
             #expect(try await store.enqueueRecipients(campaign: second.id) == 1, "b, never followed up, is reached now")
             #expect(try await store.ledgerEntries(campaign: second.id).collect().map(\.address.value) == ["b@example.com"])
             let third = try await Self.followUp(store, of: incident)
+            #expect(try await store.audienceMembers(campaign: third.id, after: nil, limit: 10).members.isEmpty)
             #expect(try await store.enqueueRecipients(campaign: third.id) == 0)
         }
     }

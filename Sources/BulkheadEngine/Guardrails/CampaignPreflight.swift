@@ -70,7 +70,7 @@ public struct CampaignPreflight: Sendable {
                     code: "campaign.unbuildable", severity: .error, message: "the campaign's messages cannot be built: \(error)",
                     fix: "fix the campaign or the configuration named in the message"))
         }
-        let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 1).first
+        let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 1).members.first
         var planned: (plan: SendPlan, findings: [Finding])?
         var check: RecipientFieldCheck?
         if let factory {
@@ -88,9 +88,7 @@ public struct CampaignPreflight: Sendable {
             }
             let sampled = try first.map { try sample(factory, campaign: campaign, recipient: $0, plan: &plan) } ?? []
             planned = (plan, sampled)
-            // UNFINISHED: a follow-up's fields are not checked recipient by recipient (its audience is read
-            // from the incident's ledger, not from the list the pass pages through).
-            if campaign.content.followUpOf == nil { check = try await fieldPass(campaign, factory) }
+            check = try await fieldPass(campaign, factory)
         }
         let audience = try await counted
         if audience.eligible == 0 {
@@ -115,9 +113,9 @@ public struct CampaignPreflight: Sendable {
         return AudienceCounts(eligible: followUp.remaining, excluded: followUp.optedOutSince > 0 ? [.unsubscribed: followUp.optedOutSince] : [:])
     }
 
-    /// Rule 3's pass over every eligible recipient. Two stages on two cores, off the event loops: the
-    /// next page is read and its rows decoded while this one is checked (keyset paging needs only the
-    /// last key).
+    /// Rule 3's pass over every recipient a send would queue (for a follow-up, its incident's). Two
+    /// stages on two cores, off the event loops: the next page is read and its rows decoded while this
+    /// one is checked (keyset paging needs only where the page ended).
     private func fieldPass(_ campaign: Campaign, _ factory: CampaignMessageFactory) async throws -> RecipientFieldCheck {
         let store = environment.store
         var check = RecipientFieldCheck(
@@ -125,12 +123,12 @@ public struct CampaignPreflight: Sendable {
         let pageSize = Self.pageSize
         try await withTaskExecutorPreference(ComputeExecutor.shared) {
             var page = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: pageSize)
-            while !page.isEmpty {
-                let last = page.count == pageSize ? page.last?.id : nil
-                async let next = last == nil ? [] : store.audienceMembers(campaign: campaign.id, after: last, limit: pageSize)
-                for subscriber in page { check.add(subscriber) }
-                page = try await next
+            while let next = page.next {
+                async let following = store.audienceMembers(campaign: campaign.id, after: next, limit: pageSize)
+                for subscriber in page.members { check.add(subscriber) }
+                page = try await following
             }
+            for subscriber in page.members { check.add(subscriber) }
         }
         return check
     }

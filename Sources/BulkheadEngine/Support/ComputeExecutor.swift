@@ -7,9 +7,9 @@ import Dispatch
 ///
 /// ```swift
 /// try await withTaskExecutorPreference(ComputeExecutor.shared) {
-///     async let next = store.audienceMembers(campaign: id, after: last, limit: 2_000)
-///     for subscriber in page { check.add(subscriber) }
-///     page = try await next
+///     async let following = store.audienceMembers(campaign: id, after: page.next, limit: 2_000)
+///     for subscriber in page.members { check.add(subscriber) }
+///     page = try await following
 /// }
 /// ```
 final class ComputeExecutor: TaskExecutor {

@@ -119,9 +119,10 @@ public protocol MailStore: Sendable {
     /// Who of the campaign's list (and segment) a send would queue now, and how many members are left
     /// out for each reason. The same rule as ``enqueueRecipients(campaign:)``.
     func audience(campaign: CampaignID) async throws -> AudienceCounts
-    /// One page of the subscribers a send would queue now (the rule of ``audience(campaign:)``), by key,
-    /// starting after `after`: preflight reads the whole audience this way with bounded memory.
-    func audienceMembers(campaign: CampaignID, after: SubscriberID?, limit: Int) async throws -> [Subscriber]
+    /// One page of the subscribers a send would queue now (the rule of ``audience(campaign:)``; for a
+    /// follow-up, that of ``followUpAudience(incident:)``), starting after `after`: preflight reads the
+    /// whole audience this way with bounded memory.
+    func audienceMembers(campaign: CampaignID, after: AudiencePage.Position?, limit: Int) async throws -> AudiencePage
 
     // MARK: Ledger
 

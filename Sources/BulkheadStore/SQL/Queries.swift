@@ -312,11 +312,12 @@ enum Queries {
     }
 
     /// One page of the campaign's eligible audience (the subscribers ``enqueue(_:now:_:)`` would queue), by key.
-    static func audienceMembers(_ campaign: Campaign, after: SubscriberID?, limit: Int, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
-        let statement = try audience(campaign, select: "SELECT s.*", binds: [], eligibleOnly: true, pagedByMember: true, dialect)
+    static func audienceMembers(_ campaign: Campaign, after: Int64?, limit: Int, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
+        let statement = try audience(
+            campaign, select: "SELECT s.*, m.subscriber_id AS audience_key", binds: [], eligibleOnly: true, pagedByMember: true, dialect)
         return SQLStatement(
             statement.sql + "\n  AND m.subscriber_id > ? ORDER BY m.subscriber_id LIMIT ?",
-            statement.binds + [.int(after?.rawValue ?? 0), .int(Int64(max(0, limit)))])
+            statement.binds + [.int(after ?? 0), .int(Int64(max(0, limit)))])
     }
 
     /// How many members of the campaign's audience fall in each class (`eligible` or an exclusion).

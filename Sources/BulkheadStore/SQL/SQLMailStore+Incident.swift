@@ -86,6 +86,27 @@ extension Queries {
             ])
     }
 
+    /// One page of whom ``enqueueFollowUp(_:of:now:_:)`` would queue, in the order of the incident's
+    /// ledger (its key is `audience_key`). The state and campaign tests are written so that no index
+    /// serves them: a page then walks the ledger's primary key from where the last one ended, instead
+    /// of sorting the incident's whole ledger for every page.
+    static func followUpMembers(_ followUp: Campaign, of incident: CampaignID, after: Int64?, limit: Int) -> SQLStatement {
+        SQLStatement(
+            """
+            SELECT s.*, o.id AS audience_key
+            FROM ledger o JOIN subscribers s ON s.id = o.subscriber_id
+            WHERE o.campaign_id + 0 = ? AND (o.state || '') IN ('sent', 'uncertain', 'sending')
+              AND NOT \(optedOutSince)
+              AND NOT \(inEarlierFollowUp)
+              AND o.id > ?
+            ORDER BY o.id LIMIT ?
+            """,
+            [
+                .int(incident.rawValue), .int(followUp.content.listID.rawValue), .int(incident.rawValue), .int(followUp.id.rawValue),
+                .int(after ?? 0), .int(Int64(max(0, limit))),
+            ])
+    }
+
     static func followUpAudience(_ original: Campaign) -> SQLStatement {
         SQLStatement(
             """

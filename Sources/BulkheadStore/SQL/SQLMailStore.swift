@@ -410,10 +410,19 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         return counts
     }
 
-    /// One page of the subscribers a send would queue now, by key (see ``MailStore/audienceMembers(campaign:after:limit:)``).
-    public func audienceMembers(campaign id: CampaignID, after: SubscriberID?, limit: Int) async throws -> [Subscriber] {
+    /// One page of the subscribers a send would queue now (see ``MailStore/audienceMembers(campaign:after:limit:)``).
+    public func audienceMembers(campaign id: CampaignID, after: AudiencePage.Position?, limit: Int) async throws -> AudiencePage {
         guard let campaign = try await campaign(id: id) else { throw StoreError.notFound(.campaign(id)) }
-        return try await backend.read(try Queries.audienceMembers(campaign, after: after, limit: limit, dialect)) { row in try Subscriber(row: row) }
+        let limit = max(1, limit)
+        let statement =
+            if let incident = campaign.content.followUpOf {
+                Queries.followUpMembers(campaign, of: incident, after: after?.key, limit: limit)
+            } else {
+                try Queries.audienceMembers(campaign, after: after?.key, limit: limit, dialect)
+            }
+        let rows = try await backend.read(statement) { row in (key: try row.int("audience_key"), subscriber: try Subscriber(row: row)) }
+        return AudiencePage(
+            members: rows.map(\.subscriber), next: rows.count == limit ? rows.last.map { AudiencePage.Position(key: $0.key) } : nil)
     }
 
     // MARK: Ledger
