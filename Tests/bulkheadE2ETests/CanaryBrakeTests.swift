@@ -36,7 +36,8 @@ struct CanaryBrakeTests {
         let id = try await workspace.createCampaign(list: "news")
 
         // `--force` does not skip the canary or a brake.
-        let send = try await workspace.bulkhead(["campaign", "send", "\(id)", "--force", "--json"], timeout: .seconds(300))
+        let send = try await workspace.start(["campaign", "send", "\(id)", "--force", "--json"]).finish(timeout: .seconds(300))
+        #expect(send.status == 4, "a brake's pause is not success: \(send.summary)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(send.stdout.utf8)) as? [String: Any], "\(send.summary)")
         #expect(summary["ending"] as? String == "paused", "\(send.summary)")
         #expect(summary["pauseReason"] as? String == "brake:rejection", "\(send.summary)")

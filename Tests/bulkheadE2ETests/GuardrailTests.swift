@@ -121,7 +121,7 @@ struct GuardrailEndToEndTests {
             _ = try await Self.waitFor(.pending, workspace, id, sender)
             let stop = try await workspace.bulkhead(["stop", "--all", "--reason", "e2e"])
             #expect(stop.stdout.contains("campaigns paused: \(id)"), "\(stop.stdout)")
-            #expect(try await sender.wait(timeout: .seconds(10)) == 1, "\(sender.output.summary)")
+            #expect(try await sender.wait(timeout: .seconds(10)) == 4, "\(sender.output.summary)")
             let paused = try #require(try await Self.state(workspace, id))
             #expect(paused.state == .paused && paused.pauseReason == "stop-all" && paused.pausedFrom == .pending)
 

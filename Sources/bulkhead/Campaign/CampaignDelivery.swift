@@ -172,7 +172,7 @@ enum CampaignDelivery {
         if interrupted.count > 0 || campaign.state == .paused {
             throw CLIError.fail(
                 "campaign \(id.rawValue) paused (\(campaign.pauseReason ?? "paused")) before anything was sent; `bulkhead campaign resume \(id.rawValue)` starts a new undo window",
-                code: interrupted.count > 0 ? 130 : 1)
+                code: interrupted.count > 0 ? 130 : Self.stoppedExitCode)
         }
         guard [.canary, .canaryHold, .sending].contains(campaign.state) else {
             throw CLIError.fail("campaign \(id.rawValue) is \(campaign.state.rawValue): nothing was sent by this command", code: 1)
@@ -199,7 +199,17 @@ enum CampaignDelivery {
         if interrupted.count > 0 {
             throw CLIError.fail("campaign \(id.rawValue) paused (interrupted); continue with `bulkhead campaign resume \(id.rawValue)`", code: 130)
         }
+        // Stopped before the end, and it waits for a person (a brake, `pause`, `stop --all`, `abort`):
+        // a script must not take that for success. The summary above says what happened.
+        if summary.ending == .paused || summary.ending == .aborted {
+            throw ExitCode(Self.stoppedExitCode)
+        }
     }
+
+    /// The exit status of a send or resume stopped before its end by something other than its own
+    /// Ctrl-C (130): paused in its undo window or its delivery (a brake, `pause`, `stop --all`), or
+    /// aborted.
+    static let stoppedExitCode: Int32 = 4
 
     /// Moves a campaign whose window is over (or that has none) into delivery: its canary wave, or
     /// `sending` for an audience too small for one (``BulkheadEnvironment/launch(_:actor:details:)``).
