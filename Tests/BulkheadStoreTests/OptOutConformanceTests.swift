@@ -193,7 +193,10 @@ struct AudienceConformanceTests {
             let audience = try await store.audience(campaign: campaign.id)
             #expect(audience.eligible == 3)
             #expect(audience.excluded == [.unconfirmed: 2, .unsubscribed: 1, .suppressed: 1, .noConsentRecord: 1])
-            #expect(try await store.enqueueRecipients(campaign: campaign.id) == audience.eligible, "the same rule queues")
+            // More than the count that was checked (and confirmed) is never queued: all or nothing.
+            await #expect(throws: StoreError.self) { try await store.enqueueRecipients(campaign: campaign.id, atMost: audience.eligible - 1) }
+            #expect(try await store.ledgerEntries(campaign: campaign.id).collect().isEmpty, "the refused enqueue rolled back")
+            #expect(try await store.enqueueRecipients(campaign: campaign.id, atMost: audience.eligible) == audience.eligible, "the same rule queues")
             let queued = try await store.ledgerEntries(campaign: campaign.id).collect().map(\.address.value).sorted()
             #expect(queued == ["a@example.com", "b@example.com", "c@example.com"])
             let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 2)

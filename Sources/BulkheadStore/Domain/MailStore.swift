@@ -137,8 +137,12 @@ public protocol MailStore: Sendable {
     /// no other follow-up of the same incident reached, may have reached or still has queued
     /// (``FollowUpAudience``). Follow-ups of one incident are queued one at a time (the original's
     /// row is locked), so nobody is queued by two of them.
+    ///
+    /// `atMost` is the count the sender saw and confirmed (the preflight's): when more entries than
+    /// that would be added (members joined since), nothing is queued and ``StoreError/refused(_:)``
+    /// says so, so that a confirmed count only ever falls. Nil: no bound.
     @discardableResult
-    func enqueueRecipients(campaign: CampaignID) async throws -> Int
+    func enqueueRecipients(campaign: CampaignID, atMost: Int?) async throws -> Int
     /// Durably moves up to `limit` due entries (`queued`, or `deferred` whose time has come) to
     /// `sending`, increments their attempt counts, and returns them, ordered by key. Hand entries to
     /// SMTP only after this returns. Returns nothing unless the campaign is `sending`, so a pause or
@@ -319,6 +323,12 @@ public protocol MailStore: Sendable {
 }
 
 extension MailStore {
+    /// Queues the campaign's recipients without a bound (see ``enqueueRecipients(campaign:atMost:)``).
+    @discardableResult
+    public func enqueueRecipients(campaign: CampaignID) async throws -> Int {
+        try await enqueueRecipients(campaign: campaign, atMost: nil)
+    }
+
     /// ``release(_:lastReply:)`` keeping each entry's last reply.
     @discardableResult
     public func release(_ entries: [LedgerEntry]) async throws -> Int {

@@ -430,7 +430,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// Queues the campaign's recipients in one INSERT … SELECT (idempotent; a follow-up from its
     /// incident's ledger, see ``MailStore/enqueueRecipients(campaign:)``); returns how many were added.
     @discardableResult
-    public func enqueueRecipients(campaign id: CampaignID) async throws -> Int {
+    public func enqueueRecipients(campaign id: CampaignID, atMost: Int?) async throws -> Int {
         let now = clock.date
         let dialect = dialect
         let added = try await backend.transaction { tx in
@@ -440,9 +440,9 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                 // Never the whole list: the original's recipients. Locking the original's row makes
                 // follow-ups of one incident queue one after the other, each seeing the others' entries.
                 _ = try Self.campaign(tx, incident, lock: dialect.forUpdate)
-                return try tx.changes(Queries.enqueueFollowUp(campaign, of: incident, now: now, dialect))
+                return try Self.bounded(try tx.changes(Queries.enqueueFollowUp(campaign, of: incident, now: now, dialect)), atMost)
             }
-            return try tx.changes(try Queries.enqueue(campaign, now: now, dialect))
+            return try Self.bounded(try tx.changes(try Queries.enqueue(campaign, now: now, dialect)), atMost)
         }
         if dialect == .postgres && added > 0 {
             // Fresh statistics before the first claim: without them PostgreSQL's planner took the new
@@ -451,6 +451,14 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             _ = try await backend.transaction { tx in try tx.changes(SQLStatement("ANALYZE ledger", [])) }
         }
         return added
+    }
+
+    /// `added`, or a refusal (rolling the transaction back) when it exceeds `atMost`.
+    private static func bounded(_ added: Int, _ atMost: Int?) throws(StoreError) -> Int {
+        guard let atMost, added > atMost else { return added }
+        throw .refused(
+            "the audience grew from \(atMost) to \(added) since it was checked (members joined meanwhile); nothing was queued: run the command again and confirm the new count"
+        )
     }
 
     /// Claims up to `limit` due entries for `worker` (see ``MailStore/claim(campaign:worker:limit:)``).

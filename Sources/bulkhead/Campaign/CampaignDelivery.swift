@@ -104,7 +104,13 @@ enum CampaignDelivery {
         let report = try await CampaignPreflight(environment: environment).run(
             campaign, confirmed: request.confirm)
         try enforce(report, verb: "sent")
-        let queued = try await store.enqueueRecipients(campaign: id)
+        let queued: Int
+        do {
+            // Never more than the preflight counted (and --confirm confirmed): counts only fall.
+            queued = try await store.enqueueRecipients(campaign: id, atMost: report.audience.eligible)
+        } catch StoreError.refused(let why) {
+            throw CLIError.fail("campaign \(id.rawValue) not sent: \(why)", code: 3)
+        }
         let guardrails = environment.configuration.guardrails
         var details: [String: JSONValue] = [
             "queued_now": .number(Double(queued)),

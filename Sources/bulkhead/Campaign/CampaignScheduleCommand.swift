@@ -48,10 +48,12 @@ struct CampaignScheduleCommand: AsyncParsableCommand {
                 _ = try await store.updateDraft(campaign.campaignID, content: content, actor: who)
                 // The audience is taken now, when it is confirmed: who joins later is not added at the
                 // scheduled time (counts only fall after --confirm); who opts out meanwhile is still left out.
-                let queued = try await store.enqueueRecipients(campaign: campaign.campaignID)
+                let queued = try await store.enqueueRecipients(campaign: campaign.campaignID, atMost: report.audience.eligible)
                 var details: [String: JSONValue] = ["at": .string(time.formatted(.iso8601)), "queued_now": .number(Double(queued))]
                 if let confirm { details["confirmed"] = .number(Double(confirm)) }
                 return try await store.transition(campaign.campaignID, from: [.draft], to: .scheduled, actor: who, details: details)
+            } catch StoreError.refused(let why) {
+                throw CLIError.fail("campaign \(campaign.id) not scheduled: \(why)", code: 3)
             } catch let error as StoreError {
                 throw CLIError.fail("campaign \(campaign.id): \(error)", code: 1)
             }
