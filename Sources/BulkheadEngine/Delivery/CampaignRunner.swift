@@ -64,9 +64,10 @@ public struct CampaignRunner: Sendable {
         let remaining = counts[.queued] + counts[.deferred]
         let alerts = try AlertMailer(to: settings.alertEmail, from: factory.identity.from, transport: transport, clock: clock, logger: logger)
         let brakes = settings.brakes.map { CampaignBrakes(store: store, rules: BrakeRules(thresholds: $0), alerts: alerts, logger: logger) }
+        let activity = DeliveryActivity(senders: settings.concurrency, now: clock.now)
         let recorder = OutcomeRecorder(
             store: store, campaign: campaignID, total: counts.total,
-            remaining: remaining, clock: clock, brakes: brakes, progress: progress)
+            remaining: remaining, clock: clock, brakes: brakes, activity: activity, progress: progress)
         guard let campaign = try await store.campaign(id: campaignID), Self.runnable.contains(campaign.state) else {
             return DeliveryRunSummary(
                 ending: .notSending, progress: await recorder.progress, released: 0,
@@ -79,17 +80,28 @@ public struct CampaignRunner: Sendable {
         try await store.renewLease(worker.leaseHolder, seconds: settings.leaseSeconds)
         let heartbeat = Task { await keepLease() }
         let journal = openJournal()
+        let stallWatch = settings.stallWarning.map { threshold in Task { await reportStalls(activity, after: threshold) } }
+        defer { stallWatch?.cancel() }
         // The periodic flush is stopped by `close()`, never cancelled: the outcomes it writes and the
         // suppressions that follow them must not be cut apart.
+        // A failed write keeps its outcomes for the next one: the flush goes on, and says so.
+        // (Logged once per run of failures, not every interval.)
         let flusher = Task {
+            var failing = false
             while await !recorder.closed {
                 await recorder.waitForNextFlush(settings.flushInterval)
-                try await recorder.flush()
+                do {
+                    try await recorder.flush()
+                    failing = false
+                } catch {
+                    if !failing { logger.warning("cannot write outcomes yet (the next write tries again)", metadata: ["error": "\(error)"]) }
+                    failing = true
+                }
             }
         }
         let stages: StagesResult
         do {
-            stages = try await runStages(from: campaign.state, recorder: recorder, journal: journal, brakes: brakes)
+            stages = try await runStages(from: campaign.state, recorder: recorder, activity: activity, journal: journal, brakes: brakes)
             await recorder.close()
             _ = await flusher.result
             try await recorder.flush()
@@ -159,7 +171,8 @@ public struct CampaignRunner: Sendable {
 
     /// Delivers stage after stage (`canary`, `canary-hold`, `sending`) until the run ends.
     private func runStages(
-        from initial: CampaignState, recorder: OutcomeRecorder, journal: InFlightJournal?, brakes: CampaignBrakes?
+        from initial: CampaignState, recorder: OutcomeRecorder, activity: DeliveryActivity, journal: InFlightJournal?,
+        brakes: CampaignBrakes?
     ) async throws -> StagesResult {
         var result = StagesResult()
         let staging = CampaignLaunch(
@@ -175,8 +188,12 @@ public struct CampaignRunner: Sendable {
                 let released: Int
                 do {
                     released = try await withThrowingTaskGroup(of: Int.self) { senders in
-                        for _ in 0..<settings.concurrency {
-                            senders.addTask { try await sendLoop(control: control, recorder: recorder, journal: journal) }
+                        for sender in 0..<settings.concurrency {
+                            senders.addTask {
+                                defer { activity.set(sender: sender, .idle, at: clock.now) }
+                                return try await sendLoop(
+                                    sender: sender, control: control, recorder: recorder, activity: activity, journal: journal)
+                            }
                         }
                         return try await senders.reduce(0, +)
                     }
@@ -307,7 +324,9 @@ public struct CampaignRunner: Sendable {
 
     /// One sender: claim a small batch, deliver it message by message, until nothing is due or a stop.
     /// Returns how many claimed entries it gave back unsent.
-    private func sendLoop(control: DeliveryControl, recorder: OutcomeRecorder, journal: InFlightJournal?) async throws -> Int {
+    private func sendLoop(
+        sender: Int, control: DeliveryControl, recorder: OutcomeRecorder, activity: DeliveryActivity, journal: InFlightJournal?
+    ) async throws -> Int {
         var released = 0
         // Message-IDs and boundaries from a per-sender key stream: no system call per message.
         var random = MessageRandomGenerator()
@@ -315,14 +334,17 @@ public struct CampaignRunner: Sendable {
         claiming: while !control.stopRequested && !Task.isCancelled && control.upstreamDownUntil == nil {
             // The previous batch's outcomes are written in the claim's transaction: a crash leaves at
             // most one batch per sender in `sending` (and the journal narrows that to what was in flight).
+            activity.set(sender: sender, .claiming, at: clock.now)
             let batch = try await recorder.claimNext(worker: worker.description, limit: settings.batchSize)
             if batch.isEmpty { return released }
             let people = try await store.subscribers(ids: batch.map(\.subscriberID))
             for (index, entry) in batch.enumerated() {
                 if control.stopRequested || Task.isCancelled {
+                    activity.set(sender: sender, .releasing, at: clock.now)
                     released += try await store.release(Array(batch[index...]))
                     return released
                 }
+                activity.set(sender: sender, .delivering(entry.id), at: clock.now)
                 journal?.began(entry)
                 switch await deliver(entry, subscriber: people[entry.subscriberID], random: &random) {
                 case .completed(let outcome):
@@ -334,6 +356,7 @@ public struct CampaignRunner: Sendable {
                     // queue. Once the upstream's breaker is open the run ends (`upstream-down`) instead of
                     // waiting: `serve`'s next pass, or `campaign resume`, goes on after it.
                     journal?.handedBack(entry)
+                    activity.set(sender: sender, .releasing, at: clock.now)
                     released += try await store.release([entry], lastReply: Self.replyRecord(detail))
                     released += try await store.release(Array(batch[(index + 1)...]))
                     if retryAfter > .zero {
@@ -415,6 +438,24 @@ public struct CampaignRunner: Sendable {
             return SMTPReplyRecord(code: reply.code, text: reply.lines.joined(separator: " "))
         }
         return SMTPReplyRecord(code: 0, text: detail.description)
+    }
+
+    /// Logs a warning each time the run has written no outcome for `threshold` while a sender is busy,
+    /// saying what each busy sender and the outcome writer wait for (at most once per `threshold`).
+    private func reportStalls(_ activity: DeliveryActivity, after threshold: Duration) async {
+        var lastReport: WallTime?
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: threshold / 4)
+            } catch {
+                return
+            }
+            let now = clock.now
+            if let last = lastReport, last.duration(to: now) < threshold { continue }
+            guard let report = activity.report(now: now, stalledAfter: threshold) else { continue }
+            lastReport = now
+            logger.warning("delivery stalled: \(report)", metadata: ["campaign": "\(campaignID.rawValue)", "worker": "\(worker)"])
+        }
     }
 
     /// Polls the campaign's state until the stage ends; a state other than `expected` stops the senders.

@@ -32,6 +32,10 @@ public struct DeliverySettings: Sendable {
     /// Whether a run waits through a canary's hold (`campaign send`) or ends when the hold begins and
     /// leaves the rest to a later look (`serve`, which goes on once the hold is over).
     public var waitsThroughCanaryHold = true
+    /// A warning is logged, saying what each busy sender and the outcome writer wait for, when no
+    /// outcome has been written for this long while a sender is busy (nil: never; 60 s from a
+    /// configuration file). A reply the upstream owes may take 10 minutes by RFC 5321: this only says so.
+    public var stallWarning: Duration?
 
     public init(
         concurrency: Int = 10, batchSize: Int = 20, maxAttempts: Int = 5, backoff: BackoffPolicy = BackoffPolicy(),
@@ -58,5 +62,6 @@ public struct DeliverySettings: Sendable {
             controlPoll: .milliseconds(delivery.controlPollMilliseconds),
             leaseSeconds: delivery.leaseSeconds
         )
+        stallWarning = .seconds(60)
     }
 }

@@ -44,11 +44,14 @@ actor OutcomeRecorder {
     private var brakeSampleShort = true
     /// The current stage's stop signal: a brake that trips stops its senders at once.
     private var control: DeliveryControl?
+    /// Told which store call a write is in, for the stall report.
+    private let activity: DeliveryActivity?
 
     init(
         store: any MailStore, campaign: CampaignID, total: Int, remaining: Int, clock: any BulkheadClock,
-        brakes: CampaignBrakes? = nil, progress: @escaping @Sendable (DeliveryProgress) -> Void
+        brakes: CampaignBrakes? = nil, activity: DeliveryActivity? = nil, progress: @escaping @Sendable (DeliveryProgress) -> Void
     ) {
+        self.activity = activity
         self.brakes = brakes
         self.clock = clock
         self.started = clock.now
@@ -119,8 +122,10 @@ actor OutcomeRecorder {
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer
         }
+        defer { activity?.writing(nil, at: clock.now) }
         let claimed: [LedgerEntry]
         do {
+            activity?.writing(claim == nil ? "complete" : "complete-and-claim", at: clock.now)
             if let claim {
                 var entries = try await store.completeAndClaim(
                     batch.map(\.outcome), campaign: campaignID, worker: claim.worker,
@@ -145,7 +150,9 @@ actor OutcomeRecorder {
             buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
             throw error
         }
+        if !batch.isEmpty || !claimed.isEmpty { activity?.progressed(at: clock.now) }
         guard !batch.isEmpty else { return claimed }
+        activity?.writing("add-suppression", at: clock.now)
         for item in batch {
             if let address = item.hardBounceAddress {
                 let note = item.reply.map { "\($0.code) \($0.text)" }
@@ -158,6 +165,7 @@ actor OutcomeRecorder {
         count(batch)
         progressHandler(progress)
         if let brakes, brakeSampleShort || batch.contains(where: \.outcome.rejected) {
+            activity?.writing("brake-check", at: clock.now)
             let look = try await brakes.check(campaignID)
             brakeSampleShort = look.window.outcomes < brakes.rules.thresholds.minSample
             if look.paused { control?.requestStop(DeliveryControl.Stop(state: .paused, at: clock.date)) }
