@@ -58,6 +58,35 @@ struct LedgerConformanceTests {
         }
     }
 
+    /// A hard bounce's suppression is written by the transaction that records the outcome, and only
+    /// when that outcome applies (a stale attempt's outcome adds nothing).
+    @Test(arguments: StoreBackend.allCases)
+    func aHardBounceSuppressesTheAddressWithItsOutcome(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let list = try await store.createList(name: "news", description: "")
+            try await Fixture.members(store, list: list.id, ["gone@example.com", "late@example.com"], at: db.clock.now)
+            let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
+            try await store.enqueueRecipients(campaign: campaign.id)
+            _ = try await store.transition(campaign.id, from: [.draft], to: .sending, actor: .system)
+            let batch = try await store.claim(campaign: campaign.id, worker: "w1", limit: 2)
+            let refused = SMTPReplyRecord(code: 550, text: "5.1.1 no such user")
+            func bounce(_ entry: LedgerEntry, attempt: Int) -> LedgerOutcome {
+                LedgerOutcome(
+                    entryID: entry.id, attempt: attempt, result: .failed(refused), rejected: true,
+                    suppression: Suppression(address: entry.address, reason: .hardBounce, at: db.clock.now, source: "smtp", note: "550"))
+            }
+            let applied = try await store.completeAndClaim(
+                [bounce(batch[0], attempt: batch[0].attempts), bounce(batch[1], attempt: batch[1].attempts + 1)],
+                campaign: campaign.id, worker: "w1", limit: 10, queuedAfter: nil)
+            #expect(applied.isEmpty)
+            let suppressed = try await store.suppressedAddresses(among: batch.map(\.address))
+            #expect(suppressed == [batch[0].address], "the applied bounce suppresses; the stale one does not")
+            #expect(try await store.ledgerCounts(campaign: campaign.id) == LedgerCounts(byState: [.failed: 1, .sending: 1]))
+            let events = try await store.auditEvents(AuditQuery(subjectKind: "suppression", action: "suppression.add"))
+            #expect(events.map(\.event.subjectID) == ["gone@example.com"])
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func claimCompleteAndRetryFollowTheLedgerRules(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in

@@ -415,10 +415,15 @@ public struct CampaignRunner: Sendable {
                     outcome: LedgerOutcome(entry: entry, result: .deferred(until: now.addingTimeInterval(delay.seconds), reply)),
                     reply: reply, completedAt: now))
         case .failed(let detail, let hardBounce):
+            // A hard bounce suppresses the address, in the transaction that records the outcome.
+            let suppression =
+                hardBounce
+                ? Suppression(address: entry.address, reason: .hardBounce, at: now, source: "smtp", note: "\(reply.code) \(reply.text)")
+                : nil
             return .completed(
                 RecordedOutcome(
-                    outcome: LedgerOutcome(entry: entry, result: .failed(reply), rejected: Self.isRejection(detail)),
-                    hardBounceAddress: hardBounce ? entry.address : nil, reply: reply, completedAt: now))
+                    outcome: LedgerOutcome(entry: entry, result: .failed(reply), rejected: Self.isRejection(detail), suppression: suppression),
+                    reply: reply, completedAt: now))
         case .uncertain:
             return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now))
         case .postponed(let detail, let retryAfter):

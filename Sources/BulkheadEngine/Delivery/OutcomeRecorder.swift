@@ -2,11 +2,9 @@ import BulkheadStore
 import Foundation
 import Synchronization
 
-/// One message's result, waiting to be written to the ledger.
+/// One message's result, waiting to be written to the ledger (a hard bounce's suppression with it).
 struct RecordedOutcome: Sendable {
     var outcome: LedgerOutcome
-    /// Set when the server refused the recipient permanently: the address joins the suppression list.
-    var hardBounceAddress: NormalizedAddress?
     var reply: SMTPReplyRecord?
     var completedAt: Date
 }
@@ -152,16 +150,6 @@ actor OutcomeRecorder {
         }
         if !batch.isEmpty || !claimed.isEmpty { activity?.progressed(at: clock.now) }
         guard !batch.isEmpty else { return claimed }
-        activity?.writing("add-suppression", at: clock.now)
-        for item in batch {
-            if let address = item.hardBounceAddress {
-                let note = item.reply.map { "\($0.code) \($0.text)" }
-                try await store.addSuppression(
-                    Suppression(
-                        address: address, reason: .hardBounce, at: item.completedAt,
-                        source: "smtp", note: note), actor: .system)
-            }
-        }
         count(batch)
         progressHandler(progress)
         if let brakes, brakeSampleShort || batch.contains(where: \.outcome.rejected) {

@@ -102,18 +102,22 @@ public struct LedgerOutcome: Sendable, Hashable {
     /// A permanent rejection at send (a 5xx reply to RCPT or DATA): the outcome feeds the campaign's
     /// `rejection` brake. Only meaningful with ``Result/failed(_:)``.
     public var rejected: Bool
+    /// The suppression a hard bounce adds, written in the same transaction as the outcome (so a
+    /// crash can never keep the outcome and lose the suppression).
+    public var suppression: Suppression?
 
     /// Describes the outcome of one claimed entry.
-    public init(entry: LedgerEntry, result: Result, rejected: Bool = false) {
-        self.init(entryID: entry.id, attempt: entry.attempts, result: result, rejected: rejected)
+    public init(entry: LedgerEntry, result: Result, rejected: Bool = false, suppression: Suppression? = nil) {
+        self.init(entryID: entry.id, attempt: entry.attempts, result: result, rejected: rejected, suppression: suppression)
     }
 
     /// Describes the outcome of the claim `attempt` of entry `entryID`.
-    public init(entryID: LedgerEntryID, attempt: Int, result: Result, rejected: Bool = false) {
+    public init(entryID: LedgerEntryID, attempt: Int, result: Result, rejected: Bool = false, suppression: Suppression? = nil) {
         self.entryID = entryID
         self.attempt = attempt
         self.result = result
         self.rejected = rejected
+        self.suppression = suppression
     }
 }
 

@@ -126,6 +126,13 @@ extension SQLMailStore {
             }
         }
         if records.count > 0 { _ = try tx.changes(Queries.logOutcomes(records, now: now, dialect)) }
+        for outcome in outcomes where applied.contains(outcome.entryID.rawValue) {
+            guard let suppression = outcome.suppression, try tx.one(Queries.insertSuppression(suppression)) != nil else { continue }
+            let event = NewAuditEvent(
+                actor: .system, action: "suppression.add", subjectKind: "suppression", subjectID: suppression.address.value,
+                details: ["reason": .string(suppression.reason.rawValue), "source": .string(suppression.source)])
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
+        }
         return applied.count
     }
 
