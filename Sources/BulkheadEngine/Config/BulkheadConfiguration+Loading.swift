@@ -112,6 +112,9 @@ extension BulkheadConfiguration {
             "must be 10 to 1000 (the kill switch must act within a second)")
         try require((3...3_600).contains(delivery.leaseSeconds), "delivery.lease_seconds", "must be 3 to 3600")
         try guardrails.validate()
+        try require(
+            (1...10_000).contains(http.requestsPerTokenPerMinute), "http.requests_per_token_per_minute", "must be 1 to 10000")
+        try require(Set(http.listen).count == http.listen.count, "http.listen", "an address is listed twice")
         if !alerts.email.isEmpty {
             do {
                 _ = try NormalizedAddress(alerts.email)

@@ -28,6 +28,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     public var guardrails: Guardrails
     /// Where alerts go.
     public var alerts: Alerts
+    /// The HTTP listener (one-click unsubscribe).
+    public var http: HTTP
 
     public init() {
         dataDirectory = ".bulkhead"
@@ -40,13 +42,14 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         logging = Logging()
         guardrails = Guardrails()
         alerts = Alerts()
+        http = HTTP()
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDirectory = "data_directory"
         case storage, identity, dkim
         case dkimKeys = "dkim_keys"
-        case delivery, upstreams, logging, guardrails, alerts
+        case delivery, upstreams, logging, guardrails, alerts, http
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +66,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         logging = try c.value(.logging, default: defaults.logging)
         guardrails = try c.value(.guardrails, default: defaults.guardrails)
         alerts = try c.value(.alerts, default: defaults.alerts)
+        http = try c.value(.http, default: defaults.http)
     }
 
     /// Which database holds lists, campaigns and the ledger.

@@ -26,7 +26,8 @@ public struct BulkheadEnvironment: Sendable {
     public let tokens: UnsubscribeTokenIssuer
     /// The clock of the store, the transport and every run (a ``ManualClock`` in tests and drills).
     public let clock: any BulkheadClock
-    let logger: Logger
+    /// Where the engine's parts log (the CLI's line logger).
+    public let logger: Logger
     private let closeStore: @Sendable () async -> Void
     private let closeTransport: @Sendable () async -> Void
 

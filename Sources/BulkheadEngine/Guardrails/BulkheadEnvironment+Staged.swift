@@ -28,6 +28,11 @@ extension BulkheadEnvironment {
         return try? AlertMailer(to: configuration.alerts.email, from: from, transport: transport, clock: clock, logger: logger)
     }
 
+    /// The one-click unsubscribe of this installation's links (its token secret, its brakes).
+    public var oneClickUnsubscribe: OneClickUnsubscribe {
+        OneClickUnsubscribe(store: store, tokens: tokens, brakes: brakes, logger: logger)
+    }
+
     /// The configured staged send (`guardrails.canary`).
     public var staging: CampaignLaunch {
         let canary = configuration.guardrails.canary

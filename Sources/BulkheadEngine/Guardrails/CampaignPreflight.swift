@@ -1,4 +1,4 @@
-public import BulkheadMail
+import BulkheadMail
 public import BulkheadPolicy
 public import BulkheadStore
 import Foundation
@@ -97,7 +97,7 @@ public struct CampaignPreflight: Sendable {
                     code: "audience.empty", severity: .error, message: "nobody on the list is eligible: a send would reach no one",
                     fix: "check the list and its members' consent (the excluded counts say why)"))
         }
-        if var (plan, sampled) = planned {
+        if case (var plan, let sampled)? = planned {
             plan.eligibleRecipients = audience.eligible
             findings += sampled + CampaignRules(thresholds: configuration.guardrails.thresholds).check(plan)
         }

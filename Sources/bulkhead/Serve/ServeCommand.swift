@@ -1,6 +1,7 @@
 import ArgumentParser
 import BulkheadEngine
 import BulkheadStore
+import BulkheadWeb
 import Foundation
 
 /// `bulkhead serve`: the long-running engine on the embedded default.
@@ -13,6 +14,10 @@ struct ServeCommand: AsyncParsableCommand {
             On the embedded default (no configuration file) state lives in .bulkhead/ (SQLite) and every
             message goes to the capture mailbox there: nothing leaves the machine. Stop with Ctrl-C: messages in
             flight complete, claimed but unsent recipients go back to the queue.
+
+            With http.listen set, it also serves the one-click unsubscribe links of every message
+            (GET /u/TOKEN shows a button, POST /u/TOKEN with List-Unsubscribe=One-Click unsubscribes);
+            put a TLS reverse proxy for identity.unsubscribe_base_url in front of it.
 
             Examples:
               bulkhead serve
@@ -54,9 +59,39 @@ struct ServeCommand: AsyncParsableCommand {
                     try? await environment.clock.sleep(for: .milliseconds(Int64(interval * 1_000)))
                 }
             }
-            let signals = StopSignals { worker.cancel() }
+            // A listener that cannot run (its port taken, say) stops the whole command: unsubscribe links
+            // that lead nowhere must not go unnoticed.
+            let web = try startWeb(environment) { worker.cancel() }
+            let signals = StopSignals {
+                worker.cancel()
+                web?.cancel()
+            }
             await worker.value
+            // `--once` ends with the pass: the listener stops with it (requests under way complete).
+            web?.cancel()
             signals.cancel()
+            if let web, case .failure(let error) = await web.result, !(error is CancellationError) {
+                throw CLIError.fail("the HTTP listener (http.listen) stopped: \(error)", code: 1)
+            }
+        }
+    }
+
+    /// Starts the HTTP listener of `http.listen` (nil when none is configured).
+    private func startWeb(_ environment: BulkheadEnvironment, onFailure: @escaping @Sendable () -> Void) throws -> Task<Void, any Error>? {
+        let http = environment.configuration.http
+        guard !http.listen.isEmpty else { return nil }
+        let server = PublicWebServer(
+            addresses: http.listen, unsubscribe: environment.oneClickUnsubscribe,
+            requestsPerTokenPerMinute: http.requestsPerTokenPerMinute, clock: environment.clock, logger: environment.logger)
+        return Task {
+            do {
+                try await server.run { address in
+                    FileHandle.standardError.write(Data("bulkhead serve: one-click unsubscribe on http://\(address)/u/\n".utf8))
+                }
+            } catch {
+                onFailure()
+                throw error
+            }
         }
     }
 

@@ -1,0 +1,109 @@
+import BulkheadEngine
+import BulkheadStore
+import Hummingbird
+
+/// `GET /u/TOKEN` and `POST /u/TOKEN`, RFC 8058 one-click unsubscribe.
+///
+/// - `GET` only shows a page with a button: link scanners and previews fetch links, and must not
+///   unsubscribe anyone (listmonk #1454).
+/// - `POST` with the body `List-Unsubscribe=One-Click` (what mailbox providers send, and what the
+///   button sends) unsubscribes at once. The token is the authentication: no cookie, no CSRF token.
+/// - A token that is not ours gets 404; a valid one over its per-minute limit gets 429. No answer
+///   says whether the address exists or was still subscribed.
+///
+/// ```swift
+/// let router = Router(context: PublicRequestContext.self)
+/// UnsubscribeRoutes(unsubscribe: service, limits: TokenRateLimits(perMinute: 10), clock: SystemClock()).add(to: router)
+/// ```
+struct UnsubscribeRoutes: Sendable {
+    let unsubscribe: OneClickUnsubscribe
+    let limits: TokenRateLimits
+    let clock: any BulkheadClock
+
+    /// The largest POST body read (RFC 8058's is 26 octets).
+    static let maximumBody = 1_024
+
+    func add(to router: Router<PublicRequestContext>) {
+        router.get("u/:token") { _, context in try await show(context) }
+        router.post("u/:token") { request, context in try await confirm(request, context) }
+    }
+
+    private func show(_ context: PublicRequestContext) async throws -> Response {
+        guard let token = Self.token(context), let preview = try await unsubscribe.preview(token: token) else { return Self.notFound }
+        guard limits.allow(token, at: clock.now) else { return Self.tooMany }
+        return Self.page(
+            .ok, title: "Unsubscribe", heading: "Unsubscribe from \(preview.listName)?",
+            message: "Press the button and you will get no more messages from this list.", button: "Unsubscribe")
+    }
+
+    private func confirm(_ request: Request, _ context: PublicRequestContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maximumBody)
+        } catch {
+            return Self.page(.contentTooLarge, title: "Request too large", heading: "Request too large", message: "This request is too large.")
+        }
+        guard let token = Self.token(context), try await unsubscribe.preview(token: token) != nil else { return Self.notFound }
+        guard Self.isOneClick(String(buffer: body)) else {
+            return Self.page(
+                .badRequest, title: "Not a one-click request", heading: "Not a one-click request",
+                message: "An unsubscribe request must carry List-Unsubscribe=One-Click. Open the link in a browser and press the button.")
+        }
+        guard limits.allow(token, at: clock.now) else { return Self.tooMany }
+        let channel = "https POST" + (context.remoteAddress?.ipAddress.map { " from \($0)" } ?? "")
+        switch try await unsubscribe.confirm(token: token, channel: channel) {
+        case .done:
+            return Self.page(
+                .ok, title: "Unsubscribed", heading: "You are unsubscribed",
+                message: "You will get no more messages from this list. Nothing else is needed.")
+        case .invalidToken:
+            return Self.notFound
+        }
+    }
+
+    /// The token path parameter when it has a token's length and alphabet (checked before any MAC).
+    private static func token(_ context: PublicRequestContext) -> String? {
+        guard let token = context.parameters.get("token"), (1...UnsubscribeTokenIssuer.maximumTokenLength).contains(token.utf8.count),
+            token.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x32...0x37).contains($0) })
+        else { return nil }
+        return token
+    }
+
+    /// Whether a form body holds the field `List-Unsubscribe=One-Click` (RFC 8058 §3.1).
+    static func isOneClick(_ body: String) -> Bool {
+        body.split(separator: "&").contains { field in
+            field.trimmingSpaceAndNewlines == "List-Unsubscribe=One-Click"
+        }
+    }
+
+    private static var notFound: Response {
+        page(
+            .notFound, title: "Link not valid", heading: "This link is not valid",
+            message: "Check that the whole link was copied from the message.")
+    }
+
+    private static var tooMany: Response {
+        var response = page(
+            .tooManyRequests, title: "Too many requests", heading: "Too many requests",
+            message: "This link was used many times in the last minute. Wait a minute and try again.")
+        response.headers[.retryAfter] = "60"
+        return response
+    }
+
+    static func page(_ status: HTTPResponse.Status, title: String, heading: String, message: String, button: String? = nil) -> Response {
+        let html = PublicPage.render(title: title, heading: heading, message: message, button: button)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaceAndNewlines: Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\r" || first == "\n" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\r" || last == "\n" { text.removeLast() }
+        return text
+    }
+}

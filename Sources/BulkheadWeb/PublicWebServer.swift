@@ -1,0 +1,71 @@
+public import BulkheadEngine
+public import BulkheadStore
+import Hummingbird
+public import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The public HTTP listener of `bulkhead serve` (`http.listen`): the one-click unsubscribe pages now,
+/// the dashboard later. One Hummingbird application per address, all on one router; stopped
+/// gracefully (requests under way complete) when the task running ``run(onListening:)`` is cancelled.
+///
+/// ```swift
+/// let server = PublicWebServer(
+///     addresses: configuration.http.listen, unsubscribe: service,
+///     requestsPerTokenPerMinute: 10, clock: SystemClock(), logger: logger)
+/// let running = Task { try await server.run { address in print("listening on", address) } }
+/// running.cancel()   // graceful stop
+/// ```
+public struct PublicWebServer: Sendable {
+    public let addresses: [BulkheadConfiguration.ListenAddress]
+    let unsubscribe: OneClickUnsubscribe
+    let limits: TokenRateLimits
+    let clock: any BulkheadClock
+    let logger: Logger
+
+    public init(
+        addresses: [BulkheadConfiguration.ListenAddress], unsubscribe: OneClickUnsubscribe, requestsPerTokenPerMinute: Int,
+        clock: any BulkheadClock, logger: Logger
+    ) {
+        self.addresses = addresses
+        self.unsubscribe = unsubscribe
+        self.limits = TokenRateLimits(perMinute: requestsPerTokenPerMinute)
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The routes, for the listener and for tests that call them without a socket.
+    func router() -> Router<PublicRequestContext> {
+        let router = Router(context: PublicRequestContext.self)
+        router.add(middleware: PrivacyHeaders())
+        UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
+        return router
+    }
+
+    /// Listens on every address until cancelled, then stops accepting and lets requests under way
+    /// finish. `onListening` gets each bound address (`127.0.0.1:8080`).
+    public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let responder = router().buildResponder()
+        let applications: [any Service] = addresses.map { address in
+            Application(
+                responder: responder,
+                configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+                onServerRunning: { channel in onListening(channel.localAddress.map(Self.describe) ?? address.description) },
+                logger: logger)
+        }
+        let group = ServiceGroup(configuration: .init(services: applications, logger: logger))
+        // Not a child task: cancelling it would stop the servers at once; a graceful shutdown is asked for instead.
+        let running = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await running.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
+    }
+
+    private static func describe(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
