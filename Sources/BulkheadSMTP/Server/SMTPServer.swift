@@ -36,8 +36,10 @@ public final class SMTPServer: Sendable {
         var connections: [ObjectIdentifier: Connection] = [:]
         var perClient: [String: Int] = [:]
         var stopping = false
-        /// `stop` waiting for the last connection to close: resumed with true then, false at its deadline.
-        var drainWaiter: CheckedContinuation<Bool, Never>?
+        /// Callers of `stop` waiting for the last connection to close: resumed with true then, false at
+        /// their deadline.
+        var drainWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+        var nextWaiter = 0
     }
 
     private enum Admission {
@@ -111,20 +113,18 @@ public final class SMTPServer: Sendable {
     /// Waits until no connection is open (true) or `duration` passed (false).
     private func connectionsClosed(within duration: Duration) async -> Bool {
         await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let done = state.withLock { state in
-                if state.connections.isEmpty { return true }
-                state.drainWaiter = continuation
-                return false
+            let waiter = state.withLock { state -> Int? in
+                if state.connections.isEmpty { return nil }
+                state.nextWaiter += 1
+                state.drainWaiters[state.nextWaiter] = continuation
+                return state.nextWaiter
             }
-            if done {
+            guard let waiter else {
                 continuation.resume(returning: true)
                 return
             }
             group.next().scheduleTask(in: TimeAmount(duration)) { [self] in
-                state.withLock { state in
-                    defer { state.drainWaiter = nil }
-                    return state.drainWaiter
-                }?.resume(returning: false)
+                state.withLock { $0.drainWaiters.removeValue(forKey: waiter) }?.resume(returning: false)
             }
         }
     }
@@ -164,15 +164,15 @@ public final class SMTPServer: Sendable {
     }
 
     private func unregister(_ id: ObjectIdentifier) {
-        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
-            guard let connection = state.connections.removeValue(forKey: id) else { return nil }
+        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            guard let connection = state.connections.removeValue(forKey: id) else { return [] }
             let left = state.perClient[connection.client, default: 1] - 1
             state.perClient[connection.client] = left > 0 ? left : nil
-            guard state.stopping && state.connections.isEmpty else { return nil }
-            defer { state.drainWaiter = nil }
-            return state.drainWaiter
+            guard state.connections.isEmpty else { return [] }
+            defer { state.drainWaiters = [:] }
+            return Array(state.drainWaiters.values)
         }
-        waiter?.resume(returning: true)
+        for waiter in waiters { waiter.resume(returning: true) }
     }
 }
 

@@ -52,6 +52,7 @@ enum SMTPServerReplies {
     static let unrecognized = reply(500, "5.5.2 Command unrecognized")
     static let notImplemented = reply(502, "5.5.1 Command not implemented")
     static let helloFirst = reply(503, "5.5.1 Send EHLO or HELO first")
+    static let parametersNeedEHLO = reply(555, "5.5.4 MAIL parameters need EHLO")
     static let nestedMail = reply(503, "5.5.1 Nested MAIL command")
     static let mailFirst = reply(503, "5.5.1 Send MAIL first")
     static let noRecipients = reply(554, "5.5.1 No valid recipients")

@@ -256,6 +256,9 @@ public struct SMTPServerSession: Sendable {
         case .mail(let envelope):
             guard heloName != nil else { return invalid(SMTPServerReplies.helloFirst) }
             guard transaction == nil else { return invalid(SMTPServerReplies.nestedMail) }
+            if !isESMTP && (envelope.declaredSize != nil || envelope.body != nil || envelope.smtpUTF8) {
+                return invalid(SMTPServerReplies.parametersNeedEHLO)
+            }
             if !envelope.smtpUTF8 && Self.isNonASCII(envelope.reversePath) { return reply(SMTPServerReplies.smtpUTF8Required) }
             if let size = envelope.declaredSize, size > configuration.limits.maximumMessageSize {
                 return reply(SMTPServerReplies.messageTooBig)

@@ -173,4 +173,18 @@ struct SMTPServerConnectionTests {
         #expect(loopback.inbox.messages.map(\.message.bytes) == [Array("Subject: last\r\n\r\nin time\r\n".utf8)])
         #expect(loopback.server.connectionCount == 0)
     }
+
+    /// Two stops at once both return once the last connection is gone (after the grace period).
+    @Test func concurrentStops() async throws {
+        let loopback = try await LoopbackServer.start()
+        let client = try await RawClient.connect(port: loopback.port)
+        try await client.send(Self.transaction)
+        try await client.waitFor("354 ")
+        async let first: Void = loopback.server.stop(gracePeriod: .milliseconds(200))
+        async let second: Void = loopback.server.stop(gracePeriod: .milliseconds(300))
+        _ = await (first, second)
+        #expect(try await client.waitForClose())
+        #expect(client.text.hasSuffix("421 4.3.2 mx.test Service shutting down, closing connection\r\n"))
+        #expect(loopback.server.connectionCount == 0 && loopback.server.localAddresses.isEmpty)
+    }
 }

@@ -148,9 +148,18 @@ struct SMTPServerPeerTests {
                 ])
             #expect(auth.status == 0, "\(auth.output)")
             #expect(auth.output.contains("235 2.7.0"))
+            let login = try await runPeer(
+                base + ["--to", "six@rcpt.test", "--tls", "--auth", "LOGIN", "--auth-user", "ada", "--auth-password", "secret"])
+            #expect(login.status == 0 && login.output.contains("334 UGFzc3dvcmQ6"), "\(login.output)")
+            let wrong = try await runPeer(
+                base + ["--to", "seven@rcpt.test", "--tls", "--auth", "LOGIN", "--auth-user", "ada", "--auth-password", "guess"])
+            #expect(wrong.status != 0 && wrong.output.contains("535 5.7.8"), "\(wrong.output)")
 
             let stored = loopback.inbox.messages
-            #expect(stored.map(\.message.envelope.recipients) == [["one@rcpt.test"], ["two@rcpt.test", "three@rcpt.test"], ["five@rcpt.test"]])
+            #expect(
+                stored.map(\.message.envelope.recipients) == [
+                    ["one@rcpt.test"], ["two@rcpt.test", "three@rcpt.test"], ["five@rcpt.test"], ["six@rcpt.test"],
+                ])
             #expect(stored.last?.session.authenticatedUser == "ada" && stored.last?.session.isTLSActive == true)
             #expect(stored.first?.session.heloName == "swaks.test")
         }

@@ -156,6 +156,10 @@ struct SMTPServerSessionTests {
         #expect(conversation.send("RCPT TO:<>\r\n") == "501 5.1.3 Bad recipient address syntax: empty address\r\n")
         #expect(conversation.send("RCPT TO:<Postmaster>\r\nRCPT TO:<\"two words\"@mx.test>\r\n") == "250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n")
         #expect(conversation.send("RCPT TO:<x@mx.test>junk\r\n") == "501 5.1.3 Bad recipient address syntax: text right after '>'\r\n")
+        // ESMTP parameters need EHLO
+        var helo = ServerConversation()
+        helo.send("HELO c\r\n")
+        #expect(helo.send("MAIL FROM:<a@c.test> SIZE=10\r\nMAIL FROM:<a@c.test>\r\n") == "555 5.5.4 MAIL parameters need EHLO\r\n250 2.1.0 Ok\r\n")
     }
 
     // MARK: framing
