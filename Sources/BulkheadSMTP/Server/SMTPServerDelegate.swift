@@ -81,7 +81,8 @@ public struct SMTPServerEnvelope: Sendable, Hashable {
 }
 
 /// A complete message handed to the delegate: its envelope and its exact octets (dot-unstuffed, every
-/// line CRLF-terminated, the final `.` line not included).
+/// line CRLF-terminated, the final `.` line not included). The server adds no `Received:` trace
+/// field: the delegate prepends it (RFC 5321 §4.4) from the envelope and `SMTPServerSessionInfo`.
 public struct SMTPReceivedMessage: Sendable, Hashable {
     /// The envelope.
     public var envelope: SMTPServerEnvelope

@@ -202,6 +202,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     /// Runs a delegate call off the event loop and feeds its answer to the session back on it.
+    // UNFINISHED: no deadline on a delegate call; one that never returns holds its session until the
+    // connection closes or `SMTPServer.stop` reaches its grace period.
     private func ask<Answer: Sendable>(
         _ call: @escaping @Sendable () async throws -> Answer,
         then: @escaping (inout SMTPServerSession, Result<Answer, any Error>) -> [SMTPServerSession.Action]
