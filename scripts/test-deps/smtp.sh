@@ -2,18 +2,18 @@
 # Test peers for BulkheadSMTP, meant to be `source`d by scripts/test.sh (bash).
 #   - Postfix's `smtp-sink` (Debian package `postfix`), a fast SMTP sink the tests start on a loopback port.
 #   - Python's `aiosmtpd` (PyPI), driven by Tests/BulkheadSMTPTests/Fixtures/smtp/capture_server.py.
+#   - `swaks` (Debian package), a client for the SMTP server tests; `openssl` makes their certificates.
 # The Postfix mail service itself is never left running: it is installed with "No configuration" and
 # stopped if the package started it, so nothing listens on port 25.
 # Exports BULKHEAD_SMTP_SINK (path of smtp-sink) for the tests.
 
 bulkhead_smtp_deps() {
-    local sink
+    local sink sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
     sink="$(command -v smtp-sink || true)"
     [ -z "$sink" ] && [ -x /usr/sbin/smtp-sink ] && sink=/usr/sbin/smtp-sink
     if [ -z "$sink" ]; then
         echo "installing postfix (Debian) for smtp-sink…"
-        local sudo=""
-        [ "$(id -u)" -ne 0 ] && sudo="sudo"
         echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null \
             || { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; } \
@@ -33,6 +33,16 @@ bulkhead_smtp_deps() {
             || { echo "error: could not install aiosmtpd" >&2; return 1; }
     fi
     "$py" -c 'import aiosmtpd' || { echo "error: python module aiosmtpd is missing" >&2; return 1; }
+
+    local package
+    for package in swaks openssl; do
+        if ! command -v "$package" >/dev/null; then
+            echo "installing $package (Debian)…"
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null \
+                || { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null; } \
+                || { echo "error: could not install $package" >&2; return 1; }
+        fi
+    done
 }
 
 bulkhead_smtp_deps
