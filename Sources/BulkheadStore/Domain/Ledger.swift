@@ -77,6 +77,8 @@ public struct LedgerEntry: Sendable, Hashable, Codable, Identifiable {
     /// A seed address of the list (not a member): the claim lets it through without a membership, but
     /// never past the suppression list.
     public var isSeed = false
+    /// The bounce that came back for it, if any (a hard one wins over a soft one).
+    public var bounce: LedgerBounce?
 }
 
 /// What happened to one claimed entry, reported to ``MailStore/complete(_:)``.

@@ -210,6 +210,22 @@ public protocol MailStore: Sendable {
     /// The entry carrying this VERP token (for mapping a bounce back), or nil.
     func ledgerEntry(verpToken: String) async throws -> LedgerEntry?
 
+    // MARK: What comes back
+
+    /// Records a bounce on the entry its VERP token names, in one transaction: the entry's bounce (a
+    /// hard one is never replaced by a softer one), the per-address bounce log (one event per entry
+    /// and kind, so a report delivered twice counts once), the `hard-bounce` brake event, and the
+    /// suppression a hard bounce, or `softLimit` soft bounces and expiries of different messages
+    /// within its days, cause (reason `hard-bounce`, audited). A bounce of the receiver refusing the
+    /// message (`rejected-message`) suppresses nothing. Nil when no entry has the token.
+    func recordBounce(_ bounce: InboundBounce, softLimit: SoftBounceLimit) async throws -> InboundEventResult?
+    /// Records a spam complaint (an ARF report) about the message the VERP token names: the address
+    /// is suppressed (reason `complaint`, audited) and the `complaint` brake event logged, in one
+    /// transaction. Nil when no entry has the token.
+    func recordComplaint(verpToken: String, at: Date, source: String) async throws -> InboundEventResult?
+    /// A campaign's entries that got a bounce, by kind.
+    func bounceCounts(campaign: CampaignID) async throws -> [BounceKind: Int]
+
     // MARK: Staged sending
 
     /// Adds seed addresses to a list (audited): canonical addresses that get every campaign of the list

@@ -94,7 +94,7 @@ extension LedgerEntry {
             nextAttemptAt: try row.optionalDate("next_attempt_at"), lastReply: reply,
             claimedBy: try row.optionalText("claimed_by"), updatedAt: try row.date("updated_at"),
             verpToken: try row.text("verp_token"), wave: try row.enumValue(LedgerWave.self, "wave"),
-            isSeed: try row.int("seed") != 0)
+            isSeed: try row.int("seed") != 0, bounce: try LedgerBounce(row: row))
     }
 }
 
@@ -114,5 +114,16 @@ extension AuditEvent {
             subjectID: try row.text("subject_id"),
             details: try row.jsonObject("details"))
         self.init(id: try row.int("id"), at: try row.date("at"), event: event)
+    }
+}
+
+extension LedgerBounce {
+    /// The entry's bounce columns, nil when it has none.
+    init?(row: SQLRow) throws(StoreError) {
+        guard let kind = try row.optionalText("bounce_kind") else { return nil }
+        guard let parsed = BounceKind(rawValue: kind) else { throw .invalidData("unknown bounce kind \(kind.debugDescription)") }
+        self.init(
+            kind: parsed, status: try row.optionalText("bounce_status") ?? "", diagnostic: try row.optionalText("bounce_diagnostic"),
+            at: try row.optionalDate("bounced_at") ?? Date(timeIntervalSince1970: 0))
     }
 }

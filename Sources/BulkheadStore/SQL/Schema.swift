@@ -161,7 +161,9 @@ enum Schema {
                 """,
             ]
         }
-        return [(1, v1), (2, version2(dialect)), (3, version3(dialect)), (4, version4(dialect)), (5, version5(dialect))]
+        return [
+            (1, v1), (2, version2(dialect)), (3, version3(dialect)), (4, version4(dialect)), (5, version5(dialect)), (6, version6(dialect)),
+        ]
     }
 
     /// The campaign states of versions 1 and 2 (before the guardrails' states).
