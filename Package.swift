@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -167,6 +167,34 @@ import Testing
         #expect(try await setup.store.campaign(id: setup.campaign.id)?.state == .sent)
     }
 
+    /// Marks the campaign `sent` from outside while its last message is in flight, as a `serve`
+    /// beside a `campaign send` does when it delivered everything else first.
+    final class FinishedElsewhere: MessageTransport {
+        let store: any MailStore
+        let campaign: CampaignID
+        let last: String
+        init(store: any MailStore, campaign: CampaignID, last: String) {
+            self.store = store
+            self.campaign = campaign
+            self.last = last
+        }
+        func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+            if envelope.recipient == last {
+                _ = try? await store.transition(campaign, from: [.sending], to: .sent, actor: .system)
+            }
+            return .sent(CampaignRunnerTests.reply(250, "ok"))
+        }
+    }
+
+    @Test func aCampaignAnotherWorkerFinishedIsNotReportedAsStopped() async throws {
+        let setup = try await Self.setUp(recipients: 6)
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let transport = FinishedElsewhere(store: setup.store, campaign: setup.campaign.id, last: "person5@example.org")
+        let summary = try await Self.runner(setup, transport: transport, settings: DeliverySettings(concurrency: 1, batchSize: 2)).run()
+        #expect(summary.ending == .finished, "not `paused`: a script must not take another worker's finish for a stop")
+        #expect(try await setup.store.campaign(id: setup.campaign.id)?.state == .sent)
+    }
+
     @Test func abortStopsWithinAPollAndOnlyInFlightMessagesComplete() async throws {
         let setup = try await Self.setUp(recipients: 600)
         let clock = setup.clock

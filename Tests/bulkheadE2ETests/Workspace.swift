@@ -25,6 +25,10 @@ struct SendSettings: Sendable {
     /// `guardrails` as YAML flow text. The default lets large sends through without an undo window,
     /// approval, confirmation or canary: tests of those guardrails set their own.
     var guardrails = "{undo_seconds: 0, approval_recipients: 100000000, confirm_recipients: 100000000, canary: {percent: 0}}"
+    /// No upstream: messages go to the capture mailbox (`upstreamPort` is ignored).
+    var captureOnly = false
+    /// More top-level YAML sections, appended as written.
+    var extraYAML = ""
 }
 
 /// One test's world: a temporary folder with its own bulkhead.yaml and data directory (and, on
@@ -112,18 +116,12 @@ final class Workspace: @unchecked Sendable {
               retry_base_seconds: \(settings.retryBaseSeconds)
               max_attempts: \(settings.maxAttempts)
               retry_max_seconds: \(max(settings.retryBaseSeconds, 60))
-            upstreams:
-              - name: sink
-                host: 127.0.0.1
-                port: \(settings.upstreamPort)
-                tls: "off"
-                max_connections: \(settings.maxConnections)
-                messages_per_connection: 100000
-            \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")guardrails: \(settings.guardrails)
+            \(settings.captureOnly ? "upstreams: []\n" : upstreams(settings))guardrails: \(settings.guardrails)
             logging:
               level: warning
 
             """
+        yaml += settings.extraYAML
         if settings.dkim {
             yaml += """
                 dkim:
@@ -134,6 +132,19 @@ final class Workspace: @unchecked Sendable {
                 """
         }
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    private func upstreams(_ settings: SendSettings) -> String {
+        """
+        upstreams:
+          - name: sink
+            host: 127.0.0.1
+            port: \(settings.upstreamPort)
+            tls: "off"
+            max_connections: \(settings.maxConnections)
+            messages_per_connection: 100000
+        \(settings.breaker.map { "    breaker: \($0)\n" } ?? "")
+        """
     }
 
     /// Starts `bulkhead ARGUMENTS` in the workspace (where bulkhead.yaml is found by default).

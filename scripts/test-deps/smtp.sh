@@ -2,7 +2,8 @@
 # Test peers for BulkheadSMTP, meant to be `source`d by scripts/test.sh (bash).
 #   - Postfix's `smtp-sink` (Debian package `postfix`), a fast SMTP sink the tests start on a loopback port.
 #   - Python's `aiosmtpd` (PyPI), driven by Tests/BulkheadSMTPTests/Fixtures/smtp/capture_server.py.
-#   - `swaks` (Debian package), a client for the SMTP server tests; `openssl` makes their certificates.
+#   - `swaks` (Debian package), a client for the SMTP server tests; `openssl` makes their certificates;
+#     `curl` drives the one-click unsubscribe listener.
 # The Postfix mail service itself is never left running: it is installed with "No configuration" and
 # stopped if the package started it, so nothing listens on port 25.
 # Exports BULKHEAD_SMTP_SINK (path of smtp-sink) for the tests.
@@ -35,7 +36,7 @@ bulkhead_smtp_deps() {
     "$py" -c 'import aiosmtpd' || { echo "error: python module aiosmtpd is missing" >&2; return 1; }
 
     local package
-    for package in swaks openssl; do
+    for package in swaks openssl curl; do
         if ! command -v "$package" >/dev/null; then
             echo "installing $package (Debian)…"
             $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null \

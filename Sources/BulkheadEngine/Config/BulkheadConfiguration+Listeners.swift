@@ -83,3 +83,86 @@ extension BulkheadConfiguration {
         }
     }
 }
+
+extension BulkheadConfiguration {
+    /// The inbound SMTP listener of `bulkhead serve`: bounces (`bounces+TOKEN@`), complaints (ARF),
+    /// unsubscribe mail (`unsubscribe+TOKEN@`) and postmaster/abuse mail for its own domains. Off
+    /// unless `listen` names an address.
+    public struct Inbound: Sendable, Hashable, Codable {
+        /// Addresses to listen on (e.g. `127.0.0.1:2526`); empty: no inbound listener.
+        public var listen: [ListenAddress]
+        /// The domains it accepts mail for; empty: the identity's return-path, unsubscribe-mailto and
+        /// From domains. Mail for any other domain gets `550 5.7.1` (never an open relay).
+        public var domains: [String]
+        /// The largest message accepted, in bytes.
+        public var maxMessageBytes: Int
+
+        public init() {
+            listen = []
+            domains = []
+            maxMessageBytes = 10 * 1024 * 1024
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case listen, domains
+            case maxMessageBytes = "max_message_bytes"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Inbound()
+            listen = try c.value(.listen, default: defaults.listen)
+            domains = try c.value(.domains, default: defaults.domains)
+            maxMessageBytes = try c.value(.maxMessageBytes, default: defaults.maxMessageBytes)
+        }
+    }
+
+    /// When soft bounces suppress an address: `soft_limit` soft bounces (or expiries) of different
+    /// messages within `soft_days`. A hard bounce suppresses at once.
+    public struct Bounces: Sendable, Hashable, Codable {
+        public var softLimit: Int
+        public var softDays: Int
+
+        public init() {
+            softLimit = 3
+            softDays = 14
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case softLimit = "soft_limit"
+            case softDays = "soft_days"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Bounces()
+            softLimit = try c.value(.softLimit, default: defaults.softLimit)
+            softDays = try c.value(.softDays, default: defaults.softDays)
+        }
+    }
+
+    /// The certificate and key the SMTP listeners offer with STARTTLS (PEM files).
+    public struct ListenerTLS: Sendable, Hashable, Codable {
+        public var certificateFile: String
+        public var privateKeyFile: String
+
+        public init(certificateFile: String, privateKeyFile: String) {
+            self.certificateFile = certificateFile
+            self.privateKeyFile = privateKeyFile
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case certificateFile = "certificate_file"
+            case privateKeyFile = "private_key_file"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            certificateFile = try c.decode(String.self, forKey: .certificateFile)
+            privateKeyFile = try c.decode(String.self, forKey: .privateKeyFile)
+        }
+    }
+}

@@ -115,6 +115,17 @@ extension BulkheadConfiguration {
         try require(
             (1...10_000).contains(http.requestsPerTokenPerMinute), "http.requests_per_token_per_minute", "must be 1 to 10000")
         try require(Set(http.listen).count == http.listen.count, "http.listen", "an address is listed twice")
+        try require(Set(inbound.listen).count == inbound.listen.count, "inbound.listen", "an address is listed twice")
+        try require(Set(inbound.listen).isDisjoint(with: http.listen), "inbound.listen", "an address is also in http.listen")
+        for (index, domain) in inbound.domains.enumerated() {
+            try require(
+                !domain.isEmpty && !domain.contains("@") && domain.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F },
+                "inbound.domains[\(index)]", "must be a domain name")
+        }
+        try require(
+            (1_024...(100 * 1024 * 1024)).contains(inbound.maxMessageBytes), "inbound.max_message_bytes", "must be 1 KiB to 100 MiB")
+        try require((1...1_000).contains(bounces.softLimit), "bounces.soft_limit", "must be 1 to 1000")
+        try require((1...365).contains(bounces.softDays), "bounces.soft_days", "must be 1 to 365")
         if !alerts.email.isEmpty {
             do {
                 _ = try NormalizedAddress(alerts.email)

@@ -30,6 +30,12 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     public var alerts: Alerts
     /// The HTTP listener (one-click unsubscribe).
     public var http: HTTP
+    /// The inbound SMTP listener (bounces, complaints, unsubscribe mail).
+    public var inbound: Inbound
+    /// When soft bounces suppress an address.
+    public var bounces: Bounces
+    /// STARTTLS for the SMTP listeners (nil: no STARTTLS offered).
+    public var listenerTLS: ListenerTLS?
 
     public init() {
         dataDirectory = ".bulkhead"
@@ -43,13 +49,17 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         guardrails = Guardrails()
         alerts = Alerts()
         http = HTTP()
+        inbound = Inbound()
+        bounces = Bounces()
+        listenerTLS = nil
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDirectory = "data_directory"
         case storage, identity, dkim
         case dkimKeys = "dkim_keys"
-        case delivery, upstreams, logging, guardrails, alerts, http
+        case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces
+        case listenerTLS = "listener_tls"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -67,6 +77,9 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         guardrails = try c.value(.guardrails, default: defaults.guardrails)
         alerts = try c.value(.alerts, default: defaults.alerts)
         http = try c.value(.http, default: defaults.http)
+        inbound = try c.value(.inbound, default: defaults.inbound)
+        bounces = try c.value(.bounces, default: defaults.bounces)
+        listenerTLS = try c.decodeIfPresent(ListenerTLS.self, forKey: .listenerTLS)
     }
 
     /// Which database holds lists, campaigns and the ledger.

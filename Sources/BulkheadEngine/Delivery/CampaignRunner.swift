@@ -214,6 +214,8 @@ public struct CampaignRunner: Sendable {
                         state = now.state  // another worker ended the wave, or it was promoted
                         continue
                     }
+                    // Another worker (`serve` beside a `campaign send`) delivered the rest: not a stop.
+                    if now.state == .sent { return result }
                     result.stop =
                         control.stopped.flatMap { $0.state == now.state ? $0 : nil } ?? DeliveryControl.Stop(state: now.state, at: now.updatedAt)
                     return result
@@ -253,6 +255,8 @@ public struct CampaignRunner: Sendable {
                     try await clock.sleep(for: min(settings.controlPoll, .milliseconds(Int64(max(0, left) * 1_000) + 1)))
                 }
                 state = now.state
+            case .sent:
+                return result  // finished by another worker
             default:
                 result.stop = DeliveryControl.Stop(state: state, at: clock.date)
                 if let now = try await store.campaign(id: campaignID), now.state == state { result.stop?.at = now.updatedAt }

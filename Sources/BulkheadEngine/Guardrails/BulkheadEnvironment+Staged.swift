@@ -33,6 +33,20 @@ extension BulkheadEnvironment {
         OneClickUnsubscribe(store: store, tokens: tokens, brakes: brakes, logger: logger)
     }
 
+    /// The inbound listener's policy (`inbound`, `bounces`): what it accepts and where it files it.
+    public var inboundRouter: InboundMailRouter {
+        let identity = configuration.identity
+        let fromDomain = (try? configuration.fromMailbox.domain) ?? "localhost.localdomain"
+        let domains =
+            configuration.inbound.domains.isEmpty
+            ? [identity.returnPathDomain ?? fromDomain, identity.unsubscribeMailtoDomain ?? fromDomain, fromDomain]
+            : configuration.inbound.domains
+        return InboundMailRouter(
+            store: store, unsubscribe: oneClickUnsubscribe, brakes: brakes, kept: KeptMailbox(directory: configuration.path("inbound")),
+            domains: domains, softLimit: SoftBounceLimit(count: configuration.bounces.softLimit, days: configuration.bounces.softDays),
+            hostname: identity.returnPathDomain ?? fromDomain, clock: clock, logger: logger)
+    }
+
     /// The configured staged send (`guardrails.canary`).
     public var staging: CampaignLaunch {
         let canary = configuration.guardrails.canary

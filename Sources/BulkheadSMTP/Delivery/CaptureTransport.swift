@@ -204,8 +204,16 @@ extension String {
     }
 }
 
-/// Crash-safe file writes: temporary file, fsync, rename.
-enum DurableFile {
+/// Crash-safe file writes: temporary file (mode 0600), fsync, rename; then ``syncDirectory(_:)``.
+/// Blocking: call it from a thread pool, never from a task on an event loop.
+///
+/// ```swift
+/// try await NIOThreadPool.singleton.runIfActive {
+///     try DurableFile.write(bytes, name: "1.eml", in: folder)
+///     try DurableFile.syncDirectory(folder)
+/// }
+/// ```
+public enum DurableFile {
     static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     private static func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
@@ -224,7 +232,8 @@ enum DurableFile {
         #endif
     }
 
-    static func write(_ bytes: [UInt8], name: String, in directory: String) throws(CaptureError) {
+    /// Writes `bytes` to `directory/name` durably (a crash leaves the old state or the whole file).
+    public static func write(_ bytes: [UInt8], name: String, in directory: String) throws(CaptureError) {
         let final = directory + "/" + name
         let temporary = directory + "/.tmp-" + name
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, PrivateFiles.fileMode)
@@ -263,7 +272,8 @@ enum DurableFile {
         }
     }
 
-    static func syncDirectory(_ directory: String) throws(CaptureError) {
+    /// Makes the directory's entries (a rename into it) durable.
+    public static func syncDirectory(_ directory: String) throws(CaptureError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(path: directory, operation: "open", reason: DurableFile.describe(errno)) }
         defer { close(fd) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BulkheadEngine
+import BulkheadSMTP
 import BulkheadStore
 import BulkheadWeb
 import Foundation
@@ -62,11 +63,14 @@ struct ServeCommand: AsyncParsableCommand {
             // A listener that cannot run (its port taken, say) stops the whole command: unsubscribe links
             // that lead nowhere must not go unnoticed.
             let web = try startWeb(environment) { worker.cancel() }
+            let inbound = try await startInbound(environment)
             let signals = StopSignals {
                 worker.cancel()
                 web?.cancel()
             }
             await worker.value
+            // Sessions in a transaction finish it (up to 30 s); idle ones are told 421.
+            await inbound?.stop()
             // `--once` ends with the pass: the listener stops with it (requests under way complete).
             web?.cancel()
             signals.cancel()
@@ -93,6 +97,31 @@ struct ServeCommand: AsyncParsableCommand {
                 throw error
             }
         }
+    }
+
+    /// Starts the inbound SMTP listener of `inbound.listen` (nil when none is configured).
+    private func startInbound(_ environment: BulkheadEnvironment) async throws -> SMTPServer? {
+        let configuration = environment.configuration
+        guard !configuration.inbound.listen.isEmpty else { return nil }
+        let router = environment.inboundRouter
+        var settings = SMTPServerConfiguration(hostname: try configuration.identity.returnPathDomain ?? configuration.fromMailbox.domain)
+        settings.limits.maximumMessageSize = configuration.inbound.maxMessageBytes
+        settings.authMechanisms = []
+        if let tls = configuration.listenerTLS {
+            settings.tls = try SMTPServerTLS(
+                certificateChainFile: configuration.path(tls.certificateFile), privateKeyFile: configuration.path(tls.privateKeyFile))
+        }
+        let server = try SMTPServer(configuration: settings, delegate: router)
+        for address in configuration.inbound.listen {
+            do {
+                let bound = try await server.bind(host: address.host, port: address.port)
+                FileHandle.standardError.write(Data("bulkhead serve: inbound SMTP on \(bound)\n".utf8))
+            } catch {
+                await server.stop(gracePeriod: .zero)
+                throw CLIError.fail("cannot listen on \(address) (inbound.listen): \(error)", code: 1)
+            }
+        }
+        return server
     }
 
     /// Starts what is due (scheduled campaigns whose time came, campaigns whose undo window is over) and

@@ -1,0 +1,203 @@
+import BulkheadMail
+public import BulkheadSMTP
+public import BulkheadStore
+import Foundation
+public import Logging
+
+/// The inbound listener's policy (an ``SMTPServerDelegate``): it accepts mail only for its own
+/// domains (`inbound.domains`; anything else gets `550 5.7.1`: never an open relay), and only for
+/// `bounces+TOKEN@`, `unsubscribe+TOKEN@`, `postmaster@` and `abuse@`. What arrives is filed before
+/// the `250`, so a crash after it loses nothing and a crash before it makes the sender retry (every
+/// filing is idempotent):
+/// - a DSN at `bounces+TOKEN@` marks that ledger entry bounced (``MailStore/recordBounce(_:softLimit:)``:
+///   hard bounces, and repeated soft ones, suppress the address) and lets the campaign's brakes judge;
+/// - an ARF complaint (at the bounce address, or at abuse/postmaster with our VERP return path in the
+///   reported message) suppresses the address (reason complaint);
+/// - mail to `unsubscribe+TOKEN@` unsubscribes as the one-click link does;
+/// - everything else (human replies, non-standard bounces, unknown tokens) is kept in the
+///   ``KeptMailbox`` for a person.
+///
+/// ```swift
+/// let router = InboundMailRouter(store: store, unsubscribe: environment.oneClickUnsubscribe, brakes: environment.brakes,
+///                                kept: KeptMailbox(directory: configuration.path("inbound")), domains: ["shop.example"],
+///                                softLimit: SoftBounceLimit(), hostname: "mx.shop.example", clock: SystemClock(), logger: logger)
+/// let server = try SMTPServer(configuration: SMTPServerConfiguration(hostname: "mx.shop.example"), delegate: router)
+/// ```
+public struct InboundMailRouter: SMTPServerDelegate {
+    public let store: any MailStore
+    let unsubscribe: OneClickUnsubscribe
+    let brakes: CampaignBrakes?
+    let kept: KeptMailbox
+    /// Lowercased ASCII (IDNA) domain names.
+    let domains: Set<String>
+    let softLimit: SoftBounceLimit
+    let hostname: String
+    let clock: any BulkheadClock
+    let logger: Logger
+    /// The local part of the VERP return path (`bounces`).
+    let bounceLocalPart: String
+
+    public init(
+        store: any MailStore, unsubscribe: OneClickUnsubscribe, brakes: CampaignBrakes?, kept: KeptMailbox, domains: [String],
+        softLimit: SoftBounceLimit, hostname: String, clock: any BulkheadClock, logger: Logger, bounceLocalPart: String = "bounces"
+    ) {
+        self.store = store
+        self.unsubscribe = unsubscribe
+        self.brakes = brakes
+        self.kept = kept
+        self.domains = Set(domains.map(Self.canonicalDomain))
+        self.softLimit = softLimit
+        self.hostname = hostname
+        self.clock = clock
+        self.logger = logger
+        self.bounceLocalPart = bounceLocalPart
+    }
+
+    /// What a recipient address of ours is for.
+    enum Mailbox: Hashable {
+        case bounces(token: String)
+        case unsubscribe(token: String)
+        /// postmaster@ or abuse@.
+        case role
+    }
+
+    /// Where a recipient leads: one of our mailboxes, or a refusal.
+    enum Routing: Hashable {
+        case mailbox(Mailbox)
+        case refused(SMTPReply)
+
+        var mailbox: Mailbox? {
+            if case .mailbox(let mailbox) = self { mailbox } else { nil }
+        }
+    }
+
+    /// The mailbox a recipient names, or the refusal it gets.
+    func route(_ recipient: String) -> Routing {
+        guard let address = try? NormalizedAddress(recipient) else {
+            return .refused(SMTPReply(code: 553, lines: ["5.1.3 That address is not valid"]))
+        }
+        guard domains.contains(String(address.domain)) else {
+            return .refused(SMTPReply(code: 550, lines: ["5.7.1 Relaying denied: this server takes mail only for its own domains"]))
+        }
+        let local = address.localPart.lowercased()
+        if local == "postmaster" || local == "abuse" { return .mailbox(.role) }
+        if let token = VERPAddress.parse(address.value, localPart: bounceLocalPart), !token.isEmpty { return .mailbox(.bounces(token: token)) }
+        if let token = VERPAddress.parse(address.value, localPart: "unsubscribe"), !token.isEmpty {
+            return .mailbox(.unsubscribe(token: token))
+        }
+        return .refused(SMTPReply(code: 550, lines: ["5.1.1 No such mailbox here"]))
+    }
+
+    public func checkRecipient(_ recipient: String, envelope: SMTPServerEnvelope, session: SMTPServerSessionInfo) async throws
+        -> SMTPServerVerdict
+    {
+        switch route(recipient) {
+        case .mailbox: .accept
+        case .refused(let reply): .refuse(reply)
+        }
+    }
+
+    public func accept(message: SMTPReceivedMessage, session: SMTPServerSessionInfo) async throws -> SMTPServerVerdict {
+        let bytes = receivedField(message, session) + message.bytes
+        var keepReasons: [String] = []
+        for recipient in Set(message.envelope.recipients.compactMap { route($0).mailbox }) {
+            if let reason = try await file(bytes, for: recipient, sender: message.envelope.reversePath) { keepReasons.append(reason) }
+        }
+        if !keepReasons.isEmpty {
+            let name = try await kept.keep(bytes, reason: keepReasons.sorted().joined(separator: "; "), at: clock.date)
+            logger.notice("inbound mail kept for a person", metadata: ["file": "\(name)", "reason": "\(keepReasons.sorted())"])
+        }
+        return .accept
+    }
+
+    /// Files the message for one of our mailboxes; returns why it must be kept for a person, if so.
+    private func file(_ bytes: [UInt8], for mailbox: Mailbox, sender: String) async throws -> String? {
+        let report: InboundReport
+        do {
+            report = InboundReport.classify(try MIMEParser().parse(bytes))
+        } catch {
+            return "unreadable MIME: \(error)"
+        }
+        switch mailbox {
+        case .unsubscribe(let token):
+            let channel = "mail from <\(sender)>"
+            return try await unsubscribe.confirm(token: token, channel: channel) == .done ? nil : "unsubscribe token not valid"
+        case .bounces(let token):
+            switch report {
+            case .deliveryStatus(let dsn): return try await bounce(dsn, token: token)
+            case .feedback(let arf): return try await complaint(arf, token: token)
+            case .malformedDeliveryStatus(let error): return "unreadable DSN: \(error)"
+            case .malformedFeedback(let error): return "unreadable feedback report: \(error)"
+            case .notAReport: return "not a bounce"
+            }
+        case .role:
+            guard case .feedback(let arf) = report else { return "postmaster/abuse mail" }
+            guard let token = arf.originalMailFrom.flatMap({ VERPAddress.parse($0, localPart: bounceLocalPart) }) else {
+                return "complaint about a message that is not ours"
+            }
+            return try await complaint(arf, token: token)
+        }
+    }
+
+    /// The most severe outcome in a DSN for the entry of `token` (our messages have one recipient).
+    private func bounce(_ dsn: DeliveryStatusReport, token: String) async throws -> String? {
+        let ranked: [(BounceKind, RecipientStatus)] = dsn.recipients.compactMap { recipient in
+            switch recipient.bounceClass {
+            case .hard: (.hard, recipient)
+            case .soft: (.soft, recipient)
+            case .expired: (.expired, recipient)
+            case .rejectedMessage: (.rejectedMessage, recipient)
+            case .success: nil
+            }
+        }
+        let order: [BounceKind] = [.hard, .expired, .soft, .rejectedMessage]
+        guard let (kind, recipient) = ranked.min(by: { order.firstIndex(of: $0.0)! < order.firstIndex(of: $1.0)! }) else {
+            return nil  // a success or relay notice: nothing to record
+        }
+        let bounce = InboundBounce(
+            verpToken: token, kind: kind, status: recipient.specificStatus.description,
+            diagnostic: recipient.diagnosticCode.map { "\($0.type); \($0.value)" }, at: clock.date, source: "dsn")
+        guard let result = try await store.recordBounce(bounce, softLimit: softLimit) else { return "bounce for an unknown VERP token" }
+        logger.info(
+            "bounce recorded",
+            metadata: [
+                "campaign": "\(result.entry.campaignID.rawValue)", "entry": "\(result.entry.id.rawValue)", "kind": "\(kind.rawValue)",
+                "status": "\(bounce.status)", "suppressed": "\(result.suppressed)",
+            ])
+        if kind == .hard { try await judgeBrakes(result.entry.campaignID) }
+        return nil
+    }
+
+    private func complaint(_ arf: FeedbackReport, token: String) async throws -> String? {
+        guard arf.feedbackType.isComplaint else { return "feedback report that is not a complaint (\(arf.feedbackType.fieldValue))" }
+        guard let result = try await store.recordComplaint(verpToken: token, at: clock.date, source: "arf") else {
+            return "complaint for an unknown VERP token"
+        }
+        logger.notice("complaint recorded", metadata: ["campaign": "\(result.entry.campaignID.rawValue)", "entry": "\(result.entry.id.rawValue)"])
+        try await judgeBrakes(result.entry.campaignID)
+        return nil
+    }
+
+    /// The campaign's brakes look at the window the event just joined (they may pause it).
+    private func judgeBrakes(_ campaign: CampaignID) async throws {
+        do {
+            try await brakes?.check(campaign)
+        } catch {
+            // The event is stored: only this look failed; the next outcome or event looks again.
+            logger.warning("cannot judge the brakes after an inbound event", metadata: ["campaign": "\(campaign.rawValue)", "error": "\(error)"])
+        }
+    }
+
+    /// RFC 5321 §4.4: the trace field this hop adds.
+    private func receivedField(_ message: SMTPReceivedMessage, _ session: SMTPServerSessionInfo) -> [UInt8] {
+        let from = KeptMailbox.headerSafe(session.heloName ?? "unknown")
+        let address = session.connection.remoteAddress ?? "unknown"
+        let with = (session.isESMTP ? "ESMTP" : "SMTP") + (session.isTLSActive ? "S" : "")
+        let date = MessageDate(clock.date).formatted
+        return Array("Received: from \(from) ([\(address)])\r\n\tby \(KeptMailbox.headerSafe(hostname)) with \(with); \(date)\r\n".utf8)
+    }
+
+    static func canonicalDomain(_ domain: String) -> String {
+        (try? NormalizedAddress("x@" + domain)).map { String($0.domain) } ?? domain.lowercased()
+    }
+}

@@ -1,0 +1,260 @@
+import BulkheadStore
+import BulkheadTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Issue 10's "what comes back", with the real binary and real clients: `bulkhead serve` runs its
+/// inbound SMTP listener and its HTTP listener; real bounce reports (Postfix, OpenSMTPD, Exim,
+/// Gmail, from the DSN corpus) arrive by swaks and Python's smtplib at the VERP addresses of a sent
+/// campaign, an ARF complaint too, and curl follows one-click unsubscribe links. Then a new campaign
+/// to the same list must reach none of those people.
+@Suite("End to end: bounces, complaints and unsubscribes coming back", .serialized)
+struct InboundEndToEndTests {
+    static let recipients = 8
+
+    @Test(arguments: Backend.allCases)
+    func whatComesBackIsFiledAndTheNextCampaignLeavesThosePeopleOut(backend: Backend) async throws {
+        let workspace = try await Workspace(backend)
+        let smtpPort = try Loopback.freePort()
+        let httpPort = try Loopback.freePort()
+        var settings = SendSettings(upstreamPort: 0)
+        settings.captureOnly = true
+        settings.extraYAML = """
+            inbound:
+              listen: ["127.0.0.1:\(smtpPort)"]
+            http:
+              listen: ["127.0.0.1:\(httpPort)"]
+              requests_per_token_per_minute: 5
+
+            """
+        try workspace.writeConfiguration(settings)
+        let serve = try workspace.start(["serve", "--interval", "0.2"])
+        do {
+            try await run(workspace, serve: serve, smtpPort: smtpPort, httpPort: httpPort)
+            serve.signal(SIGINT)
+            let stopped = try await serve.finish(timeout: .seconds(60))
+            #expect(stopped.status == 0, "serve stops cleanly on Ctrl-C: \(stopped.summary)")
+            await workspace.discard()
+        } catch {
+            serve.signal(SIGKILL)
+            _ = try? await serve.finish(timeout: .seconds(10))
+            await workspace.discard()
+            throw error
+        }
+    }
+
+    private func run(_ workspace: Workspace, serve: ChildProcess, smtpPort: Int, httpPort: Int) async throws {
+        let addresses = try await workspace.importThroughCLI(list: "news", count: Self.recipients)
+        let first = try await workspace.createCampaign(list: "news")
+        try await workspace.bulkhead(["campaign", "send", "\(first)", "--force"])
+        try await Loopback.waitForListener(port: smtpPort, process: serve)
+        try await Loopback.waitForListener(port: httpPort, process: serve)
+        let ledger = try await workspace.ledger(first)
+        func token(_ address: String) throws -> String {
+            try #require(ledger.first { $0.address.value == address }).verpToken
+        }
+        /// The VERP return path of the message recipient `index` got.
+        func bounceAddress(_ index: Int) throws -> String { "bounces+" + (try token(addresses[index])) + "@" + Workspace.fromDomain }
+        let dsn = BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadMailTests/Fixtures/dsn")
+        let arf = BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadMailTests/Fixtures/arf")
+
+        // r0: a hard bounce (Postfix, 5.1.1) by swaks, with the null sender as MTAs send them.
+        let swaks = try await Self.swaks(
+            workspace, port: smtpPort, to: try bounceAddress(0),
+            file: dsn.appendingPathComponent("postfix-dsn-failure.eml").path)
+        #expect(swaks.status == 0, "\(swaks.summary)")
+        // r1: Exim's unknown-user bounce, by smtplib.
+        try await Self.submit(workspace, port: smtpPort, to: try bounceAddress(1), file: dsn.appendingPathComponent("exim-unknown-user.eml").path)
+        // r2: a delay warning (soft): recorded, not suppressed.
+        try await Self.submit(workspace, port: smtpPort, to: try bounceAddress(2), file: dsn.appendingPathComponent("postfix-delay-warning.eml").path)
+        // r3: a complaint (ARF).
+        try await Self.submit(workspace, port: smtpPort, to: try bounceAddress(3), file: arf.appendingPathComponent("abuse-full-message.eml").path)
+        // r4: a person answering the bounce address: kept for a person, nothing else.
+        let reply = workspace.root.appendingPathComponent("reply.eml")
+        try "From: Reader <\(addresses[4])>\nTo: bounces@e2e.example\nSubject: Re: News\n\nPlease call me.\n".write(
+            to: reply, atomically: true, encoding: .utf8)
+        try await Self.submit(workspace, port: smtpPort, to: try bounceAddress(4), file: reply.path)
+        // Never an open relay.
+        let relay = try await Self.swaks(workspace, port: smtpPort, to: "someone@elsewhere.example", file: reply.path)
+        #expect(relay.status != 0 && relay.stdout.contains("550 5.7.1"), "\(relay.summary)")
+
+        // r5: one-click unsubscribe with curl, its link taken from the message r5 got.
+        let link = try Self.unsubscribeLink(workspace, recipient: addresses[5])
+        let local = link.replacingOccurrences(of: "https://\(Workspace.fromDomain)", with: "http://127.0.0.1:\(httpPort)")
+        #expect(try await Self.curl(workspace, ["-X", "GET", local]) == "200", "GET shows the button")
+        #expect(try await Self.curl(workspace, ["-X", "POST", "-d", "List-Unsubscribe=One-Click", local]) == "200")
+        #expect(try await Self.curl(workspace, ["-X", "POST", "-d", "List-Unsubscribe=One-Click", local + "x"]) == "404")
+        // r6: a link scanner's GETs unsubscribe nobody.
+        let scanned = try Self.unsubscribeLink(workspace, recipient: addresses[6])
+            .replacingOccurrences(of: "https://\(Workspace.fromDomain)", with: "http://127.0.0.1:\(httpPort)")
+        #expect(try await Self.curl(workspace, [scanned]) == "200")
+
+        // What the store says now.
+        try await workspace.withStore { store in
+            let bounced = try await store.ledgerEntry(verpToken: try token(addresses[0]))
+            #expect(bounced?.bounce?.kind == .hard && bounced?.bounce?.status == "5.1.1", "\(String(describing: bounced?.bounce))")
+            #expect(try await store.ledgerEntry(verpToken: try token(addresses[2]))?.bounce?.kind == .soft)
+            let suppressed = try await store.suppressions(after: nil, limit: 100)
+            let byAddress = Dictionary(uniqueKeysWithValues: suppressed.map { ($0.address.value, $0.reason) })
+            #expect(byAddress[addresses[0]] == .hardBounce && byAddress[addresses[1]] == .hardBounce)
+            #expect(byAddress[addresses[3]] == .complaint)
+            #expect(byAddress[addresses[2]] == nil && byAddress[addresses[4]] == nil && byAddress[addresses[5]] == nil)
+            let people = try await store.subscriber(address: try NormalizedAddress(addresses[5]))
+            let consent = try await store.consentRecords(subscriber: try #require(people).id)
+            #expect(consent.last?.evidence.kind == .withdrawn && consent.last?.evidence.method == .oneClick)
+            let scannedPerson = try #require(try await store.subscriber(address: try NormalizedAddress(addresses[6])))
+            #expect(try await store.consentRecords(subscriber: scannedPerson.id).allSatisfy { $0.evidence.kind == .given })
+        }
+        // The reply is kept for a person, with its reason and the trace field this hop added.
+        let kept = workspace.dataDirectory.appendingPathComponent("inbound/new")
+        let files = try FileManager.default.contentsOfDirectory(atPath: kept.path).filter { !$0.hasPrefix(".") }
+        #expect(files.count == 1, "\(files)")
+        for file in files {
+            let path = kept.appendingPathComponent(file).path
+            let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o600, "kept mail is personal data")
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.hasPrefix("X-Bulkhead-Kept: ") && text.contains("\r\nReceived: from remote-mta.example"))
+        }
+
+        // The promise: the next campaign to the list reaches none of them.
+        let second = try await workspace.createCampaign(list: "news", name: "second")
+        try await workspace.bulkhead(["campaign", "send", "\(second)", "--force"])
+        let reached = Set(try await workspace.ledger(second).filter { $0.state == .sent }.map(\.address.value))
+        let left = [addresses[0], addresses[1], addresses[3], addresses[5]]
+        #expect(reached == Set(addresses).subtracting(left), "hard bounces, the complaint and the unsubscribe are left out")
+    }
+
+    /// Every report of the DSN corpus (Tests/BulkheadMailTests/Fixtures/dsn: Postfix, OpenSMTPD, Exim,
+    /// Gmail, Microsoft) and the bounce kind its worst recipient status means (nil: a success or relay
+    /// notice, nothing to record). The classification itself is BulkheadMail's (DSNCorpusTests); this
+    /// proves each report, delivered by SMTP, lands on its own ledger entry.
+    static let corpus: [(file: String, kind: BounceKind?)] = [
+        ("opensmtpd-delay-expired.eml", .expired),
+        ("opensmtpd-delay-warning.eml", .soft),
+        ("opensmtpd-dsn-delay-expired.eml", .expired),
+        ("opensmtpd-dsn-delay-warning.eml", .soft),
+        ("opensmtpd-dsn-failure.eml", .hard),
+        ("opensmtpd-dsn-relayed.eml", nil),
+        ("opensmtpd-dsn-success.eml", nil),
+        ("opensmtpd-multi-rcpt-part1.eml", .hard),
+        ("opensmtpd-multi-rcpt-part2.eml", .hard),
+        ("opensmtpd-pipe-failure.eml", .hard),
+        ("opensmtpd-remote-size.eml", .rejectedMessage),
+        ("opensmtpd-remote-unknown.eml", .hard),
+        ("postfix-delay-expired.eml", .expired),
+        ("postfix-delay-warning.eml", .soft),
+        ("postfix-dsn-delay-expired.eml", .expired),
+        ("postfix-dsn-delay-warning.eml", .soft),
+        ("postfix-dsn-expanded.eml", nil),
+        ("postfix-dsn-failure.eml", .hard),
+        ("postfix-dsn-relayed.eml", nil),
+        ("postfix-dsn-smtp.eml", .hard),
+        ("postfix-dsn-success.eml", nil),
+        ("postfix-error-transport.eml", .hard),
+        ("postfix-loop.eml", .hard),
+        ("postfix-multi-rcpt.eml", .hard),
+        ("postfix-pipe-failure.eml", .hard),
+        ("postfix-size-esmtp.eml", .rejectedMessage),
+        ("postfix-size-remote.eml", .rejectedMessage),
+        ("postfix-unknown-smtp.eml", .hard),
+        ("postfix-unknown.eml", .hard),
+        ("exim-unknown-user.eml", .hard),
+        ("exim-spam-rejected.eml", .rejectedMessage),
+        ("exim-retry-timeout.eml", .expired),
+        ("gmail-dmarc-rejected.eml", .rejectedMessage),
+        ("gmail-over-quota.eml", .soft),
+        ("microsoft-unknown-recipient.eml", .hard),
+        ("microsoft-message-too-big.eml", .rejectedMessage),
+        ("microsoft-message-expired.eml", .expired),
+    ]
+
+    @Test(arguments: Backend.allCases)
+    func everyReportOfTheCorpusDeliveredBySMTPLandsOnItsOwnEntry(backend: Backend) async throws {
+        let workspace = try await Workspace(backend)
+        let smtpPort = try Loopback.freePort()
+        var settings = SendSettings(upstreamPort: 0)
+        settings.captureOnly = true
+        settings.extraYAML = "inbound:\n  listen: [\"127.0.0.1:\(smtpPort)\"]\n"
+        try workspace.writeConfiguration(settings)
+        let serve = try workspace.start(["serve", "--interval", "0.2"])
+        do {
+            let addresses = try await workspace.importThroughCLI(list: "news", count: Self.corpus.count)
+            let campaign = try await workspace.createCampaign(list: "news")
+            try await workspace.bulkhead(["campaign", "send", "\(campaign)", "--force"])
+            try await Loopback.waitForListener(port: smtpPort, process: serve)
+            let tokens = Dictionary(uniqueKeysWithValues: try await workspace.ledger(campaign).map { ($0.address.value, $0.verpToken) })
+            let folder = BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadMailTests/Fixtures/dsn")
+            for (index, report) in Self.corpus.enumerated() {
+                let token = try #require(tokens[addresses[index]])
+                try await Self.submit(
+                    workspace, port: smtpPort, to: "bounces+\(token)@\(Workspace.fromDomain)",
+                    file: folder.appendingPathComponent(report.file).path)
+            }
+            try await workspace.withStore { store in
+                let suppressed = Set(try await store.suppressions(after: nil, limit: 1_000).map(\.address.value))
+                for (index, report) in Self.corpus.enumerated() {
+                    let token = try #require(tokens[addresses[index]])
+                    let entry = try #require(try await store.ledgerEntry(verpToken: token))
+                    #expect(entry.bounce?.kind == report.kind, "\(report.file)")
+                    #expect(suppressed.contains(addresses[index]) == (report.kind == .hard), "\(report.file): only hard bounces suppress")
+                }
+            }
+            let kept = workspace.dataDirectory.appendingPathComponent("inbound/new").path
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: kept))?.isEmpty ?? true, "every report was filed, none kept")
+            serve.signal(SIGINT)
+            #expect(try await serve.finish(timeout: .seconds(60)).status == 0)
+            await workspace.discard()
+        } catch {
+            serve.signal(SIGKILL)
+            _ = try? await serve.finish(timeout: .seconds(10))
+            await workspace.discard()
+            throw error
+        }
+    }
+
+    static func swaks(_ workspace: Workspace, port: Int, to: String, file: String) async throws -> CommandResult {
+        let child = try ChildProcess(
+            name: "swaks", executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: [
+                "swaks", "--server", "127.0.0.1", "--port", "\(port)", "--from", "", "--to", to, "--data", "@\(file)", "--helo", "remote-mta.example",
+            ],
+            directory: workspace.root, logPrefix: workspace.root.appendingPathComponent("swaks-\(UUID().uuidString.prefix(6))").path)
+        return try await child.finish(timeout: .seconds(60))
+    }
+
+    static func submit(_ workspace: Workspace, port: Int, to: String, file: String) async throws {
+        let output = try await Python.run(
+            name: "smtp-submit", script: try Fixtures.file("smtp_submit.py"), arguments: ["127.0.0.1", "\(port)", "", to, file],
+            in: workspace.root)
+        #expect(output.hasPrefix("250"), "\(output)")
+    }
+
+    /// The HTTP status curl got.
+    static func curl(_ workspace: Workspace, _ arguments: [String]) async throws -> String {
+        let child = try ChildProcess(
+            name: "curl", executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30"] + arguments,
+            directory: workspace.root, logPrefix: workspace.root.appendingPathComponent("curl-\(UUID().uuidString.prefix(6))").path)
+        return try await child.finish(timeout: .seconds(60)).stdout
+    }
+
+    /// The https one-click link of the message `recipient` got (from the capture mailbox).
+    static func unsubscribeLink(_ workspace: Workspace, recipient: String) throws -> String {
+        let folder = workspace.dataDirectory.appendingPathComponent("capture")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".eml") {
+            let text = try String(contentsOfFile: folder.appendingPathComponent(name).path, encoding: .utf8)
+            guard text.contains("To: <\(recipient)>") || text.contains("To: Reader") && text.contains(recipient) else { continue }
+            guard let start = text.range(of: "<https://\(Workspace.fromDomain)/u/"), let end = text[start.upperBound...].firstIndex(of: ">")
+            else { continue }
+            return String(text[text.index(after: start.lowerBound)..<end])
+        }
+        throw E2EError("no captured message for \(recipient)")
+    }
+}
