@@ -6,7 +6,8 @@
 /// fields that do not parse. The per-sender breaker is ``SenderBreaker``.
 ///
 /// ```swift
-/// let findings = RelayRules.check(message, thresholds: RelayThresholds())
+/// let thresholds = RelayThresholds()
+/// let findings = RelayRules.check(message, thresholds: thresholds)
 /// if RelayRules.holds(findings) { hold(message, findings) }
 /// else if RelayRules.waitsForBulkUndo(message, thresholds: thresholds) { relay(message, after: bulkUndoSeconds) }
 /// else { relay(message) }
