@@ -9,18 +9,24 @@ struct TestMailRules {
     static let testPhrases = ["ignore this", "please ignore", "lorem ipsum"]
 
     func check(_ plan: SendPlan) -> [Finding] {
-        guard plan.eligibleRecipients >= thresholds.testMailFrom else { return [] }
-        var findings: [Finding] = []
         let parts = [("subject", plan.subject), ("text body", plan.text)] + (plan.html.map { [("HTML body", $0)] } ?? [])
-        for (location, text) in parts {
-            guard let sign = Self.testSign(in: text) else { continue }
-            findings.append(
+        return Self.findings(
+            parts: parts, recipients: plan.eligibleRecipients, threshold: thresholds.testMailFrom,
+            fix: "test with: bulkhead campaign test ID --to YOU@EXAMPLE.COM")
+    }
+
+    /// One `error` finding per part (location, text) that looks like a test, for mail going to
+    /// `recipients` real recipients; none below `threshold`. Campaigns and the relay both judge with it.
+    static func findings(parts: [(String, String)], recipients: Int, threshold: Int, fix: String) -> [Finding] {
+        guard recipients >= threshold else { return [] }
+        return parts.compactMap { location, text in
+            testSign(in: text).map { sign in
                 Finding(
                     code: "content.looks-like-test", severity: .error,
-                    message: "the \(location) \(sign): this looks like a test, going to \(plan.eligibleRecipients) real recipients",
-                    location: location, fix: "test with: bulkhead campaign test ID --to YOU@EXAMPLE.COM"))
+                    message: "the \(location) \(sign): this looks like a test, going to \(recipients) real recipients",
+                    location: location, fix: fix)
+            }
         }
-        return findings
     }
 
     /// Why `text` looks like a test or an unfinished draft, or nil.

@@ -1,0 +1,81 @@
+public import BulkheadMail
+
+/// What the relay rules look at in one submitted message: who can see whom (To/Cc), who gets it
+/// (the envelope), who sends it, which domains are local, and the text the test-mail rule reads.
+///
+/// ```swift
+/// let entity = try MIMEParser().parse(received.bytes)
+/// let message = RelayMessage(
+///     parsing: entity, envelopeRecipients: received.envelope.recipients,
+///     sender: RelaySender(authenticatedUser: session.authenticatedUser, reversePath: received.envelope.reversePath),
+///     localDomains: try LocalDomains(["example.com"]), recentVolume: breaker.volume(of: sender, at: now))
+/// let findings = RelayRules.check(message, thresholds: RelayThresholds())
+/// ```
+public struct RelayMessage: Sendable, Hashable {
+    /// The mailboxes in To and Cc, in order, as written (duplicates and local ones included; group
+    /// members included, an empty group such as `undisclosed-recipients:;` adds none).
+    public var visibleRecipients: [Mailbox]
+    /// One entry per To or Cc field that does not parse, `NAME: why` (`To: offset 4: missing @ in address`).
+    /// Its mailboxes are unknown, so the exposure rule cannot count them.
+    public var unreadableRecipientFields: [String]
+    /// The envelope recipients (`RCPT TO`, without angle brackets).
+    public var envelopeRecipients: [String]
+    /// Who sends it.
+    public var sender: RelaySender
+    /// The domains the relay receives for (`inbound.domains`).
+    public var localDomains: LocalDomains
+    /// The subject, encoded-words decoded ("" when there is none).
+    public var subject: String
+    /// The first text/plain body that is not an attachment ("" when there is none).
+    public var text: String
+    /// The first text/html body that is not an attachment, if any.
+    public var html: String?
+    // UNFINISHED: carried for the hold record and later rules; no rule of RelayRules reads it yet.
+    /// The sender's messages and distinct recipients in the breaker's window, as the caller knows them.
+    public var recentVolume: SenderVolume
+
+    /// Describes a message from its parts.
+    public init(
+        visibleRecipients: [Mailbox], unreadableRecipientFields: [String] = [], envelopeRecipients: [String], sender: RelaySender,
+        localDomains: LocalDomains, subject: String, text: String, html: String? = nil, recentVolume: SenderVolume = SenderVolume()
+    ) {
+        self.visibleRecipients = visibleRecipients
+        self.unreadableRecipientFields = unreadableRecipientFields
+        self.envelopeRecipients = envelopeRecipients
+        self.sender = sender
+        self.localDomains = localDomains
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.recentVolume = recentVolume
+    }
+
+    /// Reads the To and Cc fields, the subject and the bodies of a parsed message (a field that does
+    /// not parse becomes an entry of ``unreadableRecipientFields``; a body not valid in its charset is
+    /// read as UTF-8 with replacement characters, enough for the test-mail rule).
+    public init(
+        parsing message: MIMEEntity, envelopeRecipients: [String], sender: RelaySender, localDomains: LocalDomains,
+        recentVolume: SenderVolume = SenderVolume()
+    ) {
+        var visible: [Mailbox] = []
+        var unreadable: [String] = []
+        for field in message.headers where field.hasName("To") || field.hasName("Cc") {
+            do {
+                visible += try AddressList.parse(field.value).flatMap(\.mailboxes)
+            } catch {
+                unreadable.append("\(field.name): \(error)")
+            }
+        }
+        self.init(
+            visibleRecipients: visible, unreadableRecipientFields: unreadable, envelopeRecipients: envelopeRecipients,
+            sender: sender, localDomains: localDomains, subject: message.decodedHeader("Subject") ?? "",
+            text: Self.body(of: message, mediaType: "text/plain") ?? "", html: Self.body(of: message, mediaType: "text/html"),
+            recentVolume: recentVolume)
+    }
+
+    private static func body(of message: MIMEEntity, mediaType: String) -> String? {
+        let leaf = message.allLeaves.first { $0.contentType.mediaType == mediaType && $0.contentDisposition?.type != "attachment" }
+        guard let leaf, let bytes = leaf.decodedBody else { return nil }
+        return (try? leaf.text()) ?? String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,54 @@
+/// Who sends a message through the relay, as the breaker and the hold records key it: the
+/// authenticated user name when the client authenticated, else the `MAIL FROM` address.
+///
+/// User names are kept exactly; a `MAIL FROM` address keeps its local part exactly and has its domain
+/// lowercased (in ASCII form), so `Ann@Example.COM` and `Ann@example.com` are one sender.
+///
+/// ```swift
+/// RelaySender(authenticatedUser: "ann", reversePath: "news@example.com").description  // "user ann"
+/// RelaySender(authenticatedUser: nil, reversePath: "Ann@Example.COM").description     // "mail-from Ann@example.com"
+/// RelaySender(authenticatedUser: nil, reversePath: "").description                    // "mail-from <>"
+/// ```
+public struct RelaySender: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Where the identity comes from.
+    public enum Kind: String, Sendable, Hashable {
+        /// An SMTP AUTH user name.
+        case user
+        /// The envelope's reverse path (`MAIL FROM`).
+        case mailFrom = "mail-from"
+    }
+
+    /// Where the identity comes from.
+    public let kind: Kind
+    /// The user name, or the normalised reverse path ("" for the null sender `<>`).
+    public let name: String
+
+    /// The authenticated user `name`, exactly as given.
+    public static func user(_ name: String) -> RelaySender {
+        RelaySender(kind: .user, name: name)
+    }
+
+    /// The sender of the reverse path `reversePath` (without angle brackets; "" is the null sender):
+    /// the domain lowercased in ASCII form, the local part kept; text that is not an address is kept exactly.
+    public static func mailFrom(_ reversePath: String) -> RelaySender {
+        RelaySender(kind: .mailFrom, name: reversePath.isEmpty ? "" : AddressKey(envelope: reversePath).text)
+    }
+
+    /// The authenticated user when there is one, else the reverse path.
+    public init(authenticatedUser: String?, reversePath: String) {
+        self = authenticatedUser.map(Self.user) ?? Self.mailFrom(reversePath)
+    }
+
+    private init(kind: Kind, name: String) {
+        self.kind = kind
+        self.name = name
+    }
+
+    /// `user NAME`, `mail-from ADDRESS` or `mail-from <>`.
+    public var description: String { "\(kind.rawValue) \(kind == .mailFrom && name.isEmpty ? "<>" : name)" }
+
+    /// Users first, then reverse paths, each by name.
+    public static func < (lhs: RelaySender, rhs: RelaySender) -> Bool {
+        (lhs.kind == .mailFrom ? 1 : 0, lhs.name) < (rhs.kind == .mailFrom ? 1 : 0, rhs.name)
+    }
+}
