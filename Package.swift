@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "BulkheadStore", "BulkheadSMTP", "BulkheadEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -99,6 +100,7 @@ let package = Package(
             dependencies: [
                 "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP", "BulkheadEngine", "BulkheadWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

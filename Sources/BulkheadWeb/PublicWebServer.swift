@@ -1,6 +1,7 @@
 public import BulkheadEngine
 public import BulkheadStore
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOCore
 import ServiceLifecycle
@@ -49,19 +50,36 @@ public struct PublicWebServer: Sendable {
         let applications: [any Service] = addresses.map { address in
             Application(
                 responder: responder,
-                configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+                // A connection idle for 30 s is closed, and at most 512 are open per address: clients
+                // that connect and say nothing cannot use up the process's file descriptors.
+                server: .http1(configuration: .init(idleTimeout: .seconds(Int64(Self.idleSeconds)))),
+                configuration: ApplicationConfiguration(
+                    address: .hostname(address.host, port: address.port), serverName: nil,
+                    availableConnectionsDelegate: MaximumAvailableConnections(Self.maximumConnections)),
                 onServerRunning: { channel in onListening(channel.localAddress.map(Self.describe) ?? address.description) },
                 logger: logger)
         }
         let group = ServiceGroup(configuration: .init(services: applications, logger: logger))
-        // Not a child task: cancelling it would stop the servers at once; a graceful shutdown is asked for instead.
+        // Not a child task: cancelling it would stop the servers at once; a graceful shutdown is asked
+        // for instead, and requests still open after `shutdownGraceSeconds` are cut off.
         let running = Task { try await group.run() }
         try await withTaskCancellationHandler {
             try await running.value
         } onCancel: {
             Task { await group.triggerGracefulShutdown() }
+            Task {
+                try? await Task.sleep(for: .seconds(Self.shutdownGraceSeconds))
+                running.cancel()
+            }
         }
     }
+
+    /// An idle connection is closed after this many seconds.
+    static let idleSeconds = 30
+    /// Connections open at once per listening address; more wait in the kernel's backlog.
+    static let maximumConnections = 512
+    /// How long a stop waits for requests under way before it closes their connections.
+    static let shutdownGraceSeconds = 10
 
     private static func describe(_ address: SocketAddress) -> String {
         let host = address.ipAddress ?? "?"

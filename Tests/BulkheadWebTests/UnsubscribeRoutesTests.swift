@@ -152,27 +152,69 @@ import Testing
         #expect(try await world.status(world.ann) == .confirmed)
     }
 
-    @Test func eachTokenHasItsOwnLimitPerMinute() async throws {
+    @Test func pageViewsCannotUseUpTheUnsubscribeAndEachTokenHasItsOwnBudget() async throws {
         let world = try await Self.world()
         defer { try? FileManager.default.removeItem(at: world.directory) }
         let bob = try await world.store.upsertSubscriber(address: try NormalizedAddress("bob@example.org"), name: nil, attributes: [:])
         let annToken = try world.token(for: world.ann)
         let bobToken = try world.token(for: bob)
         try await world.application.test(.router) { client in
+            // A link scanner fetches the page over and over: 3 a minute, then 429.
             for _ in 0..<3 {
                 try await client.execute(uri: "/u/\(annToken)", method: .get) { #expect($0.status == .ok) }
             }
-            try await client.execute(uri: "/u/\(annToken)", method: .post, headers: Self.form, body: Self.oneClick) { response in
+            try await client.execute(uri: "/u/\(annToken)", method: .get) { response in
                 #expect(response.status == .tooManyRequests)
                 #expect(response.headers[.retryAfter] == "60")
             }
             try await client.execute(uri: "/u/\(bobToken)", method: .get) { #expect($0.status == .ok, "another token is not limited") }
-            world.clock.advance(by: .seconds(60))
-            try await client.execute(uri: "/u/\(annToken)", method: .post, headers: Self.form, body: Self.oneClick) { response in
-                #expect(response.status == .ok, "a minute later")
+            // The person's (or the provider's) POST still goes through: it has its own budget, and
+            // a token's first POST is never refused.
+            try await client.execute(uri: "/u/\(annToken)", method: .post, headers: Self.form, body: Self.oneClick) { #expect($0.status == .ok) }
+            // Repeats after it count: 3 a minute.
+            for _ in 0..<3 {
+                try await client.execute(uri: "/u/\(annToken)", method: .post, headers: Self.form, body: Self.oneClick) {
+                    #expect($0.status == .ok)
+                }
             }
+            try await client.execute(uri: "/u/\(annToken)", method: .post, headers: Self.form, body: Self.oneClick) {
+                #expect($0.status == .tooManyRequests)
+            }
+            world.clock.advance(by: .seconds(60))
+            try await client.execute(uri: "/u/\(annToken)", method: .get) { #expect($0.status == .ok, "a minute later") }
         }
         #expect(try await world.status(world.ann) == .unsubscribed)
+    }
+
+    /// RFC 8058 asks mailbox providers for `multipart/form-data`; browsers send urlencoded forms.
+    @Test(arguments: [
+        (
+            "multipart/form-data; boundary=XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n",
+            true
+        ),
+        (
+            "multipart/form-data; boundary=\"b 1\"", "--b 1\r\ncontent-disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b 1--",
+            true
+        ),
+        ("multipart/form-data; boundary=XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"Other\"\r\n\r\nOne-Click\r\n--XyZ--\r\n", false),
+        ("multipart/form-data", "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--", false),
+        ("application/x-www-form-urlencoded", "List-Unsubscribe=One%2DClick", true),
+        ("application/x-www-form-urlencoded", "List%2DUnsubscribe=One-Click&x=1", true),
+        ("application/x-www-form-urlencoded", "List-Unsubscribe=One+Click", false),
+        ("text/plain", "List-Unsubscribe=One-Click", true),
+    ])
+    func bothFormEncodingsAreUnderstood(contentType: String, body: String, unsubscribes: Bool) async throws {
+        let world = try await Self.world()
+        defer { try? FileManager.default.removeItem(at: world.directory) }
+        let token = try world.token(for: world.ann)
+        try await world.application.test(.router) { client in
+            try await client.execute(
+                uri: "/u/\(token)", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == (unsubscribes ? .ok : .badRequest))
+            }
+        }
+        #expect(try await world.status(world.ann) == (unsubscribes ? .unsubscribed : .confirmed))
     }
 
     @Test func anOptOutIsNeverDroppedForWantOfACampaign() async throws {

@@ -90,6 +90,10 @@ struct InboundEndToEndTests {
         #expect(try await Self.curl(workspace, ["-X", "GET", local]) == "200", "GET shows the button")
         #expect(try await Self.curl(workspace, ["-X", "POST", "-d", "List-Unsubscribe=One-Click", local]) == "200")
         #expect(try await Self.curl(workspace, ["-X", "POST", "-d", "List-Unsubscribe=One-Click", local + "x"]) == "404")
+        // r7: the way RFC 8058 asks providers to POST: multipart/form-data (curl -F).
+        let provider = try Self.unsubscribeLink(workspace, recipient: addresses[7])
+            .replacingOccurrences(of: "https://\(Workspace.fromDomain)", with: "http://127.0.0.1:\(httpPort)")
+        #expect(try await Self.curl(workspace, ["-F", "List-Unsubscribe=One-Click", provider]) == "200")
         // r6: a link scanner's GETs unsubscribe nobody.
         let scanned = try Self.unsubscribeLink(workspace, recipient: addresses[6])
             .replacingOccurrences(of: "https://\(Workspace.fromDomain)", with: "http://127.0.0.1:\(httpPort)")
@@ -127,7 +131,7 @@ struct InboundEndToEndTests {
         let second = try await workspace.createCampaign(list: "news", name: "second")
         try await workspace.bulkhead(["campaign", "send", "\(second)", "--force"])
         let reached = Set(try await workspace.ledger(second).filter { $0.state == .sent }.map(\.address.value))
-        let left = [addresses[0], addresses[1], addresses[3], addresses[5]]
+        let left = [addresses[0], addresses[1], addresses[3], addresses[5], addresses[7]]
         #expect(reached == Set(addresses).subtracting(left), "hard bounces, the complaint and the unsubscribe are left out")
     }
 

@@ -211,6 +211,9 @@ public struct SMTPServerSession: Sendable {
         case .notStarted, .waiting, .closed:
             return []
         case .data(var receiver):
+            // Take the receiver out of `state` before appending: with a second reference left in the
+            // enum, every line copied the whole message so far (quadratic in its size).
+            state = .closed  // a placeholder: every path below sets the state again
             guard receiver.lineReceived(line) else {
                 state = .data(receiver)
                 return []

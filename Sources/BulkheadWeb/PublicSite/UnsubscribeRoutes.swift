@@ -1,5 +1,6 @@
 import BulkheadEngine
 import BulkheadStore
+import Foundation
 import Hummingbird
 
 /// `GET /u/TOKEN` and `POST /u/TOKEN`, RFC 8058 one-click unsubscribe.
@@ -29,8 +30,10 @@ struct UnsubscribeRoutes: Sendable {
     }
 
     private func show(_ context: PublicRequestContext) async throws -> Response {
-        guard let token = Self.token(context), let preview = try await unsubscribe.preview(token: token) else { return Self.notFound }
-        guard limits.allow(token, at: clock.now) else { return Self.tooMany }
+        guard let token = Self.token(context), (try? unsubscribe.tokens.verify(token)) != nil else { return Self.notFound }
+        // Link scanners and previews fetch this page: they have their own budget, never the POST's.
+        guard limits.allow(token, .page, at: clock.now) else { return Self.tooMany }
+        guard let preview = try await unsubscribe.preview(token: token) else { return Self.notFound }
         return Self.page(
             .ok, title: "Unsubscribe", heading: "Unsubscribe from \(preview.listName)?",
             message: "Press the button and you will get no more messages from this list.", button: "Unsubscribe")
@@ -44,16 +47,19 @@ struct UnsubscribeRoutes: Sendable {
         } catch {
             return Self.page(.contentTooLarge, title: "Request too large", heading: "Request too large", message: "This request is too large.")
         }
-        guard let token = Self.token(context), try await unsubscribe.preview(token: token) != nil else { return Self.notFound }
-        guard Self.isOneClick(String(buffer: body)) else {
+        guard let token = Self.token(context), (try? unsubscribe.tokens.verify(token)) != nil else { return Self.notFound }
+        guard Self.isOneClick(body: String(buffer: body), contentType: request.headers[.contentType]) else {
             return Self.page(
                 .badRequest, title: "Not a one-click request", heading: "Not a one-click request",
                 message: "An unsubscribe request must carry List-Unsubscribe=One-Click. Open the link in a browser and press the button.")
         }
-        guard limits.allow(token, at: clock.now) else { return Self.tooMany }
-        let channel = "https POST" + (context.remoteAddress?.ipAddress.map { " from \($0)" } ?? "")
+        // A token's first one-click POST is always carried out; only repeats after it are limited.
+        guard !limits.honoured(token) || limits.allow(token, .confirm, at: clock.now) else { return Self.tooMany }
+        // The peer is the reverse proxy when there is one: it says how the request came, not who sent it.
+        let channel = "one-click POST" + (context.remoteAddress?.ipAddress.map { " (peer \($0))" } ?? "")
         switch try await unsubscribe.confirm(token: token, channel: channel) {
         case .done:
+            limits.markHonoured(token, at: clock.now)
             return Self.page(
                 .ok, title: "Unsubscribed", heading: "You are unsubscribed",
                 message: "You will get no more messages from this list. Nothing else is needed.")
@@ -70,11 +76,44 @@ struct UnsubscribeRoutes: Sendable {
         return token
     }
 
-    /// Whether a form body holds the field `List-Unsubscribe=One-Click` (RFC 8058 §3.1).
-    static func isOneClick(_ body: String) -> Bool {
-        body.split(separator: "&").contains { field in
-            field.trimmingSpaceAndNewlines == "List-Unsubscribe=One-Click"
+    /// Whether a form body holds the field `List-Unsubscribe=One-Click` (RFC 8058 §3.1), sent as
+    /// `multipart/form-data` (RFC 7578, what the RFC asks of mailbox providers) or as
+    /// `application/x-www-form-urlencoded` (what browsers send for the page's button; also the
+    /// default when no type is given).
+    static func isOneClick(body: String, contentType: String?) -> Bool {
+        let type = contentType?.lowercased() ?? ""
+        if type.hasPrefix("multipart/form-data") {
+            guard let boundary = Self.boundary(contentType ?? "") else { return false }
+            return body.components(separatedBy: "--" + boundary).contains { part in
+                guard let split = part.range(of: "\r\n\r\n") ?? part.range(of: "\n\n") else { return false }
+                let headers = part[..<split.lowerBound].lowercased()
+                let value = part[split.upperBound...].trimmingSpaceAndNewlines
+                return headers.contains("content-disposition: form-data") && headers.contains("name=\"list-unsubscribe\"")
+                    && value == "One-Click"
+            }
         }
+        return body.split(separator: "&").contains { field in
+            let pair = field.trimmingSpaceAndNewlines.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { return false }
+            return Self.formDecoded(pair[0]) == "List-Unsubscribe" && Self.formDecoded(pair[1]) == "One-Click"
+        }
+    }
+
+    /// The `boundary` parameter of a multipart content type.
+    private static func boundary(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingSpaceAndNewlines.lowercased() == "boundary" else { continue }
+            var value = pair[1].trimmingSpaceAndNewlines
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
+            return value.isEmpty || value.count > 70 ? nil : String(value)
+        }
+        return nil
+    }
+
+    /// A urlencoded name or value: `+` is a space, `%XX` an octet.
+    private static func formDecoded(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     private static var notFound: Response {
@@ -102,8 +141,9 @@ struct UnsubscribeRoutes: Sendable {
 extension Substring {
     fileprivate var trimmingSpaceAndNewlines: Substring {
         var text = self
-        while let first = text.first, first == " " || first == "\r" || first == "\n" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\r" || last == "\n" { text.removeLast() }
+        // ("\r\n" is one Character: test the property, not the character.)
+        while let first = text.first, first == " " || first.isNewline { text.removeFirst() }
+        while let last = text.last, last == " " || last.isNewline { text.removeLast() }
         return text
     }
 }

@@ -4,6 +4,7 @@ import BulkheadSMTP
 import BulkheadStore
 import BulkheadWeb
 import Foundation
+import NIOCore
 
 /// `bulkhead serve`: the long-running engine on the embedded default.
 struct ServeCommand: AsyncParsableCommand {
@@ -115,7 +116,8 @@ struct ServeCommand: AsyncParsableCommand {
         for address in configuration.inbound.listen {
             do {
                 let bound = try await server.bind(host: address.host, port: address.port)
-                FileHandle.standardError.write(Data("bulkhead serve: inbound SMTP on \(bound)\n".utf8))
+                let shown = "\(bound.ipAddress ?? address.host):\(bound.port ?? address.port)"
+                FileHandle.standardError.write(Data("bulkhead serve: inbound SMTP on \(shown)\n".utf8))
             } catch {
                 await server.stop(gracePeriod: .zero)
                 throw CLIError.fail("cannot listen on \(address) (inbound.listen): \(error)", code: 1)
