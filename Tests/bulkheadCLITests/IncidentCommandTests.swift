@@ -178,7 +178,7 @@ extension IncidentCommandTests {
         | uncertain (may or may not have arrived) | 0 |
         | not sent (stopped, cancelled or not yet sent) | 1 |
         | suppressed (opted out before it was due; not sent) | 0 |
-        | bounced (not recorded yet: always 0) | 0 |
+        | bounced (came back after the 250) | 0 |
         | failed | 1 |
         | excluded (list members never queued: unconfirmed 1) | 1 |
         | **queued in all** | **3** |

@@ -127,6 +127,12 @@ struct InboundEndToEndTests {
             #expect(text.hasPrefix("X-Bulkhead-Kept: ") && text.contains("\r\nReceived: from remote-mta.example"))
         }
 
+        // The incident report counts the two hard bounces as bounced, not delivered.
+        let report = try await workspace.bulkhead(["incident", "report", "\(first)", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let toWhom = try #require(json["to_whom"] as? [String: Any], "\(report.stdout.prefix(500))")
+        #expect(toWhom["bounced"] as? Int == 2 && toWhom["delivered"] as? Int == Self.recipients - 2, "\(toWhom)")
+
         // The promise: the next campaign to the list reaches none of them.
         let second = try await workspace.createCampaign(list: "news", name: "second")
         try await workspace.bulkhead(["campaign", "send", "\(second)", "--force"])

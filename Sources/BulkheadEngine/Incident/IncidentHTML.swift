@@ -79,7 +79,7 @@ public enum IncidentHTML {
         var outcomes: [(String, Int)] = [
             ("delivered", w.delivered), ("uncertain (may or may not have arrived)", w.uncertain),
             ("not sent (stopped, cancelled or not yet sent)", w.notSent), ("suppressed (opted out before it was due; not sent)", w.suppressed),
-            ("bounced (not recorded yet: always 0)", w.bounced), ("failed", w.failed),
+            ("bounced (came back after the 250)", w.bounced), ("failed", w.failed),
         ]
         if let excluded = w.excluded {
             let parts = (w.excludedByStatus ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }

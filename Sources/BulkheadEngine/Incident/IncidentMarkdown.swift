@@ -98,7 +98,7 @@ public enum IncidentMarkdown {
         out.append("| uncertain (may or may not have arrived) | \(w.uncertain) |")
         out.append("| not sent (stopped, cancelled or not yet sent) | \(w.notSent) |")
         out.append("| suppressed (opted out before it was due; not sent) | \(w.suppressed) |")
-        out.append("| bounced (not recorded yet: always 0) | \(w.bounced) |")
+        out.append("| bounced (came back after the 250) | \(w.bounced) |")
         out.append("| failed | \(w.failed) |")
         if let excluded = w.excluded {
             let parts = (w.excludedByStatus ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }

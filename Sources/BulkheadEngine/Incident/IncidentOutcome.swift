@@ -11,11 +11,12 @@ public import BulkheadStore
 /// | `suppressed` | `suppressed`: opted out before it was due, not sent |
 /// | `failed` | `failed` (refused for good) |
 ///
-/// `bounced` (accepted, then bounced back) needs the inbound bounce processing of a later issue:
-/// until the ledger records bounces, no recipient is `bounced` and its count stays 0.
+/// A `sent` entry whose message came back as a bounce that means it was not delivered (hard,
+/// expired, or the message refused: ``IncidentOutcome/bouncedKinds``) is `bounced`. A soft bounce
+/// (a delay warning, a full mailbox) leaves it `delivered`: the DSN does not say the MTA gave up.
 ///
 /// ```swift
-/// IncidentOutcome(entry.state)   // .delivered for a sent entry
+/// IncidentOutcome(entry)   // .delivered for a sent entry, .bounced once its hard bounce came back
 /// ```
 public enum IncidentOutcome: String, Sendable, Hashable, Codable, CaseIterable {
     case delivered
@@ -33,6 +34,18 @@ public enum IncidentOutcome: String, Sendable, Hashable, Codable, CaseIterable {
         case .queued, .deferred: self = .notSent
         case .suppressed: self = .suppressed
         case .failed: self = .failed
+        }
+    }
+
+    /// The bounce kinds that make a sent entry `bounced`.
+    public static let bouncedKinds: Set<BounceKind> = [.hard, .expired, .rejectedMessage]
+
+    /// The outcome of a ledger entry: its state's, or `bounced` (see the table).
+    public init(_ entry: LedgerEntry) {
+        if entry.state == .sent, let kind = entry.bounce?.kind, Self.bouncedKinds.contains(kind) {
+            self = .bounced
+        } else {
+            self.init(entry.state)
         }
     }
 

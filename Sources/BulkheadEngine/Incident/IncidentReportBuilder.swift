@@ -44,9 +44,11 @@ public struct IncidentReportBuilder: Sendable {
                     failed: c[.failed]))
         }
 
+        let bounces = try await store.bounceCounts(campaign: id)
+        let bounced = IncidentOutcome.bouncedKinds.reduce(0) { $0 + (bounces[$1] ?? 0) }
         let toWhom = IncidentReport.ToWhom(
-            recipients: counts.total, delivered: counts[.sent], uncertain: counts[.uncertain] + counts[.sending],
-            notSent: counts[.queued] + counts[.deferred], suppressed: counts[.suppressed], bounced: 0, failed: counts[.failed],
+            recipients: counts.total, delivered: counts[.sent] - bounced, uncertain: counts[.uncertain] + counts[.sending],
+            notSent: counts[.queued] + counts[.deferred], suppressed: counts[.suppressed], bounced: bounced, failed: counts[.failed],
             excluded: excluded?.total,
             excludedByStatus: excluded.map { members in Dictionary(uniqueKeysWithValues: members.byStatus.map { ($0.key.rawValue, $0.value) }) },
             excludedSuppressed: excluded?.suppressedConfirmed, optedOutSince: audience.optedOutSince,
@@ -195,7 +197,7 @@ public struct IncidentReportBuilder: Sendable {
             let html = try leaves.first { $0.contentType.mediaType == "text/html" }?.text()
             let subject = message.decodedHeader("Subject") ?? ""
             let sample = IncidentReport.Sample(
-                recipient: entry.address.value, outcome: IncidentOutcome(entry.state), to: message.decodedHeader("To") ?? "",
+                recipient: entry.address.value, outcome: IncidentOutcome(entry), to: message.decodedHeader("To") ?? "",
                 subject: subject, text: text.map(mask), html: html.map(mask))
 
             let factory = runner.factory

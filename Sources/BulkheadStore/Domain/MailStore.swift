@@ -223,7 +223,7 @@ public protocol MailStore: Sendable {
     /// is suppressed (reason `complaint`, audited) and the `complaint` brake event logged, in one
     /// transaction. Nil when no entry has the token.
     func recordComplaint(verpToken: String, at: Date, source: String) async throws -> InboundEventResult?
-    /// A campaign's entries that got a bounce, by kind.
+    /// A campaign's sent entries that got a bounce afterwards, by kind.
     func bounceCounts(campaign: CampaignID) async throws -> [BounceKind: Int]
 
     // MARK: Staged sending

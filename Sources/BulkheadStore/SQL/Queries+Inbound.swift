@@ -36,10 +36,10 @@ extension Queries {
             """, [.text(address), SQLValue(since)])
     }
 
-    /// Counts of a campaign's entries by bounce kind (entries without a bounce left out).
+    /// Counts of a campaign's sent entries by bounce kind (entries without a bounce left out).
     static func bounceCounts(campaign: CampaignID) -> SQLStatement {
         SQLStatement(
-            "SELECT bounce_kind, count(*) AS n FROM ledger WHERE campaign_id = ? AND bounce_kind IS NOT NULL GROUP BY bounce_kind",
+            "SELECT bounce_kind, count(*) AS n FROM ledger WHERE campaign_id = ? AND state = 'sent' AND bounce_kind IS NOT NULL GROUP BY bounce_kind",
             [.int(campaign.rawValue)])
     }
 }

@@ -71,7 +71,7 @@ struct IncidentReportCommand: AsyncParsableCommand {
         out.write(CSVText.record(["address", "outcome", "at"]))
         var count = 0
         for try await entry in store.ledgerEntries(campaign: id) {
-            out.write(CSVText.record([entry.address.value, IncidentOutcome(entry.state).rawValue, CLITime.format(entry.updatedAt)]))
+            out.write(CSVText.record([entry.address.value, IncidentOutcome(entry).rawValue, CLITime.format(entry.updatedAt)]))
             count += 1
         }
         out.flush()
