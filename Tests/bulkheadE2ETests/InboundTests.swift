@@ -229,6 +229,55 @@ struct InboundEndToEndTests {
         }
     }
 
+    /// Issue 10's proof of "250 only after the message is durable": 20 times (seeded), a report or a
+    /// person's reply is submitted, and `serve` is SIGKILLed at a random moment right after the client
+    /// got its 250; a new `serve` starts each time. Every acknowledged report is in the store, and
+    /// every acknowledged reply in the kept mailbox.
+    @Test(arguments: Backend.allCases)
+    func aSIGKILLRightAfterThe250LosesNothing(backend: Backend) async throws {
+        let rounds = 20
+        let workspace = try await Workspace(backend)
+        var settings = SendSettings(upstreamPort: 0)
+        settings.captureOnly = true
+        let smtpPort = try Loopback.freePort()
+        settings.extraYAML = "inbound:\n  listen: [\"127.0.0.1:\(smtpPort)\"]\n"
+        try workspace.writeConfiguration(settings)
+        do {
+            let addresses = try await workspace.importThroughCLI(list: "news", count: rounds)
+            let campaign = try await workspace.createCampaign(list: "news")
+            try await workspace.bulkhead(["campaign", "send", "\(campaign)", "--force"])
+            let tokens = Dictionary(uniqueKeysWithValues: try await workspace.ledger(campaign).map { ($0.address.value, $0.verpToken) })
+            let dsn = BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadMailTests/Fixtures/dsn/postfix-dsn-failure.eml")
+            let reply = workspace.root.appendingPathComponent("reply.eml")
+            try "From: Reader <reader@rcpt.e2e.example>\nSubject: Re: News\n\nThanks!\n".write(to: reply, atomically: true, encoding: .utf8)
+            var generator = SeededGenerator(seed: 10)
+            var replies = 0
+            for index in 0..<rounds {
+                let serve = try workspace.start(["serve", "--interval", "5"])
+                try await Loopback.waitForListener(port: smtpPort, process: serve)
+                let isReply = Bool.random(using: &generator)
+                let token = try #require(tokens[addresses[index]])
+                try await Self.submit(
+                    workspace, port: smtpPort, to: "bounces+\(token)@\(Workspace.fromDomain)", file: isReply ? reply.path : dsn.path)
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...20, using: &generator)))
+                serve.signal(SIGKILL)
+                _ = try await serve.wait(timeout: .seconds(10))
+                if isReply { replies += 1 }
+                let entry = try await workspace.withStore { try await $0.ledgerEntry(verpToken: token) }
+                #expect(isReply ? entry?.bounce == nil : entry?.bounce?.kind == .hard, "round \(index)")
+            }
+            let kept = workspace.dataDirectory.appendingPathComponent("inbound/new").path
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: kept))?.filter { !$0.hasPrefix(".") } ?? []
+            #expect(files.count == replies, "every acknowledged reply was kept (\(replies) of \(rounds) rounds)")
+            let suppressed = try await workspace.withStore { try await $0.suppressions(after: nil, limit: 100) }
+            #expect(suppressed.count == rounds - replies, "every acknowledged hard bounce suppressed its address")
+            await workspace.discard()
+        } catch {
+            await workspace.discard()
+            throw error
+        }
+    }
+
     static func swaks(_ workspace: Workspace, port: Int, to: String, file: String) async throws -> CommandResult {
         let child = try ChildProcess(
             name: "swaks", executable: URL(fileURLWithPath: "/usr/bin/env"),
