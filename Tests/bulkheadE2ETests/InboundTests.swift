@@ -278,6 +278,57 @@ struct InboundEndToEndTests {
         }
     }
 
+    /// `listener_tls` gives the inbound listener STARTTLS: swaks submits over TLS, and the kept
+    /// message's trace field says ESMTPS.
+    @Test func theInboundListenerOffersStartTLSWithTheConfiguredCertificate() async throws {
+        let workspace = try await Workspace(.sqlite)
+        let smtpPort = try Loopback.freePort()
+        let openssl = try ChildProcess(
+            name: "openssl", executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1",
+                "-subj", "/CN=localhost",
+            ],
+            directory: workspace.root, logPrefix: workspace.root.appendingPathComponent("openssl").path)
+        #expect(try await openssl.finish(timeout: .seconds(60)).status == 0)
+        var settings = SendSettings(upstreamPort: 0)
+        settings.captureOnly = true
+        settings.extraYAML = """
+            inbound:
+              listen: ["127.0.0.1:\(smtpPort)"]
+            listener_tls: {certificate_file: \(workspace.root.appendingPathComponent("cert.pem").path), private_key_file: \(workspace.root.appendingPathComponent("key.pem").path)}
+
+            """
+        try workspace.writeConfiguration(settings)
+        let serve = try workspace.start(["serve", "--interval", "5"])
+        do {
+            try await Loopback.waitForListener(port: smtpPort, process: serve)
+            let reply = workspace.root.appendingPathComponent("reply.eml")
+            try "From: Reader <reader@rcpt.e2e.example>\nSubject: Re: News\n\nThanks!\n".write(to: reply, atomically: true, encoding: .utf8)
+            let child = try ChildProcess(
+                name: "swaks", executable: URL(fileURLWithPath: "/usr/bin/env"),
+                arguments: [
+                    "swaks", "--server", "127.0.0.1", "--port", "\(smtpPort)", "--tls", "--from", "reader@rcpt.e2e.example",
+                    "--to", "postmaster@\(Workspace.fromDomain)", "--data", "@\(reply.path)", "--helo", "remote-mta.example",
+                ],
+                directory: workspace.root, logPrefix: workspace.root.appendingPathComponent("swaks-tls").path)
+            let result = try await child.finish(timeout: .seconds(60))
+            #expect(result.status == 0 && result.stdout.contains("STARTTLS"), "\(result.summary)")
+            let kept = workspace.dataDirectory.appendingPathComponent("inbound/new")
+            let files = try FileManager.default.contentsOfDirectory(atPath: kept.path).filter { !$0.hasPrefix(".") }
+            let text = try String(contentsOfFile: kept.appendingPathComponent(try #require(files.first)).path, encoding: .utf8)
+            #expect(text.contains("with ESMTPS;"), "\(text.prefix(300))")
+            serve.signal(SIGINT)
+            _ = try await serve.finish(timeout: .seconds(60))
+            await workspace.discard()
+        } catch {
+            serve.signal(SIGKILL)
+            _ = try? await serve.finish(timeout: .seconds(10))
+            await workspace.discard()
+            throw error
+        }
+    }
+
     static func swaks(_ workspace: Workspace, port: Int, to: String, file: String) async throws -> CommandResult {
         let child = try ChildProcess(
             name: "swaks", executable: URL(fileURLWithPath: "/usr/bin/env"),
