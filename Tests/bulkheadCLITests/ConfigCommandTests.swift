@@ -34,6 +34,9 @@ import Testing
         #expect(result.stdout.components(separatedBy: "********").count - 1 == 3)
         #expect(result.stdout.contains("smtp.shop.example"))
         #expect(!result.stdout.contains("capture mailbox"), "an upstream is configured")
+        // Real mail goes out, and nothing here answers its unsubscribe links or its bounces: say so.
+        #expect(result.stdout.contains("# note: http.listen is empty: `bulkhead serve` does not answer the one-click unsubscribe links"))
+        #expect(result.stdout.contains("# note: inbound.listen is empty: `bulkhead serve` receives no bounces, complaints or unsubscribe mail\n"))
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".bulkhead").path), "check creates nothing")
     }
 

@@ -32,6 +32,16 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         print("# \(source): valid")
         if loaded.upstreams.isEmpty {
             print("# no upstreams: mail goes to the capture mailbox in \(loaded.path("capture")), nothing leaves the machine")
+        } else {
+            // Real mail carries links and a return path: say when nothing here answers them.
+            if loaded.http.listen.isEmpty {
+                print(
+                    "# note: http.listen is empty: `bulkhead serve` does not answer the one-click unsubscribe links (\(loaded.identity.unsubscribeBaseURL)/u/…) of the mail it sends"
+                )
+            }
+            if loaded.inbound.listen.isEmpty {
+                print("# note: inbound.listen is empty: `bulkhead serve` receives no bounces, complaints or unsubscribe mail")
+            }
         }
         let settings = loaded.effectiveSettingsMasked()
         print(settings, terminator: settings.hasSuffix("\n") ? "" : "\n")
