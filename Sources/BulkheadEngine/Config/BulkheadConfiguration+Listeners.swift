@@ -96,16 +96,21 @@ extension BulkheadConfiguration {
         public var domains: [String]
         /// The largest message accepted, in bytes.
         public var maxMessageBytes: Int
+        /// The most the kept mailbox (`<data>/inbound`) may hold; past it, mail that would be kept
+        /// gets a temporary failure (`452 4.3.1`) until a person clears some.
+        public var keptMaxBytes: Int
 
         public init() {
             listen = []
             domains = []
             maxMessageBytes = 10 * 1024 * 1024
+            keptMaxBytes = 1 << 30
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case listen, domains
             case maxMessageBytes = "max_message_bytes"
+            case keptMaxBytes = "kept_max_bytes"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -115,6 +120,7 @@ extension BulkheadConfiguration {
             listen = try c.value(.listen, default: defaults.listen)
             domains = try c.value(.domains, default: defaults.domains)
             maxMessageBytes = try c.value(.maxMessageBytes, default: defaults.maxMessageBytes)
+            keptMaxBytes = try c.value(.keptMaxBytes, default: defaults.keptMaxBytes)
         }
     }
 

@@ -124,6 +124,7 @@ extension BulkheadConfiguration {
         }
         try require(
             (1_024...(100 * 1024 * 1024)).contains(inbound.maxMessageBytes), "inbound.max_message_bytes", "must be 1 KiB to 100 MiB")
+        try require(inbound.keptMaxBytes >= inbound.maxMessageBytes, "inbound.kept_max_bytes", "must be at least inbound.max_message_bytes")
         try require((1...1_000).contains(bounces.softLimit), "bounces.soft_limit", "must be 1 to 1000")
         try require((1...365).contains(bounces.softDays), "bounces.soft_days", "must be 1 to 365")
         if !alerts.email.isEmpty {

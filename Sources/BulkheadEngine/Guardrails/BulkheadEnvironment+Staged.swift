@@ -42,7 +42,8 @@ extension BulkheadEnvironment {
             ? [identity.returnPathDomain ?? fromDomain, identity.unsubscribeMailtoDomain ?? fromDomain, fromDomain]
             : configuration.inbound.domains
         return InboundMailRouter(
-            store: store, unsubscribe: oneClickUnsubscribe, brakes: brakes, kept: KeptMailbox(directory: configuration.path("inbound")),
+            store: store, unsubscribe: oneClickUnsubscribe, brakes: brakes,
+            kept: KeptMailbox(directory: configuration.path("inbound"), maximumBytes: configuration.inbound.keptMaxBytes),
             domains: domains, softLimit: SoftBounceLimit(count: configuration.bounces.softLimit, days: configuration.bounces.softDays),
             hostname: identity.returnPathDomain ?? fromDomain, clock: clock, logger: logger)
     }

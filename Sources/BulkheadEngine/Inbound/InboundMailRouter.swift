@@ -104,7 +104,13 @@ public struct InboundMailRouter: SMTPServerDelegate {
             if let reason = try await file(bytes, for: recipient, sender: message.envelope.reversePath) { keepReasons.append(reason) }
         }
         if !keepReasons.isEmpty {
-            let name = try await kept.keep(bytes, reason: keepReasons.sorted().joined(separator: "; "), at: clock.date)
+            let name: String
+            do {
+                name = try await kept.keep(bytes, reason: keepReasons.sorted().joined(separator: "; "), at: clock.date)
+            } catch is KeptMailboxFull {
+                logger.warning("kept mailbox full: inbound mail refused for now (the sender retries)", metadata: ["directory": "\(kept.directory)"])
+                return .refuse(SMTPReply(code: 452, lines: ["4.3.1 Mailbox for unfiled mail is full, try again later"]))
+            }
             logger.notice("inbound mail kept for a person", metadata: ["file": "\(name)", "reason": "\(keepReasons.sorted())"])
         }
         return .accept
