@@ -16,7 +16,7 @@ import Darwin
 /// to the same list must reach none of those people.
 @Suite("End to end: bounces, complaints and unsubscribes coming back", .serialized)
 struct InboundEndToEndTests {
-    static let recipients = 8
+    static let recipients = 10
 
     @Test(arguments: Backend.allCases)
     func whatComesBackIsFiledAndTheNextCampaignLeavesThosePeopleOut(backend: Backend) async throws {
@@ -94,6 +94,19 @@ struct InboundEndToEndTests {
         let provider = try Self.unsubscribeLink(workspace, recipient: addresses[7])
             .replacingOccurrences(of: "https://\(Workspace.fromDomain)", with: "http://127.0.0.1:\(httpPort)")
         #expect(try await Self.curl(workspace, ["-F", "List-Unsubscribe=One-Click", provider]) == "200")
+        // r8: mail to its unsubscribe+TOKEN address whose MIME cannot be read: the envelope decides.
+        let mailto = try Self.unsubscribeLink(workspace, recipient: addresses[8], scheme: "mailto:")
+        let broken = workspace.root.appendingPathComponent("broken.eml")
+        try "Subject: unsubscribe\nMIME-Version: 1.0\nContent-Type: multipart/mixed\n\nno boundary here\n".write(
+            to: broken, atomically: true, encoding: .utf8)
+        try await Self.submit(workspace, port: smtpPort, to: mailto, file: broken.path)
+        // r9: a headers-only complaint at abuse@ without Original-Mail-From: the reported Return-Path names r9.
+        let fbl = try String(contentsOf: arf.appendingPathComponent("abuse-headers-only.eml"), encoding: .utf8)
+            .replacingOccurrences(
+                of: "Content-Type: text/rfc822-headers\n\n", with: "Content-Type: text/rfc822-headers\n\nReturn-Path: <\(try bounceAddress(9))>\n")
+        let fblFile = workspace.root.appendingPathComponent("fbl.eml")
+        try fbl.write(to: fblFile, atomically: true, encoding: .utf8)
+        try await Self.submit(workspace, port: smtpPort, to: "abuse@\(Workspace.fromDomain)", file: fblFile.path)
         // r6: a link scanner's GETs unsubscribe nobody.
         let scanned = try Self.unsubscribeLink(workspace, recipient: addresses[6])
             .replacingOccurrences(of: "https://\(Workspace.fromDomain)", with: "http://127.0.0.1:\(httpPort)")
@@ -103,11 +116,11 @@ struct InboundEndToEndTests {
         try await workspace.withStore { store in
             let bounced = try await store.ledgerEntry(verpToken: try token(addresses[0]))
             #expect(bounced?.bounce?.kind == .hard && bounced?.bounce?.status == "5.1.1", "\(String(describing: bounced?.bounce))")
-            #expect(try await store.ledgerEntry(verpToken: try token(addresses[2]))?.bounce?.kind == .soft)
+            #expect(try await store.ledgerEntry(verpToken: try token(addresses[2]))?.bounce == nil, "a delay warning: the MTA still tries")
             let suppressed = try await store.suppressions(after: nil, limit: 100)
             let byAddress = Dictionary(uniqueKeysWithValues: suppressed.map { ($0.address.value, $0.reason) })
             #expect(byAddress[addresses[0]] == .hardBounce && byAddress[addresses[1]] == .hardBounce)
-            #expect(byAddress[addresses[3]] == .complaint)
+            #expect(byAddress[addresses[3]] == .complaint && byAddress[addresses[9]] == .complaint)
             #expect(byAddress[addresses[2]] == nil && byAddress[addresses[4]] == nil && byAddress[addresses[5]] == nil)
             let people = try await store.subscriber(address: try NormalizedAddress(addresses[5]))
             let consent = try await store.consentRecords(subscriber: try #require(people).id)
@@ -137,19 +150,19 @@ struct InboundEndToEndTests {
         let second = try await workspace.createCampaign(list: "news", name: "second")
         try await workspace.bulkhead(["campaign", "send", "\(second)", "--force"])
         let reached = Set(try await workspace.ledger(second).filter { $0.state == .sent }.map(\.address.value))
-        let left = [addresses[0], addresses[1], addresses[3], addresses[5], addresses[7]]
+        let left = [addresses[0], addresses[1], addresses[3], addresses[5], addresses[7], addresses[8], addresses[9]]
         #expect(reached == Set(addresses).subtracting(left), "hard bounces, the complaint and the unsubscribe are left out")
     }
 
     /// Every report of the DSN corpus (Tests/BulkheadMailTests/Fixtures/dsn: Postfix, OpenSMTPD, Exim,
-    /// Gmail, Microsoft) and the bounce kind its worst recipient status means (nil: a success or relay
-    /// notice, nothing to record). The classification itself is BulkheadMail's (DSNCorpusTests); this
+    /// Gmail, Microsoft) and the bounce kind its worst recipient status means (nil: a success, relay or
+    /// delay notice, nothing to record). The classification itself is BulkheadMail's (DSNCorpusTests); this
     /// proves each report, delivered by SMTP, lands on its own ledger entry.
     static let corpus: [(file: String, kind: BounceKind?)] = [
         ("opensmtpd-delay-expired.eml", .expired),
-        ("opensmtpd-delay-warning.eml", .soft),
+        ("opensmtpd-delay-warning.eml", nil),
         ("opensmtpd-dsn-delay-expired.eml", .expired),
-        ("opensmtpd-dsn-delay-warning.eml", .soft),
+        ("opensmtpd-dsn-delay-warning.eml", nil),
         ("opensmtpd-dsn-failure.eml", .hard),
         ("opensmtpd-dsn-relayed.eml", nil),
         ("opensmtpd-dsn-success.eml", nil),
@@ -159,9 +172,9 @@ struct InboundEndToEndTests {
         ("opensmtpd-remote-size.eml", .rejectedMessage),
         ("opensmtpd-remote-unknown.eml", .hard),
         ("postfix-delay-expired.eml", .expired),
-        ("postfix-delay-warning.eml", .soft),
+        ("postfix-delay-warning.eml", nil),
         ("postfix-dsn-delay-expired.eml", .expired),
-        ("postfix-dsn-delay-warning.eml", .soft),
+        ("postfix-dsn-delay-warning.eml", nil),
         ("postfix-dsn-expanded.eml", nil),
         ("postfix-dsn-failure.eml", .hard),
         ("postfix-dsn-relayed.eml", nil),
@@ -355,15 +368,16 @@ struct InboundEndToEndTests {
         return try await child.finish(timeout: .seconds(60)).stdout
     }
 
-    /// The https one-click link of the message `recipient` got (from the capture mailbox).
-    static func unsubscribeLink(_ workspace: Workspace, recipient: String) throws -> String {
+    /// The one-click link of the message `recipient` got (from the capture mailbox): its https URL,
+    /// or with `scheme` "mailto:" the address of its mailto link.
+    static func unsubscribeLink(_ workspace: Workspace, recipient: String, scheme: String = "https") throws -> String {
         let folder = workspace.dataDirectory.appendingPathComponent("capture")
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".eml") {
             let text = try String(contentsOfFile: folder.appendingPathComponent(name).path, encoding: .utf8)
             guard text.contains("To: <\(recipient)>") || text.contains("To: Reader") && text.contains(recipient) else { continue }
-            guard let start = text.range(of: "<https://\(Workspace.fromDomain)/u/"), let end = text[start.upperBound...].firstIndex(of: ">")
-            else { continue }
-            return String(text[text.index(after: start.lowerBound)..<end])
+            let prefix = scheme == "mailto:" ? "<mailto:" : "<https://\(Workspace.fromDomain)/u/"
+            guard let start = text.range(of: prefix), let end = text[start.upperBound...].firstIndex(of: ">") else { continue }
+            return scheme == "mailto:" ? String(text[start.upperBound..<end]) : String(text[text.index(after: start.lowerBound)..<end])
         }
         throw E2EError("no captured message for \(recipient)")
     }

@@ -118,9 +118,10 @@ extension BulkheadConfiguration {
         try require(Set(inbound.listen).count == inbound.listen.count, "inbound.listen", "an address is listed twice")
         try require(Set(inbound.listen).isDisjoint(with: http.listen), "inbound.listen", "an address is also in http.listen")
         for (index, domain) in inbound.domains.enumerated() {
+            // The same normalisation as the addresses it is compared with (IDNA, lowercase).
             try require(
-                !domain.isEmpty && !domain.contains("@") && domain.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F },
-                "inbound.domains[\(index)]", "must be a domain name")
+                !domain.isEmpty && !domain.contains("@") && !domain.hasSuffix(".") && (try? NormalizedAddress("x@" + domain)) != nil,
+                "inbound.domains[\(index)]", "must be a domain name like shop.example (no wildcard, no trailing dot)")
         }
         try require(
             (1_024...(100 * 1024 * 1024)).contains(inbound.maxMessageBytes), "inbound.max_message_bytes", "must be 1 KiB to 100 MiB")

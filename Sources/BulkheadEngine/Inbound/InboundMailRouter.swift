@@ -73,6 +73,8 @@ public struct InboundMailRouter: SMTPServerDelegate {
 
     /// The mailbox a recipient names, or the refusal it gets.
     func route(_ recipient: String) -> Routing {
+        // RFC 5321 §4.5.1: the bare <Postmaster> must be accepted.
+        if recipient.lowercased() == "postmaster" { return .mailbox(.role) }
         guard let address = try? NormalizedAddress(recipient) else {
             return .refused(SMTPReply(code: 553, lines: ["5.1.3 That address is not valid"]))
         }
@@ -99,9 +101,14 @@ public struct InboundMailRouter: SMTPServerDelegate {
 
     public func accept(message: SMTPReceivedMessage, session: SMTPServerSessionInfo) async throws -> SMTPServerVerdict {
         let bytes = receivedField(message, session) + message.bytes
+        let mailboxes = Set(message.envelope.recipients.compactMap { route($0).mailbox })
+        // Parsed once per message, off the event loops (a message of many parts costs a second of CPU).
+        let report: Result<InboundReport, MIMEParseError> = await withTaskExecutorPreference(ComputeExecutor.shared) {
+            Result { () throws(MIMEParseError) in InboundReport.classify(try MIMEParser().parse(bytes)) }
+        }
         var keepReasons: [String] = []
-        for recipient in Set(message.envelope.recipients.compactMap { route($0).mailbox }) {
-            if let reason = try await file(bytes, for: recipient, sender: message.envelope.reversePath) { keepReasons.append(reason) }
+        for mailbox in mailboxes {
+            if let reason = try await file(report, for: mailbox, sender: message.envelope.reversePath) { keepReasons.append(reason) }
         }
         if !keepReasons.isEmpty {
             let name: String
@@ -117,17 +124,20 @@ public struct InboundMailRouter: SMTPServerDelegate {
     }
 
     /// Files the message for one of our mailboxes; returns why it must be kept for a person, if so.
-    private func file(_ bytes: [UInt8], for mailbox: Mailbox, sender: String) async throws -> String? {
-        let report: InboundReport
-        do {
-            report = InboundReport.classify(try MIMEParser().parse(bytes))
-        } catch {
-            return "unreadable MIME: \(error)"
-        }
-        switch mailbox {
-        case .unsubscribe(let token):
+    private func file(_ parsed: Result<InboundReport, MIMEParseError>, for mailbox: Mailbox, sender: String) async throws -> String? {
+        // The envelope address decides an unsubscribe: what the body holds, or whether it parses, never matters.
+        if case .unsubscribe(let token) = mailbox {
             let channel = "mail from <\(sender)>"
             return try await unsubscribe.confirm(token: token, channel: channel) == .done ? nil : "unsubscribe token not valid"
+        }
+        let report: InboundReport
+        switch parsed {
+        case .success(let value): report = value
+        case .failure(let error): return "unreadable MIME: \(error)"
+        }
+        switch mailbox {
+        case .unsubscribe:
+            return nil  // handled above
         case .bounces(let token):
             switch report {
             case .deliveryStatus(let dsn): return try await bounce(dsn, token: token)
@@ -138,7 +148,9 @@ public struct InboundMailRouter: SMTPServerDelegate {
             }
         case .role:
             guard case .feedback(let arf) = report else { return "postmaster/abuse mail" }
-            guard let token = arf.originalMailFrom.flatMap({ VERPAddress.parse($0, localPart: bounceLocalPart) }) else {
+            // Original-Mail-From is optional (RFC 5965): the reported message's Return-Path says the same.
+            let returnPath = arf.originalMailFrom ?? arf.originalHeaders["Return-Path"]
+            guard let token = returnPath.flatMap({ VERPAddress.parse($0, localPart: bounceLocalPart) }) else {
                 return "complaint about a message that is not ours"
             }
             return try await complaint(arf, token: token)
@@ -147,14 +159,19 @@ public struct InboundMailRouter: SMTPServerDelegate {
 
     /// The most severe outcome in a DSN for the entry of `token` (our messages have one recipient).
     private func bounce(_ dsn: DeliveryStatusReport, token: String) async throws -> String? {
-        let ranked: [(BounceKind, RecipientStatus)] = dsn.recipients.compactMap { recipient in
-            switch recipient.bounceClass {
-            case .hard: (.hard, recipient)
-            case .soft: (.soft, recipient)
-            case .expired: (.expired, recipient)
-            case .rejectedMessage: (.rejectedMessage, recipient)
-            case .success: nil
-            }
+        let ranked: [(BounceKind, RecipientStatus)] = dsn.recipients.compactMap { recipient -> (BounceKind, RecipientStatus)? in
+            // A delay warning says the MTA still tries: nothing to record (an expiry worded as
+            // "delayed", OpenSMTPD's 4.4.7, is classified expired and is recorded).
+            if recipient.action == .delayed, recipient.bounceClass == .soft { return nil }
+            let kind: BounceKind? =
+                switch recipient.bounceClass {
+                case .hard: .hard
+                case .soft: .soft
+                case .expired: .expired
+                case .rejectedMessage: .rejectedMessage
+                case .success: nil
+                }
+            return kind.map { ($0, recipient) }
         }
         let order: [BounceKind] = [.hard, .expired, .soft, .rejectedMessage]
         guard let (kind, recipient) = ranked.min(by: { order.firstIndex(of: $0.0)! < order.firstIndex(of: $1.0)! }) else {

@@ -43,7 +43,7 @@ public final class KeptMailbox: Sendable {
             }
             try self.reserve(bytes.count, at: date)
             do {
-                try DurableFile.write(bytes, name: name, in: folder)
+                try DurableFile.write(bytes, name: name, in: folder, staging: self.directory + "/tmp")
                 try DurableFile.syncDirectory(folder)
             } catch {
                 self.usage.withLock { $0.bytes -= bytes.count }

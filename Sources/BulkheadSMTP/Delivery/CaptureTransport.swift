@@ -233,9 +233,11 @@ public enum DurableFile {
     }
 
     /// Writes `bytes` to `directory/name` durably (a crash leaves the old state or the whole file).
-    public static func write(_ bytes: [UInt8], name: String, in directory: String) throws(CaptureError) {
+    /// The temporary file is made in `staging` (same file system; a Maildir's `tmp/`), else in
+    /// `directory` as `.tmp-NAME`.
+    public static func write(_ bytes: [UInt8], name: String, in directory: String, staging: String? = nil) throws(CaptureError) {
         let final = directory + "/" + name
-        let temporary = directory + "/.tmp-" + name
+        let temporary = (staging ?? directory) + "/.tmp-" + name
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, PrivateFiles.fileMode)
         guard fd >= 0 else { throw .io(path: temporary, operation: "create", reason: DurableFile.describe(errno)) }
         if fchmod(fd, PrivateFiles.fileMode) != 0 {  // exactly 0600, whatever the umask

@@ -12,7 +12,8 @@ struct SMTPServerConnectionTests {
     /// Pipelined commands against a store that takes its time: the replies come in order, the 250 for
     /// the message only once it is stored, and the NOOP after it only after that.
     @Test func pipelinedRepliesInOrderAndTheMessage250OnlyWhenStored() async throws {
-        try await LoopbackServer.with(storeDelay: .milliseconds(400)) { loopback in
+        // The store takes 3 s: long enough to look at the session while it works, even under load.
+        try await LoopbackServer.with(storeDelay: .seconds(3)) { loopback in
             let client = try await RawClient.connect(port: loopback.port)
             try await client.waitFor(Self.greeting)
             try await client.send("EHLO c.test\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<b@rcpt.test>\r\nRCPT TO:<x@other.test>\r\nDATA\r\n")
@@ -22,7 +23,7 @@ struct SMTPServerConnectionTests {
                     "250 ENHANCEDSTATUSCODES\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.7.1 Relaying denied\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
             )
             try await client.send("Subject: slow\r\n\r\nbody\r\n.\r\nNOOP\r\n")
-            try await Task.sleep(for: .milliseconds(150))
+            for _ in 0..<250 where loopback.inbox.inFlight == 0 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(loopback.inbox.inFlight == 1 && loopback.inbox.messages.isEmpty)
             #expect(!client.text.contains("queued"), "no 250 while the store works")
             let done = try await client.waitFor("250 2.0.0 Ok\r\n")
@@ -69,7 +70,8 @@ struct SMTPServerConnectionTests {
     }
 
     @Test func silentClientTimesOut() async throws {
-        try await LoopbackServer.with(LoopbackServer.configuration { $0.timeouts = SMTPServerTimeouts(all: .milliseconds(300)) }) { loopback in
+        // 3 s, not less: under the whole suite's load a client's first write can come a second late.
+        try await LoopbackServer.with(LoopbackServer.configuration { $0.timeouts = SMTPServerTimeouts(all: .seconds(3)) }) { loopback in
             let client = try await RawClient.connect(port: loopback.port)
             #expect(try await client.waitForClose())
             #expect(client.text == Self.greeting + "421 4.4.2 mx.test Timeout exceeded, closing connection\r\n")
@@ -89,7 +91,7 @@ struct SMTPServerConnectionTests {
             try await client.send(Self.transaction + "Subject: cut\r\n\r\nhalf a line\r\n.")
             try await client.waitFor("354 ")
             await client.close()
-            for _ in 0..<100 where loopback.server.connectionCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<1_000 where loopback.server.connectionCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(loopback.server.connectionCount == 0)
             #expect(loopback.inbox.messages.isEmpty && loopback.inbox.inFlight == 0)
         }
@@ -128,7 +130,7 @@ struct SMTPServerConnectionTests {
             // a slot frees when a client leaves
             try await open[0].send("QUIT\r\n")
             #expect(try await open[0].waitForClose())
-            for _ in 0..<100 where loopback.server.connectionCount > 1 { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<1_000 where loopback.server.connectionCount > 1 { try await Task.sleep(for: .milliseconds(10)) }
             let again = try await RawClient.connect(port: loopback.port)
             #expect(try await again.waitFor(Self.greeting) == Self.greeting)
             await again.close()
@@ -158,13 +160,15 @@ struct SMTPServerConnectionTests {
         try await busy.waitFor("354 ")
         try await stuck.waitFor("354 ")
 
-        let stopping = Task { await loopback.server.stop(gracePeriod: .seconds(1)) }
-        #expect(try await idle.waitForClose(timeout: .seconds(1)))
+        // A grace period of 8 s: under the whole suite's load the busy client's last line can take a
+        // second or more to arrive, and it must arrive within the grace period.
+        let stopping = Task { await loopback.server.stop(gracePeriod: .seconds(8)) }
+        #expect(try await idle.waitForClose(timeout: .seconds(5)))
         #expect(idle.text.hasSuffix("421 4.3.2 mx.test Service shutting down, closing connection\r\n"))
         await #expect(throws: (any Error).self) { _ = try await RawClient.connect(port: loopback.port) }
 
         try await busy.send("Subject: last\r\n\r\nin time\r\n.\r\n")
-        #expect(try await busy.waitForClose(timeout: .seconds(1)))
+        #expect(try await busy.waitForClose(timeout: .seconds(8)))
         #expect(busy.text.hasSuffix("250 2.0.0 Ok: queued\r\n421 4.3.2 mx.test Service shutting down, closing connection\r\n"))
 
         await stopping.value
