@@ -64,6 +64,13 @@ import Testing
             ("upstreams:\n  - {name: a, host: h, port: 70000}\n", "upstreams[0].port"),
             ("upstreams:\n  - {name: a, host: h}\n  - {name: a, host: i}\n", "upstreams[1].name"),
             ("upstreams:\n  - {name: a, host: h, username: u}\n", "upstreams[0].password"),
+            ("inbound:\n  domains: [\"*\"]\n", "inbound.domains[0]"),
+            ("inbound:\n  domains: [shop.example, Shop.Example.]\n", "inbound.domains[1]"),
+            ("inbound:\n  kept_max_bytes: 1024\n", "inbound.kept_max_bytes"),
+            ("inbound:\n  listen: [\"127.0.0.1:25\"]\nhttp:\n  listen: [\"127.0.0.1:25\"]\n", "inbound.listen"),
+            ("http:\n  listen: [\"127.0.0.1:80\", \"127.0.0.1:80\"]\n", "http.listen"),
+            ("http:\n  requests_per_token_per_minute: 0\n", "http.requests_per_token_per_minute"),
+            ("bounces: {soft_limit: 0}\n", "bounces.soft_limit"),
         ]
         for (yaml, path) in cases {
             do {
