@@ -11,7 +11,10 @@ public struct SMTPServerLimits: Sendable, Hashable {
     /// Open connections at once; one more is answered `421 4.7.0` and closed.
     public var maximumConnections = 200
     /// Open connections at once from one client IP address; one more is answered `421 4.7.0` and closed.
-    public var maximumConnectionsPerClient = 20
+    /// 50, as Postfix's `smtpd_client_connection_count_limit`: a sending MTA that runs 20 sessions
+    /// and reconnects at once after each `221` briefly holds more than 20 (the server counts a
+    /// connection until its close completes).
+    public var maximumConnectionsPerClient = 50
     /// Recipients per message; one more RCPT is answered `452 4.5.3`.
     public var maximumRecipients = 100
     /// Message size in octets (announced with SIZE): a larger `SIZE=` is refused at MAIL, a larger
