@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -100,7 +101,6 @@ let package = Package(
             dependencies: [
                 "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP", "BulkheadEngine", "BulkheadWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -56,7 +56,9 @@ public struct PublicWebServer: Sendable {
                 configuration: ApplicationConfiguration(
                     address: .hostname(address.host, port: address.port), serverName: nil,
                     availableConnectionsDelegate: MaximumAvailableConnections(Self.maximumConnections)),
-                onServerRunning: { channel in onListening(channel.localAddress.map(Self.describe) ?? address.description) },
+                onServerRunning: { channel in
+                    onListening(BulkheadConfiguration.ListenAddress(bound: channel.localAddress, configured: address).description)
+                },
                 logger: logger)
         }
         let group = ServiceGroup(configuration: .init(services: applications, logger: logger))
@@ -80,10 +82,4 @@ public struct PublicWebServer: Sendable {
     static let maximumConnections = 512
     /// How long a stop waits for requests under way before it closes their connections.
     static let shutdownGraceSeconds = 10
-
-    private static func describe(_ address: SocketAddress) -> String {
-        let host = address.ipAddress ?? "?"
-        let port = address.port ?? 0
-        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
 }

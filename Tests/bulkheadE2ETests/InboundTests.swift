@@ -34,19 +34,10 @@ struct InboundEndToEndTests {
 
             """
         try workspace.writeConfiguration(settings)
-        let serve = try workspace.start(["serve", "--interval", "0.2"])
-        do {
+        let stopped = try await Self.whileServing(workspace, ["--interval", "0.2"]) { serve in
             try await run(workspace, serve: serve, smtpPort: smtpPort, httpPort: httpPort)
-            serve.signal(SIGINT)
-            let stopped = try await serve.finish(timeout: .seconds(60))
-            #expect(stopped.status == 0, "serve stops cleanly on Ctrl-C: \(stopped.summary)")
-            await workspace.discard()
-        } catch {
-            serve.signal(SIGKILL)
-            _ = try? await serve.finish(timeout: .seconds(10))
-            await workspace.discard()
-            throw error
         }
+        #expect(stopped.status == 0, "serve stops cleanly on Ctrl-C: \(stopped.summary)")
     }
 
     private func run(_ workspace: Workspace, serve: ChildProcess, smtpPort: Int, httpPort: Int) async throws {
@@ -206,8 +197,7 @@ struct InboundEndToEndTests {
         settings.captureOnly = true
         settings.extraYAML = "inbound:\n  listen: [\"127.0.0.1:\(smtpPort)\"]\n"
         try workspace.writeConfiguration(settings)
-        let serve = try workspace.start(["serve", "--interval", "0.2"])
-        do {
+        let stopped = try await Self.whileServing(workspace, ["--interval", "0.2"]) { serve in
             let addresses = try await workspace.importThroughCLI(list: "news", count: Self.corpus.count)
             let campaign = try await workspace.createCampaign(list: "news")
             try await workspace.bulkhead(["campaign", "send", "\(campaign)", "--force"])
@@ -231,15 +221,8 @@ struct InboundEndToEndTests {
             }
             let kept = workspace.dataDirectory.appendingPathComponent("inbound/new").path
             #expect((try? FileManager.default.contentsOfDirectory(atPath: kept))?.isEmpty ?? true, "every report was filed, none kept")
-            serve.signal(SIGINT)
-            #expect(try await serve.finish(timeout: .seconds(60)).status == 0)
-            await workspace.discard()
-        } catch {
-            serve.signal(SIGKILL)
-            _ = try? await serve.finish(timeout: .seconds(10))
-            await workspace.discard()
-            throw error
         }
+        #expect(stopped.status == 0)
     }
 
     /// Issue 10's proof of "250 only after the message is durable": 20 times (seeded), a report or a
@@ -313,8 +296,7 @@ struct InboundEndToEndTests {
 
             """
         try workspace.writeConfiguration(settings)
-        let serve = try workspace.start(["serve", "--interval", "5"])
-        do {
+        _ = try await Self.whileServing(workspace, ["--interval", "5"]) { serve in
             try await Loopback.waitForListener(port: smtpPort, process: serve)
             let reply = workspace.root.appendingPathComponent("reply.eml")
             try "From: Reader <reader@rcpt.e2e.example>\nSubject: Re: News\n\nThanks!\n".write(to: reply, atomically: true, encoding: .utf8)
@@ -331,9 +313,22 @@ struct InboundEndToEndTests {
             let files = try FileManager.default.contentsOfDirectory(atPath: kept.path).filter { !$0.hasPrefix(".") }
             let text = try String(contentsOfFile: kept.appendingPathComponent(try #require(files.first)).path, encoding: .utf8)
             #expect(text.contains("with ESMTPS;"), "\(text.prefix(300))")
+        }
+    }
+
+    /// Runs `body` while `bulkhead serve ARGUMENTS` runs in the workspace, then stops it with Ctrl-C and
+    /// returns what it printed; when `body` throws, `serve` is killed instead. The workspace is
+    /// discarded either way.
+    static func whileServing(_ workspace: Workspace, _ arguments: [String], _ body: (ChildProcess) async throws -> Void) async throws
+        -> CommandResult
+    {
+        let serve = try workspace.start(["serve"] + arguments)
+        do {
+            try await body(serve)
             serve.signal(SIGINT)
-            _ = try await serve.finish(timeout: .seconds(60))
+            let stopped = try await serve.finish(timeout: .seconds(60))
             await workspace.discard()
+            return stopped
         } catch {
             serve.signal(SIGKILL)
             _ = try? await serve.finish(timeout: .seconds(10))

@@ -1,4 +1,5 @@
 import Foundation
+public import NIOCore
 
 extension BulkheadConfiguration {
     /// One address a listener binds: an IP literal (or `localhost`) and a port, written `HOST:PORT`
@@ -37,6 +38,11 @@ extension BulkheadConfiguration {
             self.init(host: String(host), port: port)
         }
 
+        /// The address a listener really bound (its port when 0 was asked for), else the configured one.
+        public init(bound socket: SocketAddress?, configured: ListenAddress) {
+            self.init(host: socket?.ipAddress ?? configured.host, port: socket?.port ?? configured.port)
+        }
+
         public init(from decoder: any Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
             self = try ListenAddress(parsing: text)
@@ -48,9 +54,6 @@ extension BulkheadConfiguration {
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
-        /// True for 127.0.0.0/8, ::1 and `localhost`.
-        public var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
     }
 
     /// The HTTP listener of `bulkhead serve`: the public one-click unsubscribe pages now, the dashboard

@@ -31,7 +31,8 @@ public struct InboundMailRouter: SMTPServerDelegate {
     /// Lowercased ASCII (IDNA) domain names.
     let domains: Set<String>
     let softLimit: SoftBounceLimit
-    let hostname: String
+    /// The name this host gives in its greeting and trace fields.
+    public let hostname: String
     let clock: any BulkheadClock
     let logger: Logger
     /// The local part of the VERP return path (`bounces`).
@@ -125,57 +126,47 @@ public struct InboundMailRouter: SMTPServerDelegate {
 
     /// Files the message for one of our mailboxes; returns why it must be kept for a person, if so.
     private func file(_ parsed: Result<InboundReport, MIMEParseError>, for mailbox: Mailbox, sender: String) async throws -> String? {
-        // The envelope address decides an unsubscribe: what the body holds, or whether it parses, never matters.
-        if case .unsubscribe(let token) = mailbox {
+        switch (mailbox, parsed) {
+        case (.unsubscribe(let token), _):
+            // The envelope address decides an unsubscribe: what the body holds, or whether it parses, never matters.
             let channel = "mail from <\(sender)>"
             return try await unsubscribe.confirm(token: token, channel: channel) == .done ? nil : "unsubscribe token not valid"
-        }
-        let report: InboundReport
-        switch parsed {
-        case .success(let value): report = value
-        case .failure(let error): return "unreadable MIME: \(error)"
-        }
-        switch mailbox {
-        case .unsubscribe:
-            return nil  // handled above
-        case .bounces(let token):
-            switch report {
-            case .deliveryStatus(let dsn): return try await bounce(dsn, token: token)
-            case .feedback(let arf): return try await complaint(arf, token: token)
-            case .malformedDeliveryStatus(let error): return "unreadable DSN: \(error)"
-            case .malformedFeedback(let error): return "unreadable feedback report: \(error)"
-            case .notAReport: return "not a bounce"
-            }
-        case .role:
-            guard case .feedback(let arf) = report else { return "postmaster/abuse mail" }
+        case (_, .failure(let error)):
+            return "unreadable MIME: \(error)"
+        case (.bounces(let token), .success(.deliveryStatus(let dsn))):
+            return try await bounce(dsn, token: token)
+        case (.bounces(let token), .success(.feedback(let arf))):
+            return try await complaint(arf, token: token)
+        case (.bounces, .success(.malformedDeliveryStatus(let error))):
+            return "unreadable DSN: \(error)"
+        case (.bounces, .success(.malformedFeedback(let error))):
+            return "unreadable feedback report: \(error)"
+        case (.bounces, .success(.notAReport)):
+            return "not a bounce"
+        case (.role, .success(.feedback(let arf))):
             // Original-Mail-From is optional (RFC 5965): the reported message's Return-Path says the same.
             let returnPath = arf.originalMailFrom ?? arf.originalHeaders["Return-Path"]
             guard let token = returnPath.flatMap({ VERPAddress.parse($0, localPart: bounceLocalPart) }) else {
                 return "complaint about a message that is not ours"
             }
             return try await complaint(arf, token: token)
+        case (.role, .success):
+            return "postmaster/abuse mail"
         }
     }
 
     /// The most severe outcome in a DSN for the entry of `token` (our messages have one recipient).
     private func bounce(_ dsn: DeliveryStatusReport, token: String) async throws -> String? {
-        let ranked: [(BounceKind, RecipientStatus)] = dsn.recipients.compactMap { recipient -> (BounceKind, RecipientStatus)? in
-            // A delay warning says the MTA still tries: nothing to record (an expiry worded as
-            // "delayed", OpenSMTPD's 4.4.7, is classified expired and is recorded).
-            if recipient.action == .delayed, recipient.bounceClass == .soft { return nil }
-            let kind: BounceKind? =
-                switch recipient.bounceClass {
-                case .hard: .hard
-                case .soft: .soft
-                case .expired: .expired
-                case .rejectedMessage: .rejectedMessage
-                case .success: nil
-                }
-            return kind.map { ($0, recipient) }
-        }
-        let order: [BounceKind] = [.hard, .expired, .soft, .rejectedMessage]
-        guard let (kind, recipient) = ranked.min(by: { order.firstIndex(of: $0.0)! < order.firstIndex(of: $1.0)! }) else {
-            return nil  // a success or relay notice: nothing to record
+        // A delay warning says the MTA still tries: nothing to record (an expiry worded as "delayed",
+        // OpenSMTPD's 4.4.7, is classified expired and is recorded).
+        let recorded = dsn.recipients.filter { !($0.action == .delayed && $0.bounceClass == .soft) }
+        let severity: [(BounceClass, BounceKind)] = [(.hard, .hard), (.expired, .expired), (.soft, .soft), (.rejectedMessage, .rejectedMessage)]
+        guard
+            let (kind, recipient) = severity.lazy.compactMap({ bounceClass, kind in
+                recorded.first { $0.bounceClass == bounceClass }.map { (kind, $0) }
+            }).first
+        else {
+            return nil  // a success, relay or delay notice: nothing to record
         }
         let bounce = InboundBounce(
             verpToken: token, kind: kind, status: recipient.specificStatus.description,

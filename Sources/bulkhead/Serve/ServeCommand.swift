@@ -4,7 +4,6 @@ import BulkheadSMTP
 import BulkheadStore
 import BulkheadWeb
 import Foundation
-import NIOCore
 
 /// `bulkhead serve`: the long-running engine on the embedded default.
 struct ServeCommand: AsyncParsableCommand {
@@ -63,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             // A listener that cannot run (its port taken, say) stops the whole command: unsubscribe links
             // that lead nowhere must not go unnoticed.
-            let web = try startWeb(environment) { worker.cancel() }
+            let web = startWeb(environment) { worker.cancel() }
             let inbound = try await startInbound(environment)
             let signals = StopSignals {
                 worker.cancel()
@@ -82,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Starts the HTTP listener of `http.listen` (nil when none is configured).
-    private func startWeb(_ environment: BulkheadEnvironment, onFailure: @escaping @Sendable () -> Void) throws -> Task<Void, any Error>? {
+    private func startWeb(_ environment: BulkheadEnvironment, onFailure: @escaping @Sendable () -> Void) -> Task<Void, any Error>? {
         let http = environment.configuration.http
         guard !http.listen.isEmpty else { return nil }
         let server = PublicWebServer(
@@ -105,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = environment.configuration
         guard !configuration.inbound.listen.isEmpty else { return nil }
         let router = environment.inboundRouter
-        var settings = SMTPServerConfiguration(hostname: try configuration.identity.returnPathDomain ?? configuration.fromMailbox.domain)
+        var settings = SMTPServerConfiguration(hostname: router.hostname)
         settings.limits.maximumMessageSize = configuration.inbound.maxMessageBytes
         settings.authMechanisms = []
         if let tls = configuration.listenerTLS {
@@ -115,9 +114,9 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try SMTPServer(configuration: settings, delegate: router)
         for address in configuration.inbound.listen {
             do {
-                let bound = try await server.bind(host: address.host, port: address.port)
-                let shown = "\(bound.ipAddress ?? address.host):\(bound.port ?? address.port)"
-                FileHandle.standardError.write(Data("bulkhead serve: inbound SMTP on \(shown)\n".utf8))
+                let bound = BulkheadConfiguration.ListenAddress(
+                    bound: try await server.bind(host: address.host, port: address.port), configured: address)
+                FileHandle.standardError.write(Data("bulkhead serve: inbound SMTP on \(bound)\n".utf8))
             } catch {
                 await server.stop(gracePeriod: .zero)
                 throw CLIError.fail("cannot listen on \(address) (inbound.listen): \(error)", code: 1)
