@@ -6,11 +6,15 @@ import BulkheadMail
 ///
 /// Deliberately not the store's key (`NormalizedAddress`, which also lowercases the local part): the
 /// relay counts apart what might be two mailboxes, so `Ann@` and `ann@` are two recipients here.
-struct AddressKey: Hashable, Sendable {
+///
+/// ```swift
+/// AddressKey(envelope: "Ann@Example.COM").text  // "Ann@example.com"
+/// ```
+public struct AddressKey: Hashable, Sendable {
     /// `local@domain`, split at the last `@` (a domain never holds one).
-    let text: String
+    public let text: String
     /// False when the text did not parse as an address and is kept exactly as given.
-    let parsed: Bool
+    public let parsed: Bool
 
     init(_ mailbox: Mailbox) {
         self.init(text: mailbox.localPart + "@" + Self.asciiDomain(mailbox.domain), parsed: true)
@@ -23,7 +27,7 @@ struct AddressKey: Hashable, Sendable {
 
     /// The key of an envelope address (`RCPT TO`, `MAIL FROM` without the angle brackets); text that is
     /// not an addr-spec is kept exactly.
-    init(envelope: String) {
+    public init(envelope: String) {
         if let mailbox = try? Mailbox(parsingAddrSpec: envelope) {
             self.init(mailbox)
         } else {

@@ -8,7 +8,7 @@ public import BulkheadMail
 /// let message = RelayMessage(
 ///     parsing: entity, envelopeRecipients: received.envelope.recipients,
 ///     sender: RelaySender(authenticatedUser: session.authenticatedUser, reversePath: received.envelope.reversePath),
-///     localDomains: try LocalDomains(["example.com"]), recentVolume: breaker.volume(of: sender, at: now))
+///     localDomains: try LocalDomains(["example.com"]))
 /// let findings = RelayRules.check(message, thresholds: RelayThresholds())
 /// ```
 public struct RelayMessage: Sendable, Hashable {
@@ -30,14 +30,11 @@ public struct RelayMessage: Sendable, Hashable {
     public var text: String
     /// The first text/html body that is not an attachment, if any.
     public var html: String?
-    // UNFINISHED: carried for the hold record and later rules; no rule of RelayRules reads it yet.
-    /// The sender's messages and distinct recipients in the breaker's window, as the caller knows them.
-    public var recentVolume: SenderVolume
 
     /// Describes a message from its parts.
     public init(
         visibleRecipients: [Mailbox], unreadableRecipientFields: [String] = [], envelopeRecipients: [String], sender: RelaySender,
-        localDomains: LocalDomains, subject: String, text: String, html: String? = nil, recentVolume: SenderVolume = SenderVolume()
+        localDomains: LocalDomains, subject: String, text: String, html: String? = nil
     ) {
         self.visibleRecipients = visibleRecipients
         self.unreadableRecipientFields = unreadableRecipientFields
@@ -47,15 +44,13 @@ public struct RelayMessage: Sendable, Hashable {
         self.subject = subject
         self.text = text
         self.html = html
-        self.recentVolume = recentVolume
     }
 
     /// Reads the To and Cc fields, the subject and the bodies of a parsed message (a field that does
     /// not parse becomes an entry of ``unreadableRecipientFields``; a body not valid in its charset is
     /// read as UTF-8 with replacement characters, enough for the test-mail rule).
     public init(
-        parsing message: MIMEEntity, envelopeRecipients: [String], sender: RelaySender, localDomains: LocalDomains,
-        recentVolume: SenderVolume = SenderVolume()
+        parsing message: MIMEEntity, envelopeRecipients: [String], sender: RelaySender, localDomains: LocalDomains
     ) {
         var visible: [Mailbox] = []
         var unreadable: [String] = []
@@ -69,8 +64,7 @@ public struct RelayMessage: Sendable, Hashable {
         self.init(
             visibleRecipients: visible, unreadableRecipientFields: unreadable, envelopeRecipients: envelopeRecipients,
             sender: sender, localDomains: localDomains, subject: message.decodedHeader("Subject") ?? "",
-            text: Self.body(of: message, mediaType: "text/plain") ?? "", html: Self.body(of: message, mediaType: "text/html"),
-            recentVolume: recentVolume)
+            text: Self.body(of: message, mediaType: "text/plain") ?? "", html: Self.body(of: message, mediaType: "text/html"))
     }
 
     private static func body(of message: MIMEEntity, mediaType: String) -> String? {

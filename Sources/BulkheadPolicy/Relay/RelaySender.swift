@@ -11,7 +11,7 @@
 /// ```
 public struct RelaySender: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Where the identity comes from.
-    public enum Kind: String, Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// An SMTP AUTH user name.
         case user
         /// The envelope's reverse path (`MAIL FROM`).
@@ -37,6 +37,11 @@ public struct RelaySender: Sendable, Hashable, Comparable, CustomStringConvertib
     /// The authenticated user when there is one, else the reverse path.
     public init(authenticatedUser: String?, reversePath: String) {
         self = authenticatedUser.map(Self.user) ?? Self.mailFrom(reversePath)
+    }
+
+    /// A sender exactly as a store kept it (``kind`` and ``name`` read back, not normalised again).
+    public init(stored kind: Kind, name: String) {
+        self.init(kind: kind, name: name)
     }
 
     private init(kind: Kind, name: String) {

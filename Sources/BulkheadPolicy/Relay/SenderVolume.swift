@@ -1,12 +1,11 @@
-/// How much one sender sent through the relay within the breaker's window.
+/// How much one sender sent through the relay within the breaker's window, counted by the store
+/// (distinct recipients by ``AddressKey``).
 ///
 /// ```swift
-/// let volume = breaker.volume(of: sender, at: clock.now)
-/// volume.messages            // 12
-/// volume.distinctRecipients  // 40
+/// SenderBreakerLimits().isTripped(by: SenderVolume(messages: 12, distinctRecipients: 100))  // true
 /// ```
 public struct SenderVolume: Sendable, Hashable {
-    /// Messages recorded in the window.
+    /// Messages in the window.
     public var messages: Int
     /// Distinct envelope recipients of those messages.
     public var distinctRecipients: Int

@@ -291,6 +291,52 @@ public protocol MailStore: Sendable {
     @discardableResult
     func releaseLatch(named name: String, actor: AuditActor) async throws -> Bool
 
+    // MARK: Guard relay
+
+    /// Files a message the relay received, in one transaction (durable before the client's `250`):
+    /// counts the sender's window (``SenderVolume``, this message included: messages received since
+    /// `now − breaker.window` and their distinct ``AddressKey`` recipients) and decides, in this order:
+    /// the sender's breaker is open → `held` (`breaker-open`); `breaker.isTripped(by:)` → the breaker
+    /// opens (kept until ``closeRelayBreaker(_:actor:)``) and the message is `held` (`breaker-tripped`,
+    /// ``RelayReceipt/breakerTripped`` true); disposition `.hold` → `held` (`findings`); the
+    /// ``Latch/emergencyStop`` latch is set → `held` (`stopped`); `.relay(after: date)` → `waiting`
+    /// until then; else `queued`, its recipients due now. Every message counts toward the window,
+    /// held or not.
+    func receiveRelayMessage(_ message: NewRelayMessage, breaker: SenderBreakerLimits) async throws -> RelayReceipt
+    /// One relayed message with its recipients, or nil.
+    func relayMessage(_ id: RelayMessageID) async throws -> RelayMessageRecord?
+    /// The octets of a relayed message as filed, or nil.
+    func relayMessageBytes(_ id: RelayMessageID) async throws -> [UInt8]?
+    /// Relayed messages in these states (all when nil), newest first, at most `limit`, starting below
+    /// `before` (paging).
+    func relayMessages(states: Set<RelayMessageState>?, before: RelayMessageID?, limit: Int) async throws -> [RelayMessageRecord]
+    /// Applies a person's decision (audited `relay.release` / `relay.discard` / `relay.recall`, with the
+    /// copy form). Throws ``StoreError/notFound(_:)`` for an unknown id and ``StoreError/refused(_:)``
+    /// when the state does not allow it (release and discard need `held`, recall needs `waiting`).
+    func decideRelayMessage(_ id: RelayMessageID, _ decision: RelayDecision, actor: AuditActor) async throws -> RelayMessageRecord
+    /// Marks that the sender's notice about this message went out; returns false when it had been
+    /// marked already (so a notice is sent once even with several workers).
+    func markRelaySenderNotified(_ id: RelayMessageID) async throws -> Bool
+    /// Claims up to `limit` due recipients for `worker`, in one transaction: first `waiting` messages
+    /// whose undo window ended become `queued` (or `held`/`stopped` while the emergency stop is
+    /// latched); while it is latched nothing is claimed. Each candidate on the suppression list
+    /// (``NormalizedAddress``) becomes `suppressed` instead; the others become `sending` (attempts + 1)
+    /// before any byte goes out. Oldest messages first.
+    func claimRelayDeliveries(worker: String, limit: Int) async throws -> [RelayDelivery]
+    /// Records outcomes in one transaction; a message whose recipients are all final becomes `done`.
+    /// Returns how many rows changed (a row no longer `sending` is left alone).
+    @discardableResult
+    func completeRelayDeliveries(_ outcomes: [RelayDeliveryOutcome]) async throws -> Int
+    /// After a crash: every `sending` recipient claimed by `worker` becomes `uncertain` (it may have
+    /// been delivered; never re-sent blindly). Returns how many.
+    func recoverRelayDeliveries(worker: String) async throws -> Int
+    /// The open breakers, oldest first.
+    func relayBreakers() async throws -> [RelayBreaker]
+    /// Closes `sender`'s breaker (audited `relay.breaker-close`): its mail passes again, counted from
+    /// this moment (messages received before it do not count toward the new window). Returns false when it was not open.
+    @discardableResult
+    func closeRelayBreaker(_ sender: RelaySender, actor: AuditActor) async throws -> Bool
+
     // MARK: Users
 
     /// Creates a user (audited `user.create`). Throws ``StoreError/duplicate(kind:key:)`` when the name is
