@@ -63,6 +63,8 @@ public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
     case campaign(CampaignID)
     /// A user, by name.
     case user(String)
+    /// A message the guard relay received.
+    case relayMessage(RelayMessageID)
 
     /// The kind and the key, e.g. `list 7`.
     public var description: String {
@@ -71,6 +73,7 @@ public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
         case .subscriber(let id): "subscriber \(id.rawValue)"
         case .campaign(let id): "campaign \(id.rawValue)"
         case .user(let name): "user \(name)"
+        case .relayMessage(let id): "relayed message \(id.rawValue)"
         }
     }
 }

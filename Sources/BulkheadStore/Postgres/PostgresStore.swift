@@ -323,6 +323,7 @@ struct PostgresBackend: SQLBackend {
             case .text(let value): bindings.append(value)
             case .textArray(let values): bindings.append(values)
             case .intArray(let values): bindings.append(values)
+            case .bytes(let values): bindings.append(ByteBuffer(bytes: values))
             }
         }
         return PostgresQuery(unsafeSQL: SQLDialect.postgres.render(statement.sql), binds: bindings)
@@ -351,6 +352,7 @@ struct PostgresBackend: SQLBackend {
         switch cell.dataType {
         case .int8, .int4, .int2: return .int(try cell.decode(Int64.self))
         case .text, .varchar, .name, .bpchar: return .text(try cell.decode(String.self))
+        case .bytea: return .bytes(Array(try cell.decode(ByteBuffer.self).readableBytesView))
         case .void: return .null
         default: throw StoreError.invalidData("column \(cell.columnName) has unexpected type \(cell.dataType)")
         }

@@ -26,7 +26,7 @@ struct JSONRecords {
             switch value {
             case .int(let int): json += String(int)
             case .text(let text): Self.appendString(text, to: &json)
-            case .null, .textArray, .intArray: json += "null"
+            case .null, .textArray, .intArray, .bytes: json += "null"
             }
         }
         json += "}"

@@ -127,3 +127,41 @@ extension LedgerBounce {
             at: try row.optionalDate("bounced_at") ?? Date(timeIntervalSince1970: 0))
     }
 }
+
+extension RelayMessageRecord {
+    /// A message's columns (without its octets) and its recipients, in the order submitted.
+    init(row: SQLRow, recipients: [RelayRecipient]) throws(StoreError) {
+        self.init(
+            id: RelayMessageID(rawValue: try row.int("id")), receivedAt: try row.date("received_at"),
+            sender: RelaySender(stored: try row.enumValue(RelaySender.Kind.self, "sender_kind"), name: try row.text("sender_name")),
+            mailFrom: try row.text("mail_from"), clientAddress: try row.optionalText("client_address"), subject: try row.text("subject"),
+            size: Int(try row.int("size")), state: try row.enumValue(RelayMessageState.self, "state"),
+            holdReason: try row.optionalText("hold_reason").map { text throws(StoreError) in
+                guard let reason = RelayHoldReason(rawValue: text) else { throw .invalidData("column hold_reason holds unknown value \(text)") }
+                return reason
+            },
+            findings: try row.json([Finding].self, "findings"), relayAfter: try row.optionalDate("relay_after"),
+            copyForm: try row.enumValue(RelayCopyForm.self, "copy_form"), decidedBy: try row.optionalText("decided_by"),
+            decidedAt: try row.optionalDate("decided_at"), senderNotified: try row.int("sender_notified") != 0, recipients: recipients)
+    }
+}
+
+extension RelayRecipient {
+    init(row: SQLRow) throws(StoreError) {
+        let code = try row.optionalInt("last_reply_code")
+        let text = try row.optionalText("last_reply_text")
+        self.init(
+            address: try row.text("address"), state: try row.enumValue(RelayRecipientState.self, "state"),
+            attempts: Int(try row.int("attempts")), nextAttemptAt: try row.optionalDate("next_attempt_at"),
+            lastReply: code.map { SMTPReplyRecord(code: Int($0), text: text ?? "") })
+    }
+}
+
+extension RelayBreaker {
+    init(row: SQLRow) throws(StoreError) {
+        self.init(
+            sender: RelaySender(stored: try row.enumValue(RelaySender.Kind.self, "sender_kind"), name: try row.text("sender_name")),
+            openedAt: try row.date("opened_at"), trippedBy: RelayMessageID(rawValue: try row.int("tripped_by")),
+            heldMessages: Int(try row.int("held")))
+    }
+}

@@ -1,26 +1,258 @@
 public import BulkheadPolicy
-public import Foundation
+import Foundation
 
-// UNFINISHED: placeholder so the package builds while the relay's SQL is written (branch relay-store);
-// every call refuses. Replaced by the real implementation before the relay is wired.
+/// The guard relay's messages, hold queue, per-recipient deliveries and per-sender breakers.
 extension SQLMailStore {
-    private static var unbuilt: StoreError { .refused("the relay store is not built yet") }
-
+    /// Files a received message and decides where it goes (see ``MailStore/receiveRelayMessage(_:breaker:)``).
     public func receiveRelayMessage(_ message: NewRelayMessage, breaker: SenderBreakerLimits) async throws -> RelayReceipt {
-        throw Self.unbuilt
+        let recipients = try Self.relayRecipients(message.recipients)
+        let now = clock.date
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            if let lock = Queries.lockRelaySender(message.sender, dialect) { _ = try tx.rows(lock) }
+            let id = RelayMessageID(rawValue: try Self.required(try tx.one(try Queries.insertRelayMessage(message, now: now))).int("id"))
+            _ = try tx.changes(Queries.insertRelayRecipients(recipients, message: id, now: now))
+            let since = now.addingTimeInterval(-breaker.window.seconds)
+            let counted = try Self.required(try tx.one(Queries.relaySenderVolume(message.sender, since: since)))
+            let volume = SenderVolume(messages: Int(try counted.int("messages")), distinctRecipients: Int(try counted.int("recipients")))
+
+            var state = RelayMessageState.held
+            var holdReason: RelayHoldReason?
+            var relayAfter: Date?
+            var tripped = false
+            if try tx.one(Queries.openRelayBreaker(message.sender)) != nil {
+                holdReason = .breakerOpen
+            } else if breaker.isTripped(by: volume) {
+                _ = try tx.changes(Queries.insertRelayBreaker(message.sender, trippedBy: id, now: now))
+                holdReason = .breakerTripped
+                tripped = true
+            } else if message.disposition == .hold {
+                holdReason = .findings
+            } else if try Self.isStopped(tx) {
+                holdReason = .stopped
+            } else if case .relay(let after?) = message.disposition {
+                state = .waiting
+                relayAfter = after
+            } else {
+                state = .queued
+            }
+            _ = try tx.changes(Queries.fileRelayMessage(id, state: state, holdReason: holdReason, relayAfter: relayAfter))
+            return RelayReceipt(id: id, state: state, holdReason: holdReason, breakerTripped: tripped)
+        }
     }
-    public func relayMessage(_ id: RelayMessageID) async throws -> RelayMessageRecord? { throw Self.unbuilt }
-    public func relayMessageBytes(_ id: RelayMessageID) async throws -> [UInt8]? { throw Self.unbuilt }
+
+    /// The envelope recipients as filed: each ``AddressKey`` once (its first spelling), in order.
+    /// Throws ``StoreError/invalidData(_:)`` when there is none, ``StoreError/invalidAddress(_:reason:)``
+    /// for an empty one.
+    private static func relayRecipients(_ addresses: [String]) throws(StoreError) -> [(address: String, key: AddressKey)] {
+        guard !addresses.isEmpty else { throw .invalidData("a relayed message needs at least one recipient") }
+        var seen = Set<String>()
+        var recipients: [(address: String, key: AddressKey)] = []
+        for address in addresses {
+            guard !address.isEmpty else { throw .invalidAddress(address, reason: "empty recipient") }
+            let key = AddressKey(envelope: address)
+            if seen.insert(key.text).inserted { recipients.append((address, key)) }
+        }
+        return recipients
+    }
+
+    /// Whether the emergency stop is latched, read inside the transaction.
+    private static func isStopped(_ tx: any SQLTransaction) throws -> Bool {
+        try tx.one(SQLStatement("SELECT name FROM latches WHERE name = ?", [.text(Latch.emergencyStop)])) != nil
+    }
+
+    /// One relayed message with its recipients, or nil.
+    public func relayMessage(_ id: RelayMessageID) async throws -> RelayMessageRecord? {
+        guard let row = try await backend.one(Queries.relayMessage(id)) else { return nil }
+        return try Self.records([row], recipients: try await backend.read(Queries.relayRecipients(of: [id], dialect))).first
+    }
+
+    /// The octets of a relayed message as filed, or nil.
+    public func relayMessageBytes(_ id: RelayMessageID) async throws -> [UInt8]? {
+        try await backend.one(Queries.relayMessageBytes(id)).map { row throws(StoreError) in try row.bytes("bytes") }
+    }
+
+    /// Relayed messages in these states (all when nil), newest first, paged by key.
     public func relayMessages(states: Set<RelayMessageState>?, before: RelayMessageID?, limit: Int) async throws -> [RelayMessageRecord] {
-        throw Self.unbuilt
+        let rows = try await backend.read(Queries.relayMessages(states: states, before: before, limit: limit, dialect))
+        guard !rows.isEmpty else { return [] }
+        return try Self.records(rows, recipients: try await backend.read(Queries.relayRecipients(of: try Self.ids(rows), dialect)))
     }
+
+    /// The keys of message rows.
+    private static func ids(_ rows: [SQLRow]) throws(StoreError) -> [RelayMessageID] {
+        try rows.map { row throws(StoreError) in RelayMessageID(rawValue: try row.int("id")) }
+    }
+
+    /// Message rows as records, each with its rows among `recipients` (in the order submitted).
+    private static func records(_ rows: [SQLRow], recipients recipientRows: [SQLRow]) throws(StoreError) -> [RelayMessageRecord] {
+        var recipients: [RelayMessageID: [RelayRecipient]] = [:]
+        for row in recipientRows {
+            recipients[RelayMessageID(rawValue: try row.int("message_id")), default: []].append(try RelayRecipient(row: row))
+        }
+        return try zip(try ids(rows), rows).map { id, row throws(StoreError) in
+            try RelayMessageRecord(row: row, recipients: recipients[id] ?? [])
+        }
+    }
+
+    /// Applies a person's release, discard or recall (see ``MailStore/decideRelayMessage(_:_:actor:)``).
     public func decideRelayMessage(_ id: RelayMessageID, _ decision: RelayDecision, actor: AuditActor) async throws -> RelayMessageRecord {
-        throw Self.unbuilt
+        let now = clock.date
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            guard let row = try tx.one(Queries.relayMessage(id, lock: dialect.forUpdate)) else {
+                throw StoreError.notFound(.relayMessage(id))
+            }
+            let message = try RelayMessageRecord(row: row, recipients: [])
+            let (action, verb, needed): (String, String, RelayMessageState) =
+                switch decision {
+                case .release: ("relay.release", "released", .held)
+                case .discard: ("relay.discard", "discarded", .held)
+                case .recall: ("relay.recall", "recalled", .waiting)
+                }
+            guard message.state == needed else {
+                throw StoreError.refused(
+                    "relayed message \(id.rawValue) is \(message.state.rawValue): only a \(needed.rawValue) message can be \(verb)")
+            }
+            var details: [String: JSONValue] = ["sender": .string(message.sender.description), "from": .string(message.state.rawValue)]
+            if let reason = message.holdReason { details["hold_reason"] = .string(reason.rawValue) }
+            switch decision {
+            case .release(let form):
+                details["copy_form"] = .string(form.rawValue)
+                _ = try tx.changes(
+                    Queries.decideRelayMessage(id, state: .queued, holdReason: nil, copyForm: form, decidedBy: actor.displayName, now: now))
+                _ = try tx.changes(Queries.relayRecipientsDue(message: id, now: now))
+            case .discard:
+                _ = try tx.changes(
+                    Queries.decideRelayMessage(
+                        id, state: .discarded, holdReason: nil, copyForm: message.copyForm, decidedBy: actor.displayName, now: now))
+                _ = try tx.changes(Queries.discardRelayRecipients(message: id, now: now))
+            case .recall:
+                _ = try tx.changes(
+                    Queries.decideRelayMessage(
+                        id, state: .held, holdReason: .recalled, copyForm: message.copyForm, decidedBy: actor.displayName, now: now))
+            }
+            let event = NewAuditEvent(actor: actor, action: action, subjectKind: "relay-message", subjectID: "\(id.rawValue)", details: details)
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
+            return try Self.records(
+                [try Self.required(try tx.one(Queries.relayMessage(id)))], recipients: try tx.rows(Queries.relayRecipients(of: [id], dialect))
+            )[0]
+        }
     }
-    public func markRelaySenderNotified(_ id: RelayMessageID) async throws -> Bool { throw Self.unbuilt }
-    public func claimRelayDeliveries(worker: String, limit: Int) async throws -> [RelayDelivery] { throw Self.unbuilt }
-    public func completeRelayDeliveries(_ outcomes: [RelayDeliveryOutcome]) async throws -> Int { throw Self.unbuilt }
-    public func recoverRelayDeliveries(worker: String) async throws -> Int { throw Self.unbuilt }
-    public func relayBreakers() async throws -> [RelayBreaker] { throw Self.unbuilt }
-    public func closeRelayBreaker(_ sender: RelaySender, actor: AuditActor) async throws -> Bool { throw Self.unbuilt }
+
+    /// Marks that the sender's notice about this message went out; false when it had been marked already.
+    public func markRelaySenderNotified(_ id: RelayMessageID) async throws -> Bool {
+        try await backend.transaction { tx in
+            if try tx.changes(Queries.markRelaySenderNotified(id)) > 0 { return true }
+            guard try tx.one(Queries.relayMessage(id)) != nil else { throw StoreError.notFound(.relayMessage(id)) }
+            return false
+        }
+    }
+
+    /// Claims due recipients for `worker` (see ``MailStore/claimRelayDeliveries(worker:limit:)``).
+    ///
+    /// The suppression list is keyed by ``NormalizedAddress``; a recipient whose address cannot be
+    /// normalised cannot be on it, so it is claimed (the next hop refuses an address that is no address).
+    public func claimRelayDeliveries(worker: String, limit: Int) async throws -> [RelayDelivery] {
+        let now = clock.date
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            let stopped = try Self.isStopped(tx)
+            _ = try tx.changes(Queries.endRelayUndoWindows(stopped: stopped, now: now))
+            guard !stopped, limit > 0 else { return [] }
+            let candidates = try tx.rows(Queries.relayClaimCandidates(limit: limit, now: now, dialect)).map { row throws(StoreError) in
+                RelayDelivery(
+                    id: try row.int("id"), message: RelayMessageID(rawValue: try row.int("message_id")), mailFrom: try row.text("mail_from"),
+                    recipient: try row.text("address"), copyForm: try row.enumValue(RelayCopyForm.self, "copy_form"),
+                    attempt: Int(try row.int("attempts")) + 1)
+            }
+            guard !candidates.isEmpty else { return [] }
+            let normalized = candidates.map { try? NormalizedAddress($0.recipient) }
+            var reasons: [NormalizedAddress: String] = [:]
+            for row in try tx.rows(Queries.suppressionReasons(among: Array(Set(normalized.compactMap { $0 })), dialect)) {
+                reasons[NormalizedAddress(storedValue: try row.text("address"))] = try row.text("reason")
+            }
+            var claimed: [RelayDelivery] = []
+            var suppressed = Set<RelayMessageID>()
+            for (delivery, address) in zip(candidates, normalized) {
+                if let address, let reason = reasons[address] {
+                    _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: "suppressed: \(reason)", now: now))
+                    suppressed.insert(delivery.message)
+                } else {
+                    claimed.append(delivery)
+                }
+            }
+            if !claimed.isEmpty { _ = try tx.changes(Queries.sendRelayRecipients(claimed.map(\.id), worker: worker, now: now, dialect)) }
+            try Self.finish(tx, suppressed, dialect)
+            return claimed
+        }
+    }
+
+    /// Records delivery outcomes; a message whose recipients are all final becomes `done`.
+    @discardableResult
+    public func completeRelayDeliveries(_ outcomes: [RelayDeliveryOutcome]) async throws -> Int {
+        guard !outcomes.isEmpty else { return 0 }
+        let now = clock.date
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            var changed = 0
+            var messages = Set<RelayMessageID>()
+            for outcome in outcomes {
+                for row in try tx.rows(Queries.completeRelayRecipient(outcome, now: now)) {
+                    changed += 1
+                    messages.insert(RelayMessageID(rawValue: try row.int("message_id")))
+                }
+            }
+            try Self.finish(tx, messages, dialect)
+            return changed
+        }
+    }
+
+    /// After a crash: `worker`'s `sending` recipients become `uncertain`; returns how many.
+    public func recoverRelayDeliveries(worker: String) async throws -> Int {
+        let now = clock.date
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            let rows = try tx.rows(Queries.recoverRelayRecipients(worker: worker, now: now))
+            let messages = try Set(rows.map { row throws(StoreError) in RelayMessageID(rawValue: try row.int("message_id")) })
+            try Self.finish(tx, messages, dialect)
+            return rows.count
+        }
+    }
+
+    /// Marks those of `messages` whose recipients are all final `done`. Their rows are locked first
+    /// (PostgreSQL), so that the check runs on a snapshot taken after any other transaction finishing
+    /// the same message committed: two workers completing its last two recipients at once would each
+    /// see the other's still `sending`, and it would stay `queued` for ever.
+    private static func finish(_ tx: any SQLTransaction, _ messages: Set<RelayMessageID>, _ dialect: SQLDialect) throws {
+        guard !messages.isEmpty else { return }
+        let ids = messages.sorted()
+        if dialect == .postgres { _ = try tx.rows(Queries.lockRelayMessages(ids, dialect)) }
+        _ = try tx.changes(Queries.finishRelayMessages(ids, dialect))
+    }
+
+    /// The open breakers, oldest first.
+    public func relayBreakers() async throws -> [RelayBreaker] {
+        try await backend.read(Queries.openRelayBreakers).map { row throws(StoreError) in try RelayBreaker(row: row) }
+    }
+
+    /// Closes `sender`'s breaker (audited `relay.breaker-close`); false when it was not open.
+    @discardableResult
+    public func closeRelayBreaker(_ sender: RelaySender, actor: AuditActor) async throws -> Bool {
+        let now = clock.date
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            if let lock = Queries.lockRelaySender(sender, dialect) { _ = try tx.rows(lock) }
+            guard let row = try tx.one(Queries.closeRelayBreaker(sender, closedBy: actor.displayName, now: now)) else { return false }
+            let event = NewAuditEvent(
+                actor: actor, action: "relay.breaker-close", subjectKind: "relay-sender", subjectID: sender.description,
+                details: [
+                    "sender_kind": .string(sender.kind.rawValue), "sender_name": .string(sender.name),
+                    "opened_at": .string(try row.date("opened_at").formatted(.iso8601)),
+                    "tripped_by": .number(Double(try row.int("tripped_by"))),
+                ])
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
+            return true
+        }
+    }
 }

@@ -9,6 +9,8 @@ enum SQLValue: Sendable, Hashable {
     case textArray([String])
     /// Bound as a `bigint[]` on PostgreSQL and as a JSON array on SQLite.
     case intArray([Int64])
+    /// Octets: a BLOB on SQLite, a BYTEA on PostgreSQL.
+    case bytes([UInt8])
 
     init(_ value: String?) { self = value.map { .text($0) } ?? .null }
     init(_ value: Int64?) { self = value.map { .int($0) } ?? .null }
@@ -61,7 +63,16 @@ struct SQLRow: Sendable {
         switch try value(column) {
         case .null: return nil
         case .text(let value): return value
+        // A BLOB in a TEXT column (written by another tool) reads as its UTF-8 text.
+        case .bytes(let value): return String(decoding: value, as: UTF8.self)
         default: throw .invalidData("column \(column) is not text")
+        }
+    }
+
+    func bytes(_ column: String) throws(StoreError) -> [UInt8] {
+        switch try value(column) {
+        case .bytes(let value): return value
+        default: throw .invalidData("column \(column) is not octets")
         }
     }
 

@@ -47,6 +47,14 @@ enum SQLDialect: Sendable {
         }
     }
 
+    /// `column` is one of the integers bound to the single `?` (an ``SQLValue/intArray(_:)``).
+    func inIntArray(_ column: String) -> String {
+        switch self {
+        case .sqlite: "\(column) IN (SELECT value FROM json_each(?))"
+        case .postgres: "\(column) = ANY(?)"
+        }
+    }
+
     /// The string value of JSON attribute `?` (a path on SQLite, a key on PostgreSQL) of a TEXT column.
     func jsonStringAttribute(_ column: String) -> String {
         switch self {
@@ -68,6 +76,14 @@ enum SQLDialect: Sendable {
         switch self {
         case .sqlite: ""
         case .postgres: " FOR UPDATE SKIP LOCKED"
+        }
+    }
+
+    /// Row-locking suffix of a claim's SELECT over a join that locks only the rows of `table` (an alias).
+    func claimLock(of table: String) -> String {
+        switch self {
+        case .sqlite: ""
+        case .postgres: " FOR UPDATE OF \(table) SKIP LOCKED"
         }
     }
 
@@ -163,6 +179,7 @@ enum Schema {
         }
         return [
             (1, v1), (2, version2(dialect)), (3, version3(dialect)), (4, version4(dialect)), (5, version5(dialect)), (6, version6(dialect)),
+            (7, version7(dialect)),
         ]
     }
 
@@ -298,7 +315,7 @@ enum Schema {
         ]
     }
 
-    private static func sqlList(_ values: [String]) -> String {
+    static func sqlList(_ values: [String]) -> String {
         "(" + values.map { "'\($0)'" }.joined(separator: ", ") + ")"
     }
 }

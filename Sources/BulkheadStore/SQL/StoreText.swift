@@ -38,7 +38,7 @@ enum StoreText {
             switch bind {
             case .text(let text): try refuseNUL(text)
             case .textArray(let texts): for text in texts { try refuseNUL(text) }
-            case .null, .int, .intArray: break
+            case .null, .int, .intArray, .bytes: break
             }
         }
     }

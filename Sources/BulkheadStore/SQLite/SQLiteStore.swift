@@ -132,7 +132,7 @@ struct SQLiteBackend: SQLBackend {
                         // Every numeric column is an integer; a REAL can only come from outside this store.
                         throw StoreError.invalidData("column \(column) holds the real number \(double)")
                     case .string(let string): .text(string)
-                    case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                    case .blob(let data): .bytes([UInt8](data))
                     }
             }
             rows.append(SQLRow(values: values))
@@ -149,6 +149,7 @@ struct SQLiteBackend: SQLBackend {
                 case .text(let value): value
                 case .textArray(let values): jsonArray(values.map(jsonString))
                 case .intArray(let values): jsonArray(values.map(String.init))
+                case .bytes(let values): Data(values)
                 }
             })
     }
