@@ -110,7 +110,8 @@ sink_pid=$!
 wait_for_port "$sink_port" 10 || { echo "smtp-sink did not start: $(cat "$work/sink.err")" >&2; exit 1; }
 
 # One throughput leg: smtp-source to 127.0.0.1:PORT, timed until the sink counted COUNT more messages.
-# Prints "rate arrived seconds errors" (errors: smtp-source's lines on stderr, kept in $work/source-NAME.err).
+# Prints "rate arrived seconds errors source" (rate 0: not all arrived within LEG_TIMEOUT; errors: smtp-source's
+# lines on stderr, kept in $work/source-NAME.err; source: "exited" or "killed" when it had not ended by then).
 cat > "$work/leg.py" <<'PY'
 import subprocess, sys, time
 sink_out, port, count, sessions, size, timeout, errors = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], float(sys.argv[6]), sys.argv[7]
@@ -138,14 +139,16 @@ with open(errors, "w") as err:
             end = time.monotonic()
             break
         time.sleep(0.005)
+    outcome = "exited"
     try:
         source.wait(timeout=max(1.0, timeout - (time.monotonic() - start)))
     except subprocess.TimeoutExpired:
         source.kill()
         source.wait()
+        outcome = "killed"
 elapsed = (end or time.monotonic()) - start
 error_lines = sum(1 for _ in open(errors))
-print(round(count / elapsed) if end else 0, arrived, f"{elapsed:.2f}", error_lines)
+print(round(count / elapsed) if end else 0, arrived, f"{elapsed:.2f}", error_lines, outcome)
 PY
 leg() {
     local name="$1" port="$2" count="$3" concurrency="$4"
@@ -169,6 +172,7 @@ shlib_directory = /usr/lib/postfix
 mail_owner = postfix
 setgid_group = postdrop
 maillog_file = $postfix_dir/maillog
+maillog_file_prefixes = $postfix_dir, /dev/stderr
 inet_interfaces = loopback-only
 inet_protocols = ipv4
 myhostname = relay.bench.invalid
@@ -265,7 +269,8 @@ YAML
         echo "== the Bulkhead leg is not available: \`bulkhead serve\` with a relay: section did not start a relay listener" >&2
         echo "   (the guard relay is not on this build yet?) bulkhead said:" >&2
         sed 's/^/   | /' "$work/bulkhead.err" | head -5 >&2
-        kill "$bulkhead_pid" 2>/dev/null && wait "$bulkhead_pid" 2>/dev/null
+        kill "$bulkhead_pid" 2>/dev/null || true
+        wait "$bulkhead_pid" 2>/dev/null || true
         bulkhead_pid=""
         bulkhead_ok=0
     fi
@@ -273,9 +278,9 @@ YAML
 # Stops serve as Ctrl-C does; killed after 30 s.
 bulkhead_stop() {
     [ -n "$bulkhead_pid" ] || return 0
-    kill -INT "$bulkhead_pid" 2>/dev/null
+    kill -INT "$bulkhead_pid" 2>/dev/null || true
     for _ in $(seq 1 300); do kill -0 "$bulkhead_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$bulkhead_pid" 2>/dev/null
+    kill -KILL "$bulkhead_pid" 2>/dev/null || true
     wait "$bulkhead_pid" 2>/dev/null || true
     bulkhead_pid=""
 }
@@ -295,8 +300,8 @@ for round in $(seq 1 "$rounds"); do
             bulkhead) [ "$bulkhead_ok" = 1 ] || continue; port="$bulkhead_port" ;;
         esac
         echo "== round $round/$rounds: $name ($messages messages of $size bytes, $sessions sessions)" >&2
-        read -r r arrived seconds errors < <(leg "$name-$round" "$port" "$messages" "$sessions")
-        echo "   $r msg/s, $arrived arrived in $seconds s, $errors smtp-source error lines" >&2
+        read -r r arrived seconds errors source < <(leg "$name-$round" "$port" "$messages" "$sessions")
+        echo "   $r msg/s, $arrived arrived in $seconds s; smtp-source $source, $errors error lines" >&2
         [ "$errors" = 0 ] || sed 's/^/   | /' "$work/source-$name-$round.err" | sort | uniq -c | sort -rn | head -3 >&2
         rate[$name]="${r:--}"
     done
@@ -308,12 +313,12 @@ load_line="skipped"
 if [ "$bulkhead_ok" = 1 ] && [ "$load_messages" -gt 0 ]; then
     echo "== load: smtp-source -s 100 -m $load_messages through the Bulkhead relay" >&2
     before="$(rss_mb "$bulkhead_pid" VmRSS)"
-    read -r _ arrived seconds errors < <(leg load "$bulkhead_port" "$load_messages" 100)
+    read -r _ arrived seconds errors source < <(leg load "$bulkhead_port" "$load_messages" 100)
     sleep 1
     after="$(rss_mb "$bulkhead_pid" VmRSS)"
     lost="$(grep -c 'lost connection' "$work/source-load.err" || true)"
     refused="$(grep -cE '\b4[0-9][0-9]\b' "$work/source-load.err" || true)"
-    load_line="$arrived/$load_messages arrived in $seconds s; smtp-source: $errors error lines ($refused with a 4xx, $lost lost connections); RSS $before MB before, $after MB after"
+    load_line="$arrived/$load_messages arrived in $seconds s; smtp-source $source, $errors error lines ($refused with a 4xx, $lost lost connections); RSS $before MB before, $after MB after"
     [ "$errors" = 0 ] || sed 's/^/   | /' "$work/source-load.err" | sort | uniq -c | sort -rn | head -5 >&2
 fi
 peak_throughput="?"
