@@ -9,7 +9,9 @@ struct BenchCommand: ParsableCommand {
             Examples:
               swift build -c release --product bulkhead && .build/release/bulkhead bench mail
               .build/release/bulkhead bench mail --seconds 5 --json
+              .build/release/bulkhead bench relay-latency --sink-port 2600 --via 127.0.0.1:2525
+              bench/relay.sh   # the relay against Postfix and smtp-sink: throughput, latency, memory
             """,
-        subcommands: [MailBenchCommand.self, DLPBenchCommand.self]
+        subcommands: [MailBenchCommand.self, DLPBenchCommand.self, RelayLatencyBenchCommand.self]
     )
 }
