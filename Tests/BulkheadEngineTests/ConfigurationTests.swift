@@ -71,6 +71,11 @@ import Testing
             ("http:\n  listen: [\"127.0.0.1:80\", \"127.0.0.1:80\"]\n", "http.listen"),
             ("http:\n  requests_per_token_per_minute: 0\n", "http.requests_per_token_per_minute"),
             ("bounces: {soft_limit: 0}\n", "bounces.soft_limit"),
+            ("relay:\n  listen: [\"127.0.0.1:2525\"]\ninbound:\n  listen: [\"127.0.0.1:2525\"]\n", "relay.listen"),
+            ("relay:\n  breaker: {messages: -1}\n", "relay.breaker.messages"),
+            ("relay:\n  breaker: {window_seconds: 0}\n", "relay.breaker.window_seconds"),
+            ("relay:\n  bulk_undo_seconds: 100000\n", "relay.bulk_undo_seconds"),
+            ("relay:\n  exposure_hold_recipients: 0\n", "relay.exposure_hold_recipients"),
         ]
         for (yaml, path) in cases {
             do {
@@ -84,6 +89,33 @@ import Testing
         }
         #expect(throws: ConfigurationError.self) { try BulkheadConfiguration.load(yaml: "delivery:\n  concurrency: many\n", environment: [:]) }
         #expect(throws: ConfigurationError.self) { try BulkheadConfiguration.load(yaml: "delivery: [1, 2\n", environment: [:]) }
+        for network in ["10.0.0.1/8", "300.0.0.1/32", "::1/129", "localhost", "127.0.0.1/"] {
+            #expect(throws: ConfigurationError.self, "\(network)") {
+                try BulkheadConfiguration.load(yaml: "relay:\n  allow_networks: [\"\(network)\"]\n", environment: [:])
+            }
+        }
+    }
+
+    @Test func theRelaySectionReadsItsNames() throws {
+        let yaml = """
+            relay:
+              listen: ["127.0.0.1:2525", "[::1]:2525"]
+              allow_networks: ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"]
+              breaker: {messages: 0, recipients: 50, window_seconds: 60}
+              exposure_hold_recipients: 5
+              bulk_undo_from_recipients: 40
+              bulk_undo_seconds: 30
+
+            """
+        let relay = try BulkheadConfiguration.load(yaml: yaml, environment: [:]).relay
+        #expect(relay.listen.map(\.description) == ["127.0.0.1:2525", "[::1]:2525"])
+        #expect(relay.allowNetworks.map(\.description) == ["10.0.0.0/8", "2001:db8:0:0:0:0:0:0/32", "192.0.2.7/32"])
+        #expect(relay.allowNetworks[0].contains("10.200.3.4") && !relay.allowNetworks[0].contains("11.0.0.1"))
+        #expect(relay.allowNetworks[1].contains("2001:db8::1") && !relay.allowNetworks[1].contains("2001:db9::1"))
+        #expect(relay.allowNetworks[2].contains("::ffff:192.0.2.7"), "an IPv4-mapped client matches")
+        #expect(!relay.breaker.limits.isOn && relay.breaker.recipients == 50 && relay.breaker.windowSeconds == 60)
+        #expect(relay.exposureHoldRecipients == 5 && relay.bulkUndoFromRecipients == 40 && relay.bulkUndoSeconds == 30)
+        #expect(BulkheadConfiguration.Relay().allowNetworks.map(\.description) == ["127.0.0.1/32"])
     }
 
     @Test func secretsComeFromTheEnvironmentAndAreMasked() throws {

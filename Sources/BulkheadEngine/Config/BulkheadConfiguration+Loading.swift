@@ -126,6 +126,19 @@ extension BulkheadConfiguration {
         try require(
             (1_024...(100 * 1024 * 1024)).contains(inbound.maxMessageBytes), "inbound.max_message_bytes", "must be 1 KiB to 100 MiB")
         try require(inbound.keptMaxBytes >= inbound.maxMessageBytes, "inbound.kept_max_bytes", "must be at least inbound.max_message_bytes")
+        try require(Set(relay.listen).count == relay.listen.count, "relay.listen", "an address is listed twice")
+        try require(
+            Set(relay.listen).isDisjoint(with: inbound.listen) && Set(relay.listen).isDisjoint(with: http.listen), "relay.listen",
+            "an address is also in inbound.listen or http.listen")
+        try require((0...100_000).contains(relay.breaker.messages), "relay.breaker.messages", "must be 0 (off) to 100000")
+        try require((0...1_000_000).contains(relay.breaker.recipients), "relay.breaker.recipients", "must be 0 (off) to 1000000")
+        try require((1...604_800).contains(relay.breaker.windowSeconds), "relay.breaker.window_seconds", "must be 1 to 604800 (a week)")
+        try require((1...10_000).contains(relay.exposureHoldRecipients), "relay.exposure_hold_recipients", "must be 1 to 10000")
+        try require((1...100_000).contains(relay.bulkUndoFromRecipients), "relay.bulk_undo_from_recipients", "must be 1 to 100000")
+        try require((0...86_400).contains(relay.bulkUndoSeconds), "relay.bulk_undo_seconds", "must be 0 to 86400 (a day)")
+        try require(
+            (1_024...(100 * 1024 * 1024)).contains(relay.maxMessageBytes), "relay.max_message_bytes", "must be 1 KiB to 100 MiB")
+        try require((1...10_000).contains(relay.maxRecipients), "relay.max_recipients", "must be 1 to 10000")
         try require((1...1_000).contains(bounces.softLimit), "bounces.soft_limit", "must be 1 to 1000")
         try require((1...365).contains(bounces.softDays), "bounces.soft_days", "must be 1 to 365")
         if !alerts.email.isEmpty {

@@ -32,6 +32,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     public var http: HTTP
     /// The inbound SMTP listener (bounces, complaints, unsubscribe mail).
     public var inbound: Inbound
+    /// The guard relay (submission in front of the upstreams).
+    public var relay: Relay
     /// When soft bounces suppress an address.
     public var bounces: Bounces
     /// STARTTLS for the SMTP listeners (nil: no STARTTLS offered).
@@ -50,6 +52,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         alerts = Alerts()
         http = HTTP()
         inbound = Inbound()
+        relay = Relay()
         bounces = Bounces()
         listenerTLS = nil
     }
@@ -58,7 +61,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         case dataDirectory = "data_directory"
         case storage, identity, dkim
         case dkimKeys = "dkim_keys"
-        case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces
+        case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces, relay
         case listenerTLS = "listener_tls"
     }
 
@@ -78,6 +81,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         alerts = try c.value(.alerts, default: defaults.alerts)
         http = try c.value(.http, default: defaults.http)
         inbound = try c.value(.inbound, default: defaults.inbound)
+        relay = try c.value(.relay, default: defaults.relay)
         bounces = try c.value(.bounces, default: defaults.bounces)
         listenerTLS = try c.decodeIfPresent(ListenerTLS.self, forKey: .listenerTLS)
     }

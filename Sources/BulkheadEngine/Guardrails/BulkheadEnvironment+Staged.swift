@@ -33,19 +33,29 @@ extension BulkheadEnvironment {
         OneClickUnsubscribe(store: store, tokens: tokens, brakes: brakes, logger: logger)
     }
 
-    /// The inbound listener's policy (`inbound`, `bounces`): what it accepts and where it files it.
-    public var inboundRouter: InboundMailRouter {
+    /// The domains this installation receives mail for: `inbound.domains`, or when that is empty the
+    /// identity's return-path, unsubscribe-mailto and From domains.
+    public var inboundDomains: [String] {
         let identity = configuration.identity
         let fromDomain = (try? configuration.fromMailbox.domain) ?? "localhost.localdomain"
-        let domains =
-            configuration.inbound.domains.isEmpty
+        return configuration.inbound.domains.isEmpty
             ? [identity.returnPathDomain ?? fromDomain, identity.unsubscribeMailtoDomain ?? fromDomain, fromDomain]
             : configuration.inbound.domains
-        return InboundMailRouter(
+    }
+
+    /// The name this host gives in SMTP greetings and trace fields (the return-path domain, else the From domain).
+    public var listenerHostname: String {
+        configuration.identity.returnPathDomain ?? (try? configuration.fromMailbox.domain) ?? "localhost.localdomain"
+    }
+
+    /// The inbound listener's policy (`inbound`, `bounces`): what it accepts and where it files it.
+    public var inboundRouter: InboundMailRouter {
+        InboundMailRouter(
             store: store, unsubscribe: oneClickUnsubscribe, brakes: brakes,
             kept: KeptMailbox(directory: configuration.path("inbound"), maximumBytes: configuration.inbound.keptMaxBytes),
-            domains: domains, softLimit: SoftBounceLimit(count: configuration.bounces.softLimit, days: configuration.bounces.softDays),
-            hostname: identity.returnPathDomain ?? fromDomain, clock: clock, logger: logger)
+            domains: inboundDomains,
+            softLimit: SoftBounceLimit(count: configuration.bounces.softLimit, days: configuration.bounces.softDays),
+            hostname: listenerHostname, clock: clock, logger: logger)
     }
 
     /// The configured staged send (`guardrails.canary`).

@@ -101,7 +101,7 @@ public struct InboundMailRouter: SMTPServerDelegate {
     }
 
     public func accept(message: SMTPReceivedMessage, session: SMTPServerSessionInfo) async throws -> SMTPServerVerdict {
-        let bytes = receivedField(message, session) + message.bytes
+        let bytes = ReceivedField.bytes(session: session, hostname: hostname, at: clock.date) + message.bytes
         let mailboxes = Set(message.envelope.recipients.compactMap { route($0).mailbox })
         // Parsed once per message, off the event loops (a message of many parts costs a second of CPU).
         let report: Result<InboundReport, MIMEParseError> = await withTaskExecutorPreference(ComputeExecutor.shared) {
@@ -202,15 +202,7 @@ public struct InboundMailRouter: SMTPServerDelegate {
         }
     }
 
-    /// RFC 5321 §4.4: the trace field this hop adds.
-    private func receivedField(_ message: SMTPReceivedMessage, _ session: SMTPServerSessionInfo) -> [UInt8] {
-        let from = KeptMailbox.headerSafe(session.heloName ?? "unknown")
-        let address = session.connection.remoteAddress ?? "unknown"
-        let with = (session.isESMTP ? "ESMTP" : "SMTP") + (session.isTLSActive ? "S" : "")
-        let date = MessageDate(clock.date).formatted
-        return Array("Received: from \(from) ([\(address)])\r\n\tby \(KeptMailbox.headerSafe(hostname)) with \(with); \(date)\r\n".utf8)
-    }
-
+    /// The lowercased ASCII form of a domain name.
     static func canonicalDomain(_ domain: String) -> String {
         (try? NormalizedAddress("x@" + domain)).map { String($0.domain) } ?? domain.lowercased()
     }

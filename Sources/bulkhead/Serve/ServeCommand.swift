@@ -64,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
             // that lead nowhere must not go unnoticed.
             let web = startWeb(environment) { worker.cancel() }
             let inbound = try await startInbound(environment)
+            let relay = try await startRelay(environment)
             let signals = StopSignals {
                 worker.cancel()
                 web?.cancel()
@@ -71,6 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
             await worker.value
             // Sessions in a transaction finish it (up to 30 s); idle ones are told 421.
             await inbound?.stop()
+            await relay?.server.stop()
+            // After the listener: messages its last sessions filed are delivered by the next run.
+            relay?.delivery.cancel()
+            await relay?.delivery.value
             // `--once` ends with the pass: the listener stops with it (requests under way complete).
             web?.cancel()
             signals.cancel()
@@ -123,6 +128,37 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         return server
+    }
+
+    /// Starts the guard relay of `relay.listen` and its delivery (nil when none is configured). Its
+    /// worker name is per host (`relay:HOST`): a restart recovers what a crash left `sending`.
+    private func startRelay(_ environment: BulkheadEnvironment) async throws -> (server: SMTPServer, delivery: Task<Void, Never>)? {
+        let configuration = environment.configuration
+        guard !configuration.relay.listen.isEmpty else { return nil }
+        let doorbell = RelayDoorbell()
+        let gateway = try environment.relayGateway(doorbell: doorbell)
+        var settings = SMTPServerConfiguration(hostname: gateway.hostname)
+        settings.limits.maximumMessageSize = configuration.relay.maxMessageBytes
+        settings.limits.maximumRecipients = configuration.relay.maxRecipients
+        settings.insecureAllowsAuthWithoutTLSOnLoopback = configuration.relay.insecureAuthWithoutTLSOnLoopback
+        if let tls = configuration.listenerTLS {
+            settings.tls = try SMTPServerTLS(
+                certificateChainFile: configuration.path(tls.certificateFile), privateKeyFile: configuration.path(tls.privateKeyFile))
+        }
+        let deliverer = environment.relayDeliverer(worker: "relay:" + ProcessInfo.processInfo.hostName)
+        let server = try SMTPServer(configuration: settings, delegate: gateway)
+        for address in configuration.relay.listen {
+            do {
+                let bound = BulkheadConfiguration.ListenAddress(
+                    bound: try await server.bind(host: address.host, port: address.port), configured: address)
+                FileHandle.standardError.write(Data("bulkhead serve: guard relay (SMTP submission) on \(bound)\n".utf8))
+            } catch {
+                await server.stop(gracePeriod: .zero)
+                throw CLIError.fail("cannot listen on \(address) (relay.listen): \(error)", code: 1)
+            }
+        }
+        let idle = Duration.milliseconds(Int64(min(interval, 1) * 1_000))
+        return (server, Task { await deliverer.run(doorbell: doorbell, idle: idle) })
     }
 
     /// Starts what is due (scheduled campaigns whose time came, campaigns whose undo window is over) and

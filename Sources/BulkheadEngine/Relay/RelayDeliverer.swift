@@ -1,0 +1,200 @@
+public import BulkheadSMTP
+public import BulkheadStore
+import Foundation
+public import Logging
+import Synchronization
+
+/// Delivers what the guard relay queued, through the configured transport (the upstreams' SMTP pool,
+/// or the capture mailbox): one message per recipient, as the release asked (``RelayCopyForm``).
+/// The same crash rules as campaign delivery: recipients are durably `sending` before any byte goes out
+/// (``MailStore/claimRelayDeliveries(worker:limit:)``, which also skips suppressed addresses and
+/// claims nothing while the emergency stop is latched), `sent` only after the upstream's `250`, a
+/// crash leaves `sending` rows that become `uncertain` when the worker starts again, never re-sent
+/// blindly. Temporary failures are retried with the delivery backoff up to `delivery.max_attempts`.
+/// While a batch is under way the emergency stop is polled every `delivery.control_poll`: once it is
+/// latched, recipients not yet handed over go back to the queue uncharged (messages in flight complete).
+///
+/// ```swift
+/// let deliverer = environment.relayDeliverer(worker: "relay:mail1")
+/// await deliverer.run(doorbell: doorbell, idle: .seconds(1))   // recovers first; runs until cancelled
+/// ```
+public struct RelayDeliverer: Sendable {
+    let store: any MailStore
+    let transport: any MessageTransport
+    let copies: RelayCopyWriter
+    let settings: DeliverySettings
+    let worker: String
+    let clock: any BulkheadClock
+    let logger: Logger
+
+    public init(
+        store: any MailStore, transport: any MessageTransport, copies: RelayCopyWriter, settings: DeliverySettings, worker: String,
+        clock: any BulkheadClock, logger: Logger
+    ) {
+        self.store = store
+        self.transport = transport
+        self.copies = copies
+        self.settings = settings
+        self.worker = worker
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// After a crash of this worker: its `sending` recipients become `uncertain`. Returns how many.
+    public func recover() async throws -> Int {
+        let count = try await store.recoverRelayDeliveries(worker: worker)
+        if count > 0 {
+            logger.warning(
+                "relay recipients interrupted by a crash are uncertain (they may have been delivered; they are not sent again)",
+                metadata: ["count": "\(count)"])
+        }
+        return count
+    }
+
+    /// Delivers every due recipient, batch by batch, until none is due; returns how many were handed to
+    /// the transport.
+    @discardableResult
+    public func pass() async throws -> Int {
+        var handled = 0
+        while !Task.isCancelled {
+            let batch = try await store.claimRelayDeliveries(worker: worker, limit: max(1, settings.concurrency * settings.batchSize))
+            if batch.isEmpty { break }
+            let outcomes = await deliver(batch)
+            try await store.completeRelayDeliveries(outcomes)
+            handled += batch.count
+        }
+        return handled
+    }
+
+    /// Runs passes until the task is cancelled: at once when `doorbell` rings (the gateway queued a
+    /// message), else every `idle` (deferred recipients coming due, undo windows ending, a release).
+    public func run(doorbell: RelayDoorbell, idle: Duration) async {
+        do {
+            _ = try await recover()
+        } catch {
+            logger.error("relay recovery failed", metadata: ["error": "\(error)"])
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await clock.sleep(for: idle)
+                doorbell.ring()
+            }
+        }
+        defer { ticker.cancel() }
+        doorbell.ring()
+        for await _ in doorbell.rings {
+            if Task.isCancelled { return }
+            do {
+                try await pass()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("relay delivery pass failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Delivers a claimed batch with `delivery.concurrency` senders; every claimed recipient gets an outcome.
+    func deliver(_ batch: [RelayDelivery]) async -> [RelayDeliveryOutcome] {
+        var bytes: [RelayMessageID: Result<[UInt8], any Error>] = [:]
+        for id in Set(batch.map(\.message)) {
+            do {
+                guard let found = try await store.relayMessageBytes(id) else { throw StoreError.notFound(.relayMessage(id)) }
+                bytes[id] = .success(found)
+            } catch {
+                bytes[id] = .failure(error)
+            }
+        }
+        let loaded = bytes
+        let stopped = StopFlag()
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await clock.sleep(for: settings.controlPoll)
+                if (try? await store.latch(named: Latch.emergencyStop)) != nil { stopped.set() }
+            }
+        }
+        defer { watcher.cancel() }
+        return await withTaskGroup(of: RelayDeliveryOutcome.self) { group in
+            var outcomes: [RelayDeliveryOutcome] = []
+            outcomes.reserveCapacity(batch.count)
+            var next = batch.makeIterator()
+            func start(_ delivery: RelayDelivery) {
+                if stopped.isSet {
+                    let reply = SMTPReplyRecord(code: 451, text: "not sent: the emergency stop is latched")
+                    outcomes.append(RelayDeliveryOutcome(delivery: delivery, result: .postponed(reply, retryAt: clock.date)))
+                } else {
+                    group.addTask { await deliver(delivery, original: loaded[delivery.message]) }
+                }
+            }
+            for _ in 0..<max(1, settings.concurrency) {
+                guard let delivery = next.next() else { break }
+                start(delivery)
+            }
+            for await outcome in group {
+                outcomes.append(outcome)
+                if let delivery = next.next() { start(delivery) }
+            }
+            // Started nothing more once stopped: the rest of the batch goes back uncharged.
+            while let delivery = next.next() { start(delivery) }
+            return outcomes
+        }
+    }
+
+    private func deliver(_ delivery: RelayDelivery, original: Result<[UInt8], any Error>?) async -> RelayDeliveryOutcome {
+        let message: [UInt8]
+        let envelope: Envelope
+        guard case .success(let bytes) = original else {
+            // The store could not be read: nothing went out, try again shortly without charging an attempt.
+            let why = if case .failure(let error)? = original { "\(error)" } else { "its bytes were not read" }
+            logger.warning("relay message unreadable from the store", metadata: ["id": "\(delivery.message.rawValue)", "error": "\(why)"])
+            return RelayDeliveryOutcome(
+                delivery: delivery,
+                result: .postponed(SMTPReplyRecord(code: 451, text: "not sent: \(why)"), retryAt: clock.date.addingTimeInterval(30)))
+        }
+        do {
+            message = try copies.copy(of: bytes, form: delivery.copyForm, recipient: delivery.recipient, at: clock.date).bytes
+            envelope = try Envelope(mailFrom: delivery.mailFrom, recipient: delivery.recipient)
+        } catch {
+            // Nothing went out: a copy that cannot be written fails for good, with the reason.
+            return RelayDeliveryOutcome(delivery: delivery, result: .failed(SMTPReplyRecord(code: 554, text: "not sent: \(error)")))
+        }
+        let outcome = await transport.deliver(envelope, message)
+        let reply = CampaignRunner.replyRecord(outcome.detail)
+        let now = clock.date
+        switch outcome {
+        case .sent:
+            return RelayDeliveryOutcome(delivery: delivery, result: .sent(reply))
+        case .deferred:
+            guard delivery.attempt < settings.maxAttempts else {
+                return RelayDeliveryOutcome(
+                    delivery: delivery,
+                    result: .failed(SMTPReplyRecord(code: reply.code, text: "\(reply.text) (gave up after \(delivery.attempt) attempts)")))
+            }
+            var random = SystemRandomNumberGenerator()
+            let delay = settings.backoff.delay(afterAttempt: delivery.attempt, using: &random)
+            return RelayDeliveryOutcome(delivery: delivery, result: .deferred(reply, retryAt: now.addingTimeInterval(delay.seconds)))
+        case .failed:
+            return RelayDeliveryOutcome(delivery: delivery, result: .failed(reply))
+        case .uncertain:
+            return RelayDeliveryOutcome(delivery: delivery, result: .uncertain(reply))
+        case .postponed(_, let retryAfter):
+            return RelayDeliveryOutcome(
+                delivery: delivery, result: .postponed(reply, retryAt: now.addingTimeInterval(max(retryAfter.seconds, 1))))
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    fileprivate var seconds: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
+
+/// Set once the emergency stop is seen while a batch is under way.
+private final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}
