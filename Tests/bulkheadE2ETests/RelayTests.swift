@@ -77,14 +77,16 @@ struct RelayEndToEndTests {
         let id = try #require((held.first?["id"] as? NSNumber)?.int64Value)
         #expect((held.first?["findings"] as? [String])?.contains { $0.hasPrefix("relay.exposure") } == true, "\(list.stdout)")
         #expect(held.first?["recipients"] as? Int == 60)
-        #expect(sink.count() == 0, "held: nothing went out")
+        // Only the sender's notice went out (from the null sender), nothing to a customer.
+        let notices = try sink.records()
+        #expect(notices.map(\.rcpts) == [["mailer@\(Workspace.fromDomain)"]] && notices.allSatisfy { $0.mail_from.isEmpty }, "\(notices)")
 
         // Released as individual copies by an approver: 60 messages, each To naming only its recipient.
         let release = try await workspace.start(["hold", "release", "\(id)", "--split", "--as", "ann"], environment: Self.ann)
             .finish(timeout: .seconds(60))
         #expect(release.status == 0 && release.stdout.contains("DMARC-aligned delivery is not possible"), "\(release.summary)")
-        try await Self.waitUntil(timeout: .seconds(60)) { sink.count() >= 60 }
-        let records = try sink.records()
+        try await Self.waitUntil(timeout: .seconds(60)) { sink.count() >= 61 }
+        let records = try sink.records().filter { !$0.mail_from.isEmpty }
         #expect(records.count == 60)
         #expect(Set(records.flatMap(\.rcpts)) == Set(customers))
         for record in records {
@@ -104,6 +106,8 @@ struct RelayEndToEndTests {
             script.split(separator: "\n").count == 500 && script.split(separator: "\n").allSatisfy { $0.hasPrefix("250") }, "every message accepted")
         try await Task.sleep(for: .seconds(2))
         let scripted = try sink.records().filter { $0.rcpts == ["ops@rcpt.e2e.example"] }.count
+        let scriptNotices = try sink.records().filter { $0.rcpts == ["reports@\(Workspace.fromDomain)"] }.count
+        #expect(scriptNotices == 1, "one notice for the trip, none for the 470 messages held after it")
         #expect(scripted < 30, "the 30th message trips the breaker: \(scripted) went out")
         let breakers = try await workspace.bulkhead(["relay", "breaker", "list", "--json"])
         let open = try #require(try JSONSerialization.jsonObject(with: Data(breakers.stdout.utf8)) as? [[String: Any]])

@@ -140,6 +140,8 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = SMTPServerConfiguration(hostname: gateway.hostname)
         settings.limits.maximumMessageSize = configuration.relay.maxMessageBytes
         settings.limits.maximumRecipients = configuration.relay.maxRecipients
+        // A client may send many messages, each with up to max_recipients RCPTs, on one connection.
+        settings.limits.maximumCommands = max(10_000, 4 * configuration.relay.maxRecipients)
         settings.insecureAllowsAuthWithoutTLSOnLoopback = configuration.relay.insecureAuthWithoutTLSOnLoopback
         if let tls = configuration.listenerTLS {
             settings.tls = try SMTPServerTLS(
