@@ -172,7 +172,9 @@ import Testing
         configuration.dataDirectory = directory.path
         configuration.dkim = .init(domain: "shop.example", selector: "s1", privateKeyFile: "default.pem")
         configuration.dkimKeys = ["news": .init(domain: "news.shop.example", selector: "n1", privateKeyFile: "news.pem")]
-        let writer = try RelayCopyWriter(configuration: configuration)
+        // The keys as the environment loads them for `environment.relayCopyWriter`.
+        let writer = RelayCopyWriter(
+            defaultSigner: try BulkheadEnvironment.loadSigner(configuration), namedSigners: try BulkheadEnvironment.loadNamedSigners(configuration))
 
         let copy = try writer.copy(of: Self.held(from: "a@news.shop.example"), form: .bcc, recipient: "ann@example.org", at: Self.date)
         #expect(copy.signing == .signed(domain: "news.shop.example", selector: "n1"))

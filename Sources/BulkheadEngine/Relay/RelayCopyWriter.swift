@@ -17,7 +17,7 @@ public import Foundation
 /// Build one writer (the keys are read once) and share it: it is `Sendable`.
 ///
 /// ```swift
-/// let writer = try RelayCopyWriter(configuration: config)
+/// let writer = environment.relayCopyWriter   // the environment's keys, read once when it opened
 /// if case .notAligned(let domain) = try writer.alignment(of: held) {
 ///     print("no DKIM key for \(domain): DMARC-aligned delivery is not possible")
 /// }
@@ -35,13 +35,6 @@ public struct RelayCopyWriter: Sendable {
     /// A writer signing with `defaultSigner` (the `dkim` key) and `namedSigners` (`dkim_keys`).
     public init(defaultSigner: DKIMSigner?, namedSigners: [String: DKIMSigner]) {
         signers = (defaultSigner.map { [$0] } ?? []) + namedSigners.sorted { $0.key < $1.key }.map(\.value)
-    }
-
-    /// A writer with the configuration's `dkim` key and every `dkim_keys` entry, each key file read once.
-    public init(configuration: BulkheadConfiguration) throws {
-        self.init(
-            defaultSigner: try BulkheadEnvironment.loadSigner(configuration),
-            namedSigners: try BulkheadEnvironment.loadNamedSigners(configuration))
     }
 
     /// How `split` and `bcc` copies of `original` would be signed: ``RelayCopySigning/signed(domain:selector:)``

@@ -43,6 +43,18 @@ struct ConfigCheckCommand: AsyncParsableCommand {
                 print("# note: inbound.listen is empty: `bulkhead serve` receives no bounces, complaints or unsubscribe mail")
             }
         }
+        if !loaded.relay.listen.isEmpty {
+            // Anyone in these networks relays without a password: say so when they reach past this host.
+            let wide = loaded.relay.allowNetworks.filter { $0.prefixLength < ($0.bytes.count == 4 ? 24 : 64) }
+            if !wide.isEmpty {
+                print(
+                    "# warning: relay.allow_networks lets every client in \(wide.map(\.description).joined(separator: ", ")) relay without AUTH: keep it to the hosts that submit mail"
+                )
+            }
+            if loaded.relay.breaker.messages == 0 {
+                print("# warning: relay.breaker.messages is 0: no per-sender breaker stops a script or tool gone wrong")
+            }
+        }
         let settings = loaded.effectiveSettingsMasked()
         print(settings, terminator: settings.hasSuffix("\n") ? "" : "\n")
     }

@@ -8,7 +8,7 @@ enum HoldDecision {
         } catch StoreError.notFound {
             throw CLIError.fail("no relayed message \(id)", code: 1)
         } catch StoreError.refused(let why) {
-            throw CLIError.fail("message \(id): \(why)", code: 1)
+            throw CLIError.fail(why, code: 1)
         }
     }
 }

@@ -15,7 +15,7 @@ struct HoldReleaseCommand: AsyncParsableCommand {
             not possible (the copies go out unsigned). Once users exist, releasing needs an approver or
             admin (--as NAME).
 
-            Exit status: 0 released, 1 no such message or it is not held, 2 --split with --bcc.
+            Exit status: 0 released, 1 no such message or it is not held, 64 --split with --bcc.
 
             Examples:
               bulkhead hold release 12 --split

@@ -11,8 +11,10 @@ struct StopCommand: AsyncParsableCommand {
         discussion: """
             --all pauses every campaign that is pending, in its canary or hold, or sending (reason stop-all;
             delivery stops within a second, messages in flight complete) and sets a latch: while it holds, no
-            campaign starts or resumes and `serve` starts nothing. --release lifts the latch; the paused
-            campaigns stay paused and are resumed one by one (bulkhead campaign resume ID).
+            campaign starts or resumes and `serve` starts nothing; the guard relay delivers nothing and files
+            every message it accepts in the hold queue (reason stopped). --release lifts the latch; the paused
+            campaigns stay paused and are resumed one by one (bulkhead campaign resume ID), held relay mail
+            is released one by one (bulkhead hold release ID), relay mail that was queued goes out.
             Needs no password: an emergency must not wait.
 
             Examples:
