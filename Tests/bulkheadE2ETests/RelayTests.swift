@@ -129,8 +129,8 @@ struct RelayEndToEndTests {
 
     /// Issue 10's "250 only after the message is durable" for the relay: 20 times (seeded), a message is
     /// submitted and `serve` is SIGKILLed at a random moment right after the client got its 250; a new
-    /// `serve` starts each time. Every acknowledged message is in the store, and reaches the sink (or is
-    /// marked uncertain: never silently lost).
+    /// `serve` starts each time. Every acknowledged message is in the store and ends sent (and at the sink)
+    /// or uncertain (killed between its claim and its outcome): never silently lost.
     @Test(arguments: Backend.allCases)
     func aSIGKILLRightAfterThe250LosesNothing(backend: Backend) async throws {
         let rounds = 20
@@ -157,21 +157,25 @@ struct RelayEndToEndTests {
             }
             let serve = try workspace.start(["serve", "--interval", "0.2"])
             try await Loopback.waitForListener(port: relayPort, process: serve)
-            let expected = Set((0..<rounds).map { "p\($0)@rcpt.e2e.example" })
-            try await Self.waitUntil(timeout: .seconds(60)) {
-                let arrived = Set((try? sink.records().flatMap(\.rcpts)) ?? [])
-                return arrived.isSuperset(of: expected)
-            }
+            // Every recipient reaches a final state: sent, or uncertain when a kill came between its claim
+            // and its outcome (it may have arrived; never sent twice without a person).
+            var recipients: [RelayRecipient] = []
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            repeat {
+                try await Task.sleep(for: .milliseconds(200))
+                recipients = try await workspace.withStore { store in
+                    try await store.relayMessages(states: nil, before: nil, limit: 100).flatMap(\.recipients)
+                }
+            } while !(recipients.count == rounds && recipients.allSatisfy { $0.state.isFinal }) && ContinuousClock.now < deadline
             serve.signal(SIGINT)
             _ = try await serve.finish(timeout: .seconds(60))
-            try await workspace.withStore { store in
-                let messages = try await store.relayMessages(states: nil, before: nil, limit: 100)
-                #expect(messages.count == rounds, "every acknowledged message is on record")
-                let recipients = messages.flatMap(\.recipients)
-                #expect(recipients.allSatisfy { $0.state == .sent || $0.state == .uncertain }, "\(recipients.map(\.state))")
-            }
+            #expect(recipients.count == rounds, "every acknowledged message is on record")
+            #expect(recipients.allSatisfy { $0.state == .sent || $0.state == .uncertain }, "\(recipients.map(\.state))")
             let arrived = Set(try sink.records().flatMap(\.rcpts))
-            #expect(arrived.isSuperset(of: expected), "missing: \(expected.subtracting(arrived).sorted())")
+            let sent = Set(recipients.filter { $0.state == .sent }.map(\.address))
+            #expect(arrived.isSuperset(of: sent), "a recipient recorded sent is at the sink: missing \(sent.subtracting(arrived).sorted())")
+            let uncertain = recipients.filter { $0.state == .uncertain }.count
+            #expect(uncertain <= rounds / 2, "a kill lands between claim and outcome only sometimes: \(uncertain) of \(rounds) uncertain")
         } catch {
             await workspace.discard()
             throw error

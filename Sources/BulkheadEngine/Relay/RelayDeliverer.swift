@@ -51,20 +51,39 @@ public struct RelayDeliverer: Sendable {
         return count
     }
 
-    /// Delivers every due recipient, batch by batch, until none is due; returns how many were handed to
-    /// the transport.
+    /// Delivers every due recipient until none is due, with `delivery.concurrency` senders that each
+    /// claim a few recipients at a time (so a copy waits for a handful of others, not for a whole wave),
+    /// deliver them one after another and record their outcomes; returns how many were claimed.
     @discardableResult
     public func pass() async throws -> Int {
-        var handled = 0
-        while !Task.isCancelled {
-            let batch = try await store.claimRelayDeliveries(worker: worker, limit: max(1, settings.concurrency * settings.batchSize))
-            if batch.isEmpty { break }
-            let outcomes = await deliver(batch)
-            try await store.completeRelayDeliveries(outcomes)
-            handled += batch.count
+        let stopped = StopFlag()
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await clock.sleep(for: settings.controlPoll)
+                if (try? await store.latch(named: Latch.emergencyStop)) != nil { stopped.set() }
+            }
         }
-        return handled
+        defer { watcher.cancel() }
+        let perClaim = max(1, min(settings.batchSize, Self.claimSize))
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<max(1, settings.concurrency) {
+                group.addTask {
+                    var handled = 0
+                    while !Task.isCancelled, !stopped.isSet {
+                        let batch = try await store.claimRelayDeliveries(worker: worker, limit: perClaim)
+                        if batch.isEmpty { break }
+                        try await store.completeRelayDeliveries(await deliver(batch, stopped: stopped))
+                        handled += batch.count
+                    }
+                    return handled
+                }
+            }
+            return try await group.reduce(0, +)
+        }
     }
+
+    /// Recipients one sender claims at a time.
+    static let claimSize = 4
 
     /// Runs passes until the task is cancelled: at once when `doorbell` rings (the gateway queued a
     /// message), else every `idle` (deferred recipients coming due, undo windows ending, a release).
@@ -94,50 +113,30 @@ public struct RelayDeliverer: Sendable {
         }
     }
 
-    /// Delivers a claimed batch with `delivery.concurrency` senders; every claimed recipient gets an outcome.
-    func deliver(_ batch: [RelayDelivery]) async -> [RelayDeliveryOutcome] {
+    /// Delivers a claimed batch one recipient after another; every claimed recipient gets an outcome
+    /// (once `stopped`, the rest go back to the queue uncharged).
+    func deliver(_ batch: [RelayDelivery], stopped: StopFlag) async -> [RelayDeliveryOutcome] {
         var bytes: [RelayMessageID: Result<[UInt8], any Error>] = [:]
-        for id in Set(batch.map(\.message)) {
-            do {
-                guard let found = try await store.relayMessageBytes(id) else { throw StoreError.notFound(.relayMessage(id)) }
-                bytes[id] = .success(found)
-            } catch {
-                bytes[id] = .failure(error)
+        var outcomes: [RelayDeliveryOutcome] = []
+        for delivery in batch {
+            if stopped.isSet {
+                let reply = SMTPReplyRecord(code: 451, text: "not sent: the emergency stop is latched")
+                outcomes.append(RelayDeliveryOutcome(delivery: delivery, result: .postponed(reply, retryAt: clock.date)))
+                continue
             }
-        }
-        let loaded = bytes
-        let stopped = StopFlag()
-        let watcher = Task {
-            while !Task.isCancelled {
-                try? await clock.sleep(for: settings.controlPoll)
-                if (try? await store.latch(named: Latch.emergencyStop)) != nil { stopped.set() }
-            }
-        }
-        defer { watcher.cancel() }
-        return await withTaskGroup(of: RelayDeliveryOutcome.self) { group in
-            var outcomes: [RelayDeliveryOutcome] = []
-            outcomes.reserveCapacity(batch.count)
-            var next = batch.makeIterator()
-            func start(_ delivery: RelayDelivery) {
-                if stopped.isSet {
-                    let reply = SMTPReplyRecord(code: 451, text: "not sent: the emergency stop is latched")
-                    outcomes.append(RelayDeliveryOutcome(delivery: delivery, result: .postponed(reply, retryAt: clock.date)))
-                } else {
-                    group.addTask { await deliver(delivery, original: loaded[delivery.message]) }
+            if bytes[delivery.message] == nil {
+                do {
+                    guard let found = try await store.relayMessageBytes(delivery.message) else {
+                        throw StoreError.notFound(.relayMessage(delivery.message))
+                    }
+                    bytes[delivery.message] = .success(found)
+                } catch {
+                    bytes[delivery.message] = .failure(error)
                 }
             }
-            for _ in 0..<max(1, settings.concurrency) {
-                guard let delivery = next.next() else { break }
-                start(delivery)
-            }
-            for await outcome in group {
-                outcomes.append(outcome)
-                if let delivery = next.next() { start(delivery) }
-            }
-            // Started nothing more once stopped: the rest of the batch goes back uncharged.
-            while let delivery = next.next() { start(delivery) }
-            return outcomes
+            outcomes.append(await deliver(delivery, original: bytes[delivery.message]))
         }
+        return outcomes
     }
 
     private func deliver(_ delivery: RelayDelivery, original: Result<[UInt8], any Error>?) async -> RelayDeliveryOutcome {
@@ -192,8 +191,8 @@ extension Duration {
     }
 }
 
-/// Set once the emergency stop is seen while a batch is under way.
-private final class StopFlag: Sendable {
+/// Set once the emergency stop is seen while a pass is under way.
+final class StopFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }

@@ -12,17 +12,22 @@ extension SQLMailStore {
             if let lock = Queries.lockRelaySender(message.sender, dialect) { _ = try tx.rows(lock) }
             let id = RelayMessageID(rawValue: try Self.required(try tx.one(try Queries.insertRelayMessage(message, now: now))).int("id"))
             _ = try tx.changes(Queries.insertRelayRecipients(recipients, message: id, now: now))
-            let since = now.addingTimeInterval(-breaker.window.seconds)
-            let counted = try Self.required(try tx.one(Queries.relaySenderVolume(message.sender, since: since)))
-            let volume = SenderVolume(messages: Int(try counted.int("messages")), distinctRecipients: Int(try counted.int("recipients")))
+            // The window is counted only for a sender whose breaker is closed and on: then it holds fewer
+            // than `breaker.messages` messages (the one that reaches it trips the breaker), so the count
+            // stays small however much a sender sends; with the breaker off nothing is counted.
+            func volume() throws -> SenderVolume {
+                let since = now.addingTimeInterval(-breaker.window.seconds)
+                let counted = try Self.required(try tx.one(Queries.relaySenderVolume(message.sender, since: since)))
+                return SenderVolume(messages: Int(try counted.int("messages")), distinctRecipients: Int(try counted.int("recipients")))
+            }
 
             var state = RelayMessageState.held
             var holdReason: RelayHoldReason?
             var relayAfter: Date?
             var tripped = false
-            if try tx.one(Queries.openRelayBreaker(message.sender)) != nil {
+            if breaker.isOn, try tx.one(Queries.openRelayBreaker(message.sender)) != nil {
                 holdReason = .breakerOpen
-            } else if breaker.isTripped(by: volume) {
+            } else if breaker.isOn, breaker.isTripped(by: try volume()) {
                 _ = try tx.changes(Queries.insertRelayBreaker(message.sender, trippedBy: id, now: now))
                 holdReason = .breakerTripped
                 tripped = true

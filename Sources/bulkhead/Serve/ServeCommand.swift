@@ -142,6 +142,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.limits.maximumRecipients = configuration.relay.maxRecipients
         // A client may send many messages, each with up to max_recipients RCPTs, on one connection.
         settings.limits.maximumCommands = max(10_000, 4 * configuration.relay.maxRecipients)
+        // Submission comes from a few hosts with many sessions each (an application server, smtp-source -s 100).
+        settings.limits.maximumConnections = 400
+        settings.limits.maximumConnectionsPerClient = 200
         settings.insecureAllowsAuthWithoutTLSOnLoopback = configuration.relay.insecureAuthWithoutTLSOnLoopback
         if let tls = configuration.listenerTLS {
             settings.tls = try SMTPServerTLS(
