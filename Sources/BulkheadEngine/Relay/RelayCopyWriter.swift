@@ -6,7 +6,8 @@ public import Foundation
 /// (`bulkhead hold release ID --split` or `--bcc`).
 ///
 /// A `split` copy's `To:` names only its recipient (with the display name the original gave them),
-/// a `bcc` copy's is `To: undisclosed-recipients:;`; both lose every `Cc:` and `Bcc:` field and the
+/// a `bcc` copy's is `To: undisclosed-recipients:;`; both lose every `Cc:` and `Bcc:` field, the
+/// `Resent-To:`, `Resent-Cc:` and `Resent-Bcc:` fields (they name recipients too), and the
 /// sender's `DKIM-Signature` fields (rewriting To breaks them), keep the body byte for byte and the
 /// Message-ID, and are re-signed with the configured key whose domain aligns with the From domain:
 /// the From domain itself or a parent of it, the most specific one; between keys of the same domain
@@ -28,9 +29,10 @@ public struct RelayCopyWriter: Sendable {
     /// The keys in order of preference between equally specific domains.
     let signers: [DKIMSigner]
 
-    /// The fields a rewritten copy loses besides To and Cc: signatures the rewrite breaks, and Bcc
-    /// (already removed at submission; removed again so a copy can never show it).
-    static let removedFields = ["DKIM-Signature", "Bcc"]
+    /// The fields a rewritten copy loses besides To and Cc: signatures the rewrite breaks, the
+    /// resent fields that name recipients, and Bcc and Resent-Bcc (already removed at submission;
+    /// removed again so a copy can never show them).
+    static let removedFields = ["DKIM-Signature", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc"]
 
     /// A writer signing with `defaultSigner` (the `dkim` key) and `namedSigners` (`dkim_keys`).
     public init(defaultSigner: DKIMSigner?, namedSigners: [String: DKIMSigner]) {
@@ -52,6 +54,14 @@ public struct RelayCopyWriter: Sendable {
         let addressee: MessageCopy.Addressee
         switch form {
         case .original:
+            // Checked again at the last step: a copy never carries a blind field, and a message whose
+            // header cannot be read (so its blind fields cannot be found) is never sent as submitted.
+            var copy: MessageCopy
+            do { copy = try MessageCopy(original) } catch { throw .message(error) }
+            guard copy.values(named: "Bcc").isEmpty, copy.values(named: "Resent-Bcc").isEmpty else {
+                copy.removeFields(named: ["Bcc", "Resent-Bcc"])
+                return RelayCopy(bytes: copy.bytes, signing: .unchanged)
+            }
             return RelayCopy(bytes: original, signing: .unchanged)
         case .bcc:
             addressee = .undisclosed

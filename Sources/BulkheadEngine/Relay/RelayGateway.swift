@@ -10,14 +10,16 @@ public import Logging
 ///
 /// - **Never an open relay:** a recipient outside the local domains (`inbound.domains`) is accepted
 ///   only from a user with the `relay` role who authenticated, or from a client in
-///   `relay.allow_networks`; everyone else gets `550 5.7.1`.
-/// - **Each message** gets a `Received:` field and loses its `Bcc:` field, is checked by
+///   `relay.allow_networks`; everyone else gets `550 5.7.1`, also for a local address whose local part
+///   routes on (`%`, `!`, `@`). A recipient the suppression list cannot be checked against (one
+///   ``NormalizedAddress`` refuses) gets `553 5.1.3` from everyone.
+/// - **Each message** gets a `Received:` field and loses its `Bcc:` and `Resent-Bcc:` fields, is checked by
 ///   ``RelayRules`` (exposure in To/Cc, test mail, audience size) and filed by
 ///   ``MailStore/receiveRelayMessage(_:breaker:)``, which also applies the per-sender breaker and the
 ///   emergency stop: it is then queued for delivery, waiting in the bulk undo window, or held. A
 ///   message that does not parse is held (`relay.message-unreadable`), never relayed unchecked.
 /// - **Held mail** brings its sender one short notice (a breaker's trip: one notice and one alert to
-///   `alerts.email`, later messages none); see ``RelayNotices``.
+///   `alerts.email`, later messages none) when the client was trusted; see ``RelayNotices``.
 ///
 /// ```swift
 /// let doorbell = RelayDoorbell()
@@ -83,11 +85,18 @@ public struct RelayGateway: SMTPServerDelegate {
     public func checkRecipient(_ recipient: String, envelope: SMTPServerEnvelope, session: SMTPServerSessionInfo) async throws
         -> SMTPServerVerdict
     {
-        guard (try? Envelope(mailFrom: "", recipient: recipient)) != nil, let at = recipient.lastIndex(of: "@") else {
+        // Only an address the suppression list can be checked against (`NormalizedAddress`): one it
+        // cannot key (`gone@example.org.`) would reach an opted-out person unseen.
+        guard (try? Envelope(mailFrom: "", recipient: recipient)) != nil, let key = try? NormalizedAddress(recipient) else {
             return .refuse(SMTPReply(code: 553, lines: ["5.1.3 That recipient address is not valid"]))
         }
-        let domain = String(recipient[recipient.index(after: at)...])
-        if !localDomains.contains(domain) && !isTrusted(session) {
+        let trusted = isTrusted(session)
+        // A local part that routes on (`victim%example.net@`, `"victim@example.net"@`, `example.net!victim@`)
+        // is an external address in disguise: the next hop may honour it.
+        if !trusted && key.localPart.contains(where: { "%!@".contains($0) }) {
+            return .refuse(SMTPReply(code: 550, lines: ["5.7.1 Relaying denied: no routing in the local part"]))
+        }
+        if !localDomains.contains(String(key.domain)) && !trusted {
             logger.notice(
                 "relay refused: an external recipient from a client that did not authenticate",
                 metadata: ["client": "\(session.connection.remoteAddress ?? "unknown")"])
@@ -124,7 +133,10 @@ public struct RelayGateway: SMTPServerDelegate {
             ])
         if receipt.state == .queued { doorbell.ring() }
         if receipt.state == .held {
-            notices.held(receipt, sender: sender, mailFrom: message.envelope.reversePath, subject: checked.subject, findings: checked.findings)
+            // A client that is not trusted can give anyone's address as MAIL FROM: no notice goes there
+            // (the relay would send a stranger's text to a victim); the breaker's alert still goes.
+            let noticeTo = isTrusted(session) ? message.envelope.reversePath : ""
+            notices.held(receipt, sender: sender, mailFrom: noticeTo, subject: checked.subject, findings: checked.findings)
         }
         return .accept
     }
@@ -133,6 +145,9 @@ public struct RelayGateway: SMTPServerDelegate {
 /// A submitted message after the relay's checks: the bytes to file (Bcc removed), the subject and
 /// the findings. Built off the event loops.
 struct CheckedSubmission: Sendable {
+    /// The fields that name blind recipients, removed from every message before it is filed.
+    static let blindFields = ["Bcc", "Resent-Bcc"]
+
     var bytes: [UInt8]
     var subject: String
     var findings: [Finding]
@@ -140,9 +155,10 @@ struct CheckedSubmission: Sendable {
 
     init(_ received: [UInt8], recipients: [String], sender: RelaySender, localDomains: LocalDomains, thresholds: RelayThresholds) {
         do {
-            // Bcc'd addresses are never shown to anyone: the field goes before the message is filed.
+            // Bcc'd addresses are never shown to anyone: the fields go before the message is filed
+            // (RFC 5322 §3.6.6: Resent-Bcc is a Bcc too).
             var copy = try MessageCopy(received)
-            copy.removeFields(named: ["Bcc"])
+            copy.removeFields(named: Self.blindFields)
             bytes = copy.bytes
             let entity = try MIMEParser().parse(bytes)
             let relayMessage = RelayMessage(
@@ -157,7 +173,7 @@ struct CheckedSubmission: Sendable {
                 Finding(
                     code: "relay.message-unreadable", severity: .error,
                     message: "the message cannot be read (\(error)), so who can see whom cannot be checked", location: "message",
-                    fix: "look at it with `bulkhead hold show ID` and release or discard it")
+                    fix: "look at it with `bulkhead hold show ID --message` and discard it: no copy of it can be sent safely")
             ]
             waitsForBulkUndo = false
         }

@@ -9,7 +9,7 @@ public import Logging
 /// (a breaker's trip: one notice for the trip, none for the messages held after it), and
 /// `alerts.email` one alert per trip. Notices go straight to the transport (never through the relay
 /// again), are marked `Auto-Submitted: auto-replied` (RFC 3834) so that no auto-responder answers, are
-/// never sent to the null sender, and are sent at most once per message even with several workers
+/// never sent to the null sender nor to a suppressed address, and are sent at most once per message even with several workers
 /// (``MailStore/markRelaySenderNotified(_:)``). A notice that cannot be sent is logged; the hold stands.
 ///
 /// ```swift
@@ -65,8 +65,11 @@ public struct RelayNotices: Sendable {
                     ? "All sending is stopped at the moment (an emergency stop). Your message is kept and goes out when an administrator releases it."
                     : "Your message was held before it went out, for this reason:\n\n"
                         + findings.filter { $0.severity >= .approval }.map { "  - \($0.message)" }.joined(separator: "\n"))
+            let address = try NormalizedAddress(mailFrom)
+            // An opted-out person never gets another message, a notice included.
+            if try await store.suppression(address: address) != nil { return }
             var message = MessageBuilder(from: from)
-            let recipient = try NormalizedAddress(mailFrom).mailbox
+            let recipient = try address.mailbox
             message.to = [.mailbox(recipient)]
             message.subject = "Held: " + (subject.isEmpty ? "(no subject)" : subject)
             message.textBody = """

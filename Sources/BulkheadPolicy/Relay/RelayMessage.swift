@@ -1,6 +1,7 @@
 public import BulkheadMail
 
-/// What the relay rules look at in one submitted message: who can see whom (To/Cc), who gets it
+/// What the relay rules look at in one submitted message: who can see whom (To/Cc, and the
+/// Resent-To/Resent-Cc fields of a resent message, which every recipient sees too), who gets it
 /// (the envelope), who sends it, which domains are local, and the text the test-mail rule reads.
 ///
 /// ```swift
@@ -12,10 +13,10 @@ public import BulkheadMail
 /// let findings = RelayRules.check(message, thresholds: RelayThresholds())
 /// ```
 public struct RelayMessage: Sendable, Hashable {
-    /// The mailboxes in To and Cc, in order, as written (duplicates and local ones included; group
+    /// The mailboxes in To, Cc, Resent-To and Resent-Cc, in order, as written (duplicates and local ones included; group
     /// members included, an empty group such as `undisclosed-recipients:;` adds none).
     public var visibleRecipients: [Mailbox]
-    /// One entry per To or Cc field that does not parse, `NAME: why` (`To: offset 4: missing @ in address`).
+    /// One entry per To, Cc, Resent-To or Resent-Cc field that does not parse, `NAME: why` (`To: offset 4: missing @ in address`).
     /// Its mailboxes are unknown, so the exposure rule cannot count them.
     public var unreadableRecipientFields: [String]
     /// The envelope recipients (`RCPT TO`, without angle brackets).
@@ -46,7 +47,10 @@ public struct RelayMessage: Sendable, Hashable {
         self.html = html
     }
 
-    /// Reads the To and Cc fields, the subject and the bodies of a parsed message (a field that does
+    /// The fields whose mailboxes every recipient sees.
+    public static let visibleRecipientFields = ["To", "Cc", "Resent-To", "Resent-Cc"]
+
+    /// Reads the To, Cc, Resent-To and Resent-Cc fields, the subject and the bodies of a parsed message (a field that does
     /// not parse becomes an entry of ``unreadableRecipientFields``; a body not valid in its charset is
     /// read as UTF-8 with replacement characters, enough for the test-mail rule).
     public init(
@@ -54,7 +58,7 @@ public struct RelayMessage: Sendable, Hashable {
     ) {
         var visible: [Mailbox] = []
         var unreadable: [String] = []
-        for field in message.headers where field.hasName("To") || field.hasName("Cc") {
+        for field in message.headers where Self.visibleRecipientFields.contains(where: field.hasName) {
             do {
                 visible += try AddressList.parse(field.value).flatMap(\.mailboxes)
             } catch {

@@ -1,12 +1,13 @@
 /// Who sends a message through the relay, as the breaker and the hold records key it: the
 /// authenticated user name when the client authenticated, else the `MAIL FROM` address.
 ///
-/// User names are kept exactly; a `MAIL FROM` address keeps its local part exactly and has its domain
-/// lowercased (in ASCII form), so `Ann@Example.COM` and `Ann@example.com` are one sender.
+/// User names are kept exactly; a `MAIL FROM` address is lowercased, its domain in ASCII form, so
+/// `Ann@Example.COM` and `ann@example.com` are one sender: a script cannot dodge its breaker by
+/// varying the case of its address.
 ///
 /// ```swift
 /// RelaySender(authenticatedUser: "ann", reversePath: "news@example.com").description  // "user ann"
-/// RelaySender(authenticatedUser: nil, reversePath: "Ann@Example.COM").description     // "mail-from Ann@example.com"
+/// RelaySender(authenticatedUser: nil, reversePath: "Ann@Example.COM").description     // "mail-from ann@example.com"
 /// RelaySender(authenticatedUser: nil, reversePath: "").description                    // "mail-from <>"
 /// ```
 public struct RelaySender: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -29,9 +30,9 @@ public struct RelaySender: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// The sender of the reverse path `reversePath` (without angle brackets; "" is the null sender):
-    /// the domain lowercased in ASCII form, the local part kept; text that is not an address is kept exactly.
+    /// lowercased, the domain in ASCII form; text that is not an address is only lowercased.
     public static func mailFrom(_ reversePath: String) -> RelaySender {
-        RelaySender(kind: .mailFrom, name: reversePath.isEmpty ? "" : AddressKey(envelope: reversePath).text)
+        RelaySender(kind: .mailFrom, name: reversePath.isEmpty ? "" : AddressKey(envelope: reversePath.lowercased()).text)
     }
 
     /// The authenticated user when there is one, else the reverse path.

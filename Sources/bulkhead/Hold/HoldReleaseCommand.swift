@@ -15,7 +15,8 @@ struct HoldReleaseCommand: AsyncParsableCommand {
             not possible (the copies go out unsigned). Once users exist, releasing needs an approver or
             admin (--as NAME).
 
-            Exit status: 0 released, 1 no such message or it is not held, 64 --split with --bcc.
+            Exit status: 0 released, 1 no such message, it is not held, or its header cannot be read (it
+            stays held: discard it), 64 --split with --bcc.
 
             Examples:
               bulkhead hold release 12 --split
@@ -38,10 +39,18 @@ struct HoldReleaseCommand: AsyncParsableCommand {
         let (record, signing) = try await config.withEnvironment { environment in
             let store = environment.store
             let who = try await actor.authenticated(store, for: "release held mail", required: true, roles: [.approver, .admin])
-            // What the copies' signature will be, said before anything goes out.
+            // What the copies' signature will be, said before anything goes out; copies that cannot be
+            // written are refused here, while the message is still held (each would fail at delivery).
             var signing: String?
-            if form != .original, let bytes = try await store.relayMessageBytes(RelayMessageID(rawValue: message.id)) {
-                signing = (try? environment.relayCopyWriter.alignment(of: bytes))?.description
+            if let bytes = try await store.relayMessageBytes(RelayMessageID(rawValue: message.id)) {
+                do {
+                    let alignment = try environment.relayCopyWriter.alignment(of: bytes)
+                    if form != .original { signing = alignment.description }
+                } catch {
+                    throw CLIError.fail(
+                        "message \(message.id) stays held: its header cannot be read (\(error)), so no copy of it can be sent "
+                            + "without the risk of showing a blind (Bcc) recipient; discard it (bulkhead hold discard \(message.id))", code: 1)
+                }
             }
             return (try await HoldDecision.apply(.release(form), to: message.id, store: store, actor: who), signing)
         }

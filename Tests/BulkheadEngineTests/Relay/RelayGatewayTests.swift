@@ -264,13 +264,19 @@ import Testing
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let broken = Array(
-            "From: a@shop.example\r\nTo: bo@example.org\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\nBad header line without colon\r\n\r\nbody\r\n"
-                .utf8)
+            "From: a@shop.example\r\nTo: bo@example.org\r\nBcc: secret@example.net\r\nBad header line without colon\r\n\r\nbody\r\n".utf8)
         try await Self.submit(setup, recipients: ["bo@example.org"], bytes: broken)
         try await setup.deliverer.pass()
         #expect(setup.transport.all.isEmpty)
         let held = try #require(try await setup.store.relayMessages(states: [.held], before: nil, limit: 1).first)
         #expect(held.findings.map(\.code) == ["relay.message-unreadable"])
+        // Released as submitted anyway (the CLI refuses; the store does not know): its Bcc cannot be
+        // found, so delivery sends nothing and says why.
+        _ = try await setup.store.decideRelayMessage(held.id, .release(.original), actor: .human("approver"))
+        try await setup.deliverer.pass()
+        #expect(setup.transport.all.isEmpty)
+        let failed = try #require(try await setup.store.relayMessage(held.id))
+        #expect(failed.recipients.map(\.state) == [.failed] && failed.recipients[0].lastReply?.text.hasPrefix("not sent:") == true)
     }
 
     static func waitUntil(_ condition: () -> Bool) async throws {

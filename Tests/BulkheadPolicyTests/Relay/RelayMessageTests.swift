@@ -75,17 +75,17 @@ import Testing
         #expect(throws: DomainError.self) { try LocalDomains(["example..com"]) }
     }
 
-    @Test func sendersAreKeyedByUserExactlyAndByMailFromWithTheDomainLowercased() {
+    @Test func sendersAreKeyedByUserExactlyAndByMailFromLowercased() {
         #expect(RelaySender(authenticatedUser: "Ann", reversePath: "news@example.com") == .user("Ann"))
         #expect(RelaySender.user("Ann") != .user("ann"))
         #expect(RelaySender(authenticatedUser: nil, reversePath: "Ann@Example.COM") == .mailFrom("Ann@example.com"))
-        #expect(RelaySender.mailFrom("Ann@example.com") != .mailFrom("ann@example.com"))
+        #expect(RelaySender.mailFrom("Ann@example.com") == .mailFrom("ann@example.com"), "no dodging the breaker by case")
         #expect(RelaySender.mailFrom("info@Bücher.example") == .mailFrom("info@xn--bcher-kva.example"))
         #expect(RelaySender.user("ann@example.com") != .mailFrom("ann@example.com"), "a user name is not an address")
-        #expect(RelaySender.mailFrom("Ann@Example.COM").description == "mail-from Ann@example.com")
+        #expect(RelaySender.mailFrom("Ann@Example.COM").description == "mail-from ann@example.com")
         #expect(RelaySender.mailFrom("").description == "mail-from <>")
         #expect(RelaySender.user("ann").description == "user ann")
-        #expect(RelaySender.mailFrom("not an address").description == "mail-from not an address")
+        #expect(RelaySender.mailFrom("Not an address").description == "mail-from not an address")
         #expect(
             [RelaySender.mailFrom("a@example.com"), .user("zed"), .user("bob")].sorted().map(\.description) == [
                 "user bob", "user zed", "mail-from a@example.com",
