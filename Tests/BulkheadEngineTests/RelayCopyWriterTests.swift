@@ -190,8 +190,17 @@ import Testing
         #expect(throws: RelayCopyError.self) {
             try writer.copy(of: Self.held(), form: .split, recipient: "not an address", at: Self.date)
         }
-        // An original copy is passed through even when its header could not be rewritten.
-        let lf = Array("From: a@shop.example\nTo: b@example.org\n\nhi\n".utf8)
-        #expect(try writer.copy(of: lf, form: .original, recipient: "b@example.org", at: Self.date).bytes == lf)
+        // Not even an original copy of a header that cannot be read: its blind fields cannot be found.
+        let lf = Array("From: a@shop.example\nTo: b@example.org\nBcc: c@example.net\n\nhi\n".utf8)
+        #expect(throws: RelayCopyError.message(.bareLineFeed(offset: 20))) {
+            try writer.copy(of: lf, form: .original, recipient: "b@example.org", at: Self.date)
+        }
+        // A readable original passes through byte for byte; one that still has a blind field loses it.
+        let held = Self.held()
+        #expect(try writer.copy(of: held, form: .original, recipient: "b@example.org", at: Self.date).bytes == held)
+        let blind = Array("From: a@shop.example\r\nTo: b@example.org\r\nResent-Bcc: c@example.net\r\n\r\nhi\r\n".utf8)
+        #expect(
+            try writer.copy(of: blind, form: .original, recipient: "b@example.org", at: Self.date).bytes
+                == Array("From: a@shop.example\r\nTo: b@example.org\r\n\r\nhi\r\n".utf8))
     }
 }
