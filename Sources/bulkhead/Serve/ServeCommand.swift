@@ -112,19 +112,31 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = SMTPServerConfiguration(hostname: router.hostname)
         settings.limits.maximumMessageSize = configuration.inbound.maxMessageBytes
         settings.authMechanisms = []
+        return try await listen(
+            settings, delegate: router, on: configuration.inbound.listen, setting: "inbound.listen", what: "inbound SMTP",
+            configuration)
+    }
+
+    /// An SMTP listener with `settings` (plus `listener_tls`) bound to every address of `addresses`; an
+    /// address that cannot be bound stops the listener and the command (exit 1), naming `setting`.
+    private func listen(
+        _ settings: SMTPServerConfiguration, delegate: some SMTPServerDelegate, on addresses: [BulkheadConfiguration.ListenAddress],
+        setting: String, what: String, _ configuration: BulkheadConfiguration
+    ) async throws -> SMTPServer {
+        var settings = settings
         if let tls = configuration.listenerTLS {
             settings.tls = try SMTPServerTLS(
                 certificateChainFile: configuration.path(tls.certificateFile), privateKeyFile: configuration.path(tls.privateKeyFile))
         }
-        let server = try SMTPServer(configuration: settings, delegate: router)
-        for address in configuration.inbound.listen {
+        let server = try SMTPServer(configuration: settings, delegate: delegate)
+        for address in addresses {
             do {
                 let bound = BulkheadConfiguration.ListenAddress(
                     bound: try await server.bind(host: address.host, port: address.port), configured: address)
-                FileHandle.standardError.write(Data("bulkhead serve: inbound SMTP on \(bound)\n".utf8))
+                FileHandle.standardError.write(Data("bulkhead serve: \(what) on \(bound)\n".utf8))
             } catch {
                 await server.stop(gracePeriod: .zero)
-                throw CLIError.fail("cannot listen on \(address) (inbound.listen): \(error)", code: 1)
+                throw CLIError.fail("cannot listen on \(address) (\(setting)): \(error)", code: 1)
             }
         }
         return server
@@ -146,22 +158,10 @@ struct ServeCommand: AsyncParsableCommand {
         settings.limits.maximumConnections = 400
         settings.limits.maximumConnectionsPerClient = 200
         settings.insecureAllowsAuthWithoutTLSOnLoopback = configuration.relay.insecureAuthWithoutTLSOnLoopback
-        if let tls = configuration.listenerTLS {
-            settings.tls = try SMTPServerTLS(
-                certificateChainFile: configuration.path(tls.certificateFile), privateKeyFile: configuration.path(tls.privateKeyFile))
-        }
         let deliverer = environment.relayDeliverer(worker: "relay:" + ProcessInfo.processInfo.hostName)
-        let server = try SMTPServer(configuration: settings, delegate: gateway)
-        for address in configuration.relay.listen {
-            do {
-                let bound = BulkheadConfiguration.ListenAddress(
-                    bound: try await server.bind(host: address.host, port: address.port), configured: address)
-                FileHandle.standardError.write(Data("bulkhead serve: guard relay (SMTP submission) on \(bound)\n".utf8))
-            } catch {
-                await server.stop(gracePeriod: .zero)
-                throw CLIError.fail("cannot listen on \(address) (relay.listen): \(error)", code: 1)
-            }
-        }
+        let server = try await listen(
+            settings, delegate: gateway, on: configuration.relay.listen, setting: "relay.listen", what: "guard relay (SMTP submission)",
+            configuration)
         let idle = Duration.milliseconds(Int64(min(interval, 1) * 1_000))
         return (server, Task { await deliverer.run(doorbell: doorbell, idle: idle) })
     }
