@@ -137,7 +137,7 @@ final class RawClient: Sendable {
     /// Waits until the received text contains `count` occurrences of `needle` (or the time is up);
     /// returns the text.
     @discardableResult
-    func waitFor(_ needle: String, count: Int = 1, timeout: Duration = .seconds(10)) async throws -> String {
+    func waitFor(_ needle: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws -> String {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
@@ -150,7 +150,7 @@ final class RawClient: Sendable {
     }
 
     /// Waits until the server closed the connection (true) or the time is up (false).
-    func waitForClose(timeout: Duration = .seconds(10)) async throws -> Bool {
+    func waitForClose(timeout: Duration = .seconds(30)) async throws -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
