@@ -236,6 +236,79 @@ struct RelayConformanceTests {
         }
     }
 
+    /// Sixty messages from one sender and some from others, all at once: they share transactions (group
+    /// commit), yet the breaker counts every one (exactly 29 pass, one trips it, the rest find it open),
+    /// and a message the store refuses fails alone.
+    @Test(arguments: StoreBackend.allCases)
+    func concurrentMessagesAreCountedExactlyAndABadOneFailsAlone(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let limits = SenderBreakerLimits()
+            let bo = RelaySender.user("bo")
+            let receipts = try await withThrowingTaskGroup(of: (RelaySender, Result<RelayReceipt, any Error>).self) { group in
+                for index in 0..<80 {
+                    let sender = index % 4 == 3 ? bo : Self.ann
+                    // every tenth of bo's has a NUL in a recipient: the store refuses it inside the transaction
+                    let recipient = sender == bo && index % 40 == 3 ? "x\u{0}y@example.org" : "p\(index)@example.org"
+                    group.addTask {
+                        let result: Result<RelayReceipt, any Error>
+                        do {
+                            result = .success(try await store.receiveRelayMessage(Self.message(from: sender, to: [recipient]), breaker: limits))
+                        } catch {
+                            result = .failure(error)
+                        }
+                        return (sender, result)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let ann = receipts.filter { $0.0 == Self.ann }.map(\.1)
+            let annFiled = ann.compactMap { try? $0.get() }
+            #expect(annFiled.count == 60)
+            #expect(annFiled.filter { $0.state == .queued }.count == 29)
+            #expect(annFiled.filter { $0.breakerTripped && $0.holdReason == .breakerTripped }.count == 1)
+            #expect(annFiled.filter { $0.holdReason == .breakerOpen }.count == 30)
+            let boResults = receipts.filter { $0.0 == bo }.map(\.1)
+            let boFailed = boResults.filter { if case .failure = $0 { true } else { false } }
+            #expect(boFailed.count == 2, "only the two messages with a NUL failed")
+            #expect(boResults.compactMap { try? $0.get() }.allSatisfy { $0.state == .queued })
+            let filed = try await store.relayMessages(states: nil, before: nil, limit: 100)
+            #expect(filed.count == 78 && Set(filed.map(\.id)).count == 78)
+            #expect(try await store.relayBreakers().map(\.sender) == [Self.ann])
+        }
+    }
+
+    /// One transaction records a batch's outcomes and claims the next; with a limit of 0, or while the
+    /// stop is latched, it only records.
+    @Test(arguments: StoreBackend.allCases)
+    func completeAndClaimRecordsEvenWhenNothingIsClaimed(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let receipt = try await store.receiveRelayMessage(
+                Self.message(to: ["a@example.org", "b@example.org", "c@example.org"]), breaker: Self.noBreaker)
+            let ok = SMTPReplyRecord(code: 250, text: "2.0.0 Ok")
+            let first = try await store.completeAndClaimRelayDeliveries([], worker: "w", limit: 1)
+            #expect(first.map(\.recipient) == ["a@example.org"])
+            let second = try await store.completeAndClaimRelayDeliveries(
+                first.map { RelayDeliveryOutcome(delivery: $0, result: .sent(ok)) }, worker: "w", limit: 1)
+            #expect(second.map(\.recipient) == ["b@example.org"])
+            #expect(try await store.relayMessage(receipt.id)?.recipients.map(\.state) == [.sent, .sending, .queued])
+            #expect(
+                try await store.completeAndClaimRelayDeliveries(
+                    second.map { RelayDeliveryOutcome(delivery: $0, result: .sent(ok)) }, worker: "w", limit: 0
+                )
+                .isEmpty)
+            #expect(try await store.relayMessage(receipt.id)?.recipients.map(\.state) == [.sent, .sent, .queued])
+            let third = try await store.claimRelayDeliveries(worker: "w", limit: 5)
+            _ = try await store.emergencyStop(reason: "drill", actor: .human("ann"))
+            #expect(
+                try await store.completeAndClaimRelayDeliveries(
+                    third.map { RelayDeliveryOutcome(delivery: $0, result: .sent(ok)) }, worker: "w", limit: 5
+                )
+                .isEmpty)
+            let record = try #require(try await store.relayMessage(receipt.id))
+            #expect(record.state == .done && record.recipients.map(\.state) == [.sent, .sent, .sent])
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func outcomesAreRecordedAndAMessageIsDoneWhenEveryRecipientIsFinal(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in

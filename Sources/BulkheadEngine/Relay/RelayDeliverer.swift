@@ -7,7 +7,7 @@ import Synchronization
 /// Delivers what the guard relay queued, through the configured transport (the upstreams' SMTP pool,
 /// or the capture mailbox): one message per recipient, as the release asked (``RelayCopyForm``).
 /// The same crash rules as campaign delivery: recipients are durably `sending` before any byte goes out
-/// (``MailStore/claimRelayDeliveries(worker:limit:)``, which also skips suppressed addresses and
+/// (``MailStore/completeAndClaimRelayDeliveries(_:worker:limit:)``, which also skips suppressed addresses and
 /// claims nothing while the emergency stop is latched), `sent` only after the upstream's `250`, a
 /// crash leaves `sending` rows that become `uncertain` when the worker starts again, never re-sent
 /// blindly. Temporary failures are retried with the delivery backoff up to `delivery.max_attempts`.
@@ -68,13 +68,16 @@ public struct RelayDeliverer: Sendable {
         return try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<max(1, settings.concurrency) {
                 group.addTask {
+                    // Each transaction records the last batch's outcomes and claims the next (one
+                    // commit per batch); the last one only records.
                     var handled = 0
-                    while !Task.isCancelled, !stopped.isSet {
-                        let batch = try await store.claimRelayDeliveries(worker: worker, limit: perClaim)
-                        if batch.isEmpty { break }
-                        try await store.completeRelayDeliveries(await deliver(batch, stopped: stopped))
+                    var outcomes: [RelayDeliveryOutcome] = []
+                    repeat {
+                        let limit = Task.isCancelled || stopped.isSet ? 0 : perClaim
+                        let batch = try await store.completeAndClaimRelayDeliveries(outcomes, worker: worker, limit: limit)
+                        outcomes = await deliver(batch, stopped: stopped)
                         handled += batch.count
-                    }
+                    } while !outcomes.isEmpty
                     return handled
                 }
             }

@@ -327,6 +327,11 @@ public protocol MailStore: Sendable {
     /// Returns how many rows changed (a row no longer `sending` is left alone).
     @discardableResult
     func completeRelayDeliveries(_ outcomes: [RelayDeliveryOutcome]) async throws -> Int
+    /// Records `outcomes` as ``completeRelayDeliveries(_:)`` does, then claims as
+    /// ``claimRelayDeliveries(worker:limit:)`` does, in one transaction: one commit for a sender that
+    /// finished a batch and wants the next. The outcomes are recorded even when nothing is claimed
+    /// (`limit` 0, or the emergency stop latched).
+    func completeAndClaimRelayDeliveries(_ outcomes: [RelayDeliveryOutcome], worker: String, limit: Int) async throws -> [RelayDelivery]
     /// After a crash: every `sending` recipient claimed by `worker` becomes `uncertain` (it may have
     /// been delivered; never re-sent blindly). Returns how many.
     func recoverRelayDeliveries(worker: String) async throws -> Int

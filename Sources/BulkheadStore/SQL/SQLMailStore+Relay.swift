@@ -4,46 +4,63 @@ import Foundation
 /// The guard relay's messages, hold queue, per-recipient deliveries and per-sender breakers.
 extension SQLMailStore {
     /// Files a received message and decides where it goes (see ``MailStore/receiveRelayMessage(_:breaker:)``).
+    /// Messages received at the same moment share one transaction (``CommitGroup``): twenty sessions
+    /// submitting at once cost a commit or two, not twenty.
     public func receiveRelayMessage(_ message: NewRelayMessage, breaker: SenderBreakerLimits) async throws -> RelayReceipt {
-        let recipients = try Self.relayRecipients(message.recipients)
+        let filing = RelayFiling(message: message, recipients: try Self.relayRecipients(message.recipients), breaker: breaker)
+        return try await relayFilings.submit(filing) { [self] batch in try await self.file(batch) }
+    }
+
+    /// Files `batch` in one transaction, in order (a sender's later message counts its earlier ones).
+    private func file(_ batch: [RelayFiling]) async throws -> [RelayReceipt] {
         let now = clock.date
         let dialect = dialect
         return try await backend.transaction { tx in
-            if let lock = Queries.lockRelaySender(message.sender, dialect) { _ = try tx.rows(lock) }
-            let id = RelayMessageID(rawValue: try Self.required(try tx.one(try Queries.insertRelayMessage(message, now: now))).int("id"))
-            _ = try tx.changes(Queries.insertRelayRecipients(recipients, message: id, now: now))
-            // The window is counted only for a sender whose breaker is closed and on: then it holds fewer
-            // than `breaker.messages` messages (the one that reaches it trips the breaker), so the count
-            // stays small however much a sender sends; with the breaker off nothing is counted.
-            func volume() throws -> SenderVolume {
-                let since = now.addingTimeInterval(-breaker.window.seconds)
-                let counted = try Self.required(try tx.one(Queries.relaySenderVolume(message.sender, since: since)))
-                return SenderVolume(messages: Int(try counted.int("messages")), distinctRecipients: Int(try counted.int("recipients")))
+            // The senders' locks in one order, so that two workers' batches cannot deadlock.
+            for sender in Set(batch.map(\.message.sender)).sorted() {
+                if let lock = Queries.lockRelaySender(sender, dialect) { _ = try tx.rows(lock) }
             }
-
-            var state = RelayMessageState.held
-            var holdReason: RelayHoldReason?
-            var relayAfter: Date?
-            var tripped = false
-            if breaker.isOn, try tx.one(Queries.openRelayBreaker(message.sender)) != nil {
-                holdReason = .breakerOpen
-            } else if breaker.isOn, breaker.isTripped(by: try volume()) {
-                _ = try tx.changes(Queries.insertRelayBreaker(message.sender, trippedBy: id, now: now))
-                holdReason = .breakerTripped
-                tripped = true
-            } else if message.disposition == .hold {
-                holdReason = .findings
-            } else if try Self.isStopped(tx) {
-                holdReason = .stopped
-            } else if case .relay(let after?) = message.disposition {
-                state = .waiting
-                relayAfter = after
-            } else {
-                state = .queued
-            }
-            _ = try tx.changes(Queries.fileRelayMessage(id, state: state, holdReason: holdReason, relayAfter: relayAfter))
-            return RelayReceipt(id: id, state: state, holdReason: holdReason, breakerTripped: tripped)
+            return try batch.map { filing in try Self.file(filing, tx, now: now) }
         }
+    }
+
+    /// Files one message inside a transaction that holds its sender's lock.
+    private static func file(_ filing: RelayFiling, _ tx: any SQLTransaction, now: Date) throws -> RelayReceipt {
+        let message = filing.message
+        let breaker = filing.breaker
+        let id = RelayMessageID(rawValue: try Self.required(try tx.one(try Queries.insertRelayMessage(message, now: now))).int("id"))
+        _ = try tx.changes(Queries.insertRelayRecipients(filing.recipients, message: id, now: now))
+        // The window is counted only for a sender whose breaker is closed and on: then it holds fewer
+        // than `breaker.messages` messages (the one that reaches it trips the breaker), so the count
+        // stays small however much a sender sends; with the breaker off nothing is counted.
+        func volume() throws -> SenderVolume {
+            let since = now.addingTimeInterval(-breaker.window.seconds)
+            let counted = try Self.required(try tx.one(Queries.relaySenderVolume(message.sender, since: since)))
+            return SenderVolume(messages: Int(try counted.int("messages")), distinctRecipients: Int(try counted.int("recipients")))
+        }
+
+        var state = RelayMessageState.held
+        var holdReason: RelayHoldReason?
+        var relayAfter: Date?
+        var tripped = false
+        if breaker.isOn, try tx.one(Queries.openRelayBreaker(message.sender)) != nil {
+            holdReason = .breakerOpen
+        } else if breaker.isOn, breaker.isTripped(by: try volume()) {
+            _ = try tx.changes(Queries.insertRelayBreaker(message.sender, trippedBy: id, now: now))
+            holdReason = .breakerTripped
+            tripped = true
+        } else if message.disposition == .hold {
+            holdReason = .findings
+        } else if try Self.isStopped(tx) {
+            holdReason = .stopped
+        } else if case .relay(let after?) = message.disposition {
+            state = .waiting
+            relayAfter = after
+        } else {
+            state = .queued
+        }
+        _ = try tx.changes(Queries.fileRelayMessage(id, state: state, holdReason: holdReason, relayAfter: relayAfter))
+        return RelayReceipt(id: id, state: state, holdReason: holdReason, breakerTripped: tripped)
     }
 
     /// The envelope recipients as filed: each ``AddressKey`` once (its first spelling), in order.
@@ -159,58 +176,73 @@ extension SQLMailStore {
     /// The suppression list is keyed by ``NormalizedAddress``; a recipient whose address cannot be
     /// normalised cannot be on it, so it is claimed (the next hop refuses an address that is no address).
     public func claimRelayDeliveries(worker: String, limit: Int) async throws -> [RelayDelivery] {
-        let now = clock.date
-        let dialect = dialect
-        return try await backend.transaction { tx in
-            let stopped = try Self.isStopped(tx)
-            _ = try tx.changes(Queries.endRelayUndoWindows(stopped: stopped, now: now))
-            guard !stopped, limit > 0 else { return [] }
-            let candidates = try tx.rows(Queries.relayClaimCandidates(limit: limit, now: now, dialect)).map { row throws(StoreError) in
-                RelayDelivery(
-                    id: try row.int("id"), message: RelayMessageID(rawValue: try row.int("message_id")), mailFrom: try row.text("mail_from"),
-                    recipient: try row.text("address"), copyForm: try row.enumValue(RelayCopyForm.self, "copy_form"),
-                    attempt: Int(try row.int("attempts")) + 1)
-            }
-            guard !candidates.isEmpty else { return [] }
-            let normalized = candidates.map { try? NormalizedAddress($0.recipient) }
-            var reasons: [NormalizedAddress: String] = [:]
-            for row in try tx.rows(Queries.suppressionReasons(among: Array(Set(normalized.compactMap { $0 })), dialect)) {
-                reasons[NormalizedAddress(storedValue: try row.text("address"))] = try row.text("reason")
-            }
-            var claimed: [RelayDelivery] = []
-            var suppressed = Set<RelayMessageID>()
-            for (delivery, address) in zip(candidates, normalized) {
-                if let address, let reason = reasons[address] {
-                    _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: "suppressed: \(reason)", now: now))
-                    suppressed.insert(delivery.message)
-                } else {
-                    claimed.append(delivery)
-                }
-            }
-            if !claimed.isEmpty { _ = try tx.changes(Queries.sendRelayRecipients(claimed.map(\.id), worker: worker, now: now, dialect)) }
-            try Self.finish(tx, suppressed, dialect)
-            return claimed
-        }
+        try await completeAndClaimRelayDeliveries([], worker: worker, limit: limit)
     }
 
-    /// Records delivery outcomes; a message whose recipients are all final becomes `done`.
+    /// Records outcomes; a message whose recipients are all final becomes `done`.
     @discardableResult
     public func completeRelayDeliveries(_ outcomes: [RelayDeliveryOutcome]) async throws -> Int {
         guard !outcomes.isEmpty else { return 0 }
         let now = clock.date
         let dialect = dialect
+        return try await backend.transaction { tx in try Self.complete(outcomes, tx, now: now, dialect) }
+    }
+
+    /// Records `outcomes`, then claims (see ``MailStore/completeAndClaimRelayDeliveries(_:worker:limit:)``).
+    public func completeAndClaimRelayDeliveries(_ outcomes: [RelayDeliveryOutcome], worker: String, limit: Int) async throws -> [RelayDelivery] {
+        let now = clock.date
+        let dialect = dialect
         return try await backend.transaction { tx in
-            var changed = 0
-            var messages = Set<RelayMessageID>()
-            for outcome in outcomes {
-                for row in try tx.rows(Queries.completeRelayRecipient(outcome, now: now)) {
-                    changed += 1
-                    messages.insert(RelayMessageID(rawValue: try row.int("message_id")))
-                }
-            }
-            try Self.finish(tx, messages, dialect)
-            return changed
+            try Self.complete(outcomes, tx, now: now, dialect)
+            return try Self.claim(worker: worker, limit: limit, tx, now: now, dialect)
         }
+    }
+
+    /// Claims inside a transaction (see ``MailStore/claimRelayDeliveries(worker:limit:)``).
+    private static func claim(worker: String, limit: Int, _ tx: any SQLTransaction, now: Date, _ dialect: SQLDialect) throws -> [RelayDelivery] {
+        let stopped = try Self.isStopped(tx)
+        _ = try tx.changes(Queries.endRelayUndoWindows(stopped: stopped, now: now))
+        guard !stopped, limit > 0 else { return [] }
+        let candidates = try tx.rows(Queries.relayClaimCandidates(limit: limit, now: now, dialect)).map { row throws(StoreError) in
+            RelayDelivery(
+                id: try row.int("id"), message: RelayMessageID(rawValue: try row.int("message_id")), mailFrom: try row.text("mail_from"),
+                recipient: try row.text("address"), copyForm: try row.enumValue(RelayCopyForm.self, "copy_form"),
+                attempt: Int(try row.int("attempts")) + 1)
+        }
+        guard !candidates.isEmpty else { return [] }
+        let normalized = candidates.map { try? NormalizedAddress($0.recipient) }
+        var reasons: [NormalizedAddress: String] = [:]
+        for row in try tx.rows(Queries.suppressionReasons(among: Array(Set(normalized.compactMap { $0 })), dialect)) {
+            reasons[NormalizedAddress(storedValue: try row.text("address"))] = try row.text("reason")
+        }
+        var claimed: [RelayDelivery] = []
+        var suppressed = Set<RelayMessageID>()
+        for (delivery, address) in zip(candidates, normalized) {
+            if let address, let reason = reasons[address] {
+                _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: "suppressed: \(reason)", now: now))
+                suppressed.insert(delivery.message)
+            } else {
+                claimed.append(delivery)
+            }
+        }
+        if !claimed.isEmpty { _ = try tx.changes(Queries.sendRelayRecipients(claimed.map(\.id), worker: worker, now: now, dialect)) }
+        try Self.finish(tx, suppressed, dialect)
+        return claimed
+    }
+
+    /// Records outcomes inside a transaction; returns how many rows changed.
+    @discardableResult
+    private static func complete(_ outcomes: [RelayDeliveryOutcome], _ tx: any SQLTransaction, now: Date, _ dialect: SQLDialect) throws -> Int {
+        var changed = 0
+        var messages = Set<RelayMessageID>()
+        for outcome in outcomes {
+            for row in try tx.rows(Queries.completeRelayRecipient(outcome, now: now)) {
+                changed += 1
+                messages.insert(RelayMessageID(rawValue: try row.int("message_id")))
+            }
+        }
+        try Self.finish(tx, messages, dialect)
+        return changed
     }
 
     /// After a crash: `worker`'s `sending` recipients become `uncertain`; returns how many.
@@ -260,4 +292,11 @@ extension SQLMailStore {
             return true
         }
     }
+}
+
+/// A received message waiting for its transaction (see ``SQLMailStore/receiveRelayMessage(_:breaker:)``).
+struct RelayFiling: Sendable {
+    let message: NewRelayMessage
+    let recipients: [(address: String, key: AddressKey)]
+    let breaker: SenderBreakerLimits
 }

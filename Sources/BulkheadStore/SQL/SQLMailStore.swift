@@ -7,6 +7,8 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     let backend: any SQLBackend
     /// The store's clock (every stored "now" and every "is a deferred entry due" check).
     public let clock: any BulkheadClock
+    /// Received relay messages waiting to share a transaction.
+    let relayFilings = CommitGroup<RelayFiling, RelayReceipt>(maximumBatch: 64)
 
     init(backend: any SQLBackend, clock: any BulkheadClock) {
         self.backend = backend
