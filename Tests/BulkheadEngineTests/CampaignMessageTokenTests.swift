@@ -12,7 +12,7 @@ import Testing
         #expect(token.text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x32 && $0 <= 0x37) })
         let claim = try issuer.verify(token.text)
         #expect(claim == token)
-        #expect(claim.campaignID == 42 && claim.subscriberID == 1_234_567)
+        #expect(claim.scope == .campaign(42) && claim.subscriberID == 1_234_567)
         // Mail systems may uppercase or lowercase the token: both verify.
         #expect(try issuer.verify(token.text.uppercased()) == token)
         // Another secret gives another token for the same ids.

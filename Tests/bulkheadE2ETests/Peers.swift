@@ -79,6 +79,10 @@ struct SinkRecord: Decodable, Sendable {
     /// Every `To:` field of the message, unfolded.
     var to: [String]
     var size: Int
+    /// Every `Subject:` field, unfolded.
+    var subject: [String]
+    /// Every `List-Unsubscribe:` field, unfolded.
+    var list_unsubscribe: [String]
 }
 
 /// Tests/bulkheadE2ETests/Fixtures/e2e/recording_sink.py: a fast SMTP sink that logs every message's

@@ -1,9 +1,11 @@
 import Crypto
 import Foundation
 
-/// A verified (or freshly issued) per-recipient unsubscribe token: which campaign, which subscriber.
+/// A verified (or freshly issued) per-recipient unsubscribe token: which campaign (or, for a copy of
+/// a hosted list's post, which list), which subscriber.
 ///
-/// The token text is lowercase base32 of `version ‖ campaign id ‖ subscriber id ‖ MAC`, the ids as
+/// The token text is lowercase base32 of `version ‖ campaign or list id ‖ subscriber id ‖ MAC`
+/// (version 2 names a campaign, version 3 a list), the ids as
 /// LEB128 varints and the MAC the first 128 bits of HMAC-SHA256 over a label and the rest. The
 /// unsubscribe handler learns the campaign and the subscriber from the token alone (the address is
 /// looked up, so no address travels in URLs), nobody without the secret can make one or change the
@@ -13,11 +15,18 @@ import Foundation
 /// ```swift
 /// let issuer = try UnsubscribeTokenIssuer(secret: Array(secretText.utf8))   // ≥ 32 bytes
 /// let token = try issuer.issue(campaignID: 42, subscriberID: 1_234)
-/// let claim = try issuer.verify(token.text)   // campaignID 42, subscriberID 1234
+/// let claim = try issuer.verify(token.text)   // scope .campaign(42), subscriberID 1234
 /// ```
 public struct UnsubscribeToken: Sendable, Hashable {
-    /// The campaign the message belonged to.
-    public let campaignID: Int64
+    /// What the message belonged to.
+    public enum Scope: Sendable, Hashable {
+        /// A campaign (the subscriber leaves the campaign's list).
+        case campaign(Int64)
+        /// A post to a hosted list (the subscriber leaves that list).
+        case list(Int64)
+    }
+
+    public let scope: Scope
     /// The subscriber the message went to.
     public let subscriberID: Int64
     /// The token as it goes in URLs and in the mailto local part (lowercase base32).
@@ -55,7 +64,8 @@ public struct UnsubscribeTokenIssuer: Sendable {
     /// `unsubscribe+` prefix that is 62 octets, within RFC 5321's 64-octet local part.
     public static let maximumTokenLength = 50
 
-    private static let version: UInt8 = 2
+    private static let campaignVersion: UInt8 = 2
+    private static let listVersion: UInt8 = 3
     private static let macLength = 16
     private static let identifierLimit: Int64 = 1 << 49
     /// Domain separation: these MACs cannot be confused with other HMACs under the same secret.
@@ -71,14 +81,28 @@ public struct UnsubscribeTokenIssuer: Sendable {
 
     /// The token for subscriber `subscriberID` in campaign `campaignID`.
     public func issue(campaignID: Int64, subscriberID: Int64) throws(UnsubscribeTokenError) -> UnsubscribeToken {
-        for id in [campaignID, subscriberID] where id < 0 || id >= Self.identifierLimit {
+        try issue(.campaign(campaignID), subscriberID: subscriberID)
+    }
+
+    /// The token for subscriber `subscriberID` of hosted list `listID` (in each copy of a post).
+    public func issue(listID: Int64, subscriberID: Int64) throws(UnsubscribeTokenError) -> UnsubscribeToken {
+        try issue(.list(listID), subscriberID: subscriberID)
+    }
+
+    private func issue(_ scope: UnsubscribeToken.Scope, subscriberID: Int64) throws(UnsubscribeTokenError) -> UnsubscribeToken {
+        let (version, scopeID): (UInt8, Int64) =
+            switch scope {
+            case .campaign(let id): (Self.campaignVersion, id)
+            case .list(let id): (Self.listVersion, id)
+            }
+        for id in [scopeID, subscriberID] where id < 0 || id >= Self.identifierLimit {
             throw .identifierOutOfRange(id)
         }
-        var payload: [UInt8] = [Self.version]
-        Self.appendVarint(UInt64(campaignID), to: &payload)
+        var payload: [UInt8] = [version]
+        Self.appendVarint(UInt64(scopeID), to: &payload)
         Self.appendVarint(UInt64(subscriberID), to: &payload)
         payload += mac(payload)
-        return UnsubscribeToken(campaignID: campaignID, subscriberID: subscriberID, text: LowercaseBase32.encode(payload))
+        return UnsubscribeToken(scope: scope, subscriberID: subscriberID, text: LowercaseBase32.encode(payload))
     }
 
     /// Checks `text` (either case) and returns what it names; the MAC is compared in constant time.
@@ -86,14 +110,17 @@ public struct UnsubscribeTokenIssuer: Sendable {
         guard text.utf8.count <= Self.maximumTokenLength else { throw .malformed(reason: "longer than \(Self.maximumTokenLength) characters") }
         guard let bytes = LowercaseBase32.decode(text) else { throw .malformed(reason: "not base32") }
         guard bytes.count >= 1 + 2 + Self.macLength else { throw .malformed(reason: "too short") }
-        guard bytes[0] == Self.version else { throw .malformed(reason: "unknown version \(bytes[0])") }
+        guard bytes[0] == Self.campaignVersion || bytes[0] == Self.listVersion else {
+            throw .malformed(reason: "unknown version \(bytes[0])")
+        }
         let payload = Array(bytes[..<(bytes.count - Self.macLength)])
         guard Self.constantTimeEqual(mac(payload), bytes[(bytes.count - Self.macLength)...]) else { throw .invalidSignature }
         var offset = 1
-        guard let campaignID = Self.readVarint(payload, at: &offset), let subscriberID = Self.readVarint(payload, at: &offset),
+        guard let scopeID = Self.readVarint(payload, at: &offset), let subscriberID = Self.readVarint(payload, at: &offset),
             offset == payload.count
         else { throw .malformed(reason: "bad id encoding") }
-        return UnsubscribeToken(campaignID: campaignID, subscriberID: subscriberID, text: LowercaseBase32.encode(bytes))
+        let scope: UnsubscribeToken.Scope = bytes[0] == Self.listVersion ? .list(scopeID) : .campaign(scopeID)
+        return UnsubscribeToken(scope: scope, subscriberID: subscriberID, text: LowercaseBase32.encode(bytes))
     }
 
     /// The first 128 bits of HMAC-SHA256(label ‖ payload).

@@ -139,6 +139,12 @@ extension BulkheadConfiguration {
         try require(
             (1_024...(100 * 1024 * 1024)).contains(relay.maxMessageBytes), "relay.max_message_bytes", "must be 1 KiB to 100 MiB")
         try require((1...10_000).contains(relay.maxRecipients), "relay.max_recipients", "must be 1 to 10000")
+        try require((1...100_000_000).contains(lists.moderateFromMembers), "lists.moderate_from_members", "must be 1 to 100000000")
+        try require((0...100_000_000).contains(lists.storm.minMembers), "lists.storm.min_members", "must be 0 to 100000000")
+        try require((0...10_000).contains(lists.storm.replies), "lists.storm.replies", "must be 0 (off) to 10000")
+        try require((1...604_800).contains(lists.storm.windowSeconds), "lists.storm.window_seconds", "must be 1 to 604800 (a week)")
+        try require((1...2_592_000).contains(lists.storm.blockSeconds), "lists.storm.block_seconds", "must be 1 to 2592000 (30 days)")
+        try require((0...10_000).contains(lists.memberPostsPerDay), "lists.member_posts_per_day", "must be 0 (no limit) to 10000")
         try require((1...1_000).contains(bounces.softLimit), "bounces.soft_limit", "must be 1 to 1000")
         try require((1...365).contains(bounces.softDays), "bounces.soft_days", "must be 1 to 365")
         if !alerts.email.isEmpty {

@@ -34,6 +34,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     public var inbound: Inbound
     /// The guard relay (submission in front of the upstreams).
     public var relay: Relay
+    /// Hosted lists (their posts arrive at the inbound listener).
+    public var lists: Lists
     /// When soft bounces suppress an address.
     public var bounces: Bounces
     /// STARTTLS for the SMTP listeners (nil: no STARTTLS offered).
@@ -53,6 +55,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         http = HTTP()
         inbound = Inbound()
         relay = Relay()
+        lists = Lists()
         bounces = Bounces()
         listenerTLS = nil
     }
@@ -61,7 +64,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         case dataDirectory = "data_directory"
         case storage, identity, dkim
         case dkimKeys = "dkim_keys"
-        case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces, relay
+        case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces, relay, lists
         case listenerTLS = "listener_tls"
     }
 
@@ -82,6 +85,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         http = try c.value(.http, default: defaults.http)
         inbound = try c.value(.inbound, default: defaults.inbound)
         relay = try c.value(.relay, default: defaults.relay)
+        lists = try c.value(.lists, default: defaults.lists)
         bounces = try c.value(.bounces, default: defaults.bounces)
         listenerTLS = try c.decodeIfPresent(ListenerTLS.self, forKey: .listenerTLS)
     }

@@ -48,16 +48,6 @@ extension BulkheadEnvironment {
         configuration.identity.returnPathDomain ?? (try? configuration.fromMailbox.domain) ?? "localhost.localdomain"
     }
 
-    /// The inbound listener's policy (`inbound`, `bounces`): what it accepts and where it files it.
-    public var inboundRouter: InboundMailRouter {
-        InboundMailRouter(
-            store: store, unsubscribe: oneClickUnsubscribe, brakes: brakes,
-            kept: KeptMailbox(directory: configuration.path("inbound"), maximumBytes: configuration.inbound.keptMaxBytes),
-            domains: inboundDomains,
-            softLimit: SoftBounceLimit(count: configuration.bounces.softLimit, days: configuration.bounces.softDays),
-            hostname: listenerHostname, clock: clock, logger: logger)
-    }
-
     /// The configured staged send (`guardrails.canary`).
     public var staging: CampaignLaunch {
         let canary = configuration.guardrails.canary

@@ -37,10 +37,13 @@ public struct InboundMailRouter: SMTPServerDelegate {
     let logger: Logger
     /// The local part of the VERP return path (`bounces`).
     let bounceLocalPart: String
+    /// Posts to hosted lists (nil: a post to a list is kept for a person, not distributed).
+    let posting: ListPosting?
 
     public init(
         store: any MailStore, unsubscribe: OneClickUnsubscribe, brakes: CampaignBrakes?, kept: KeptMailbox, domains: [String],
-        softLimit: SoftBounceLimit, hostname: String, clock: any BulkheadClock, logger: Logger, bounceLocalPart: String = "bounces"
+        softLimit: SoftBounceLimit, hostname: String, clock: any BulkheadClock, logger: Logger, bounceLocalPart: String = "bounces",
+        posting: ListPosting? = nil
     ) {
         self.store = store
         self.unsubscribe = unsubscribe
@@ -52,6 +55,7 @@ public struct InboundMailRouter: SMTPServerDelegate {
         self.clock = clock
         self.logger = logger
         self.bounceLocalPart = bounceLocalPart
+        self.posting = posting
     }
 
     /// What a recipient address of ours is for.
@@ -60,6 +64,10 @@ public struct InboundMailRouter: SMTPServerDelegate {
         case unsubscribe(token: String)
         /// postmaster@ or abuse@.
         case role
+        /// A hosted list's posting address.
+        case list(HostedList)
+        /// `LOCAL-bounces@DOMAIN` of the hosted list `LOCAL@DOMAIN` (its copies' envelope sender).
+        case listBounces(String)
     }
 
     /// Where a recipient leads: one of our mailboxes, or a refusal.
@@ -72,8 +80,25 @@ public struct InboundMailRouter: SMTPServerDelegate {
         }
     }
 
-    /// The mailbox a recipient names, or the refusal it gets.
-    func route(_ recipient: String) -> Routing {
+    /// The mailbox a recipient names (a hosted list's addresses are looked up in the store), or the
+    /// refusal it gets.
+    func route(_ recipient: String) async throws -> Routing {
+        let routing = routeOwn(recipient)
+        guard case .refused = routing, let address = try? NormalizedAddress(recipient), domains.contains(String(address.domain)) else {
+            return routing
+        }
+        if let list = try await store.hostedList(address: address) { return .mailbox(.list(list)) }
+        let local = String(address.localPart)
+        if local.lowercased().hasSuffix("-bounces"), let listAddress = try? NormalizedAddress(String(local.dropLast(8)) + "@" + address.domain),
+            let list = try await store.hostedList(address: listAddress)
+        {
+            return .mailbox(.listBounces(list.address))
+        }
+        return routing
+    }
+
+    /// The mailbox of ours (not a list) a recipient names, or the refusal it gets.
+    func routeOwn(_ recipient: String) -> Routing {
         // RFC 5321 §4.5.1: the bare <Postmaster> must be accepted.
         if recipient.lowercased() == "postmaster" { return .mailbox(.role) }
         guard let address = try? NormalizedAddress(recipient) else {
@@ -94,7 +119,7 @@ public struct InboundMailRouter: SMTPServerDelegate {
     public func checkRecipient(_ recipient: String, envelope: SMTPServerEnvelope, session: SMTPServerSessionInfo) async throws
         -> SMTPServerVerdict
     {
-        switch route(recipient) {
+        switch try await route(recipient) {
         case .mailbox: .accept
         case .refused(let reply): .refuse(reply)
         }
@@ -102,14 +127,42 @@ public struct InboundMailRouter: SMTPServerDelegate {
 
     public func accept(message: SMTPReceivedMessage, session: SMTPServerSessionInfo) async throws -> SMTPServerVerdict {
         let bytes = ReceivedField.bytes(session: session, hostname: hostname, at: clock.date) + message.bytes
-        let mailboxes = Set(message.envelope.recipients.compactMap { route($0).mailbox })
+        var mailboxes = Set<Mailbox>()
+        for recipient in message.envelope.recipients {
+            if let mailbox = try await route(recipient).mailbox { mailboxes.insert(mailbox) }
+        }
         // Parsed once per message, off the event loops (a message of many parts costs a second of CPU).
-        let report: Result<InboundReport, MIMEParseError> = await withTaskExecutorPreference(ComputeExecutor.shared) {
-            Result { () throws(MIMEParseError) in InboundReport.classify(try MIMEParser().parse(bytes)) }
+        let parsed: Result<(MIMEEntity, InboundReport), MIMEParseError> = await withTaskExecutorPreference(ComputeExecutor.shared) {
+            Result { () throws(MIMEParseError) in
+                let entity = try MIMEParser().parse(bytes)
+                return (entity, InboundReport.classify(entity))
+            }
         }
         var keepReasons: [String] = []
+        var refusals: [SMTPReply] = []
+        var filedPosts = 0
         for mailbox in mailboxes {
-            if let reason = try await file(report, for: mailbox, sender: message.envelope.reversePath) { keepReasons.append(reason) }
+            guard case .list(let list) = mailbox else {
+                if let reason = try await file(parsed.map(\.1), for: mailbox, sender: message.envelope.reversePath) { keepReasons.append(reason) }
+                continue
+            }
+            guard let posting else {
+                keepReasons.append("a post to \(list.address), but hosted lists are not served here")
+                continue
+            }
+            switch try await posting.post(
+                bytes, entity: try? parsed.get().0, to: list, mailFrom: message.envelope.reversePath, clientAddress: session.connection.remoteAddress)
+            {
+            case .filed: filedPosts += 1
+            case .refused(let reply): refusals.append(reply)
+            case .kept(let reason): keepReasons.append(reason)
+            }
+        }
+        // A message only for lists that refused it is refused (one reply for all its recipients); one
+        // that was also filed or kept elsewhere is accepted, and the refused list's sender learns why
+        // from the log and, in a storm, from its notice.
+        if let refusal = refusals.first, filedPosts == 0, keepReasons.isEmpty, mailboxes.count == refusals.count {
+            return .refuse(refusal)
         }
         if !keepReasons.isEmpty {
             let name: String
@@ -152,6 +205,10 @@ public struct InboundMailRouter: SMTPServerDelegate {
             return try await complaint(arf, token: token)
         case (.role, .success):
             return "postmaster/abuse mail"
+        case (.listBounces(let address), _):
+            return "mail to the bounce address of \(address) (bounces of list copies are kept for a person, not processed)"
+        case (.list, _):
+            preconditionFailure("list posts are filed by ListPosting")
         }
     }
 

@@ -46,44 +46,55 @@ public struct OneClickUnsubscribe: Sendable {
     /// Whether `token` is one of ours, and the list it leads off (nothing changes).
     public func preview(token: String) async throws -> Preview? {
         guard let claim = try? tokens.verify(token) else { return nil }
-        guard let campaign = try await store.campaign(id: CampaignID(rawValue: claim.campaignID)),
-            let list = try await store.list(id: campaign.content.listID)
-        else { return Preview(listName: "the mailing list") }
+        let listID: ListID? =
+            switch claim.scope {
+            case .campaign(let id): try await store.campaign(id: CampaignID(rawValue: id))?.content.listID
+            case .list(let id): ListID(rawValue: id)
+            }
+        guard let listID, let list = try await store.list(id: listID) else { return Preview(listName: "the mailing list") }
         return Preview(listName: list.name)
     }
 
-    /// Unsubscribes the token's subscriber from the token's campaign's list. `channel` (how the request
-    /// came: "https POST from 192.0.2.1", "mail from …") is kept in the consent record. When the
-    /// campaign no longer exists, the address is suppressed instead (reason `unsubscribed`): an
-    /// opt-out is never dropped for want of a list.
+    /// Unsubscribes the token's subscriber from the token's list (a campaign's token: the campaign's
+    /// list; a list post's token: that hosted list). `channel` (how the request came: "https POST from
+    /// 192.0.2.1", "mail from …") is kept in the consent record. When the campaign or the list no longer
+    /// exists, the address is suppressed instead (reason `unsubscribed`): an opt-out is never dropped
+    /// for want of a list.
     public func confirm(token: String, channel: String) async throws -> Result {
         guard let claim = try? tokens.verify(token) else { return .invalidToken }
-        let campaignID = CampaignID(rawValue: claim.campaignID)
         let subscriberID = SubscriberID(rawValue: claim.subscriberID)
         guard let subscriber = try await store.subscriber(id: subscriberID) else { return .done }
         let now = store.clock.date
-        guard let campaign = try await store.campaign(id: campaignID) else {
+        let (listID, campaignID, origin): (ListID?, CampaignID?, String)
+        switch claim.scope {
+        case .campaign(let id):
+            (listID, campaignID, origin) = (
+                try await store.campaign(id: CampaignID(rawValue: id))?.content.listID, CampaignID(rawValue: id), "campaign \(id)"
+            )
+        case .list(let id):
+            (listID, campaignID, origin) = (try await store.list(id: ListID(rawValue: id))?.id, nil, "list post of list \(id)")
+        }
+        guard let list = listID else {
             let suppression = Suppression(
                 address: subscriber.address, reason: .unsubscribed, at: now, source: "one-click",
-                note: "unsubscribe link of campaign \(claim.campaignID), which no longer exists; \(channel)")
+                note: "unsubscribe link of \(origin), which no longer exists; \(channel)")
             try await store.addSuppression(suppression, actor: .system)
-            logger.notice("one-click unsubscribe of a deleted campaign's recipient: suppressed", metadata: ["campaign": "\(claim.campaignID)"])
+            logger.notice("one-click unsubscribe whose campaign or list is gone: suppressed", metadata: ["origin": "\(origin)"])
             return .done
         }
-        let list = campaign.content.listID
         if let membership = try await store.membership(list: list, subscriber: subscriberID), membership.status == .unsubscribed {
             return .done
         }
         let evidence = ConsentEvidence(
-            kind: .withdrawn, at: now, method: .oneClick, source: "unsubscribe link of campaign \(claim.campaignID)",
-            ipOrChannel: channel)
+            kind: .withdrawn, at: now, method: .oneClick, source: "unsubscribe link of \(origin)", ipOrChannel: channel)
         _ = try await store.setMembership(list: list, subscriber: subscriberID, status: .unsubscribed, consent: evidence)
-        logger.info("one-click unsubscribe", metadata: ["campaign": "\(claim.campaignID)", "list": "\(list.rawValue)"])
+        logger.info("one-click unsubscribe", metadata: ["origin": "\(origin)", "list": "\(list.rawValue)"])
+        guard let campaignID else { return .done }
         do {
             try await brakes?.record(.unsubscribe, campaign: campaignID, subscriber: subscriberID)
         } catch {
             // The opt-out itself is stored; only the brake's count missed it.
-            logger.warning("cannot count an unsubscribe for the brakes", metadata: ["campaign": "\(claim.campaignID)", "error": "\(error)"])
+            logger.warning("cannot count an unsubscribe for the brakes", metadata: ["campaign": "\(campaignID.rawValue)", "error": "\(error)"])
         }
         return .done
     }

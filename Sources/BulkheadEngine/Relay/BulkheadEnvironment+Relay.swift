@@ -19,7 +19,7 @@ extension BulkheadEnvironment {
     /// recovered as `uncertain` when it starts again).
     public func relayDeliverer(worker: String) -> RelayDeliverer {
         RelayDeliverer(
-            store: store, transport: transport, copies: relayCopyWriter, settings: DeliverySettings(configuration.delivery),
+            store: store, transport: transport, copies: relayCopyWriter, lists: listCopyWriter, settings: DeliverySettings(configuration.delivery),
             worker: worker, clock: clock, logger: logger)
     }
 

@@ -87,7 +87,12 @@ public struct RelayCopyWriter: Sendable {
     private func plan(for copy: MessageCopy) -> (signing: RelayCopySigning, signer: DKIMSigner?) {
         let from = copy.values(named: "From")
         guard from.count == 1, let mailbox = try? Mailbox(parsing: from[0]) else { return (.noFromDomain, nil) }
-        let domain = (try? IDNA.toASCII(mailbox.domain)) ?? mailbox.domain.lowercased()
+        return plan(forDomain: mailbox.domain)
+    }
+
+    /// The most specific configured key for `domain` (the domain itself or a parent), or why there is none.
+    func plan(forDomain name: String) -> (signing: RelayCopySigning, signer: DKIMSigner?) {
+        let domain = (try? IDNA.toASCII(name)) ?? name.lowercased()
         var best: DKIMSigner?
         var bestLength = -1
         for signer in signers {

@@ -22,18 +22,21 @@ public struct RelayDeliverer: Sendable {
     let store: any MailStore
     let transport: any MessageTransport
     let copies: RelayCopyWriter
+    /// Writes the members' copies of hosted lists' posts (nil: such recipients fail, with the reason).
+    let lists: ListCopyWriter?
     let settings: DeliverySettings
     let worker: String
     let clock: any BulkheadClock
     let logger: Logger
 
     public init(
-        store: any MailStore, transport: any MessageTransport, copies: RelayCopyWriter, settings: DeliverySettings, worker: String,
-        clock: any BulkheadClock, logger: Logger
+        store: any MailStore, transport: any MessageTransport, copies: RelayCopyWriter, lists: ListCopyWriter? = nil, settings: DeliverySettings,
+        worker: String, clock: any BulkheadClock, logger: Logger
     ) {
         self.store = store
         self.transport = transport
         self.copies = copies
+        self.lists = lists
         self.settings = settings
         self.worker = worker
         self.clock = clock
@@ -120,6 +123,7 @@ public struct RelayDeliverer: Sendable {
     /// (once `stopped`, the rest go back to the queue uncharged).
     func deliver(_ batch: [RelayDelivery], stopped: StopFlag) async -> [RelayDeliveryOutcome] {
         var bytes: [RelayMessageID: Result<[UInt8], any Error>] = [:]
+        var hostedLists: [ListID: HostedList?] = [:]
         var outcomes: [RelayDeliveryOutcome] = []
         for delivery in batch {
             if stopped.isSet {
@@ -137,14 +141,19 @@ public struct RelayDeliverer: Sendable {
                     bytes[delivery.message] = .failure(error)
                 }
             }
-            outcomes.append(await deliver(delivery, original: bytes[delivery.message]))
+            var list: HostedList?
+            if let member = delivery.listMember {
+                if hostedLists[member.list] == nil { hostedLists[member.list] = .some(try? await store.hostedList(member.list)) }
+                list = hostedLists[member.list] ?? nil
+            }
+            outcomes.append(await deliver(delivery, original: bytes[delivery.message], list: list))
         }
         return outcomes
     }
 
-    private func deliver(_ delivery: RelayDelivery, original: Result<[UInt8], any Error>?) async -> RelayDeliveryOutcome {
-        let message: [UInt8]
-        let envelope: Envelope
+    private func deliver(_ delivery: RelayDelivery, original: Result<[UInt8], any Error>?, list: HostedList?) async -> RelayDeliveryOutcome {
+        var message: [UInt8] = []
+        var envelope: Envelope
         guard case .success(let bytes) = original else {
             // The store could not be read: nothing went out, try again shortly without charging an attempt.
             let why = if case .failure(let error)? = original { "\(error)" } else { "its bytes were not read" }
@@ -154,8 +163,16 @@ public struct RelayDeliverer: Sendable {
                 result: .postponed(SMTPReplyRecord(code: 451, text: "not sent: \(why)"), retryAt: clock.date.addingTimeInterval(30)))
         }
         do {
-            message = try copies.copy(of: bytes, form: delivery.copyForm, recipient: delivery.recipient, at: clock.date).bytes
-            envelope = try Envelope(mailFrom: delivery.mailFrom, recipient: delivery.recipient)
+            if let member = delivery.listMember {
+                guard let lists, let list else {
+                    throw ListCopyError.list("list \(member.list.rawValue) has no address any more, or lists are not served by this worker")
+                }
+                message = try lists.copy(of: bytes, list: list, member: member.subscriber, at: clock.date).bytes
+                envelope = try Envelope(mailFrom: ListCopyWriter.envelopeSender(of: list), recipient: delivery.recipient)
+            } else {
+                message = try copies.copy(of: bytes, form: delivery.copyForm, recipient: delivery.recipient, at: clock.date).bytes
+                envelope = try Envelope(mailFrom: delivery.mailFrom, recipient: delivery.recipient)
+            }
         } catch {
             // Nothing went out: a copy that cannot be written fails for good, with the reason.
             return RelayDeliveryOutcome(delivery: delivery, result: .failed(SMTPReplyRecord(code: 554, text: "not sent: \(error)")))

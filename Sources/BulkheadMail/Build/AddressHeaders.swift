@@ -1,5 +1,11 @@
 /// Header text for addresses and unstructured fields, in RFC 2047 or RFC 6532 form.
-enum AddressHeaders {
+///
+/// ```swift
+/// try AddressHeaders.list([.mailbox(Mailbox(displayName: "Zoë via all", localPart: "all", domain: "lists.example"))],
+///                         field: "From", utf8Allowed: false)
+/// // the display name as RFC 2047 encoded-words, then " <all@lists.example>"
+/// ```
+public enum AddressHeaders {
     /// Unstructured text (Subject, custom fields): kept as is when it can stand in a header,
     /// otherwise RFC 2047 encoded-words. With `utf8Allowed`, non-ASCII letters stay raw UTF-8.
     /// A run of more than 900 octets without white space is encoded too, so it can be folded, and
@@ -30,7 +36,7 @@ enum AddressHeaders {
 
     /// An address list (`a, "B" <b@x>, group: c@y;`) as ``Address/formatted(utf8Allowed:)`` writes
     /// it, after checking every display name, group name, local part and domain for CR/LF/NUL.
-    static func list(_ addresses: [Address], field: String, utf8Allowed: Bool) throws(MessageBuildError) -> String {
+    public static func list(_ addresses: [Address], field: String, utf8Allowed: Bool) throws(MessageBuildError) -> String {
         var value = ""
         for address in addresses {
             switch address {

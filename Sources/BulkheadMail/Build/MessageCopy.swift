@@ -101,6 +101,43 @@ public struct MessageCopy: Sendable {
         fields.removeAll { keys.contains($0.name) }
     }
 
+    /// Replaces every field called `field.name` (case-insensitive) with `field`, written where the
+    /// first of them was, or after the last field when there was none.
+    ///
+    /// ```swift
+    /// try copy.setField(HeaderField(name: "Precedence", value: "list"))
+    /// ```
+    public mutating func setField(_ field: HeaderField) throws(MessageCopyError) {
+        let written = try Self.written(field)
+        let key = written.name
+        guard let first = fields.firstIndex(where: { $0.name == key }) else {
+            fields.append(written)
+            return
+        }
+        fields[first] = written
+        var index = fields.index(after: first)
+        while index < fields.endIndex {
+            if fields[index].name == key { fields.remove(at: index) } else { index = fields.index(after: index) }
+        }
+    }
+
+    /// Writes `field` after the last field, keeping any others of the same name.
+    ///
+    /// ```swift
+    /// try copy.appendField(HeaderField(name: "X-Bulkhead-Loop", value: "all@lists.example"))
+    /// ```
+    public mutating func appendField(_ field: HeaderField) throws(MessageCopyError) {
+        fields.append(try Self.written(field))
+    }
+
+    private static func written(_ field: HeaderField) throws(MessageCopyError) -> Field {
+        do throws(MessageBuildError) {
+            return Field(name: lowercased(field.name), source: .written(field, bytes: try field.serialized()))
+        } catch {
+            throw .build(error)
+        }
+    }
+
     /// Removes every `To` and `Cc` field and writes one `To` field naming `addressee`, where the
     /// first `To` was (after the first `From` when there was no `To`; last when there was neither).
     ///

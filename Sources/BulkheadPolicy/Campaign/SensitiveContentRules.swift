@@ -11,13 +11,18 @@ struct SensitiveContentRules {
     ]
 
     func check(_ plan: SendPlan) -> [Finding] {
-        guard let severity = mode.severity else { return [] }
-        var findings: [Finding] = []
         var parts = [("subject", plan.subject), ("text body", plan.text)]
         if let html = plan.html { parts.append(("HTML body", html)) }
         for attachment in plan.attachments {
             if let text = attachment.text { parts.append(("attachment \(attachment.name)", text)) }
         }
+        return check(parts: parts, attachmentNames: plan.attachments.map(\.name))
+    }
+
+    /// Findings about texts (location, text) and attachment file names.
+    func check(parts: [(String, String)], attachmentNames: [String]) -> [Finding] {
+        guard let severity = mode.severity else { return [] }
+        var findings: [Finding] = []
         for (location, text) in parts {
             for kind in SensitiveContent.find(in: text) {
                 findings.append(
@@ -26,14 +31,14 @@ struct SensitiveContentRules {
                         location: location, fix: "remove it, or have an approver confirm it belongs in this mail"))
             }
         }
-        for attachment in plan.attachments {
-            let ending = attachment.name.split(separator: ".").last.map { $0.lowercased() } ?? ""
-            guard attachment.name.contains("."), Self.exportExtensions.contains(ending) else { continue }
+        for name in attachmentNames {
+            let ending = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
+            guard name.contains("."), Self.exportExtensions.contains(ending) else { continue }
             findings.append(
                 Finding(
                     code: "dlp.data-export", severity: severity,
-                    message: "the attachment \(attachment.name) looks like a data export (.\(ending))",
-                    location: "attachment \(attachment.name)",
+                    message: "the attachment \(name) looks like a data export (.\(ending))",
+                    location: "attachment \(name)",
                     fix: "send a link to where the recipients are allowed to see it, or have an approver confirm it"))
         }
         return findings

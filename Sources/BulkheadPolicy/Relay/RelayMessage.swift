@@ -31,11 +31,13 @@ public struct RelayMessage: Sendable, Hashable {
     public var text: String
     /// The first text/html body that is not an attachment, if any.
     public var html: String?
+    /// The file names of the parts that have one (attachments), for the sensitive-content rule.
+    public var attachmentNames: [String]
 
     /// Describes a message from its parts.
     public init(
         visibleRecipients: [Mailbox], unreadableRecipientFields: [String] = [], envelopeRecipients: [String], sender: RelaySender,
-        localDomains: LocalDomains, subject: String, text: String, html: String? = nil
+        localDomains: LocalDomains, subject: String, text: String, html: String? = nil, attachmentNames: [String] = []
     ) {
         self.visibleRecipients = visibleRecipients
         self.unreadableRecipientFields = unreadableRecipientFields
@@ -45,6 +47,7 @@ public struct RelayMessage: Sendable, Hashable {
         self.subject = subject
         self.text = text
         self.html = html
+        self.attachmentNames = attachmentNames
     }
 
     /// The fields whose mailboxes every recipient sees.
@@ -68,7 +71,8 @@ public struct RelayMessage: Sendable, Hashable {
         self.init(
             visibleRecipients: visible, unreadableRecipientFields: unreadable, envelopeRecipients: envelopeRecipients,
             sender: sender, localDomains: localDomains, subject: message.decodedHeader("Subject") ?? "",
-            text: Self.body(of: message, mediaType: "text/plain") ?? "", html: Self.body(of: message, mediaType: "text/html"))
+            text: Self.body(of: message, mediaType: "text/plain") ?? "", html: Self.body(of: message, mediaType: "text/html"),
+            attachmentNames: message.allLeaves.compactMap(\.filename))
     }
 
     private static func body(of message: MIMEEntity, mediaType: String) -> String? {

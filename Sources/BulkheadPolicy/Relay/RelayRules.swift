@@ -23,15 +23,19 @@ public enum RelayRules {
         let testMail = TestMailRules.findings(
             parts: parts, recipients: envelope, threshold: thresholds.campaign.testMailFrom,
             fix: "if it is meant for all of them, an approver releases it: bulkhead hold release ID")
-        let unreadable = message.unreadableRecipientFields.map { problem in
+        let findings =
+            RelayExposureRule(holdFrom: thresholds.exposureHoldRecipients).check(message) + unreadable(message) + testMail
+            + RelayAudienceRule(thresholds: thresholds.campaign).check(recipients: envelope)
+        return findings.mostSevereFirst()
+    }
+
+    /// One finding per To/Cc field that does not parse.
+    static func unreadable(_ message: RelayMessage) -> [Finding] {
+        message.unreadableRecipientFields.map { problem in
             Finding(
                 code: "relay.recipients-unreadable", severity: .error,
                 message: "\(problem): who can see whom cannot be counted", location: "To/Cc", fix: releaseSeparately)
         }
-        let findings =
-            RelayExposureRule(holdFrom: thresholds.exposureHoldRecipients).check(message) + unreadable + testMail
-            + RelayAudienceRule(thresholds: thresholds.campaign).check(recipients: envelope)
-        return findings.mostSevereFirst()
     }
 
     /// True when `findings` hold the message: one of them is an `error` or needs `approval`.

@@ -15,7 +15,7 @@ public struct RelayThresholds: Sendable, Hashable {
     /// The campaign thresholds, applied to the envelope recipients: `warnFrom`
     /// (`guardrails.warn_recipients`), `approvalFrom` (`guardrails.approval_recipients`), `confirmFrom`
     /// (`guardrails.confirm_recipients`; the relay has no typed confirmation, so from there it needs
-    /// approval too) and `testMailFrom` (`guardrails.test_mail_error_recipients`). `dlp` is not read.
+    /// approval too) and `testMailFrom` (`guardrails.test_mail_error_recipients`). `dlp` is read by the list-post rules only.
     public var campaign: GuardrailThresholds
 
     /// The defaults: 10 and 25, and the campaign defaults (25, 500, 1,000 and 10).

@@ -342,6 +342,33 @@ public protocol MailStore: Sendable {
     @discardableResult
     func closeRelayBreaker(_ sender: RelaySender, actor: AuditActor) async throws -> Bool
 
+    // MARK: Hosted lists
+
+    /// Creates a list with a posting address, a policy (nil: the default by size), an owner and the
+    /// posters of an `announce` list, in one transaction (audited `list.create`). Throws
+    /// ``StoreError/duplicate(kind:key:)`` when the name or the address is taken.
+    func createHostedList(name: String, description: String, hosting: ListHosting, actor: AuditActor) async throws -> HostedList
+    /// The hosted list with this posting address, or nil.
+    func hostedList(address: NormalizedAddress) async throws -> HostedList?
+    /// The list's hosting, or nil when it has no address.
+    func hostedList(_ list: ListID) async throws -> HostedList?
+    /// Every hosted list, by name.
+    func hostedLists() async throws -> [HostedList]
+    /// Turns a list's emergency switch on or off (audited `list.emergency`): while it is on, every post
+    /// is held. Throws ``StoreError/notFound(_:)`` for a list without an address.
+    @discardableResult
+    func setListEmergency(_ list: ListID, on: Bool, actor: AuditActor) async throws -> HostedList
+    /// Judges and files a post in one transaction (PostgreSQL: under the list's advisory lock, so counts
+    /// are exact across workers): a `members` list refuses non-members, an `announce` list everyone but
+    /// its posters, `limits.memberPostsPerDay` caps a poster's posts; a reply (``NewListPost/isReply``)
+    /// to a list of at least `limits.storm.minMembers` members is refused while its thread is under a
+    /// storm block, and the reply that finds `limits.storm.replies` replies distributed in the window
+    /// starts one (``ListStorm``). Otherwise the post is filed as a relay message with one recipient row
+    /// per member a campaign could reach (confirmed, consent, not suppressed), `queued`, or `held`
+    /// (findings, the emergency switch and a moderated list add findings; the stop latch). Its thread is
+    /// that of the earliest referenced post, else its normalised subject.
+    func receiveListPost(_ post: NewListPost, limits: ListPostLimits) async throws -> ListPostReceipt
+
     // MARK: Users
 
     /// Creates a user (audited `user.create`). Throws ``StoreError/duplicate(kind:key:)`` when the name is

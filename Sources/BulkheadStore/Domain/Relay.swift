@@ -180,11 +180,13 @@ public struct RelayMessageRecord: Sendable, Hashable {
     public var senderNotified: Bool
     /// The recipients, in the order submitted.
     public var recipients: [RelayRecipient]
+    /// The hosted list it was posted to (its recipients are the list's members), or nil.
+    public var list: ListID?
 
     public init(
         id: RelayMessageID, receivedAt: Date, sender: RelaySender, mailFrom: String, clientAddress: String?, subject: String,
         size: Int, state: RelayMessageState, holdReason: RelayHoldReason?, findings: [Finding], relayAfter: Date?,
-        copyForm: RelayCopyForm, decidedBy: String?, decidedAt: Date?, senderNotified: Bool, recipients: [RelayRecipient]
+        copyForm: RelayCopyForm, decidedBy: String?, decidedAt: Date?, senderNotified: Bool, recipients: [RelayRecipient], list: ListID? = nil
     ) {
         self.id = id
         self.receivedAt = receivedAt
@@ -202,6 +204,7 @@ public struct RelayMessageRecord: Sendable, Hashable {
         self.decidedAt = decidedAt
         self.senderNotified = senderNotified
         self.recipients = recipients
+        self.list = list
     }
 }
 
@@ -225,14 +228,31 @@ public struct RelayDelivery: Sendable, Hashable {
     public var copyForm: RelayCopyForm
     /// The attempt this claim is (1 for the first).
     public var attempt: Int
+    /// For a list post: the list and the member (whose own unsubscribe link the copy carries).
+    public var listMember: ListMember?
 
-    public init(id: Int64, message: RelayMessageID, mailFrom: String, recipient: String, copyForm: RelayCopyForm, attempt: Int) {
+    /// A hosted list's member, as a list post's recipient.
+    public struct ListMember: Sendable, Hashable {
+        public var list: ListID
+        public var subscriber: SubscriberID
+
+        public init(list: ListID, subscriber: SubscriberID) {
+            self.list = list
+            self.subscriber = subscriber
+        }
+    }
+
+    public init(
+        id: Int64, message: RelayMessageID, mailFrom: String, recipient: String, copyForm: RelayCopyForm, attempt: Int,
+        listMember: ListMember? = nil
+    ) {
         self.id = id
         self.message = message
         self.mailFrom = mailFrom
         self.recipient = recipient
         self.copyForm = copyForm
         self.attempt = attempt
+        self.listMember = listMember
     }
 }
 

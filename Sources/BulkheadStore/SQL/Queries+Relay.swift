@@ -7,7 +7,7 @@ extension Queries {
     /// A relayed message's columns without its octets.
     private static let relayMessageColumns = """
         id, received_at, sender_kind, sender_name, mail_from, client_address, subject, size, state, hold_reason, findings,
-          relay_after, copy_form, decided_by, decided_at, sender_notified
+          relay_after, copy_form, decided_by, decided_at, sender_notified, list_id
         """
 
     /// Files a received message as `queued` (its state is decided once its sender's window is counted,
@@ -182,7 +182,7 @@ extension Queries {
     static func relayClaimCandidates(limit: Int, now: Date, _ dialect: SQLDialect) -> SQLStatement {
         SQLStatement(
             """
-            SELECT r.id, r.message_id, r.address, r.attempts, m.mail_from, m.copy_form
+            SELECT r.id, r.message_id, r.address, r.attempts, r.subscriber_id, m.mail_from, m.copy_form, m.list_id
             FROM relay_recipients r JOIN relay_messages m ON m.id = r.message_id
             WHERE r.state = 'queued' AND r.next_attempt_at <= ? AND m.state = 'queued'
             ORDER BY r.message_id, r.id LIMIT ?\(dialect.claimLock(of: "r"))

@@ -295,9 +295,9 @@ enum Queries {
         return SQLStatement(sql, binds)
     }
 
-    private static let hasConsent =
+    static let hasConsent =
         "EXISTS (SELECT 1 FROM consent_records c WHERE c.subscriber_id = s.id AND c.list_id = m.list_id AND c.kind = 'given')"
-    private static let isSuppressed = "EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)"
+    static let isSuppressed = "EXISTS (SELECT 1 FROM suppressions x WHERE x.address = s.address)"
 
     static func enqueue(_ campaign: Campaign, now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
         let statement = try audience(

@@ -142,7 +142,8 @@ extension RelayMessageRecord {
             },
             findings: try row.json([Finding].self, "findings"), relayAfter: try row.optionalDate("relay_after"),
             copyForm: try row.enumValue(RelayCopyForm.self, "copy_form"), decidedBy: try row.optionalText("decided_by"),
-            decidedAt: try row.optionalDate("decided_at"), senderNotified: try row.int("sender_notified") != 0, recipients: recipients)
+            decidedAt: try row.optionalDate("decided_at"), senderNotified: try row.int("sender_notified") != 0, recipients: recipients,
+            list: try row.optionalInt("list_id").map(ListID.init(rawValue:)))
     }
 }
 

@@ -79,7 +79,7 @@ extension SQLMailStore {
     }
 
     /// Whether the emergency stop is latched, read inside the transaction.
-    private static func isStopped(_ tx: any SQLTransaction) throws -> Bool {
+    static func isStopped(_ tx: any SQLTransaction) throws -> Bool {
         try tx.one(SQLStatement("SELECT name FROM latches WHERE name = ?", [.text(Latch.emergencyStop)])) != nil
     }
 
@@ -138,6 +138,10 @@ extension SQLMailStore {
             }
             var details: [String: JSONValue] = ["sender": .string(message.sender.description), "from": .string(message.state.rawValue)]
             if let reason = message.holdReason { details["hold_reason"] = .string(reason.rawValue) }
+            if case .release(let form) = decision, form != .original, message.list != nil {
+                throw StoreError.refused(
+                    "relayed message \(id.rawValue) is a list post: each member gets a copy of their own already; --split and --bcc do not apply")
+            }
             switch decision {
             case .release(let form):
                 details["copy_form"] = .string(form.rawValue)
@@ -207,9 +211,13 @@ extension SQLMailStore {
             RelayDelivery(
                 id: try row.int("id"), message: RelayMessageID(rawValue: try row.int("message_id")), mailFrom: try row.text("mail_from"),
                 recipient: try row.text("address"), copyForm: try row.enumValue(RelayCopyForm.self, "copy_form"),
-                attempt: Int(try row.int("attempts")) + 1)
+                attempt: Int(try row.int("attempts")) + 1,
+                listMember: try row.optionalInt("list_id").flatMap { list throws(StoreError) in
+                    try row.optionalInt("subscriber_id").map { .init(list: ListID(rawValue: list), subscriber: SubscriberID(rawValue: $0)) }
+                })
         }
         guard !candidates.isEmpty else { return [] }
+        let stillMembers = try Self.stillMembers(tx, candidates.compactMap(\.listMember), dialect)
         let normalized = candidates.map { try? NormalizedAddress($0.recipient) }
         var reasons: [NormalizedAddress: String] = [:]
         for row in try tx.rows(Queries.suppressionReasons(among: Array(Set(normalized.compactMap { $0 })), dialect)) {
@@ -221,6 +229,9 @@ extension SQLMailStore {
             if let address, let reason = reasons[address] {
                 _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: "suppressed: \(reason)", now: now))
                 suppressed.insert(delivery.message)
+            } else if let member = delivery.listMember, !stillMembers.contains(member) {
+                _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: "no longer a confirmed member of the list", now: now))
+                suppressed.insert(delivery.message)
             } else {
                 claimed.append(delivery)
             }
@@ -228,6 +239,20 @@ extension SQLMailStore {
         if !claimed.isEmpty { _ = try tx.changes(Queries.sendRelayRecipients(claimed.map(\.id), worker: worker, now: now, dialect)) }
         try Self.finish(tx, suppressed, dialect)
         return claimed
+    }
+
+    /// Those of `members` still confirmed members of their lists (one who left since the post was filed
+    /// gets no copy).
+    private static func stillMembers(
+        _ tx: any SQLTransaction, _ members: [RelayDelivery.ListMember], _ dialect: SQLDialect
+    ) throws -> Set<RelayDelivery.ListMember> {
+        var confirmed = Set<RelayDelivery.ListMember>()
+        for (list, group) in Dictionary(grouping: members, by: \.list) {
+            for row in try tx.rows(Queries.confirmedMembers(list, among: group.map(\.subscriber.rawValue), dialect)) {
+                confirmed.insert(.init(list: list, subscriber: SubscriberID(rawValue: try row.int("subscriber_id"))))
+            }
+        }
+        return confirmed
     }
 
     /// Records outcomes inside a transaction; returns how many rows changed.
@@ -261,7 +286,7 @@ extension SQLMailStore {
     /// (PostgreSQL), so that the check runs on a snapshot taken after any other transaction finishing
     /// the same message committed: two workers completing its last two recipients at once would each
     /// see the other's still `sending`, and it would stay `queued` for ever.
-    private static func finish(_ tx: any SQLTransaction, _ messages: Set<RelayMessageID>, _ dialect: SQLDialect) throws {
+    static func finish(_ tx: any SQLTransaction, _ messages: Set<RelayMessageID>, _ dialect: SQLDialect) throws {
         guard !messages.isEmpty else { return }
         let ids = messages.sorted()
         if dialect == .postgres { _ = try tx.rows(Queries.lockRelayMessages(ids, dialect)) }

@@ -71,7 +71,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// A list's name shows in headers (the List-Id description): no control characters.
-    private static func checkListName(_ name: String) throws(StoreError) {
+    static func checkListName(_ name: String) throws(StoreError) {
         if let bad = name.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             throw StoreError.invalidData("a list name may not hold control characters (U+\(String(format: "%04X", bad.value)))")
         }

@@ -20,7 +20,7 @@ struct ListShowCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON (an array of lists) instead of text.") var json = false
 
     func run() async throws {
-        try await config.withStore { store, _ in
+        try await config.withStore { store, configuration in
             let lists: [MailingList]
             if let name {
                 lists = [try await store.existingList(named: name)]
@@ -29,7 +29,10 @@ struct ListShowCommand: AsyncParsableCommand {
             }
             var summaries: [ListSummary] = []
             for list in lists {
-                summaries.append(ListSummary(list: list, counts: try await store.membershipCounts(list: list.id)))
+                summaries.append(
+                    ListSummary(
+                        list: list, counts: try await store.membershipCounts(list: list.id), hosted: try await store.hostedList(list.id),
+                        moderateFrom: configuration.lists.moderateFromMembers))
             }
             if json {
                 print(CLIJSON.encode(summaries))

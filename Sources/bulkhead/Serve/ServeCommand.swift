@@ -63,8 +63,11 @@ struct ServeCommand: AsyncParsableCommand {
             // A listener that cannot run (its port taken, say) stops the whole command: unsubscribe links
             // that lead nowhere must not go unnoticed.
             let web = startWeb(environment) { worker.cancel() }
-            let inbound = try await startInbound(environment)
-            let relay = try await startRelay(environment)
+            // The relay and the hosted lists share one deliverer; each rings its doorbell when it files mail.
+            let doorbell = RelayDoorbell()
+            let inbound = try await startInbound(environment, doorbell: doorbell)
+            let relay = try await startRelay(environment, doorbell: doorbell)
+            let delivery = startRelayDelivery(environment, doorbell: doorbell, needed: inbound != nil || relay != nil)
             let signals = StopSignals {
                 worker.cancel()
                 web?.cancel()
@@ -72,10 +75,10 @@ struct ServeCommand: AsyncParsableCommand {
             await worker.value
             // Sessions in a transaction finish it (up to 30 s); idle ones are told 421.
             await inbound?.stop()
-            await relay?.server.stop()
-            // After the listener: messages its last sessions filed are delivered by the next run.
-            relay?.delivery.cancel()
-            await relay?.delivery.value
+            await relay?.stop()
+            // After the listeners: messages their last sessions filed are delivered by the next run.
+            delivery?.cancel()
+            await delivery?.value
             // `--once` ends with the pass: the listener stops with it (requests under way complete).
             web?.cancel()
             signals.cancel()
@@ -104,11 +107,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Starts the inbound SMTP listener of `inbound.listen` (nil when none is configured).
-    private func startInbound(_ environment: BulkheadEnvironment) async throws -> SMTPServer? {
+    /// Starts the inbound SMTP listener of `inbound.listen` (nil when none is configured); posts to hosted
+    /// lists it files ring `doorbell`.
+    private func startInbound(_ environment: BulkheadEnvironment, doorbell: RelayDoorbell) async throws -> SMTPServer? {
         let configuration = environment.configuration
         guard !configuration.inbound.listen.isEmpty else { return nil }
-        let router = environment.inboundRouter
+        let router = try environment.inboundRouter(doorbell: doorbell)
         var settings = SMTPServerConfiguration(hostname: router.hostname)
         settings.limits.maximumMessageSize = configuration.inbound.maxMessageBytes
         settings.authMechanisms = []
@@ -142,12 +146,10 @@ struct ServeCommand: AsyncParsableCommand {
         return server
     }
 
-    /// Starts the guard relay of `relay.listen` and its delivery (nil when none is configured). Its
-    /// worker name is per host (`relay:HOST`): a restart recovers what a crash left `sending`.
-    private func startRelay(_ environment: BulkheadEnvironment) async throws -> (server: SMTPServer, delivery: Task<Void, Never>)? {
+    /// Starts the guard relay of `relay.listen` (nil when none is configured).
+    private func startRelay(_ environment: BulkheadEnvironment, doorbell: RelayDoorbell) async throws -> SMTPServer? {
         let configuration = environment.configuration
         guard !configuration.relay.listen.isEmpty else { return nil }
-        let doorbell = RelayDoorbell()
         let gateway = try environment.relayGateway(doorbell: doorbell)
         var settings = SMTPServerConfiguration(hostname: gateway.hostname)
         settings.limits.maximumMessageSize = configuration.relay.maxMessageBytes
@@ -158,12 +160,18 @@ struct ServeCommand: AsyncParsableCommand {
         settings.limits.maximumConnections = 400
         settings.limits.maximumConnectionsPerClient = 200
         settings.insecureAllowsAuthWithoutTLSOnLoopback = configuration.relay.insecureAuthWithoutTLSOnLoopback
-        let deliverer = environment.relayDeliverer(worker: "relay:" + ProcessInfo.processInfo.hostName)
-        let server = try await listen(
+        return try await listen(
             settings, delegate: gateway, on: configuration.relay.listen, setting: "relay.listen", what: "guard relay (SMTP submission)",
             configuration)
+    }
+
+    /// Delivers what the relay and the hosted lists filed (nil when neither listener runs). Its worker
+    /// name is per host (`relay:HOST`): a restart recovers what a crash left `sending`.
+    private func startRelayDelivery(_ environment: BulkheadEnvironment, doorbell: RelayDoorbell, needed: Bool) -> Task<Void, Never>? {
+        guard needed else { return nil }
+        let deliverer = environment.relayDeliverer(worker: "relay:" + ProcessInfo.processInfo.hostName)
         let idle = Duration.milliseconds(Int64(min(interval, 1) * 1_000))
-        return (server, Task { await deliverer.run(doorbell: doorbell, idle: idle) })
+        return Task { await deliverer.run(doorbell: doorbell, idle: idle) }
     }
 
     /// Starts what is due (scheduled campaigns whose time came, campaigns whose undo window is over) and

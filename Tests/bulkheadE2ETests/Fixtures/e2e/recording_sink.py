@@ -5,7 +5,8 @@ Usage: recording_sink.py LOG_FILE [DELAY_MS [DEFER_FILE [REJECT_PERCENT]]]
 Listens on a free 127.0.0.1 port, prints "READY <port>" on stdout, and accepts every message. For each
 message it appends one JSON line to LOG_FILE *before* answering 250 to the end of DATA:
   {"t_mail": <time.time() at MAIL FROM>, "t_end": <time.time() at the final dot>,
-   "mail_from": "...", "rcpts": ["...", ...], "to": ["<each To: field, unfolded>", ...], "size": <bytes>}
+   "mail_from": "...", "rcpts": ["...", ...], "to": ["<each To: field, unfolded>", ...], "size": <bytes>,
+   "subject": [...], "list_unsubscribe": [...]}
 The line is written with os.write on an O_APPEND descriptor, so it is in the file (the kernel's page
 cache) before the client can see the 250: a sender killed at any moment cannot have a message
 acknowledged that the log does not hold. Exits when stdin closes.
@@ -110,7 +111,9 @@ async def session(reader, writer, recorder, delay, defer_file, reject_percent, r
                 if delay > 0:
                     await asyncio.sleep(delay)
                 recorder.record({"t_mail": t_mail, "t_end": time.time(), "mail_from": mail_from, "rcpts": rcpts,
-                                 "to": header_fields(message, "To"), "size": len(message)})
+                                 "to": header_fields(message, "To"), "size": len(message),
+                                 "subject": header_fields(message, "Subject"),
+                                 "list_unsubscribe": header_fields(message, "List-Unsubscribe")})
                 mail_from, rcpts = None, []
                 writer.write(b"250 2.0.0 Ok: recorded\r\n")
             elif verb == b"RSET":

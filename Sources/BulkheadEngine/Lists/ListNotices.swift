@@ -1,0 +1,88 @@
+public import BulkheadMail
+public import BulkheadSMTP
+public import BulkheadStore
+import Foundation
+public import Logging
+
+/// What a hosted list tells people about a reply-all storm: the sender of a refused reply one short
+/// notice per storm, the list's owner (else `alerts.email`) one alert per storm. Notices go straight
+/// to the transport, marked `Auto-Submitted: auto-replied` (RFC 3834), from the null sender, never
+/// to a suppressed address; one that cannot be sent is logged (the refusal stands).
+///
+/// ```swift
+/// let notices = ListNotices(store: store, from: identity.from, transport: transport, alerts: environment.alerts, clock: clock, logger: logger)
+/// notices.storm(storm, list: list, subject: "Re: test", sender: "ann@example.org", alertOwner: true)
+/// ```
+public struct ListNotices: Sendable {
+    let store: any MailStore
+    let from: Mailbox
+    let transport: any MessageTransport
+    let alerts: AlertMailer?
+    let clock: any BulkheadClock
+    let logger: Logger
+
+    public init(
+        store: any MailStore, from: Mailbox, transport: any MessageTransport, alerts: AlertMailer?, clock: any BulkheadClock, logger: Logger
+    ) {
+        self.store = store
+        self.from = from
+        self.transport = transport
+        self.alerts = alerts
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Sends, in the background, the sender's notice (when `sender` is given) and the owner's alert.
+    public func storm(_ storm: ListStorm, list: HostedList, subject: String, sender: String?, alertOwner: Bool) {
+        Task { await send(storm, list: list, subject: subject, sender: sender, alertOwner: alertOwner) }
+    }
+
+    /// What ``storm(_:list:subject:sender:alertOwner:)`` sends, awaited.
+    func send(_ storm: ListStorm, list: HostedList, subject: String, sender: String?, alertOwner: Bool) async {
+        let until = ISO8601DateFormatter().string(from: storm.blockedUntil)
+        if alertOwner {
+            let text = """
+                Replies to the thread "\(subject)" on \(list.address) (\(list.members) members) reached the storm limit \
+                (lists.storm). Further replies in this thread are refused until \(until); each sender is told once.
+
+                If the thread started by mistake, stop the list too:   bulkhead list emergency '\(list.name)' on
+                """
+            let title = "reply-all storm on \(list.address): replies refused until \(until)"
+            if let owner = list.owner {
+                await notify(owner, subject: "[bulkhead alert] " + title, text: text, autoSubmitted: "auto-generated")
+            } else {
+                await alerts?.send(subject: title, text: text)
+            }
+        }
+        if let sender, !sender.isEmpty {
+            await notify(
+                sender, subject: "Not delivered: " + (subject.isEmpty ? "(no subject)" : subject),
+                text: """
+                    Your reply to \(list.address) was not sent to the list: too many people replied to all in this thread \
+                    within a short time (a reply-all storm), so replies to it are refused until \(until).
+
+                    If you meant to answer one person, write to them directly. You get this notice once.
+                    """, autoSubmitted: "auto-replied")
+        }
+    }
+
+    private func notify(_ recipient: String, subject: String, text: String, autoSubmitted: String) async {
+        do {
+            let address = try NormalizedAddress(recipient)
+            // An opted-out person never gets another message, a notice included.
+            if try await store.suppression(address: address) != nil { return }
+            var message = MessageBuilder(from: from)
+            let mailbox = try address.mailbox
+            message.to = [.mailbox(mailbox)]
+            message.subject = subject
+            message.textBody = text + "\n\n-- \nBulkhead list service\n"
+            message.date = MessageDate(clock.date)
+            try message.addHeader(name: "Auto-Submitted", value: autoSubmitted)
+            let outcome = await transport.deliver(try Envelope(mailFrom: "", recipient: mailbox.address), try message.build())
+            if case .sent = outcome { return }
+            logger.warning("list notice not delivered", metadata: ["outcome": "\(outcome)"])
+        } catch {
+            logger.warning("list notice could not be sent", metadata: ["error": "\(error)"])
+        }
+    }
+}
