@@ -1,4 +1,4 @@
-public import BulkheadPolicy
+import BulkheadPolicy
 public import BulkheadStore
 
 extension BulkheadEnvironment {
