@@ -1,4 +1,9 @@
 /// Why an archive (mbox file or Maildir) or one of its messages cannot be read.
+///
+/// ```swift
+/// ArchiveError.notMbox(path: "notes.txt", offset: 0).description
+/// // notes.txt is not an mbox file: the line at byte 0 does not start with "From "
+/// ```
 public enum ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The file or directory cannot be opened (`reason` is the system's).
     case cannotOpen(path: String, reason: String)

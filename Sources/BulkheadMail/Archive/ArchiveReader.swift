@@ -14,7 +14,7 @@
 ///     do {
 ///         guard let message = try reader.next() else { break }
 ///         handle(message)
-///     } catch .messageTooLarge(let number, _, _) {
+///     } catch ArchiveError.messageTooLarge(let number, _, _) {
 ///         oversized.append(number)
 ///     }
 /// }

@@ -18,6 +18,7 @@ public struct ArchivedMessage: Sendable, Hashable {
     /// The message: header section and body, every line ending in CRLF.
     public let bytes: [UInt8]
 
+    /// A message from its parts (a reader makes them; tests of their callers may too).
     public init(number: Int, location: ArchiveLocation, envelopeSender: String?, bytes: [UInt8]) {
         self.number = number
         self.location = location

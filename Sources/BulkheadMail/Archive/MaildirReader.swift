@@ -17,7 +17,7 @@ import Darwin
 ///
 /// ```swift
 /// let reader = try MaildirReader(path: "/var/mail/support")
-/// print(reader.fileCount, "messages")
+/// print(reader.files.count, "messages")
 /// while let message = try reader.next() {
 ///     print(message.location)   // cur/1700000000.M1P2.host:2,S
 /// }
@@ -36,7 +36,9 @@ public final class MaildirReader: ArchiveReader {
     public init(path: String, maximumMessageBytes: Int = MaildirReader.defaultMaximumMessageBytes) throws(ArchiveError) {
         self.path = path
         self.maximumMessageBytes = max(maximumMessageBytes, 0)
-        guard Self.isDirectory(path) else { throw ArchiveError.notMaildir(path: path, reason: "no such directory") }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw ArchiveError.notMaildir(path: path, reason: "no such directory") }
+        guard Self.isDirectory(path) else { throw ArchiveError.notMaildir(path: path, reason: "not a directory") }
         var entries: [(name: String, folder: String)] = []
         for folder in ["cur", "new"] {
             let directory = path + "/" + folder
@@ -48,9 +50,6 @@ public final class MaildirReader: ArchiveReader {
         }
         files = entries.map { $0.folder + "/" + $0.name }
     }
-
-    /// How many messages the reader lists.
-    public var fileCount: Int { files.count }
 
     public func next() throws(ArchiveError) -> ArchivedMessage? {
         guard index < files.count else { return nil }

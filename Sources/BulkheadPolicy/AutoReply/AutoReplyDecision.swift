@@ -16,6 +16,11 @@ public enum AutoReplyDecision: Sendable, Hashable {
 
 /// Why an auto-responder does not answer a message (RFC 3834 §2 and the loops it exists to
 /// prevent). Each reason has a stable ``code`` for logs, counts and the JSON of commands.
+///
+/// ```swift
+/// AutoReplySkip.listMessage.code          // "list-message"
+/// AutoReplySkip(rawValue: "role-sender")  // .roleSender (a code read back)
+/// ```
 public enum AutoReplySkip: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// The envelope sender is null (`<>`): a bounce or another notice; the reply could go nowhere
     /// (RFC 3834 §2 MUST NOT).
