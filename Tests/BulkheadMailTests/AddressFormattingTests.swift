@@ -19,6 +19,8 @@ import Testing
         #expect(format("Zoë Smith", utf8: false) == "=?UTF-8?Q?Zo=C3=AB_Smith?= <a@example.com>")
         #expect(format("Zoë Smith, Jr", utf8: false) == "=?UTF-8?Q?Zo=C3=AB_Smith=2C_Jr?= <a@example.com>")
         #expect(format("=?UTF-8?Q?x?=") == "=?UTF-8?B?PT9VVEYtOD9RP3g/PQ==?= <a@example.com>")
+        // `?=` alone is encoded too: a quoted `"a?= b"` lost its space in Python's email package.
+        #expect(format("a?= b").hasPrefix("=?UTF-8?") && format("a?= b").hasSuffix("?= <a@example.com>"))
         #expect(format("line\r\nBcc: x@y") == "=?UTF-8?B?bGluZQ0KQmNjOiB4QHk=?= <a@example.com>")
     }
 

@@ -86,7 +86,7 @@ public struct ListCopyWriter: Sendable {
         try set(&copy, "List-Unsubscribe", links.listUnsubscribeValue(token: token.text))
         try set(&copy, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         try set(&copy, "Precedence", "list")
-        try append(&copy, "X-Bulkhead-Loop", list.address)
+        try append(&copy, BulkheadLoop.headerName, list.address)
         let plan = keys.plan(forDomain: listMailbox.domain)
         guard let signer = plan.signer else { return RelayCopy(bytes: copy.bytes, signing: plan.signing) }
         do {

@@ -118,7 +118,7 @@ public struct ListPosting: Sendable {
     /// Whether the post carries this list's loop mark or List-Id.
     static func isLoop(_ entity: MIMEEntity, list: HostedList) -> Bool {
         let address = list.address.lowercased()
-        let marks = entity.headers.filter { $0.hasName("X-Bulkhead-Loop") }.map { $0.value.trimmingCharacters(in: .whitespaces).lowercased() }
+        let marks = entity.headers.filter { $0.hasName(BulkheadLoop.headerName) }.map { $0.value.trimmingCharacters(in: .whitespaces).lowercased() }
         if marks.contains(address) { return true }
         let identifier = "<\(list.listIdentifier.lowercased())>"
         return entity.headers.filter { $0.hasName("List-Id") }.contains { $0.value.lowercased().contains(identifier) }

@@ -4,7 +4,7 @@ extension Mailbox {
     ///
     /// The display name is written as atoms when it is words of `atext` separated by single
     /// spaces, otherwise as a quoted-string; as RFC 2047 encoded-words when it holds a control
-    /// character or `=?`, or non-ASCII text and `utf8Allowed` is false. With `utf8Allowed` false
+    /// character, `=?` or `?=`, or non-ASCII text and `utf8Allowed` is false. With `utf8Allowed` false
     /// the domain is written in A-label form (as held if it has none). A non-ASCII local part has
     /// no ASCII form and is written as is: such an address needs SMTPUTF8 / RFC 6532.
     ///
@@ -47,7 +47,9 @@ extension Mailbox {
                 nonASCII = true
             } else if byte < 0x20 || byte == 0x7F {
                 control = true
-            } else if byte == UInt8(ascii: "?") && previous == UInt8(ascii: "=") {
+            } else if (byte == UInt8(ascii: "?") && previous == UInt8(ascii: "=")) || (byte == UInt8(ascii: "=") && previous == UInt8(ascii: "?")) {
+                // `=?` starts an encoded-word and `?=` ends one: readers that look for them inside
+                // quoted-strings (Python's email package) drop the white space after `?=`.
                 marker = true
             }
             if byte == 0x20 {
