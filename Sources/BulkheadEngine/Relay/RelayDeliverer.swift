@@ -71,16 +71,29 @@ public struct RelayDeliverer: Sendable {
         return try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<max(1, settings.concurrency) {
                 group.addTask {
-                    // Each transaction records the last batch's outcomes and claims the next (one
-                    // commit per batch); the last one only records.
+                    // After a full batch, one transaction records its outcomes and claims the next
+                    // (one commit per batch under load). After a short one (probably the last due),
+                    // its outcomes are committed on their own first, at once: a crash right after the
+                    // upstream's 250 then leaves nothing `uncertain`.
                     var handled = 0
                     var outcomes: [RelayDeliveryOutcome] = []
-                    repeat {
-                        let limit = Task.isCancelled || stopped.isSet ? 0 : perClaim
-                        let batch = try await store.completeAndClaimRelayDeliveries(outcomes, worker: worker, limit: limit)
+                    var lastWasFull = true
+                    while true {
+                        let batch: [RelayDelivery]
+                        if Task.isCancelled || stopped.isSet {
+                            try await store.completeRelayDeliveries(outcomes)
+                            break
+                        } else if lastWasFull {
+                            batch = try await store.completeAndClaimRelayDeliveries(outcomes, worker: worker, limit: perClaim)
+                        } else {
+                            try await store.completeRelayDeliveries(outcomes)
+                            batch = try await store.claimRelayDeliveries(worker: worker, limit: perClaim)
+                        }
+                        if batch.isEmpty { break }
                         outcomes = await deliver(batch, stopped: stopped)
                         handled += batch.count
-                    } while !outcomes.isEmpty
+                        lastWasFull = batch.count == perClaim
+                    }
                     return handled
                 }
             }
