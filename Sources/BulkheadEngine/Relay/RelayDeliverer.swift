@@ -54,7 +54,8 @@ public struct RelayDeliverer: Sendable {
         return count
     }
 
-    /// Delivers every due recipient until none is due, with `delivery.concurrency` senders that each
+    /// Delivers every recipient due when it starts (one filed during the pass may wait for the next),
+    /// with `delivery.concurrency` senders that each
     /// claim a few recipients at a time (so a copy waits for a handful of others, not for a whole wave),
     /// deliver them one after another and record their outcomes; returns how many were claimed.
     @discardableResult
@@ -72,9 +73,10 @@ public struct RelayDeliverer: Sendable {
             for _ in 0..<max(1, settings.concurrency) {
                 group.addTask {
                     // After a full batch, one transaction records its outcomes and claims the next
-                    // (one commit per batch under load). After a short one (probably the last due),
-                    // its outcomes are committed on their own first, at once: a crash right after the
-                    // upstream's 250 then leaves nothing `uncertain`.
+                    // (one commit per batch under load). A short batch means nothing else was due when
+                    // it was claimed: its outcomes are committed on their own, at once (a crash right
+                    // after the upstream's 250 then leaves nothing `uncertain`), and this sender is
+                    // done; mail filed meanwhile rang the doorbell, which starts the next pass.
                     var handled = 0
                     var outcomes: [RelayDeliveryOutcome] = []
                     var lastWasFull = true
@@ -87,7 +89,7 @@ public struct RelayDeliverer: Sendable {
                             batch = try await store.completeAndClaimRelayDeliveries(outcomes, worker: worker, limit: perClaim)
                         } else {
                             try await store.completeRelayDeliveries(outcomes)
-                            batch = try await store.claimRelayDeliveries(worker: worker, limit: perClaim)
+                            break
                         }
                         if batch.isEmpty { break }
                         outcomes = await deliver(batch, stopped: stopped)

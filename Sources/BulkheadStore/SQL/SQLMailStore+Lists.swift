@@ -1,4 +1,4 @@
-public import BulkheadPolicy
+import BulkheadPolicy
 import Foundation
 
 /// Hosted lists: their addresses, policies and emergency switches, posts filed as relay messages with
