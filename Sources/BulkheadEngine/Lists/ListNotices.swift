@@ -68,17 +68,11 @@ public struct ListNotices: Sendable {
 
     private func notify(_ recipient: String, subject: String, text: String, autoSubmitted: String) async {
         do {
-            let address = try NormalizedAddress(recipient)
-            // An opted-out person never gets another message, a notice included.
-            if try await store.suppression(address: address) != nil { return }
-            var message = MessageBuilder(from: from)
-            let mailbox = try address.mailbox
-            message.to = [.mailbox(mailbox)]
-            message.subject = subject
-            message.textBody = text + "\n\n-- \nBulkhead list service\n"
-            message.date = MessageDate(clock.date)
-            try message.addHeader(name: "Auto-Submitted", value: autoSubmitted)
-            let outcome = await transport.deliver(try Envelope(mailFrom: "", recipient: mailbox.address), try message.build())
+            guard
+                let outcome = try await PersonNotice.send(
+                    to: try NormalizedAddress(recipient), from: from, subject: subject, text: text + "\n\n-- \nBulkhead list service\n",
+                    autoSubmitted: autoSubmitted, store: store, transport: transport, clock: clock)
+            else { return }
             if case .sent = outcome { return }
             logger.warning("list notice not delivered", metadata: ["outcome": "\(outcome)"])
         } catch {

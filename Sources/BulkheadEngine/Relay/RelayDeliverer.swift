@@ -81,16 +81,11 @@ public struct RelayDeliverer: Sendable {
                     var outcomes: [RelayDeliveryOutcome] = []
                     var lastWasFull = true
                     while true {
-                        let batch: [RelayDelivery]
-                        if Task.isCancelled || stopped.isSet {
-                            try await store.completeRelayDeliveries(outcomes)
-                            break
-                        } else if lastWasFull {
-                            batch = try await store.completeAndClaimRelayDeliveries(outcomes, worker: worker, limit: perClaim)
-                        } else {
+                        guard lastWasFull, !Task.isCancelled, !stopped.isSet else {
                             try await store.completeRelayDeliveries(outcomes)
                             break
                         }
+                        let batch = try await store.completeAndClaimRelayDeliveries(outcomes, worker: worker, limit: perClaim)
                         if batch.isEmpty { break }
                         outcomes = await deliver(batch, stopped: stopped)
                         handled += batch.count
@@ -167,8 +162,8 @@ public struct RelayDeliverer: Sendable {
     }
 
     private func deliver(_ delivery: RelayDelivery, original: Result<[UInt8], any Error>?, list: HostedList?) async -> RelayDeliveryOutcome {
-        var message: [UInt8] = []
-        var envelope: Envelope
+        let message: [UInt8]
+        let envelope: Envelope
         guard case .success(let bytes) = original else {
             // The store could not be read: nothing went out, try again shortly without charging an attempt.
             let why = if case .failure(let error)? = original { "\(error)" } else { "its bytes were not read" }

@@ -65,14 +65,7 @@ public struct RelayNotices: Sendable {
                     ? "All sending is stopped at the moment (an emergency stop). Your message is kept and goes out when an administrator releases it."
                     : "Your message was held before it went out, for this reason:\n\n"
                         + findings.filter { $0.severity >= .approval }.map { "  - \($0.message)" }.joined(separator: "\n"))
-            let address = try NormalizedAddress(mailFrom)
-            // An opted-out person never gets another message, a notice included.
-            if try await store.suppression(address: address) != nil { return }
-            var message = MessageBuilder(from: from)
-            let recipient = try address.mailbox
-            message.to = [.mailbox(recipient)]
-            message.subject = "Held: " + (subject.isEmpty ? "(no subject)" : subject)
-            message.textBody = """
+            let text = """
                 \(reason)
 
                 It has not been sent to anyone. Nothing is lost: an administrator can release it (for example as \
@@ -81,10 +74,11 @@ public struct RelayNotices: Sendable {
                 -- 
                 Bulkhead guard relay
                 """
-            message.date = MessageDate(clock.date)
-            try message.addHeader(name: "Auto-Submitted", value: "auto-replied")
-            let bytes = try message.build()
-            let outcome = await transport.deliver(try Envelope(mailFrom: "", recipient: recipient.address), bytes)
+            guard
+                let outcome = try await PersonNotice.send(
+                    to: try NormalizedAddress(mailFrom), from: from, subject: "Held: " + (subject.isEmpty ? "(no subject)" : subject), text: text,
+                    store: store, transport: transport, clock: clock)
+            else { return }
             if case .sent = outcome { return }
             logger.warning("relay hold notice not delivered", metadata: ["id": "\(id)", "outcome": "\(outcome)"])
         } catch {
