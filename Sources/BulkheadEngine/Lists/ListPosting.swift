@@ -124,15 +124,8 @@ public struct ListPosting: Sendable {
         return entity.headers.filter { $0.hasName("List-Id") }.contains { $0.value.lowercased().contains(identifier) }
     }
 
-    /// The message ids (`<…>`, without the brackets) in a field value, in order.
+    /// The message ids in a field value (``MessageIDList``), in order, without their brackets; at most 100.
     static func messageIDs(in value: String) -> [String] {
-        var ids: [String] = []
-        var rest = Substring(value)
-        while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
-            let id = rest[rest.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
-            if !id.isEmpty, id.utf8.count <= 998 { ids.append(id) }
-            rest = rest[rest.index(after: close)...]
-        }
-        return Array(ids.prefix(100))
+        MessageIDList.parse(value).prefix(100).map { String($0.dropFirst().dropLast()) }
     }
 }
