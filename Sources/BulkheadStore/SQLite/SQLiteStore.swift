@@ -58,12 +58,20 @@ public final class SQLiteStore: SQLMailStore, @unchecked Sendable {
                     for statement in migration.statements { try db.execute(sql: statement) }
                 }
             }
-            do {
-                try migrator.migrate(pool)
-            } catch {
-                // Another process sharing the file may have applied the same version between GRDB's
-                // check and our CREATE TABLE: that is success if every migration is now recorded.
-                guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else { throw error }
+            // Another process sharing the file may apply the same version between GRDB's check and our
+            // CREATE TABLE (each version commits on its own). Then our attempt fails, and the next one
+            // sees that version recorded and goes on from there: each retry finds at least one more
+            // version done, so as many tries as versions always end.
+            var attempt = 0
+            while true {
+                do {
+                    try migrator.migrate(pool)
+                    break
+                } catch {
+                    attempt += 1
+                    if try pool.read({ try migrator.hasCompletedMigrations($0) }) { break }
+                    if attempt > Schema.migrations(.sqlite).count { throw error }
+                }
             }
         } catch {
             throw SQLiteBackend.storeError(error)
