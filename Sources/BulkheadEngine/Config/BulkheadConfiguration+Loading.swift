@@ -145,6 +145,7 @@ extension BulkheadConfiguration {
         try require((1...604_800).contains(lists.storm.windowSeconds), "lists.storm.window_seconds", "must be 1 to 604800 (a week)")
         try require((1...2_592_000).contains(lists.storm.blockSeconds), "lists.storm.block_seconds", "must be 1 to 2592000 (30 days)")
         try require((0...10_000).contains(lists.memberPostsPerDay), "lists.member_posts_per_day", "must be 0 (no limit) to 10000")
+        try validateAutoResponders()
         try require((1...1_000).contains(bounces.softLimit), "bounces.soft_limit", "must be 1 to 1000")
         try require((1...365).contains(bounces.softDays), "bounces.soft_days", "must be 1 to 365")
         if !alerts.email.isEmpty {

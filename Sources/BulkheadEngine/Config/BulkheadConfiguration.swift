@@ -36,6 +36,10 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     public var relay: Relay
     /// Hosted lists (their posts arrive at the inbound listener).
     public var lists: Lists
+    /// Auto-responders (acknowledgements, out of office) at addresses of the inbound listener.
+    public var autoresponders: [AutoResponder]
+    /// The global auto-reply breaker.
+    public var autoreplyBreaker: AutoReplyBreaker
     /// When soft bounces suppress an address.
     public var bounces: Bounces
     /// STARTTLS for the SMTP listeners (nil: no STARTTLS offered).
@@ -56,6 +60,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         inbound = Inbound()
         relay = Relay()
         lists = Lists()
+        autoresponders = []
+        autoreplyBreaker = AutoReplyBreaker()
         bounces = Bounces()
         listenerTLS = nil
     }
@@ -64,7 +70,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         case dataDirectory = "data_directory"
         case storage, identity, dkim
         case dkimKeys = "dkim_keys"
-        case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces, relay, lists
+        case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces, relay, lists, autoresponders
+        case autoreplyBreaker = "autoreply_breaker"
         case listenerTLS = "listener_tls"
     }
 
@@ -86,6 +93,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         inbound = try c.value(.inbound, default: defaults.inbound)
         relay = try c.value(.relay, default: defaults.relay)
         lists = try c.value(.lists, default: defaults.lists)
+        autoresponders = try c.value(.autoresponders, default: defaults.autoresponders)
+        autoreplyBreaker = try c.value(.autoreplyBreaker, default: defaults.autoreplyBreaker)
         bounces = try c.value(.bounces, default: defaults.bounces)
         listenerTLS = try c.decodeIfPresent(ListenerTLS.self, forKey: .listenerTLS)
     }

@@ -39,11 +39,13 @@ public struct InboundMailRouter: SMTPServerDelegate {
     let bounceLocalPart: String
     /// Posts to hosted lists (nil: a post to a list is kept for a person, not distributed).
     let posting: ListPosting?
+    /// The auto-responders (nil or none: their addresses are refused like any unknown mailbox).
+    let responding: AutoResponding?
 
     public init(
         store: any MailStore, unsubscribe: OneClickUnsubscribe, brakes: CampaignBrakes?, kept: KeptMailbox, domains: [String],
         softLimit: SoftBounceLimit, hostname: String, clock: any BulkheadClock, logger: Logger, bounceLocalPart: String = "bounces",
-        posting: ListPosting? = nil
+        posting: ListPosting? = nil, responding: AutoResponding? = nil
     ) {
         self.store = store
         self.unsubscribe = unsubscribe
@@ -56,6 +58,7 @@ public struct InboundMailRouter: SMTPServerDelegate {
         self.logger = logger
         self.bounceLocalPart = bounceLocalPart
         self.posting = posting
+        self.responding = responding
     }
 
     /// What a recipient address of ours is for.
@@ -68,6 +71,8 @@ public struct InboundMailRouter: SMTPServerDelegate {
         case list(HostedList)
         /// `LOCAL-bounces@DOMAIN` of the hosted list `LOCAL@DOMAIN` (its copies' envelope sender).
         case listBounces(String)
+        /// An auto-responder's address (or alias).
+        case responder(AutoResponding.Responder)
     }
 
     /// Where a recipient leads: one of our mailboxes, or a refusal.
@@ -83,6 +88,9 @@ public struct InboundMailRouter: SMTPServerDelegate {
     /// The mailbox a recipient names (a hosted list's addresses are looked up in the store), or the
     /// refusal it gets.
     func route(_ recipient: String) async throws -> Routing {
+        if let address = try? NormalizedAddress(recipient), let responder = responding?.responder(for: address) {
+            return .mailbox(.responder(responder))
+        }
         let routing = routeOwn(recipient)
         guard case .refused = routing, let address = try? NormalizedAddress(recipient), domains.contains(String(address.domain)) else {
             return routing
@@ -142,6 +150,17 @@ public struct InboundMailRouter: SMTPServerDelegate {
         var refusals: [SMTPReply] = []
         var filedPosts = 0
         for mailbox in mailboxes {
+            if case .responder(let responder) = mailbox, let responding {
+                switch try await responding.receive(
+                    bytes, headers: try? parsed.get().0.headers, for: responder, mailFrom: message.envelope.reversePath,
+                    clientAddress: session.connection.remoteAddress)
+                {
+                case .filed: filedPosts += 1
+                case .kept(_, let reason): keepReasons.append(reason)
+                case .refused(let reply): refusals.append(reply)
+                }
+                continue
+            }
             guard case .list(let list) = mailbox else {
                 if let reason = try await file(parsed.map(\.1), for: mailbox, sender: message.envelope.reversePath) { keepReasons.append(reason) }
                 continue
@@ -209,6 +228,8 @@ public struct InboundMailRouter: SMTPServerDelegate {
             return "mail to the bounce address of \(address) (bounces of list copies are kept for a person, not processed)"
         case (.list, _):
             preconditionFailure("list posts are filed by ListPosting")
+        case (.responder, _):
+            preconditionFailure("auto-responder mail is filed by AutoResponding")
         }
     }
 

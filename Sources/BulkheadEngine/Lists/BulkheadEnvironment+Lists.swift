@@ -2,8 +2,9 @@ import BulkheadPolicy
 public import BulkheadStore
 
 extension BulkheadEnvironment {
-    /// The inbound listener's policy (`inbound`, `bounces`, `lists`): what it accepts and where it
-    /// files it; posts to hosted lists ring `doorbell` (the relay deliverer sends their copies).
+    /// The inbound listener's policy (`inbound`, `bounces`, `lists`, `autoresponders`): what it accepts
+    /// and where it files it; posts to hosted lists and auto-responders' replies and forwards ring
+    /// `doorbell` (the relay deliverer sends them).
     /// Throws when a local domain has no ASCII form (the configuration check refuses it first).
     public func inboundRouter(doorbell: RelayDoorbell? = nil) throws -> InboundMailRouter {
         InboundMailRouter(
@@ -11,7 +12,8 @@ extension BulkheadEnvironment {
             kept: KeptMailbox(directory: configuration.path("inbound"), maximumBytes: configuration.inbound.keptMaxBytes),
             domains: inboundDomains,
             softLimit: SoftBounceLimit(count: configuration.bounces.softLimit, days: configuration.bounces.softDays),
-            hostname: listenerHostname, clock: clock, logger: logger, posting: try listPosting(doorbell: doorbell))
+            hostname: listenerHostname, clock: clock, logger: logger, posting: try listPosting(doorbell: doorbell),
+            responding: configuration.autoresponders.isEmpty ? nil : try autoResponding(doorbell: doorbell))
     }
 
     /// What happens to posts to hosted lists (`lists`, the guardrail thresholds, the relay's exposure limit).

@@ -106,7 +106,7 @@ public struct AutoReplyBuilder: Sendable {
 
     /// `Auto: ` and the original subject, decoded, control characters as spaces, cut to
     /// ``originalSubjectLimit`` characters (`Auto: (no subject)` without one).
-    static func autoSubject(original: String?) -> String {
+    public static func autoSubject(original: String?) -> String {
         let decoded = original.map(EncodedWords.decode) ?? ""
         let cleaned = String(
             decoded.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) }

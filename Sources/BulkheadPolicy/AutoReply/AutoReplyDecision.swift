@@ -49,6 +49,8 @@ public enum AutoReplySkip: String, Sendable, Hashable, CaseIterable, CustomStrin
     /// The responder's address (or an alias) is not in To, Cc, Bcc, Resent-To, Resent-Cc or
     /// Resent-Bcc: the message reached it as a Bcc, through a list or a forward (RFC 3834 §2).
     case notExplicitRecipient = "not-explicit-recipient"
+    /// The message's header section cannot be read, so none of the rules can be checked: no reply.
+    case unreadable = "unreadable"
 
     /// The stable identifier of the reason.
     public var code: String { rawValue }
@@ -66,6 +68,7 @@ public enum AutoReplySkip: String, Sendable, Hashable, CaseIterable, CustomStrin
         case .roleSender: "the envelope sender is a robot or role address (MAILER-DAEMON, no-reply, list, bounce)"
         case .invalidSender: "the envelope sender is not a valid address"
         case .notExplicitRecipient: "the responder's address is not in To, Cc, Bcc or Resent-To/Cc/Bcc"
+        case .unreadable: "the message's header section cannot be read"
         }
     }
 }

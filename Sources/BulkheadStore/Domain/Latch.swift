@@ -12,6 +12,9 @@ public import Foundation
 public struct Latch: Sendable, Hashable, Codable {
     /// The emergency stop's name.
     public static let emergencyStop = "stop-all"
+    /// The auto-reply breaker's name: set when auto-replies exceeded their limit, every responder is
+    /// paused until `bulkhead autoreply resume` releases it.
+    public static let autoReplyBreaker = "autoreply-breaker"
 
     /// Which latch.
     public var name: String

@@ -369,6 +369,30 @@ public protocol MailStore: Sendable {
     /// that of the earliest referenced post, else its normalised subject.
     func receiveListPost(_ post: NewListPost, limits: ListPostLimits) async throws -> ListPostReceipt
 
+    // MARK: Auto-responders
+
+    /// Records that these responders are enabled (their addresses canonical): a responder enabled for
+    /// the first time starts now, one enabled before keeps its time. Returns each one's time.
+    func enableAutoResponders(_ addresses: [String]) async throws -> [String: Date]
+    /// Files one message for an auto-responder in one transaction (PostgreSQL: under one advisory lock
+    /// for all responders, so the breaker counts exactly across workers) and decides its reply, in this
+    /// order: the rule said no (``NewAutoResponderMail/skip``); its Message-ID reached this responder
+    /// before (received or imported); it was written more than `limits.backlogGrace` before the
+    /// responder was enabled; the ``Latch/autoReplyBreaker`` latch is set; the sender had a reply within
+    /// `limits.oncePerSender`; the replies of all responders within `limits.breakerWindow` reached
+    /// `limits.breakerReplies` (the latch is set now: ``AutoReplyOutcome/breakerTripped``); else the
+    /// reply is filed as a relay message, `queued` (`held` while the stop latch is set). The forward is
+    /// filed the same way whatever the reply. Throws ``StoreError/refused(_:)`` when the responder
+    /// was never enabled.
+    func receiveAutoResponderMail(_ mail: NewAutoResponderMail, limits: AutoReplyLimits) async throws -> AutoResponderReceipt
+    /// Records messages of a mailbox connected later (`bulkhead autoreply import`) in one transaction:
+    /// each is logged ``AutoReplyOutcome/imported`` and counts as seen from its sender, never as a
+    /// reply (the once-per-sender period counts from the last reply sent). Returns how many were recorded.
+    @discardableResult
+    func importAutoResponderMail(responder: String, _ messages: [ImportedAutoResponderMail]) async throws -> Int
+    /// Every responder the store knows, by address, with its outcomes counted.
+    func autoResponders() async throws -> [AutoResponderSummary]
+
     // MARK: Users
 
     /// Creates a user (audited `user.create`). Throws ``StoreError/duplicate(kind:key:)`` when the name is

@@ -116,7 +116,8 @@ extension Queries {
     private static let relaySenderLockKey: Int64 = 0x7265_6C79
 
     /// The sender's volume within the window (messages received after `since` and after the last
-    /// message before the sender's last breaker close) and its distinct recipient keys.
+    /// message before the sender's last breaker close) and its distinct recipient keys. List posts
+    /// and responders' messages have limits of their own and do not count.
     static func relaySenderVolume(_ sender: RelaySender, since: Date) -> SQLStatement {
         SQLStatement(
             """
@@ -125,7 +126,8 @@ extension Queries {
               WHERE sender_kind = ? AND sender_name = ? AND closed_at IS NOT NULL),
             sender_window AS (
               SELECT id FROM relay_messages
-              WHERE sender_kind = ? AND sender_name = ? AND received_at > ? AND id > (SELECT id FROM counts_after))
+              WHERE sender_kind = ? AND sender_name = ? AND received_at > ? AND id > (SELECT id FROM counts_after)
+                AND list_id IS NULL AND responder IS NULL)
             SELECT (SELECT count(*) FROM sender_window) AS messages,
               (SELECT count(DISTINCT address_key) FROM relay_recipients WHERE message_id IN (SELECT id FROM sender_window)) AS recipients
             """,

@@ -107,12 +107,19 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Starts the inbound SMTP listener of `inbound.listen` (nil when none is configured); posts to hosted
-    /// lists it files ring `doorbell`.
+    /// Starts the inbound SMTP listener of `inbound.listen` (nil when none is configured), after
+    /// enabling the auto-responders; posts to hosted lists and responders' mail it files ring `doorbell`.
     private func startInbound(_ environment: BulkheadEnvironment, doorbell: RelayDoorbell) async throws -> SMTPServer? {
         let configuration = environment.configuration
         guard !configuration.inbound.listen.isEmpty else { return nil }
         let router = try environment.inboundRouter(doorbell: doorbell)
+        if !configuration.autoresponders.isEmpty {
+            // Before the listener opens: mail written before a responder's first start is backlog, never answered.
+            let enabled = try await environment.autoResponding().enable()
+            for (address, since) in enabled.sorted(by: { $0.key < $1.key }) {
+                FileHandle.standardError.write(Data("bulkhead serve: auto-responder \(address) answers mail written since \(since)\n".utf8))
+            }
+        }
         var settings = SMTPServerConfiguration(hostname: router.hostname)
         settings.limits.maximumMessageSize = configuration.inbound.maxMessageBytes
         settings.authMechanisms = []

@@ -205,7 +205,7 @@ import Testing
         #expect(
             AutoReplySkip.allCases.map(\.code) == [
                 "null-sender", "sent-by-us", "auto-submitted", "x-auto-response-suppress", "report", "precedence", "list-message",
-                "role-sender", "invalid-sender", "not-explicit-recipient",
+                "role-sender", "invalid-sender", "not-explicit-recipient", "unreadable",
             ])
         #expect(AutoReplySkip.allCases.allSatisfy { !$0.description.isEmpty })
     }

@@ -1,0 +1,32 @@
+import Foundation
+
+/// The instant a message's `Date:` field names (RFC 5322 §3.3, and the obsolete forms mail still
+/// carries: no day name, two-digit years, zone names, comments), or nil when it cannot be read.
+///
+/// ```swift
+/// MessageWrittenAt.parse("Tue, 1 Dec 2026 18:00:00 +0100 (CET)")  // 2026-12-01T17:00:00Z
+/// MessageWrittenAt.parse("tomorrow")                               // nil
+/// ```
+enum MessageWrittenAt {
+    static func parse(_ value: String) -> Date? {
+        var text = value
+        // Comments (a zone name in parentheses) and folding white space say nothing about the instant.
+        while let open = text.firstIndex(of: "("), let close = text[open...].firstIndex(of: ")") { text.removeSubrange(open...close) }
+        text = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        if let comma = text.firstIndex(of: ",") { text = String(text[text.index(after: comma)...]).trimmingCharacters(in: .whitespaces) }
+        for format in formats {
+            if let date = formatter(format).date(from: text) { return date }
+        }
+        return nil
+    }
+
+    private static let formats = ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yy HH:mm:ss Z", "d MMM yyyy HH:mm:ss zzz"]
+
+    private static func formatter(_ format: String) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = format
+        return formatter
+    }
+}
