@@ -33,7 +33,9 @@ struct AutoResponderConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func oneReplyPerSenderPerPeriodAndTheMailIsAlwaysForwarded(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in
-            await #expect(throws: StoreError.self) { try await store.receiveAutoResponderMail(Self.mail(from: "ann@example.org"), limits: Self.limits) }
+            await #expect(throws: StoreError.self) {
+                try await store.receiveAutoResponderMail(Self.mail(from: "ann@example.org"), limits: Self.limits)
+            }
             let enabled = try await store.enableAutoResponders([Self.responder])
             #expect(enabled == [Self.responder: db.clock.now])
             db.clock.advance(by: 60)
@@ -108,7 +110,8 @@ struct AutoResponderConformanceTests {
             #expect(try await store.latch(named: Latch.autoReplyBreaker) != nil)
             db.clock.advance(by: 3_600)
             let stillPaused = try await store.receiveAutoResponderMail(Self.mail(from: "late@example.org"), limits: Self.limits)
-            #expect(stillPaused.outcome == .paused && stillPaused.forward != nil, "the breaker holds until a person releases it; mail still forwarded")
+            #expect(
+                stillPaused.outcome == .paused && stillPaused.forward != nil, "the breaker holds until a person releases it; mail still forwarded")
             #expect(try await store.releaseLatch(named: Latch.autoReplyBreaker, actor: .human("ann")))
             let resumed = try await store.receiveAutoResponderMail(Self.mail(from: "late2@example.org"), limits: Self.limits)
             #expect(resumed.outcome == .replied)

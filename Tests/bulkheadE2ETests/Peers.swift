@@ -50,7 +50,7 @@ enum Fixtures {
 }
 
 /// Waits for a Python peer's "READY <port>" line.
-private func readyPort(_ child: ChildProcess) async throws -> Int {
+func readyPort(_ child: ChildProcess) async throws -> Int {
     for _ in 0..<1000 {
         let output = child.output
         if let line = output.stdout.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),

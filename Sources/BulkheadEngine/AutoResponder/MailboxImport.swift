@@ -94,12 +94,15 @@ public struct MailboxImport: Sendable {
         return report
     }
 
-    /// The mbox separator's sender, else the `Return-Path`, without brackets; nil when neither names one.
+    /// The envelope sender without brackets ("" for the null sender): the `Return-Path` the delivering
+    /// MTA wrote, else the mbox separator's address (`MAILER-DAEMON` there is the null sender); nil
+    /// when neither names one.
     static func envelopeSender(_ message: ArchivedMessage, headers: HeaderList) -> String? {
-        if let sender = message.envelopeSender, !sender.isEmpty { return sender }
-        guard let path = headers["Return-Path"]?.trimmingCharacters(in: .whitespaces) else { return nil }
-        let bare = path.hasPrefix("<") && path.hasSuffix(">") ? String(path.dropFirst().dropLast()) : path
-        return bare.isEmpty ? nil : bare
+        if let path = headers["Return-Path"]?.trimmingCharacters(in: .whitespaces) {
+            return path.hasPrefix("<") && path.hasSuffix(">") ? String(path.dropFirst().dropLast()) : path
+        }
+        guard let sender = message.envelopeSender, !sender.isEmpty else { return nil }
+        return sender.lowercased() == "mailer-daemon" ? "" : sender
     }
 
     /// The addresses of the named fields, in order (fields that do not parse name nobody).
