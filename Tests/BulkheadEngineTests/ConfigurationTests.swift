@@ -76,6 +76,30 @@ import Testing
             ("relay:\n  breaker: {window_seconds: 0}\n", "relay.breaker.window_seconds"),
             ("relay:\n  bulk_undo_seconds: 100000\n", "relay.bulk_undo_seconds"),
             ("relay:\n  exposure_hold_recipients: 0\n", "relay.exposure_hold_recipients"),
+            ("autoresponders:\n  - {address: support@shop.example, text_file: t.txt}\n", "autoresponders[0].forward_to"),
+            (
+                "autoresponders:\n  - {address: support@shop.example, text_file: t.txt, forward_to: a@b.example, maildir: m}\n",
+                "autoresponders[0].forward_to"
+            ),
+            (
+                "autoresponders:\n  - {address: support@shop.example, text_file: t.txt, forward_to: Support@Shop.Example}\n",
+                "autoresponders[0].forward_to"
+            ),
+            ("autoresponders:\n  - {address: not-an-address, text_file: t.txt, maildir: m}\n", "autoresponders[0].address"),
+            (
+                "autoresponders:\n  - {address: a@shop.example, text_file: t.txt, maildir: m}\n  - {address: b@shop.example, aliases: [A@shop.example], text_file: t.txt, maildir: m}\n",
+                "autoresponders[1].aliases"
+            ),
+            (
+                "autoresponders:\n  - {address: a@shop.example, text_file: t.txt, maildir: m, once_per_sender_days: 400}\n",
+                "autoresponders[0].once_per_sender_days"
+            ),
+            (
+                "autoresponders:\n  - {address: a@shop.example, text_file: t.txt, maildir: m, subject: \"a\\nBcc: x@y\"}\n",
+                "autoresponders[0].subject"
+            ),
+            ("autoreply_breaker: {replies: -1}\n", "autoreply_breaker.replies"),
+            ("autoreply_breaker: {window_seconds: 0}\n", "autoreply_breaker.window_seconds"),
         ]
         for (yaml, path) in cases {
             do {

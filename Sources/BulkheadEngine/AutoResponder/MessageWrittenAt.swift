@@ -14,13 +14,19 @@ enum MessageWrittenAt {
         while let open = text.firstIndex(of: "("), let close = text[open...].firstIndex(of: ")") { text.removeSubrange(open...close) }
         text = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         if let comma = text.firstIndex(of: ",") { text = String(text[text.index(after: comma)...]).trimmingCharacters(in: .whitespaces) }
+        // A two-digit year is 2000-2049 or 1950-1999 (RFC 5322 §4.3).
+        var tokens = text.split(separator: " ").map(String.init)
+        if tokens.count >= 3, tokens[2].count == 2, let year = Int(tokens[2]) {
+            tokens[2] = String(year < 50 ? 2000 + year : 1900 + year)
+            text = tokens.joined(separator: " ")
+        }
         for format in formats {
             if let date = formatter(format).date(from: text) { return date }
         }
         return nil
     }
 
-    private static let formats = ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yy HH:mm:ss Z", "d MMM yyyy HH:mm:ss zzz"]
+    private static let formats = ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yyyy HH:mm:ss zzz"]
 
     private static func formatter(_ format: String) -> DateFormatter {
         let formatter = DateFormatter()
