@@ -1,3 +1,4 @@
+import BulkheadMail
 import BulkheadStore
 import Foundation
 import Testing
@@ -18,6 +19,22 @@ import Testing
         try BulkheadConfiguration.load(yaml: yaml, environment: [:])
     }
 
+    /// A data directory holding only a DKIM key of the default From domain (`keys/s1.pem`, relative to
+    /// it, as `bulkhead dkim keygen` writes it), and the configuration lines that name it: unsigned mail
+    /// to a real upstream is refused, so a configuration that sends anything has a key.
+    static func signed(_ yaml: String) throws -> (BulkheadConfiguration, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("keys"), withIntermediateDirectories: true)
+        try DKIMKey.generate(.ed25519).pkcs8PEM.write(to: directory.appendingPathComponent("keys/s1.pem"), atomically: true, encoding: .utf8)
+        let configuration = try Self.configuration(
+            """
+            data_directory: \(directory.path)
+            dkim: {domain: localhost.localdomain, selector: s1, private_key_file: keys/s1.pem}
+            \(yaml)
+            """)
+        return (configuration, directory)
+    }
+
     static func result(_ report: DrillReport, _ id: String) throws -> DrillResult {
         try #require(report.stories.first { $0.id == id })
     }
@@ -28,7 +45,8 @@ import Testing
         #expect(report.notRun == ["000"])
         let story000 = try Self.result(report, "000")
         #expect(!story000.ran && story000.guardrail == "not built in this version")
-        #expect(try Self.result(report, "001").guardrail.contains("audience.approval"))
+        let story001 = try Self.result(report, "001")
+        #expect(story001.guardrail == "preflight refused it (dkim.missing, audience.approval)", "\(story001)")
         #expect(try Self.result(report, "002").guardrail.contains("relay.exposure"))
         let story003 = try Self.result(report, "003")
         #expect(story003.guardrail.contains("list held the test"), "\(story003)")
@@ -37,12 +55,13 @@ import Testing
     }
 
     @Test func aLoosenedConfigurationShowsWhatItCosts() async throws {
-        let loosened = try Self.configuration(
+        let (loosened, directory) = try Self.signed(
             """
             guardrails: {approval_recipients: 1000000, undo_seconds: 60, test_mail_error_recipients: 1000000}
             relay: {exposure_hold_recipients: 1000}
             lists: {moderate_from_members: 1000000, storm: {min_members: 1000000}}
             """)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let report = try await Drill(configuration: loosened, stories: Self.stories).run()
         #expect(report.harmful)
         // 001: the window ends at t+60 s, the canary (1 % of 2,000, at least 100) goes, its hold outlasts the stop.
@@ -71,13 +90,19 @@ import Testing
     }
 
     @Test func theDrillJudgesAsTowardsAnUpstreamAndNeverTouchesTheRealStore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drill-real-\(UUID().uuidString)")
+        let (configuration, directory) = try Self.signed("")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var configuration = BulkheadConfiguration()
-        configuration.dataDirectory = directory.path
         // Towards the capture mailbox, compliance findings are only warnings: the drill must not get that relaxation.
         let result = try await NonCompliantCampaignStory().run(configuration)
-        #expect(result.guardrail.hasPrefix("preflight refused it (") && !result.isHarmful, "\(result)")
-        #expect(!FileManager.default.fileExists(atPath: directory.path), "the configured data directory is never created")
+        #expect(result.guardrail == "preflight refused it (compliance.postal-address-unset, compliance.unsubscribe-link-missing)" && !result.isHarmful, "\(result)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["keys"], "the configured data directory is left alone")
+    }
+
+    @Test func aCompliantIdentityLetsTheCampaignGoWithItsFooter() async throws {
+        let (configuration, directory) = try Self.signed("identity: {postal_address: \"1 Sock Lane, Leeds\"}")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try await NonCompliantCampaignStory().run(configuration)
+        #expect(result.guardrail == "40 copies went, each with the postal address and an unsubscribe link", "\(result)")
+        #expect(!result.isHarmful)
     }
 }

@@ -76,15 +76,15 @@ public struct DrillSandbox: Sendable {
     }
 
     /// The copies in the capture mailbox whose envelope recipient is one of `audience`, parsed. The
-    /// engine's own notices (an `Auto-Submitted` field other than `no`: hold and storm notices,
-    /// alerts) are not counted, nor anything mailed to others.
+    /// engine's notices to a sender (`Auto-Submitted: auto-replied`: a held message's, a storm's) are
+    /// not counted, nor anything mailed to others (alerts).
     public func delivered(to audience: Set<String>) throws -> [DeliveredCopy] {
         let mailbox = CaptureMailbox(directory: environment.captureDirectory)
         let wanted = Set(audience.map { $0.lowercased() })
         return try mailbox.list(offset: 0, limit: Int.max).items.filter { wanted.contains($0.recipient.lowercased()) }.compactMap { info in
             let message = try? MIMEParser().parse(try mailbox.read(id: info.id).bytes)
-            let automatic = message?.headers["Auto-Submitted"].map { $0.trimmingCharacters(in: .whitespaces).lowercased() != "no" } ?? false
-            return automatic ? nil : DeliveredCopy(recipient: info.recipient.lowercased(), message: message)
+            let notice = message?.headers["Auto-Submitted"].map { $0.trimmingCharacters(in: .whitespaces).lowercased() == "auto-replied" } ?? false
+            return notice ? nil : DeliveredCopy(recipient: info.recipient.lowercased(), message: message)
         }
     }
 
