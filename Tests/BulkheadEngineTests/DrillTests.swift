@@ -50,7 +50,7 @@ import Testing
         #expect(try Self.result(report, "002").guardrail.contains("relay.exposure"))
         let story003 = try Self.result(report, "003")
         #expect(story003.guardrail.contains("list held the test"), "\(story003)")
-        #expect(story003.scaledNote?.contains("a list of 1000 members stands for 840000") ?? false, "the storm's 1,000 sets the sample")
+        #expect(story003.scaledNote?.contains("a list of 1,000 members stands for 840,000") ?? false, "the storm's 1,000 sets the sample")
         #expect(try Self.result(report, "004").guardrail.contains("compliance.postal-address-unset"))
     }
 
@@ -94,7 +94,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         // Towards the capture mailbox, compliance findings are only warnings: the drill must not get that relaxation.
         let result = try await NonCompliantCampaignStory().run(configuration)
-        #expect(result.guardrail == "preflight refused it (compliance.postal-address-unset, compliance.unsubscribe-link-missing)" && !result.isHarmful, "\(result)")
+        #expect(
+            result.guardrail == "preflight refused it (compliance.postal-address-unset, compliance.unsubscribe-link-missing)" && !result.isHarmful,
+            "\(result)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["keys"], "the configured data directory is left alone")
     }
 

@@ -33,7 +33,7 @@ struct DrillCampaign {
         let report = try await CampaignPreflight(environment: environment, judgedTransport: .upstream).run(campaign, confirmed: eligible)
         guard report.mayGo else {
             let codes = report.findings.filter { $0.severity >= .approval }.map(\.code)
-            return "preflight refused it (\(codes.joined(separator: ", ")))"
+            return "preflight refused it (\(codes.uniquedList()))"
         }
         _ = try await store.enqueueRecipients(campaign: campaign.id, atMost: report.audience.eligible)
         let guardrails = environment.configuration.guardrails
@@ -79,7 +79,7 @@ struct DrillCampaign {
                 _ = try await store.transition(id, from: [.canaryHold], to: .aborted, actor: Self.actor, details: ["reason": "noticed"])
                 let canary = try await store.ledgerCounts(campaign: id, wave: .canary)[.sent]
                 let hold = environment.configuration.guardrails.canary.holdSeconds
-                stopped = "canary wave (\(canary) sent), then its \(hold) s hold: aborted at \(stopText)"
+                stopped = "canary wave (\(DrillReport.grouped(canary)) sent), then its \(hold) s hold: aborted at \(stopText)"
             } else {
                 sandbox.advance(to: holdEnd)
             }

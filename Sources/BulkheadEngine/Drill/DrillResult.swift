@@ -67,4 +67,23 @@ public struct DrillReport: Sendable, Hashable, Codable {
         notRun = stories.filter { !$0.ran }.map(\.id)
         harmful = stories.contains(where: \.isHarmful)
     }
+
+    /// `number` with thousands separators, as the drill writes its figures: `840000` is `840,000`.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = number < 0 ? "-" : ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return out
+    }
+}
+
+extension Sequence where Element == String {
+    /// The codes once each, in their first order, comma-separated: how a guardrail's findings are named.
+    func uniquedList() -> String {
+        var seen = Set<String>()
+        return filter { seen.insert($0).inserted }.joined(separator: ", ")
+    }
 }

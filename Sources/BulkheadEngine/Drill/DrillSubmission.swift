@@ -33,7 +33,9 @@ struct DrillSubmission {
 
     /// A plain-text message: the header lines given (each `Name: value`), then `text`, with CRLF line ends.
     static func message(_ header: [String], text: String) -> [UInt8] {
-        let lines = header + ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", ""] + text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines =
+            header + ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", ""]
+            + text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         return Array(lines.joined(separator: "\r\n").utf8)
     }
 }

@@ -53,6 +53,6 @@ public struct ExposedNewsletterStory: DrillStory {
         guard let filed, filed.state == .held else { return "none" }
         let codes = filed.findings.filter { $0.severity >= .approval }.map(\.code)
         let reasons = filed.holdReason == .findings ? codes : [filed.holdReason?.rawValue ?? "held"]
-        return "relay held it (\(reasons.joined(separator: ", ")))"
+        return "relay held it (\(reasons.uniquedList()))"
     }
 }

@@ -35,7 +35,8 @@ public struct NonCompliantCampaignStory: DrillStory {
             let postal = configuration.identity.postalAddress
             let bad = copies.filter { !Self.isCompliant($0, postalAddress: postal) }
             let guardrail =
-                stopped ?? (copies.isEmpty || !bad.isEmpty ? "none" : "\(copies.count) copies went, each with the postal address and an unsubscribe link")
+                stopped
+                ?? (copies.isEmpty || !bad.isEmpty ? "none" : "\(copies.count) copies went, each with the postal address and an unsubscribe link")
             return DrillResult(
                 id: id, title: title, guardrail: guardrail, messagesLeft: bad.count, peopleExposed: try sandbox.exposed(in: copies).count)
         }

@@ -80,7 +80,7 @@ public struct TestToHugeListStory: DrillStory {
                 id: id, title: title, guardrail: Self.guardrail(held: held, refusals: refusals),
                 messagesLeft: copies.count + posts * (Self.listSize - size), peopleExposed: try sandbox.exposed(in: copies).count,
                 scaledNote:
-                    "a list of \(size) members stands for \(Self.listSize): each post that went out counts \(Self.listSize) copies (\(copies.count) measured, \(posts) post(s) distributed)"
+                    "a list of \(DrillReport.grouped(size)) members stands for \(DrillReport.grouped(Self.listSize)): each post that went out counts one copy per member of the real list (\(DrillReport.grouped(copies.count)) copies measured, \(posts) post(s) distributed)"
             )
         }
     }
@@ -89,7 +89,7 @@ public struct TestToHugeListStory: DrillStory {
     static func guardrail(held: [RelayMessageRecord], refusals: [SMTPReply]) -> String {
         func reasons(_ record: RelayMessageRecord) -> String {
             let codes = record.findings.filter { $0.severity >= .approval }.map(\.code)
-            return (record.holdReason == .findings && !codes.isEmpty ? codes : [record.holdReason?.rawValue ?? "held"]).joined(separator: ", ")
+            return (record.holdReason == .findings && !codes.isEmpty ? codes : [record.holdReason?.rawValue ?? "held"]).uniquedList()
         }
         var parts: [String] = []
         if let test = held.first(where: { $0.subject == "test" }) { parts.append("list held the test (\(reasons(test)))") }

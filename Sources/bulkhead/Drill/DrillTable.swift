@@ -14,10 +14,11 @@ enum DrillTable {
         var lines = ["story  messages left  people exposed  accident"]
         let indent = String(repeating: " ", count: 39)
         for story in report.stories {
-            let left = story.ran ? grouped(story.messagesLeft) : "-"
-            let exposed = story.ran ? grouped(story.peopleExposed) : "-"
+            let left = story.ran ? DrillReport.grouped(story.messagesLeft) : "-"
+            let exposed = story.ran ? DrillReport.grouped(story.peopleExposed) : "-"
             lines.append(story.id.padding(5) + "  " + left.leftPadded(13) + "  " + exposed.leftPadded(14) + "  " + story.title)
-            let what = story.ran ? (story.guardrail == "none" ? "stopped by: nothing" : "stopped by: \(story.guardrail)") : story.guardrail + " (not run)"
+            let what =
+                story.ran ? (story.guardrail == "none" ? "stopped by: nothing" : "stopped by: \(story.guardrail)") : story.guardrail + " (not run)"
             lines.append(indent + what)
         }
         let notes = report.stories.compactMap { story in story.scaledNote.map { "\(story.id): \($0)" } }
@@ -26,7 +27,7 @@ enum DrillTable {
         let ran = report.stories.filter(\.ran).count
         if report.harmful {
             lines.append(
-                "HARM got through: \(grouped(report.messagesLeft)) message(s) left, \(grouped(report.peopleExposed)) people exposed (\(report.stories.filter(\.isHarmful).map(\.id).joined(separator: ", ")))"
+                "HARM got through: \(DrillReport.grouped(report.messagesLeft)) message(s) left, \(DrillReport.grouped(report.peopleExposed)) people exposed (\(report.stories.filter(\.isHarmful).map(\.id).joined(separator: ", ")))"
             )
         } else {
             lines.append("no harm got through in the \(ran) stories run")
@@ -35,17 +36,6 @@ enum DrillTable {
             lines.append("not run, so not passed: \(report.notRun.joined(separator: ", ")) (not built in this version)")
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// `1234567` as `1,234,567`.
-    static func grouped(_ number: Int) -> String {
-        let digits = String(number.magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
-            out.append(digit)
-        }
-        return number < 0 ? "-" + out : out
     }
 }
 
