@@ -66,6 +66,26 @@ struct DrillCampaign {
             defer { done.withLock { $0 = true } }
             return try await runner.run()
         }
+        let stopped: String?
+        do {
+            stopped = try await follow(id, done: done, stopAt: stopAt, stopText: stopText)
+        } catch {
+            running.cancel()  // a failed look must not leave a run behind in a closed sandbox
+            _ = try? await running.value
+            throw error
+        }
+        _ = try await running.value
+        let campaign = try await current(id)
+        if let reason = campaign.pauseReason, campaign.state == .paused { return "paused (\(reason))" }
+        return stopped
+    }
+
+    /// Follows a run of `id` until it ends (`done`): waits for its first wave, aborts it at `stopAt`
+    /// in its hold when the hold lasts longer, and moves the clock while the run waits; returns what
+    /// stopped it, if anything did.
+    private func follow(_ id: CampaignID, done: borrowing Mutex<Bool>, stopAt: Date?, stopText: String) async throws -> String? {
+        let environment = sandbox.environment
+        let store = environment.store
         // The first wave (or everything) goes at the launch instant: wait for the hold or the end.
         var campaign = try await current(id)
         while !done.withLock({ $0 }) && campaign.state != .canaryHold {
@@ -91,9 +111,6 @@ struct DrillCampaign {
             if [.canaryHold, .aborted].contains(try await current(id).state) { sandbox.clock.advance(by: poll) }
             try await Task.sleep(for: .milliseconds(2))
         }
-        _ = try await running.value
-        campaign = try await current(id)
-        if let reason = campaign.pauseReason, campaign.state == .paused { return "paused (\(reason))" }
         return stopped
     }
 
