@@ -55,6 +55,26 @@ struct CaptureTransportTests {
         #expect(try mailbox.read(id: ids[3]).bytes == Array("n: 3\r\n".utf8))
     }
 
+    @Test func messagesOfTheSameMicrosecondKeepTheirOwnIDs() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let transport = try CaptureTransport(directory: directory)
+        let date = Date(timeIntervalSince1970: 1_800_000_000)  // a manual clock dates a whole wave alike
+        let ids = try await withThrowingTaskGroup(of: [String].self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    try (0..<100).map { index in
+                        let envelope = try Envelope(mailFrom: "s@sender.test", recipient: "r\(worker)-\(index)@rcpt.test")
+                        return try transport.capture(envelope, Array("n: \(index)\r\n".utf8), at: date)
+                    }
+                }
+            }
+            return try await group.reduce([], +)
+        }
+        #expect(Set(ids).count == 400)
+        #expect(try CaptureMailbox(directory: directory).list(offset: 0, limit: 1_000).total == 400, "none overwritten")
+    }
+
     @Test func refusesWhatSMTPWouldRefuse() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

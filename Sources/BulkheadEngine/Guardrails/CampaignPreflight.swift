@@ -41,10 +41,19 @@ public struct CampaignPreflight: Sendable {
     static let pageSize = 2_000
 
     let environment: BulkheadEnvironment
+    /// Where the rules judge the messages to go (nil: where the configuration sends them).
+    let judgedTransport: PlannedTransport?
 
-    /// A preflight over `environment`'s store and configuration.
-    public init(environment: BulkheadEnvironment) {
+    /// A preflight over `environment`'s store and configuration. `judgedTransport` judges the send as
+    /// if it went there: `bulkhead drill` keeps its copies in a capture mailbox but judges them as
+    /// bound for a real upstream, so it gets none of the capture mailbox's relaxations.
+    ///
+    /// ```swift
+    /// let report = try await CampaignPreflight(environment: drillEnvironment, judgedTransport: .upstream).run(campaign)
+    /// ```
+    public init(environment: BulkheadEnvironment, judgedTransport: PlannedTransport? = nil) {
         self.environment = environment
+        self.judgedTransport = judgedTransport
     }
 
     /// What an approval needs while no user exists.
@@ -56,7 +65,7 @@ public struct CampaignPreflight: Sendable {
     public func run(_ campaign: Campaign, confirmed: Int? = nil) async throws -> PreflightReport {
         let store = environment.store
         let configuration = environment.configuration
-        let transport: PlannedTransport = configuration.upstreams.isEmpty ? .capture : .upstream
+        let transport: PlannedTransport = judgedTransport ?? (configuration.upstreams.isEmpty ? .capture : .upstream)
         // The audience is counted (one read) while every recipient's fields are checked (the pass).
         async let counted = audienceCounts(campaign)
         var findings: [Finding] = []
