@@ -11,8 +11,8 @@ import Testing
 @Suite struct DrillTests {
     /// The stories with test-sized audiences: 001 with 2,000 recipients, 003 with a 60-member sample.
     static let stories: [any DrillStory] = [
-        StoryNotBuilt(id: "000", title: "a helpdesk connected to a 7,000-message mailbox with Cc's"),
-        MistakenCampaignStory(recipients: 2_000), ExposedNewsletterStory(), TestToHugeListStory(members: 60), NonCompliantCampaignStory(),
+        HelpdeskBacklogStory(), MistakenCampaignStory(recipients: 2_000), ExposedNewsletterStory(), TestToHugeListStory(members: 60),
+        NonCompliantCampaignStory(),
     ]
 
     static func configuration(_ yaml: String) throws -> BulkheadConfiguration {
@@ -42,9 +42,9 @@ import Testing
     @Test func theDefaultConfigurationLetsNoHarmThrough() async throws {
         let report = try await Drill(configuration: BulkheadConfiguration(), stories: Self.stories).run()
         #expect(!report.harmful && report.messagesLeft == 0 && report.peopleExposed == 0, "\(report)")
-        #expect(report.notRun == ["000"])
         let story000 = try Self.result(report, "000")
-        #expect(!story000.ran && story000.guardrail == "not built in this version")
+        #expect(story000.guardrail.hasPrefix("backlog-safe auto-responder: the import recorded 7,000 messages without a reply"), "\(story000)")
+        #expect(story000.guardrail.contains("a naive responder: 7,000 replies to"), "\(story000)")
         let story001 = try Self.result(report, "001")
         #expect(story001.guardrail == "preflight refused it (dkim.missing, audience.approval)", "\(story001)")
         #expect(try Self.result(report, "002").guardrail.contains("relay.exposure"))

@@ -32,10 +32,8 @@ struct DrillEndToEndTests {
             #expect(result.status == 0, "\(result.summary)")
             let (report, stories) = try Self.stories(result)
             #expect(report["harmful"] as? Bool == false && report["messagesLeft"] as? Int == 0 && report["peopleExposed"] as? Int == 0)
-            #expect(report["notRun"] as? [String] == ["000"])
-            #expect(stories["000"]?["ran"] as? Bool == false && stories["000"]?["guardrail"] as? String == "not built in this version")
-            for id in ["001", "002", "003", "004"] {
-                #expect(stories[id]?["ran"] as? Bool == true && stories[id]?["messagesLeft"] as? Int == 0, "\(id): \(result.stdout)")
+            for id in ["000", "001", "002", "003", "004"] {
+                #expect(stories[id]?["messagesLeft"] as? Int == 0 && stories[id]?["peopleExposed"] as? Int == 0, "\(id): \(result.stdout)")
                 #expect((stories[id]?["guardrail"] as? String).map { $0 != "none" } ?? false, "\(id) names what stopped it")
             }
             #expect(
@@ -57,7 +55,7 @@ struct DrillEndToEndTests {
             let table = try await workspace.start(["drill"]).finish(timeout: .seconds(300))
             #expect(table.status == 1, "\(table.summary)")
             #expect(table.stdout.contains("HARM got through: 60 message(s) left, 60 people exposed (002)"), "\(table.stdout)")
-            #expect(table.stdout.contains("not run, so not passed: 000"))
+            #expect(table.stdout.contains("000") && table.stdout.contains("backlog-safe auto-responder"), "\(table.stdout)")
         }
     }
 

@@ -14,10 +14,9 @@ public struct Drill: Sendable {
     /// The stories, in order.
     public var stories: [any DrillStory]
 
-    /// The five stories. 000 (a helpdesk answering a 7,000-message mailbox and its Cc's) needs the
-    /// auto-responder: its slot says so until a ``DrillStory`` for it replaces ``StoryNotBuilt``.
+    /// The five stories.
     public static let standardStories: [any DrillStory] = [
-        StoryNotBuilt(id: "000", title: "a helpdesk connected to a 7,000-message mailbox with Cc's"),
+        HelpdeskBacklogStory(),
         MistakenCampaignStory(),
         ExposedNewsletterStory(),
         TestToHugeListStory(),

@@ -14,8 +14,6 @@ public struct DrillResult: Sendable, Hashable, Codable {
     public var id: String
     /// One line: what went wrong in the story.
     public var title: String
-    /// False for a story this version cannot replay yet (its row says so; it never counts as passed).
-    public var ran: Bool
     /// What stopped the accident, or "none".
     public var guardrail: String
     /// Harmful messages that reached the capture mailbox (scaled up to the story's audience when
@@ -27,11 +25,10 @@ public struct DrillResult: Sendable, Hashable, Codable {
     public var scaledNote: String?
 
     public init(
-        id: String, title: String, ran: Bool = true, guardrail: String, messagesLeft: Int, peopleExposed: Int, scaledNote: String? = nil
+        id: String, title: String, guardrail: String, messagesLeft: Int, peopleExposed: Int, scaledNote: String? = nil
     ) {
         self.id = id
         self.title = title
-        self.ran = ran
         self.guardrail = guardrail
         self.messagesLeft = messagesLeft
         self.peopleExposed = peopleExposed
@@ -55,8 +52,6 @@ public struct DrillReport: Sendable, Hashable, Codable {
     public var messagesLeft: Int
     /// The sum of every story's ``DrillResult/peopleExposed``.
     public var peopleExposed: Int
-    /// The stories that could not be replayed (their ids).
-    public var notRun: [String]
     /// True when any story let harm through.
     public var harmful: Bool
 
@@ -64,7 +59,6 @@ public struct DrillReport: Sendable, Hashable, Codable {
         self.stories = stories
         messagesLeft = stories.reduce(0) { $0 + $1.messagesLeft }
         peopleExposed = stories.reduce(0) { $0 + $1.peopleExposed }
-        notRun = stories.filter { !$0.ran }.map(\.id)
         harmful = stories.contains(where: \.isHarmful)
     }
 

