@@ -24,7 +24,7 @@ struct AutoResponderConformanceTests {
             bytes: Array("From: \(sender)\r\nTo: \(responder)\r\nSubject: Help\r\n\r\nHi\r\n".utf8), subject: "Help", findings: [],
             disposition: .relay(after: nil))
         return NewAutoResponderMail(
-            responder: responder, sender: sender, messageID: messageID, writtenAt: writtenAt, reply: skip == nil ? reply : nil, skip: skip,
+            responder: responder, sender: sender, messageID: messageID, writtenAt: writtenAt, answer: skip.map { .skip($0) } ?? .reply(reply),
             forward: forward ? original : nil)
     }
 

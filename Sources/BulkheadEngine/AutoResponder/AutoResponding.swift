@@ -117,16 +117,15 @@ public struct AutoResponding: Sendable {
             headers.map {
                 AutoReplyRule.decide(headers: $0, envelopeSender: mailFrom, responderAddress: responder.address, aliases: responder.aliases)
             } ?? .skip(.unreadable)
-        var reply: NewRelayMessage?
-        var skip: AutoReplySkip?
+        let answer: NewAutoResponderMail.Answer
         switch decision {
-        case .skip(let reason): skip = reason
+        case .skip(let reason): answer = .skip(reason)
         case .reply(let to):
             do {
-                reply = try self.reply(to: to, headers: headers ?? HeaderList(), responder: responder)
+                answer = .reply(try reply(to: to, headers: headers ?? HeaderList(), responder: responder))
             } catch {
                 logger.warning("auto-reply not built", metadata: ["responder": "\(responder.address)", "error": "\(error)"])
-                skip = .invalidSender
+                answer = .skip(.invalidSender)
             }
         }
         let cameBack = headers.map { Self.carriesLoopMark($0, of: responder) } ?? false
@@ -147,11 +146,9 @@ public struct AutoResponding: Sendable {
                 return .refused(SMTPReply(code: 452, lines: ["4.3.1 Mailbox full, try again later"]))
             }
         }
-        let messageID = headers.flatMap { MessageIDList.parse($0.values(for: "Message-ID").joined(separator: " ")).first }
-            .map { String($0.dropFirst().dropLast()) }
         let mail = NewAutoResponderMail(
-            responder: responder.address, sender: mailFrom, messageID: messageID,
-            writtenAt: headers?["Date"].flatMap(MessageWrittenAt.parse), reply: reply, skip: skip, forward: forward)
+            responder: responder.address, sender: mailFrom, messageID: headers.flatMap(MessageIDList.messageID(of:)),
+            writtenAt: headers?["Date"].flatMap(MessageWrittenAt.parse), answer: answer, forward: forward)
         let receipt = try await store.receiveAutoResponderMail(mail, limits: responder.limits)
         logger.info(
             "auto-responder mail filed",

@@ -79,10 +79,7 @@ public struct MailboxImport: Sendable {
             {
                 if answered.insert(NewAutoResponderMail.senderKey(to)).inserted { report.ruleReplies += 1 }
             }
-            let messageID = MessageIDList.parse(headers.values(for: "Message-ID").joined(separator: " ")).first.map {
-                String($0.dropFirst().dropLast())
-            }
-            batch.append(ImportedAutoResponderMail(sender: sender, messageID: messageID))
+            batch.append(ImportedAutoResponderMail(sender: sender, messageID: MessageIDList.messageID(of: headers)))
             if batch.count >= batchSize {
                 if !dryRun { report.recorded += try await store.importAutoResponderMail(responder: responder.address, batch) }
                 batch.removeAll(keepingCapacity: true)

@@ -20,13 +20,11 @@ enum MessageWrittenAt {
             tokens[2] = String(year < 50 ? 2000 + year : 1900 + year)
             text = tokens.joined(separator: " ")
         }
-        for format in formats {
-            if let date = formatter(format).date(from: text) { return date }
-        }
-        return nil
+        return formatters.lazy.compactMap { $0.date(from: text) }.first
     }
 
-    private static let formats = ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yyyy HH:mm:ss zzz"]
+    /// Made once: a formatter costs far more to make than to use, and every message to a responder is read.
+    private static let formatters = ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yyyy HH:mm:ss zzz"].map(formatter)
 
     private static func formatter(_ format: String) -> DateFormatter {
         let formatter = DateFormatter()

@@ -79,12 +79,15 @@ public struct DrillSandbox: Sendable {
     /// engine's notices to a sender (`Auto-Submitted: auto-replied`: a held message's, a storm's) are
     /// not counted, nor anything mailed to others (alerts).
     public func delivered(to audience: Set<String>) throws -> [DeliveredCopy] {
-        let mailbox = CaptureMailbox(directory: environment.captureDirectory)
         let wanted = Set(audience.map { $0.lowercased() })
-        return try mailbox.list(offset: 0, limit: Int.max).items.filter { wanted.contains($0.recipient.lowercased()) }.compactMap { info in
-            let message = try? MIMEParser().parse(try mailbox.read(id: info.id).bytes)
-            let notice = message?.headers["Auto-Submitted"].map { $0.trimmingCharacters(in: .whitespaces).lowercased() == "auto-replied" } ?? false
-            return notice ? nil : DeliveredCopy(recipient: info.recipient.lowercased(), message: message)
+        return try captured { wanted.contains($0) }.filter { !$0.isAutoReply }
+    }
+
+    /// Every copy in the capture mailbox whose envelope recipient (lower-cased) `recipient` accepts, parsed.
+    public func captured(where recipient: (String) -> Bool = { _ in true }) throws -> [DeliveredCopy] {
+        let mailbox = CaptureMailbox(directory: environment.captureDirectory)
+        return try mailbox.list(offset: 0, limit: Int.max).items.filter { recipient($0.recipient.lowercased()) }.map { info in
+            DeliveredCopy(recipient: info.recipient.lowercased(), message: try? MIMEParser().parse(try mailbox.read(id: info.id).bytes))
         }
     }
 
@@ -111,4 +114,9 @@ public struct DeliveredCopy: Sendable {
     public var recipient: String
     /// The copy, parsed (nil when it does not parse).
     public var message: MIMEEntity?
+
+    /// Whether it is an automatic reply (`Auto-Submitted: auto-replied`): a notice to a sender, or an auto-responder's reply.
+    public var isAutoReply: Bool {
+        message?.headers["Auto-Submitted"].map { $0.trimmingCharacters(in: .whitespaces).lowercased() == "auto-replied" } ?? false
+    }
 }

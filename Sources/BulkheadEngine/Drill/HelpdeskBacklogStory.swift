@@ -1,5 +1,4 @@
 import BulkheadMail
-import BulkheadSMTP
 import BulkheadStore
 import Foundation
 
@@ -60,7 +59,9 @@ public struct HelpdeskBacklogStory: DrillStory {
             while try await deliverer.pass() > 0 {}
 
             let senders = Set(backlog.map(\.sender))
-            let replies = try Self.autoReplies(in: environment.captureDirectory, from: responder.address)
+            let replies = try sandbox.captured().filter {
+                $0.isAutoReply && $0.message?.headers["From"]?.lowercased().contains(responder.address) == true
+            }.map(\.recipient)
             let ccOnly = Set(replies.filter { !senders.contains($0) })
             let guardrail =
                 replies.isEmpty
@@ -100,17 +101,4 @@ public struct HelpdeskBacklogStory: DrillStory {
     }
 
     static func person(_ seed: Int) -> String { "customer\(seed % people)@customers.example" }
-
-    /// The envelope recipients of the auto-replies from `responder` in the capture mailbox.
-    static func autoReplies(in directory: String, from responder: String) throws -> [String] {
-        let mailbox = CaptureMailbox(directory: directory)
-        return try mailbox.list(offset: 0, limit: Int.max).items.compactMap { info in
-            let message = try mailbox.read(id: info.id)
-            guard let headers = try? HeaderSectionParser.parse(message.bytes).0,
-                headers["Auto-Submitted"]?.lowercased().contains("auto-replied") == true,
-                headers["From"]?.lowercased().contains(responder) == true
-            else { return nil }
-            return info.recipient.lowercased()
-        }
-    }
 }

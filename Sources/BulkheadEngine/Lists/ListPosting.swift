@@ -126,6 +126,6 @@ public struct ListPosting: Sendable {
 
     /// The message ids in a field value (``MessageIDList``), in order, without their brackets; at most 100.
     static func messageIDs(in value: String) -> [String] {
-        MessageIDList.parse(value).prefix(100).map { String($0.dropFirst().dropLast()) }
+        Array(MessageIDList.bare(value).prefix(100))
     }
 }

@@ -13,6 +13,20 @@ public enum MessageIDList {
     /// The longest identifier kept, in octets with its brackets (a longer one is left out).
     public static let maximumIdentifierLength = 250
 
+    /// The identifiers in `value` without their angle brackets, in order: as stores key them.
+    ///
+    /// ```swift
+    /// MessageIDList.bare("<a.1@example.org> <b.2@example.org>")   // ["a.1@example.org", "b.2@example.org"]
+    /// ```
+    public static func bare(_ value: String) -> [String] {
+        parse(value).map { String($0.dropFirst().dropLast()) }
+    }
+
+    /// The first identifier of the `Message-ID` field(s) of `headers`, without brackets; nil when none.
+    public static func messageID(of headers: HeaderList) -> String? {
+        bare(headers.values(for: "Message-ID").joined(separator: " ")).first
+    }
+
     /// The identifiers in `value`, in order.
     public static func parse(_ value: String) -> [String] {
         let bytes = Array(value.utf8)

@@ -41,24 +41,28 @@ public struct NewAutoResponderMail: Sendable, Hashable {
     public var messageID: String?
     /// The message's `Date:`, when it has a readable one.
     public var writtenAt: Date?
-    /// The reply to file when the store's limits allow it; nil when the rule said no (``skip``).
-    public var reply: NewRelayMessage?
-    /// Why the rule gives no reply (when ``reply`` is nil).
-    public var skip: AutoReplySkip?
+    /// What the RFC 3834 rule allows.
+    public var answer: Answer
     /// The message delivered on to `forward_to` (nil when it is kept in a Maildir).
     public var forward: NewRelayMessage?
 
     public init(
-        responder: String, sender: String, messageID: String?, writtenAt: Date?, reply: NewRelayMessage?, skip: AutoReplySkip?,
-        forward: NewRelayMessage?
+        responder: String, sender: String, messageID: String?, writtenAt: Date?, answer: Answer, forward: NewRelayMessage?
     ) {
         self.responder = responder
         self.sender = sender
         self.messageID = messageID
         self.writtenAt = writtenAt
-        self.reply = reply
-        self.skip = skip
+        self.answer = answer
         self.forward = forward
+    }
+
+    /// What the RFC 3834 rule allows for one message.
+    public enum Answer: Sendable, Hashable {
+        /// This reply, filed when the store's limits allow it.
+        case reply(NewRelayMessage)
+        /// No reply, for this reason.
+        case skip(AutoReplySkip)
     }
 
     /// The key a sender is counted by: lowercased, the domain in ASCII form (as ``RelaySender/mailFrom(_:)``).

@@ -37,16 +37,6 @@ extension Queries {
         SQLStatement("SELECT count(*) AS n FROM autoreply_log WHERE outcome = 'replied' AND at > ?", [SQLValue(since)])
     }
 
-    static func setAutoReplyBreaker(now: Date, reason: String) -> SQLStatement {
-        SQLStatement(
-            "INSERT INTO latches (name, set_at, set_by, reason) VALUES (?, ?, 'system', ?) ON CONFLICT (name) DO NOTHING",
-            [.text(Latch.autoReplyBreaker), SQLValue(now), .text(reason)])
-    }
-
-    static func isLatched(_ name: String) -> SQLStatement {
-        SQLStatement("SELECT name FROM latches WHERE name = ?", [.text(name)])
-    }
-
     /// Counts one more message from `sender`; `repliedAt` (when not nil) is its last reply now.
     static func seeAutoReplySender(_ responder: String, sender: String, repliedAt: Date?, now: Date) -> SQLStatement {
         SQLStatement(

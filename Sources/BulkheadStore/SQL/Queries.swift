@@ -2,6 +2,20 @@ import Foundation
 
 /// The SQL shared by both backends (written with `?` placeholders; see ``SQLDialect/render(_:)``).
 enum Queries {
+    // MARK: Latches
+
+    /// Sets the latch `name`; one already set keeps its first time, setter and reason.
+    static func setLatch(_ name: String, now: Date, setBy: String, reason: String) -> SQLStatement {
+        SQLStatement(
+            "INSERT INTO latches (name, set_at, set_by, reason) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+            [.text(name), SQLValue(now), .text(setBy), .text(reason)])
+    }
+
+    /// A row when the latch `name` is set.
+    static func isLatched(_ name: String) -> SQLStatement {
+        SQLStatement("SELECT name FROM latches WHERE name = ?", [.text(name)])
+    }
+
     // MARK: Lists
 
     static func insertList(name: String, description: String, now: Date) -> SQLStatement {

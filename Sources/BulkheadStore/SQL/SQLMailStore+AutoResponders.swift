@@ -30,8 +30,8 @@ extension SQLMailStore {
             }
             let enabledAt = try responder.date("enabled_at")
             let outcome: AutoReplyOutcome
-            if let skip = mail.skip ?? (mail.reply == nil ? .invalidSender : nil) {
-                outcome = .skipped(skip)
+            if case .skip(let reason) = mail.answer {
+                outcome = .skipped(reason)
             } else if let messageID = mail.messageID, try tx.one(Queries.autoReplySeen(mail.responder, messageID: messageID)) != nil {
                 outcome = .alreadySeen
             } else if let written = mail.writtenAt, written < enabledAt.addingTimeInterval(-limits.backlogGrace.seconds) {
@@ -47,14 +47,17 @@ extension SQLMailStore {
                     >= Int64(limits.breakerReplies)
             {
                 _ = try tx.changes(
-                    Queries.setAutoReplyBreaker(
-                        now: now,
+                    Queries.setLatch(
+                        Latch.autoReplyBreaker, now: now, setBy: "system",
                         reason: "more than \(limits.breakerReplies) auto-replies within \(Int(limits.breakerWindow.seconds)) seconds"))
                 outcome = .breakerTripped
             } else {
                 outcome = .replied
             }
-            let reply = try outcome == .replied ? mail.reply.map { try Self.fileResponderMessage($0, responder: mail.responder, tx, now: now) } : nil
+            var reply: RelayReceipt?
+            if outcome == .replied, case .reply(let message) = mail.answer {
+                reply = try Self.fileResponderMessage(message, responder: mail.responder, tx, now: now)
+            }
             let forward = try mail.forward.map { try Self.fileResponderMessage($0, responder: mail.responder, tx, now: now) }
             _ = try tx.changes(Queries.seeAutoReplySender(mail.responder, sender: sender, repliedAt: reply == nil ? nil : now, now: now))
             _ = try tx.changes(

@@ -80,7 +80,7 @@ extension SQLMailStore {
 
     /// Whether the emergency stop is latched, read inside the transaction.
     static func isStopped(_ tx: any SQLTransaction) throws -> Bool {
-        try tx.one(SQLStatement("SELECT name FROM latches WHERE name = ?", [.text(Latch.emergencyStop)])) != nil
+        try tx.one(Queries.isLatched(Latch.emergencyStop)) != nil
     }
 
     /// One relayed message with its recipients, or nil.

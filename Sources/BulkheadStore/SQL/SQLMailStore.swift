@@ -664,10 +664,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let dialect = dialect
         return try await backend.transaction { tx in
             let now = clock.date
-            _ = try tx.changes(
-                SQLStatement(
-                    "INSERT INTO latches (name, set_at, set_by, reason) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                    [.text(Latch.emergencyStop), SQLValue(now), .text(actor.displayName), .text(reason)]))
+            _ = try tx.changes(Queries.setLatch(Latch.emergencyStop, now: now, setBy: actor.displayName, reason: reason))
             _ = try tx.rows(
                 try Queries.insertAudit(
                     NewAuditEvent(
