@@ -407,6 +407,27 @@ public protocol MailStore: Sendable {
     /// there is no such user.
     func disableUser(named name: String, actor: AuditActor) async throws -> User
 
+    // MARK: Web sessions and API tokens
+
+    /// Records a dashboard log-in (audited `user.login`).
+    func createWebSession(_ session: NewWebSession) async throws
+    /// The session whose cookie hashes to `tokenHash`, or nil when there is none, it expired, or its user
+    /// is disabled.
+    func webSession(tokenHash: String) async throws -> WebSession?
+    /// Ends a session (log-out); true when one was ended. Expired sessions are removed on the way.
+    func endWebSession(tokenHash: String) async throws -> Bool
+    /// Records an API token (audited `token.create`). Throws ``StoreError/refused(_:)`` for a scope the
+    /// user's roles do not allow, ``StoreError/notFound(_:)`` for an unknown or disabled user.
+    func createAPIToken(_ token: NewAPIToken, actor: AuditActor) async throws -> APIToken
+    /// The token whose value hashes to `tokenHash` with its user, or nil when there is none, it was
+    /// revoked, or its user is disabled.
+    func apiGrant(tokenHash: String) async throws -> APIGrant?
+    /// Every token of `userName` (every token when nil), newest first, revoked ones included.
+    func apiTokens(userName: String?) async throws -> [APIToken]
+    /// Revokes a token (audited `token.revoke`); false when it was already revoked. Throws
+    /// ``StoreError/notFound(_:)`` for an unknown id.
+    func revokeAPIToken(id: Int64, actor: AuditActor) async throws -> Bool
+
     // MARK: Approvals and overrides
 
     /// Records an approval or a rejection by `actor` (audited `campaign.approve` / `campaign.reject`),

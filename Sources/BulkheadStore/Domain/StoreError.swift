@@ -65,6 +65,8 @@ public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
     case user(String)
     /// A message the guard relay received.
     case relayMessage(RelayMessageID)
+    /// An API token, by id.
+    case apiToken(Int64)
 
     /// The kind and the key, e.g. `list 7`.
     public var description: String {
@@ -74,6 +76,7 @@ public enum StoreRecordID: Sendable, Hashable, CustomStringConvertible {
         case .campaign(let id): "campaign \(id.rawValue)"
         case .user(let name): "user \(name)"
         case .relayMessage(let id): "relayed message \(id.rawValue)"
+        case .apiToken(let id): "API token \(id)"
         }
     }
 }

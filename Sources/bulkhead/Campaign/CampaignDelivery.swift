@@ -93,56 +93,39 @@ enum CampaignDelivery {
         }
     }
 
-    /// The preflight gate: every finding on standard error; a send that may not go exits 3 with the
-    /// finding codes and what it still needs. Then the audience is queued and the campaign enters its
-    /// undo window (`pending`, from the warn threshold up) or stays where it is for an immediate launch.
+    /// The preflight gate (``BulkheadEnvironment/requestSend(_:actor:confirmed:force:)``): every finding
+    /// on standard error; a send that may not go exits 3 with the finding codes and what it still needs.
     private static func gateAndQueue(
         _ environment: BulkheadEnvironment, _ actor: AuditActor, _ campaign: Campaign, _ request: Request
     ) async throws {
-        let store = environment.store
-        let id = campaign.id
-        let report = try await CampaignPreflight(environment: environment).run(
-            campaign, confirmed: request.confirm)
-        try enforce(report, verb: "sent")
-        let queued: Int
         do {
-            // Never more than the preflight counted (and --confirm confirmed): counts only fall.
-            queued = try await store.enqueueRecipients(campaign: id, atMost: report.audience.eligible)
-        } catch StoreError.refused(let why) {
-            throw CLIError.fail("campaign \(id.rawValue) not sent: \(why)", code: 3)
-        }
-        let guardrails = environment.configuration.guardrails
-        var details: [String: JSONValue] = [
-            "queued_now": .number(Double(queued)),
-            "eligible": .number(Double(report.audience.eligible)),
-            "transport": .string(report.transport.rawValue),
-            "findings": .array(report.findings.map { .string("\($0.severity.rawValue) \($0.code)") }),
-        ]
-        if let confirm = request.confirm { details["confirmed"] = .number(Double(confirm)) }
-        if request.force { details["warnings_acknowledged"] = true }
-        if guardrails.undoSeconds > 0 && report.audience.eligible >= guardrails.warnRecipients {
-            let deadline = environment.clock.date.addingTimeInterval(TimeInterval(guardrails.undoSeconds))
-            details["reason"] = "send requested"
-            _ = try await store.transition(id, from: [campaign.state], to: .pending, actor: actor, details: details, deadline: deadline)
-        } else {
-            _ = try await store.appendAudit(
-                NewAuditEvent(actor: actor, action: "campaign.send", subjectKind: "campaign", subjectID: "\(id.rawValue)", details: details))
+            let requested = try await environment.requestSend(campaign, actor: actor, confirmed: request.confirm, force: request.force)
+            showFindings(requested.report)
+        } catch let refused as SendRefused {
+            guard let report = refused.report else { throw CLIError.fail(refused.reason, code: 3) }
+            try enforce(report, verb: "sent")
+            throw CLIError.fail(refused.reason, code: 3)
         }
     }
 
     /// Shows the report's findings above `info` on standard error; when the send may not go, exits 3
     /// with the codes of the findings that stop it and what it still needs.
     static func enforce(_ report: PreflightReport, verb: String) throws {
-        let shown = report.findings.filter { $0.severity > .info }
-        if !shown.isEmpty {
-            FileHandle.standardError.write(Data(("preflight:\n" + shown.map { "  \($0)\n" }.joined()).utf8))
-        }
+        showFindings(report)
         guard report.mayGo else {
             let codes = report.findings.filter { $0.severity >= .confirm }.map(\.code)
             throw CLIError.fail(
                 "campaign \(report.campaign) not \(verb) (\(codes.joined(separator: ", "))); it still needs:\n"
                     + report.requirements.unmet.map { "  - \($0)" }.joined(separator: "\n"),
                 code: 3)
+        }
+    }
+
+    /// The report's findings above `info`, on standard error.
+    static func showFindings(_ report: PreflightReport) {
+        let shown = report.findings.filter { $0.severity > .info }
+        if !shown.isEmpty {
+            FileHandle.standardError.write(Data(("preflight:\n" + shown.map { "  \($0)\n" }.joined()).utf8))
         }
     }
 
