@@ -36,8 +36,8 @@ public struct PublicWebServer: Sendable {
     }
 
     /// The routes, for the listener and for tests that call them without a socket.
-    func router() -> Router<PublicRequestContext> {
-        let router = Router(context: PublicRequestContext.self)
+    func router() -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
         router.add(middleware: PrivacyHeaders())
         UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
         return router

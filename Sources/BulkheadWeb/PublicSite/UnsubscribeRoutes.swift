@@ -13,7 +13,7 @@ import Hummingbird
 ///   says whether the address exists or was still subscribed.
 ///
 /// ```swift
-/// let router = Router(context: PublicRequestContext.self)
+/// let router = Router(context: WebRequestContext.self)
 /// UnsubscribeRoutes(unsubscribe: service, limits: TokenRateLimits(perMinute: 10), clock: SystemClock()).add(to: router)
 /// ```
 struct UnsubscribeRoutes: Sendable {
@@ -24,12 +24,12 @@ struct UnsubscribeRoutes: Sendable {
     /// The largest POST body read (RFC 8058's is 26 octets).
     static let maximumBody = 1_024
 
-    func add(to router: Router<PublicRequestContext>) {
+    func add(to router: Router<WebRequestContext>) {
         router.get("u/:token") { _, context in try await show(context) }
         router.post("u/:token") { request, context in try await confirm(request, context) }
     }
 
-    private func show(_ context: PublicRequestContext) async throws -> Response {
+    private func show(_ context: WebRequestContext) async throws -> Response {
         guard let token = Self.token(context), (try? unsubscribe.tokens.verify(token)) != nil else { return Self.notFound }
         // Link scanners and previews fetch this page: they have their own budget, never the POST's.
         guard limits.allow(token, .page, at: clock.now) else { return Self.tooMany }
@@ -39,7 +39,7 @@ struct UnsubscribeRoutes: Sendable {
             message: "Press the button and you will get no more messages from this list.", button: "Unsubscribe")
     }
 
-    private func confirm(_ request: Request, _ context: PublicRequestContext) async throws -> Response {
+    private func confirm(_ request: Request, _ context: WebRequestContext) async throws -> Response {
         var request = request
         let body: ByteBuffer
         do {
@@ -69,7 +69,7 @@ struct UnsubscribeRoutes: Sendable {
     }
 
     /// The token path parameter when it has a token's length and alphabet (checked before any MAC).
-    private static func token(_ context: PublicRequestContext) -> String? {
+    private static func token(_ context: WebRequestContext) -> String? {
         guard let token = context.parameters.get("token"), (1...UnsubscribeTokenIssuer.maximumTokenLength).contains(token.utf8.count),
             token.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x32...0x37).contains($0) })
         else { return nil }
