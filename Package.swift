@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "BulkheadWeb",
             dependencies: [
-                "BulkheadStore", "BulkheadSMTP", "BulkheadEngine",
+                "BulkheadMail", "BulkheadPolicy", "BulkheadStore", "BulkheadSMTP", "BulkheadEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -6,8 +6,8 @@ public import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The public HTTP listener of `bulkhead serve` (`http.listen`): the one-click unsubscribe pages now,
-/// the dashboard later. One Hummingbird application per address, all on one router; stopped
+/// The HTTP listener of `bulkhead serve` (`http.listen`): the one-click unsubscribe pages and the
+/// dashboard (see ``Dashboard``). One Hummingbird application per address, all on one router; stopped
 /// gracefully (requests under way complete) when the task running ``run(onListening:)`` is cancelled.
 ///
 /// ```swift
@@ -23,16 +23,23 @@ public struct PublicWebServer: Sendable {
     let limits: TokenRateLimits
     let clock: any BulkheadClock
     let logger: Logger
+    /// The engine behind the dashboard; nil serves the public pages only.
+    let environment: BulkheadEnvironment?
+    /// `Secure` on the dashboard's session cookie.
+    let secureCookies: Bool
 
+    /// A listener; with `environment`, the dashboard too (log-in at `/login`, overview at `/`).
     public init(
         addresses: [BulkheadConfiguration.ListenAddress], unsubscribe: OneClickUnsubscribe, requestsPerTokenPerMinute: Int,
-        clock: any BulkheadClock, logger: Logger
+        clock: any BulkheadClock, logger: Logger, environment: BulkheadEnvironment? = nil, secureCookies: Bool = false
     ) {
         self.addresses = addresses
         self.unsubscribe = unsubscribe
         self.limits = TokenRateLimits(perMinute: requestsPerTokenPerMinute)
         self.clock = clock
         self.logger = logger
+        self.environment = environment
+        self.secureCookies = secureCookies
     }
 
     /// The routes, for the listener and for tests that call them without a socket.
@@ -40,6 +47,9 @@ public struct PublicWebServer: Sendable {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: PrivacyHeaders())
         UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
+        if let environment {
+            Dashboard(environment: environment, secureCookies: secureCookies).add(to: router)
+        }
         return router
     }
 

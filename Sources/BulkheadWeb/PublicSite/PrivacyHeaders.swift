@@ -16,7 +16,9 @@ struct PrivacyHeaders<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
+    /// The public pages' headers; a response that set its own policy (the dashboard's) keeps it.
     static func apply(_ headers: inout HTTPFields) {
+        guard headers[.contentSecurityPolicy] == nil else { return }
         headers[.cacheControl] = "no-store"
         headers[.init("Referrer-Policy")!] = "no-referrer"
         headers[.init("X-Content-Type-Options")!] = "nosniff"

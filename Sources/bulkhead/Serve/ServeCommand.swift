@@ -94,11 +94,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard !http.listen.isEmpty else { return nil }
         let server = PublicWebServer(
             addresses: http.listen, unsubscribe: environment.oneClickUnsubscribe,
-            requestsPerTokenPerMinute: http.requestsPerTokenPerMinute, clock: environment.clock, logger: environment.logger)
+            requestsPerTokenPerMinute: http.requestsPerTokenPerMinute, clock: environment.clock, logger: environment.logger,
+            environment: environment)
         return Task {
             do {
                 try await server.run { address in
-                    FileHandle.standardError.write(Data("bulkhead serve: one-click unsubscribe on http://\(address)/u/\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("bulkhead serve: one-click unsubscribe on http://\(address)/u/, the dashboard on http://\(address)/\n".utf8))
                 }
             } catch {
                 onFailure()

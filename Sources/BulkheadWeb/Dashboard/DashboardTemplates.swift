@@ -1,0 +1,234 @@
+import Mustache
+
+/// The dashboard's pages as swift-mustache templates, compiled into the binary (no files to install,
+/// nothing fetched from elsewhere). Every `{{value}}` is HTML-escaped; the one triple `{{{body}}}` of
+/// the layout takes a page these templates rendered.
+enum DashboardTemplates {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in templates {
+            // Fixed templates: a parse error is a programming error that every test would show.
+            // swift-format-ignore: NeverUseForceTry
+            try! library.register(text, named: name)
+        }
+        return library
+    }()
+
+    /// Renders `name` with `object` (dictionaries and arrays of them).
+    static func render(_ name: String, _ object: [String: Any]) -> String {
+        library.render(object, withTemplate: name) ?? ""
+    }
+
+    static let templates: [String: String] = [
+        "layout": """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="robots" content="noindex">
+        <title>{{title}} · Bulkhead</title>
+        <link rel="stylesheet" href="/assets/app.css">
+        <script src="/assets/app.js" defer></script>
+        </head>
+        <body>
+        {{#user}}
+        <header>
+        <nav aria-label="Main">
+        <a href="/">Overview</a>
+        <a href="/approvals">Approvals</a>
+        <a href="/holds">Hold queue</a>
+        <a href="/captured">Captured mail</a>
+        <span class="who">{{name}} ({{roles}})</span>
+        <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="logout">Log out</button></form>
+        </nav>
+        </header>
+        {{/user}}
+        <main>
+        {{#notice}}<p class="notice" role="status" id="notice">{{notice}}</p>{{/notice}}
+        {{#problem}}<p class="problem" role="alert" id="problem">{{problem}}</p>{{/problem}}
+        {{{body}}}
+        </main>
+        </body>
+        </html>
+
+        """,
+        "login": """
+        <h1>Log in to Bulkhead</h1>
+        {{#noUsers}}<p class="problem">No user exists yet. Create the first admin on the server: <code>bulkhead user create NAME --role admin --password-stdin</code></p>{{/noUsers}}
+        <form method="post" action="/login" class="stack">
+        <input type="hidden" name="next" value="{{next}}">
+        <label>User <input name="user" id="user" autocomplete="username" required value="{{userName}}"></label>
+        <label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>
+        <button type="submit" id="login">Log in</button>
+        </form>
+
+        """,
+        "overview": """
+        <h1>Overview</h1>
+        <section class="stop">
+        {{#stopped}}
+        <p class="problem" id="stop-state">Emergency stop in force since {{since}} ({{by}}: {{reason}}). Nothing starts or is relayed until it is lifted; then resume campaigns one by one.</p>
+        {{#mayRelease}}<form method="post" action="/stop-all/release"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="release-stop">Lift the emergency stop</button></form>{{/mayRelease}}
+        {{/stopped}}
+        {{^stopped}}
+        <form method="post" action="/stop-all" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>Why <input name="reason" id="stop-reason" required placeholder="wrong list"></label>
+        <label>Type STOP to confirm <input name="confirm" id="stop-confirm" required pattern="STOP" autocomplete="off"></label>
+        <button type="submit" class="danger big" id="stop-all">Stop everything</button>
+        </form>
+        {{/stopped}}
+        </section>
+        <section>
+        <h2>Campaigns</h2>
+        {{#mayAuthor}}<p><a href="/campaigns/new" id="new-campaign">New campaign</a></p>{{/mayAuthor}}
+        <table>
+        <thead><tr><th>#</th><th>Name</th><th>State</th><th>Sent</th><th>Queued</th><th>Failed</th><th>Total</th></tr></thead>
+        <tbody>
+        {{#campaigns}}<tr><td>{{id}}</td><td><a href="/campaigns/{{id}}">{{name}}</a></td><td><span class="state">{{state}}</span>{{#reason}} ({{reason}}){{/reason}}</td><td>{{sent}}</td><td>{{queued}}</td><td>{{failed}}</td><td>{{total}}</td></tr>
+        {{/campaigns}}
+        {{^campaigns}}<tr><td colspan="7">No campaigns yet.</td></tr>{{/campaigns}}
+        </tbody>
+        </table>
+        </section>
+        <section>
+        <h2>Guard relay</h2>
+        <p><a href="/holds">{{held}} held</a>, {{waiting}} in their undo window, {{queued}} queued; {{breakers}} sender breaker(s) open.</p>
+        </section>
+        <section>
+        <h2>Hosted lists</h2>
+        <ul>{{#lists}}<li>{{name}} &lt;{{address}}&gt; — policy {{policy}}{{#emergency}}, <strong>emergency switch on</strong>{{/emergency}}</li>{{/lists}}{{^lists}}<li>No hosted lists.</li>{{/lists}}</ul>
+        </section>
+
+        """,
+        "campaignNew": """
+        <h1>New campaign</h1>
+        <form method="post" action="/campaigns" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>Name <input name="name" id="campaign-name" required value="{{name}}"></label>
+        <label>List <select name="list" id="campaign-list">{{#lists}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/lists}}</select></label>
+        <label>Subject <input name="subject" id="campaign-subject" required value="{{subject}}"></label>
+        <label>Text <textarea name="text" id="campaign-text" rows="8" required>{{text}}</textarea></label>
+        <label>HTML (optional) <textarea name="html" id="campaign-html" rows="8">{{html}}</textarea></label>
+        <label><input type="checkbox" name="transactional" value="1"> Transactional (receipts, notices)</label>
+        <button type="submit" id="create-campaign">Create draft</button>
+        </form>
+
+        """,
+        "campaign": """
+        <h1>Campaign {{id}}: {{name}}</h1>
+        <p>State <strong class="state" id="state">{{state}}</strong>{{#reason}} <span id="reason">({{reason}})</span>{{/reason}} · created by {{createdBy}} · list {{listName}}</p>
+        <section class="live" data-events="/campaigns/{{id}}/events" data-deadline="{{deadline}}">
+        <h2>Delivery</h2>
+        <dl class="counts">
+        {{#counts}}<div><dt>{{label}}</dt><dd data-count="{{key}}" id="count-{{key}}">{{value}}</dd></div>{{/counts}}
+        <div><dt>total</dt><dd data-count="total" id="count-total">{{total}}</dd></div>
+        <div><dt>rate</dt><dd id="rate">–</dd></div>
+        <div><dt>ETA</dt><dd id="eta">–</dd></div>
+        </dl>
+        <p id="countdown" class="notice"{{^deadline}} hidden{{/deadline}}>Undo window: <span id="countdown-seconds"></span> s left.</p>
+        <div class="actions">
+        {{#actions}}
+        <form method="post" action="/campaigns/{{id}}/{{verb}}" class="inline">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        {{#confirmField}}<label>Type the eligible count to confirm <input name="confirm" id="confirm" inputmode="numeric" size="8"></label>{{/confirmField}}
+        <button type="submit" id="action-{{verb}}" class="{{style}}">{{label}}</button>
+        </form>
+        {{/actions}}
+        </div>
+        <figure><figcaption>Messages per minute</figcaption>{{{chart}}}</figure>
+        </section>
+        <section>
+        <h2>Audience</h2>
+        <p><strong id="eligible">{{eligible}}</strong> eligible; excluded: {{unconfirmed}} unconfirmed, {{unsubscribed}} unsubscribed, {{suppressed}} suppressed, {{noConsent}} without a consent record.</p>
+        </section>
+        {{#hasFindings}}
+        <section>
+        <h2>Preflight</h2>
+        <table id="findings"><thead><tr><th>Severity</th><th>Code</th><th>Finding</th><th>Fix</th></tr></thead><tbody>
+        {{#findings}}<tr class="sev-{{severity}}"><td>{{severity}}</td><td><code>{{code}}</code></td><td>{{message}}</td><td>{{fix}}</td></tr>{{/findings}}
+        </tbody></table>
+        <ul id="requirements">{{#unmet}}<li>{{.}}</li>{{/unmet}}</ul>
+        </section>
+        {{/hasFindings}}
+        <section>
+        <h2>Approval</h2>
+        <p id="approval">{{approval}}</p>
+        {{#fingerprint}}<p>Content hash <code id="fingerprint">{{fingerprint}}</code></p>{{/fingerprint}}
+        <ul>{{#approvals}}<li>{{at}}: {{decision}} by {{by}}{{#comment}} — “{{comment}}”{{/comment}}</li>{{/approvals}}</ul>
+        {{#mayDecide}}
+        <form method="post" action="/campaigns/{{id}}/approve" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>Comment <input name="comment" id="approval-comment"></label>
+        <div><button type="submit" id="approve">Approve</button>
+        <button type="submit" formaction="/campaigns/{{id}}/reject" id="reject" class="danger">Reject</button></div>
+        </form>
+        {{/mayDecide}}
+        </section>
+        <section>
+        <h2>Preview</h2>
+        <form method="get" action="/campaigns/{{id}}" class="inline"><label>Recipient <input name="recipient" id="preview-recipient" value="{{recipient}}" placeholder="{{sampleAddress}}"></label> <button type="submit" id="preview">Preview</button></form>
+        {{#previewProblem}}<p class="problem">{{previewProblem}}</p>{{/previewProblem}}
+        <p>Subject: <strong id="preview-subject">{{previewSubject}}</strong></p>
+        {{#hasHTML}}<iframe title="HTML preview" id="preview-html" sandbox src="/campaigns/{{id}}/preview.html{{previewQuery}}"></iframe>{{/hasHTML}}
+        <pre id="preview-text">{{previewText}}</pre>
+        </section>
+        <section>
+        <h2>History</h2>
+        <ol class="history">{{#history}}<li>{{at}} — {{action}} by {{actor}}{{#details}} <small>{{details}}</small>{{/details}}</li>{{/history}}</ol>
+        </section>
+
+        """,
+        "approvals": """
+        <h1>Approvals</h1>
+        <p>Campaigns not yet sent, with their approval. An approver other than the author decides on the campaign page.</p>
+        <table><thead><tr><th>#</th><th>Name</th><th>State</th><th>Author</th><th>Eligible</th><th>Approval</th></tr></thead><tbody>
+        {{#campaigns}}<tr><td>{{id}}</td><td><a href="/campaigns/{{id}}">{{name}}</a></td><td>{{state}}</td><td>{{createdBy}}</td><td>{{eligible}}</td><td>{{approval}}</td></tr>{{/campaigns}}
+        {{^campaigns}}<tr><td colspan="6">Nothing waits for a decision.</td></tr>{{/campaigns}}
+        </tbody></table>
+
+        """,
+        "holds": """
+        <h1>Hold queue</h1>
+        <p>Held relay messages and list posts never expire: each waits for a person.</p>
+        <table id="holds"><thead><tr><th>#</th><th>Received</th><th>Sender</th><th>Subject</th><th>Recipients</th><th>State</th><th>Why</th><th>Decide</th></tr></thead><tbody>
+        {{#messages}}<tr id="hold-{{id}}"><td>{{id}}</td><td>{{received}}</td><td>{{sender}}</td><td>{{subject}}</td><td>{{recipients}}</td><td>{{state}}</td>
+        <td>{{reason}}<ul>{{#findings}}<li><code>{{code}}</code> {{message}}</li>{{/findings}}</ul></td>
+        <td>{{#mayDecide}}{{#held}}
+        <form method="post" action="/holds/{{id}}/release" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="form" value="split"><button type="submit" id="split-{{id}}">Release as individual copies</button></form>
+        <form method="post" action="/holds/{{id}}/release" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="form" value="bcc"><button type="submit" id="bcc-{{id}}">Release as Bcc</button></form>
+        <form method="post" action="/holds/{{id}}/release" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="form" value="original"><button type="submit" id="release-{{id}}">Release as sent</button></form>
+        <form method="post" action="/holds/{{id}}/discard" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger" id="discard-{{id}}">Discard</button></form>
+        {{/held}}{{/mayDecide}}
+        {{#waiting}}<form method="post" action="/holds/{{id}}/recall" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="recall-{{id}}">Recall</button></form>{{/waiting}}
+        </td></tr>
+        {{/messages}}
+        {{^messages}}<tr><td colspan="8">Nothing is held.</td></tr>{{/messages}}
+        </tbody></table>
+
+        """,
+        "captured": """
+        <h1>Captured mail</h1>
+        <p>{{total}} message(s) in the capture mailbox {{directory}}: nothing here left the machine.</p>
+        <table id="captured"><thead><tr><th>Captured</th><th>From</th><th>To</th><th></th></tr></thead><tbody>
+        {{#messages}}<tr><td>{{at}}</td><td>{{from}}</td><td>{{to}}</td><td><a href="/captured/{{id}}">show</a></td></tr>{{/messages}}
+        {{^messages}}<tr><td colspan="4">The capture mailbox is empty.</td></tr>{{/messages}}
+        </tbody></table>
+        {{#more}}<p><a href="/captured?offset={{next}}">Older</a></p>{{/more}}
+
+        """,
+        "capturedMessage": """
+        <h1>Captured message</h1>
+        <p>Envelope: from {{from}} to {{to}}, captured {{at}}. The message is shown as its source: nothing in it runs or loads.</p>
+        <pre class="source" id="source">{{source}}</pre>
+
+        """,
+        "error": """
+        <h1>{{heading}}</h1>
+        <p>{{message}}</p>
+        <p><a href="/">Back to the overview</a></p>
+
+        """,
+    ]
+}
