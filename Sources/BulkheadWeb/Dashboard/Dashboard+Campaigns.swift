@@ -263,6 +263,11 @@ extension Dashboard {
     func decide(_ call: Call, _ decision: ApprovalDecision) async throws -> Response {
         guard let campaign = try await campaign(call) else { return notFound(call, "such campaign") }
         let comment = call.form["comment"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        guard [.draft, .scheduled, .paused].contains(campaign.state) else {
+            return try await campaignPage(
+                call, status: .conflict,
+                problem: "The campaign is \(campaign.state.rawValue): only one not yet sent (draft, scheduled, paused) can be decided.")
+        }
         do {
             let fingerprint = try environment.fingerprint(of: campaign)
             let eligible = try await store.audience(campaign: campaign.id).eligible
