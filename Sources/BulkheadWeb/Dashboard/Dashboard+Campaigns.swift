@@ -94,8 +94,10 @@ extension Dashboard {
         }
         values["approval"] = try await environment.approvalStatus(for: campaign, eligible: audience.eligible).description
         values["fingerprint"] = try? environment.fingerprint(of: campaign)
-        values["approvals"] = try await store.approvals(campaign: id).map {
-            ["at": Self.when($0.at), "decision": $0.decision.rawValue, "by": $0.by, "comment": $0.comment ?? ""] as [String: Any]
+        values["approvals"] = try await store.approvals(campaign: id).map { approval in
+            var row: [String: Any] = ["at": Self.when(approval.at), "decision": approval.decision.rawValue, "by": approval.by]
+            if let comment = approval.comment, !comment.isEmpty { row["comment"] = comment }
+            return row
         }
         values["mayDecide"] =
             DashboardPermission.approver.allows(call.user) && call.user.name != campaign.createdBy

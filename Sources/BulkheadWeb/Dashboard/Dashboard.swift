@@ -210,7 +210,7 @@ struct Dashboard: Sendable {
 
 /// The headers of every dashboard response: nothing cached, no referrer, no framing by others, and a
 /// Content-Security-Policy that allows only this origin's script and style (no inline script at
-/// all) and no request to any other origin.
+/// all) and no request to any other origin; no referrer leaves the site.
 enum DashboardHeaders {
     static let contentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -218,7 +218,9 @@ enum DashboardHeaders {
     static func apply(_ headers: inout HTTPFields) {
         headers[.contentSecurityPolicy] = contentSecurityPolicy
         headers[.cacheControl] = "no-store"
-        headers[.init("Referrer-Policy")!] = "no-referrer"
+        // Not `no-referrer`: with it a browser sends `Origin: null` on the page's own forms, and the
+        // log-in's same-origin check could not tell them from another site's.
+        headers[.init("Referrer-Policy")!] = "same-origin"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
         headers[.init("X-Frame-Options")!] = "DENY"
     }
