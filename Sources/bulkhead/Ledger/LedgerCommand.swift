@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulkheadEngine
 import BulkheadStore
 import Foundation
 
