@@ -23,6 +23,8 @@ public struct PublicWebServer: Sendable {
     let limits: TokenRateLimits
     let clock: any BulkheadClock
     let logger: Logger
+    /// `/metrics`, `/health`, `/ready` and request timing (nil: none of them).
+    public var observability: ObservabilityRoutes?
 
     public init(
         addresses: [BulkheadConfiguration.ListenAddress], unsubscribe: OneClickUnsubscribe, requestsPerTokenPerMinute: Int,
@@ -38,6 +40,7 @@ public struct PublicWebServer: Sendable {
     /// The routes, for the listener and for tests that call them without a socket.
     func router() -> Router<PublicRequestContext> {
         let router = Router(context: PublicRequestContext.self)
+        observability?.add(to: router)  // first: its timing middleware wraps every route
         router.add(middleware: PrivacyHeaders())
         UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
         return router
