@@ -27,6 +27,8 @@ public struct PublicWebServer: Sendable {
     let environment: BulkheadEnvironment?
     /// `Secure` on the dashboard's session cookie.
     let secureCookies: Bool
+    /// `/metrics`, `/health`, `/ready` and request timing (nil: none of them).
+    public var observability: ObservabilityRoutes?
 
     /// A listener; with `environment`, the dashboard too (log-in at `/login`, overview at `/`).
     public init(
@@ -45,6 +47,7 @@ public struct PublicWebServer: Sendable {
     /// The routes, for the listener and for tests that call them without a socket.
     func router() -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
+        observability?.add(to: router)  // first: its timing middleware wraps every route
         router.add(middleware: PrivacyHeaders())
         UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
         if let environment {

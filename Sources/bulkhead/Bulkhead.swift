@@ -17,7 +17,7 @@ struct Bulkhead: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ListCommand.self, SubscribersCommand.self, CampaignCommand.self, LedgerCommand.self, IncidentCommand.self,
             SuppressionCommand.self, UserCommand.self, CaptureCommand.self, ConfigCommand.self, InspectCommand.self, DKIMCommand.self,
-            BenchCommand.self, StopCommand.self, HoldCommand.self, RelayCommand.self, AutoReplyCommand.self, DrillCommand.self,
+            BenchCommand.self, StopCommand.self, HoldCommand.self, RelayCommand.self, WebhookCommand.self, AutoReplyCommand.self, DrillCommand.self,
         ]
     )
 

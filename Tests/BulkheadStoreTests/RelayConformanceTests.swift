@@ -200,9 +200,14 @@ struct RelayConformanceTests {
             #expect(try await store.relayMessageBytes(held.id) != nil, "a discarded message's octets are kept")
 
             let events = try await store.auditEvents(AuditQuery(subjectKind: "relay-message"))
-            #expect(events.map(\.event.action) == ["relay.recall", "relay.release", "relay.discard"], "refusals leave no event")
+            #expect(
+                events.map(\.event.action) == ["relay.recall", "relay.release", "relay.hold", "relay.discard"],
+                "the hold when it was filed (for webhooks), the decisions; refusals leave no event")
             #expect(events[1].event.details["copy_form"] == .string("split") && events[1].event.details["sender"] == .string("user ann"))
-            #expect(events.map(\.event.subjectID) == ["\(waiting.id.rawValue)", "\(waiting.id.rawValue)", "\(held.id.rawValue)"])
+            #expect(
+                events.map(\.event.subjectID) == [
+                    "\(waiting.id.rawValue)", "\(waiting.id.rawValue)", "\(held.id.rawValue)", "\(held.id.rawValue)",
+                ])
         }
     }
 

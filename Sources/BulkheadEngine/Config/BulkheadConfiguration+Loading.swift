@@ -146,6 +146,7 @@ extension BulkheadConfiguration {
         try require((1...2_592_000).contains(lists.storm.blockSeconds), "lists.storm.block_seconds", "must be 1 to 2592000 (30 days)")
         try require((0...10_000).contains(lists.memberPostsPerDay), "lists.member_posts_per_day", "must be 0 (no limit) to 10000")
         try validateAutoResponders()
+        try validateWebhooks()
         try require((1...1_000).contains(bounces.softLimit), "bounces.soft_limit", "must be 1 to 1000")
         try require((1...365).contains(bounces.softDays), "bounces.soft_days", "must be 1 to 365")
         if !alerts.email.isEmpty {
@@ -210,6 +211,9 @@ extension BulkheadConfiguration {
         copy.identity.unsubscribeKey = copy.identity.unsubscribeKey.map { _ in "********" }
         for index in copy.upstreams.indices where copy.upstreams[index].password != nil {
             copy.upstreams[index].password = "********"
+        }
+        for index in copy.webhooks.indices where copy.webhooks[index].secret != nil {
+            copy.webhooks[index].secret = "********"
         }
         return SecretRedactor(self).redact((try? YAMLEncoder().encode(copy)) ?? "\(copy)")
     }

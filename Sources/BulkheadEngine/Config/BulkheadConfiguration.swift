@@ -44,6 +44,8 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
     public var bounces: Bounces
     /// STARTTLS for the SMTP listeners (nil: no STARTTLS offered).
     public var listenerTLS: ListenerTLS?
+    /// Event webhooks (signed POSTs of campaign states, brakes, holds, breaker trips and storms).
+    public var webhooks: [Webhook]
 
     public init() {
         dataDirectory = ".bulkhead"
@@ -64,6 +66,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         autoreplyBreaker = AutoReplyBreaker()
         bounces = Bounces()
         listenerTLS = nil
+        webhooks = []
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -73,6 +76,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         case delivery, upstreams, logging, guardrails, alerts, http, inbound, bounces, relay, lists, autoresponders
         case autoreplyBreaker = "autoreply_breaker"
         case listenerTLS = "listener_tls"
+        case webhooks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +101,7 @@ public struct BulkheadConfiguration: Sendable, Hashable, Codable {
         autoreplyBreaker = try c.value(.autoreplyBreaker, default: defaults.autoreplyBreaker)
         bounces = try c.value(.bounces, default: defaults.bounces)
         listenerTLS = try c.decodeIfPresent(ListenerTLS.self, forKey: .listenerTLS)
+        webhooks = try c.value(.webhooks, default: defaults.webhooks)
     }
 
     /// Which database holds lists, campaigns and the ledger.

@@ -4,7 +4,7 @@ import Foundation
 /// Replaces every secret of a configuration by `********` in text meant for people: error messages and
 /// log lines. The secrets are the password of the PostgreSQL URL (as written, percent-decoded, and
 /// whatever a malformed URL holds between `user:` and its last `@`), the upstreams' AUTH passwords
-/// (also as AUTH PLAIN and AUTH LOGIN send them, base64), and the unsubscribe key.
+/// (also as AUTH PLAIN and AUTH LOGIN send them, base64), the unsubscribe key and the webhooks' secrets.
 ///
 /// ```swift
 /// let redactor = SecretRedactor(configuration)
@@ -37,11 +37,12 @@ public struct SecretRedactor: Sendable, Hashable {
             secrets.append(Base64Encoder.line(plain))
         }
         if let key = configuration.identity.unsubscribeKey { secrets.append(key) }
+        secrets += configuration.webhooks.compactMap(\.secret)
         self.init(secrets: secrets)
     }
 
     /// Secrets found in a configuration that could not be decoded: the values of `password`,
-    /// `postgres_url` and `unsubscribe_key` lines of the YAML text, and the environment's overrides,
+    /// `postgres_url`, `unsubscribe_key` and `secret` lines of the YAML text, and the environment's overrides,
     /// so that even a parse error quoting the file shows none of them.
     public init(unparsedYAML yaml: String, environment: [String: String]) {
         var secrets: [String] = []
@@ -49,7 +50,7 @@ public struct SecretRedactor: Sendable, Hashable {
             let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == "-" }
             guard let colon = trimmed.firstIndex(of: ":") else { continue }
             let key = trimmed[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
-            guard ["password", "postgres_url", "unsubscribe_key"].contains(key) else { continue }
+            guard ["password", "postgres_url", "unsubscribe_key", "secret"].contains(key) else { continue }
             let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             let unquoted = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
             secrets += [value, unquoted]

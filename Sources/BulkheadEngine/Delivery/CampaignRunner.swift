@@ -28,6 +28,8 @@ public struct CampaignRunner: Sendable {
     /// Every wait (flushes, polls, lease renewals, pauses) and every timestamp of the run.
     public let clock: any BulkheadClock
     let logger: Logger
+    /// Outcomes and hand-over times are counted here.
+    public var metrics = EngineMetrics.global
 
     public init(
         store: any MailStore, transport: any MessageTransport, factory: CampaignMessageFactory,
@@ -354,6 +356,7 @@ public struct CampaignRunner: Sendable {
                 case .completed(let outcome):
                     journal?.ended(entry, outcome.outcome.result)
                     recorder.record(outcome)
+                    metrics.message(Self.metricOutcome(outcome.outcome.result), .campaign)
                 case .postponed(let retryAfter, let detail):
                     // The upstream could not be reached: nothing was sent and no attempt is charged. The
                     // entry (with the reason as its last reply) and the rest of the batch go back to the
@@ -402,7 +405,9 @@ public struct CampaignRunner: Sendable {
             return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .failed(reply)), reply: reply, completedAt: clock.date))
         }
         logger.debug("handing over", metadata: ["recipient": "\(entry.address.value)", "campaign": "\(campaignID.rawValue)"])
+        let started = clock.now
         let result = await transport.deliver(message.envelope, message.bytes)
+        metrics.handOver(started.duration(to: clock.now), .campaign)
         let now = clock.date
         let reply = Self.replyRecord(result.detail)
         switch result {
@@ -432,6 +437,16 @@ public struct CampaignRunner: Sendable {
             return .completed(RecordedOutcome(outcome: LedgerOutcome(entry: entry, result: .uncertain(reply)), reply: reply, completedAt: now))
         case .postponed(let detail, let retryAfter):
             return .postponed(retryAfter, detail)
+        }
+    }
+
+    /// The outcome as `/metrics` counts it.
+    static func metricOutcome(_ result: LedgerOutcome.Result) -> EngineMetrics.Outcome {
+        switch result {
+        case .sent: .sent
+        case .deferred: .deferred
+        case .failed: .failed
+        case .uncertain: .uncertain
         }
     }
 

@@ -32,6 +32,8 @@ public struct CampaignBrakes: Sendable {
     /// Mails each alert to `alerts.email` (nil: log only).
     public let alerts: AlertMailer?
     let logger: Logger
+    /// Brake trips are counted here.
+    public var metrics = EngineMetrics.global
 
     public init(store: any MailStore, rules: BrakeRules, alerts: AlertMailer? = nil, logger: Logger = Logger(label: "bulkhead.brakes")) {
         self.store = store
@@ -59,6 +61,7 @@ public struct CampaignBrakes: Sendable {
         } catch StoreError.invalidTransition {
             return BrakeCheck(window: window, trip: trip, paused: false)  // already paused, aborted or finished
         }
+        metrics.brakeTripped(trip.metric.rawValue)
         await alert(trip, campaign: id, from: paused.pausedFrom)
         return BrakeCheck(window: window, trip: trip, paused: true)
     }

@@ -35,6 +35,8 @@ public struct InboundMailRouter: SMTPServerDelegate {
     public let hostname: String
     let clock: any BulkheadClock
     let logger: Logger
+    /// Bounces are counted here.
+    public var metrics = EngineMetrics.global
     /// The local part of the VERP return path (`bounces`).
     let bounceLocalPart: String
     /// Posts to hosted lists (nil: a post to a list is kept for a person, not distributed).
@@ -250,6 +252,7 @@ public struct InboundMailRouter: SMTPServerDelegate {
             verpToken: token, kind: kind, status: recipient.specificStatus.description,
             diagnostic: recipient.diagnosticCode.map { "\($0.type); \($0.value)" }, at: clock.date, source: "dsn")
         guard let result = try await store.recordBounce(bounce, softLimit: softLimit) else { return "bounce for an unknown VERP token" }
+        metrics.message(.bounced, .campaign)
         logger.info(
             "bounce recorded",
             metadata: [

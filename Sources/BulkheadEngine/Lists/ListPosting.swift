@@ -32,6 +32,8 @@ public struct ListPosting: Sendable {
     let doorbell: RelayDoorbell?
     let clock: any BulkheadClock
     let logger: Logger
+    /// Holds and storm blocks are counted here.
+    public var metrics = EngineMetrics.global
 
     public init(
         store: any MailStore, limits: ListPostLimits, thresholds: RelayThresholds, localDomains: LocalDomains, notices: ListNotices,
@@ -91,10 +93,12 @@ public struct ListPosting: Sendable {
                     "hold": "\(receipt.holdReason?.rawValue ?? "-")", "recipients": "\(recipients)",
                 ])
             if receipt.state == .queued { doorbell?.ring() }
+            if receipt.state == .held { metrics.relayHeld() }
             return .filed(receipt, recipients: recipients)
         case .refused(let refusal):
             logger.notice("list post refused", metadata: ["list": "\(list.name)", "reason": "\(refusal)"])
             if case .storm(let storm, let notifySender, let alertOwner) = refusal {
+                metrics.listStormBlocked()
                 notices.storm(storm, list: list, subject: message.subject, sender: notifySender ? mailFrom : nil, alertOwner: alertOwner)
             }
             return .refused(Self.reply(refusal, list: list))

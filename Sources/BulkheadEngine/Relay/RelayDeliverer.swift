@@ -28,6 +28,8 @@ public struct RelayDeliverer: Sendable {
     let worker: String
     let clock: any BulkheadClock
     let logger: Logger
+    /// Outcomes and hand-over times are counted here.
+    public var metrics = EngineMetrics.global
     /// The hosted lists of list posts' copies.
     let hostedLists = HostedListCache()
 
@@ -163,9 +165,22 @@ public struct RelayDeliverer: Sendable {
             if let member = delivery.listMember {
                 list = try? await hostedLists.list(member.list, store: store, now: clock.date)
             }
-            outcomes.append(await deliver(delivery, original: bytes[delivery.message], list: list))
+            let outcome = await deliver(delivery, original: bytes[delivery.message], list: list)
+            if let counted = Self.metricOutcome(outcome.result) { metrics.message(counted, .relay) }
+            outcomes.append(outcome)
         }
         return outcomes
+    }
+
+    /// The outcome as `/metrics` counts it; nil for a postponed copy (nothing happened to it yet).
+    static func metricOutcome(_ result: RelayDeliveryOutcome.Result) -> EngineMetrics.Outcome? {
+        switch result {
+        case .sent: .sent
+        case .deferred: .deferred
+        case .postponed: nil
+        case .failed: .failed
+        case .uncertain: .uncertain
+        }
     }
 
     private func deliver(_ delivery: RelayDelivery, original: Result<[UInt8], any Error>?, list: HostedList?) async -> RelayDeliveryOutcome {
@@ -194,7 +209,9 @@ public struct RelayDeliverer: Sendable {
             // Nothing went out: a copy that cannot be written fails for good, with the reason.
             return RelayDeliveryOutcome(delivery: delivery, result: .failed(SMTPReplyRecord(code: 554, text: "not sent: \(error)")))
         }
+        let started = clock.now
         let outcome = await transport.deliver(envelope, message)
+        metrics.handOver(started.duration(to: clock.now), .relay)
         let reply = CampaignRunner.replyRecord(outcome.detail)
         let now = clock.date
         switch outcome {

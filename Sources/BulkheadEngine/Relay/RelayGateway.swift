@@ -37,6 +37,8 @@ public struct RelayGateway: SMTPServerDelegate {
     public let hostname: String
     let clock: any BulkheadClock
     let logger: Logger
+    /// Holds and breaker trips are counted here.
+    public var metrics = EngineMetrics.global
 
     public init(
         store: any MailStore, settings: BulkheadConfiguration.Relay, thresholds: RelayThresholds, localDomains: LocalDomains,
@@ -132,7 +134,9 @@ public struct RelayGateway: SMTPServerDelegate {
                 "hold": "\(receipt.holdReason?.rawValue ?? "-")",
             ])
         if receipt.state == .queued { doorbell.ring() }
+        if receipt.breakerTripped { metrics.relayBreakerTripped() }
         if receipt.state == .held {
+            metrics.relayHeld()
             // A client that is not trusted can give anyone's address as MAIL FROM: no notice goes there
             // (the relay would send a stranger's text to a victim); the breaker's alert still goes.
             let noticeTo = isTrusted(session) ? message.envelope.reversePath : ""

@@ -459,6 +459,23 @@ public protocol MailStore: Sendable {
     func appendAudit(_ event: NewAuditEvent) async throws -> AuditEvent
     /// Audit events matching the query, oldest first.
     func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent]
+
+    // MARK: Webhooks and metrics
+
+    /// The key of the last audit event the webhook at `url` is done with (delivered or given up). A
+    /// webhook seen for the first time starts at the end of the audit log: it gets what happens from
+    /// now on, not the history.
+    func webhookCursor(url: String) async throws -> Int64
+    /// Appends one attempt to the webhook delivery log; with `advancingCursor` (the event is done
+    /// with: delivered, or given up) the webhook's cursor moves to the attempt's audit event in the
+    /// same transaction. A cursor never moves back.
+    func recordWebhookAttempt(_ attempt: NewWebhookAttempt, advancingCursor: Bool) async throws
+    /// Moves the webhook's cursor to `auditID` (past events that concern no webhook); never back.
+    func advanceWebhookCursor(url: String, to auditID: Int64) async throws
+    /// The delivery log, newest first.
+    func webhookAttempts(limit: Int) async throws -> [WebhookAttempt]
+    /// What waits to be delivered (a cheap count for `/metrics`).
+    func queueDepth() async throws -> QueueDepth
 }
 
 extension MailStore {

@@ -111,6 +111,7 @@ extension SQLMailStore {
                     nil
                 }
             _ = try tx.changes(Queries.fileRelayMessage(id, state: holdReason == nil ? .queued : .held, holdReason: holdReason, relayAfter: nil))
+            if let holdReason { _ = try tx.rows(try Queries.insertAudit(Self.holdEvent(id, holdReason, message.findings), now: now)) }
             if holdReason == nil, recipients == 0 { try Self.finish(tx, [id], dialect) }
             return .filed(
                 RelayReceipt(id: id, state: holdReason == nil ? .queued : .held, holdReason: holdReason, breakerTripped: false),
@@ -134,6 +135,11 @@ extension SQLMailStore {
             row: try Self.required(
                 try tx.one(Queries.insertListStorm(list, thread: thread, now: now, until: now.addingTimeInterval(limits.block.seconds)))))
         _ = try tx.rows(Queries.insertListStormNotice(storm.id, sender: sender.description))
+        // Read by the `list.storm` webhook: the list and the block, not the thread's subject or the sender.
+        let event = NewAuditEvent(
+            actor: .system, action: "list.storm", subjectKind: "list", subjectID: "\(list.rawValue)",
+            details: ["storm": .number(Double(storm.id)), "blocked_until": .string(storm.blockedUntil.formatted(.iso8601))])
+        _ = try tx.rows(try Queries.insertAudit(event, now: now))
         return .storm(storm, notifySender: true, alertOwner: true)
     }
 

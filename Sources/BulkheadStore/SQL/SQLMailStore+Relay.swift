@@ -60,7 +60,23 @@ extension SQLMailStore {
             state = .queued
         }
         _ = try tx.changes(Queries.fileRelayMessage(id, state: state, holdReason: holdReason, relayAfter: relayAfter))
+        if tripped {
+            // The sender is the account holder (or its MAIL FROM): who the breaker is about.
+            let event = NewAuditEvent(
+                actor: .system, action: "relay.breaker-trip", subjectKind: "relay-sender", subjectID: message.sender.description,
+                details: ["message": .number(Double(id.rawValue))])
+            _ = try tx.rows(try Queries.insertAudit(event, now: now))
+        }
+        if let holdReason { _ = try tx.rows(try Queries.insertAudit(Self.holdEvent(id, holdReason, message.findings), now: now)) }
         return RelayReceipt(id: id, state: state, holdReason: holdReason, breakerTripped: tripped)
+    }
+
+    /// The audit event of a message filed as held (read by the `relay.held` webhook): its reason and
+    /// the codes of its findings, never an address.
+    static func holdEvent(_ id: RelayMessageID, _ reason: RelayHoldReason, _ findings: [Finding]) -> NewAuditEvent {
+        NewAuditEvent(
+            actor: .system, action: "relay.hold", subjectKind: "relay-message", subjectID: "\(id.rawValue)",
+            details: ["reason": .string(reason.rawValue), "codes": .array(findings.map { .string($0.code) })])
     }
 
     /// The envelope recipients as filed: each ``AddressKey`` once (its first spelling), in order.

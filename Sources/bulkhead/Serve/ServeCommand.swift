@@ -18,7 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
 
             With http.listen set, it also serves the one-click unsubscribe links of every message
             (GET /u/TOKEN shows a button, POST /u/TOKEN with List-Unsubscribe=One-Click unsubscribes);
-            put a TLS reverse proxy for identity.unsubscribe_base_url in front of it.
+            put a TLS reverse proxy for identity.unsubscribe_base_url in front of it. The same listener
+            serves GET /metrics (Prometheus), /health and /ready (the store answers).
+
+            With webhooks: set, it POSTs signed events to each URL (see `bulkhead webhook`).
 
             Examples:
               bulkhead serve
@@ -68,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             let inbound = try await startInbound(environment, doorbell: doorbell)
             let relay = try await startRelay(environment, doorbell: doorbell)
             let delivery = startRelayDelivery(environment, doorbell: doorbell, needed: inbound != nil || relay != nil)
+            let webhooks = try startWebhooks(environment)
             let signals = StopSignals {
                 worker.cancel()
                 web?.cancel()
@@ -79,6 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
             // After the listeners: messages their last sessions filed are delivered by the next run.
             delivery?.cancel()
             await delivery?.value
+            // An event whose delivery is cut short here is sent again by the next run (same delivery id).
+            webhooks?.cancel()
+            await webhooks?.value
             // `--once` ends with the pass: the listener stops with it (requests under way complete).
             web?.cancel()
             signals.cancel()
@@ -92,19 +99,46 @@ struct ServeCommand: AsyncParsableCommand {
     private func startWeb(_ environment: BulkheadEnvironment, onFailure: @escaping @Sendable () -> Void) -> Task<Void, any Error>? {
         let http = environment.configuration.http
         guard !http.listen.isEmpty else { return nil }
-        let server = PublicWebServer(
+        var server = PublicWebServer(
             addresses: http.listen, unsubscribe: environment.oneClickUnsubscribe,
             requestsPerTokenPerMinute: http.requestsPerTokenPerMinute, clock: environment.clock, logger: environment.logger,
             environment: environment)
+        // The first use of the process's registry bootstraps swift-metrics: the engine counts from here on.
+        server.observability = ObservabilityRoutes(
+            store: environment.store, registry: ProcessMetrics.registry, clock: environment.clock, logger: environment.logger)
         return Task {
             do {
                 try await server.run { address in
                     FileHandle.standardError.write(
-                        Data("bulkhead serve: one-click unsubscribe on http://\(address)/u/, the dashboard on http://\(address)/\n".utf8))
+                        Data(
+                            "bulkhead serve: the dashboard on http://\(address)/, one-click unsubscribe on http://\(address)/u/, metrics on http://\(address)/metrics\n"
+                                .utf8))
                 }
             } catch {
                 onFailure()
                 throw error
+            }
+        }
+    }
+
+    /// Starts the event webhooks of `webhooks:` (nil when none is configured); a secret file that
+    /// cannot be read stops the command before anything starts.
+    private func startWebhooks(_ environment: BulkheadEnvironment) throws -> Task<Void, Never>? {
+        let configuration = environment.configuration
+        guard !configuration.webhooks.isEmpty else { return nil }
+        let targets = try configuration.webhooks.map { webhook throws(ConfigurationError) in
+            try WebhookTarget(webhook, configuration: configuration)
+        }
+        let idle = Duration.milliseconds(Int64(min(interval, 1) * 1_000))
+        return Task {
+            do {
+                try await HTTPWebhookTransport.with { transport in
+                    let dispatcher = WebhookDispatcher(
+                        store: environment.store, webhooks: targets, transport: transport, clock: environment.clock, logger: environment.logger)
+                    await dispatcher.run(idle: idle)
+                }
+            } catch {
+                FileHandle.standardError.write(Data("bulkhead serve: webhooks stopped: \(error)\n".utf8))
             }
         }
     }
