@@ -23,11 +23,14 @@ public struct PublicWebServer: Sendable {
     let limits: TokenRateLimits
     let clock: any BulkheadClock
     let logger: Logger
+    /// The engine the JSON API acts on (`/api`); nil: no API.
+    let environment: BulkheadEnvironment?
 
     public init(
         addresses: [BulkheadConfiguration.ListenAddress], unsubscribe: OneClickUnsubscribe, requestsPerTokenPerMinute: Int,
-        clock: any BulkheadClock, logger: Logger
+        clock: any BulkheadClock, logger: Logger, environment: BulkheadEnvironment? = nil
     ) {
+        self.environment = environment
         self.addresses = addresses
         self.unsubscribe = unsubscribe
         self.limits = TokenRateLimits(perMinute: requestsPerTokenPerMinute)
@@ -40,6 +43,7 @@ public struct PublicWebServer: Sendable {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: PrivacyHeaders())
         UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
+        if let environment { APIRoutes(environment: environment).add(to: router) }
         return router
     }
 

@@ -94,7 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard !http.listen.isEmpty else { return nil }
         let server = PublicWebServer(
             addresses: http.listen, unsubscribe: environment.oneClickUnsubscribe,
-            requestsPerTokenPerMinute: http.requestsPerTokenPerMinute, clock: environment.clock, logger: environment.logger)
+            requestsPerTokenPerMinute: http.requestsPerTokenPerMinute, clock: environment.clock, logger: environment.logger,
+            environment: environment)
         return Task {
             do {
                 try await server.run { address in
