@@ -23,7 +23,7 @@ public struct PublicWebServer: Sendable {
     let limits: TokenRateLimits
     let clock: any BulkheadClock
     let logger: Logger
-    /// The engine behind the dashboard; nil serves the public pages only.
+    /// The engine behind the dashboard and the JSON API (`/api`); nil serves the public pages only.
     let environment: BulkheadEnvironment?
     /// `Secure` on the dashboard's session cookie.
     let secureCookies: Bool
@@ -51,6 +51,7 @@ public struct PublicWebServer: Sendable {
         router.add(middleware: PrivacyHeaders())
         UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
         if let environment {
+            APIRoutes(environment: environment).add(to: router)
             Dashboard(environment: environment, secureCookies: secureCookies).add(to: router)
         }
         return router

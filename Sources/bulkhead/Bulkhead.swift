@@ -16,7 +16,8 @@ struct Bulkhead: AsyncParsableCommand {
         version: BulkheadVersion.current,
         subcommands: [
             ServeCommand.self, ListCommand.self, SubscribersCommand.self, CampaignCommand.self, LedgerCommand.self, IncidentCommand.self,
-            SuppressionCommand.self, UserCommand.self, CaptureCommand.self, ConfigCommand.self, InspectCommand.self, DKIMCommand.self,
+            SuppressionCommand.self, UserCommand.self, TokenCommand.self, CaptureCommand.self, ConfigCommand.self, InspectCommand.self,
+            DKIMCommand.self,
             BenchCommand.self, StopCommand.self, HoldCommand.self, RelayCommand.self, WebhookCommand.self, AutoReplyCommand.self, DrillCommand.self,
         ]
     )

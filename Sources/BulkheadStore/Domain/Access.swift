@@ -23,11 +23,22 @@ public enum APIScope: String, Sendable, Hashable, Codable, CaseIterable, Compara
 
     /// The scopes a user with `roles` may give a token.
     public static func allowed(for roles: Set<UserRole>) -> Set<APIScope> {
-        var scopes: Set<APIScope> = [.read]
-        if roles.contains(.author) { scopes.insert(.send) }
-        if roles.contains(.approver) { scopes.insert(.approve) }
-        if roles.contains(.admin) { scopes.insert(.admin) }
-        return scopes
+        Set(roles.compactMap(APIScope.init(role:))).union([.read])
+    }
+
+    /// The scope of a role's work: author → `send`, approver → `approve`, admin → `admin`; nil for
+    /// `relay` (no API scope sends through the relay).
+    ///
+    /// ```swift
+    /// APIScope(role: .approver)   // .approve
+    /// ```
+    public init?(role: UserRole) {
+        switch role {
+        case .author: self = .send
+        case .approver: self = .approve
+        case .admin: self = .admin
+        case .relay: return nil
+        }
     }
 
     /// Parses `read,send` (comma-separated, spaces ignored); throws naming an unknown scope.

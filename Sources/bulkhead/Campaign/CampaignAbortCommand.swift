@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulkheadEngine
 import Foundation
 
 /// `bulkhead campaign abort ID`: the kill switch.
@@ -22,10 +23,9 @@ struct CampaignAbortCommand: AsyncParsableCommand {
 
     func run() async throws {
         // In its undo window nothing has been sent: abort is then a cancel (the lifecycle table).
-        let pending = try await config.withStore { store, _ in try await store.existingCampaign(campaign.campaignID).state == .pending }
-        let stopped = try await CampaignTransition.apply(
-            config, actor, campaign.campaignID, from: pending ? [.pending] : [.canary, .canaryHold, .sending, .paused],
-            to: pending ? .cancelled : .aborted, reason: reason)
+        let stopped = try await CampaignTransition.apply(config, actor, campaign.campaignID, action: "stop campaigns") { store, who in
+            try await store.abortCampaign(campaign.campaignID, actor: who, reason: reason)
+        }
         print("campaign \(campaign.id) \(stopped.state.rawValue) at \(stopped.updatedAt.formatted(.iso8601))")
     }
 }

@@ -14,20 +14,15 @@ enum CampaignDecision {
                 throw CLIError.fail("to \(verb) a campaign, a second person needs a user: \(UserHints.createUsers)", code: 1)
             }
             let who = try await actor.authenticated(store, for: "\(verb) campaigns", required: true, roles: [.approver])
-            let campaign = try await store.existingCampaign(id)
-            let fingerprint: String
+            let recorded: CampaignApproval
             do {
-                fingerprint = try BulkheadEnvironment.fingerprint(of: campaign, configuration: configuration)
-            } catch {
-                throw CLIError.fail("campaign \(id.rawValue) cannot be \(verb)d: \(error)", code: 1)
+                recorded = try await BulkheadEnvironment.decide(
+                    decision, campaign: id, comment: comment, actor: who, store: store, configuration: configuration)
+            } catch let refused as ActionRefused {
+                throw CLIError.fail(refused.reason, code: 1)
             }
-            let eligible = try await store.audience(campaign: id).eligible
-            let recorded = try await store.recordApproval(
-                campaign: id,
-                NewApproval(
-                    decision: decision, comment: comment, fingerprint: fingerprint, audience: AudienceDefinition(campaign.content),
-                    eligible: eligible),
-                actor: who)
+            let fingerprint = recorded.fingerprint
+            let eligible = recorded.eligible
             switch decision {
             case .approve:
                 print(

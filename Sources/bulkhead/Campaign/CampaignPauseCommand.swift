@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulkheadEngine
 import BulkheadStore
 
 /// `bulkhead campaign pause ID`.
@@ -16,7 +17,9 @@ struct CampaignPauseCommand: AsyncParsableCommand {
     @Option(help: "Why, for the audit log.") var reason: String?
 
     func run() async throws {
-        _ = try await CampaignTransition.apply(config, actor, campaign.campaignID, from: CampaignState.stoppable, to: .paused, reason: reason)
+        _ = try await CampaignTransition.apply(config, actor, campaign.campaignID, action: "stop campaigns") { store, who in
+            try await store.pauseCampaign(campaign.campaignID, actor: who, reason: reason)
+        }
         print("campaign \(campaign.id) paused")
     }
 }

@@ -36,24 +36,11 @@ struct HoldReleaseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let form: RelayCopyForm = split ? .split : (bcc ? .bcc : .original)
-        let (record, signing) = try await config.withEnvironment { environment in
-            let store = environment.store
-            let who = try await actor.authenticated(store, for: "release held mail", required: true, roles: [.approver, .admin])
-            // What the copies' signature will be, said before anything goes out; copies that cannot be
-            // written are refused here, while the message is still held (each would fail at delivery).
-            var signing: String?
-            if let bytes = try await store.relayMessageBytes(RelayMessageID(rawValue: message.id)) {
-                do {
-                    let alignment = try environment.relayCopyWriter.alignment(of: bytes)
-                    if form != .original { signing = alignment.description }
-                } catch {
-                    throw CLIError.fail(
-                        "message \(message.id) stays held: its header cannot be read (\(error)), so no copy of it can be sent "
-                            + "without the risk of showing a blind (Bcc) recipient; discard it (bulkhead hold discard \(message.id))", code: 1)
-                }
-            }
-            return (try await HoldDecision.apply(.release(form), to: message.id, store: store, actor: who), signing)
+        let released = try await config.withEnvironment { environment in
+            let who = try await actor.authenticated(environment.store, for: "release held mail", required: true, roles: [.approver, .admin])
+            return try await HoldDecision.apply(to: message.id) { id in try await environment.releaseHeld(id, form: form, actor: who) }
         }
+        let (record, signing) = (released.record, released.signing)
         let copies =
             switch form {
             case .original: "as submitted"

@@ -39,16 +39,10 @@ struct StopCommand: AsyncParsableCommand {
             // An emergency never waits for a password: the OS user, unless --as is given (then checked).
             let who = try await actor.authenticated(store, for: "stop campaigns", required: false)
             if all {
-                let paused = try await store.emergencyStop(reason: reason ?? "emergency stop", actor: who)
-                let latch = try await store.latch(named: Latch.emergencyStop)
-                let list = paused.isEmpty ? "none was under way" : paused.map { "\($0.rawValue)" }.joined(separator: ", ")
-                print("emergency stop in force since \(latch?.setAt.formatted(.iso8601) ?? "now"); campaigns paused: \(list)")
+                let stopped = try await environment.stopAll(reason: reason ?? "emergency stop", actor: who)
+                let list = stopped.paused.isEmpty ? "none was under way" : stopped.paused.map { "\($0.rawValue)" }.joined(separator: ", ")
+                print("emergency stop in force since \(stopped.latch?.setAt.formatted(.iso8601) ?? "now"); campaigns paused: \(list)")
                 print("nothing starts until `bulkhead stop --release`; then resume campaigns one by one")
-                await environment.alerts?.send(
-                    subject: "emergency stop by \(who.displayName)",
-                    text:
-                        "\(who.displayName) stopped everything (\(latch?.reason ?? "emergency stop")); campaigns paused: \(list). Nothing starts until `bulkhead stop --release`."
-                )
             } else if try await store.releaseLatch(named: Latch.emergencyStop, actor: who) {
                 print("emergency stop released; paused campaigns stay paused (bulkhead campaign resume ID)")
             } else {

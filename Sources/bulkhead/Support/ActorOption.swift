@@ -8,6 +8,10 @@ import Foundation
 /// its name before users existed, is a hidden alias. The audit log records the user and the
 /// operating-system account that ran the command.
 ///
+/// Without `--as`, an API token in `BULKHEAD_TOKEN` (`bulkhead token create`) authenticates instead of
+/// a password: the token's user acts, and its scopes must cover the command's roles (author → `send`,
+/// approver → `approve`, admin → `admin`).
+///
 /// While no user exists (the embedded quick start) nobody authenticates and actions are recorded as the
 /// operating-system account. Once one exists, commands that act pass `required: true`; the stop
 /// commands pass `required: false` (an emergency must not wait for a password) and authenticate only
@@ -64,11 +68,18 @@ struct ActorOption: ParsableArguments {
     func authenticated(_ store: any MailStore, for action: String, required: Bool, roles: Set<UserRole> = []) async throws -> AuditActor {
         let osUser = Self.osUser
         guard try await !store.allUsers().isEmpty else {
+            if requested == nil, Self.environmentToken != nil {
+                FileHandle.standardError.write(
+                    Data("bulkhead: note: no users exist yet, so BULKHEAD_TOKEN is not checked; recorded as the OS user \(osUser)\n".utf8))
+            }
             if let requested {
                 FileHandle.standardError.write(
                     Data("bulkhead: note: no users exist yet, so --as \(requested) is not checked; recorded as the OS user \(osUser)\n".utf8))
             }
             return .person(user: nil, osUser: osUser)
+        }
+        if requested == nil, let token = Self.environmentToken {
+            return try await tokenActor(store, token: token, for: action, roles: roles)
         }
         guard let requested else {
             guard !required else {
@@ -88,6 +99,27 @@ struct ActorOption: ParsableArguments {
             throw CLIError.fail("\(user.name) may not \(action): that needs the role \(needed)", code: 1)
         }
         return .person(user: user.name, osUser: osUser)
+    }
+
+    /// `BULKHEAD_TOKEN`, when set and not empty.
+    static var environmentToken: String? {
+        ProcessInfo.processInfo.environment["BULKHEAD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The API token's user, when the token is valid (not revoked, its user enabled) and its scopes
+    /// cover one of `roles` (empty: any). A token that is not valid fails like a wrong password; the
+    /// token is never shown.
+    private func tokenActor(_ store: any MailStore, token: String, for action: String, roles: Set<UserRole>) async throws -> AuditActor {
+        guard let grant = try await store.apiGrant(tokenHash: AccessSecret.hash(token)) else {
+            throw CLIError.fail("authentication failed: BULKHEAD_TOKEN is not a valid API token (unknown, revoked, or its user is disabled)", code: 1)
+        }
+        let needed = Set(roles.compactMap(APIScope.init(role:)))
+        guard roles.isEmpty || !needed.isDisjoint(with: grant.scopes) else {
+            let names = needed.isEmpty ? "a scope no token has" : "the scope " + needed.sorted().map(\.rawValue).joined(separator: " or ")
+            throw CLIError.fail(
+                "the API token of \(grant.user.name) may not \(action): that needs \(names) (the token has \(APIScope.text(grant.scopes)))", code: 1)
+        }
+        return .person(user: grant.user.name, osUser: Self.osUser)
     }
 
     /// The operating-system account running the command: its name in the password database, else
