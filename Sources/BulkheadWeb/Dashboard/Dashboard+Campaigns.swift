@@ -227,41 +227,28 @@ extension Dashboard {
         return Self.redirect("/campaigns/\(campaign.id.rawValue)?done=promoted")
     }
 
-    /// `POST /campaigns/:id/pause|abort|cancel`: the stop commands' transitions. Abort in the undo window
-    /// is a cancel (nothing was sent); cancel of a paused campaign only when nothing was sent.
+    /// `POST /campaigns/:id/pause|abort|cancel`: the engine's stopping calls, as the CLI and the API
+    /// make them (abort in the undo window is a cancel; cancel only before anything was sent).
     func stopCampaign(_ call: Call, to target: CampaignState) async throws -> Response {
         guard let campaign = try await campaign(call) else { return notFound(call, "such campaign") }
         let id = campaign.id
-        var target = target
-        let from: Set<CampaignState>
-        switch target {
-        case .paused:
-            from = CampaignState.stoppable
-        case .aborted where campaign.state == .pending:
-            target = .cancelled
-            from = [.pending]
-        case .aborted:
-            from = [.canary, .canaryHold, .sending, .paused]
-        default:
-            if campaign.state == .paused {
-                let counts = try await store.ledgerCounts(campaign: id)
-                guard counts.total == counts[.queued] + counts[.suppressed] else {
-                    return try await campaignPage(
-                        call, status: .conflict, problem: "It has already sent to some recipients: stop it for good with Stop.")
-                }
-            }
-            from = [.draft, .scheduled, .pending, .paused]
-        }
+        let stopped: Campaign
         do {
-            _ = try await store.transition(id, from: from, to: target, actor: call.actor, details: ["reason": "dashboard"])
+            switch target {
+            case .paused: stopped = try await store.pauseCampaign(id, actor: call.actor, reason: "dashboard")
+            case .aborted: stopped = try await store.abortCampaign(id, actor: call.actor, reason: "dashboard")
+            default: stopped = try await store.cancelCampaign(id, actor: call.actor, reason: "dashboard")
+            }
+        } catch let refused as ActionRefused {
+            return try await campaignPage(call, status: .conflict, problem: refused.reason)
         } catch StoreError.invalidTransition(_, let now, _) {
             return try await campaignPage(call, status: .conflict, problem: "The campaign is \(now.rawValue): it cannot become \(target.rawValue).")
         }
-        return Self.redirect("/campaigns/\(id.rawValue)?done=\(target.rawValue)")
+        return Self.redirect("/campaigns/\(id.rawValue)?done=\(stopped.state.rawValue)")
     }
 
-    /// `POST /campaigns/:id/approve|reject`: four eyes as in the CLI; the store refuses the author, an
-    /// editor and whoever asked for an override.
+    /// `POST /campaigns/:id/approve|reject`: the engine's decision (four eyes as in the CLI and the API;
+    /// the store refuses the author, an editor and whoever asked for an override).
     func decide(_ call: Call, _ decision: ApprovalDecision) async throws -> Response {
         guard let campaign = try await campaign(call) else { return notFound(call, "such campaign") }
         let comment = call.form["comment"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
@@ -271,16 +258,11 @@ extension Dashboard {
                 problem: "The campaign is \(campaign.state.rawValue): only one not yet sent (draft, scheduled, paused) can be decided.")
         }
         do {
-            let fingerprint = try environment.fingerprint(of: campaign)
-            let eligible = try await store.audience(campaign: campaign.id).eligible
-            _ = try await store.recordApproval(
-                campaign: campaign.id,
-                NewApproval(
-                    decision: decision, comment: comment, fingerprint: fingerprint, audience: AudienceDefinition(campaign.content), eligible: eligible
-                ),
-                actor: call.actor)
+            _ = try await environment.decide(decision, campaign: campaign.id, comment: comment, actor: call.actor)
         } catch StoreError.refused(let why) {
             return try await campaignPage(call, status: .forbidden, problem: why)
+        } catch let refused as ActionRefused {
+            return try await campaignPage(call, status: .conflict, problem: refused.reason)
         }
         return Self.redirect("/campaigns/\(campaign.id.rawValue)?done=\(decision == .approve ? "approved" : "rejected")")
     }

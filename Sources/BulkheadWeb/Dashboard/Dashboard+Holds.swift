@@ -26,37 +26,29 @@ extension Dashboard {
     }
 
     /// `POST /holds/:id/release` (`form`: original, split or bcc) and `POST /holds/:id/discard`: the
-    /// `hold release` / `hold discard` of the CLI. Copies that could not be written without the risk of
-    /// showing a blind recipient are refused while the message is still held.
+    /// engine's release (as `hold release` and the API: copies that could not be written without the
+    /// risk of showing a blind recipient are refused while the message is still held) and discard.
     func decideHold(_ call: Call, release: Bool) async throws -> Response {
         guard let id = relayID(call) else { return notFound(call, "such message") }
-        let decision: RelayDecision
-        if release {
-            let form: RelayCopyForm
-            switch call.form["form"] {
-            case "split": form = .split
-            case "bcc": form = .bcc
-            case "original", nil: form = .original
-            default: return try await holdsProblem(call, "Release as sent, as individual copies or as Bcc.")
-            }
-            if form != .original, let bytes = try await store.relayMessageBytes(id) {
-                do {
-                    _ = try environment.relayCopyWriter.alignment(of: bytes)
-                } catch {
-                    return try await holdsProblem(
-                        call, "Message \(id.rawValue) stays held: its header cannot be read (\(error)), so no copy can be sent safely. Discard it.")
-                }
-            }
-            decision = .release(form)
-        } else {
-            decision = .discard
-        }
         do {
-            _ = try await store.decideRelayMessage(id, decision, actor: call.actor)
+            if release {
+                let form: RelayCopyForm
+                switch call.form["form"] {
+                case "split": form = .split
+                case "bcc": form = .bcc
+                case "original", nil: form = .original
+                default: return try await holdsProblem(call, "Release as sent, as individual copies or as Bcc.")
+                }
+                _ = try await environment.releaseHeld(id, form: form, actor: call.actor)
+            } else {
+                _ = try await store.decideRelayMessage(id, .discard, actor: call.actor)
+            }
         } catch StoreError.notFound {
             return notFound(call, "such message")
         } catch StoreError.refused(let why) {
             return try await holdsProblem(call, why)
+        } catch let refused as ActionRefused {
+            return try await holdsProblem(call, refused.reason)
         }
         return Self.redirect("/holds?done=\(release ? "held-released" : "held-discarded")")
     }

@@ -37,19 +37,14 @@ extension Dashboard {
         return page(.ok, title: "Overview", template: "overview", values, session: call.session, notice: Self.notice(call))
     }
 
-    /// `POST /stop-all`: the `bulkhead stop --all` of the CLI, after the typed confirmation `STOP`.
+    /// `POST /stop-all`: the engine's emergency stop (as `bulkhead stop --all` and the API), after the
+    /// typed confirmation `STOP`.
     func stopAll(_ call: Call) async throws -> Response {
         guard call.form["confirm"] == "STOP" else {
             return Self.redirect("/?done=stop-unconfirmed")
         }
         let reason = (call.form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let paused = try await store.emergencyStop(reason: reason.isEmpty ? "emergency stop" : reason, actor: call.actor)
-        let list = paused.isEmpty ? "none was under way" : paused.map { "\($0.rawValue)" }.joined(separator: ", ")
-        await environment.alerts?.send(
-            subject: "emergency stop by \(call.user.name)",
-            text:
-                "\(call.user.name) stopped everything from the dashboard (\(reason)); campaigns paused: \(list). Nothing starts until the stop is lifted."
-        )
+        _ = try await environment.stopAll(reason: reason.isEmpty ? "emergency stop" : reason, actor: call.actor)
         return Self.redirect("/?done=stopped")
     }
 
