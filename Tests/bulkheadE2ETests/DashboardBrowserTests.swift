@@ -92,6 +92,14 @@ struct DashboardBrowserTests {
         #expect((walk["approval"] as? String)?.contains("bob") == true, "\(walk)")
         #expect(walk["live_total"] as? Int == 20 && walk["live_sent"] as? Int == 20, "\(walk)")
         #expect((walk["captured_source_start"] as? String)?.isEmpty == false)
+        #expect((walk["incident_heading"] as? String)?.contains("Incident") == true, "\(walk)")
+        #expect(
+            (walk["import_report"] as? String)?.hasPrefix("3002 rows read: 3000 inserted, 0 updated, 0 duplicates, 0 kept unsubscribed, 2 invalid")
+                == true, "\(walk)")
+        #expect((walk["import_errors"] as? [String])?.count == 2, "\(walk)")
+        #expect((walk["subscriber_consent"] as? String)?.contains("e2e test") == true, "\(walk)")
+        #expect(walk["drill_rows"] as? Int == 5, "\(walk)")
+        #expect(walk["drill_summary"] as? String == "No harm got through.", "\(walk)")
         // What the browser showed is what happened: the ledger and the capture mailbox agree.
         #expect(try await workspace.ledger(campaign).filter { $0.state == .sent }.count == 20)
         try await RelayEndToEndTests.waitUntil(timeout: .seconds(30)) { Self.captured(workspace).count >= 20 + 12 }
@@ -119,6 +127,8 @@ struct DashboardBrowserTests {
         serve = try workspace.start(["serve", "--interval", "0.2"])
         try await Loopback.waitForListener(port: httpPort, process: serve)
         let stop = try await Self.browser(workspace, ["stop", base, output.path, "\(second)"])
+        // The figures, for the note: how long the page took to say "aborted", the counts after.
+        print("dashboard stop in the browser: \(stop)")
         #expect(stop["state"] as? String == "aborted", "\(stop)")
         let total = try #require(stop["total"] as? Int)
         let shown = try #require(stop["sent_four_seconds_after_stop"] as? Int)
@@ -130,7 +140,10 @@ struct DashboardBrowserTests {
         #expect(sink.count() == sentNow, "the sink got exactly what the ledger says")
 
         // A second run: no console error, no request to another origin, on every page.
-        let pages = ["/", "/campaigns/\(campaign)", "/campaigns/\(second)", "/campaigns/new", "/approvals", "/holds", "/captured"]
+        let pages = [
+            "/", "/campaigns/\(campaign)", "/campaigns/\(second)", "/campaigns/new", "/approvals", "/holds", "/captured", "/lists",
+            "/lists/1/import", "/suppressions", "/drill", "/campaigns/\(campaign)/incident", "/subscribers/1",
+        ]
         let clean = try await Self.browser(workspace, ["clean", base, output.path] + pages)
         #expect((clean["console_errors"] as? [String])?.isEmpty == true, "\(clean)")
         #expect((clean["other_origins"] as? [String])?.isEmpty == true, "\(clean)")

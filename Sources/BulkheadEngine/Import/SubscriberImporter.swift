@@ -101,11 +101,16 @@ public struct SubscriberImporter: Sendable {
         }
     }
 
-    /// Imports CSV bytes held in memory (fed to the parser in `chunkSize` pieces, like a file).
-    public func importBytes(_ bytes: [UInt8]) async throws(SubscriberImporterError) -> SubscriberImportReport {
+    /// Imports CSV bytes held in memory (fed to the parser in `chunkSize` pieces, like a file);
+    /// `progress` gets the number of bytes handed to the parser after each piece (the dashboard's
+    /// progress bar).
+    public func importBytes(_ bytes: [UInt8], progress: (Int) -> Void = { _ in }) async throws(SubscriberImporterError)
+        -> SubscriberImportReport
+    {
         var offset = 0
         let chunkSize = options.chunkSize
         let nextChunk = { () throws(SubscriberImporterError) -> [UInt8]? in
+            progress(offset)
             guard offset < bytes.count else { return nil }
             let end = min(bytes.count, offset + chunkSize)
             defer { offset = end }

@@ -11,7 +11,8 @@ extension Dashboard {
 
     /// `GET /campaigns/:id/events`: server-sent events, one `counts` event every half second with the
     /// state, the ledger's counts, the rate over the last seconds, an ETA and the undo deadline; an
-    /// `end` event when the campaign reaches a final state. The stream ends when the client goes.
+    /// `end` event once the campaign is in a final state and no message is in flight. The stream ends
+    /// when the client goes.
     func campaignEvents(_ call: Call) async throws -> Response {
         guard let first = try await campaign(call) else { return notFound(call, "such campaign") }
         let id = first.id
@@ -32,7 +33,8 @@ extension Dashboard {
                 samples.removeAll { now.timeIntervalSince($0.at) > 10 }
                 let event = LiveCounts(campaign: campaign, counts: counts, bounced: bounced, samples: samples)
                 try await writer.write(ByteBuffer(string: "event: counts\ndata: \(event.json)\n\n"))
-                if campaign.state.isTerminal {
+                // A stopped campaign's messages in flight still complete: the stream ends once none is.
+                if campaign.state.isTerminal && counts[.sending] == 0 {
                     try await writer.write(ByteBuffer(string: "event: end\ndata: {}\n\n"))
                     break
                 }

@@ -85,6 +85,8 @@ extension Dashboard {
         case "held-released": "Released: `bulkhead serve` delivers the copies."
         case "held-discarded": "Discarded: nobody gets it."
         case "held-recalled": "Recalled: it waits in the hold queue."
+        case "emergency-on": "The list's emergency switch is on: every post is held."
+        case "emergency-off": "The list's emergency switch is off: posts follow the list's policy again."
         default: nil
         }
     }

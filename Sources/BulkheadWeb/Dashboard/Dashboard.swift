@@ -1,6 +1,7 @@
 import BulkheadEngine
 import BulkheadStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The dashboard: server-rendered pages over the engine, on `bulkhead serve`'s HTTP listener. Every
@@ -18,12 +19,20 @@ struct Dashboard: Sendable {
     /// `Secure` on the session cookie (the listener or its proxy uses TLS).
     let secureCookies: Bool
     let throttle: LoginThrottle
+    /// Subscriber imports started from the dashboard.
+    let imports = ImportJobs()
+    /// One drill at a time.
+    let drills = DrillGate()
     /// How long a log-in lasts.
     static let sessionSeconds = 12 * 3_600
     /// The session cookie's name.
     static let cookie = "bulkhead_session"
     /// The largest form body read (campaign templates included).
     static let maximumForm = 2 * 1_024 * 1_024
+    /// The largest CSV a dashboard import takes (larger files: `bulkhead subscribers import`).
+    static let maximumImport = 64 * 1_024 * 1_024
+    /// The header the page's script sends the CSRF token in (with a file body).
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     init(environment: BulkheadEnvironment, secureCookies: Bool, throttle: LoginThrottle = LoginThrottle()) {
         self.environment = environment
@@ -47,7 +56,10 @@ struct Dashboard: Sendable {
         let request: Request
         let context: WebRequestContext
         let session: WebSession
+        /// A POST's `application/x-www-form-urlencoded` fields (empty for other bodies).
         let form: [String: String]
+        /// A POST's body as sent (the CSV of an import).
+        let body: ByteBuffer
 
         var user: User { session.user }
         var actor: AuditActor { .human(session.user.name) }
@@ -65,11 +77,11 @@ struct Dashboard: Sendable {
             routes.append(RouteInfo(method: method, path: path, permission: nil))
         }
         func guarded(
-            _ method: HTTPRequest.Method, _ path: String, _ permission: DashboardPermission,
+            _ method: HTTPRequest.Method, _ path: String, _ permission: DashboardPermission, maximumBody: Int = Self.maximumForm,
             _ handler: @escaping @Sendable (Call) async throws -> Response
         ) {
             router.on(RouterPath(path), method: method) { request, context in
-                try await check(request, context, permission, handler)
+                try await check(request, context, permission, maximumBody: maximumBody, handler)
             }
             routes.append(RouteInfo(method: method, path: path, permission: permission))
         }
@@ -104,13 +116,28 @@ struct Dashboard: Sendable {
 
         guarded(.get, "captured", .view) { call in try await captured(call) }
         guarded(.get, "captured/:id", .view) { call in try await capturedMessage(call) }
+
+        guarded(.get, "campaigns/:id/incident", .view) { call in try await incidentPage(call) }
+        guarded(.get, "campaigns/:id/incident/:format", .view) { call in try await incidentDownload(call) }
+        guarded(.get, "drill", .view) { call in try await drillPage(call) }
+        guarded(.post, "drill", .view) { call in try await runDrill(call) }
+
+        guarded(.get, "lists", .view) { call in try await lists(call) }
+        guarded(.post, "lists/:id/emergency", .stop) { call in try await listEmergency(call) }
+        guarded(.get, "lists/:id/import", .importer) { call in try await importForm(call) }
+        guarded(.post, "lists/:id/import", .importer, maximumBody: Self.maximumImport) { call in try await startImport(call) }
+        guarded(.get, "imports/:job", .view) { call in try await importPage(call) }
+        guarded(.get, "imports/:job/events", .view) { call in try await importEvents(call) }
+        guarded(.get, "subscribers", .view) { call in try await searchSubscribers(call) }
+        guarded(.get, "subscribers/:id", .view) { call in try await subscriberPage(call) }
+        guarded(.get, "suppressions", .view) { call in try await suppressions(call) }
         return routes
     }
 
     // MARK: The checks every guarded route passes
 
     private func check(
-        _ request: Request, _ context: WebRequestContext, _ permission: DashboardPermission,
+        _ request: Request, _ context: WebRequestContext, _ permission: DashboardPermission, maximumBody: Int,
         _ handler: @Sendable (Call) async throws -> Response
     ) async throws -> Response {
         guard let session = try await session(request) else {
@@ -134,18 +161,21 @@ struct Dashboard: Sendable {
                 session: session)
         }
         var form: [String: String] = [:]
+        var body = ByteBuffer()
         if request.method == .post {
             var request = request
-            let body: ByteBuffer
             do {
-                body = try await request.collectBody(upTo: Self.maximumForm)
+                body = try await request.collectBody(upTo: maximumBody)
             } catch {
                 return page(
-                    .contentTooLarge, title: "Too large", template: "error", ["heading": "Too large", "message": "The form is larger than 2 MiB."],
-                    session: session)
+                    .contentTooLarge, title: "Too large", template: "error",
+                    ["heading": "Too large", "message": "The request is larger than \(maximumBody / 1_048_576) MiB."], session: session)
             }
-            form = DashboardForm.parse(String(buffer: body))
-            guard let token = form["csrf"], AccessSecret.equal(token, session.csrfToken) else {
+            if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+                form = DashboardForm.parse(String(buffer: body))
+            }
+            // Forms carry the token as a field; the page's script sends it as a header with a file.
+            guard let token = form["csrf"] ?? request.headers[Self.csrfHeader], AccessSecret.equal(token, session.csrfToken) else {
                 return page(
                     .forbidden, title: "Form expired", template: "error",
                     [
@@ -155,7 +185,7 @@ struct Dashboard: Sendable {
                     session: session)
             }
         }
-        return try await handler(Call(request: request, context: context, session: session, form: form))
+        return try await handler(Call(request: request, context: context, session: session, form: form, body: body))
     }
 
     /// The live session of the request's cookie, or nil.

@@ -26,6 +26,8 @@ enum DashboardAssets {
         .sev-error td:first-child{color:#b00020;font-weight:bold}
         .sev-approval td:first-child,.sev-confirm td:first-child{color:#8a5a00;font-weight:bold}
         iframe{width:100%;height:24rem;border:1px solid #ddd;background:#fff}
+        iframe.tall{height:60rem}
+        progress{width:30rem;max-width:100%}
         pre{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem;overflow-wrap:anywhere}
         section{margin:1.4rem 0}
 
@@ -43,8 +45,45 @@ enum DashboardAssets {
             box.hidden = left <= 0;
             text("countdown-seconds", String(left));
           }
+          function importForm() {
+            var form = document.getElementById("import-form");
+            if (!form) { return; }
+            form.addEventListener("submit", function (event) {
+              event.preventDefault();
+              var file = document.getElementById("import-file").files[0];
+              var problem = document.getElementById("import-problem");
+              if (!file) { return; }
+              var query = "?status=" + encodeURIComponent(document.getElementById("import-status").value)
+                + "&source=" + encodeURIComponent(document.getElementById("import-source").value);
+              document.getElementById("import-start").disabled = true;
+              fetch(form.getAttribute("data-import") + query, {
+                method: "POST", body: file, credentials: "same-origin",
+                headers: { "Content-Type": "text/csv", "X-CSRF-Token": form.getAttribute("data-csrf") }
+              }).then(function (response) {
+                return response.json().then(function (body) {
+                  if (response.ok) { window.location.assign(body.page); return; }
+                  problem.textContent = body.error || ("The import was refused (" + response.status + ").");
+                  problem.hidden = false;
+                  document.getElementById("import-start").disabled = false;
+                });
+              });
+            });
+          }
+          function importProgress() {
+            var bar = document.getElementById("import-progress");
+            if (!bar || bar.getAttribute("data-finished")) { return; }
+            var source = new EventSource(bar.getAttribute("data-events"));
+            source.addEventListener("progress", function (event) {
+              var data = JSON.parse(event.data);
+              bar.max = Math.max(1, data.size);
+              bar.value = data.done;
+            });
+            source.addEventListener("end", function () { source.close(); window.location.reload(); });
+          }
           document.addEventListener("DOMContentLoaded", function () {
-            var live = document.querySelector("[data-events]");
+            importForm();
+            importProgress();
+            var live = document.querySelector("section[data-events]");
             if (!live) { return; }
             var deadline = live.getAttribute("data-deadline") || "";
             countdown(deadline);

@@ -17,6 +17,8 @@ enum DashboardPermission: String, Sendable, CaseIterable {
     case holdDecision
     /// Lifts the emergency stop: an admin.
     case admin
+    /// Imports subscribers: an author or an admin (as `bulkhead subscribers import`).
+    case importer
 
     /// The roles of which a user needs one.
     var roles: Set<UserRole> {
@@ -26,6 +28,7 @@ enum DashboardPermission: String, Sendable, CaseIterable {
         case .approver: [.approver]
         case .holdDecision: [.approver, .admin]
         case .admin: [.admin]
+        case .importer: [.author, .admin]
         }
     }
 

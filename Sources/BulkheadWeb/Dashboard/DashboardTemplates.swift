@@ -39,7 +39,10 @@ enum DashboardTemplates {
         <a href="/">Overview</a>
         <a href="/approvals">Approvals</a>
         <a href="/holds">Hold queue</a>
+        <a href="/lists">Lists</a>
+        <a href="/suppressions">Suppressions</a>
         <a href="/captured">Captured mail</a>
+        <a href="/drill">Drill</a>
         <span class="who">{{name}} ({{roles}})</span>
         <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="logout">Log out</button></form>
         </nav>
@@ -176,6 +179,10 @@ enum DashboardTemplates {
         <pre id="preview-text">{{previewText}}</pre>
         </section>
         <section>
+        <h2>Incident</h2>
+        <p><a href="/campaigns/{{id}}/incident" id="incident">The incident report</a>: what was sent, to whom, when, and what was done.</p>
+        </section>
+        <section>
         <h2>History</h2>
         <ol class="history">{{#history}}<li>{{at}} — {{action}} by {{actor}}{{#details}} <small>{{details}}</small>{{/details}}</li>{{/history}}</ol>
         </section>
@@ -223,6 +230,96 @@ enum DashboardTemplates {
         <h1>Captured message</h1>
         <p>Envelope: from {{from}} to {{to}}, captured {{at}}. The message is shown as its source: nothing in it runs or loads.</p>
         <pre class="source" id="source">{{source}}</pre>
+
+        """,
+        "incident": """
+        <h1>Incident report: campaign {{id}}, {{name}}</h1>
+        <p>Download: <a href="/campaigns/{{id}}/incident/markdown" id="download-markdown">Markdown</a> ·
+        <a href="/campaigns/{{id}}/incident/html" id="download-html">HTML</a> ·
+        <a href="/campaigns/{{id}}/incident/json" id="download-json">JSON</a> ·
+        <a href="/campaigns/{{id}}/incident/csv" id="download-csv">every recipient (CSV)</a> · <a href="/campaigns/{{id}}">back to the campaign</a></p>
+        <iframe title="Incident report" id="incident-report" class="tall" sandbox src="/campaigns/{{id}}/incident/view"></iframe>
+
+        """,
+        "drill": """
+        <h1>Drill</h1>
+        <p>Replays the accidents Bulkhead exists for against this configuration, each in a throwaway sandbox (nothing here is touched, nothing leaves the machine): what stops each, and what harm gets through.</p>
+        <form method="post" action="/drill"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="run-drill">Run the drill</button></form>
+        {{#ran}}
+        <table id="drill"><thead><tr><th>Story</th><th>Messages that left</th><th>People exposed</th><th>What happened</th><th>Stopped by</th></tr></thead><tbody>
+        {{#stories}}<tr{{#harmful}} class="sev-error"{{/harmful}}><td>{{id}}</td><td>{{left}}</td><td>{{exposed}}</td><td>{{title}}{{#note}}<br><small>{{note}}</small>{{/note}}</td><td>{{guardrail}}</td></tr>{{/stories}}
+        </tbody></table>
+        <p id="drill-summary">{{#harmful}}Harm got through: {{left}} message(s) left, {{exposed}} people exposed.{{/harmful}}{{^harmful}}No harm got through.{{/harmful}}</p>
+        {{/ran}}
+
+        """,
+        "lists": """
+        <h1>Lists</h1>
+        <form method="get" action="/subscribers" class="inline"><label>Find a person by address <input name="q" id="search-address" type="search"></label> <button type="submit" id="search">Find</button></form>
+        <table id="lists"><thead><tr><th>List</th><th>Confirmed</th><th>Unconfirmed</th><th>Unsubscribed</th><th>Hosted</th><th></th></tr></thead><tbody>
+        {{#lists}}<tr><td>{{name}}<br><small>{{description}}</small></td><td>{{confirmed}}</td><td>{{unconfirmed}}</td><td>{{unsubscribed}}</td>
+        <td>{{#hosted}}{{address}} — policy {{policy}}{{#emergency}}, <strong>emergency switch on</strong>{{#mayRelease}}
+        <form method="post" action="/lists/{{id}}/emergency" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="on" value="0"><button type="submit" id="emergency-off-{{id}}">Turn off</button></form>{{/mayRelease}}{{/emergency}}{{^emergency}}
+        <form method="post" action="/lists/{{id}}/emergency" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="on" value="1"><button type="submit" class="danger" id="emergency-on-{{id}}">Emergency: hold every post</button></form>{{/emergency}}{{/hosted}}</td>
+        <td>{{#mayImport}}<a href="/lists/{{id}}/import" id="import-{{id}}">Import CSV</a>{{/mayImport}}</td></tr>{{/lists}}
+        {{^lists}}<tr><td colspan="6">No lists yet: <code>bulkhead list create NAME</code>.</td></tr>{{/lists}}
+        </tbody></table>
+
+        """,
+        "subscriberSearch": """
+        <h1>Find a person</h1>
+        <form method="get" action="/subscribers" class="inline"><label>Address <input name="q" id="search-address" type="search" value="{{q}}"></label> <button type="submit" id="search">Find</button></form>
+        {{#result}}<p id="search-result">{{result}}</p>{{/result}}
+
+        """,
+        "subscriber": """
+        <h1>{{address}}</h1>
+        <p>{{name}} · stored since {{created}}</p>
+        {{#suppression}}<p class="problem" id="suppressed">Suppressed ({{reason}}) since {{at}}, source {{source}}{{#note}}: {{note}}{{/note}}. Nothing is sent to this address.</p>{{/suppression}}
+        <h2>Lists</h2>
+        <table id="memberships"><thead><tr><th>List</th><th>Status</th><th>Since</th></tr></thead><tbody>
+        {{#memberships}}<tr><td>{{list}}</td><td>{{status}}</td><td>{{updated}}</td></tr>{{/memberships}}
+        </tbody></table>
+        <h2>Consent history</h2>
+        <table id="consent"><thead><tr><th>When</th><th>List</th><th>Consent</th><th>How</th><th>Source</th><th>Channel</th></tr></thead><tbody>
+        {{#consent}}<tr><td>{{at}}</td><td>{{list}}</td><td>{{kind}}</td><td>{{method}}</td><td>{{source}}</td><td>{{channel}}</td></tr>{{/consent}}
+        </tbody></table>
+
+        """,
+        "suppressions": """
+        <h1>Suppressions</h1>
+        <p>Addresses that get nothing, whatever list or campaign: hard bounces, complaints, unsubscribes from everything, manual entries.</p>
+        <table id="suppressions"><thead><tr><th>Address</th><th>Reason</th><th>Since</th><th>Source</th></tr></thead><tbody>
+        {{#suppressions}}<tr><td>{{address}}</td><td>{{reason}}</td><td>{{at}}</td><td>{{source}}</td></tr>{{/suppressions}}
+        {{^suppressions}}<tr><td colspan="4">No address is suppressed.</td></tr>{{/suppressions}}
+        </tbody></table>
+        {{#next}}<p><a href="/suppressions?after={{next}}">More</a></p>{{/next}}
+
+        """,
+        "importForm": """
+        <h1>Import into {{name}}</h1>
+        <p>A CSV file with an <code>email</code> column (and optionally <code>name</code>, <code>status</code> and attributes). Rows already there are updated, never duplicated; someone who unsubscribed stays unsubscribed.</p>
+        <form id="import-form" class="stack" method="post" action="/lists/{{id}}/import" data-import="/lists/{{id}}/import" data-csrf="{{csrf}}">
+        <label>File <input type="file" id="import-file" accept=".csv,text/csv" required></label>
+        <label>New members are <select id="import-status"><option value="confirmed">confirmed</option><option value="unconfirmed">unconfirmed</option></select></label>
+        <label>Where their consent came from <input id="import-source" required placeholder="sign-up form on shop.example, 2026"></label>
+        <button type="submit" id="import-start">Import</button>
+        </form>
+        <p id="import-problem" class="problem" hidden></p>
+
+        """,
+        "importJob": """
+        <h1>Import into {{list}}</h1>
+        <p>Started by {{by}}. <progress id="import-progress" max="{{size}}" value="{{done}}" data-events="/imports/{{job}}/events"{{^running}} data-finished="1"{{/running}}></progress></p>
+        {{#running}}<p id="import-running">Importing… this page shows the report when it is done (reload if it does not).</p>{{/running}}
+        {{#failed}}<p class="problem" id="import-failed">The import stopped: {{failed}}</p>{{/failed}}
+        {{#report}}
+        <p id="import-report">{{rowsRead}} rows read: {{inserted}} inserted, {{updated}} updated, {{duplicates}} duplicates, {{keptUnsubscribed}} kept unsubscribed, {{invalid}} invalid.</p>
+        <table id="import-errors"><thead><tr><th>Line</th><th>Problem</th></tr></thead><tbody>
+        {{#errors}}<tr><td>{{line}}</td><td>{{problem}}</td></tr>{{/errors}}
+        {{^errors}}<tr><td colspan="2">No row was refused.</td></tr>{{/errors}}
+        </tbody></table>
+        {{/report}}
 
         """,
         "error": """

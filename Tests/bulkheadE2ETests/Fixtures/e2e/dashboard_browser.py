@@ -167,6 +167,48 @@ try:
         driver.find_elements(By.CSS_SELECTOR, "#captured a")[0].click()
         seen["captured_source_start"] = text("source")[:200]
         shot("captured-message")
+        # The incident report of what just went out, in its frame, with its downloads.
+        driver.get(campaign_url + "/incident")
+        driver.switch_to.frame(driver.find_element(By.ID, "incident-report"))
+        seen["incident_heading"] = driver.find_element(By.TAG_NAME, "h1").text
+        driver.switch_to.default_content()
+        shot("incident")
+        # A CSV import with its progress bar and its per-row report.
+        path = os.path.abspath("browser-import.csv")
+        with open(path, "w") as handle:
+            handle.write("email,name\n")
+            for index in range(3000):
+                handle.write("imported%d@rcpt.e2e.example,Imported %d\n" % (index, index))
+                if index in (10, 2000):
+                    handle.write("not-an-address,Broken\n")
+        driver.get(base + "/lists")
+        shot("lists")
+        # Into the list already sent to (importing into the other would void its approval: +10 % audience).
+        driver.find_element(By.XPATH, "//tr[td[1][starts-with(normalize-space(.), 'news')]]//a[text()='Import CSV']").click()
+        driver.find_element(By.ID, "import-file").send_keys(path)
+        driver.find_element(By.ID, "import-source").send_keys("trade fair sign-up sheet")
+        shot("import-form")
+        driver.find_element(By.ID, "import-start").click()
+        waiting(60).until(lambda d: d.find_elements(By.ID, "import-report"))
+        seen["import_report"] = text("import-report")
+        seen["import_errors"] = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "#import-errors tbody tr")]
+        shot("import-done")
+        # One person's history, found by address spelt differently.
+        driver.get(base + "/lists")
+        driver.find_element(By.ID, "search-address").send_keys(subscriber.upper())
+        driver.find_element(By.ID, "search").click()
+        waiting(20).until(lambda d: d.find_elements(By.ID, "consent"))
+        seen["subscriber_consent"] = text("consent")
+        shot("subscriber")
+        driver.get(base + "/suppressions")
+        shot("suppressions")
+        # The drill on this configuration.
+        driver.get(base + "/drill")
+        driver.find_element(By.ID, "run-drill").click()
+        waiting(240).until(lambda d: d.find_elements(By.ID, "drill-summary"))
+        seen["drill_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#drill tbody tr"))
+        seen["drill_summary"] = text("drill-summary")
+        shot("drill")
         driver.get(base + "/")
         shot("overview-after")
         with open(os.path.join(out, "ann-cookie.json"), "w") as handle:
