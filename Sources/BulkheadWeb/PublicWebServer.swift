@@ -2,8 +2,10 @@ public import BulkheadEngine
 public import BulkheadStore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 import NIOCore
+public import NIOSSL
 import ServiceLifecycle
 
 /// The HTTP listener of `bulkhead serve` (`http.listen`): the one-click unsubscribe pages and the
@@ -29,6 +31,8 @@ public struct PublicWebServer: Sendable {
     let secureCookies: Bool
     /// `/metrics`, `/health`, `/ready` and request timing (nil: none of them).
     public var observability: ObservabilityRoutes?
+    /// HTTPS with this certificate and key (`http.tls` with `listener_tls`); nil: plain HTTP.
+    public var tls: ListenerCertificate?
 
     /// A listener; with `environment`, the dashboard too (log-in at `/login`, overview at `/`).
     public init(
@@ -61,12 +65,14 @@ public struct PublicWebServer: Sendable {
     /// finish. `onListening` gets each bound address (`127.0.0.1:8080`).
     public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         let responder = router().buildResponder()
+        // A connection idle for 30 s is closed, and at most 512 are open per address: clients that
+        // connect and say nothing cannot use up the process's file descriptors.
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(Self.idleSeconds))))
+        let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: try $0.configuration()) } ?? http1
         let applications: [any Service] = addresses.map { address in
             Application(
                 responder: responder,
-                // A connection idle for 30 s is closed, and at most 512 are open per address: clients
-                // that connect and say nothing cannot use up the process's file descriptors.
-                server: .http1(configuration: .init(idleTimeout: .seconds(Int64(Self.idleSeconds)))),
+                server: server,
                 configuration: ApplicationConfiguration(
                     address: .hostname(address.host, port: address.port), serverName: nil,
                     availableConnectionsDelegate: MaximumAvailableConnections(Self.maximumConnections)),
@@ -96,4 +102,26 @@ public struct PublicWebServer: Sendable {
     static let maximumConnections = 512
     /// How long a stop waits for requests under way before it closes their connections.
     static let shutdownGraceSeconds = 10
+}
+
+/// The certificate chain and private key of an HTTPS listener, read from PEM files when it starts.
+///
+/// ```swift
+/// server.tls = ListenerCertificate(certificateChainFile: "/etc/bulkhead/cert.pem", privateKeyFile: "/etc/bulkhead/key.pem")
+/// ```
+public struct ListenerCertificate: Sendable {
+    public let certificateChainFile: String
+    public let privateKeyFile: String
+
+    public init(certificateChainFile: String, privateKeyFile: String) {
+        self.certificateChainFile = certificateChainFile
+        self.privateKeyFile = privateKeyFile
+    }
+
+    /// A server configuration with the chain and key (a file that cannot be read throws, naming it).
+    func configuration() throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+    }
 }

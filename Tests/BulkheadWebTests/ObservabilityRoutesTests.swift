@@ -89,11 +89,24 @@ import Testing
         engine.handOver(.milliseconds(30), .campaign)
         let token = try world.issuer.issue(campaignID: campaign.id.rawValue, subscriberID: 1).text
 
+        // Not on loopback (a router test has no peer address): a token of the read scope is needed.
+        _ = try await world.store.createUser(NewUser(name: "prom", roles: [.author], passwordHash: "$2b$04$x"), actor: .system)
+        let scrape = AccessSecret.make(prefix: AccessSecret.apiTokenPrefix)
+        _ = try await world.store.createAPIToken(
+            NewAPIToken(tokenHash: AccessSecret.hash(scrape), userName: "prom", scopes: [.read], label: "prometheus"), actor: .system)
+
         try await world.application.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { _ in }
             try await client.execute(uri: "/u/\(token)", method: .get) { _ in }
             try await client.execute(uri: "/nothing-here", method: .get) { response in #expect(response.status == .notFound) }
             try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .unauthorized, "no token, not on loopback")
+                #expect(response.headers[.wwwAuthenticate] == "Bearer")
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer bht_forged"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(scrape)"]) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
                 let text = String(buffer: response.body)

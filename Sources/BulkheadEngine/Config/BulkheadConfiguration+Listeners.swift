@@ -54,10 +54,15 @@ extension BulkheadConfiguration {
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        /// Whether only this machine can reach it (`127.0.0.0/8`, `::1`, `localhost`).
+        public var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
     }
 
-    /// The HTTP listener of `bulkhead serve`: the public one-click unsubscribe pages now, the dashboard
-    /// later. Off unless `listen` names an address.
+    /// The HTTP listener of `bulkhead serve`: the public one-click unsubscribe pages, the dashboard,
+    /// the JSON API and the metrics. Off unless `listen` names an address. Plain HTTP is for loopback:
+    /// an address beyond it needs `tls` (HTTPS with `listener_tls`) or `behind_tls_proxy` (a proxy that
+    /// terminates TLS is the only way in), since passwords and session cookies cross it.
     public struct HTTP: Sendable, Hashable, Codable {
         /// Addresses to listen on (e.g. `127.0.0.1:8080`, behind a TLS reverse proxy that serves
         /// `identity.unsubscribe_base_url`); empty: no HTTP listener.
@@ -66,15 +71,27 @@ extension BulkheadConfiguration {
         /// clicks); more get 429. Limits are per token, never per client address (RFC 8058 POSTs come
         /// from the providers' servers).
         public var requestsPerTokenPerMinute: Int
+        /// Serve HTTPS with the certificate and key of `listener_tls`.
+        public var tls: Bool
+        /// A reverse proxy terminates TLS in front of the listener: browsers use HTTPS, so the session
+        /// cookie is `Secure`, and addresses beyond loopback are allowed.
+        public var behindTLSProxy: Bool
 
         public init() {
             listen = []
             requestsPerTokenPerMinute = 10
+            tls = false
+            behindTLSProxy = false
         }
+
+        /// Browsers reach the listener over HTTPS (the session cookie is then `Secure`).
+        public var browsersUseTLS: Bool { tls || behindTLSProxy }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case listen
             case requestsPerTokenPerMinute = "requests_per_token_per_minute"
+            case tls
+            case behindTLSProxy = "behind_tls_proxy"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -83,6 +100,8 @@ extension BulkheadConfiguration {
             let defaults = HTTP()
             listen = try c.value(.listen, default: defaults.listen)
             requestsPerTokenPerMinute = try c.value(.requestsPerTokenPerMinute, default: defaults.requestsPerTokenPerMinute)
+            tls = try c.value(.tls, default: defaults.tls)
+            behindTLSProxy = try c.value(.behindTLSProxy, default: defaults.behindTLSProxy)
         }
     }
 }

@@ -115,6 +115,13 @@ extension BulkheadConfiguration {
         try require(
             (1...10_000).contains(http.requestsPerTokenPerMinute), "http.requests_per_token_per_minute", "must be 1 to 10000")
         try require(Set(http.listen).count == http.listen.count, "http.listen", "an address is listed twice")
+        try require(!http.tls || listenerTLS != nil, "http.tls", "needs listener_tls (certificate_file and private_key_file)")
+        if let open = http.listen.first(where: { !$0.isLoopback }) {
+            try require(
+                http.browsersUseTLS, "http.listen",
+                "\(open) is not loopback: passwords and session cookies would cross the network in the clear; set http.tls: true (with listener_tls) or, when a reverse proxy terminates TLS in front of it, http.behind_tls_proxy: true"
+            )
+        }
         try require(Set(inbound.listen).count == inbound.listen.count, "inbound.listen", "an address is listed twice")
         try require(Set(inbound.listen).isDisjoint(with: http.listen), "inbound.listen", "an address is also in http.listen")
         for (index, domain) in inbound.domains.enumerated() {

@@ -1,3 +1,4 @@
+import BulkheadEngine
 public import BulkheadStore
 import Hummingbird
 public import Logging
@@ -9,9 +10,9 @@ public import Prometheus
 /// `GET /ready` (the store answers a cheap read: 200 `ready`, else 503 with a short reason), plus the
 /// request timing of every route of the listener (``HTTPMetricsMiddleware``).
 ///
-/// TODO(dashboard): `/metrics` is served to every client of `http.listen` for now; the dashboard will
-/// restrict it to loopback clients or an admin token. Until then put `http.listen` on loopback or
-/// let the reverse proxy refuse `/metrics` from outside. It holds counts only: no address, no secret.
+/// `/metrics` answers clients on loopback (a Prometheus on the same host) and, from anywhere else,
+/// requests with an API token of the `read` scope (`Authorization: Bearer bht_…`); others get 401. It
+/// holds counts only: no address, no secret. `/health` and `/ready` answer everyone (load balancers).
 ///
 /// ```swift
 /// var server = PublicWebServer(addresses: listen, unsubscribe: service, requestsPerTokenPerMinute: 10, clock: clock, logger: logger)
@@ -37,11 +38,29 @@ public struct ObservabilityRoutes: Sendable {
     }
 
     /// Adds the timing middleware (first, so that it times every route added after it) and the routes.
-    func add<Context: RequestContext>(to router: Router<Context>) {
+    func add(to router: Router<WebRequestContext>) {
         router.add(middleware: HTTPMetricsMiddleware(factory: factory, clock: clock))
-        router.get("metrics") { _, _ in try await metrics() }
+        router.get("metrics") { request, context in
+            guard try await mayScrape(request, context) else {
+                var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
+                headers[.wwwAuthenticate] = "Bearer"
+                return Response(
+                    status: .unauthorized, headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(string: "metrics: from loopback, or with an API token of the read scope\n")))
+            }
+            return try await metrics()
+        }
         router.get("health") { _, _ in Self.text(.ok, "ok\n") }
         router.get("ready") { _, _ in await ready() }
+    }
+
+    /// A client on loopback, or a request with an API token whose scopes include `read`.
+    private func mayScrape(_ request: Request, _ context: WebRequestContext) async throws -> Bool {
+        if let ip = context.remoteAddress?.ipAddress, ip == "::1" || ip.hasPrefix("127.") || ip.hasPrefix("::ffff:127.") { return true }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.utf8.count <= 200 else { return false }
+        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard let grant = try await store.apiGrant(tokenHash: AccessSecret.hash(token)) else { return false }
+        return grant.scopes.contains(.read)
     }
 
     /// The queue depth read now, then every metric in Prometheus text format.

@@ -102,16 +102,22 @@ struct ServeCommand: AsyncParsableCommand {
         var server = PublicWebServer(
             addresses: http.listen, unsubscribe: environment.oneClickUnsubscribe,
             requestsPerTokenPerMinute: http.requestsPerTokenPerMinute, clock: environment.clock, logger: environment.logger,
-            environment: environment)
+            environment: environment, secureCookies: http.browsersUseTLS)
+        if http.tls, let certificate = environment.configuration.listenerTLS {
+            server.tls = ListenerCertificate(
+                certificateChainFile: environment.configuration.path(certificate.certificateFile),
+                privateKeyFile: environment.configuration.path(certificate.privateKeyFile))
+        }
         // The first use of the process's registry bootstraps swift-metrics: the engine counts from here on.
         server.observability = ObservabilityRoutes(
             store: environment.store, registry: ProcessMetrics.registry, clock: environment.clock, logger: environment.logger)
+        let scheme = http.tls ? "https" : "http"
         return Task {
             do {
                 try await server.run { address in
                     FileHandle.standardError.write(
                         Data(
-                            "bulkhead serve: the dashboard on http://\(address)/, one-click unsubscribe on http://\(address)/u/, metrics on http://\(address)/metrics\n"
+                            "bulkhead serve: the dashboard on \(scheme)://\(address)/, one-click unsubscribe on \(scheme)://\(address)/u/, metrics on \(scheme)://\(address)/metrics\n"
                                 .utf8))
                 }
             } catch {
