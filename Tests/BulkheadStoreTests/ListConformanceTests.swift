@@ -158,7 +158,9 @@ struct ListConformanceTests {
             #expect(
                 Self.receipt(try await store.receiveListPost(try Self.post(list, from: people[12], subject: "Lunch"), limits: limits)) != nil,
                 "a new thread is not blocked")
+            #expect(try await store.activeListStorms() == [storm], "the dashboard's overview shows the block")
             db.clock.advance(by: 21_601)
+            #expect(try await store.activeListStorms().isEmpty, "over once blocked_until passes")
             #expect(
                 Self.receipt(try await store.receiveListPost(try Self.post(list, from: people[13], subject: "Re: test"), limits: limits)) != nil,
                 "the block ends; the window has moved on too")

@@ -130,6 +130,7 @@ struct DashboardBrowserTests {
         // The figures, for the note: how long the page took to say "aborted", the counts after.
         print("dashboard stop in the browser: \(stop)")
         #expect(stop["state"] as? String == "aborted", "\(stop)")
+        #expect((stop["after_stop"] as? String)?.contains("completed after the stop") == true, "\(stop)")
         let total = try #require(stop["total"] as? Int)
         let shown = try #require(stop["sent_four_seconds_after_stop"] as? Int)
         #expect(shown < total, "stopped before the end: \(stop)")

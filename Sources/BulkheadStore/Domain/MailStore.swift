@@ -368,6 +368,8 @@ public protocol MailStore: Sendable {
     /// (findings, the emergency switch and a moderated list add findings; the stop latch). Its thread is
     /// that of the earliest referenced post, else its normalised subject.
     func receiveListPost(_ post: NewListPost, limits: ListPostLimits) async throws -> ListPostReceipt
+    /// Storm blocks in force now (a thread whose replies are held until ``ListStorm/blockedUntil``), newest first.
+    func activeListStorms() async throws -> [ListStorm]
 
     // MARK: Auto-responders
 

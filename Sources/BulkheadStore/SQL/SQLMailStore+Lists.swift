@@ -176,4 +176,13 @@ extension ListStorm {
             id: try row.int("id"), list: ListID(rawValue: try row.int("list_id")), threadKey: try row.text("thread_key"),
             startedAt: try row.date("started_at"), blockedUntil: try row.date("blocked_until"))
     }
+
+}
+
+extension SQLMailStore {
+    /// Storm blocks in force now, newest first.
+    public func activeListStorms() async throws -> [ListStorm] {
+        try await backend.read(SQLStatement("SELECT * FROM list_storms WHERE blocked_until > ? ORDER BY id DESC", [SQLValue(clock.date)]))
+            .map { row throws(StoreError) in try ListStorm(row: row) }
+    }
 }

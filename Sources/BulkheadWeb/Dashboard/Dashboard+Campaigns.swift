@@ -103,7 +103,16 @@ extension Dashboard {
             DashboardPermission.approver.allows(call.user) && call.user.name != campaign.createdBy
             && [.draft, .scheduled, .paused].contains(campaign.state)
         values.merge(try await preview(campaign, recipient: call.query("recipient"))) { _, new in new }
-        values["history"] = try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(id.rawValue)")).map {
+        let history = try await store.auditEvents(AuditQuery(subjectKind: "campaign", subjectID: "\(id.rawValue)"))
+        // The delivery's own record of a stop: what was in flight and completed after it.
+        if let stop = history.last(where: { $0.event.details["completed_after_stop"] != nil }) {
+            values["stopFigures"] = [
+                "by": stop.event.actor.displayName, "at": Self.when(stop.at),
+                "completed": Self.plain(stop.event.details["completed_after_stop"]!),
+                "released": stop.event.details["released_unsent"].map(Self.plain) ?? "0",
+            ]
+        }
+        values["history"] = history.map {
             ["at": Self.when($0.at), "action": $0.event.action, "actor": $0.event.actor.displayName, "details": Self.details($0.event.details)]
                 as [String: Any]
         }
@@ -271,16 +280,17 @@ extension Dashboard {
 
     /// Audit details as `key: value` pairs.
     static func details(_ details: [String: JSONValue]) -> String {
-        details.keys.sorted().map { key in "\(key): \(text(details[key]!))" }.joined(separator: ", ")
+        details.keys.sorted().map { key in "\(key): \(plain(details[key]!))" }.joined(separator: ", ")
     }
 
-    private static func text(_ value: JSONValue) -> String {
+    /// One audit detail's value as text.
+    static func plain(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool(let flag): flag ? "true" : "false"
         case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
         case .string(let string): string
-        case .array(let values): "[" + values.map(text).joined(separator: ", ") + "]"
+        case .array(let values): "[" + values.map(plain).joined(separator: ", ") + "]"
         case .object(let members): "{" + details(members) + "}"
         }
     }

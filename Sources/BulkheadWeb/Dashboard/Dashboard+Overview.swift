@@ -20,8 +20,16 @@ extension Dashboard {
         let relay = try await store.relayMessages(states: [.held, .waiting, .queued], before: nil, limit: 10_000)
         let breakers = try await store.relayBreakers()
         let moderateFrom = environment.configuration.lists.moderateFromMembers
+        let storms = try await store.activeListStorms()
         let lists: [[String: Any]] = try await store.hostedLists().map { list in
-            ["name": list.name, "address": list.address, "policy": list.policy(moderateFrom: moderateFrom).rawValue, "emergency": list.emergency]
+            var row: [String: Any] = [
+                "name": list.name, "address": list.address, "policy": list.policy(moderateFrom: moderateFrom).rawValue, "emergency": list.emergency,
+            ]
+            let blocks = storms.filter { $0.list == list.listID }
+            if !blocks.isEmpty {
+                row["storms"] = blocks.map { ["thread": $0.threadKey, "until": Self.when($0.blockedUntil)] }
+            }
+            return row
         }
         var values: [String: Any] = [
             "campaigns": campaigns, "mayAuthor": DashboardPermission.author.allows(call.user),

@@ -102,7 +102,8 @@ enum DashboardTemplates {
         </section>
         <section>
         <h2>Hosted lists</h2>
-        <ul>{{#lists}}<li>{{name}} &lt;{{address}}&gt; — policy {{policy}}{{#emergency}}, <strong>emergency switch on</strong>{{/emergency}}</li>{{/lists}}{{^lists}}<li>No hosted lists.</li>{{/lists}}</ul>
+        <ul id="hosted-lists">{{#lists}}<li>{{name}} &lt;{{address}}&gt; — policy {{policy}}{{#emergency}}, <strong>emergency switch on</strong>{{/emergency}}
+        {{#storms}}<br><strong class="storm">Reply-all storm blocked</strong> in thread “{{thread}}” until {{until}}{{/storms}}</li>{{/lists}}{{^lists}}<li>No hosted lists.</li>{{/lists}}</ul>
         </section>
 
         """,
@@ -123,6 +124,7 @@ enum DashboardTemplates {
         "campaign": """
         <h1>Campaign {{id}}: {{name}}</h1>
         <p>State <strong class="state" id="state">{{state}}</strong>{{#reason}} <span id="reason">({{reason}})</span>{{/reason}} · created by {{createdBy}} · list {{listName}}</p>
+        {{#stopFigures}}<p class="notice" id="after-stop">Stopped by {{by}} at {{at}}: {{completed}} message(s) in flight completed after the stop, {{released}} claimed recipient(s) went back unsent.</p>{{/stopFigures}}
         <section class="live" data-events="/campaigns/{{id}}/events" data-deadline="{{deadline}}">
         <h2>Delivery</h2>
         <dl class="counts">

@@ -237,6 +237,9 @@ try:
         time.sleep(3.0)
         seen["sent_four_seconds_after_stop"] = count("sent")
         seen["total"] = int(text("count-total"))
+        driver.refresh()
+        waiting(20).until(lambda d: d.find_elements(By.ID, "after-stop"))
+        seen["after_stop"] = text("after-stop")
         seen["state"] = text("state")
         if seen["stopped_after_seconds"] > 1.0:
             fail("the page took more than a second to show the campaign stopped")
