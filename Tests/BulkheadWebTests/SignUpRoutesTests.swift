@@ -166,7 +166,8 @@ import Testing
             let last = path.last == "a" ? "b" : "a"
             let tampered = String(path.dropLast()) + String(last)
             let unsubscribeToken = try world.environment.tokens.issue(listID: world.news.id.rawValue, subscriberID: 1).text
-            for bad in [tampered, "/c/" + unsubscribeToken, "/c/AAAA", "/c/" + String(repeating: "a", count: 300)] {
+            let asPreferences = "/p/" + path.dropFirst(3)  // a confirmation token is no unsubscribe token
+            for bad in [tampered, "/c/" + unsubscribeToken, asPreferences, "/c/AAAA", "/c/" + String(repeating: "a", count: 300)] {
                 for method in [HTTPRequest.Method.get, .post] {
                     try await client.execute(uri: bad, method: method, headers: SignUpWorld.form, body: Self.body("")) {
                         #expect($0.status == .notFound, "\(method) \(bad)")

@@ -152,7 +152,9 @@ public struct PublicSignUp: Sendable {
         try message.addHeader(name: "Auto-Submitted", value: "auto-generated")
         let outcome = await transport.deliver(try Envelope(mailFrom: from.address, recipient: recipient.address), try message.build())
         if case .sent = outcome { return }
-        // The request is counted already: the person can ask again after the per-address interval.
-        logger.warning("sign-up confirmation not delivered", metadata: ["list": "\(list.id.rawValue)", "outcome": "\(outcome)"])
+        // The request is counted already: the person can ask again after the per-address interval. Only
+        // the reply code is logged: a server's reply text may quote the address.
+        let code = outcome.detail.reply.map { "\($0.code)" } ?? "none"
+        logger.warning("sign-up confirmation not delivered", metadata: ["list": "\(list.id.rawValue)", "reply_code": "\(code)"])
     }
 }
