@@ -56,6 +56,7 @@ public struct PublicWebServer: Sendable {
         UnsubscribeRoutes(unsubscribe: unsubscribe, limits: limits, clock: clock).add(to: router)
         if let environment {
             APIRoutes(environment: environment).add(to: router)
+            PublicFormRoutes(environment: environment).add(to: router)
             Dashboard(environment: environment, secureCookies: secureCookies).add(to: router)
         }
         return router

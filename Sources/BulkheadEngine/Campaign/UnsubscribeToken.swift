@@ -71,7 +71,8 @@ public struct UnsubscribeTokenIssuer: Sendable {
     /// Domain separation: these MACs cannot be confused with other HMACs under the same secret.
     private static let label = Array("bulkhead unsubscribe v2\u{0}".utf8)
 
-    private let key: SymmetricKey
+    /// The secret, shared with ``SignUpTokenIssuer`` (its MACs carry another label).
+    let key: SymmetricKey
 
     /// An issuer with `secret` (at least 32 bytes, e.g. from the configuration's environment override).
     public init(secret: [UInt8]) throws(UnsubscribeTokenError) {

@@ -70,6 +70,28 @@ public protocol MailStore: Sendable {
     /// Every membership of one subscriber, by list key.
     func memberships(subscriber: SubscriberID) async throws -> [Membership]
 
+    // MARK: Public sign-up (double opt-in)
+
+    /// Sets whether a list takes sign-ups from the public form (audited as `list.sign-up`); throws
+    /// ``StoreError/notFound(_:)`` when there is no such list.
+    func setListSignUp(_ list: ListID, _ signUp: ListSignUp, actor: AuditActor) async throws
+    /// Whether a list takes public sign-ups; throws ``StoreError/notFound(_:)`` when there is no such list.
+    func listSignUp(_ list: ListID) async throws -> ListSignUp
+    /// Files a sign-up from the public form in one transaction: nothing for a list without sign-ups,
+    /// a suppressed address, a confirmed member or a request over `limits`; otherwise the subscriber
+    /// is stored (or kept), becomes an `unconfirmed` member when not a member yet (an `unsubscribed`
+    /// one stays unsubscribed until the link is confirmed), and the confirmation mail is counted.
+    func requestSignUp(_ request: SignUpRequest, limits: SignUpLimits) async throws -> SignUpReceipt
+    /// Confirms a sign-up whose link was issued at `issuedAt` (whole seconds): the membership becomes
+    /// `confirmed` with `evidence` as its consent record, unless it already is (idempotent) or it
+    /// changed after `issuedAt` (the person unsubscribed since: the old link confirms nothing). A
+    /// suppression is never lifted.
+    func confirmSignUp(list: ListID, subscriber: SubscriberID, issuedAt: Date, evidence: ConsentEvidence) async throws
+        -> SignUpConfirmation
+    /// Unsubscribes a subscriber from those of `lists` (nil: all) it is a member of and not yet
+    /// unsubscribed from, one consent record (`evidence`) each, in one transaction; returns the lists left.
+    func leaveLists(subscriber: SubscriberID, lists: Set<ListID>?, evidence: ConsentEvidence) async throws -> [ListID]
+
     // MARK: Consent
 
     /// Appends a consent record (without changing any membership).

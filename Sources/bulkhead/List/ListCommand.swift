@@ -4,7 +4,7 @@ import ArgumentParser
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "Create and show mailing lists and hosted lists; manage their seed addresses and emergency switches.",
+        abstract: "Create and show mailing lists and hosted lists; manage their seed addresses, emergency switches and public sign-up.",
         discussion: """
             Examples:
               bulkhead list create news --description "Monthly product news"
@@ -14,9 +14,11 @@ struct ListCommand: AsyncParsableCommand {
               bulkhead list seeds news add me@shop.example
               bulkhead list create all --address all@lists.shop.example --policy members
               bulkhead list emergency all on
+              bulkhead list sign-up news --double-opt-in
             """,
         subcommands: [
             ListCreateCommand.self, ListShowCommand.self, ListRenameCommand.self, ListSeedsCommand.self, ListEmergencyCommand.self,
+            ListSignUpCommand.self,
         ]
     )
 }
