@@ -120,8 +120,11 @@ enum PythonEmailReader {
         return output
     }
 
+    /// The text without white space, Unicode's included: Python's phrase parser splits on every
+    /// white space character (`str.split`), so a name that starts with U+2003 or U+3000 reads back
+    /// without it.
     static func withoutWhiteSpace(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0 != " " && $0 != "\t" })
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { !$0.properties.isWhitespace }))
     }
 
     /// CRLF and lone CR made LF, scalar by scalar (Foundation's replacingOccurrences misses a CR

@@ -71,9 +71,16 @@ extension APIHandler {
     }
 
     /// The engine's decision; the store's refusals (the author, an editor, an override's requester:
-    /// four eyes) are 403 with its message.
+    /// four eyes) are 403 with its message; a campaign past its send (nothing left to decide) is 409.
     private func decide(_ decision: ApprovalDecision, _ id: Int64, comment: String?) async throws -> Components.Schemas.Approval {
         let actor = APICaller.actor(try APICaller.current())
+        guard let campaign = try await environment.store.campaign(id: CampaignID(rawValue: id)) else {
+            throw APIError.notFound("no campaign \(id)")
+        }
+        guard [.draft, .scheduled, .paused].contains(campaign.state) else {
+            throw APIError.conflict(
+                "campaign \(id) is \(campaign.state.rawValue): only one not yet sent (draft, scheduled, paused) can be decided")
+        }
         do {
             return .init(try await environment.decide(decision, campaign: CampaignID(rawValue: id), comment: comment, actor: actor))
         } catch StoreError.refused(let why) {

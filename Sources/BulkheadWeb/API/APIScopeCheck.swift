@@ -4,24 +4,29 @@ import HTTPTypes
 import OpenAPIRuntime
 
 /// Refuses (403, naming the scope) a token whose scopes lack the one its operation needs. The table
-/// is the document's own: each operation's `x-bulkhead-scope` in `openapi.yaml`, read once from the
-/// served JSON, so the document and the server cannot disagree. An operation without one is refused
-/// to everyone (fail closed).
+/// is the document's own: each operation's `x-bulkhead-scope` in `openapi.yaml` (one scope, or
+/// alternatives such as `approve|admin`: held mail is decided by an approver or an admin, as in the
+/// CLI), read once from the served JSON, so the document and the server cannot disagree. An
+/// operation without one is refused to everyone (fail closed).
 ///
 /// ```swift
-/// APIScopeCheck.required["sendCampaign"]   // .send
+/// APIScopeCheck.required["sendCampaign"]   // [.send]
+/// APIScopeCheck.required["releaseHold"]    // [.approve, .admin]
 /// ```
 struct APIScopeCheck: ServerMiddleware {
-    /// operationId → the scope it needs, from ``OpenAPIDocument``.
-    static let required: [String: APIScope] = {
+    /// operationId → the scopes of which a token needs one, from ``OpenAPIDocument``.
+    static let required: [String: Set<APIScope>] = {
         guard let document = try? JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any],
             let paths = document["paths"] as? [String: Any]
         else { return [:] }
-        var table: [String: APIScope] = [:]
+        var table: [String: Set<APIScope>] = [:]
         for case let item as [String: Any] in paths.values {
             for case let operation as [String: Any] in item.values {
                 guard let id = operation["operationId"] as? String else { continue }
-                if let name = operation["x-bulkhead-scope"] as? String, let scope = APIScope(rawValue: name) { table[id] = scope }
+                guard let names = operation["x-bulkhead-scope"] as? String else { continue }
+                let scopes = names.split(separator: "|").map { APIScope(rawValue: String($0)) }
+                // A name that is no scope refuses the operation to everyone (fail closed).
+                if !scopes.isEmpty, scopes.allSatisfy({ $0 != nil }) { table[id] = Set(scopes.compactMap { $0 }) }
             }
         }
         return table
@@ -32,14 +37,19 @@ struct APIScopeCheck: ServerMiddleware {
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let grant = try APICaller.current()
-        guard let scope = Self.required[operationID] else {
+        guard let scopes = Self.required[operationID] else {
             return APIErrorMiddleware.response(.forbidden("\(operationID) declares no scope in /api/openapi.json; nobody may call it"))
         }
-        guard grant.scopes.contains(scope) else {
+        guard !grant.scopes.isDisjoint(with: scopes) else {
             let held = grant.scopes.isEmpty ? "none" : APIScope.text(grant.scopes)
             return APIErrorMiddleware.response(
-                .forbidden("this needs the scope \(scope.rawValue); the token has \(held) (within \(grant.user.name)'s roles)"))
+                .forbidden("this needs the scope \(Self.describe(scopes)); the token has \(held) (within \(grant.user.name)'s roles)"))
         }
         return try await next(request, body, metadata)
+    }
+
+    /// `approve` or `approve or admin`.
+    static func describe(_ scopes: Set<APIScope>) -> String {
+        scopes.sorted().map(\.rawValue).joined(separator: " or ")
     }
 }
