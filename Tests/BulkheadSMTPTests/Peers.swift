@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import Foundation
 import NIOCore
 import NIOPosix
@@ -34,7 +35,7 @@ enum Peers {
     }
 
     /// Waits until something accepts TCP connections on the port (the peer is up).
-    static func waitForListener(port: Int, process: Process, name: String) async throws {
+    static func waitForListener(port: Int, process: TestProcess, name: String) async throws {
         for _ in 0..<200 {
             if !process.isRunning {
                 throw PeerError(description: "\(name) exited with status \(process.terminationStatus) before listening on 127.0.0.1:\(port)")
@@ -65,7 +66,7 @@ enum Peers {
 final class SMTPSink {
     let port: Int
     let dumpDirectory: String
-    private let process: Process
+    private let process: TestProcess
 
     init() async throws {
         let path = try Peers.smtpSinkPath()
@@ -73,7 +74,7 @@ final class SMTPSink {
         dumpDirectory = try Peers.temporaryDirectory("sink")
         // smtp-sink drops privileges to nobody, which must be able to write the dumps
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dumpDirectory)
-        process = Process()
+        process = TestProcess()
         process.executableURL = URL(fileURLWithPath: path)
         var arguments = ["-d", dumpDirectory + "/%H%M%S."]
         if getuid() == 0 { arguments = ["-u", "nobody"] + arguments }
@@ -104,13 +105,13 @@ final class SMTPSink {
 final class AiosmtpdServer {
     let port: Int
     let directory: String
-    private let process: Process
+    private let process: TestProcess
     private let stdin: Pipe
 
     init() async throws {
         directory = try Peers.temporaryDirectory("aiosmtpd")
         let script = try Peers.fixtures.appendingPathComponent("capture_server.py").path
-        process = Process()
+        process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [Peers.python, script, directory]
         stdin = Pipe()

@@ -28,7 +28,7 @@ public enum PythonPeer {
     public static func run(_ script: URL?, arguments: [String] = [], input: Data? = nil, needs: String) throws(Failure) -> Data {
         guard let script else { throw Failure("the Python script is missing from the test bundle") }
         let python = interpreter
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script.path] + arguments
         // Input goes through a temporary file: a large input written to a pipe could block against

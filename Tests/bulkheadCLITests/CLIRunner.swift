@@ -16,7 +16,7 @@ struct CLIRunner {
     static func run(
         _ arguments: [String], in directory: URL? = nil, umask: String? = nil, input: Data? = nil, environment: [String: String] = [:]
     ) throws -> Result {
-        let process = Process()
+        let process = TestProcess()
         if let umask {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", BulkheadBinary.executable.path] + arguments

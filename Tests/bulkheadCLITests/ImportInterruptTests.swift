@@ -25,7 +25,7 @@ import Glibc
         // A write to the FIFO after the import closed it fails with EPIPE instead of ending the test run.
         signal(SIGPIPE, SIG_IGN)
 
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = BulkheadBinary.executable
         process.arguments = ["subscribers", "import", "big.fifo", "--list", "big", "--config", workspace.config.path]
         process.currentDirectoryURL = workspace.directory

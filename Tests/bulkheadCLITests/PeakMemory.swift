@@ -38,7 +38,7 @@ enum PeakMemory {
     static func run(_ arguments: [String]) throws -> Run {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-peak-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [PythonPeer.interpreter, "-c", helper, output.path, BulkheadBinary.executable.path] + arguments
         let pipe = Pipe()

@@ -64,7 +64,7 @@ import Testing
         try Self.expectMode(data + "/journal", 0o700)  // the in-flight journal's folder (the unsubscribe key lives in the store)
 
         // -wal and -shm exist while a process has the database open: `serve` keeps it open until stopped.
-        let serve = Process()
+        let serve = TestProcess()
         serve.executableURL = URL(fileURLWithPath: "/bin/sh")
         serve.arguments = ["-c", "umask 022 && exec \"$0\" serve --config \"$1\"", BulkheadBinary.executable.path, workspace.config.path]
         serve.currentDirectoryURL = workspace.directory

@@ -1,3 +1,4 @@
+import BulkheadTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -25,7 +26,7 @@ struct CommandResult: Sendable {
 /// A child process whose output goes to files (a long run never blocks on a full pipe), waited for
 /// without blocking a thread of the test's executor.
 final class ChildProcess: @unchecked Sendable {
-    let process = Process()
+    let process = TestProcess()
     let name: String
     private let stdoutPath: String
     private let stderrPath: String

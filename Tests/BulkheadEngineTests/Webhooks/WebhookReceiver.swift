@@ -17,7 +17,7 @@ final class WebhookReceiver: @unchecked Sendable {
         var raw: String
     }
 
-    private let process = Process()
+    private let process = TestProcess()
     private let input = Pipe()
     private let log: URL
     let port: Int

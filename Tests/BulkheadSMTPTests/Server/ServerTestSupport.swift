@@ -1,4 +1,5 @@
 import BulkheadSMTP
+import BulkheadTestSupport
 import Foundation
 import NIOCore
 import NIOPosix
@@ -173,7 +174,7 @@ struct TestCertificate {
 
     static func make() throws -> TestCertificate {
         let directory = try Peers.temporaryDirectory("server-tls")
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -203,7 +204,7 @@ struct TestCertificate {
 
 /// Runs a command-line peer (swaks) and returns its exit status and output.
 func runPeer(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let process = Process()
+    let process = TestProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     let output = Pipe()
