@@ -186,7 +186,7 @@ extension Dashboard {
         let html = (try? environment.preview(campaign, for: subscriber).html) ?? nil
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         DashboardHeaders.apply(&headers)
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+        headers[.contentSecurityPolicy] = Self.framedDocumentPolicy
         headers[.init("X-Frame-Options")!] = "SAMEORIGIN"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html ?? "<p>No HTML body.</p>")))
     }

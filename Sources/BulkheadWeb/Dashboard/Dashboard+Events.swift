@@ -18,8 +18,7 @@ extension Dashboard {
         let id = first.id
         let store = self.store
         let clock = environment.clock
-        var headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
-        DashboardHeaders.apply(&headers)
+        let headers = Self.eventStreamHeaders
         let body = ResponseBody { writer in
             var samples: [(at: Date, done: Int)] = []
             let end = clock.date.addingTimeInterval(TimeInterval(Self.eventStreamSeconds))
@@ -43,6 +42,13 @@ extension Dashboard {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// The headers of a server-sent event stream (the live view, an import's progress).
+    static var eventStreamHeaders: HTTPFields {
+        var headers: HTTPFields = [.contentType: "text/event-stream"]
+        DashboardHeaders.apply(&headers)
+        return headers
     }
 
     /// The ledger states that count as done for the rate and the ETA.

@@ -53,8 +53,7 @@ extension Dashboard {
         guard let id = call.parameter("job"), imports.job(id) != nil else { return notFound(call, "such import") }
         let jobs = imports
         let clock = environment.clock
-        var headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
-        DashboardHeaders.apply(&headers)
+        let headers = Self.eventStreamHeaders
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
