@@ -7,11 +7,17 @@
 #
 # Usage: bench/delivery.sh [RECIPIENTS] [CONCURRENCY] [BATCH]   (defaults: 100000, 20 and 50)
 #   BULKHEAD_SCRATCH=.build-release bench/delivery.sh   # build in another folder
+#   BULKHEAD_BIN=/tmp/bulkhead bench/delivery.sh        # measure that binary (no build)
+#   BULKHEAD_PERF=1 bench/delivery.sh 20000             # also record the last send with perf (perf.data, report)
 #   BULKHEAD_BENCH_STORE=postgres bench/delivery.sh     # the ledger in a throwaway PostgreSQL (fsync on)
 #   ROUNDS=5 bench/delivery.sh                          # rounds alternating both sides (default 3, 1 above 200,000)
 #   bench/delivery.sh 1000000      # the memory check at a million recipients (takes a while)
 #   BULKHEAD_BENCH_CANARY=on bench/delivery.sh          # through the canary (1 %, no hold) and the brakes
 #                                                       # (default: the canary off, the brakes on)
+#   MAILMERGE_MESSAGES=5000 bench/delivery.sh           # mailmerge's share per round (default 5000, 0 skips it)
+# Each round also runs mailmerge (PyPI; installed here), the tool a person would otherwise use: the same
+# CSV, the same sink, the same text and HTML (as its multipart template; it does not sign), on the first
+# MAILMERGE_MESSAGES rows (it opens one SMTP connection per message, one message at a time).
 # Needs: a release build (made here), smtp-sink/smtp-source (Debian's postfix), /usr/bin/time, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,11 +28,21 @@ batch="${3:-50}"
 rounds="${ROUNDS:-$([ "$recipients" -le 200000 ] && echo 3 || echo 1)}"
 
 command -v smtp-sink >/dev/null || { echo "installing postfix for smtp-sink/smtp-source…" >&2; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
+mailmerge_messages="${MAILMERGE_MESSAGES:-5000}"
+[ "$mailmerge_messages" -gt "$recipients" ] && mailmerge_messages="$recipients"
+if [ "$mailmerge_messages" -gt 0 ] && ! command -v mailmerge >/dev/null; then
+    echo "installing mailmerge (PyPI)…" >&2
+    python3 -m pip install --quiet --disable-pip-version-check mailmerge >&2
+fi
 command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
 # BULKHEAD_SCRATCH names another build folder (e.g. .build-release) to keep a debug .build apart.
 scratch="${BULKHEAD_SCRATCH:-.build}"
-swift build -c release --product bulkhead --scratch-path "$scratch" >&2
-bulkhead="$PWD/$scratch/release/bulkhead"
+if [ -n "${BULKHEAD_BIN:-}" ]; then
+    bulkhead="$(realpath "$BULKHEAD_BIN")"   # a given binary (e.g. to compare two builds); no build here
+else
+    swift build -c release --product bulkhead --scratch-path "$scratch" >&2
+    bulkhead="$PWD/$scratch/release/bulkhead"
+fi
 
 store="${BULKHEAD_BENCH_STORE:-sqlite}"
 storage_yaml=""
@@ -82,6 +98,18 @@ html = "<html><body><h1>Hello {{name}}!</h1>\n" + ("<p>" + paragraph + "</p>\n")
 open(f"{work}/body.txt", "w").write(text)
 open(f"{work}/body.html", "w").write(html)
 PY
+# mailmerge's template: the same text and HTML as multipart/alternative (its documented form), its own
+# {{name}} and {{city}} columns.
+{
+    printf 'TO: {{email}}\nSUBJECT: Spring offer for {{name}}\nFROM: Example Shop <news@shop.example>\n'
+    printf 'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="bench-boundary"\n\n'
+    printf -- '--bench-boundary\nContent-Type: text/plain; charset=us-ascii\n\n'
+    sed -e 's/{{attributes.city}}/{{city}}/' -e 's/{{unsubscribe_url}}/https:\/\/shop.example\/u\/none/' "$work/body.txt"
+    printf -- '\n--bench-boundary\nContent-Type: text/html; charset=us-ascii\n\n'
+    sed -e 's/{{unsubscribe_url}}/https:\/\/shop.example\/u\/none/' "$work/body.html"
+    printf -- '\n--bench-boundary--\n'
+} > "$work/mailmerge_template.txt"
+printf '[smtp_server]\nhost = 127.0.0.1\nport = %s\nsecurity = Never\nratelimit = 0\n' "$port" > "$work/mailmerge_server.conf"
 cat > "$work/bulkhead.yaml" <<YAML
 data_directory: $work/data
 $storage_yaml
@@ -121,7 +149,9 @@ for round in $(seq 1 "$rounds"); do
 
     echo "== round $round/$rounds: bulkhead campaign send ($recipients messages, concurrency $concurrency)" >&2
     start=$(date +%s.%N)
-    /usr/bin/time -f "%e %M" -o send-time.txt "$bulkhead" campaign send "$id" --config bulkhead.yaml --confirm "$recipients" --json > summary.json 2> send.log
+    perf_prefix=()
+    if [ -n "${BULKHEAD_PERF:-}" ]; then perf_prefix=(perf record -F 999 -g -o "$OLDPWD/perf.data" --); fi
+    /usr/bin/time -f "%e %M" -o send-time.txt "${perf_prefix[@]}" "$bulkhead" campaign send "$id" --config bulkhead.yaml --confirm "$recipients" --json > summary.json 2> send.log
     end=$(date +%s.%N)
     sent="$(python3 -c 'import json; print(json.load(open("summary.json"))["progress"]["sent"])')"
     # The delivery phase alone (claims, builds, SMTP, ledger writes), without start-up, enqueue and preflight.
@@ -134,7 +164,16 @@ for round in $(seq 1 "$rounds"); do
     smtp-source -d -s 20 -l 8192 -m "$recipients" -f sender@shop.example -t sink@example.org "127.0.0.1:$port"
     end=$(date +%s.%N)
     ceiling_rate="$(python3 -c "print(round($recipients / ($end - $start)))")"
-    echo "$sent $bulkhead_rate $phase_rate $ceiling_rate $rss_kb" >> rounds.txt
+    mailmerge_rate=0
+    if [ "$mailmerge_messages" -gt 0 ]; then
+        echo "== round $round/$rounds: mailmerge ($mailmerge_messages messages, one connection each)" >&2
+        start=$(date +%s.%N)
+        mailmerge --no-dry-run --limit "$mailmerge_messages" --output-format raw --template mailmerge_template.txt \
+            --database subscribers.csv --config mailmerge_server.conf > /dev/null
+        end=$(date +%s.%N)
+        mailmerge_rate="$(python3 -c "print(round($mailmerge_messages / ($end - $start)))")"
+    fi
+    echo "$sent $bulkhead_rate $phase_rate $ceiling_rate $rss_kb $mailmerge_rate" >> rounds.txt
 done
 
 python3 - "$recipients" "$store" rounds.txt <<'PY'
@@ -142,11 +181,15 @@ import statistics, sys
 n, store = int(sys.argv[1]), {"sqlite": "SQLite", "postgres": "PostgreSQL"}[sys.argv[2]]
 rounds = [tuple(int(x) for x in line.split()) for line in open(sys.argv[3])]
 print(f"recipients            {n}   ({store} ledger, personalised ~8 KB messages, DKIM ed25519, 20 sessions each side)")
-print("round   sent      bulkhead msg/s   delivery phase   smtp-source ceiling   ratio   peak RSS")
-for i, (sent, rate, phase, ceiling, rss) in enumerate(rounds, 1):
-    print(f"{i:5}   {sent:<9} {rate:>14}   {phase:>14}   {ceiling:>19}   {rate / ceiling:5.2f}   {rss / 1024:6.0f} MB")
-ratios = [rate / ceiling for _, rate, _, ceiling, _ in rounds]
-print(f"ratio                 {statistics.median(ratios):.2f} median (min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 0.50)")
+print("round   sent      bulkhead msg/s   delivery phase   smtp-source ceiling   ratio   peak RSS   mailmerge msg/s   bulkhead/mailmerge")
+for i, (sent, rate, phase, ceiling, rss, merge) in enumerate(rounds, 1):
+    versus = f"{rate / merge:10.1f}x" if merge else "         -"
+    print(f"{i:5}   {sent:<9} {rate:>14}   {phase:>14}   {ceiling:>19}   {rate / ceiling:5.2f}   {rss / 1024:5.0f} MB   {merge:>15}   {versus}")
+ratios = [rate / ceiling for _, rate, _, ceiling, _, _ in rounds]
+print(f"ratio                 {statistics.median(ratios):.2f} median (min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 0.75 on SQLite, >= 0.60 on PostgreSQL)")
+merges = [rate / merge for _, rate, _, _, _, merge in rounds if merge]
+if merges:
+    print(f"vs mailmerge          {statistics.median(merges):.1f}x median (min {min(merges):.1f}x, max {max(merges):.1f}x; target >= 15x)")
 print("                      bulkhead msg/s is the whole command (start-up, enqueue, preflight, delivery);")
 print("                      the delivery phase leaves out everything before the first claim")
 print(f"bulkhead peak RSS     {max(r[4] for r in rounds) / 1024:.0f} MB (target <= 150 MB at 1,000,000 recipients)")

@@ -141,6 +141,22 @@ struct SMTPConnectionPoolClockTests {
         await pool.shutdown()
     }
 
+    /// Shared limits (counted by the engine in the store) answer after the pool's own: a refusal makes
+    /// the send wait that long on the pool's clock, then ask again; nothing is sent before a grant.
+    @Test func aSharedLimitsRefusalWaitsOnThePoolsClockThenAsksAgain() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector()
+        let permits = ScriptedPermits([.seconds(3), nil])
+        let pool = try Self.pool(Self.upstream { $0.sharedPermits = permits }, clock: clock, connector: connector)
+        let send = Task { await pool.deliver(Self.envelope, Self.message) }
+        await clock.waitForSleepers(1)
+        #expect(connector.attempts == 0, "no connection before the shared permit")
+        clock.advance(by: .seconds(3))
+        #expect(await send.value == .sent(.note("250 ok from c1")))
+        #expect(permits.asked == 2)
+        await pool.shutdown()
+    }
+
     @Test func aRefusedConnectionOpensTheBreakerForExactlyItsOpenPeriod() async throws {
         let clock = ManualClock()
         let connector = FakeConnector(failures: [.connectFailed("refused")])
@@ -178,5 +194,21 @@ struct SMTPConnectionPoolClockTests {
         #expect(await first.value == .sent(.note("250 ok from c1")))
         await pool.shutdown()
         #expect(connector.connections.map(\.quits) == [1])
+    }
+}
+
+/// Shared permits that answer from a script (nil: granted), then grant.
+final class ScriptedPermits: SharedSendPermits {
+    private let answers: Mutex<(left: [Duration?], asked: Int)>
+
+    init(_ answers: [Duration?]) { self.answers = Mutex((answers, 0)) }
+
+    var asked: Int { answers.withLock { $0.asked } }
+
+    func takePermit() async -> Duration? {
+        answers.withLock { state in
+            state.asked += 1
+            return state.left.isEmpty ? nil : state.left.removeFirst()
+        }
     }
 }

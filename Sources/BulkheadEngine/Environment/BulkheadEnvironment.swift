@@ -77,7 +77,7 @@ public struct BulkheadEnvironment: Sendable {
             await closeStore()
             throw error
         }
-        let (transport, closeTransport) = try makeTransport(configuration, logger: logger, clock: clock)
+        let (transport, closeTransport) = try makeTransport(configuration, store: store, logger: logger, clock: clock)
         return BulkheadEnvironment(
             configuration: configuration, store: store, transport: transport, signer: signer,
             namedSigners: namedSigners, tokens: tokens, clock: clock, logger: logger, closeStore: closeStore,

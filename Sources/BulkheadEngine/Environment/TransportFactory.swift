@@ -5,9 +5,11 @@ import Logging
 
 extension BulkheadEnvironment {
     /// The capture mailbox when no upstream is configured (nothing leaves the machine); otherwise one
-    /// SMTP connection pool per upstream, chosen per message by weight. The pools log through `logger`.
+    /// SMTP connection pool per upstream, chosen per message by weight. The pools log through `logger`;
+    /// an upstream's `messages_per_second` and `messages_per_hour` are counted in `store`, so every
+    /// worker of the store shares them.
     static func makeTransport(
-        _ configuration: BulkheadConfiguration, logger: Logger,
+        _ configuration: BulkheadConfiguration, store: any MailStore, logger: Logger,
         clock: any BulkheadClock
     ) throws -> (any MessageTransport, @Sendable () async -> Void) {
         if configuration.upstreams.isEmpty {
@@ -15,7 +17,12 @@ extension BulkheadEnvironment {
             return (capture, {})
         }
         let pools = try configuration.upstreams.map { upstream in
-            try SMTPConnectionPool(upstream: smtpUpstream(upstream, heloName: heloName(configuration)), clock: clock, logger: logger)
+            var smtp = smtpUpstream(upstream, heloName: heloName(configuration))
+            let limits = sharedLimits(upstream)
+            if !limits.isEmpty {
+                smtp.sharedPermits = StoreSendPermits(store: store, upstream: upstream.name, limits: limits, clock: clock, logger: logger)
+            }
+            return try SMTPConnectionPool(upstream: smtp, clock: clock, logger: logger)
         }
         let weighted = try WeightedTransport(zip(pools, configuration.upstreams).map { ($0 as any MessageTransport, $1.weight) })
         let transport: any MessageTransport = pools.count == 1 ? pools[0] : weighted
@@ -45,8 +52,14 @@ extension BulkheadEnvironment {
         smtp.breaker = CircuitBreakerPolicy(
             failures: upstream.breaker.failures, openFor: .seconds(upstream.breaker.openSeconds),
             maximumOpen: .seconds(upstream.breaker.maxOpenSeconds))
-        if upstream.messagesPerSecond > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerSecond, per: .seconds(1))) }
-        if upstream.messagesPerHour > 0 { smtp.rateLimits.append(RateLimit(count: upstream.messagesPerHour, per: .seconds(3600))) }
         return smtp
+    }
+
+    /// An upstream's sending limits, counted in the store across workers (none: unlimited).
+    static func sharedLimits(_ upstream: BulkheadConfiguration.Upstream) -> [SharedRateLimit] {
+        var limits: [SharedRateLimit] = []
+        if upstream.messagesPerSecond > 0 { limits.append(SharedRateLimit(count: upstream.messagesPerSecond, windowMilliseconds: 1_000)) }
+        if upstream.messagesPerHour > 0 { limits.append(SharedRateLimit(count: upstream.messagesPerHour, windowMilliseconds: 3_600_000)) }
+        return limits
     }
 }

@@ -53,6 +53,8 @@ public struct SMTPUpstream: Sendable {
     public var maxMessagesPerConnection = 100
     /// Sending limits, all enforced together (a sliding window each).
     public var rateLimits: [RateLimit] = []
+    /// Limits shared with other processes, asked after `rateLimits` before each send; nil: none.
+    public var sharedPermits: (any SharedSendPermits)?
     /// When the upstream counts as down (connection failures in a row) and for how long.
     public var breaker = CircuitBreakerPolicy()
     /// How long a connection may sit unused before the pool closes it (QUIT); nil keeps it until the

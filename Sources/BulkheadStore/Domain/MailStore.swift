@@ -204,6 +204,11 @@ public protocol MailStore: Sendable {
     func renewLease(_ holder: WorkerLease.Holder, seconds: Int) async throws -> WorkerLease
     /// Gives up a worker's lease (at the end of a run).
     func endLease(worker: String) async throws
+    /// Takes up to `wanted` permits to start a message under `limits`, shared by every process of the
+    /// store under one `key` (an upstream's name): granted permits are counted at once, at the store's
+    /// clock; the rest are refused with the time to ask again. Never grants more than a limit's `count`
+    /// in any of its windows, whatever the number of workers asking.
+    func takeSendPermits(_ key: String, wanted: Int, limits: [SharedRateLimit]) async throws -> SendPermitGrant
     /// After a crash: every `sending` entry (of the campaign, or all campaigns when nil; of the worker,
     /// or all workers when nil) becomes `uncertain` and is never claimed again unless requeued.
     /// Audited by the system; returns how many entries changed.

@@ -12,6 +12,6 @@ struct BenchCommand: ParsableCommand {
               .build/release/bulkhead bench relay-latency --sink-port 2600 --via 127.0.0.1:2525
               bench/relay.sh   # the relay against Postfix and smtp-sink: throughput, latency, memory
             """,
-        subcommands: [MailBenchCommand.self, DLPBenchCommand.self, RelayLatencyBenchCommand.self]
+        subcommands: [MailBenchCommand.self, DLPBenchCommand.self, RelayLatencyBenchCommand.self, SinkBenchCommand.self]
     )
 }

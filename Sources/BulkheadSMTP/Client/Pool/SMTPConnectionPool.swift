@@ -198,13 +198,20 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         return .postponed(.note(error.description), retryAfter: opened.map { max(.zero, now.duration(to: $0)) } ?? .zero)
     }
 
-    /// Waits until the rate limits allow a send. Returns why not to send when the pool shuts down or
+    /// Waits until the rate limits (the pool's own, then the shared ones) allow a send. Returns why not to send when the pool shuts down or
     /// the task is cancelled meanwhile (checked at least every second, so an abort takes effect fast).
     private func waitForSendPermit() async -> String? {
         while true {
             if Task.isCancelled { return "delivery cancelled; nothing was sent" }
             switch state.withLock({ $0.machine.sendPermitRequested(at: clock.now) }) {
             case .granted:
+                guard let shared = upstream.sharedPermits else { return nil }
+                // The shared limits: counted in the store by every worker. The local permit is spent.
+                while let wait = await shared.takePermit() {
+                    if Task.isCancelled { return "delivery cancelled; nothing was sent" }
+                    if state.withLock({ $0.machine.isShuttingDown }) { return "the SMTP pool is shut down; nothing was sent" }
+                    try? await clock.sleep(until: clock.now.advanced(by: min(wait, .seconds(1))), tolerance: nil)
+                }
                 return nil
             case .shutDown:
                 return "the SMTP pool is shut down; nothing was sent"

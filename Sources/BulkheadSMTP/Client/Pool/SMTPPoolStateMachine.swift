@@ -145,6 +145,14 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
     /// Connections open, being opened or in use (not those being closed).
     var openConnections: Int { idle.count + leased + connecting }
 
+    /// True once shutdown was requested.
+    var isShuttingDown: Bool {
+        switch lifecycle {
+        case .running: false
+        case .draining, .shutDown: true
+        }
+    }
+
     /// The timer the runner should have armed, if any.
     var armedTimerID: Int? { timer?.id }
 
