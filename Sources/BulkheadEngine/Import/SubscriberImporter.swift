@@ -134,6 +134,7 @@ public struct SubscriberImporter: Sendable {
                 // Ctrl-C: what was read so far is imported (batches are transactions), then stop.
                 guard state.columns != nil else { throw .header(.emptyFile) }
                 try await flush(&state)
+                try await drain(&state)
                 state.report.interrupted = true
                 return state.report
             }
@@ -142,6 +143,7 @@ public struct SubscriberImporter: Sendable {
         try await process(&records, &state)
         guard state.columns != nil else { throw .header(.emptyFile) }
         try await flush(&state)
+        try await drain(&state)
         return state.report
     }
 
@@ -155,14 +157,27 @@ public struct SubscriberImporter: Sendable {
         records.removeAll(keepingCapacity: true)
     }
 
+    /// Hands the pending rows to the store as one batch and goes on reading while it writes them: the
+    /// batch before is awaited first (its outcomes counted), so at most one batch is being written and
+    /// one filled (parsing and the store's transaction overlap on two cores; memory stays two batches).
     private func flush(_ state: inout ImportState) async throws(SubscriberImporterError) {
+        try await drain(&state)
         guard !state.pending.isEmpty else { return }
         let consent = ImportConsent(
             defaultStatus: options.defaultStatus, source: options.source,
             textShown: options.consentText, ipOrChannel: options.channel)
+        let (store, batch, list, importID) = (store, state.pending, list, options.importID)
+        state.writing = Task { try await store.importSubscribers(batch, into: list, importID: importID, consent: consent) }
+        state.pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Waits for the batch being written, if any, and counts its outcomes.
+    private func drain(_ state: inout ImportState) async throws(SubscriberImporterError) {
+        guard let writing = state.writing else { return }
+        state.writing = nil
         let outcomes: [ImportRowOutcome]
         do {
-            outcomes = try await store.importSubscribers(state.pending, into: list, importID: options.importID, consent: consent)
+            outcomes = try await writing.value
         } catch let error as StoreError {
             throw .store(error.description)
         } catch {
@@ -176,7 +191,6 @@ public struct SubscriberImporter: Sendable {
             case .keptUnsubscribed: state.report.keptUnsubscribed += 1
             }
         }
-        state.pending.removeAll(keepingCapacity: true)
     }
 }
 
@@ -186,6 +200,8 @@ private struct ImportState {
     var columns: SubscriberColumns?
     var headerWidth = 0
     var pending: [ImportRow] = []
+    /// The batch the store is writing while the next one fills.
+    var writing: Task<[ImportRowOutcome], any Error>?
     var report = SubscriberImportReport()
 
     init(options: SubscriberImporter.Options) {
@@ -228,7 +244,7 @@ enum SubscriberRowMapping {
     static func row(_ fields: [String], columns: SubscriberColumns, headerWidth: Int) throws(SubscriberRowProblem) -> ImportRow {
         guard fields.count <= headerWidth else { throw .tooManyFields(fields.count, header: headerWidth) }
         // The store keeps no NUL (PostgreSQL cannot): the row is refused on every backend alike.
-        if let index = fields.firstIndex(where: { $0.utf8.contains(0) }) { throw .nulCharacter(field: index + 1) }
+        if let index = fields.firstIndex(where: holdsNUL) { throw .nulCharacter(field: index + 1) }
         func cell(_ index: Int?) -> String? {
             guard let index, index < fields.count else { return nil }
             let value = SpreadsheetFormulaGuard.unescape(fields[index].trimmingSpaces)
@@ -262,6 +278,14 @@ enum SubscriberRowMapping {
         if let value = cell(columns.consentTime) { attributes["optin_time"] = .string(value) }
         if let value = cell(columns.consentIP) { attributes["optin_ip"] = .string(value) }
         return ImportRow(address: address, name: name, attributes: attributes, status: status)
+    }
+
+    /// True when `field` holds U+0000 (memchr: every field of every row is checked).
+    static func holdsNUL(_ field: String) -> Bool {
+        field.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        } ?? field.utf8.contains(0)
     }
 
     static let statuses: [String: MembershipStatus] = [

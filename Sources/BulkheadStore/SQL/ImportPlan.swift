@@ -69,7 +69,7 @@ struct ImportPlan {
         var records = JSONRecords(columns: [("address", .text), ("name", .text), ("attributes", .text)])
         for address in order {
             guard let entry = entries[address], entry.id == nil else { continue }
-            try records.append([.text(address.value), SQLValue(entry.name), .text(try JSONText.encode(entry.attributes))])
+            try records.append([.text(address.value), SQLValue(entry.name), .text(try Self.attributesText(entry.attributes))])
         }
         return records
     }
@@ -81,7 +81,7 @@ struct ImportPlan {
             guard let entry = entries[address], let id = entry.id,
                 entry.name != entry.storedName || entry.attributes != entry.storedAttributes
             else { continue }
-            try records.append([.int(id.rawValue), SQLValue(entry.name), .text(try JSONText.encode(entry.attributes))])
+            try records.append([.int(id.rawValue), SQLValue(entry.name), .text(try Self.attributesText(entry.attributes))])
         }
         return records
     }
@@ -102,6 +102,12 @@ struct ImportPlan {
             try records.append([.int(try Self.id(address, ids).rawValue), .text(kind.rawValue)])
         }
         return records
+    }
+
+    /// Attributes as stored: imported ones are strings, written directly; any other shape by ``JSONText``.
+    private static func attributesText(_ attributes: [String: JSONValue]) throws(StoreError) -> String {
+        if let text = try JSONBytes.flatObject(attributes) { return text }
+        return try JSONText.encode(attributes)
     }
 
     private static func id(_ address: NormalizedAddress, _ ids: [NormalizedAddress: SubscriberID]) throws(StoreError) -> SubscriberID {

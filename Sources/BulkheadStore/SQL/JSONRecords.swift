@@ -8,7 +8,7 @@ struct JSONRecords {
     }
 
     let columns: [(name: String, type: ColumnType)]
-    private var json = "["
+    private var json: [UInt8] = [UInt8(ascii: "[")]
     private(set) var count = 0
 
     init(columns: [(name: String, type: ColumnType)]) {
@@ -19,22 +19,23 @@ struct JSONRecords {
     /// NUL is refused (see ``StoreText``).
     mutating func append(_ values: [SQLValue]) throws(StoreError) {
         for case .text(let text) in values { try StoreText.refuseNUL(text) }
-        json += count == 0 ? "{" : ",{"
+        json.append(contentsOf: count == 0 ? [UInt8(ascii: "{")] : [UInt8(ascii: ","), UInt8(ascii: "{")])
         for (index, (column, value)) in zip(columns, values).enumerated() {
-            if index > 0 { json += "," }
-            json += "\"\(column.name)\":"
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            JSONBytes.appendString(column.name, to: &json)
+            json.append(UInt8(ascii: ":"))
             switch value {
-            case .int(let int): json += String(int)
-            case .text(let text): Self.appendString(text, to: &json)
-            case .null, .textArray, .intArray, .bytes: json += "null"
+            case .int(let int): json.append(contentsOf: String(int).utf8)
+            case .text(let text): JSONBytes.appendString(text, to: &json)
+            case .null, .textArray, .intArray, .bytes: json.append(contentsOf: "null".utf8)
             }
         }
-        json += "}"
+        json.append(UInt8(ascii: "}"))
         count += 1
     }
 
     /// The bound value.
-    var bind: SQLValue { .text(json + "]") }
+    var bind: SQLValue { .text(String(decoding: json + [UInt8(ascii: "]")], as: UTF8.self)) }
 
     /// The table expression `… AS v` with the records' columns, reading the bind at its single `?`.
     func source(_ dialect: SQLDialect) -> String {
@@ -46,26 +47,5 @@ struct JSONRecords {
             let fields = columns.map { "\($0.name) \($0.type.rawValue)" }.joined(separator: ", ")
             return "jsonb_to_recordset(?::jsonb) AS v(\(fields))"
         }
-    }
-
-    private static func appendString(_ text: String, to json: inout String) {
-        json += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    json.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        json += "\""
     }
 }

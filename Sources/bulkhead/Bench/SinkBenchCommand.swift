@@ -15,8 +15,9 @@ struct SinkBenchCommand: AsyncParsableCommand {
             Every recipient address is counted: a second message to one address is a duplicate. It stops after
             --messages messages (or --timeout seconds) and prints one JSON object: messages, recipients,
             duplicates, seconds from the first to the last arrival, messages per second over that span, and
-            the most messages that arrived within any one second (a sliding window) — what a sending limit
-            shared by several workers must keep under.
+            the most messages started (MAIL) within any one second, a sliding window — what a sending limit
+            shared by several workers must keep under — and the same for arrivals (after the delay, so with
+            the scheduling jitter of both sides).
             Example:
               bulkhead bench sink --port 2600 --delay-ms 20 --messages 20000 > sink.json &
             """)
@@ -67,7 +68,10 @@ struct SinkSummary: Codable, Sendable {
     var duplicates: Int
     var seconds: Double
     var messagesPerSecond: Double
+    /// The most transactions started (MAIL) within one second.
     var busiestSecond: Int
+    /// The most messages answered within one second.
+    var busiestSecondOfArrivals: Int
 }
 
 /// Accepts every message after `delay`, keeping each recipient and each arrival time.
@@ -77,6 +81,7 @@ final class CountingSink: SMTPServerDelegate {
         var duplicates = 0
         var recipients = 0
         var arrivals: [ContinuousClock.Instant] = []
+        var starts: [ContinuousClock.Instant] = []
     }
 
     private let delay: Duration
@@ -85,6 +90,12 @@ final class CountingSink: SMTPServerDelegate {
     init(delay: Duration) { self.delay = delay }
 
     var count: Int { state.withLock { $0.arrivals.count } }
+
+    func checkSender(_ envelope: SMTPServerEnvelope, session: SMTPServerSessionInfo) async throws -> SMTPServerVerdict {
+        let now = ContinuousClock.now
+        state.withLock { $0.starts.append(now) }
+        return .accept
+    }
 
     func checkRecipient(_ recipient: String, envelope: SMTPServerEnvelope, session: SMTPServerSessionInfo) async throws -> SMTPServerVerdict {
         .accept
@@ -106,17 +117,23 @@ final class CountingSink: SMTPServerDelegate {
     func summary() -> SinkSummary {
         state.withLock { state in
             let arrivals = state.arrivals.sorted()
-            var busiest = 0
-            var first = 0
-            for (last, instant) in arrivals.enumerated() {
-                while arrivals[first].duration(to: instant) >= .seconds(1) { first += 1 }
-                busiest = max(busiest, last - first + 1)
-            }
             let span = arrivals.first.map { start in arrivals.last.map { Self.seconds(start.duration(to: $0)) } ?? 0 } ?? 0
             return SinkSummary(
                 messages: arrivals.count, recipients: state.recipients, duplicates: state.duplicates, seconds: span,
-                messagesPerSecond: span > 0 ? Double(arrivals.count - 1) / span : 0, busiestSecond: busiest)
+                messagesPerSecond: span > 0 ? Double(arrivals.count - 1) / span : 0, busiestSecond: Self.busiestSecond(state.starts.sorted()),
+                busiestSecondOfArrivals: Self.busiestSecond(arrivals))
         }
+    }
+
+    /// The most of `instants` (sorted) within any one second.
+    private static func busiestSecond(_ instants: [ContinuousClock.Instant]) -> Int {
+        var busiest = 0
+        var first = 0
+        for (last, instant) in instants.enumerated() {
+            while instants[first].duration(to: instant) >= .seconds(1) { first += 1 }
+            busiest = max(busiest, last - first + 1)
+        }
+        return busiest
     }
 
     private static func seconds(_ duration: Duration) -> Double {
