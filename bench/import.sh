@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Import benchmark: `bulkhead subscribers import` of N rows (an address, a name and four attribute
+# columns) into a new list — subscribers, memberships and consent records written, bad rows checked —
+# against the sqlite3 shell's raw `.import` of the same file into one keyed table (no checks, no
+# consent, one table), in the same run. Prints seconds, rows/s and peak RSS for each, and the ratio.
+# With BULKHEAD_BENCH_STORE=postgres the bulkhead side writes to a throwaway PostgreSQL (fsync on)
+# and the reference is psql's `\copy` of the same file into one keyed table.
+#
+# Usage: bench/import.sh [ROWS]                 (default 1000000)
+#   ROUNDS=3 bench/import.sh                    # rounds, alternating sides (default 3)
+#   BULKHEAD_BIN=/tmp/bulkhead bench/import.sh  # measure that binary (no build)
+#   BULKHEAD_BENCH_STORE=postgres bench/import.sh
+# Needs: a release build (made here), sqlite3 (Debian's, installed here if missing), python3, /usr/bin/time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows="${1:-1000000}"
+rounds="${ROUNDS:-3}"
+store="${BULKHEAD_BENCH_STORE:-sqlite}"
+if ! [[ "$rows" =~ ^[0-9]+$ ]] || [ "$rows" -lt 1 ] || [ "$rows" -gt 10000000 ]; then echo "ROWS must be in 1...10000000" >&2; exit 2; fi
+command -v sqlite3 >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
+command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+if [ -n "${BULKHEAD_BIN:-}" ]; then
+    bulkhead="$(realpath "$BULKHEAD_BIN")"
+else
+    scratch="${BULKHEAD_SCRATCH:-.build}"
+    swift build -c release --product bulkhead --scratch-path "$scratch" >&2
+    bulkhead="$PWD/$scratch/release/bulkhead"
+fi
+storage_yaml=""
+if [ "$store" = postgres ]; then
+    # shellcheck source=/dev/null
+    BULKHEAD_PG_FSYNC=on source scripts/test-deps/postgres.sh
+elif [ "$store" != sqlite ]; then
+    echo "BULKHEAD_BENCH_STORE must be sqlite or postgres" >&2
+    exit 2
+fi
+work="$(mktemp -d /tmp/bulkhead-import.XXXXXX)"
+cleanup() {
+    rm -rf "$work"
+    if declare -F bulkhead_pg_stop >/dev/null; then bulkhead_pg_stop; fi
+}
+trap cleanup EXIT
+python3 - "$work/people.csv" "$rows" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write("email,name,city,plan,signup_date,score\n")
+    for i in range(n):
+        f.write(f"person{i}@example.org,Person Number {i},Town {i % 997},plan{i % 5},2026-0{1 + i % 9}-1{i % 10},{i % 100}\n")
+PY
+echo "== $rows rows, $(du -h "$work/people.csv" | cut -f1)" >&2
+: > "$work/rounds.txt"
+cd "$work"
+for round in $(seq 1 "$rounds"); do
+    rm -rf data raw.sqlite
+    if [ "$store" = postgres ]; then
+        database="bench_$round"
+        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $database" >/dev/null
+        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "CREATE DATABASE $database" >/dev/null
+        storage_yaml="storage: {backend: postgres, postgres_url: \"${BULKHEAD_TEST_POSTGRES_URL%/*}/$database\"}"
+    fi
+    printf 'data_directory: %s/data\n%s\nlogging: {level: warning}\n' "$work" "$storage_yaml" > bulkhead.yaml
+    "$bulkhead" list create news --config bulkhead.yaml >/dev/null
+    echo "== round $round/$rounds: bulkhead subscribers import ($store)" >&2
+    /usr/bin/time -f "%e %M" -o bulkhead-time.txt "$bulkhead" subscribers import people.csv --list news --config bulkhead.yaml > report.txt
+    grep -q "$rows inserted" report.txt || { echo "unexpected import report: $(cat report.txt)" >&2; exit 1; }
+    read -r bulkhead_seconds bulkhead_rss < bulkhead-time.txt
+    if [ "$store" = postgres ]; then
+        echo "== round $round/$rounds: psql \\copy into one keyed table" >&2
+        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "DROP TABLE IF EXISTS raw_people; CREATE TABLE raw_people (email text PRIMARY KEY, name text, city text, plan text, signup_date text, score text)" >/dev/null
+        /usr/bin/time -f "%e %M" -o raw-time.txt psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "\\copy raw_people FROM 'people.csv' WITH (FORMAT csv, HEADER true)" >/dev/null
+    else
+        echo "== round $round/$rounds: sqlite3 .import into one keyed table" >&2
+        sqlite3 raw.sqlite "CREATE TABLE people (email TEXT PRIMARY KEY, name TEXT, city TEXT, plan TEXT, signup_date TEXT, score TEXT)"
+        /usr/bin/time -f "%e %M" -o raw-time.txt sqlite3 raw.sqlite ".import --csv --skip 1 people.csv people"
+    fi
+    read -r raw_seconds raw_rss < raw-time.txt
+    echo "$bulkhead_seconds $bulkhead_rss $raw_seconds $raw_rss" >> rounds.txt
+done
+python3 - "$rows" "$store" rounds.txt <<'PY'
+import statistics, sys
+n, store = int(sys.argv[1]), sys.argv[2]
+raw_name = "psql \\copy" if store == "postgres" else "sqlite3 .import"
+rounds = [tuple(float(x) for x in line.split()) for line in open(sys.argv[3])]
+print(f"rows                  {n} (address, name, 4 attribute columns) into {store}")
+print(f"round   bulkhead s   rows/s     peak RSS   {raw_name:>15} s   rows/s     ratio")
+for i, (bs, brss, rs, rrss) in enumerate(rounds, 1):
+    print(f"{i:5}   {bs:10.2f}   {n / bs:8.0f}   {brss / 1024:5.0f} MB   {rs:17.2f}   {n / rs:8.0f}   {bs / rs:5.1f}x")
+med = statistics.median(r[0] for r in rounds)
+print(f"bulkhead              {med:.2f} s median ({n / med:.0f} rows/s), peak RSS {max(r[1] for r in rounds) / 1024:.0f} MB (target <= 10 s for 1,000,000 rows on SQLite)")
+print(f"{raw_name:22}{statistics.median(r[2] for r in rounds):.2f} s median: one table, no checks, no consent records")
+PY
