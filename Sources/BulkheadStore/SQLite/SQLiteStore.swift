@@ -155,7 +155,7 @@ struct SQLiteBackend: SQLBackend {
                 case .null: nil
                 case .int(let value): value
                 case .text(let value): value
-                case .textArray(let values): jsonArray(values.map(jsonString))
+                case .textArray(let values): jsonTextArray(values)
                 case .intArray(let values): jsonArray(values.map(String.init))
                 case .bytes(let values): Data(values)
                 }
@@ -164,8 +164,15 @@ struct SQLiteBackend: SQLBackend {
 
     private static func jsonArray(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
 
-    private static func jsonString(_ value: String) -> String {
-        (try? JSONText.encode(value)) ?? "\"\""
+    /// A JSON array of strings (the text binds were checked for NUL before).
+    private static func jsonTextArray(_ items: [String]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONBytes.appendString(item, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func storeError(_ error: any Error) -> any Error {
