@@ -636,7 +636,9 @@ public struct CampaignRunner: Sendable {
         return recovered
     }
 
-    /// Renews this worker's lease every third of its length until cancelled.
+    /// Renews this worker's lease every third of its length until cancelled, and each time recovers the
+    /// entries of workers gone meanwhile: not only when a run starts, or a worker that dies during a long
+    /// send would hold its claims `sending` until the survivors have sent everything else.
     private func keepLease() async {
         let seconds = settings.leaseSeconds
         while !Task.isCancelled {
@@ -649,6 +651,12 @@ public struct CampaignRunner: Sendable {
                 try await store.renewLease(worker.leaseHolder, seconds: seconds)
             } catch {
                 logger.warning("cannot renew the worker's lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
+                continue
+            }
+            do {
+                _ = try await recoverDeadWorkers()
+            } catch {
+                logger.warning("cannot recover the entries of workers that are gone", metadata: ["worker": "\(worker)", "error": "\(error)"])
             }
         }
     }
