@@ -95,13 +95,16 @@ final class RecordingSink: @unchecked Sendable {
 
     /// Starts the sink; with `delay`, it waits that long after each message's final dot before it answers;
     /// with `deferWhileExists`, it answers every RCPT with a 451 while that file exists; with
-    /// `rejectPercent`, that share of addresses is unknown (550 5.1.1 at RCPT, see ``rejectedCount()``).
-    init(in directory: URL, delay: Duration = .zero, deferWhileExists: String? = nil, rejectPercent: Int = 0) async throws {
+    /// `rejectPercent`, that share of addresses is unknown (550 5.1.1 at RCPT, see ``rejectedCount()``);
+    /// with `tempfailPercent`, that share of RCPTs is answered 451 4.3.0 at random (see ``deferredRCPTs()``).
+    init(in directory: URL, delay: Duration = .zero, deferWhileExists: String? = nil, rejectPercent: Int = 0, tempfailPercent: Int = 0)
+        async throws
+    {
         logPath = directory.appendingPathComponent("sink-log.jsonl").path
         let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
         child = try Python.start(
             name: "recording-sink", script: try Fixtures.file("recording_sink.py"),
-            arguments: [logPath, "\(milliseconds)", deferWhileExists ?? "", "\(rejectPercent)"],
+            arguments: [logPath, "\(milliseconds)", deferWhileExists ?? "", "\(rejectPercent)", "\(tempfailPercent)"],
             in: directory, standardInput: input)
         port = try await readyPort(child)
     }
@@ -133,6 +136,14 @@ final class RecordingSink: @unchecked Sendable {
     func rejectedCount() -> Int {
         guard let data = FileManager.default.contents(atPath: logPath + ".rejected") else { return 0 }
         return data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    }
+
+    /// Every RCPT answered 451 at random so far (tempfail mode), one address per deferral.
+    func deferredRCPTs() throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: logPath + ".deferred") else { return [] }
+        struct Line: Decodable { var deferred: String }
+        let decoder = JSONDecoder()
+        return try data.split(separator: UInt8(ascii: "\n")).map { try decoder.decode(Line.self, from: Data($0)).deferred }
     }
 
     func stop() async {

@@ -22,6 +22,12 @@ struct SendSettings: Sendable {
     var breaker: String?
     /// Attempts before a deferred message is failed.
     var maxAttempts = 5
+    /// The longest retry delay (default: `retryBaseSeconds`, at least 60).
+    var retryMaxSeconds: Double?
+    /// `delivery.lease_seconds` (default: the engine's).
+    var leaseSeconds: Int?
+    /// `logging.level`.
+    var logLevel = "warning"
     /// `guardrails` as YAML flow text. The default lets large sends through without an undo window,
     /// approval, confirmation or canary: tests of those guardrails set their own.
     var guardrails = "{undo_seconds: 0, approval_recipients: 100000000, confirm_recipients: 100000000, canary: {percent: 0}}"
@@ -39,11 +45,15 @@ final class Workspace: @unchecked Sendable {
     /// The PostgreSQL URL of this workspace's own database (nil on SQLite).
     let postgresURL: String?
     private let postgresDatabase: String?
+    /// The server holding that database.
+    private let postgresServer: String?
     private var commandNumber = 0
 
     static let fromDomain = "e2e.example"
 
-    init(_ backend: Backend) async throws {
+    /// On PostgreSQL the database is created on `postgresServer` (a URL), by default the test server
+    /// of BULKHEAD_TEST_POSTGRES_URL.
+    init(_ backend: Backend, postgresServer: String? = nil) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("bulkhead-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         self.backend = backend
@@ -51,9 +61,11 @@ final class Workspace: @unchecked Sendable {
         case .sqlite:
             postgresURL = nil
             postgresDatabase = nil
+            self.postgresServer = nil
         case .postgres:
             let name = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            let server = try Self.serverURL()
+            let server = try postgresServer ?? Self.serverURL()
+            self.postgresServer = server
             try await Self.psql(server, "CREATE DATABASE \(name)", in: root)
             var components = URLComponents(string: server)
             components?.path = "/" + name
@@ -115,10 +127,10 @@ final class Workspace: @unchecked Sendable {
               control_poll_milliseconds: 200
               retry_base_seconds: \(settings.retryBaseSeconds)
               max_attempts: \(settings.maxAttempts)
-              retry_max_seconds: \(max(settings.retryBaseSeconds, 60))
-            \(settings.captureOnly ? "upstreams: []\n" : upstreams(settings))guardrails: \(settings.guardrails)
+              retry_max_seconds: \(settings.retryMaxSeconds ?? max(settings.retryBaseSeconds, 60))
+            \(settings.leaseSeconds.map { "  lease_seconds: \($0)\n" } ?? "")\(settings.captureOnly ? "upstreams: []\n" : upstreams(settings))guardrails: \(settings.guardrails)
             logging:
-              level: warning
+              level: \(settings.logLevel)
 
             """
         yaml += settings.extraYAML
@@ -273,7 +285,7 @@ final class Workspace: @unchecked Sendable {
 
     /// Removes the folder and drops the PostgreSQL database.
     func discard() async {
-        if let postgresDatabase, let server = try? Self.serverURL() {
+        if let postgresDatabase, let server = postgresServer {
             try? await Self.psql(server, "DROP DATABASE IF EXISTS \(postgresDatabase) WITH (FORCE)", in: FileManager.default.temporaryDirectory)
         }
         try? FileManager.default.removeItem(at: root)

@@ -60,7 +60,25 @@ public struct CampaignRunner: Sendable {
     /// ``DeliverySettings/waitsThroughCanaryHold`` false the run ends when the hold begins
     /// (``DeliveryRunSummary/Ending/canaryHold``). The brakes are judged after each batch of outcomes
     /// that holds a brake event (and while the window is still short of its minimum sample).
+    ///
+    /// When the store's disk is full (``StoreError/storageFull(_:)``) no message starts any more; the
+    /// run logs it (`critical`) and, as soon as the store can write again, writes the outcomes it holds
+    /// and pauses the campaign (reason ``storageFullReason``) instead of failing.
     public func run(progress: @escaping @Sendable (DeliveryProgress) -> Void = { _ in }) async throws -> DeliveryRunSummary {
+        do {
+            return try await deliver(progress: progress)
+        } catch StoreError.storageFull(let message) where !Task.isCancelled {
+            // Before the senders started or after they ended (recovery, the lease, the final move):
+            // no outcome is waiting.
+            let (campaign, _) = try await pauseForFullStorage(StoreError.storageFull(message)) {}
+            return Self.storageFullSummary(campaign, progress: DeliveryProgress(total: 0), recovered: RecoveryCounts())
+        }
+    }
+
+    /// The pause reason of a campaign paused because its store could not write (the disk is full).
+    public static let storageFullReason = "storage-full"
+
+    private func deliver(progress: @escaping @Sendable (DeliveryProgress) -> Void) async throws -> DeliveryRunSummary {
         let recovered = try await recoverDeadWorkers()
         let counts = try await store.ledgerCounts(campaign: campaignID)
         let remaining = counts[.queued] + counts[.deferred]
@@ -110,10 +128,28 @@ public struct CampaignRunner: Sendable {
         } catch {
             await recorder.close()
             _ = await flusher.result
-            try? await recorder.flush()
-            // Entries may still be `sending`: the journal stays for the recovery that will find them.
-            journal?.finish(remove: false)
+            var pausedForStorage: Campaign?
+            var requeued: Int?
+            if case StoreError.storageFull = error, !Task.isCancelled {
+                // The senders have ended, each message they started with its outcome in the buffer: once
+                // the store can write again that is written, the campaign paused, and what this run still
+                // holds `sending` was never handed over: it goes back to the queue.
+                if let paused = try? await pauseForFullStorage(error, write: { try await recorder.flush() }) {
+                    pausedForStorage = paused.0
+                    if paused.written { requeued = try? await requeueUnsentClaims() }
+                }
+            } else {
+                try? await recorder.flush()
+            }
+            // Entries may still be `sending` (unless all were written or requeued): the journal stays
+            // for the recovery that will find them.
+            journal?.finish(remove: requeued != nil)
             await endLease(heartbeat)
+            if let pausedForStorage {
+                var summary = Self.storageFullSummary(pausedForStorage, progress: await recorder.progress, recovered: recovered)
+                summary.released = requeued ?? 0
+                return summary
+            }
             logger.error("delivery failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             throw error
         }
@@ -501,6 +537,75 @@ public struct CampaignRunner: Sendable {
         }
     }
 
+    /// The store cannot write because its disk is full: nothing more is sent (the caller's senders have
+    /// ended). Says so once (`critical`), then tries every second until the store can write again:
+    /// `write` (the outcomes not yet written, so that they are not left `sending`), then the move to
+    /// `paused` with reason ``storageFullReason``. Returns the campaign as it is then (already paused,
+    /// aborted or finished by someone else: as it is) and whether `write` went through (another error
+    /// than a full disk is logged and not tried again); throws `cause` when cancelled first (Ctrl-C).
+    private func pauseForFullStorage(_ cause: any Error, write: () async throws -> Void) async throws -> (Campaign, written: Bool) {
+        logger.critical(
+            "the store cannot write, its disk is full: no message starts; once space is freed the outcomes so far are written and the campaign is paused (reason \(Self.storageFullReason)), then `bulkhead campaign resume \(campaignID.rawValue)`",
+            metadata: ["campaign": "\(campaignID.rawValue)", "worker": "\(worker)", "error": "\(cause)"])
+        var written: Bool?
+        while true {
+            do {
+                if written == nil {
+                    do {
+                        try await write()
+                        written = true
+                    } catch let failure as StoreError {
+                        if case .storageFull = failure { throw failure }
+                        logger.warning("cannot write the outcomes before the pause", metadata: ["error": "\(failure)"])
+                        written = false
+                    }
+                }
+                do {
+                    let paused = try await store.transition(
+                        campaignID, from: Self.runnable, to: .paused, actor: .system,
+                        details: ["reason": .string(Self.storageFullReason), "error": .string("\(cause)")])
+                    return (paused, written ?? false)
+                } catch StoreError.invalidTransition {
+                    guard let campaign = try await store.campaign(id: campaignID) else { throw StoreError.notFound(.campaign(campaignID)) }
+                    return (campaign, written ?? false)
+                }
+            } catch StoreError.storageFull {
+                do {
+                    try await clock.sleep(for: .seconds(1))
+                } catch {
+                    throw cause
+                }
+            }
+        }
+    }
+
+    /// After the senders ended and every outcome they learnt was written: the entries this run still
+    /// holds `sending` were claimed but never handed to the transport (a claim's batch cut short, a
+    /// hand-back whose write failed). They go back to the queue with their attempt restored (the
+    /// recovery of a journal that started none of them; audited); returns how many.
+    private func requeueUnsentClaims() async throws -> Int {
+        try await store.recoverInterrupted(
+            campaign: campaignID, worker: worker.description, evidence: InterruptedRunEvidence(started: [], finished: [])
+        ).requeued
+    }
+
+    /// How a run that stopped for a full disk ended.
+    private static func storageFullSummary(_ campaign: Campaign, progress: DeliveryProgress, recovered: RecoveryCounts) -> DeliveryRunSummary {
+        let ending: DeliveryRunSummary.Ending =
+            switch campaign.state {
+            case .paused: .paused
+            case .aborted: .aborted
+            case .sent: .finished
+            default: .notSending
+            }
+        var summary = DeliveryRunSummary(
+            ending: ending, progress: progress, released: 0, completedAfterStop: 0,
+            recoveredUncertain: recovered.uncertain, recoveredRequeued: recovered.requeued,
+            recoveredCompleted: recovered.completed, nextRetryAt: nil)
+        summary.pauseReason = campaign.state == .paused ? campaign.pauseReason : nil
+        return summary
+    }
+
     /// Entries left `sending` by a worker that is gone (its lease ran out, or its process on this
     /// machine no longer runs) are recovered: with its in-flight journal (same machine, same boot),
     /// never-started ones are queued again, journaled outcomes recorded, and only those truly in flight
@@ -531,7 +636,9 @@ public struct CampaignRunner: Sendable {
         return recovered
     }
 
-    /// Renews this worker's lease every third of its length until cancelled.
+    /// Renews this worker's lease every third of its length until cancelled, and each time recovers the
+    /// entries of workers gone meanwhile: not only when a run starts, or a worker that dies during a long
+    /// send would hold its claims `sending` until the survivors have sent everything else.
     private func keepLease() async {
         let seconds = settings.leaseSeconds
         while !Task.isCancelled {
@@ -544,6 +651,12 @@ public struct CampaignRunner: Sendable {
                 try await store.renewLease(worker.leaseHolder, seconds: seconds)
             } catch {
                 logger.warning("cannot renew the worker's lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
+                continue
+            }
+            do {
+                _ = try await recoverDeadWorkers()
+            } catch {
+                logger.warning("cannot recover the entries of workers that are gone", metadata: ["worker": "\(worker)", "error": "\(error)"])
             }
         }
     }

@@ -85,21 +85,32 @@ public final class InFlightJournal: Sendable {
         if remove { unlink(path) }
     }
 
+    /// Appends one line. A line that cannot be written whole (the disk is full, an I/O error) would
+    /// make the journal lie: a `B` line lost is a message that went out but looks never started, and
+    /// recovery would queue it again. So the journal is given up at once: the file is removed before
+    /// the message goes to the transport, and a crash then leaves every held entry `uncertain`, as
+    /// without a journal.
     private func append(_ line: String) {
         var bytes = Array(line.utf8)
         descriptor.withLock { fd in
             guard fd >= 0 else { return }
             // One write(2) per line on an O_APPEND descriptor: lines from several senders never interleave.
-            bytes.withUnsafeMutableBytes { buffer in
+            let whole = bytes.withUnsafeMutableBytes { buffer in
                 var offset = 0
                 while offset < buffer.count {
                     let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
-                        return
+                        return false
                     }
                     offset += written
                 }
+                return true
+            }
+            if !whole {
+                unlink(path)
+                close(fd)
+                fd = -1
             }
         }
     }

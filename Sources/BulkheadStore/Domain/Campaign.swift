@@ -11,7 +11,7 @@ public import Foundation
 /// | `canary` | the window is over: the first wave goes out |
 /// | `canary-hold` | the first wave is done; the brakes judge its outcomes |
 /// | `sending` | the hold is over, or promoted |
-/// | `paused` | pause, a brake, `stop --all`, an overdue schedule, Ctrl-C (``Campaign/pauseReason``) |
+/// | `paused` | pause, a brake, `stop --all`, an overdue schedule, Ctrl-C, a full disk under the store (``Campaign/pauseReason``) |
 /// | `sent`, `cancelled`, `aborted` | terminal |
 ///
 /// A `sent` campaign is reopened as `paused` only when failed or uncertain recipients are queued again
@@ -145,7 +145,7 @@ public struct Campaign: Sendable, Hashable, Codable, Identifiable {
     public var updatedAt: Date
     /// Who created it (the author an approver must differ from).
     public var createdBy: String
-    /// Why it is paused (`operator`, `interrupted`, `overdue`, `stop-all`, `brake:<metric>`), nil unless paused.
+    /// Why it is paused (`operator`, `interrupted`, `overdue`, `stop-all`, `brake:<metric>`, `storage-full`), nil unless paused.
     public var pauseReason: String?
     /// The state it was paused in, nil unless paused (`resume` goes back there).
     public var pausedFrom: CampaignState?

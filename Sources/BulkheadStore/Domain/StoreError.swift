@@ -21,6 +21,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidData(String)
     /// A configuration that cannot be used (connection URL, path, …).
     case invalidConfiguration(String)
+    /// The database cannot write: the disk holding it is full (SQLite's `SQLITE_FULL`, PostgreSQL's
+    /// SQLSTATE 53100 `disk_full`); the message is the database's. Nothing of the refused transaction
+    /// was written; it can be tried again once space is freed.
+    case storageFull(String)
     /// A database error without a more specific case.
     case database(String)
     /// A rule of the store refused the request (the author approving their own campaign, disabling the
@@ -43,6 +47,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .constraintViolation(let message): "refused by the database: \(message)"
         case .invalidData(let message): "invalid stored data: \(message)"
         case .invalidConfiguration(let message): "invalid store configuration: \(message)"
+        case .storageFull(let message): "the store's disk is full, nothing more can be written until space is freed: \(message)"
         case .database(let message): "database error: \(message)"
         case .refused(let message): message
         }

@@ -363,6 +363,8 @@ struct PostgresBackend: SQLBackend {
             let message = error.serverInfo?[.message] ?? "\(error)"
             // Class 23 (integrity constraints) and P0001 (RAISE EXCEPTION in our audit trigger).
             if state.hasPrefix("23") || state == "P0001" { return StoreError.constraintViolation(message) }
+            // 53100 disk_full (class 53: insufficient resources).
+            if state == "53100" { return StoreError.storageFull("\(state): \(message)") }
             return StoreError.database("\(state): \(message)")
         }
         if error is StoreError || error is CancellationError { return error }

@@ -180,6 +180,9 @@ struct SQLiteBackend: SQLBackend {
         if error.resultCode == .SQLITE_CONSTRAINT {
             return StoreError.constraintViolation(error.message ?? "constraint failed")
         }
+        if error.resultCode == .SQLITE_FULL {
+            return StoreError.storageFull(error.message ?? "database or disk is full")
+        }
         return StoreError.database(error.description)
     }
 }

@@ -251,6 +251,11 @@ enum CampaignDelivery {
                 "campaign \(id.rawValue) was paused by its \(reason.dropFirst("brake:".count)) brake (bulkhead campaign show \(id.rawValue); then resume or abort)"
             )
         }
+        if summary.pauseReason == CampaignRunner.storageFullReason {
+            lines.append(
+                "campaign \(id.rawValue) was paused because the store's disk is full (reason \(CampaignRunner.storageFullReason)); free space, then bulkhead campaign resume \(id.rawValue)"
+            )
+        }
         return lines.joined(separator: "\n")
     }
 }

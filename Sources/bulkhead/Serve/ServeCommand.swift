@@ -249,7 +249,7 @@ struct ServeCommand: AsyncParsableCommand {
             if campaign.state == .canaryHold, try await environment.staging.advanceHold(campaign.id).state != .sending { continue }
             let runner = try await environment.runner(for: campaign.id, waitingThroughHold: false)
             let summary = try await runner.run()
-            if summary.progress.done > 0 || summary.ending == .finished || summary.ending == .canaryHold {
+            if summary.progress.done > 0 || [.finished, .canaryHold, .paused].contains(summary.ending) {
                 print(CampaignDelivery.describe(summary, id: campaign.id))
             }
         }

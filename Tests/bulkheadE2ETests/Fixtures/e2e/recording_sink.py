@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fast recording SMTP sink for Bulkhead's end-to-end tests.
 
-Usage: recording_sink.py LOG_FILE [DELAY_MS [DEFER_FILE [REJECT_PERCENT]]]
+Usage: recording_sink.py LOG_FILE [DELAY_MS [DEFER_FILE [REJECT_PERCENT [TEMPFAIL_PERCENT]]]]
 Listens on a free 127.0.0.1 port, prints "READY <port>" on stdout, and accepts every message. For each
 message it appends one JSON line to LOG_FILE *before* answering 250 to the end of DATA:
   {"t_mail": <time.time() at MAIL FROM>, "t_end": <time.time() at the final dot>,
@@ -17,11 +17,15 @@ the final dot before it logs and answers: a slow receiver, so a claimed batch ta
 With DEFER_FILE, every RCPT is answered "451 4.7.1" while that file exists (greylisting, a full queue;
 an empty DEFER_FILE means none). With REJECT_PERCENT, that share of recipient addresses is unknown: their
 RCPT is answered "550 5.1.1" (chosen by the address's CRC-32, so the same address always fares the same)
-and one line {"rejected": "<address>"} is appended to LOG_FILE.rejected.
+and one line {"rejected": "<address>"} is appended to LOG_FILE.rejected. With TEMPFAIL_PERCENT, that
+share of RCPTs is answered "451 4.3.0" at random, each time anew (a flaky upstream: the same address may
+be deferred, then accepted), and one line {"deferred": "<address>"} is appended to LOG_FILE.deferred
+before the reply: an address's RCPT attempts are its LOG_FILE.deferred lines plus its accepted messages.
 """
 import asyncio
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -68,7 +72,7 @@ def unknown(address, reject_percent):
     return reject_percent > 0 and zlib.crc32(address.lower().encode()) % 100 < reject_percent
 
 
-async def session(reader, writer, recorder, delay, defer_file, reject_percent, rejections):
+async def session(reader, writer, recorder, delay, defer_file, reject_percent, rejections, tempfail_percent, deferrals):
     writer.write(b"220 recording-sink ESMTP\r\n")
     mail_from, rcpts, t_mail = None, [], None
     try:
@@ -91,6 +95,9 @@ async def session(reader, writer, recorder, delay, defer_file, reject_percent, r
                     writer.write(b"503 5.5.1 MAIL first\r\n")
                 elif defer_file and os.path.exists(defer_file):
                     writer.write(b"451 4.7.1 greylisted, try again later\r\n")
+                elif tempfail_percent > 0 and random.randrange(100) < tempfail_percent:
+                    deferrals.record({"deferred": angle(line[5:])})
+                    writer.write(b"451 4.3.0 temporary failure, try again later\r\n")
                 elif unknown(angle(line[5:]), reject_percent):
                     rejections.record({"rejected": angle(line[5:])})
                     writer.write(b"550 5.1.1 no such user here\r\n")
@@ -139,10 +146,12 @@ async def main():
     delay = int(sys.argv[2]) / 1000 if len(sys.argv) > 2 else 0
     defer_file = (sys.argv[3] or None) if len(sys.argv) > 3 else None
     reject_percent = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    tempfail_percent = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     rejections = Recorder(sys.argv[1] + ".rejected")
+    deferrals = Recorder(sys.argv[1] + ".deferred")
     server = await asyncio.start_server(
-        lambda r, w: session(r, w, recorder, delay, defer_file, reject_percent, rejections), "127.0.0.1", 0,
-                                        limit=64 * 1024 * 1024)
+        lambda r, w: session(r, w, recorder, delay, defer_file, reject_percent, rejections, tempfail_percent, deferrals),
+        "127.0.0.1", 0, limit=64 * 1024 * 1024)
     port = server.sockets[0].getsockname()[1]
     print("READY %d" % port, flush=True)
     loop = asyncio.get_running_loop()
