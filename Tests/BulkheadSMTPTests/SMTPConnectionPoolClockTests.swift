@@ -141,8 +141,8 @@ struct SMTPConnectionPoolClockTests {
         await pool.shutdown()
     }
 
-    /// Shared limits (counted by the engine in the store) answer after the pool's own: a refusal makes
-    /// the send wait that long on the pool's clock, then ask again; nothing is sent before a grant.
+    /// Shared limits (counted by the engine in the store) are asked with the connection in hand: a
+    /// refusal makes the send wait that long on the pool's clock, then ask again; nothing is sent before a grant.
     @Test func aSharedLimitsRefusalWaitsOnThePoolsClockThenAsksAgain() async throws {
         let clock = ManualClock()
         let connector = FakeConnector()
@@ -150,7 +150,7 @@ struct SMTPConnectionPoolClockTests {
         let pool = try Self.pool(Self.upstream { $0.sharedPermits = permits }, clock: clock, connector: connector)
         let send = Task { await pool.deliver(Self.envelope, Self.message) }
         await clock.waitForSleepers(1)
-        #expect(connector.attempts == 0, "no connection before the shared permit")
+        #expect(connector.connections.first?.sent.count ?? 0 == 0, "no message before the shared permit")
         clock.advance(by: .seconds(3))
         #expect(await send.value == .sent(.note("250 ok from c1")))
         #expect(permits.asked == 2)

@@ -53,7 +53,8 @@ public struct SMTPUpstream: Sendable {
     public var maxMessagesPerConnection = 100
     /// Sending limits, all enforced together (a sliding window each).
     public var rateLimits: [RateLimit] = []
-    /// Limits shared with other processes, asked after `rateLimits` before each send; nil: none.
+    /// Limits shared with other processes, asked with a connection in hand right before each message
+    /// (after `rateLimits`); nil: none.
     public var sharedPermits: (any SharedSendPermits)?
     /// When the upstream counts as down (connection failures in a row) and for how long.
     public var breaker = CircuitBreakerPolicy()

@@ -20,9 +20,12 @@ public struct SharedRateLimit: Sendable, Hashable {
     }
 
     /// The store counts a window in this many buckets; a bucket is counted until the whole window
-    /// after its end has passed, so the store may refuse up to one bucket's width (a twentieth of the
-    /// window) early: it errs on the side of sending less, never more.
+    /// after its end, and ``marginBuckets`` more, have passed: the store errs on the side of sending
+    /// less (up to a tenth under the limit when saturated), never more.
     public static let bucketsPerWindow: Int64 = 20
+    /// Buckets counted beyond the window: room for the time between a permit and the message's start
+    /// on the wire (a twentieth of the window: 50 ms of a second).
+    public static let marginBuckets: Int64 = 1
 
     /// One bucket's width in milliseconds.
     public var bucketMilliseconds: Int64 { max(1, windowMilliseconds / Self.bucketsPerWindow) }

@@ -4,9 +4,10 @@ extension SQLMailStore {
     /// Takes permits under limits shared by every worker (see ``MailStore/takeSendPermits(_:wanted:limits:)``).
     ///
     /// Each limit is counted in buckets of a twentieth of its window; a grant at time `now` counts every
-    /// bucket from the one twenty before the current one, which covers at least the whole window
-    /// `(now - window, now]`. So no window ever holds more than `count` grants; the price is that a
-    /// bucket is counted up to one bucket's width longer than strictly needed.
+    /// bucket from the one twenty-one before the current one, which covers at least the window
+    /// `(now - window - bucket, now]`. So no window ever holds more than `count` grants, even with a
+    /// message starting up to a bucket's width after its permit; the price is that a bucket is counted
+    /// up to two buckets' width longer than strictly needed.
     public func takeSendPermits(_ key: String, wanted: Int, limits: [SharedRateLimit]) async throws -> SendPermitGrant {
         guard wanted > 0, !limits.isEmpty else { return SendPermitGrant(granted: max(0, wanted), retryAt: nil) }
         for limit in limits where limit.count < 1 || limit.windowMilliseconds < 1 {
@@ -25,7 +26,7 @@ extension SQLMailStore {
             for limit in strictest {
                 let width = limit.bucketMilliseconds
                 let current = now / width
-                let first = current - SharedRateLimit.bucketsPerWindow
+                let first = current - SharedRateLimit.bucketsPerWindow - SharedRateLimit.marginBuckets
                 _ = try tx.changes(Queries.pruneSendRateBuckets(key, windowMilliseconds: limit.windowMilliseconds, before: first))
                 var used: Int64 = 0
                 var oldest: Int64?
@@ -51,7 +52,8 @@ extension SQLMailStore {
             var retry = now + 1
             for window in windows where window.left <= granted {
                 let bucket = window.oldest ?? window.current
-                retry = max(retry, (bucket + SharedRateLimit.bucketsPerWindow + 1) * window.limit.bucketMilliseconds)
+                let leaves = bucket + SharedRateLimit.bucketsPerWindow + SharedRateLimit.marginBuckets + 1
+                retry = max(retry, leaves * window.limit.bucketMilliseconds)
             }
             return SendPermitGrant(granted: granted, retryAt: SQLTime.date(retry))
         }

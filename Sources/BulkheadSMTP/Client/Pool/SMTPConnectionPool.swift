@@ -173,6 +173,10 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     }
 
     private func send(_ envelope: Envelope, _ message: [UInt8], on lease: SMTPPoolLease<Connection>) async -> DeliveryOutcome {
+        if let stop = await waitForSharedPermit() {
+            run(state.withLock { $0.machine.released(lease, reusable: lease.connection.isActive, at: clock.now) })
+            return .postponed(.note(stop), retryAfter: .zero)
+        }
         let outcome = await lease.connection.send(envelope, message)
         let reusable = lease.connection.isActive
         run(state.withLock { $0.machine.released(lease, reusable: reusable, at: clock.now) })
@@ -198,20 +202,13 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         return .postponed(.note(error.description), retryAfter: opened.map { max(.zero, now.duration(to: $0)) } ?? .zero)
     }
 
-    /// Waits until the rate limits (the pool's own, then the shared ones) allow a send. Returns why not to send when the pool shuts down or
+    /// Waits until the pool's own rate limits allow a send. Returns why not to send when the pool shuts down or
     /// the task is cancelled meanwhile (checked at least every second, so an abort takes effect fast).
     private func waitForSendPermit() async -> String? {
         while true {
             if Task.isCancelled { return "delivery cancelled; nothing was sent" }
             switch state.withLock({ $0.machine.sendPermitRequested(at: clock.now) }) {
             case .granted:
-                guard let shared = upstream.sharedPermits else { return nil }
-                // The shared limits: counted in the store by every worker. The local permit is spent.
-                while let wait = await shared.takePermit() {
-                    if Task.isCancelled { return "delivery cancelled; nothing was sent" }
-                    if state.withLock({ $0.machine.isShuttingDown }) { return "the SMTP pool is shut down; nothing was sent" }
-                    try? await clock.sleep(until: clock.now.advanced(by: min(wait, .seconds(1))), tolerance: nil)
-                }
                 return nil
             case .shutDown:
                 return "the SMTP pool is shut down; nothing was sent"
@@ -219,6 +216,19 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 try? await clock.sleep(until: min(instant, clock.now.advanced(by: .seconds(1))), tolerance: nil)
             }
         }
+    }
+
+    /// Waits for a permit of the shared limits (counted in the store by every worker), if any, with the
+    /// connection in hand: the message starts right after, so the time between the permit and the
+    /// message on the wire stays short. Returns why not to send when cancelled or shut down meanwhile.
+    private func waitForSharedPermit() async -> String? {
+        guard let shared = upstream.sharedPermits else { return nil }
+        while let wait = await shared.takePermit() {
+            if Task.isCancelled { return "delivery cancelled; nothing was sent" }
+            if state.withLock({ $0.machine.isShuttingDown }) { return "the SMTP pool is shut down; nothing was sent" }
+            try? await clock.sleep(until: clock.now.advanced(by: min(wait, .seconds(1))), tolerance: nil)
+        }
+        return nil
     }
 
     /// Performs the machine's actions; called outside the lock.
