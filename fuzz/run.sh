@@ -55,7 +55,7 @@ binary() { echo ".build/release/$(product "$1")"; }
 
 run() {
     local target="$1" seconds="${2:-600}"
-    build "$target"
+    [ -n "${FUZZ_NO_BUILD:-}" ] || build "$target"
     mkdir -p ".work/corpus/$target" ".work/artifacts/$target" .work/logs
     local dict=()
     if [ -f "dict/$target.dict" ]; then dict=("-dict=dict/$target.dict"); fi
@@ -63,7 +63,7 @@ run() {
     # shellcheck disable=SC2086
     nice -n 19 "$(binary "$target")" \
         -max_total_time="$seconds" -rss_limit_mb="$RSS_LIMIT_MB" -max_len="$(max_len "$target")" \
-        -timeout=10 -print_final_stats=1 "${dict[@]}" \
+        -timeout="${FUZZ_TIMEOUT:-60}" -print_final_stats=1 "${dict[@]}" \
         -artifact_prefix=".work/artifacts/$target/" ${FUZZ_FLAGS:-} \
         ".work/corpus/$target" "corpus/$target" 2>&1 | tee -a ".work/logs/$target.log"
 }
