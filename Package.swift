@@ -17,6 +17,9 @@ let package = Package(
     products: [
         .executable(name: "bulkhead", targets: ["bulkhead"]),
         .library(name: "BulkheadMail", targets: ["BulkheadMail"]),
+        // for the libFuzzer targets in fuzz/ (a separate package; see fuzz/README.md)
+        .library(name: "BulkheadSMTP", targets: ["BulkheadSMTP"]),
+        .library(name: "BulkheadEngine", targets: ["BulkheadEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),

@@ -86,6 +86,29 @@ import Testing
         #expect(throws: expected) { try AddressList.parse(text) }
     }
 
+    /// Found by fuzz/ (target address): quoted-pairs in a domain literal were undone, so the
+    /// mailbox written back (the domain as held) read back differently (`[a\\b]`) or not at all (`[\\]]`).
+    @Test func domainLiteralQuotedPairsReadBackAsFormatted() throws {
+        for text in [#"a@[x\\y]"#, #"a@[\]]"#, #"a@[\\]"#, #"a@[1.2\ 3]"#, "a@[IPv6:2001:db8::1]"] {
+            let mailbox = try Mailbox(parsing: text)
+            #expect(mailbox.domain == String(text.dropFirst(2)), "\(text)")
+            #expect(try Mailbox(parsing: mailbox.formatted(utf8Allowed: false)) == mailbox, "\(text)")
+            #expect(try AddressList.parse(AddressList.format([.mailbox(mailbox)])) == [.mailbox(mailbox)], "\(text)")
+        }
+        // folding white space in a literal is still removed
+        #expect(try Mailbox(parsing: "a@[ 192.0.2.1\r\n ]").domain == "[192.0.2.1]")
+    }
+
+    /// Found by fuzz/ (target address): a quoted CR (`\<CR>`, obsolete quoted-pair) stayed in a
+    /// quoted local part, was written back raw and read back as folding: a different mailbox.
+    @Test func quotedLineBreaksAreFoldingInQuotedStrings() throws {
+        let mailbox = try Mailbox(parsing: "\"quoted\\\r\n #lo[cal\"@example.test")
+        #expect(mailbox.localPart == "quoted #lo[cal")
+        #expect(try Mailbox(parsing: mailbox.formatted()) == mailbox)
+        #expect(try Mailbox(parsing: "\"Ann\\\nLee\" <a@b.test>").displayName == "AnnLee")
+        #expect(try Mailbox(parsing: "a@[1.2\\\r3.4]").domain == "[1.23.4]")
+    }
+
     @Test func boundsCommentDepthAndLength() throws {
         let deep = String(repeating: "(", count: 33) + String(repeating: ")", count: 33) + "a@b.test"
         #expect(throws: AddressParseError(offset: 32, reason: .commentsTooDeep)) { try AddressList.parse(deep) }

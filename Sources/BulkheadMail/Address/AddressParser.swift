@@ -232,7 +232,9 @@ struct AddressParser {
         return text
     }
 
-    /// A quoted-string from its opening quote: quoted-pairs undone, CR and LF of folding removed.
+    /// A quoted-string from its opening quote: quoted-pairs undone, CR and LF of folding removed,
+    /// also when quoted (`\<CR>`, obsolete syntax): a CR or LF kept would be written back raw and
+    /// read back as folding, so the text would not survive a round trip (nor belong in a header).
     private mutating func readQuotedString() throws(AddressParseError) -> String {
         let open = position
         position += 1
@@ -245,7 +247,7 @@ struct AddressParser {
                 return String(decoding: content, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 guard position + 1 < bytes.count else { throw error(.unterminatedQuotedString, at: open) }
-                content.append(bytes[position + 1])
+                if !Self.isLineBreak(bytes[position + 1]) { content.append(bytes[position + 1]) }
                 position += 2
             case 0x0D, 0x0A:
                 position += 1
@@ -290,7 +292,9 @@ struct AddressParser {
         return text
     }
 
-    /// `domain-literal` from its `[`: dtext, quoted-pairs and folding white space (removed).
+    /// `domain-literal` from its `[`: dtext, quoted-pairs and folding white space (removed, a quoted
+    /// CR or LF too). A quoted-pair is kept as written, backslash included: the domain is written back
+    /// as held, and undone, `\]` or `\\` or an escaped space would not read back the same (or at all).
     private mutating func readDomainLiteral() throws(AddressParseError) -> String {
         let open = position
         position += 1
@@ -306,7 +310,7 @@ struct AddressParser {
                 throw unexpectedHere()
             case UInt8(ascii: "\\"):
                 guard position + 1 < bytes.count else { throw error(.unterminatedDomainLiteral, at: open) }
-                content.append(bytes[position + 1])
+                if !Self.isLineBreak(bytes[position + 1]) { content.append(contentsOf: bytes[position...(position + 1)]) }
                 position += 2
             case 0x20, 0x09, 0x0D, 0x0A:
                 position += 1
@@ -317,6 +321,9 @@ struct AddressParser {
         }
         throw error(.unterminatedDomainLiteral, at: open)
     }
+
+    /// CR or LF: folding wherever it occurs in a quoted-string or domain literal.
+    private static func isLineBreak(_ byte: UInt8) -> Bool { byte == 0x0D || byte == 0x0A }
 
     // MARK: - CFWS
 
