@@ -112,7 +112,8 @@ head -n $((limit_recipients + 1)) subscribers.csv > few.csv
 # "workers msgs/s duplicates messages max_rss_kb busiest_second" to results.txt.
 run() {
     local workers="$1" list="$2" count="$3" per_second="$4"
-    "$bulkhead" bench sink --port 0 --delay-ms "$delay" --messages "$count" --timeout 900 > sink.out &
+    # The sink's deadline: generous (a million recipients take a while to preflight and to send).
+    "$bulkhead" bench sink --port 0 --delay-ms "$delay" --messages "$count" --timeout $((900 + count / 100)) > sink.out &
     local sink_pid=$!
     pids+=("$sink_pid")
     local port=""
@@ -132,8 +133,11 @@ run() {
         worker_pids+=($!)
         pids+=($!)
     done
+    local scheduled_at
+    scheduled_at=$(date +%s)
     "$bulkhead" campaign schedule "$id" --config bulkhead.yaml --confirm "$count" \
         --at "$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)" > /dev/null
+    echo "== scheduled in $(( $(date +%s) - scheduled_at )) s (preflight and enqueue of $count)" >&2
     wait "$sink_pid"
     # /usr/bin/time ignores SIGINT while its child runs: stop the serve processes themselves.
     for pid in "${worker_pids[@]}"; do pkill -INT -P "$pid" 2>/dev/null || true; done
