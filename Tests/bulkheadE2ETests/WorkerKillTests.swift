@@ -110,13 +110,17 @@ struct WorkerKillEndToEndTests {
         let victimPID = try await victim.bulkheadPID()
         try await workspace.scheduleNow(id)
 
-        // Kill host-a once a fifth has arrived and it holds claims.
+        // Kill host-a once a fifth has arrived and it holds claims. It is stopped (SIGSTOP) while the
+        // store is asked, so that what it holds cannot change between the look and the kill (under load
+        // a batch could complete in between, leaving it nothing to recover); resumed when it holds nothing.
         let deadline = ContinuousClock.now + .seconds(120)
         var held: [SendingWorker] = []
         while ContinuousClock.now < deadline, workers.allSatisfy(\.child.isRunning) {
             if sink.count() >= Self.recipients / 5 {
+                kill(victimPID, SIGSTOP)
                 held = try await workspace.withStore { try await $0.sendingWorkers(campaign: campaignID) }
                 if held.contains(where: { $0.worker.hasPrefix("host-a:") }) { break }
+                kill(victimPID, SIGCONT)
             }
             try await Task.sleep(for: .milliseconds(10))
         }
