@@ -244,7 +244,7 @@ enum SubscriberRowMapping {
     static func row(_ fields: [String], columns: SubscriberColumns, headerWidth: Int) throws(SubscriberRowProblem) -> ImportRow {
         guard fields.count <= headerWidth else { throw .tooManyFields(fields.count, header: headerWidth) }
         // The store keeps no NUL (PostgreSQL cannot): the row is refused on every backend alike.
-        if let index = fields.firstIndex(where: holdsNUL) { throw .nulCharacter(field: index + 1) }
+        if let index = fields.firstIndex(where: StoreText.holdsNUL) { throw .nulCharacter(field: index + 1) }
         func cell(_ index: Int?) -> String? {
             guard let index, index < fields.count else { return nil }
             let value = SpreadsheetFormulaGuard.unescape(fields[index].trimmingSpaces)
@@ -278,14 +278,6 @@ enum SubscriberRowMapping {
         if let value = cell(columns.consentTime) { attributes["optin_time"] = .string(value) }
         if let value = cell(columns.consentIP) { attributes["optin_ip"] = .string(value) }
         return ImportRow(address: address, name: name, attributes: attributes, status: status)
-    }
-
-    /// True when `field` holds U+0000 (memchr: every field of every row is checked).
-    static func holdsNUL(_ field: String) -> Bool {
-        field.utf8.withContiguousStorageIfAvailable { bytes in
-            guard let base = bytes.baseAddress else { return false }
-            return memchr(base, 0, bytes.count) != nil
-        } ?? field.utf8.contains(0)
     }
 
     static let statuses: [String: MembershipStatus] = [

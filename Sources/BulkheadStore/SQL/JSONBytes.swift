@@ -9,6 +9,8 @@ import Foundation
 /// JSONBytes.appendString("Ann \"A\"", to: &bytes)   // "Ann \"A\""
 /// ```
 enum JSONBytes {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Appends `text` as a JSON string literal.
     static func appendString(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
@@ -26,10 +28,9 @@ enum JSONBytes {
                 case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
                 case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
                     bytes.append(contentsOf: Array("\\u00".utf8))
-                    bytes.append(hex[Int(byte >> 4)])
-                    bytes.append(hex[Int(byte & 0xF)])
+                    bytes.append(hexDigits[Int(byte >> 4)])
+                    bytes.append(hexDigits[Int(byte & 0xF)])
                 }
                 start = index + 1
             }

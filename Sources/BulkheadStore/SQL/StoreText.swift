@@ -8,15 +8,16 @@ import Foundation
 /// ```swift
 /// try StoreText.refuseNUL("Ann")       // fine
 /// try StoreText.refuseNUL("A\u{0}nn")  // throws StoreError.invalidData
+/// StoreText.holdsNUL("A\u{0}nn")       // true: an import refuses the row before the store sees it
 /// ```
-enum StoreText {
+public enum StoreText {
     static func refuseNUL(_ text: String) throws(StoreError) {
         if holdsNUL(text) { throw nulError }
     }
 
-    /// True when `text` holds U+0000 (memchr over the UTF-8 where it is contiguous: imports check
-    /// every field of a million rows).
-    static func holdsNUL(_ text: String) -> Bool {
+    /// True when `text` holds U+0000, which the store refuses (memchr over the UTF-8 where it is
+    /// contiguous: imports check every field of a million rows).
+    public static func holdsNUL(_ text: String) -> Bool {
         text.utf8.withContiguousStorageIfAvailable { bytes in
             guard let base = bytes.baseAddress else { return false }
             return memchr(base, 0, bytes.count) != nil
