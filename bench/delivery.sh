@@ -35,14 +35,9 @@ if [ "$mailmerge_messages" -gt 0 ] && ! command -v mailmerge >/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check mailmerge >&2
 fi
 command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-# BULKHEAD_SCRATCH names another build folder (e.g. .build-release) to keep a debug .build apart.
-scratch="${BULKHEAD_SCRATCH:-.build}"
-if [ -n "${BULKHEAD_BIN:-}" ]; then
-    bulkhead="$(realpath "$BULKHEAD_BIN")"   # a given binary (e.g. to compare two builds); no build here
-else
-    swift build -c release --product bulkhead --scratch-path "$scratch" >&2
-    bulkhead="$PWD/$scratch/release/bulkhead"
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_binary
 
 store="${BULKHEAD_BENCH_STORE:-sqlite}"
 storage_yaml=""
@@ -81,23 +76,7 @@ sink_pid=$!
 sleep 0.5
 
 echo "== preparing $recipients recipients in $work" >&2
-python3 - "$work/subscribers.csv" "$recipients" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-with open(path, "w") as f:
-    f.write("email,name,city\n")
-    for i in range(n):
-        f.write(f"person{i}@example.org,Person Number {i},Town {i % 997}\n")
-PY
-paragraph="Our spring collection is here: garden tools, seeds and planters at 20% off until Sunday. "
-python3 - "$work" "$paragraph" <<'PY'
-import sys, textwrap
-work, paragraph = sys.argv[1], sys.argv[2]
-text = "Hello {{name}} from {{attributes.city}},\n\n" + textwrap.fill(paragraph * 44, 76) + "\n\nUnsubscribe: {{unsubscribe_url}}\n"
-html = "<html><body><h1>Hello {{name}}!</h1>\n" + ("<p>" + paragraph + "</p>\n") * 38 + "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p></body></html>\n"
-open(f"{work}/body.txt", "w").write(text)
-open(f"{work}/body.html", "w").write(html)
-PY
+bench_campaign_inputs "$work" "$recipients"
 # mailmerge's template: the same text and HTML as multipart/alternative (its documented form), its own
 # {{name}} and {{city}} columns.
 {

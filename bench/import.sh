@@ -19,13 +19,9 @@ store="${BULKHEAD_BENCH_STORE:-sqlite}"
 if ! [[ "$rows" =~ ^[0-9]+$ ]] || [ "$rows" -lt 1 ] || [ "$rows" -gt 10000000 ]; then echo "ROWS must be in 1...10000000" >&2; exit 2; fi
 command -v sqlite3 >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
 command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-if [ -n "${BULKHEAD_BIN:-}" ]; then
-    bulkhead="$(realpath "$BULKHEAD_BIN")"
-else
-    scratch="${BULKHEAD_SCRATCH:-.build}"
-    swift build -c release --product bulkhead --scratch-path "$scratch" >&2
-    bulkhead="$PWD/$scratch/release/bulkhead"
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_binary
 storage_yaml=""
 if [ "$store" = postgres ]; then
     # shellcheck source=/dev/null

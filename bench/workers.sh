@@ -29,13 +29,9 @@ if ! [[ "$recipients" =~ ^[0-9]+$ ]] || [ "$recipients" -lt 100 ] || [ "$recipie
     exit 2
 fi
 command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-if [ -n "${BULKHEAD_BIN:-}" ]; then
-    bulkhead="$(realpath "$BULKHEAD_BIN")"
-else
-    scratch="${BULKHEAD_SCRATCH:-.build}"
-    swift build -c release --product bulkhead --scratch-path "$scratch" >&2
-    bulkhead="$PWD/$scratch/release/bulkhead"
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_binary
 # shellcheck source=/dev/null
 BULKHEAD_PG_FSYNC=on source scripts/test-deps/postgres.sh
 
@@ -48,23 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 - "$work/subscribers.csv" "$recipients" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-with open(path, "w") as f:
-    f.write("email,name,city\n")
-    for i in range(n):
-        f.write(f"person{i}@example.org,Person Number {i},Town {i % 997}\n")
-PY
-paragraph="Our spring collection is here: garden tools, seeds and planters at 20% off until Sunday. "
-python3 - "$work" "$paragraph" <<'PY'
-import sys, textwrap
-work, paragraph = sys.argv[1], sys.argv[2]
-text = "Hello {{name}} from {{attributes.city}},\n\n" + textwrap.fill(paragraph * 44, 76) + "\n\nUnsubscribe: {{unsubscribe_url}}\n"
-html = "<html><body><h1>Hello {{name}}!</h1>\n" + ("<p>" + paragraph + "</p>\n") * 38 + "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p></body></html>\n"
-open(f"{work}/body.txt", "w").write(text)
-open(f"{work}/body.html", "w").write(html)
-PY
+bench_campaign_inputs "$work" "$recipients"
 
 # config PORT MESSAGES_PER_SECOND: one file per run (the sink's port changes).
 config() {
