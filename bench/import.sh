@@ -77,7 +77,8 @@ python3 - "$rows" "$store" rounds.txt <<'PY'
 import statistics, sys
 n, store = int(sys.argv[1]), sys.argv[2]
 raw_name = "psql \\copy" if store == "postgres" else "sqlite3 .import"
-rounds = [tuple(float(x) for x in line.split()) for line in open(sys.argv[3])]
+# /usr/bin/time prints hundredths: a tiny run can take "0.00" s, counted as 0.01 so rates stay defined.
+rounds = [tuple(max(float(x), 0.01) for x in line.split()) for line in open(sys.argv[3])]
 print(f"rows                  {n} (address, name, 4 attribute columns) into {store}")
 print(f"round   bulkhead s   rows/s     peak RSS   {raw_name:>15} s   rows/s     ratio")
 for i, (bs, brss, rs, rrss) in enumerate(rounds, 1):
