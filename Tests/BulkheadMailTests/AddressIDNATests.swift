@@ -61,4 +61,29 @@ import Testing
             try Mailbox(localPart: "a", domain: "a..b").envelopeAddress(smtputf8: true)
         }
     }
+
+    /// The ASCII fast path answers exactly as the label-by-label path, or leaves the name to it:
+    /// random names from an alphabet with the characters at every edge (case, dots, `xn--`, `_`, `!`,
+    /// non-ASCII) and lengths around 63 and 253.
+    @Test func theASCIIFastPathAgreesWithTheFullPath() {
+        let pieces = ["a", "Z", "0", "-", "_", ".", "xn--", "XN--", "xn--bcher-kva", "!", "ü", "é", String(repeating: "a", count: 62)]
+        var generator = SystemRandomNumberGenerator()
+        var plain = 0
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 1...12, using: &generator)
+            var domain = (0..<count).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            if Int.random(in: 0..<20, using: &generator) == 0 { domain = String(repeating: domain, count: 253 / max(1, domain.utf8.count) + 1) }
+            let full = Result { () throws(DomainError) in try IDNA.fullASCII(domain) }
+            if let fast = IDNA.plainASCII(domain) {
+                plain += 1
+                #expect(full == .success(fast), "\(domain.debugDescription)")
+            }
+            #expect(Result { () throws(DomainError) in try IDNA.toASCII(domain) } == full, "\(domain.debugDescription)")
+        }
+        // The fast path is taken for the common names (not only refused).
+        #expect(plain > 1_000)
+        #expect(IDNA.plainASCII("Mail.Example.ORG") == "mail.example.org")
+        #expect(IDNA.plainASCII("xn--bcher-kva.example") == nil)
+        #expect(IDNA.plainASCII("example.") == nil)
+    }
 }

@@ -103,6 +103,47 @@ struct AuditImportConformanceTests {
         }
     }
 
+    /// A batch of people nobody holds yet takes the store's fresh path (encoded before the
+    /// transaction, no plan): every status, its consent record, names and attributes of every shape
+    /// land as the planned path would write them; a second import of the same rows then plans.
+    @Test(arguments: StoreBackend.allCases)
+    func aBatchOfNewPeopleIsWrittenAsThePlanWouldWriteIt(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let list = try await store.createList(name: "news", description: "")
+            let consent = ImportConsent(defaultStatus: .confirmed, source: "crm.csv")
+            let attributes: [String: JSONValue] = ["plan": "pro", "quote": "say \"hi\"\n", "score": .number(7), "tags": .array(["a"])]
+            let rows = [
+                ImportRow(address: try Fixture.address("ann@example.com"), name: "Ann", attributes: attributes),
+                ImportRow(address: try Fixture.address("bob@example.com"), status: .unconfirmed),
+                ImportRow(address: try Fixture.address("cy@example.com"), name: "Cy \u{1F600}", status: .unsubscribed),
+                ImportRow(address: try Fixture.address("dee@example.com"), status: .confirmed),
+            ]
+            let outcomes = try await store.importSubscribers(rows, into: list.id, importID: "imp-1", consent: consent)
+            #expect(outcomes == [.inserted, .inserted, .inserted, .inserted])
+            #expect(try await store.membershipCounts(list: list.id) == [.confirmed: 2, .unconfirmed: 1, .unsubscribed: 1])
+            var kinds: [String: [ConsentKind]] = [:]
+            for row in rows {
+                let subscriber = try #require(try await store.subscriber(address: row.address))
+                #expect(subscriber.name == row.name)
+                #expect(subscriber.attributes == row.attributes)
+                let membership = try await store.membership(list: list.id, subscriber: subscriber.id)
+                #expect(membership?.lastImportID == "imp-1")
+                let records = try await store.consentRecords(subscriber: subscriber.id)
+                #expect(records.allSatisfy { $0.evidence.method == .import && $0.evidence.source == "crm.csv" && $0.listID == list.id })
+                kinds[row.address.value] = records.map(\.evidence.kind)
+            }
+            #expect(
+                kinds == [
+                    "ann@example.com": [.given], "bob@example.com": [], "cy@example.com": [.withdrawn], "dee@example.com": [.given],
+                ])
+            // The same people again without a status, in another import: all known now, so the plan
+            // decides, and Cy's opt-out stands.
+            let again = try await store.importSubscribers(
+                rows.map { ImportRow(address: $0.address) }, into: list.id, importID: "imp-2", consent: consent)
+            #expect(again == [.updated, .updated, .keptUnsubscribed, .updated])
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func reopeningAndConcurrentStartsApplyMigrationsOnce(backend: StoreBackend) async throws {
         let db = try TestDatabase(backend)

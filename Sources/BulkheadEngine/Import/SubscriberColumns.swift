@@ -74,6 +74,11 @@ public struct SubscriberColumns: Sendable, Hashable {
 
 extension String {
     var trimmingSpaces: String {
+        // Most cells start and end with a printable ASCII character: nothing to trim, no look at
+        // Unicode properties.
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) {
+            return self
+        }
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }

@@ -21,6 +21,12 @@ public enum IDNA {
     public static func toASCII(_ domain: String) throws(DomainError) -> String {
         if domain.isEmpty { throw .empty }
         if isDomainLiteral(domain) { return domain }
+        if let plain = plainASCII(domain) { return plain }
+        return try fullASCII(domain)
+    }
+
+    /// ``toASCII(_:)`` label by label, for any name (the fast path's reference in tests).
+    static func fullASCII(_ domain: String) throws(DomainError) -> String {
         var output = ""
         output.reserveCapacity(domain.utf8.count + 8)
         var index = 0
@@ -50,6 +56,43 @@ public enum IDNA {
             }
         }
         return output
+    }
+
+    /// The fast path of ``toASCII(_:)`` for the common name: ASCII letters, digits, `-` and `_` in
+    /// non-empty labels of at most 63 octets, at most 253 in all, no label starting with `xn--`. Returns
+    /// the name lowercased, or nil for anything else (which the full path then accepts or refuses with
+    /// its reason).
+    static func plainASCII(_ domain: String) -> String? {
+        var domain = domain
+        guard domain.utf8.count <= maximumNameLength else { return nil }
+        let (plain, lowered) = domain.withUTF8 { bytes -> (Bool, [UInt8]?) in
+            var lowered: [UInt8]?
+            var labelStart = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: ".") {
+                    guard index > labelStart else { return (false, nil) }
+                    labelStart = index + 1
+                    continue
+                }
+                let lower = HeaderField.asciiLower(byte)
+                guard isLDH(lower), index - labelStart < maximumLabelLength else { return (false, nil) }
+                // An `xn--` label must decode: the full path checks it.
+                if index == labelStart, lower == UInt8(ascii: "x"), index + 3 < bytes.count,
+                    HeaderField.asciiLower(bytes[index + 1]) == UInt8(ascii: "n"), bytes[index + 2] == UInt8(ascii: "-"),
+                    bytes[index + 3] == UInt8(ascii: "-")
+                {
+                    return (false, nil)
+                }
+                if lower != byte {
+                    if lowered == nil { lowered = Array(bytes) }
+                    lowered?[index] = lower
+                }
+            }
+            return (labelStart < bytes.count, lowered)
+        }
+        guard plain else { return nil }
+        return lowered.map { String(decoding: $0, as: UTF8.self) } ?? domain
     }
 
     /// True for `[...]`, an RFC 5321 address literal.

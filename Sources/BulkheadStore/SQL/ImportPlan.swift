@@ -105,7 +105,7 @@ struct ImportPlan {
     }
 
     /// Attributes as stored: imported ones are strings, written directly; any other shape by ``JSONText``.
-    private static func attributesText(_ attributes: [String: JSONValue]) throws(StoreError) -> String {
+    static func attributesText(_ attributes: [String: JSONValue]) throws(StoreError) -> String {
         if let text = try JSONBytes.flatObject(attributes) { return text }
         return try JSONText.encode(attributes)
     }

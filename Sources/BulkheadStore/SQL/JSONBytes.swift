@@ -11,6 +11,18 @@ import Foundation
 enum JSONBytes {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// A JSON array of strings (text the store keeps was checked for NUL before).
+    static func stringArray(_ items: [String]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(24 * items.count + 2)
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            appendString(item, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Appends `text` as a JSON string literal.
     static func appendString(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))

@@ -8,22 +8,29 @@ struct JSONRecords {
     }
 
     let columns: [(name: String, type: ColumnType)]
+    /// Each column's `"name":` (after a `,` from the second on), encoded once.
+    private let keys: [[UInt8]]
     private var json: [UInt8] = [UInt8(ascii: "[")]
     private(set) var count = 0
 
     init(columns: [(name: String, type: ColumnType)]) {
         self.columns = columns
+        keys = columns.enumerated().map { index, column in
+            var key: [UInt8] = index > 0 ? [UInt8(ascii: ",")] : []
+            JSONBytes.appendString(column.name, to: &key)
+            key.append(UInt8(ascii: ":"))
+            return key
+        }
     }
 
     /// Appends one record; `values` are in `columns` order (`.int`, `.text` or `.null`). Text holding
     /// NUL is refused (see ``StoreText``).
     mutating func append(_ values: [SQLValue]) throws(StoreError) {
         for case .text(let text) in values { try StoreText.refuseNUL(text) }
-        json.append(contentsOf: count == 0 ? [UInt8(ascii: "{")] : [UInt8(ascii: ","), UInt8(ascii: "{")])
-        for (index, (column, value)) in zip(columns, values).enumerated() {
-            if index > 0 { json.append(UInt8(ascii: ",")) }
-            JSONBytes.appendString(column.name, to: &json)
-            json.append(UInt8(ascii: ":"))
+        if count > 0 { json.append(UInt8(ascii: ",")) }
+        json.append(UInt8(ascii: "{"))
+        for (key, value) in zip(keys, values) {
+            json.append(contentsOf: key)
             switch value {
             case .int(let int): json.append(contentsOf: String(int).utf8)
             case .text(let text): JSONBytes.appendString(text, to: &json)

@@ -115,14 +115,15 @@ enum Queries {
 
     // MARK: Batch import
 
-    /// The batch's known subscribers with their membership of `list` (if any).
-    static func importPrefetch(list: ListID, addresses: [NormalizedAddress], _ dialect: SQLDialect) -> SQLStatement {
+    /// The batch's known subscribers with their membership of `list` (if any); `addresses` is
+    /// ``FreshImportBatch/addresses``.
+    static func importPrefetch(list: ListID, addresses: SQLValue, _ dialect: SQLDialect) -> SQLStatement {
         SQLStatement(
             """
             SELECT s.*, m.status AS membership_status, m.last_import_id AS membership_import_id
             FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ?
             WHERE \(dialect.inTextArray("s.address"))
-            """, [.int(list.rawValue), .textArray(addresses.map(\.value))])
+            """, [.int(list.rawValue), addresses])
     }
 
     /// Records columns: address, name, attributes. Returns `id, address` of each new row.

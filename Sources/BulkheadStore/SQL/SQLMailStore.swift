@@ -167,20 +167,34 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
 
     /// Upserts one batch of imported rows in one transaction (see ``MailStore/importSubscribers(_:into:importID:consent:)``).
     /// Set-based: one query reads the batch's known subscribers and memberships, then at most four
-    /// statements write new subscribers, changed subscribers, memberships and consent records.
+    /// statements write new subscribers, changed subscribers, memberships and consent records. The
+    /// batch is encoded before the transaction (``FreshImportBatch``); when the database holds none of
+    /// its addresses and none repeats, that encoding is written as it is, without ``ImportPlan``.
     public func importSubscribers(
         _ batch: [ImportRow], into list: ListID, importID: String,
         consent: ImportConsent
     ) async throws -> [ImportRowOutcome] {
         let now = clock.date
         let dialect = dialect
+        let fresh = try FreshImportBatch(batch, defaultStatus: consent.defaultStatus, dialect: dialect)
         return try await backend.transaction { tx in
             guard try tx.one(Queries.list(id: list)) != nil else {
                 throw StoreError.notFound(.list(list))
             }
             guard !batch.isEmpty else { return [] }
+            let known = try tx.rows(Queries.importPrefetch(list: list, addresses: fresh.addresses, dialect))
+            if known.isEmpty, fresh.isDistinct {
+                let ids = try fresh.ids(try tx.rows(Queries.insertSubscribers(fresh.subscribers, now: now, dialect)))
+                _ = try tx.changes(
+                    Queries.upsertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now, dialect))
+                let consents = try fresh.consentRecords(ids: ids)
+                if consents.count > 0 {
+                    _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now, dialect))
+                }
+                return fresh.outcomes
+            }
             var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus)
-            for row in try tx.rows(Queries.importPrefetch(list: list, addresses: batch.map(\.address), dialect)) {
+            for row in known {
                 plan.known(
                     try Subscriber(row: row),
                     status: try row.optionalText("membership_status").map { raw throws(StoreError) in

@@ -155,7 +155,7 @@ struct SQLiteBackend: SQLBackend {
                 case .null: nil
                 case .int(let value): value
                 case .text(let value): value
-                case .textArray(let values): jsonTextArray(values)
+                case .textArray(let values): JSONBytes.stringArray(values)
                 case .intArray(let values): jsonArray(values.map(String.init))
                 case .bytes(let values): Data(values)
                 }
@@ -163,17 +163,6 @@ struct SQLiteBackend: SQLBackend {
     }
 
     private static func jsonArray(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
-
-    /// A JSON array of strings (the text binds were checked for NUL before).
-    private static func jsonTextArray(_ items: [String]) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (index, item) in items.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONBytes.appendString(item, to: &bytes)
-        }
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
-    }
 
     static func storeError(_ error: any Error) -> any Error {
         guard let error = error as? DatabaseError else { return error }
