@@ -144,6 +144,26 @@ struct AuditImportConformanceTests {
         }
     }
 
+    /// A batch with more values than SQLite takes as parameters is read as one JSON array there (the
+    /// subscribers' three columns), the smaller records of the same batch as a VALUES list.
+    @Test(arguments: StoreBackend.allCases)
+    func aBatchPastSQLitesParameterLimitIsImportedWhole(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let list = try await store.createList(name: "big", description: "")
+            let count = BatchRecords.sqliteMaximumValues / 3 + 1
+            let rows = try (0..<count).map { index in
+                ImportRow(address: try Fixture.address("p\(index)@example.com"), name: "P \(index)", attributes: ["n": .string("\(index)")])
+            }
+            let outcomes = try await store.importSubscribers(
+                rows, into: list.id, importID: "big-1", consent: ImportConsent(defaultStatus: .confirmed, source: "big.csv"))
+            #expect(outcomes.count == count && outcomes.allSatisfy { $0 == .inserted })
+            #expect(try await store.membershipCounts(list: list.id)[.confirmed] == count)
+            let last = try #require(try await store.subscriber(address: try Fixture.address("p\(count - 1)@example.com")))
+            #expect(last.name == "P \(count - 1)" && last.attributes == ["n": .string("\(count - 1)")])
+            #expect(try await store.consentRecords(subscriber: last.id).map(\.evidence.kind) == [.given])
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func reopeningAndConcurrentStartsApplyMigrationsOnce(backend: StoreBackend) async throws {
         let db = try TestDatabase(backend)

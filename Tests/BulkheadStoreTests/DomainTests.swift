@@ -109,15 +109,29 @@ struct DomainTests {
         #expect(try JSONText.decode(JSONValue.self, from: text, column: "x") == value)
     }
 
-    @Test func jsonRecordsEscapeTextAndKeepIntegersExact() throws {
-        var records = JSONRecords(columns: [("id", .bigint), ("name", .text)])
-        try records.append([.int(1_800_000_000_123), .text("a\"b\\c\nd\u{1}é😀")])
-        try records.append([.int(-2), .null])
-        #expect(records.count == 2)
-        #expect(records.bind == .text(#"[{"id":1800000000123,"name":"a\"b\\c\nd\u0001é😀"},{"id":-2,"name":null}]"#))
-        #expect(records.source(.postgres) == "jsonb_to_recordset(?::jsonb) AS v(id bigint, name text)")
-        #expect(
-            records.source(.sqlite)
-                == "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.name') AS name FROM json_each(?)) AS v")
+    @Test func batchRecordsAreJSONOnPostgresAndValuesOnSQLite() throws {
+        var postgres = BatchRecords(columns: [("id", .bigint), ("name", .text)], dialect: .postgres)
+        var sqlite = BatchRecords(columns: [("id", .bigint), ("name", .text)], dialect: .sqlite)
+        for (value, text) in [(Int64(1_800_000_000_123), SQLValue.text("a\"b\\c\nd\u{1}é😀")), (-2, .null)] {
+            try postgres.append([.int(value), text])
+            try sqlite.append([.int(value), text])
+        }
+        #expect(postgres.count == 2 && sqlite.count == 2)
+        #expect(postgres.binds == [.text(#"[{"id":1800000000123,"name":"a\"b\\c\nd\u0001é😀"},{"id":-2,"name":null}]"#)])
+        #expect(postgres.source == "jsonb_to_recordset(?::jsonb) AS v(id bigint, name text)")
+        #expect(sqlite.binds == [.int(1_800_000_000_123), .text("a\"b\\c\nd\u{1}é😀"), .int(-2), .null])
+        #expect(sqlite.source == "(SELECT column1 AS id, column2 AS name FROM (VALUES (?,?),(?,?))) AS v")
+        #expect(throws: StoreError.self) { try sqlite.append([.int(3), .text("nul\u{0}")]) }
+    }
+
+    /// Past SQLite's parameter limit the records go as one JSON array read by `json_each`.
+    @Test func aBatchPastSQLitesParameterLimitIsOneJSONArray() throws {
+        var records = BatchRecords(columns: [("id", .bigint), ("name", .text)], dialect: .sqlite)
+        for id in 0..<(BatchRecords.sqliteMaximumValues / 2 + 1) { try records.append([.int(Int64(id)), .text("n\(id)")]) }
+        #expect(records.source == "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.name') AS name FROM json_each(?)) AS v")
+        let binds = records.binds
+        #expect(binds.count == 1)
+        guard case .text(let json) = binds.first else { throw StoreError.invalidData("not text") }
+        #expect(json.hasPrefix(#"[{"id":0,"name":"n0"},{"id":1,"name":"n1"},"#) && json.hasSuffix(#"{"id":15000,"name":"n15000"}]"#))
     }
 }

@@ -14,18 +14,19 @@ struct FreshImportBatch {
     /// The batch's addresses, bound where ``SQLDialect/inTextArray(_:)`` reads them.
     let addresses: SQLValue
     /// address, name, attributes of every row (only meaningful when ``isDistinct``).
-    let subscribers: JSONRecords
+    let subscribers: BatchRecords
     /// Row position by address; each address once when ``isDistinct``.
     private let positions: [String: Int]
     /// Each row's membership status and the consent kind it records (nil: none).
     private let changes: [(status: MembershipStatus, consent: ConsentKind?)]
     /// False when an address occurs twice in the batch (the plan decides the later rows).
     let isDistinct: Bool
+    let dialect: SQLDialect
 
     init(_ batch: [ImportRow], defaultStatus: MembershipStatus, dialect: SQLDialect) throws(StoreError) {
         var positions: [String: Int] = [:]
         positions.reserveCapacity(batch.count)
-        var subscribers = JSONRecords(columns: [("address", .text), ("name", .text), ("attributes", .text)])
+        var subscribers = BatchRecords(columns: [("address", .text), ("name", .text), ("attributes", .text)], dialect: dialect)
         var changes: [(status: MembershipStatus, consent: ConsentKind?)] = []
         changes.reserveCapacity(batch.count)
         var distinct = true
@@ -48,6 +49,7 @@ struct FreshImportBatch {
         self.positions = positions
         self.changes = changes
         isDistinct = distinct
+        self.dialect = dialect
     }
 
     /// The outcome of every row when the batch went in fresh.
@@ -68,8 +70,8 @@ struct FreshImportBatch {
     }
 
     /// subscriber_id, status of every row.
-    func membershipRecords(ids: [Int64]) throws(StoreError) -> JSONRecords {
-        var records = JSONRecords(columns: [("subscriber_id", .bigint), ("status", .text)])
+    func membershipRecords(ids: [Int64]) throws(StoreError) -> BatchRecords {
+        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("status", .text)], dialect: dialect)
         for (id, change) in zip(ids, changes) {
             try records.append([.int(id), .text(change.status.rawValue)])
         }
@@ -77,8 +79,8 @@ struct FreshImportBatch {
     }
 
     /// subscriber_id, kind of every row that records consent.
-    func consentRecords(ids: [Int64]) throws(StoreError) -> JSONRecords {
-        var records = JSONRecords(columns: [("subscriber_id", .bigint), ("kind", .text)])
+    func consentRecords(ids: [Int64]) throws(StoreError) -> BatchRecords {
+        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("kind", .text)], dialect: dialect)
         for (id, change) in zip(ids, changes) {
             guard let kind = change.consent else { continue }
             try records.append([.int(id), .text(kind.rawValue)])

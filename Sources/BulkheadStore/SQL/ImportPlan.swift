@@ -15,15 +15,17 @@ struct ImportPlan {
 
     let importID: String
     let defaultStatus: MembershipStatus
+    let dialect: SQLDialect
     private var entries: [NormalizedAddress: Entry] = [:]
     /// Addresses in first-seen order, so statements (and new ids) follow the file's order.
     private var order: [NormalizedAddress] = []
     private var membershipChanges: [(NormalizedAddress, MembershipStatus)] = []
     private var consentChanges: [(NormalizedAddress, ConsentKind)] = []
 
-    init(importID: String, defaultStatus: MembershipStatus) {
+    init(importID: String, defaultStatus: MembershipStatus, dialect: SQLDialect) {
         self.importID = importID
         self.defaultStatus = defaultStatus
+        self.dialect = dialect
     }
 
     /// Records a subscriber the database already holds, with its membership of the list (if any).
@@ -65,8 +67,8 @@ struct ImportPlan {
     }
 
     /// address, name, attributes of every new subscriber.
-    func newSubscriberRecords() throws(StoreError) -> JSONRecords {
-        var records = JSONRecords(columns: [("address", .text), ("name", .text), ("attributes", .text)])
+    func newSubscriberRecords() throws(StoreError) -> BatchRecords {
+        var records = BatchRecords(columns: [("address", .text), ("name", .text), ("attributes", .text)], dialect: dialect)
         for address in order {
             guard let entry = entries[address], entry.id == nil else { continue }
             try records.append([.text(address.value), SQLValue(entry.name), .text(try Self.attributesText(entry.attributes))])
@@ -75,8 +77,8 @@ struct ImportPlan {
     }
 
     /// id, name, attributes of every existing subscriber whose name or attributes change.
-    func changedSubscriberRecords() throws(StoreError) -> JSONRecords {
-        var records = JSONRecords(columns: [("id", .bigint), ("name", .text), ("attributes", .text)])
+    func changedSubscriberRecords() throws(StoreError) -> BatchRecords {
+        var records = BatchRecords(columns: [("id", .bigint), ("name", .text), ("attributes", .text)], dialect: dialect)
         for address in order {
             guard let entry = entries[address], let id = entry.id,
                 entry.name != entry.storedName || entry.attributes != entry.storedAttributes
@@ -87,8 +89,8 @@ struct ImportPlan {
     }
 
     /// subscriber_id, status of every membership to write.
-    func membershipRecords(ids: [NormalizedAddress: SubscriberID]) throws(StoreError) -> JSONRecords {
-        var records = JSONRecords(columns: [("subscriber_id", .bigint), ("status", .text)])
+    func membershipRecords(ids: [NormalizedAddress: SubscriberID]) throws(StoreError) -> BatchRecords {
+        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("status", .text)], dialect: dialect)
         for (address, status) in membershipChanges {
             try records.append([.int(try Self.id(address, ids).rawValue), .text(status.rawValue)])
         }
@@ -96,8 +98,8 @@ struct ImportPlan {
     }
 
     /// subscriber_id, kind of every consent record to append.
-    func consentRecords(ids: [NormalizedAddress: SubscriberID]) throws(StoreError) -> JSONRecords {
-        var records = JSONRecords(columns: [("subscriber_id", .bigint), ("kind", .text)])
+    func consentRecords(ids: [NormalizedAddress: SubscriberID]) throws(StoreError) -> BatchRecords {
+        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("kind", .text)], dialect: dialect)
         for (address, kind) in consentChanges {
             try records.append([.int(try Self.id(address, ids).rawValue), .text(kind.rawValue)])
         }

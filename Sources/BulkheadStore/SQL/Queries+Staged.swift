@@ -90,12 +90,12 @@ extension Queries {
     }
 
     /// One log row per record (columns `id`, the ledger entry, and `rejection`, 0 or 1).
-    static func logOutcomes(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+    static func logOutcomes(_ records: BatchRecords, now: Date) -> SQLStatement {
         SQLStatement(
             """
             INSERT INTO campaign_outcomes (campaign_id, ledger_id, at, rejection)
-            SELECT l.campaign_id, l.id, ?, v.rejection FROM \(records.source(dialect)) JOIN ledger l ON l.id = v.id WHERE true
-            """, [SQLValue(now), records.bind])
+            SELECT l.campaign_id, l.id, ?, v.rejection FROM \(records.source) JOIN ledger l ON l.id = v.id WHERE true
+            """, [SQLValue(now)] + records.binds)
     }
 
     /// The events of the campaign's most recent `size` outcomes since its brakes last restarted.

@@ -127,52 +127,50 @@ enum Queries {
     }
 
     /// Records columns: address, name, attributes. Returns `id, address` of each new row.
-    static func insertSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+    static func insertSubscribers(_ records: BatchRecords, now: Date) -> SQLStatement {
         SQLStatement(
             """
             INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
-            SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source(dialect)) WHERE true
+            SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source) WHERE true
             RETURNING id, address
-            """, [SQLValue(now), SQLValue(now), records.bind])
+            """, [SQLValue(now), SQLValue(now)] + records.binds)
     }
 
     /// Records columns: id, name, attributes.
-    static func updateSubscribers(_ records: JSONRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+    static func updateSubscribers(_ records: BatchRecords, now: Date) -> SQLStatement {
         SQLStatement(
             """
             UPDATE subscribers SET name = v.name, attributes = v.attributes, updated_at = ?
-            FROM \(records.source(dialect)) WHERE subscribers.id = v.id
-            """, [SQLValue(now), records.bind])
+            FROM \(records.source) WHERE subscribers.id = v.id
+            """, [SQLValue(now)] + records.binds)
     }
 
     /// Records columns: subscriber_id, status. Stamps every membership with the import id.
     static func upsertMemberships(
-        _ records: JSONRecords, list: ListID, importID: String, now: Date,
-        _ dialect: SQLDialect
+        _ records: BatchRecords, list: ListID, importID: String, now: Date
     ) -> SQLStatement {
         SQLStatement(
             """
             INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
-            SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source(dialect)) WHERE true
+            SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source) WHERE true
             ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status,
               last_import_id = excluded.last_import_id, updated_at = excluded.updated_at
-            """, [.int(list.rawValue), .text(importID), SQLValue(now), records.bind])
+            """, [.int(list.rawValue), .text(importID), SQLValue(now)] + records.binds)
     }
 
     /// Records columns: subscriber_id, kind. Method `import`; the rest comes from `consent`.
     static func insertImportConsents(
-        _ records: JSONRecords, list: ListID, consent: ImportConsent, at: Date,
-        _ dialect: SQLDialect
+        _ records: BatchRecords, list: ListID, consent: ImportConsent, at: Date
     ) -> SQLStatement {
         SQLStatement(
             """
             INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
-            SELECT v.subscriber_id, ?, v.kind, ?, ?, ?, ?, ? FROM \(records.source(dialect)) WHERE true
+            SELECT v.subscriber_id, ?, v.kind, ?, ?, ?, ?, ? FROM \(records.source) WHERE true
             """,
             [
                 .int(list.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
-                SQLValue(consent.ipOrChannel), SQLValue(consent.textShown), records.bind,
-            ])
+                SQLValue(consent.ipOrChannel), SQLValue(consent.textShown),
+            ] + records.binds)
     }
 
     // MARK: Consent
@@ -446,10 +444,11 @@ enum Queries {
 
     /// All outcomes in one UPDATE … FROM over the batch's records; returns the keys of the entries it changed.
     static func complete(_ outcomes: [LedgerOutcome], now: Date, _ dialect: SQLDialect) throws(StoreError) -> SQLStatement {
-        var records = JSONRecords(columns: [
-            ("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
-            ("code", .bigint), ("reply", .text),
-        ])
+        var records = BatchRecords(
+            columns: [
+                ("id", .bigint), ("attempt", .bigint), ("state", .text), ("next_at", .bigint),
+                ("code", .bigint), ("reply", .text),
+            ], dialect: dialect)
         for outcome in outcomes {
             let (state, next, reply) = outcomeColumns(outcome.result)
             try records.append([
@@ -461,10 +460,10 @@ enum Queries {
             """
             UPDATE ledger SET state = v.state, next_attempt_at = v.next_at, last_reply_code = v.code,
               last_reply_text = v.reply, updated_at = ?
-            FROM \(records.source(dialect))
+            FROM \(records.source)
             WHERE ledger.id = v.id AND ledger.attempts = v.attempt AND ledger.state IN ('sending', 'uncertain')
             RETURNING \(dialect == .sqlite ? "id" : "ledger.id")
-            """, [SQLValue(now), records.bind])
+            """, [SQLValue(now)] + records.binds)
     }
 
     static func recoverInterrupted(campaign: CampaignID?, worker: String?, now: Date) -> SQLStatement {

@@ -115,7 +115,7 @@ extension SQLMailStore {
     static func recordOutcomes(_ tx: any SQLTransaction, _ outcomes: [LedgerOutcome], now: Date, _ dialect: SQLDialect) throws -> Int {
         let applied = Set(try tx.rows(try Queries.complete(outcomes, now: now, dialect)).map { row throws(StoreError) in try row.int("id") })
         guard !applied.isEmpty else { return 0 }
-        var records = JSONRecords(columns: [("id", .bigint), ("rejection", .bigint)])
+        var records = BatchRecords(columns: [("id", .bigint), ("rejection", .bigint)], dialect: dialect)
         var logged = Set<Int64>()
         for outcome in outcomes {
             guard applied.contains(outcome.entryID.rawValue), logged.insert(outcome.entryID.rawValue).inserted else { continue }
@@ -125,7 +125,7 @@ extension SQLMailStore {
             case .deferred, .uncertain: continue
             }
         }
-        if records.count > 0 { _ = try tx.changes(Queries.logOutcomes(records, now: now, dialect)) }
+        if records.count > 0 { _ = try tx.changes(Queries.logOutcomes(records, now: now)) }
         for outcome in outcomes where applied.contains(outcome.entryID.rawValue) {
             guard let suppression = outcome.suppression, try tx.one(Queries.insertSuppression(suppression)) != nil else { continue }
             let event = NewAuditEvent(

@@ -184,16 +184,16 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             guard !batch.isEmpty else { return [] }
             let known = try tx.rows(Queries.importPrefetch(list: list, addresses: fresh.addresses, dialect))
             if known.isEmpty, fresh.isDistinct {
-                let ids = try fresh.ids(try tx.rows(Queries.insertSubscribers(fresh.subscribers, now: now, dialect)))
+                let ids = try fresh.ids(try tx.rows(Queries.insertSubscribers(fresh.subscribers, now: now)))
                 _ = try tx.changes(
-                    Queries.upsertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now, dialect))
+                    Queries.upsertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now))
                 let consents = try fresh.consentRecords(ids: ids)
                 if consents.count > 0 {
-                    _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now, dialect))
+                    _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now))
                 }
                 return fresh.outcomes
             }
-            var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus)
+            var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus, dialect: dialect)
             for row in known {
                 plan.known(
                     try Subscriber(row: row),
@@ -210,21 +210,21 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             var ids = plan.existingIDs
             let inserts = try plan.newSubscriberRecords()
             if inserts.count > 0 {
-                for row in try tx.rows(Queries.insertSubscribers(inserts, now: now, dialect)) {
+                for row in try tx.rows(Queries.insertSubscribers(inserts, now: now)) {
                     ids[NormalizedAddress(storedValue: try row.text("address"))] = SubscriberID(rawValue: try row.int("id"))
                 }
             }
             let updates = try plan.changedSubscriberRecords()
             if updates.count > 0 {
-                _ = try tx.changes(Queries.updateSubscribers(updates, now: now, dialect))
+                _ = try tx.changes(Queries.updateSubscribers(updates, now: now))
             }
             let memberships = try plan.membershipRecords(ids: ids)
             if memberships.count > 0 {
-                _ = try tx.changes(Queries.upsertMemberships(memberships, list: list, importID: importID, now: now, dialect))
+                _ = try tx.changes(Queries.upsertMemberships(memberships, list: list, importID: importID, now: now))
             }
             let consents = try plan.consentRecords(ids: ids)
             if consents.count > 0 {
-                _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now, dialect))
+                _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now))
             }
             return outcomes
         }
