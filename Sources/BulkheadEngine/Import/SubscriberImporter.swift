@@ -4,7 +4,7 @@ public import Foundation
 
 /// Imports subscribers from a CSV file into one list, streaming: the file is read in 64 KiB chunks
 /// through ``CSVRecordParser``, the header is mapped with ``SubscriberColumns``, and valid rows go to
-/// ``MailStore/importSubscribers(_:into:importID:consent:)`` 1,000 at a time. Memory is bounded by one
+/// ``MailStore/importSubscribers(_:into:importID:consent:)`` 5,000 at a time. Memory is bounded by one
 /// chunk, one batch and the first 100 row errors, never by the file: every invalid row is counted, the
 /// first 100 are kept with their line numbers.
 ///
@@ -47,7 +47,7 @@ public struct SubscriberImporter: Sendable {
         /// Describes an import; the identifier is a fresh UUID unless given.
         public init(
             defaultStatus: MembershipStatus, source: String, consentText: String? = nil, channel: String? = nil,
-            batchSize: Int = 1_000, maxReportedErrors: Int = 100, chunkSize: Int = 64 * 1024,
+            batchSize: Int = 5_000, maxReportedErrors: Int = 100, chunkSize: Int = 64 * 1024,
             importID: String = UUID().uuidString.lowercased()
         ) {
             self.defaultStatus = defaultStatus

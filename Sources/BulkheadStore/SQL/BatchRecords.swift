@@ -27,9 +27,14 @@ struct BatchRecords {
     private var json: [UInt8] = [UInt8(ascii: "[")]
     private(set) var count = 0
 
-    init(columns: [(name: String, type: ColumnType)], dialect: SQLDialect) {
+    /// Records of `columns`, room made for `capacity` of them.
+    init(columns: [(name: String, type: ColumnType)], dialect: SQLDialect, capacity: Int = 0) {
         self.columns = columns
         self.dialect = dialect
+        switch dialect {
+        case .sqlite: values.reserveCapacity(capacity * columns.count)
+        case .postgres: json.reserveCapacity(capacity * 64)
+        }
     }
 
     /// Appends one record; `values` are in `columns` order (`.int`, `.text` or `.null`). Text holding
@@ -38,7 +43,7 @@ struct BatchRecords {
         precondition(record.count == columns.count, "a record has one value per column")
         for case .text(let text) in record { try StoreText.refuseNUL(text) }
         switch dialect {
-        case .sqlite: values.append(contentsOf: record.map(Self.scalar))
+        case .sqlite: for value in record { values.append(Self.scalar(value)) }
         case .postgres: Self.appendJSON(record, columns: columns, first: count == 0, to: &json)
         }
         count += 1

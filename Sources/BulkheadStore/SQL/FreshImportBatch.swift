@@ -26,7 +26,8 @@ struct FreshImportBatch {
     init(_ batch: [ImportRow], defaultStatus: MembershipStatus, dialect: SQLDialect) throws(StoreError) {
         var positions: [String: Int] = [:]
         positions.reserveCapacity(batch.count)
-        var subscribers = BatchRecords(columns: [("address", .text), ("name", .text), ("attributes", .text)], dialect: dialect)
+        var subscribers = BatchRecords(
+            columns: [("address", .text), ("name", .text), ("attributes", .text)], dialect: dialect, capacity: batch.count)
         var changes: [(status: MembershipStatus, consent: ConsentKind?)] = []
         changes.reserveCapacity(batch.count)
         var distinct = true
@@ -71,7 +72,7 @@ struct FreshImportBatch {
 
     /// subscriber_id, status of every row.
     func membershipRecords(ids: [Int64]) throws(StoreError) -> BatchRecords {
-        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("status", .text)], dialect: dialect)
+        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("status", .text)], dialect: dialect, capacity: ids.count)
         for (id, change) in zip(ids, changes) {
             try records.append([.int(id), .text(change.status.rawValue)])
         }
@@ -80,7 +81,7 @@ struct FreshImportBatch {
 
     /// subscriber_id, kind of every row that records consent.
     func consentRecords(ids: [Int64]) throws(StoreError) -> BatchRecords {
-        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("kind", .text)], dialect: dialect)
+        var records = BatchRecords(columns: [("subscriber_id", .bigint), ("kind", .text)], dialect: dialect, capacity: ids.count)
         for (id, change) in zip(ids, changes) {
             guard let kind = change.consent else { continue }
             try records.append([.int(id), .text(kind.rawValue)])

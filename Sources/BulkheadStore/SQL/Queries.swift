@@ -145,6 +145,21 @@ enum Queries {
             """, [SQLValue(now)] + records.binds)
     }
 
+    /// Records columns: subscriber_id, status, of subscribers inserted in the same transaction (who
+    /// cannot have a membership yet: no ON CONFLICT arbitration). Stamps each with the import id.
+    static func insertMemberships(_ records: BatchRecords, list: ListID, importID: String, now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
+            SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source) WHERE true
+            """, [.int(list.rawValue), .text(importID), SQLValue(now)] + records.binds)
+    }
+
+    /// The import's look-ups go by index on PostgreSQL for the rest of the transaction: while a large
+    /// import grows `subscribers` from nothing, the planner's statistics (from before it started) say
+    /// the table is empty and it scans it whole for every batch — quadratic in the file's length.
+    static let importUsesIndexes = SQLStatement("SET LOCAL enable_seqscan = off")
+
     /// Records columns: subscriber_id, status. Stamps every membership with the import id.
     static func upsertMemberships(
         _ records: BatchRecords, list: ListID, importID: String, now: Date

@@ -182,11 +182,11 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
                 throw StoreError.notFound(.list(list))
             }
             guard !batch.isEmpty else { return [] }
+            if dialect == .postgres { _ = try tx.changes(Queries.importUsesIndexes) }
             let known = try tx.rows(Queries.importPrefetch(list: list, addresses: fresh.addresses, dialect))
             if known.isEmpty, fresh.isDistinct {
                 let ids = try fresh.ids(try tx.rows(Queries.insertSubscribers(fresh.subscribers, now: now)))
-                _ = try tx.changes(
-                    Queries.upsertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now))
+                _ = try tx.changes(Queries.insertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now))
                 let consents = try fresh.consentRecords(ids: ids)
                 if consents.count > 0 {
                     _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now))
