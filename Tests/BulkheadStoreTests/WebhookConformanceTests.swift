@@ -87,4 +87,30 @@ struct WebhookConformanceTests {
             #expect(try await store.queueDepth() == QueueDepth(campaignQueued: 3, relayQueued: 2, relayHeld: 1))
         }
     }
+
+    /// One holder at a time delivers a webhook: a second worker is refused while the first one's hold
+    /// lasts (renewals keep it), takes over once it ran out, and several asking at once get one hold.
+    @Test(arguments: StoreBackend.allCases)
+    func oneWorkerAtATimeHoldsAWebhook(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            #expect(try await store.holdWebhook(url: Self.url, holder: "a", seconds: 30))
+            #expect(try await store.holdWebhook(url: Self.url, holder: "b", seconds: 30) == false)
+            #expect(try await store.holdWebhook(url: "https://other.example/", holder: "b", seconds: 30), "each webhook has its own hold")
+            db.clock.advance(by: 20)
+            #expect(try await store.holdWebhook(url: Self.url, holder: "a", seconds: 30), "a renewal")
+            db.clock.advance(by: 20)
+            #expect(try await store.holdWebhook(url: Self.url, holder: "b", seconds: 30) == false, "renewed 20 s ago: still a's")
+            db.clock.advance(by: 10)
+            #expect(try await store.holdWebhook(url: Self.url, holder: "b", seconds: 30), "a's hold ran out")
+            #expect(try await store.holdWebhook(url: Self.url, holder: "a", seconds: 30) == false)
+            #expect(try await store.webhookCursor(url: Self.url) == 0, "holding does not move the cursor")
+
+            let url = "https://raced.example/"
+            let holds = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for holder in 0..<6 { group.addTask { try await store.holdWebhook(url: url, holder: "w\(holder)", seconds: 30) } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(holds == 1)
+        }
+    }
 }

@@ -11,7 +11,11 @@ public import Logging
 /// ``retryDelays`` (1 s, 5 s, 30 s, 2 min, 10 min: the first attempt and five more), on the injected
 /// clock. Every attempt is in the delivery log (`bulkhead webhook log`); the cursor moves past an
 /// event only once it was delivered or its last attempt failed. Events reach one webhook in order;
-/// after a crash the event under way is sent again with the same delivery id.
+/// after a crash the event under way is sent again with the same delivery id. Several `serve`
+/// workers of one store send each event once: a dispatcher delivers a webhook's events only while it
+/// holds the webhook in the store (``MailStore/holdWebhook(url:holder:seconds:)``, renewed before
+/// each attempt and during the waits between them); another worker takes over once a hold of a
+/// worker that stopped runs out (``holdSeconds``).
 ///
 /// ```swift
 /// try await HTTPWebhookTransport.with { transport in
@@ -32,11 +36,18 @@ public struct WebhookDispatcher: Sendable {
     public static let defaultRetryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600)]
     /// Audit events read at once.
     static let pageSize = 200
+    /// How long a hold of a webhook lasts unless renewed: how soon another worker takes over the
+    /// webhooks of one that stopped.
+    public static let holdSeconds = 30
+    /// Who holds the webhooks this dispatcher delivers (a worker's identity).
+    public let holder: String
 
     public init(
         store: any MailStore, webhooks: [WebhookTarget], transport: any WebhookTransport, clock: any BulkheadClock,
-        retryDelays: [Duration] = Self.defaultRetryDelays, logger: Logger = Logger(label: "bulkhead.webhooks")
+        retryDelays: [Duration] = Self.defaultRetryDelays, holder: String = WorkerIdentity.current().description,
+        logger: Logger = Logger(label: "bulkhead.webhooks")
     ) {
+        self.holder = holder
         self.store = store
         self.webhooks = webhooks
         self.transport = transport
@@ -45,8 +56,9 @@ public struct WebhookDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Delivers events until cancelled: each webhook looks for new ones every `idle` (its cursor is
-    /// read from the store once, and again after an error).
+    /// Delivers events until cancelled: each webhook looks for new ones every `idle` while this
+    /// dispatcher holds it (its cursor is read from the store when the hold is taken, and again after
+    /// an error); while another worker holds it, it asks again every `idle`.
     public func run(idle: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             for webhook in webhooks {
@@ -54,11 +66,19 @@ public struct WebhookDispatcher: Sendable {
                     var cursor: Int64?
                     while !Task.isCancelled {
                         do {
+                            guard try await hold(webhook) else {
+                                cursor = nil  // another worker moves it meanwhile
+                                try await clock.sleep(for: idle)
+                                continue
+                            }
                             let after: Int64
                             if let cursor { after = cursor } else { after = try await store.webhookCursor(url: webhook.url) }
                             cursor = try await deliver(to: webhook, after: after).cursor
                         } catch is CancellationError {
                             return
+                        } catch is WebhookHoldLost {
+                            cursor = nil
+                            logger.notice("webhook taken over by another worker", metadata: ["url": "\(webhook.displayURL)"])
                         } catch {
                             cursor = nil
                             logger.warning(
@@ -72,10 +92,21 @@ public struct WebhookDispatcher: Sendable {
     }
 
     /// Delivers every event after the webhook's stored cursor (retrying on the clock); returns how
-    /// many events were delivered or given up.
+    /// many events were delivered or given up (none while another worker holds the webhook).
     @discardableResult
     public func deliverPending(to webhook: WebhookTarget) async throws -> Int {
-        try await deliver(to: webhook, after: try await store.webhookCursor(url: webhook.url)).done
+        guard try await hold(webhook) else { return 0 }
+        return try await deliver(to: webhook, after: try await store.webhookCursor(url: webhook.url)).done
+    }
+
+    /// Takes or renews this dispatcher's hold of `webhook`; false while another worker holds it.
+    private func hold(_ webhook: WebhookTarget) async throws -> Bool {
+        try await store.holdWebhook(url: webhook.url, holder: holder, seconds: Self.holdSeconds)
+    }
+
+    /// Renews the hold before an attempt; throws ``WebhookHoldLost`` when another worker took it.
+    private func keepHold(_ webhook: WebhookTarget) async throws {
+        guard try await hold(webhook) else { throw WebhookHoldLost() }
     }
 
     /// Delivers every event after `cursor`; returns the new cursor and how many events were done with.
@@ -122,6 +153,7 @@ public struct WebhookDispatcher: Sendable {
             ("X-Bulkhead-Event", event.name.rawValue), ("X-Bulkhead-Delivery", event.deliveryID),
         ]
         for attempt in 1...(retryDelays.count + 1) {
+            try await keepHold(webhook)
             var statusCode: Int?
             var failure: String?
             do {
@@ -149,7 +181,14 @@ public struct WebhookDispatcher: Sendable {
                 return
             }
             logger.warning("webhook event not delivered; trying again", metadata: metadata)
-            try await clock.sleep(for: retryDelays[attempt - 1])
+            // The wait is longer than a hold: renewed a third of the way through each.
+            var wait = retryDelays[attempt - 1]
+            let slice = Duration.seconds(Self.holdSeconds) / 3
+            while wait > .zero {
+                try await clock.sleep(for: min(wait, slice))
+                wait -= min(wait, slice)
+                try await keepHold(webhook)
+            }
         }
     }
 
@@ -159,6 +198,9 @@ public struct WebhookDispatcher: Sendable {
         return String(String(text).prefix(300))
     }
 }
+
+/// Another worker holds the webhook now (this one was stalled past its hold): it stops delivering.
+struct WebhookHoldLost: Error {}
 
 extension Optional {
     /// The async counterpart of `map`.

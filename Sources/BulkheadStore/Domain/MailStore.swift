@@ -495,6 +495,10 @@ public protocol MailStore: Sendable {
     /// webhook seen for the first time starts at the end of the audit log: it gets what happens from
     /// now on, not the history.
     func webhookCursor(url: String) async throws -> Int64
+    /// Takes or renews `holder`'s hold of the webhook at `url` for `seconds` (the store's clock): true
+    /// when nobody else holds it, false while another holder's hold lasts. One holder at a time
+    /// delivers a webhook's events, so several workers of one store send each event once.
+    func holdWebhook(url: String, holder: String, seconds: Int) async throws -> Bool
     /// Appends one attempt to the webhook delivery log; with `advancingCursor` (the event is done
     /// with: delivered, or given up) the webhook's cursor moves to the attempt's audit event in the
     /// same transaction. A cursor never moves back.

@@ -12,6 +12,16 @@ extension Queries {
             """, [.text(url), SQLValue(now)])
     }
 
+    /// Takes or renews `holder`'s hold of a webhook: when nobody holds it, `holder` does, or the hold
+    /// ran out. Changes one row when the hold is `holder`'s.
+    static func holdWebhook(url: String, holder: String, until: Date, now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            UPDATE webhook_cursors SET holder = ?, held_until = ?
+            WHERE url = ? AND (holder IS NULL OR holder = ? OR held_until <= ?)
+            """, [.text(holder), SQLValue(until), .text(url), .text(holder), SQLValue(now)])
+    }
+
     static func webhookCursor(url: String) -> SQLStatement {
         SQLStatement("SELECT last_audit_id FROM webhook_cursors WHERE url = ?", [.text(url)])
     }

@@ -10,6 +10,15 @@ extension SQLMailStore {
         }
     }
 
+    public func holdWebhook(url: String, holder: String, seconds: Int) async throws -> Bool {
+        let now = clock.date
+        let until = now.addingTimeInterval(TimeInterval(max(1, seconds)))
+        return try await backend.transaction { tx in
+            _ = try tx.changes(Queries.startWebhookCursor(url: url, now: now))
+            return try tx.changes(Queries.holdWebhook(url: url, holder: holder, until: until, now: now)) == 1
+        }
+    }
+
     public func recordWebhookAttempt(_ attempt: NewWebhookAttempt, advancingCursor: Bool) async throws {
         let now = clock.date
         let dialect = dialect

@@ -18,4 +18,14 @@ extension Schema {
             "CREATE INDEX webhook_deliveries_by_delivery ON webhook_deliveries (delivery, id)",
         ]
     }
+
+    /// Version 15: which worker delivers a webhook's events (`holder`) and until when its hold lasts,
+    /// so that several `serve` workers of one store send each event once.
+    static func version15(_ dialect: SQLDialect) -> [String] {
+        let int = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return [
+            "ALTER TABLE webhook_cursors ADD COLUMN holder TEXT",
+            "ALTER TABLE webhook_cursors ADD COLUMN held_until \(int)",
+        ]
+    }
 }

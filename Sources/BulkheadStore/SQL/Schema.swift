@@ -180,7 +180,7 @@ enum Schema {
         return [
             (1, v1), (2, version2(dialect)), (3, version3(dialect)), (4, version4(dialect)), (5, version5(dialect)), (6, version6(dialect)),
             (7, version7(dialect)), (8, version8(dialect)), (9, version9(dialect)), (10, version10(dialect)), (11, version11(dialect)),
-            (12, version12(dialect)), (13, version13(dialect)), (14, version14(dialect)),
+            (12, version12(dialect)), (13, version13(dialect)), (14, version14(dialect)), (15, version15(dialect)),
         ]
     }
 

@@ -26,11 +26,12 @@ import Testing
                 ])
         }
 
-        func dispatcher(_ targets: [WebhookTarget], retryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays, transport: HTTPWebhookTransport)
-            -> WebhookDispatcher
-        {
+        func dispatcher(
+            _ targets: [WebhookTarget], retryDelays: [Duration] = WebhookDispatcher.defaultRetryDelays, holder: String = "worker-a",
+            transport: HTTPWebhookTransport
+        ) -> WebhookDispatcher {
             WebhookDispatcher(
-                store: store, webhooks: targets, transport: transport, clock: clock, retryDelays: retryDelays,
+                store: store, webhooks: targets, transport: transport, clock: clock, retryDelays: retryDelays, holder: holder,
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         }
     }
@@ -88,6 +89,40 @@ import Testing
 
         let log = try await world.store.webhookAttempts(limit: 10)
         #expect(log.count == 4 && log.allSatisfy { $0.attempt.status == .delivered && $0.attempt.statusCode == 204 && $0.attempt.attempt == 1 })
+    }
+
+    /// Two workers of one store (two `serve` processes): each event reaches the receiver once. The
+    /// second delivers nothing while the first holds the webhook, and takes over once the first
+    /// stopped and its hold ran out.
+    @Test func twoWorkersSendEachEventOnceAndTheSecondTakesOverWhenTheFirstStops() async throws {
+        let world = try await Self.world()
+        defer { try? FileManager.default.removeItem(at: world.directory) }
+        let receiver = try WebhookReceiver(secret: Self.secret)
+        defer { receiver.stop() }
+        let target = WebhookTarget(url: receiver.url(), secret: Array(Self.secret.utf8), events: [.campaignState])
+        _ = try await world.store.webhookCursor(url: target.url)
+        _ = try await world.store.transition(world.campaign.id, from: [.draft], to: .sending, actor: .system)
+
+        try await HTTPWebhookTransport.with { transport async throws in
+            let first = world.dispatcher([target], holder: "host-a:1:x", transport: transport)
+            let second = world.dispatcher([target], holder: "host-b:2:y", transport: transport)
+            async let a = first.deliverPending(to: target)
+            async let b = second.deliverPending(to: target)
+            let (byFirst, bySecond) = try await (a, b)
+            #expect(byFirst + bySecond == 1, "one of the two sends it")
+            let (holder, other) = byFirst == 1 ? (first, second) : (second, first)
+            #expect(try await other.deliverPending(to: target) == 0)
+
+            // The holder stops (it renews nothing any more); the next event waits for its hold to run out.
+            _ = try await world.store.transition(world.campaign.id, from: [.sending], to: .paused, actor: .system)
+            world.clock.advance(by: .seconds(Int64(WebhookDispatcher.holdSeconds) - 1))
+            #expect(try await other.deliverPending(to: target) == 0, "the hold still lasts")
+            world.clock.advance(by: .seconds(2))
+            #expect(try await other.deliverPending(to: target) == 1, "taken over")
+            #expect(try await holder.deliverPending(to: target) == 0, "the other one holds it now")
+        }
+        let requests = try receiver.requests()
+        #expect(requests.count == 2 && Set(requests.compactMap(\.delivery)).count == 2, "each event once: \(requests.map(\.delivery))")
     }
 
     @Test func retriesOnTheInjectedClockAndDeliversOnce() async throws {
