@@ -142,6 +142,25 @@ import Testing
         #expect(BulkheadConfiguration.Relay().allowNetworks.map(\.description) == ["127.0.0.1/32"])
     }
 
+    /// A short password is masked where it is set but not wherever its text occurs (`25` is also the
+    /// port); a long one is masked wherever it occurs; the short one is named for a warning.
+    @Test func aShortSecretIsMaskedWhereItIsSetAndNamedALongOneEverywhere() throws {
+        let yaml = """
+            upstreams:
+              - {name: relay, host: smtp.example, port: 25, username: u, password: "25"}
+              - {name: other, host: smtp2.example, port: 587, username: long-secret-1, password: long-secret-1}
+            """
+        let config = try BulkheadConfiguration.load(yaml: yaml, environment: [:])
+        let shown = config.effectiveSettingsMasked()
+        #expect(shown.contains("port: 25"), "\(shown)")
+        #expect(!shown.contains("long-secret-1"), "the long secret is masked wherever it occurs: \(shown)")
+        #expect(shown.components(separatedBy: "password: '********'").count - 1 == 2)
+        #expect(config.shortSecrets == ["upstreams[relay].password"])
+        #expect(
+            try BulkheadConfiguration.load(yaml: "upstreams: [{name: a, host: h, username: u, password: 12345678}]", environment: [:]).shortSecrets
+                == [])
+    }
+
     @Test func secretsComeFromTheEnvironmentAndAreMasked() throws {
         let yaml = "storage:\n  backend: postgres\nupstreams:\n  - {name: main-relay, host: h, username: u}\n"
         let environment = [

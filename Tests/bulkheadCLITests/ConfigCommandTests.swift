@@ -40,6 +40,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".bulkhead").path), "check creates nothing")
     }
 
+    @Test func aShortSecretIsWarnedAbout() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        try Data("upstreams:\n  - {name: relay, host: smtp.example, port: 25, username: u, password: \"25\"}\n".utf8)
+            .write(to: directory.appendingPathComponent("bulkhead.yaml"))
+        let result = try CLIRunner.run(["config", "check"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.contains(
+                "# warning: upstreams[relay].password is shorter than 8 characters: easy to guess, and every occurrence of its text in log lines and error messages is masked\n"
+            ))
+        #expect(result.stdout.contains("port: 25"), "the port is shown as it is: \(result.stdout)")
+    }
+
     @Test func defaultsAndTheDefaultFileName() throws {
         let directory = try CLIRunner.temporaryDirectory()
         let defaults = try CLIRunner.run(["config", "check"], in: directory)

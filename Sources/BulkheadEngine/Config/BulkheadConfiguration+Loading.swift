@@ -222,7 +222,28 @@ extension BulkheadConfiguration {
         for index in copy.webhooks.indices where copy.webhooks[index].secret != nil {
             copy.webhooks[index].secret = "********"
         }
-        return SecretRedactor(self).redact((try? YAMLEncoder().encode(copy)) ?? "\(copy)")
+        // The settings above are masked where they are; a secret's text found anywhere else is masked
+        // too, unless it is short enough to be any other value's text as well (a password `25` and
+        // `port: 25`): ``shortSecrets`` names those for a warning.
+        let long = SecretRedactor(secrets: SecretRedactor(self).secrets.filter { $0.count >= SecretRedactor.shortLength })
+        return long.redact((try? YAMLEncoder().encode(copy)) ?? "\(copy)")
+    }
+
+    /// The settings holding a secret shorter than ``SecretRedactor/shortLength`` characters: easy to
+    /// guess, and every occurrence of their text in log lines and error messages is masked.
+    public var shortSecrets: [String] {
+        var names: [String] = []
+        if let url = storage.postgresURL, SecretRedactor.urlPasswords(url).contains(where: { $0.count < SecretRedactor.shortLength }) {
+            names.append("storage.postgres_url (its password)")
+        }
+        for upstream in upstreams where (upstream.password?.count ?? SecretRedactor.shortLength) < SecretRedactor.shortLength {
+            names.append("upstreams[\(upstream.name)].password")
+        }
+        if let key = identity.unsubscribeKey, key.count < SecretRedactor.shortLength { names.append("identity.unsubscribe_key") }
+        for (index, webhook) in webhooks.enumerated() where (webhook.secret?.count ?? SecretRedactor.shortLength) < SecretRedactor.shortLength {
+            names.append("webhooks[\(index)].secret")
+        }
+        return names
     }
 
     static func maskURL(_ url: String) -> String {

@@ -13,6 +13,9 @@ import Foundation
 public struct SecretRedactor: Sendable, Hashable {
     /// What a secret is replaced with.
     public static let mask = "********"
+    /// Secrets shorter than this are weak, and their text is likely to occur as other text too
+    /// (`config check` warns about them).
+    public static let shortLength = 8
 
     /// The texts replaced, longest first (so a secret containing another is replaced whole).
     public let secrets: [String]

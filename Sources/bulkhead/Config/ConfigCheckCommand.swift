@@ -55,6 +55,11 @@ struct ConfigCheckCommand: AsyncParsableCommand {
                 print("# warning: relay.breaker.messages is 0: no per-sender breaker stops a script or tool gone wrong")
             }
         }
+        for name in loaded.shortSecrets {
+            print(
+                "# warning: \(name) is shorter than \(SecretRedactor.shortLength) characters: easy to guess, and every occurrence of its text in log lines and error messages is masked"
+            )
+        }
         let settings = loaded.effectiveSettingsMasked()
         print(settings, terminator: settings.hasSuffix("\n") ? "" : "\n")
     }
