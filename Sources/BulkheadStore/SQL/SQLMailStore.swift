@@ -436,7 +436,17 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             } else {
                 try Queries.audienceMembers(campaign, after: after?.key, limit: limit, dialect)
             }
-        let rows = try await backend.read(statement) { row in (key: try row.int("audience_key"), subscriber: try Subscriber(row: row)) }
+        let page = { @Sendable (row: SQLRow) throws(StoreError) in (key: try row.int("audience_key"), subscriber: try Subscriber(row: row)) }
+        let rows: [(key: Int64, subscriber: Subscriber)]
+        switch dialect {
+        case .sqlite:
+            rows = try await backend.read(statement, each: page)
+        case .postgres:
+            rows = try await backend.transaction { tx in
+                for setting in Queries.audiencePageInMemberOrder { _ = try tx.changes(setting) }
+                return try tx.rows(statement).map(page)
+            }
+        }
         return AudiencePage(
             members: rows.map(\.subscriber), next: rows.count == limit ? rows.last.map { AudiencePage.Position(key: $0.key) } : nil)
     }
