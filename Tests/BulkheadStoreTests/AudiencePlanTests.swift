@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@testable import BulkheadStore
+
+/// The plan PostgreSQL runs a page of the audience with: right after a large import its statistics
+/// say nothing useful, and a plan that collects and sorts the rest of the list for every page made a
+/// million-member preflight take 448 s. The page must walk the memberships' primary key in order and
+/// stop at its limit, whatever the statistics (none here: the tables were never analysed).
+@Suite("Store: the audience page's plan on PostgreSQL")
+struct AudiencePlanTests {
+    @Test func aPageWalksTheMembershipsKeyAndStopsAtItsLimit() async throws {
+        try await TestDatabase.withStore(.postgres) { store, _ in
+            let list = try await store.createList(name: "news", description: "")
+            let rows = try (0..<3_000).map { ImportRow(address: try Fixture.address("p\($0)@example.com")) }
+            _ = try await store.importSubscribers(
+                rows, into: list.id, importID: "plan", consent: ImportConsent(defaultStatus: .confirmed, source: "plan.csv"))
+            let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
+            let page = try Queries.audienceMembers(campaign, after: 1_000, limit: 100, .postgres)
+            let plan = try await store.backend.transaction { tx in
+                for setting in Queries.audiencePageInMemberOrder { _ = try tx.changes(setting) }
+                return try tx.rows(SQLStatement("EXPLAIN " + page.sql, page.binds)).map { row throws(StoreError) in try row.text("QUERY PLAN") }
+            }
+            let text = plan.joined(separator: "\n")
+            #expect(text.contains("Index Scan using memberships_pkey on memberships"), "\(text)")
+            #expect(!text.contains("Sort") && !text.contains("Bitmap"), "\(text)")
+            #expect(plan.first?.hasPrefix("Limit") == true, "\(text)")
+            // And the pages, read so, are the whole audience in order.
+            let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 2_000)
+            let second = try await store.audienceMembers(campaign: campaign.id, after: try #require(first.next), limit: 2_000)
+            let ids = (first.members + second.members).map(\.id.rawValue)
+            #expect(ids.count == 3_000 && ids == ids.sorted() && second.next == nil)
+        }
+    }
+}
