@@ -18,12 +18,12 @@ struct AudiencePlanTests {
             let campaign = try await store.createCampaign(Fixture.content(list: list.id), actor: .system)
             let page = try Queries.audienceMembers(campaign, after: 1_000, limit: 100, .postgres)
             let plan = try await store.backend.transaction { tx in
-                for setting in Queries.audiencePageInMemberOrder { _ = try tx.changes(setting) }
+                _ = try tx.rows(Queries.audiencePageInMemberOrder)
                 return try tx.rows(SQLStatement("EXPLAIN " + page.sql, page.binds)).map { row throws(StoreError) in try row.text("QUERY PLAN") }
             }
             let text = plan.joined(separator: "\n")
             #expect(text.contains("Index Scan using memberships_pkey on memberships"), "\(text)")
-            #expect(!text.contains("Sort") && !text.contains("Bitmap"), "\(text)")
+            for slow in ["Sort", "Bitmap", "Seq Scan", "Hash", "Merge", "Gather"] { #expect(!text.contains(slow), "\(text)") }
             #expect(plan.first?.hasPrefix("Limit") == true, "\(text)")
             // And the pages, read so, are the whole audience in order.
             let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 2_000)

@@ -443,7 +443,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             rows = try await backend.read(statement, each: page)
         case .postgres:
             rows = try await backend.transaction { tx in
-                for setting in Queries.audiencePageInMemberOrder { _ = try tx.changes(setting) }
+                _ = try tx.rows(Queries.audiencePageInMemberOrder)
                 return try tx.rows(statement).map(page)
             }
         }
