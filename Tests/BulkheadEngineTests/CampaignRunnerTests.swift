@@ -286,4 +286,32 @@ struct BulkheadEnvironmentProbe {
         let counts = try await setup.store.ledgerCounts(campaign: setup.campaign.id)
         #expect(counts[.sending] == 10 && counts.total == 10)
     }
+
+    /// Senders that claim while a write is under way are served together by the next write: each gets
+    /// at most its limit, no entry goes to two of them, and every entry is claimed once.
+    @Test func claimsAskedTogetherNeverOverlap() async throws {
+        let setup = try await CampaignRunnerTests.setUp(recipients: 30)
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let recorder = OutcomeRecorder(
+            store: setup.store, campaign: setup.campaign.id, total: 30, remaining: 30, clock: setup.clock,
+            progress: { _ in })
+        let batches = try await withThrowingTaskGroup(of: [[String]].self) { senders in
+            for _ in 0..<6 {
+                senders.addTask {
+                    var mine: [[String]] = []
+                    while true {
+                        let batch = try await recorder.claimNext(worker: "w", limit: 4)
+                        if batch.isEmpty { return mine }
+                        mine.append(batch.map(\.address.value))
+                    }
+                }
+            }
+            return try await senders.reduce(into: []) { $0 += $1 }
+        }
+        #expect(batches.allSatisfy { $0.count <= 4 })
+        let claimed = batches.flatMap { $0 }
+        #expect(claimed.count == 30 && Set(claimed) == Set((0..<30).map { "person\($0)@example.org" }))
+        let counts = try await setup.store.ledgerCounts(campaign: setup.campaign.id)
+        #expect(counts[.sending] == 30 && counts.total == 30)
+    }
 }

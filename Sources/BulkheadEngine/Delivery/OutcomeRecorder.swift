@@ -10,8 +10,9 @@ struct RecordedOutcome: Sendable {
 }
 
 /// Collects outcomes from every sender and writes them to the ledger: all waiting outcomes go in the
-/// same transaction as a sender's next claim (one commit per batch), and on a short timer so that a
-/// slow send does not leave finished outcomes unwritten. An outcome is durable only once written; a
+/// same transaction as a sender's next claim (one commit per batch; senders that ask while a write is
+/// under way share the next one, and its commit), and on a short timer so that a slow send does not
+/// leave finished outcomes unwritten. An outcome is durable only once written; a
 /// crash before that leaves the entry `sending`, which the next run reports as `uncertain` and never
 /// re-sends by itself.
 actor OutcomeRecorder {
@@ -108,48 +109,93 @@ actor OutcomeRecorder {
         _ = try await write(claiming: nil)
     }
 
-    /// One write at a time: waits for a write under way, then writes the buffer (and claims).
+    /// A sender's claim waiting for a write. Writes serve every claim waiting when they start, in one
+    /// transaction: while one write is under way the other senders' claims gather, and the next write
+    /// claims for all of them at once (one commit, one set of round trips, instead of one per sender).
+    private final class ClaimRequest {
+        let worker: String
+        let limit: Int
+        /// Set by the write that served it.
+        var result: Result<[LedgerEntry], any Error>?
+
+        init(worker: String, limit: Int) {
+            self.worker = worker
+            self.limit = limit
+        }
+    }
+
+    /// Claims not yet served, oldest first.
+    private var pendingClaims: [ClaimRequest] = []
+
+    /// One write at a time: waits for a write under way, then writes the buffer and claims for every
+    /// waiting claim of the same worker (this one's included, unless a write under way served it).
     private func write(claiming claim: (worker: String, limit: Int)?) async throws -> [LedgerEntry] {
-        while writing { await withCheckedContinuation { writeWaiters.append($0) } }
+        let request = claim.map { ClaimRequest(worker: $0.worker, limit: $0.limit) }
+        if let request { pendingClaims.append(request) }
+        while writing, request?.result == nil { await withCheckedContinuation { writeWaiters.append($0) } }
+        if let result = request?.result { return try result.get() }
         writing = true
         defer {
             writing = false
-            if !writeWaiters.isEmpty { writeWaiters.removeFirst().resume() }
+            // All waiters look again: those this write served return, the first of the rest writes next.
+            let waiters = writeWaiters
+            writeWaiters = []
+            for waiter in waiters { waiter.resume() }
+        }
+        // Every waiting claim of this worker (all of a run's senders claim as one worker), in order.
+        var served: [ClaimRequest] = []
+        if let request {
+            served = pendingClaims.filter { $0.worker == request.worker }
+            pendingClaims.removeAll { $0.worker == request.worker }
         }
         let batch = buffer.withLock { buffer in
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer
         }
         defer { activity?.writing(nil, at: clock.now) }
-        let claimed: [LedgerEntry]
+        var shares: [ObjectIdentifier: [LedgerEntry]] = [:]
+        var claimedAny = false
         do {
-            activity?.writing(claim == nil ? "complete" : "complete-and-claim", at: clock.now)
-            if let claim {
-                var entries = try await store.completeAndClaim(
-                    batch.map(\.outcome), campaign: campaignID, worker: claim.worker,
-                    limit: claim.limit, queuedAfter: queuedCursor)
-                if entries.isEmpty && queuedCursor != nil {
-                    // Past the cursor nothing is left: one look from the start for entries left
-                    // behind (put back by another worker, or requeued meanwhile).
+            activity?.writing(served.isEmpty ? "complete" : "complete-and-claim", at: clock.now)
+            if let request {
+                var claimed = try await store.completeAndClaim(
+                    batch.map(\.outcome), campaign: campaignID, worker: request.worker, limit: served.reduce(0) { $0 + $1.limit },
+                    queuedAfter: queuedCursor)
+                var waiting = served
+                while true {
+                    claimedAny = claimedAny || !claimed.isEmpty
+                    // Claims come ordered by key: the last is the highest.
+                    if let highest = claimed.last?.id { queuedCursor = max(queuedCursor ?? highest, highest) }
+                    // Each claim gets its share in key order, the oldest claim first.
+                    var next = 0
+                    for claim in waiting {
+                        let share = Array(claimed[next..<min(claimed.count, next + claim.limit)])
+                        next += share.count
+                        shares[ObjectIdentifier(claim)] = share
+                    }
+                    // Claims left with nothing past the cursor: one look from the start for entries left
+                    // behind (put back by another worker, or requeued meanwhile), as each claim that found
+                    // nothing did on its own. A claim empty after that ends its sender.
+                    waiting = waiting.filter { shares[ObjectIdentifier($0)]?.isEmpty ?? true }
+                    guard !waiting.isEmpty, queuedCursor != nil else { break }
                     queuedCursor = nil
-                    entries = try await store.completeAndClaim(
-                        [], campaign: campaignID, worker: claim.worker,
-                        limit: claim.limit, queuedAfter: nil)
+                    claimed = try await store.completeAndClaim(
+                        [], campaign: campaignID, worker: request.worker, limit: waiting.reduce(0) { $0 + $1.limit },
+                        queuedAfter: nil)
                 }
-                // Claims come ordered by key: the last is the highest.
-                if let highest = entries.last?.id { queuedCursor = max(queuedCursor ?? highest, highest) }
-                claimed = entries
-            } else {
-                if !batch.isEmpty { try await store.complete(batch.map(\.outcome)) }
-                claimed = []
+            } else if !batch.isEmpty {
+                try await store.complete(batch.map(\.outcome))
             }
         } catch {
             // Keep the batch: it is written by the next write, or stays `sending` (→ uncertain) if none comes.
             buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
+            for waiting in served where waiting !== request { waiting.result = .failure(error) }
             throw error
         }
-        if !batch.isEmpty || !claimed.isEmpty { activity?.progressed(at: clock.now) }
-        guard !batch.isEmpty else { return claimed }
+        for waiting in served where waiting !== request { waiting.result = .success(shares[ObjectIdentifier(waiting)] ?? []) }
+        let own = request.flatMap { shares[ObjectIdentifier($0)] } ?? []
+        if !batch.isEmpty || claimedAny { activity?.progressed(at: clock.now) }
+        guard !batch.isEmpty else { return own }
         count(batch)
         progressHandler(progress)
         if let brakes, brakeSampleShort || batch.contains(where: \.outcome.rejected) {
@@ -158,7 +204,7 @@ actor OutcomeRecorder {
             brakeSampleShort = look.window.outcomes < brakes.rules.thresholds.minSample
             if look.paused { control?.requestStop(DeliveryControl.Stop(state: .paused, at: clock.date)) }
         }
-        return claimed
+        return own
     }
 
     /// How many recorded outcomes completed after `date` (for dates within the last few seconds).

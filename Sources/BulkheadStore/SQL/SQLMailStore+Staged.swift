@@ -113,6 +113,12 @@ extension SQLMailStore {
     /// Records outcomes inside a transaction: the ledger update, then one outcome-log row for each final
     /// outcome (sent or failed) that applied. Returns how many outcomes applied.
     static func recordOutcomes(_ tx: any SQLTransaction, _ outcomes: [LedgerOutcome], now: Date, _ dialect: SQLDialect) throws -> Int {
+        if dialect == .postgres {
+            // One statement changes and logs the entries.
+            let applied = Set(try tx.rows(try Queries.completeAndLog(outcomes, now: now)).map { row throws(StoreError) in try row.int("id") })
+            try recordSuppressions(tx, outcomes, applied: applied, now: now)
+            return applied.count
+        }
         let applied = Set(try tx.rows(try Queries.complete(outcomes, now: now, dialect)).map { row throws(StoreError) in try row.int("id") })
         guard !applied.isEmpty else { return 0 }
         var records = BatchRecords(columns: [("id", .bigint), ("rejection", .bigint)], dialect: dialect)
@@ -126,6 +132,12 @@ extension SQLMailStore {
             }
         }
         if records.count > 0 { _ = try tx.changes(Queries.logOutcomes(records, now: now)) }
+        try recordSuppressions(tx, outcomes, applied: applied, now: now)
+        return applied.count
+    }
+
+    /// The suppressions (a hard bounce's) of the outcomes that applied, each with its audit event.
+    private static func recordSuppressions(_ tx: any SQLTransaction, _ outcomes: [LedgerOutcome], applied: Set<Int64>, now: Date) throws {
         for outcome in outcomes where applied.contains(outcome.entryID.rawValue) {
             guard let suppression = outcome.suppression, try tx.one(Queries.insertSuppression(suppression)) != nil else { continue }
             let event = NewAuditEvent(
@@ -133,7 +145,6 @@ extension SQLMailStore {
                 details: ["reason": .string(suppression.reason.rawValue), "source": .string(suppression.source)])
             _ = try tx.rows(try Queries.insertAudit(event, now: now))
         }
-        return applied.count
     }
 
     /// The campaign's most recent outcomes, as the brakes judge them.
