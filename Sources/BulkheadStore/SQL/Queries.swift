@@ -311,10 +311,9 @@ enum Queries {
         var binds = binds + [.int(campaign.content.listID.rawValue)]
         if eligibleOnly {
             // The CASE hides the status test from SQLite's planner, which otherwise picks the (list_id,
-            // status) index and sorts the whole list for each page. It must not hide it from
-            // PostgreSQL's: estimating a handful of confirmed members, it read every remaining member and
-            // sorted them for each page (80 ms a page at 20,000 members, quadratic over a preflight)
-            // instead of reading the page in key order and stopping at its limit.
+            // status) index and sorts the whole list for each page. PostgreSQL gets the plain test (its
+            // estimates are better for it), and its page's transaction rules out any plan but the key
+            // walk (``audiencePageInMemberOrder``).
             let confirmed =
                 pagedByMember && dialect == .sqlite ? "(CASE WHEN m.status = 'confirmed' THEN 1 ELSE 0 END) = 1" : "m.status = 'confirmed'"
             sql += "\n  AND \(confirmed) AND \(Self.hasConsent) AND NOT \(Self.isSuppressed)"
