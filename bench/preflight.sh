@@ -7,6 +7,8 @@
 #
 # Usage: bench/preflight.sh [RECIPIENTS]
 #   BULKHEAD_SCRATCH=.build-release bench/preflight.sh   # build in another folder (relative path)
+#   BULKHEAD_BENCH_STORE=postgres bench/preflight.sh     # the store in a throwaway PostgreSQL, preflight
+#                                                        # right after the import (no statistics yet)
 # Needs: a release build (made here), /usr/bin/time, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +18,21 @@ scratch="${BULKHEAD_SCRATCH:-.build}"
 swift build -c release --product bulkhead --scratch-path "$scratch" >&2
 bulkhead="$PWD/$scratch/release/bulkhead"
 
+storage_yaml=""
+case "${BULKHEAD_BENCH_STORE:-sqlite}" in
+    sqlite) ;;
+    postgres)
+        # shellcheck source=/dev/null
+        BULKHEAD_PG_FSYNC=on source scripts/test-deps/postgres.sh
+        storage_yaml="storage: {backend: postgres, postgres_url: \"$BULKHEAD_TEST_POSTGRES_URL\"}" ;;
+    *) echo "BULKHEAD_BENCH_STORE must be sqlite or postgres" >&2; exit 2 ;;
+esac
 work="$(mktemp -d /tmp/bulkhead-preflight.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    rm -rf "$work"
+    if declare -F bulkhead_pg_stop >/dev/null; then bulkhead_pg_stop; fi
+}
+trap cleanup EXIT
 python3 - "$work" "$recipients" <<'PY'
 import sys, textwrap
 work, n = sys.argv[1], int(sys.argv[2])
@@ -46,6 +61,7 @@ dkim:
   private_key_file: keys/s1.private.pem
 logging:
   level: warning
+$storage_yaml
 YAML
 cd "$work"
 "$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out data/keys >/dev/null
