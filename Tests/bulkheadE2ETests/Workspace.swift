@@ -222,7 +222,12 @@ final class Workspace: @unchecked Sendable {
             return try await body(store)
         case .postgres:
             guard let postgresURL else { throw E2EError("no database") }
-            let store = try await PostgresStore.connect(try PostgresStore.Configuration(url: postgresURL))
+            var configuration = try PostgresStore.Configuration(url: postgresURL)
+            // The test's own look at the store, under the whole parallel suite's load: two fresh-clone
+            // runs had a connection (start-up and migration check) pass the 30 s default at the suite's
+            // busiest minute. The workers under test keep their configured bound.
+            configuration.startupTimeout = .seconds(120)
+            let store = try await PostgresStore.connect(configuration)
             do {
                 let value = try await body(store)
                 await store.close()
