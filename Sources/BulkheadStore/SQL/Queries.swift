@@ -380,6 +380,21 @@ enum Queries {
         return SQLStatement(statement.sql + "\nGROUP BY 1", statement.binds)
     }
 
+    /// Why a claimed entry must not be sent (the opt-out promise), or NULL: one rule for both claims.
+    /// `suppression` is the address's suppression reason, `status` its membership status, `seed` the
+    /// ledger's seed flag (seeds are not members).
+    static func optOutReason(suppression: String, status: String, seed: String) -> String {
+        """
+        CASE
+            WHEN \(suppression) IS NOT NULL THEN 'suppressed: ' || \(suppression)
+            WHEN \(status) = 'unsubscribed' THEN 'list membership is unsubscribed'
+            WHEN \(seed) = 1 THEN NULL
+            WHEN \(status) IS NULL THEN 'no longer a member of the list'
+            WHEN \(status) <> 'confirmed' THEN 'list membership is ' || \(status)
+          END
+        """
+    }
+
     /// Claims the next due entries. Each candidate is checked against the opt-outs at this moment:
     /// one whose address is suppressed, or who is no longer a confirmed member of the campaign's list,
     /// becomes `suppressed` (with the reason as its reply text, its attempts unchanged) instead of
@@ -398,13 +413,7 @@ enum Queries {
         // Why a candidate must not be sent, or NULL: checked when the entry comes due, not only when it
         // was queued (an unsubscribe between a deferral and its retry, or during a pause, must hold).
         let optOut = """
-            SELECT c.id, CASE
-                WHEN x.reason IS NOT NULL THEN 'suppressed: ' || x.reason
-                WHEN m.status = 'unsubscribed' THEN 'list membership is unsubscribed'
-                WHEN l.seed = 1 THEN NULL
-                WHEN m.status IS NULL THEN 'no longer a member of the list'
-                WHEN m.status <> 'confirmed' THEN 'list membership is ' || m.status
-              END AS opt_out
+            SELECT c.id, \(Self.optOutReason(suppression: "x.reason", status: "m.status", seed: "l.seed")) AS opt_out
             FROM candidates c JOIN ledger l ON l.id = c.id
             LEFT JOIN suppressions x ON x.address = l.address
             LEFT JOIN memberships m ON m.subscriber_id = l.subscriber_id
@@ -454,13 +463,7 @@ enum Queries {
             // opt-outs are subqueries by primary key, and the UPDATE finds its rows by `id = ANY`.
             let columns = "id, address, subscriber_id, seed"
             let keyedOptOut = """
-                SELECT l.id, CASE
-                    WHEN l.reason IS NOT NULL THEN 'suppressed: ' || l.reason
-                    WHEN l.status = 'unsubscribed' THEN 'list membership is unsubscribed'
-                    WHEN l.seed = 1 THEN NULL
-                    WHEN l.status IS NULL THEN 'no longer a member of the list'
-                    WHEN l.status <> 'confirmed' THEN 'list membership is ' || l.status
-                  END AS opt_out
+                SELECT l.id, \(Self.optOutReason(suppression: "l.reason", status: "l.status", seed: "l.seed")) AS opt_out
                 FROM (SELECT c.id, c.seed, (SELECT x.reason FROM suppressions x WHERE x.address = c.address) AS reason,
                         (SELECT m.status FROM memberships m WHERE m.subscriber_id = c.subscriber_id
                            AND m.list_id = (SELECT list_id FROM campaigns WHERE id = ?)) AS status
