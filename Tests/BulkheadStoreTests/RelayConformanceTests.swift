@@ -360,12 +360,14 @@ struct RelayConformanceTests {
             let second = try await store.receiveRelayMessage(Self.message(to: ["c@example.org"]), breaker: Self.noBreaker)
             #expect(try await store.claimRelayDeliveries(worker: "w1", limit: 2).count == 2)
             #expect(try await store.claimRelayDeliveries(worker: "w2", limit: 2).count == 1)
+            let unclaimed = try await store.receiveRelayMessage(Self.message(to: ["d@example.org"]), breaker: Self.noBreaker)
             #expect(try await store.recoverRelayDeliveries(worker: "w1") == 2)
             #expect(try await store.recoverRelayDeliveries(worker: "w1") == 0)
             let record = try #require(try await store.relayMessage(first.id))
             #expect(record.state == .done && record.recipients.map(\.state) == [.uncertain, .uncertain])
             #expect(record.recipients.first?.lastReply?.text == "interrupted while sending")
             #expect(try await store.relayMessage(second.id)?.recipients.first?.state == .sending, "another worker's claim is left alone")
+            #expect(try await store.relayMessage(unclaimed.id)?.recipients.first?.state == .queued, "a recipient nobody claimed is left alone")
         }
     }
 

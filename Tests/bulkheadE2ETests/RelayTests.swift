@@ -174,8 +174,17 @@ struct RelayEndToEndTests {
             let arrived = Set(try sink.records().flatMap(\.rcpts))
             let sent = Set(recipients.filter { $0.state == .sent }.map(\.address))
             #expect(arrived.isSuperset(of: sent), "a recipient recorded sent is at the sink: missing \(sent.subtracting(arrived).sorted())")
-            let uncertain = recipients.filter { $0.state == .uncertain }.count
-            #expect(uncertain <= rounds / 2, "a kill lands between claim and outcome only sometimes: \(uncertain) of \(rounds) uncertain")
+            // How many kills land between a claim and its outcome depends on the machine's load, so the count
+            // is not asserted; what is asserted is that each uncertain recipient was claimed exactly once and
+            // made uncertain by the restart's recovery, nothing else (the conformance suite checks that
+            // recovery leaves queued recipients alone).
+            let uncertain = recipients.filter { $0.state == .uncertain }
+            #expect(
+                uncertain.allSatisfy { $0.attempts == 1 && $0.lastReply?.text == "interrupted while sending" },
+                "\(uncertain.map { "\($0.address): \($0.attempts) attempts, \($0.lastReply?.text ?? "no reply")" })")
+            #expect(
+                recipients.filter { $0.state == .sent }.allSatisfy { $0.attempts == 1 },
+                "an acknowledged message is claimed once: \(recipients.map(\.attempts))")
         } catch {
             await workspace.discard()
             throw error
