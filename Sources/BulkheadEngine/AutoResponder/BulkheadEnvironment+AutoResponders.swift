@@ -1,4 +1,4 @@
-public import BulkheadMail
+import BulkheadMail
 import BulkheadStore
 import Foundation
 

@@ -4,9 +4,10 @@ public import Foundation
 
 /// Imports subscribers from a CSV file into one list, streaming: the file is read in 64 KiB chunks
 /// through ``CSVRecordParser``, the header is mapped with ``SubscriberColumns``, and valid rows go to
-/// ``MailStore/importSubscribers(_:into:importID:consent:)`` 5,000 at a time. Memory is bounded by one
-/// chunk, one batch and the first 100 row errors, never by the file: every invalid row is counted, the
-/// first 100 are kept with their line numbers.
+/// ``MailStore/importSubscribers(_:into:importID:)`` 5,000 at a time, each encoded by
+/// ``MailStore/prepareImport(_:consent:)`` while the one before is written. Memory is bounded by one
+/// chunk, three batches (filling, encoded, being written) and the first 100 row errors, never by the
+/// file: every invalid row is counted, the first 100 are kept with their line numbers.
 ///
 /// Row rules: the address must be a valid addr-spec (`Mailbox(parsingAddrSpec:)`); the name comes from
 /// a name column or first + last name; a status column maps subscribed/confirmed/active/enabled/yes →
@@ -119,8 +120,17 @@ public struct SubscriberImporter: Sendable {
         return try await run(stopRequested: { false }, nextChunk)
     }
 
-    /// Reads chunks until `nextChunk` returns nil.
+    /// Reads chunks until `nextChunk` returns nil, on ``ImportExecutor``.
     private func run(
+        stopRequested: @Sendable () -> Bool,
+        _ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?
+    ) async throws(SubscriberImporterError) -> SubscriberImportReport {
+        try await withTaskExecutorPreference(ImportExecutor.shared) { () async throws(SubscriberImporterError) in
+            try await parse(stopRequested: stopRequested, nextChunk)
+        }
+    }
+
+    private func parse(
         stopRequested: @Sendable () -> Bool,
         _ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?
     ) async throws(SubscriberImporterError) -> SubscriberImportReport {
@@ -157,18 +167,28 @@ public struct SubscriberImporter: Sendable {
         records.removeAll(keepingCapacity: true)
     }
 
-    /// Hands the pending rows to the store as one batch and goes on reading while it writes them: the
-    /// batch before is awaited first (its outcomes counted), so at most one batch is being written and
-    /// one filled (parsing and the store's transaction overlap on two cores; memory stays two batches).
+    /// Hands the pending rows to the store as one batch and goes on reading while it writes them. The
+    /// batch is encoded for the store (``MailStore/prepareImport(_:consent:)``) here, while the batch
+    /// before is still being written; that one is awaited next (its outcomes counted), so at most one
+    /// batch is being written, one encoded and one filled (parsing and encoding overlap the store's
+    /// transaction on two cores).
     private func flush(_ state: inout ImportState) async throws(SubscriberImporterError) {
-        try await drain(&state)
-        guard !state.pending.isEmpty else { return }
+        guard !state.pending.isEmpty else { return try await drain(&state) }
         let consent = ImportConsent(
             defaultStatus: options.defaultStatus, source: options.source,
             textShown: options.consentText, ipOrChannel: options.channel)
-        let (store, batch, list, importID) = (store, state.pending, list, options.importID)
-        state.writing = Task { try await store.importSubscribers(batch, into: list, importID: importID, consent: consent) }
+        let batch: ImportBatch
+        do {
+            batch = try store.prepareImport(state.pending, consent: consent)
+        } catch {
+            throw .store(error.description)
+        }
         state.pending.removeAll(keepingCapacity: true)
+        try await drain(&state)
+        let (store, list, importID) = (store, list, options.importID)
+        // Not on ImportExecutor (an unstructured task does not inherit it): on an idle event loop, so
+        // the write starts now, while this task parses the next batch.
+        state.writing = Task { try await store.importSubscribers(batch, into: list, importID: importID) }
     }
 
     /// Waits for the batch being written, if any, and counts its outcomes.

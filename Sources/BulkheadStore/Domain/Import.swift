@@ -42,6 +42,32 @@ public struct ImportConsent: Sendable, Hashable {
     }
 }
 
+/// A batch of imported rows with what the store encoded from them ahead of their transaction
+/// (``MailStore/prepareImport(_:consent:)``), for ``MailStore/importSubscribers(_:into:importID:)``.
+///
+/// ```swift
+/// let batch = try store.prepareImport(rows, consent: consent)  // while the batch before is written
+/// let outcomes = try await store.importSubscribers(batch, into: list.id, importID: "import-7")
+/// ```
+public struct ImportBatch: Sendable {
+    /// The rows, in file order.
+    public let rows: [ImportRow]
+    /// The import-wide consent settings.
+    public let consent: ImportConsent
+    /// The rows encoded for the SQL statements.
+    let fresh: FreshImportBatch
+}
+
+extension MailStore {
+    /// Prepares and imports one batch in one call (``prepareImport(_:consent:)``, then
+    /// ``importSubscribers(_:into:importID:)``), for callers with nothing to overlap.
+    public func importSubscribers(
+        _ rows: [ImportRow], into list: ListID, importID: String, consent: ImportConsent
+    ) async throws -> [ImportRowOutcome] {
+        try await importSubscribers(try prepareImport(rows, consent: consent), into: list, importID: importID)
+    }
+}
+
 /// What the import did with one row.
 public enum ImportRowOutcome: String, Sendable, Hashable, Codable, CaseIterable {
     /// A new membership (and, if needed, a new subscriber).

@@ -59,13 +59,13 @@ public protocol MailStore: Sendable {
     func members(of list: ListID, status: MembershipStatus?, after: SubscriberID?, limit: Int) async throws -> [ListMember]
     /// How many members of the list are in each status (absent statuses are 0).
     func membershipCounts(list: ListID) async throws -> [MembershipStatus: Int]
+    /// Encodes a batch of imported rows for ``importSubscribers(_:into:importID:)`` without touching the
+    /// database, so an importer can do it while the batch before is being written.
+    func prepareImport(_ rows: [ImportRow], consent: ImportConsent) throws(StoreError) -> ImportBatch
     /// Upserts a batch of imported rows in one transaction and reports per row what happened.
     /// Duplicates within one import are found in the database (the membership is stamped with
     /// `importID`), so memory stays bounded by the batch size however large the file.
-    func importSubscribers(
-        _ batch: [ImportRow], into list: ListID, importID: String,
-        consent: ImportConsent
-    ) async throws -> [ImportRowOutcome]
+    func importSubscribers(_ batch: ImportBatch, into list: ListID, importID: String) async throws -> [ImportRowOutcome]
 
     /// Every membership of one subscriber, by list key.
     func memberships(subscriber: SubscriberID) async throws -> [Membership]

@@ -10,7 +10,7 @@
 /// let statement = SQLStatement("UPDATE t SET name = v.name FROM \(records.source) WHERE t.id = v.id", records.binds)
 /// ```
 /// The records' placeholders must be the statement's last ones.
-struct BatchRecords {
+struct BatchRecords: Sendable {
     enum ColumnType: String {
         case bigint
         case text

@@ -1,8 +1,9 @@
-/// An import batch encoded for the statements BEFORE its transaction starts, on the importer's task:
+/// An import batch encoded for the statements before its transaction starts, on the importer's task
+/// while the batch before is being written (``SQLMailStore/prepareImport(_:consent:)``):
 /// the addresses for the look-up of known subscribers and, for the common case of a batch of people
 /// the database does not hold yet, every new subscriber with the membership status and consent kind
 /// it gets. In that case the transaction only looks up, inserts and maps the new ids back
-/// (``SQLMailStore/importSubscribers(_:into:importID:consent:)``); the writer's thread does no
+/// (``SQLMailStore/importSubscribers(_:into:importID:)``); the writer's thread does no
 /// per-row planning, merging or encoding. Any batch with a known address goes through ``ImportPlan``.
 ///
 /// ```swift
@@ -10,7 +11,7 @@
 /// // in the transaction, when the look-up by fresh.addresses found nobody:
 /// // insert fresh.subscribers, then memberships and consents with fresh.membershipRecords(ids:)…
 /// ```
-struct FreshImportBatch {
+struct FreshImportBatch: Sendable {
     /// The batch's addresses, bound where ``SQLDialect/inTextArray(_:)`` reads them.
     let addresses: SQLValue
     /// address, name, attributes of every row (only meaningful when ``isDistinct``).

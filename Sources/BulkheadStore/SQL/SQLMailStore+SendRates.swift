@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension SQLMailStore {
     /// Takes permits under limits shared by every worker (see ``MailStore/takeSendPermits(_:wanted:limits:)``).

@@ -165,18 +165,20 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         return counts
     }
 
-    /// Upserts one batch of imported rows in one transaction (see ``MailStore/importSubscribers(_:into:importID:consent:)``).
+    /// Encodes a batch for ``importSubscribers(_:into:importID:)`` (``FreshImportBatch``); no I/O.
+    public func prepareImport(_ rows: [ImportRow], consent: ImportConsent) throws(StoreError) -> ImportBatch {
+        ImportBatch(rows: rows, consent: consent, fresh: try FreshImportBatch(rows, defaultStatus: consent.defaultStatus, dialect: dialect))
+    }
+
+    /// Upserts one batch of imported rows in one transaction (see ``MailStore/importSubscribers(_:into:importID:)``).
     /// Set-based: one query reads the batch's known subscribers and memberships, then at most four
-    /// statements write new subscribers, changed subscribers, memberships and consent records. The
-    /// batch is encoded before the transaction (``FreshImportBatch``); when the database holds none of
-    /// its addresses and none repeats, that encoding is written as it is, without ``ImportPlan``.
-    public func importSubscribers(
-        _ batch: [ImportRow], into list: ListID, importID: String,
-        consent: ImportConsent
-    ) async throws -> [ImportRowOutcome] {
+    /// statements write new subscribers, changed subscribers, memberships and consent records. When
+    /// the database holds none of the batch's addresses and none repeats, the batch's encoding
+    /// (``FreshImportBatch``, made by ``prepareImport(_:consent:)``) is written as it is, without ``ImportPlan``.
+    public func importSubscribers(_ prepared: ImportBatch, into list: ListID, importID: String) async throws -> [ImportRowOutcome] {
         let now = clock.date
         let dialect = dialect
-        let fresh = try FreshImportBatch(batch, defaultStatus: consent.defaultStatus, dialect: dialect)
+        let (batch, consent, fresh) = (prepared.rows, prepared.consent, prepared.fresh)
         return try await backend.transaction { tx in
             guard try tx.one(Queries.list(id: list)) != nil else {
                 throw StoreError.notFound(.list(list))
