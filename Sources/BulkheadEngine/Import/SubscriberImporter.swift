@@ -120,12 +120,13 @@ public struct SubscriberImporter: Sendable {
         return try await run(stopRequested: { false }, nextChunk)
     }
 
-    /// Reads chunks until `nextChunk` returns nil, on ``ImportExecutor``.
+    /// Reads chunks until `nextChunk` returns nil, on ``ComputeExecutor``: on an event loop, the parse
+    /// held up the hops of the store write it overlaps, and the two took turns on two cores.
     private func run(
         stopRequested: @Sendable () -> Bool,
         _ nextChunk: () throws(SubscriberImporterError) -> [UInt8]?
     ) async throws(SubscriberImporterError) -> SubscriberImportReport {
-        try await withTaskExecutorPreference(ImportExecutor.shared) { () async throws(SubscriberImporterError) in
+        try await withTaskExecutorPreference(ComputeExecutor.shared) { () async throws(SubscriberImporterError) in
             try await parse(stopRequested: stopRequested, nextChunk)
         }
     }
@@ -186,7 +187,7 @@ public struct SubscriberImporter: Sendable {
         state.pending.removeAll(keepingCapacity: true)
         try await drain(&state)
         let (store, list, importID) = (store, list, options.importID)
-        // Not on ImportExecutor (an unstructured task does not inherit it): on an idle event loop, so
+        // Not on ComputeExecutor (an unstructured task does not inherit it): on an idle event loop, so
         // the write starts now, while this task parses the next batch.
         state.writing = Task { try await store.importSubscribers(batch, into: list, importID: importID) }
     }
