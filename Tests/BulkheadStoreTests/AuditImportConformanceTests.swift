@@ -35,6 +35,28 @@ struct AuditImportConformanceTests {
         }
     }
 
+    /// A batch is prepared by one store and may be handed to another; one of the other kind encodes it
+    /// again for its own SQL instead of running the first one's.
+    @Test func aBatchPreparedByTheOtherKindOfStoreIsImportedAsItsRows() async throws {
+        try await TestDatabase.withStore(.sqlite) { sqlite, _ in
+            try await TestDatabase.withStore(.postgres) { postgres, _ in
+                let consent = ImportConsent(defaultStatus: .confirmed, source: "two stores")
+                let rows = try (0..<3).map {
+                    ImportRow(address: try Fixture.address("p\($0)@example.com"), name: "P\($0)", attributes: ["n": .number(Double($0))])
+                }
+                for (preparer, importer) in [(sqlite, postgres), (postgres, sqlite)] {
+                    let list = try await importer.createList(name: "news", description: "")
+                    let outcomes = try await importer.importSubscribers(
+                        try preparer.prepareImport(rows, consent: consent), into: list.id, importID: "cross")
+                    #expect(outcomes == [.inserted, .inserted, .inserted])
+                    let members = try await importer.members(of: list.id, status: .confirmed, after: nil, limit: 10)
+                    #expect(members.map(\.subscriber.name) == ["P0", "P1", "P2"])
+                    #expect(members.map { $0.subscriber.attributes["n"] } == [.number(0), .number(1), .number(2)])
+                }
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func importsFindDuplicatesInTheDatabaseAndNeverResubscribe(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, _ in

@@ -182,6 +182,7 @@ public struct SubscriberImporter: Sendable {
         do {
             batch = try store.prepareImport(state.pending, consent: consent)
         } catch {
+            try await drain(&state)  // the batch before ends whole (written and counted) before the error
             throw .store(error.description)
         }
         state.pending.removeAll(keepingCapacity: true)

@@ -178,7 +178,11 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     public func importSubscribers(_ prepared: ImportBatch, into list: ListID, importID: String) async throws -> [ImportRowOutcome] {
         let now = clock.date
         let dialect = dialect
-        let (batch, consent, fresh) = (prepared.rows, prepared.consent, prepared.fresh)
+        let (batch, consent) = (prepared.rows, prepared.consent)
+        // A batch prepared by a store of the other kind is encoded again for this one.
+        let fresh =
+            prepared.fresh.dialect == dialect
+            ? prepared.fresh : try FreshImportBatch(batch, defaultStatus: consent.defaultStatus, dialect: dialect)
         return try await backend.transaction { tx in
             guard try tx.one(Queries.list(id: list)) != nil else {
                 throw StoreError.notFound(.list(list))
