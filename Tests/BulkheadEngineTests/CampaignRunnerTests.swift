@@ -266,12 +266,18 @@ struct BulkheadEnvironmentProbe {
 /// The recorder claims past the highest key it claimed, and looks again from the start before it
 /// reports nothing left: entries another worker put back behind the cursor are not forgotten.
 @Suite struct OutcomeRecorderCursorTests {
-    @Test func entriesPutBackBehindTheCursorAreClaimedBeforeTheEnd() async throws {
-        let setup = try await CampaignRunnerTests.setUp(recipients: 10)
-        defer { try? FileManager.default.removeItem(at: setup.directory) }
+    /// A campaign of `recipients` queued, and a recorder for it with nothing recorded yet.
+    static func recorder(recipients: Int) async throws -> (CampaignRunnerTests.Setup, OutcomeRecorder) {
+        let setup = try await CampaignRunnerTests.setUp(recipients: recipients)
         let recorder = OutcomeRecorder(
-            store: setup.store, campaign: setup.campaign.id, total: 10, remaining: 10, clock: setup.clock,
+            store: setup.store, campaign: setup.campaign.id, total: recipients, remaining: recipients, clock: setup.clock,
             progress: { _ in })
+        return (setup, recorder)
+    }
+
+    @Test func entriesPutBackBehindTheCursorAreClaimedBeforeTheEnd() async throws {
+        let (setup, recorder) = try await Self.recorder(recipients: 10)
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
         let first = try await recorder.claimNext(worker: "w", limit: 3)
         #expect(first.map(\.address.value) == ["person0@example.org", "person1@example.org", "person2@example.org"])
         // Another worker's claim, put back unsent: queued again, behind this recorder's cursor.
@@ -290,11 +296,8 @@ struct BulkheadEnvironmentProbe {
     /// Senders that claim while a write is under way are served together by the next write: each gets
     /// at most its limit, no entry goes to two of them, and every entry is claimed once.
     @Test func claimsAskedTogetherNeverOverlap() async throws {
-        let setup = try await CampaignRunnerTests.setUp(recipients: 30)
+        let (setup, recorder) = try await Self.recorder(recipients: 30)
         defer { try? FileManager.default.removeItem(at: setup.directory) }
-        let recorder = OutcomeRecorder(
-            store: setup.store, campaign: setup.campaign.id, total: 30, remaining: 30, clock: setup.clock,
-            progress: { _ in })
         let batches = try await withThrowingTaskGroup(of: [[String]].self) { senders in
             for _ in 0..<6 {
                 senders.addTask {

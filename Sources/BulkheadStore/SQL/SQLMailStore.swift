@@ -180,9 +180,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         let dialect = dialect
         let (batch, consent) = (prepared.rows, prepared.consent)
         // A batch prepared by a store of the other kind is encoded again for this one.
-        let fresh =
-            prepared.fresh.dialect == dialect
-            ? prepared.fresh : try FreshImportBatch(batch, defaultStatus: consent.defaultStatus, dialect: dialect)
+        let fresh = prepared.fresh.dialect == dialect ? prepared.fresh : try prepareImport(batch, consent: consent).fresh
         return try await backend.transaction { tx in
             guard try tx.one(Queries.list(id: list)) != nil else {
                 throw StoreError.notFound(.list(list))
