@@ -78,7 +78,17 @@ struct SMTPServerConnectionTests {
             let client = try await RawClient.connect(port: loopback.port)
             #expect(try await client.waitForClose(timeout: .seconds(60)))
             #expect(client.text == Self.greeting + "421 4.4.2 mx.test Timeout exceeded, closing connection\r\n")
-            // inside DATA too: half a message is never stored
+        }
+    }
+
+    @Test func silentClientInsideDataTimesOutAndNothingIsStored() async throws {
+        // Only the DATA block's timeout is short: a fresh-clone CI run once sent this client's first
+        // line more than 10 s after connecting, and the command timeout closed it at the greeting.
+        let timeouts = LoopbackServer.configuration {
+            $0.timeouts.command = .seconds(300)
+            $0.timeouts.dataBlock = .seconds(10)
+        }
+        try await LoopbackServer.with(timeouts) { loopback in
             let data = try await RawClient.connect(port: loopback.port)
             try await data.send(Self.transaction + "Subject: half\r\n")
             #expect(try await data.waitForClose(timeout: .seconds(60)))
