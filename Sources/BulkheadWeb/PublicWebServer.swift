@@ -5,7 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 public import Logging
 import NIOCore
-public import NIOSSL
+import NIOSSL
 import ServiceLifecycle
 
 /// The HTTP listener of `bulkhead serve` (`http.listen`): the one-click unsubscribe pages and the

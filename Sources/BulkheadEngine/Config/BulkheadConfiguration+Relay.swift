@@ -1,5 +1,5 @@
 public import BulkheadPolicy
-public import Foundation
+import Foundation
 
 extension BulkheadConfiguration {
     /// The guard relay of `bulkhead serve`: an SMTP submission listener in front of the upstreams that

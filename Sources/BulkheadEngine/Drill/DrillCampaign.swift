@@ -59,7 +59,6 @@ struct DrillCampaign {
     /// that comes first) and the rest.
     private func deliver(_ id: CampaignID, stopAt: Date?, stopText: String) async throws -> String? {
         let environment = sandbox.environment
-        let store = environment.store
         let runner = try await environment.runner(for: id)
         let done = Mutex(false)
         let running = Task {

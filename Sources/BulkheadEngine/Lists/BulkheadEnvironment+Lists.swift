@@ -1,5 +1,5 @@
 import BulkheadPolicy
-public import BulkheadStore
+import BulkheadStore
 
 extension BulkheadEnvironment {
     /// The inbound listener's policy (`inbound`, `bounces`, `lists`, `autoresponders`): what it accepts

@@ -1,5 +1,5 @@
-public import BulkheadPolicy
-public import BulkheadStore
+import BulkheadPolicy
+import BulkheadStore
 
 extension BulkheadEnvironment {
     /// The guard relay's policy (`relay`, the guardrail thresholds, the local domains of `inbound`).

@@ -117,52 +117,13 @@ struct SQLiteBackend: SQLBackend {
         }
 
         func changes(_ statement: SQLStatement) throws -> Int {
-            try StoreText.check(statement)
-            try db.cachedStatement(sql: statement.sql).execute(arguments: SQLiteBackend.arguments(statement.binds))
-            return db.changesCount
+            try SQLiteStatementRun.changes(db, statement)
         }
     }
 
     static func fetch(_ db: Database, _ statement: SQLStatement) throws -> [SQLRow] {
-        try StoreText.check(statement)
-        let prepared = try db.cachedStatement(sql: statement.sql)
-        // A cursor's row is read in place (no copy of each row as GRDB's `Row` first).
-        let cursor = try Row.fetchCursor(prepared, arguments: arguments(statement.binds))
-        var rows: [SQLRow] = []
-        while let row = try cursor.next() {
-            var values: [String: SQLValue] = Dictionary(minimumCapacity: row.count)
-            for (column, value) in row {
-                values[column] =
-                    switch value.storage {
-                    case .null: .null
-                    case .int64(let int): .int(int)
-                    case .double(let double):
-                        // Every numeric column is an integer; a REAL can only come from outside this store.
-                        throw StoreError.invalidData("column \(column) holds the real number \(double)")
-                    case .string(let string): .text(string)
-                    case .blob(let data): .bytes([UInt8](data))
-                    }
-            }
-            rows.append(SQLRow(values: values))
-        }
-        return rows
+        try SQLiteStatementRun.rows(db, statement)
     }
-
-    static func arguments(_ binds: [SQLValue]) -> StatementArguments {
-        StatementArguments(
-            binds.map { bind -> (any DatabaseValueConvertible)? in
-                switch bind {
-                case .null: nil
-                case .int(let value): value
-                case .text(let value): value
-                case .textArray(let values): JSONBytes.stringArray(values)
-                case .intArray(let values): jsonArray(values.map(String.init))
-                case .bytes(let values): Data(values)
-                }
-            })
-    }
-
-    private static func jsonArray(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
 
     static func storeError(_ error: any Error) -> any Error {
         guard let error = error as? DatabaseError else { return error }
