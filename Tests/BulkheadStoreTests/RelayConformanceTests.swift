@@ -457,3 +457,26 @@ struct RelayConformanceTests {
         db.discard()
     }
 }
+
+/// Held mail never leaves the hold queue by itself (Postal's held mail vanished after 7 days: #872).
+@Suite("Store conformance: held relay mail does not expire")
+struct HeldRelayMailDoesNotExpireTests {
+    @Test(arguments: StoreBackend.allCases)
+    func aHeldMessageIsStillHeldAYearLaterAndNothingClaimsIt(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let held = try await store.receiveRelayMessage(
+                RelayConformanceTests.message(to: ["bo@example.org", "cy@example.org"], disposition: .hold), breaker: RelayConformanceTests.noBreaker)
+            let queued = try await store.receiveRelayMessage(RelayConformanceTests.message(), breaker: RelayConformanceTests.noBreaker)
+            #expect(held.state == .held && queued.state == .queued)
+            for days in [8, 31, 366] {
+                db.clock.advance(by: Double(days) * 86_400)
+                // A deliverer's pass a long time later: it claims the queued message's recipient, never the held ones.
+                let claimed = try await store.completeAndClaimRelayDeliveries([], worker: "w-\(days)", limit: 100)
+                #expect(claimed.map(\.message) == (days == 8 ? [queued.id] : []), "after \(days) more days: \(claimed.map(\.message))")
+                #expect(try await store.relayMessage(held.id)?.state == .held, "after \(days) more days")
+                #expect(try await store.relayMessages(states: [.held], before: nil, limit: 10).map(\.id) == [held.id])
+                #expect(try await store.relayMessageBytes(held.id) == RelayConformanceTests.message().bytes, "its bytes are kept")
+            }
+        }
+    }
+}
