@@ -22,8 +22,6 @@
 #   BULKHEAD_SCRATCH=.build-release bench/relay.sh          # build in another folder
 #   BULKHEAD_BENCH_DEBUG=1 bench/relay.sh                   # the debug build (.build/debug): checks the
 #                                                           # script; its Bulkhead figures mean nothing
-# Until the relay is merged, `bulkhead serve` refuses the `relay:` key: the Bulkhead leg then says so and
-# the two reference legs are still measured and printed.
 # Needs: smtp-sink/smtp-source/postfix (Debian's postfix, installed here if missing), python3, root (Postfix).
 set -euo pipefail
 cd "$(dirname "$0")/.."
