@@ -37,10 +37,11 @@ import Testing
         let notices: RecordingTransport
     }
 
-    static func setUp(_ change: (inout BulkheadConfiguration.Relay) -> Void = { _ in }) throws -> Setup {
+    static func setUp(
+        signer: DKIMSigner? = nil, clock: ManualClock = ManualClock(), _ change: (inout BulkheadConfiguration.Relay) -> Void = { _ in }
+    ) throws -> Setup {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let clock = ManualClock()
         let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path, configuration: .init(clock: clock))
         var settings = BulkheadConfiguration.Relay()
         change(&settings)
@@ -55,7 +56,7 @@ import Testing
             localDomains: try LocalDomains(["shop.example"]), notices: notices, doorbell: RelayDoorbell(), hostname: "relay.shop.example",
             clock: clock, logger: logger)
         let deliverer = RelayDeliverer(
-            store: store, transport: transport, copies: RelayCopyWriter(defaultSigner: nil, namedSigners: [:]),
+            store: store, transport: transport, copies: RelayCopyWriter(defaultSigner: signer, namedSigners: [:]),
             settings: DeliverySettings(concurrency: 4, batchSize: 10), worker: "relay:test", clock: clock, logger: logger)
         return Setup(
             directory: directory, store: store, clock: clock, gateway: gateway, deliverer: deliverer, transport: transport,
@@ -121,6 +122,26 @@ import Testing
         let done = try #require(try await setup.store.relayMessage(held.id))
         #expect(done.state == .done)
         #expect(done.recipients.allSatisfy { $0.state == .sent })
+    }
+
+    /// The released copies go out re-signed by the deliverer with the configured key aligned with From
+    /// (rewriting To broke the sender's signature); dkimpy verifies every one against that key.
+    @Test func releasedCopiesAreSignedByTheAlignedKeyOnTheirWayOut() async throws {
+        let key = try RelayCopyWriterTests.signer("shop.example")
+        // Today's time: dkimpy refuses a signature whose t= lies in the future (the manual clock's default does).
+        let setup = try Self.setUp(signer: key, clock: ManualClock(Date()))
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let people = Self.customers(12)
+        try await Self.submit(setup, recipients: people, bytes: Self.message(to: people))
+        let held = try #require(try await setup.store.relayMessages(states: [.held], before: nil, limit: 10).first)
+        _ = try await setup.store.decideRelayMessage(held.id, .release(.split), actor: .human("approver"))
+        #expect(try await setup.deliverer.pass() == 12)
+        let sent = setup.transport.all
+        #expect(sent.count == 12)
+        #expect(
+            sent.allSatisfy { $0.text.hasPrefix("DKIM-Signature:") && $0.text.contains("d=shop.example") }, "each copy carries the key's signature")
+        let verdicts = try RelayCopyWriterTests.python(sent.map { Array($0.text.utf8) }, signer: key)
+        #expect(verdicts.count == 12 && verdicts.allSatisfy { $0["dkim"] as? Bool == true }, "dkimpy: \(verdicts)")
     }
 
     @Test func releasedAsBccNobodyIsNamed() async throws {
