@@ -91,6 +91,11 @@ struct InboundEndToEndTests {
         try "Subject: unsubscribe\nMIME-Version: 1.0\nContent-Type: multipart/mixed\n\nno boundary here\n".write(
             to: broken, atomically: true, encoding: .utf8)
         try await Self.submit(workspace, port: smtpPort, to: mailto, file: broken.path)
+        // The same address with its token altered (r4's, one letter changed): nobody is unsubscribed, the mail is kept.
+        let r4Token = try Self.unsubscribeLink(workspace, recipient: addresses[4], scheme: "mailto:")
+        let forged = r4Token.replacingOccurrences(of: "unsubscribe+", with: "unsubscribe+x")
+        #expect(forged != r4Token)
+        try await Self.submit(workspace, port: smtpPort, to: forged, file: broken.path)
         // r9: a headers-only complaint at abuse@ without Original-Mail-From: the reported Return-Path names r9.
         let fbl = try String(contentsOf: arf.appendingPathComponent("abuse-headers-only.eml"), encoding: .utf8)
             .replacingOccurrences(
@@ -118,18 +123,25 @@ struct InboundEndToEndTests {
             #expect(consent.last?.evidence.kind == .withdrawn && consent.last?.evidence.method == .oneClick)
             let scannedPerson = try #require(try await store.subscriber(address: try NormalizedAddress(addresses[6])))
             #expect(try await store.consentRecords(subscriber: scannedPerson.id).allSatisfy { $0.evidence.kind == .given })
+            let forgedFor = try #require(try await store.subscriber(address: try NormalizedAddress(addresses[4])))
+            #expect(
+                try await store.consentRecords(subscriber: forgedFor.id).allSatisfy { $0.evidence.kind == .given },
+                "a forged token unsubscribes nobody")
         }
         // The reply is kept for a person, with its reason and the trace field this hop added.
         let kept = workspace.dataDirectory.appendingPathComponent("inbound/new")
         let files = try FileManager.default.contentsOfDirectory(atPath: kept.path).filter { !$0.hasPrefix(".") }
-        #expect(files.count == 1, "\(files)")
+        #expect(files.count == 2, "the reply and the forged unsubscribe: \(files)")
+        var reasons: [String] = []
         for file in files {
             let path = kept.appendingPathComponent(file).path
             let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
             #expect(mode == 0o600, "kept mail is personal data")
             let text = try String(contentsOfFile: path, encoding: .utf8)
             #expect(text.hasPrefix("X-Bulkhead-Kept: ") && text.contains("\r\nReceived: from remote-mta.example"))
+            reasons.append(String(text.prefix { $0 != "\r" }))
         }
+        #expect(reasons.contains { $0.contains("unsubscribe token not valid") }, "\(reasons)")
 
         // The incident report counts the two hard bounces as bounced, not delivered.
         let report = try await workspace.bulkhead(["incident", "report", "\(first)", "--format", "json"])
