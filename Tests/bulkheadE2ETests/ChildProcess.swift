@@ -126,9 +126,23 @@ enum Loopback {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+        let connected =
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            } == 0
+        // Nobody listening and the kernel picking `port` itself as this socket's ephemeral port makes
+        // TCP connect the socket to itself (a simultaneous open): that is not a listener. A CI run once
+        // took it for one, and swaks then met "connection refused".
+        return connected && localPort(fd) != port
+    }
+
+    private static func localPort(_ fd: Int32) -> Int {
+        var local = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let status = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return status == 0 ? Int(UInt16(bigEndian: local.sin_port)) : -1
     }
 
     /// Waits until `port` accepts connections, failing if `process` exits first or after 10 s.

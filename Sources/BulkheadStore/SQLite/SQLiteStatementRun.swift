@@ -1,13 +1,12 @@
 import GRDB
 import GRDBSQLite
 
-/// Runs one ``SQLStatement`` on a GRDB connection through SQLite's own interface: its values are
-/// bound with `sqlite3_bind_*` and its rows read with `sqlite3_column_*`, straight from and into
-/// ``SQLValue``, without GRDB's `StatementArguments` and `Row` in between (an import binds 15,000
-/// values per statement; each went through an existential box and a `DatabaseValue` before).
-/// The statement comes from GRDB's per-connection cache, is reset before and after, and an
-/// SQLite error is thrown as GRDB's `DatabaseError`, so ``SQLiteBackend/storeError(_:)`` maps it
-/// as before (a full disk, a constraint).
+/// Runs one ``SQLStatement`` on a GRDB connection with its values bound by `sqlite3_bind_*` and its
+/// rows read by `sqlite3_column_*`, straight from and into ``SQLValue``: no `StatementArguments` and
+/// no `DatabaseValue` per value (an import binds 15,000 values per statement; each went through an
+/// existential box and a `DatabaseValue` before). GRDB still runs the statement (its cache, its
+/// checks before each statement — cancellation, an aborted transaction — and its error handling,
+/// so a cancelled task hears `CancellationError` and a failed statement leaves the cache).
 ///
 /// ```swift
 /// let rows = try SQLiteStatementRun.rows(db, Queries.list(id: list))
@@ -15,59 +14,55 @@ import GRDBSQLite
 enum SQLiteStatementRun {
     /// The rows the statement returns.
     static func rows(_ db: Database, _ statement: SQLStatement) throws -> [SQLRow] {
-        var rows: [SQLRow] = []
-        try run(db, statement) { handle in
+        let prepared = try bound(db, statement)
+        return try withExtendedLifetime(prepared) {
+            defer { sqlite3_clear_bindings(prepared.sqliteStatement) }
+            let handle = prepared.sqliteStatement
             let count = sqlite3_column_count(handle)
             let names = (0..<count).map { String(cString: sqlite3_column_name(handle, $0)) }
-            while try step(db, handle, statement) {
+            var rows: [SQLRow] = []
+            // GRDB steps the statement; each row is read in place, from the statement.
+            let cursor = try Row.fetchCursor(prepared)
+            while try cursor.next() != nil {
                 var values: [String: SQLValue] = Dictionary(minimumCapacity: Int(count))
                 for index in 0..<count {
                     values[names[Int(index)]] = try value(handle, index, column: names[Int(index)])
                 }
                 rows.append(SQLRow(values: values))
             }
+            return rows
         }
-        return rows
     }
 
     /// How many rows the statement changed.
     static func changes(_ db: Database, _ statement: SQLStatement) throws -> Int {
-        try run(db, statement) { handle in
-            while try step(db, handle, statement) {}
-        }
-        return Int(sqlite3_changes(db.sqliteConnection))
+        let prepared = try bound(db, statement)
+        defer { sqlite3_clear_bindings(prepared.sqliteStatement) }
+        try prepared.execute()
+        return db.changesCount
     }
 
-    /// Prepares (or takes from the cache), binds, runs `body`, and resets the statement whatever happens.
-    private static func run(_ db: Database, _ statement: SQLStatement, _ body: (OpaquePointer) throws -> Void) throws {
+    /// The cached statement with `statement`'s values bound. GRDB resets it, clears its bindings and
+    /// takes them as set (no arguments of its own); the values are then bound here, one by one.
+    private static func bound(_ db: Database, _ statement: SQLStatement) throws -> Statement {
         try StoreText.check(statement)
-        let handle = try db.cachedStatement(sql: statement.sql).sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
+        let prepared = try db.cachedStatement(sql: statement.sql)
+        prepared.setUncheckedArguments(StatementArguments())
+        let handle = prepared.sqliteStatement
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard expected == statement.binds.count else {
             throw DatabaseError(
                 resultCode: .SQLITE_MISUSE, message: "wrong number of values: expected \(expected), got \(statement.binds.count)",
                 sql: statement.sql)
         }
-        for (offset, bind) in statement.binds.enumerated() {
-            let code = Self.bind(bind, to: handle, at: Int32(offset + 1))
-            guard code == SQLITE_OK else { throw error(db, code, statement) }
+        for (offset, value) in statement.binds.enumerated() {
+            let code = bind(value, to: handle, at: Int32(offset + 1))
+            guard code == SQLITE_OK else {
+                sqlite3_clear_bindings(handle)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errstr(code)), sql: statement.sql)
+            }
         }
-        try body(handle)
-    }
-
-    /// One step: true while a row is there, false when done.
-    private static func step(_ db: Database, _ handle: OpaquePointer, _ statement: SQLStatement) throws -> Bool {
-        switch sqlite3_step(handle) {
-        case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
-        case let code: throw error(db, code, statement)
-        }
+        return prepared
     }
 
     private static func bind(_ value: SQLValue, to handle: OpaquePointer, at index: Int32) -> Int32 {
@@ -81,7 +76,7 @@ enum SQLiteStatementRun {
             bytes.withUnsafeBytes { buffer in
                 // An empty blob is a blob, not NULL (a null pointer would bind NULL).
                 guard let base = buffer.baseAddress else { return sqlite3_bind_zeroblob(handle, index, 0) }
-                return sqlite3_bind_blob(handle, index, base, Int32(buffer.count), transient)
+                return sqlite3_bind_blob64(handle, index, base, sqlite3_uint64(buffer.count), transient)
             }
         }
     }
@@ -91,7 +86,7 @@ enum SQLiteStatementRun {
         return text.withUTF8 { utf8 in
             guard let base = utf8.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, transient) }
             return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                sqlite3_bind_text(handle, index, $0, Int32(utf8.count), transient)
+                sqlite3_bind_text64(handle, index, $0, sqlite3_uint64(utf8.count), transient, UInt8(SQLITE_UTF8))
             }
         }
     }
@@ -101,12 +96,15 @@ enum SQLiteStatementRun {
         case SQLITE_NULL: return .null
         case SQLITE_INTEGER: return .int(sqlite3_column_int64(handle, index))
         case SQLITE_TEXT:
+            // The pointer first, then its length (SQLite's documented order).
+            guard let text = sqlite3_column_text(handle, index) else { throw outOfMemory(column) }
             let count = Int(sqlite3_column_bytes(handle, index))
-            guard let text = sqlite3_column_text(handle, index) else { return .text("") }
             return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
         case SQLITE_BLOB:
+            let blob = sqlite3_column_blob(handle, index)
             let count = Int(sqlite3_column_bytes(handle, index))
-            guard let blob = sqlite3_column_blob(handle, index), count > 0 else { return .bytes([]) }
+            guard count > 0 else { return .bytes([]) }
+            guard let blob else { throw outOfMemory(column) }
             return .bytes(Array(UnsafeRawBufferPointer(start: blob, count: count)))
         default:
             // Every numeric column is an integer; a REAL can only come from outside this store.
@@ -114,9 +112,8 @@ enum SQLiteStatementRun {
         }
     }
 
-    private static func error(_ db: Database, _ code: Int32, _ statement: SQLStatement) -> DatabaseError {
-        DatabaseError(
-            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+    private static func outOfMemory(_ column: String) -> DatabaseError {
+        DatabaseError(resultCode: .SQLITE_NOMEM, message: "out of memory reading column \(column)")
     }
 
     /// `SQLITE_TRANSIENT`: SQLite copies the value before the bind returns.
