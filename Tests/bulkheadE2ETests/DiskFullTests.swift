@@ -152,7 +152,7 @@ struct DiskFullEndToEndTests {
             try FileManager.default.removeItem(atPath: filler)
             sender = try workspace.start(["campaign", "resume", "\(id)", "--json"])
         }
-        let stderr = (pausedAtOnce?.stderr ?? sender.output.stderr)
+        let stderr = pausedAtOnce?.stderr ?? sender.output.stderr
         let report = stderr.split(separator: "\n").first { $0.contains("no message starts") }.map { String($0.prefix(400)) } ?? ""
         #expect(stderr.contains("SQLITE_FULL") || stderr.contains("database or disk is full"), "\(stderr.suffix(2000))")
 

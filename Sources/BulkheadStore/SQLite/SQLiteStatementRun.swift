@@ -15,23 +15,21 @@ enum SQLiteStatementRun {
     /// The rows the statement returns.
     static func rows(_ db: Database, _ statement: SQLStatement) throws -> [SQLRow] {
         let prepared = try bound(db, statement)
-        return try withExtendedLifetime(prepared) {
-            defer { sqlite3_clear_bindings(prepared.sqliteStatement) }
-            let handle = prepared.sqliteStatement
-            let count = sqlite3_column_count(handle)
-            let names = (0..<count).map { String(cString: sqlite3_column_name(handle, $0)) }
-            var rows: [SQLRow] = []
-            // GRDB steps the statement; each row is read in place, from the statement.
-            let cursor = try Row.fetchCursor(prepared)
-            while try cursor.next() != nil {
-                var values: [String: SQLValue] = Dictionary(minimumCapacity: Int(count))
-                for index in 0..<count {
-                    values[names[Int(index)]] = try value(handle, index, column: names[Int(index)])
-                }
-                rows.append(SQLRow(values: values))
+        defer { sqlite3_clear_bindings(prepared.sqliteStatement) }
+        let handle = prepared.sqliteStatement
+        let count = sqlite3_column_count(handle)
+        let names = (0..<count).map { String(cString: sqlite3_column_name(handle, $0)) }
+        var rows: [SQLRow] = []
+        // GRDB steps the statement; each row is read in place, from the statement.
+        let cursor = try Row.fetchCursor(prepared)
+        while try cursor.next() != nil {
+            var values: [String: SQLValue] = Dictionary(minimumCapacity: Int(count))
+            for index in 0..<count {
+                values[names[Int(index)]] = try value(handle, index, column: names[Int(index)])
             }
-            return rows
+            rows.append(SQLRow(values: values))
         }
+        return rows
     }
 
     /// How many rows the statement changed.

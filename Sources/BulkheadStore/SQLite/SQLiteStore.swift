@@ -91,7 +91,7 @@ struct SQLiteBackend: SQLBackend {
 
     func read<T: Sendable>(_ statement: SQLStatement, each transform: @escaping @Sendable (SQLRow) throws -> T) async throws -> [T] {
         do {
-            return try await pool.read { db in try Self.fetch(db, statement).map(transform) }
+            return try await pool.read { db in try SQLiteStatementRun.rows(db, statement).map(transform) }
         } catch {
             throw Self.storeError(error)
         }
@@ -113,16 +113,12 @@ struct SQLiteBackend: SQLBackend {
         let db: Database
 
         func rows(_ statement: SQLStatement) throws -> [SQLRow] {
-            try SQLiteBackend.fetch(db, statement)
+            try SQLiteStatementRun.rows(db, statement)
         }
 
         func changes(_ statement: SQLStatement) throws -> Int {
             try SQLiteStatementRun.changes(db, statement)
         }
-    }
-
-    static func fetch(_ db: Database, _ statement: SQLStatement) throws -> [SQLRow] {
-        try SQLiteStatementRun.rows(db, statement)
     }
 
     static func storeError(_ error: any Error) -> any Error {
