@@ -1,19 +1,22 @@
 /// An import batch encoded for the statements before its transaction starts, on the importer's task
-/// while the batch before is being written (``SQLMailStore/prepareImport(_:consent:)``):
-/// the addresses for the look-up of known subscribers and, for the common case of a batch of people
-/// the database does not hold yet, every new subscriber with the membership status and consent kind
-/// it gets. In that case the transaction only looks up, inserts and maps the new ids back
-/// (``SQLMailStore/importSubscribers(_:into:importID:)``); the writer's thread does no
-/// per-row planning, merging or encoding. Any batch with a known address goes through ``ImportPlan``.
+/// while the batch before is being written (``SQLMailStore/prepareImport(_:consent:)``): every
+/// subscriber as new, with the membership status and consent kind it gets. For the common case of a
+/// batch of people the database does not hold yet, the transaction inserts them (skipping any address
+/// it holds) and, when every row went in, writes their memberships and consent records
+/// (``SQLMailStore/importSubscribers(_:into:importID:)``); the writer's thread does no per-row
+/// planning, merging or encoding. A batch with a known address (found by that insert, which is then
+/// rolled back to its savepoint) or a repeated one goes through ``ImportPlan``.
+///
+/// When the batch's rows share one status and consent kind and the new ids are one unbroken range,
+/// memberships and consent records are written from that range (``newIDs(_:)``) instead of from one
+/// record per row.
 ///
 /// ```swift
 /// let fresh = try FreshImportBatch(rows, defaultStatus: .confirmed, dialect: .sqlite)
-/// // in the transaction, when the look-up by fresh.addresses found nobody:
-/// // insert fresh.subscribers, then memberships and consents with fresh.membershipRecords(ids:)…
+/// // in the transaction: insert fresh.subscribers (ON CONFLICT DO NOTHING); when every row went in,
+/// // memberships and consents from fresh.newIDs(inserted), else from fresh.membershipRecords(ids:)…
 /// ```
 struct FreshImportBatch: Sendable {
-    /// The batch's addresses, bound where ``SQLDialect/inTextArray(_:)`` reads them.
-    let addresses: SQLValue
     /// address, name, attributes of every row (only meaningful when ``isDistinct``).
     let subscribers: BatchRecords
     /// Row position by address; each address once when ``isDistinct``.
@@ -42,11 +45,6 @@ struct FreshImportBatch: Sendable {
             changes.append((status, ImportDecision.consentKind(previous: nil, new: status)))
             try subscribers.append([.text(row.address.value), SQLValue(row.name), .text(try ImportPlan.attributesText(row.attributes))])
         }
-        let values = batch.map(\.address.value)
-        switch dialect {
-        case .sqlite: addresses = .text(JSONBytes.stringArray(values))
-        case .postgres: addresses = .textArray(values)
-        }
         self.subscribers = subscribers
         self.positions = positions
         self.changes = changes
@@ -54,10 +52,35 @@ struct FreshImportBatch: Sendable {
         self.dialect = dialect
     }
 
+    /// How many rows the batch has.
+    var count: Int { changes.count }
+
     /// The outcome of every row when the batch went in fresh.
     var outcomes: [ImportRowOutcome] { Array(repeating: .inserted, count: changes.count) }
 
-    /// The ids of the inserted subscribers in row order, from the insert's returned `id, address` rows.
+    /// The membership status and consent kind of every row, when all rows have the same.
+    var uniformChange: (status: MembershipStatus, consent: ConsentKind?)? {
+        guard let first = changes.first, changes.allSatisfy({ $0 == first }) else { return nil }
+        return first
+    }
+
+    /// The inserted ids (rows of `id`) as one range, when they are exactly `lowest...highest` with one id per row:
+    /// then every subscriber in that range is one of this batch's (ids are unique, so `count` distinct
+    /// ids inside a range of `count` leave room for nobody else's).
+    func newIDs(_ inserted: [SQLRow]) throws(StoreError) -> ClosedRange<Int64>? {
+        guard inserted.count == changes.count, !inserted.isEmpty else { return nil }
+        var lowest = Int64.max
+        var highest = Int64.min
+        for row in inserted {
+            let id = try row.int("id")
+            lowest = min(lowest, id)
+            highest = max(highest, id)
+        }
+        guard highest - lowest == Int64(changes.count - 1) else { return nil }
+        return lowest...highest
+    }
+
+    /// The ids of the inserted subscribers in row order, from their `id, address` rows.
     func ids(_ inserted: [SQLRow]) throws(StoreError) -> [Int64] {
         var ids = [Int64?](repeating: nil, count: changes.count)
         for row in inserted {

@@ -117,13 +117,13 @@ enum Queries {
 
     /// The batch's known subscribers with their membership of `list` (if any); `addresses` is
     /// ``FreshImportBatch/addresses``.
-    static func importPrefetch(list: ListID, addresses: SQLValue, _ dialect: SQLDialect) -> SQLStatement {
+    static func importPrefetch(list: ListID, addresses: [String], _ dialect: SQLDialect) -> SQLStatement {
         SQLStatement(
             """
             SELECT s.*, m.status AS membership_status, m.last_import_id AS membership_import_id
             FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ?
             WHERE \(dialect.inTextArray("s.address"))
-            """, [.int(list.rawValue), addresses])
+            """, [.int(list.rawValue), .textArray(addresses)])
     }
 
     /// Records columns: address, name, attributes. Returns `id, address` of each new row.
@@ -135,6 +135,27 @@ enum Queries {
             RETURNING id, address
             """, [SQLValue(now), SQLValue(now)] + records.binds)
     }
+
+    /// Records columns: address, name, attributes. Inserts those whose address the table does not
+    /// hold (the others are left as they are) and returns the `id` of each new row.
+    static func insertNewSubscribers(_ records: BatchRecords, now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
+            SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source) WHERE true
+            ON CONFLICT (address) DO NOTHING RETURNING id
+            """, [SQLValue(now), SQLValue(now)] + records.binds)
+    }
+
+    /// `id, address` of the subscribers `ids`.
+    static func subscriberAddresses(_ ids: [Int64], _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("SELECT id, address FROM subscribers WHERE \(dialect.inIntArray("id"))", [.intArray(ids)])
+    }
+
+    /// A savepoint inside the transaction (`name` is a constant of the caller's, never input).
+    static func savepoint(_ name: StaticString) -> SQLStatement { SQLStatement("SAVEPOINT \(name)") }
+    static func rollbackToSavepoint(_ name: StaticString) -> SQLStatement { SQLStatement("ROLLBACK TO SAVEPOINT \(name)") }
+    static func releaseSavepoint(_ name: StaticString) -> SQLStatement { SQLStatement("RELEASE SAVEPOINT \(name)") }
 
     /// Records columns: id, name, attributes.
     static func updateSubscribers(_ records: BatchRecords, now: Date) -> SQLStatement {
@@ -153,6 +174,19 @@ enum Queries {
             INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
             SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source) WHERE true
             """, [.int(list.rawValue), .text(importID), SQLValue(now)] + records.binds)
+    }
+
+    /// Memberships of `status` for the subscribers `ids`, all inserted in the same transaction (see
+    /// ``insertMemberships(_:list:importID:now:)``).
+    static func insertMemberships(
+        _ ids: ClosedRange<Int64>, status: MembershipStatus, list: ListID, importID: String, now: Date
+    ) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
+            SELECT ?, id, ?, ?, ? FROM subscribers WHERE id BETWEEN ? AND ? ORDER BY id
+            """,
+            [.int(list.rawValue), .text(status.rawValue), .text(importID), SQLValue(now), .int(ids.lowerBound), .int(ids.upperBound)])
     }
 
     /// The import's look-ups go by index on PostgreSQL for the rest of the transaction: while a large
@@ -186,6 +220,21 @@ enum Queries {
                 .int(list.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
                 SQLValue(consent.ipOrChannel), SQLValue(consent.textShown),
             ] + records.binds)
+    }
+
+    /// Consent records of `kind` for the subscribers `ids` (see ``insertImportConsents(_:list:consent:at:)``).
+    static func insertImportConsents(
+        _ ids: ClosedRange<Int64>, kind: ConsentKind, list: ListID, consent: ImportConsent, at: Date
+    ) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
+            SELECT id, ?, ?, ?, ?, ?, ?, ? FROM subscribers WHERE id BETWEEN ? AND ? ORDER BY id
+            """,
+            [
+                .int(list.rawValue), .text(kind.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
+                SQLValue(consent.ipOrChannel), SQLValue(consent.textShown), .int(ids.lowerBound), .int(ids.upperBound),
+            ])
     }
 
     // MARK: Consent

@@ -187,16 +187,12 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             }
             guard !batch.isEmpty else { return [] }
             if dialect == .postgres { _ = try tx.changes(Queries.importUsesIndexes) }
-            let known = try tx.rows(Queries.importPrefetch(list: list, addresses: fresh.addresses, dialect))
-            if known.isEmpty, fresh.isDistinct {
-                let ids = try fresh.ids(try tx.rows(Queries.insertSubscribers(fresh.subscribers, now: now)))
-                _ = try tx.changes(Queries.insertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now))
-                let consents = try fresh.consentRecords(ids: ids)
-                if consents.count > 0 {
-                    _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now))
-                }
+            if fresh.isDistinct,
+                try Self.insertFresh(tx, fresh, into: list, importID: importID, consent: consent, now: now, dialect)
+            {
                 return fresh.outcomes
             }
+            let known = try tx.rows(Queries.importPrefetch(list: list, addresses: batch.map(\.address.value), dialect))
             var plan = ImportPlan(importID: importID, defaultStatus: consent.defaultStatus, dialect: dialect)
             for row in known {
                 plan.known(
@@ -232,6 +228,37 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             }
             return outcomes
         }
+    }
+
+    /// Writes a batch of distinct rows as new subscribers, with their memberships and consent records,
+    /// and returns true; or, when the database holds one of the addresses, writes nothing and returns
+    /// false (the insert skips known addresses, and a batch that lost one is rolled back to its savepoint).
+    private static func insertFresh(
+        _ tx: any SQLTransaction, _ fresh: FreshImportBatch, into list: ListID, importID: String, consent: ImportConsent, now: Date,
+        _ dialect: SQLDialect
+    ) throws -> Bool {
+        _ = try tx.changes(Queries.savepoint("fresh_import"))
+        let inserted = try tx.rows(Queries.insertNewSubscribers(fresh.subscribers, now: now))
+        guard inserted.count == fresh.count else {
+            _ = try tx.changes(Queries.rollbackToSavepoint("fresh_import"))
+            _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
+            return false
+        }
+        _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
+        if let change = fresh.uniformChange, let ids = try fresh.newIDs(inserted) {
+            _ = try tx.changes(Queries.insertMemberships(ids, status: change.status, list: list, importID: importID, now: now))
+            if let kind = change.consent {
+                _ = try tx.changes(Queries.insertImportConsents(ids, kind: kind, list: list, consent: consent, at: now))
+            }
+            return true
+        }
+        let ids = try fresh.ids(try tx.rows(Queries.subscriberAddresses(try inserted.map { row throws(StoreError) in try row.int("id") }, dialect)))
+        _ = try tx.changes(Queries.insertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now))
+        let consents = try fresh.consentRecords(ids: ids)
+        if consents.count > 0 {
+            _ = try tx.changes(Queries.insertImportConsents(consents, list: list, consent: consent, at: now))
+        }
+        return true
     }
 
     // MARK: Consent

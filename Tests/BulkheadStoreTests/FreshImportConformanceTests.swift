@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import BulkheadStore
+
+/// The import's fresh path: a batch of distinct rows is inserted skipping known addresses; when one
+/// was known, the insert is rolled back to its savepoint and the plan decides the whole batch; when
+/// every row went in with one status, memberships and consent records are written from the range
+/// of new ids.
+@Suite("Store conformance: the import's fresh path")
+struct FreshImportConformanceTests {
+    private static let consent = ImportConsent(defaultStatus: .confirmed, source: "crm.csv")
+
+    private static func rows(_ addresses: [String], status: MembershipStatus? = nil) throws -> [ImportRow] {
+        try addresses.map { ImportRow(address: try Fixture.address($0), name: "Name of \($0)", status: status) }
+    }
+
+    private static func subscriberCount(_ store: SQLMailStore) async throws -> Int64 {
+        try #require(try await store.backend.read(SQLStatement("SELECT count(*) AS n FROM subscribers")).first).int("n")
+    }
+
+    private static func consentCount(_ store: SQLMailStore) async throws -> Int64 {
+        try #require(try await store.backend.read(SQLStatement("SELECT count(*) AS n FROM consent_records")).first).int("n")
+    }
+
+    /// One known address among new ones: nothing of the tried insert stays (no second row for anyone,
+    /// no stray membership or consent), and the plan writes the batch as it would have.
+    @Test(arguments: StoreBackend.allCases)
+    func aBatchWithOneKnownAddressIsPlannedWhole(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let list = try await store.createList(name: "news", description: "")
+            let first = try await store.importSubscribers(
+                try Self.rows(["ann@example.com"], status: .unsubscribed), into: list.id, importID: "imp-1", consent: Self.consent)
+            #expect(first == [.inserted])
+            let outcomes = try await store.importSubscribers(
+                try Self.rows(["bob@example.com", "ANN@example.com", "cy@example.com"]), into: list.id, importID: "imp-2",
+                consent: Self.consent)
+            #expect(outcomes == [.inserted, .keptUnsubscribed, .inserted])
+            #expect(try await Self.subscriberCount(store) == 3)
+            #expect(try await store.membershipCounts(list: list.id) == [.confirmed: 2, .unconfirmed: 0, .unsubscribed: 1])
+            // Ann: her opt-out's record; Bob and Cy: one given each.
+            #expect(try await Self.consentCount(store) == 3)
+            for address in ["bob@example.com", "cy@example.com"] {
+                let subscriber = try #require(try await store.subscriber(address: try Fixture.address(address)))
+                #expect(try await store.consentRecords(subscriber: subscriber.id).map(\.evidence.kind) == [.given])
+                #expect(try await store.membership(list: list.id, subscriber: subscriber.id)?.lastImportID == "imp-2")
+            }
+        }
+    }
+
+    /// The range of new ids holds only the batch: people stored before (on another list, with ids
+    /// below it) get no membership or consent of this import.
+    @Test(arguments: StoreBackend.allCases)
+    func aUniformBatchWritesMembershipsAndConsentsForItsOwnRowsOnly(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let other = try await store.createList(name: "other", description: "")
+            let news = try await store.createList(name: "news", description: "")
+            _ = try await store.importSubscribers(
+                try Self.rows(["old1@example.com", "old2@example.com"]), into: other.id, importID: "imp-0", consent: Self.consent)
+            let addresses = (0..<50).map { "p\($0)@example.com" }
+            let outcomes = try await store.importSubscribers(
+                try Self.rows(addresses, status: .unconfirmed), into: news.id, importID: "imp-1", consent: Self.consent)
+            #expect(outcomes == Array(repeating: .inserted, count: 50))
+            #expect(try await store.membershipCounts(list: news.id) == [.confirmed: 0, .unconfirmed: 50, .unsubscribed: 0])
+            #expect(try await store.membershipCounts(list: other.id) == [.confirmed: 2, .unconfirmed: 0, .unsubscribed: 0])
+            // Unconfirmed records no consent: only the first import's two.
+            #expect(try await Self.consentCount(store) == 2)
+            for address in ["old1@example.com", "old2@example.com"] {
+                let old = try #require(try await store.subscriber(address: try Fixture.address(address)))
+                #expect(try await store.membership(list: news.id, subscriber: old.id) == nil)
+            }
+            let last = try #require(try await store.subscriber(address: try Fixture.address("p49@example.com")))
+            #expect(last.name == "Name of p49@example.com")
+            #expect(try await store.membership(list: news.id, subscriber: last.id)?.lastImportID == "imp-1")
+        }
+    }
+
+    @Test
+    func newIDsAreARangeOnlyWhenTheyFillItOnePerRow() throws {
+        let fresh = try FreshImportBatch(try Self.rows(["a@x.org", "b@x.org", "c@x.org"]), defaultStatus: .confirmed, dialect: .sqlite)
+        func returned(_ ids: [Int64]) -> [SQLRow] { ids.map { SQLRow(values: ["id": .int($0)]) } }
+        #expect(try fresh.newIDs(returned([7, 8, 9])) == 7...9)
+        #expect(try fresh.newIDs(returned([9, 7, 8])) == 7...9, "in any order")
+        #expect(try fresh.newIDs(returned([7, 8, 10])) == nil, "a gap: id 9 may be somebody else's")
+        #expect(try fresh.newIDs(returned([7, 8])) == nil, "a row did not go in")
+        #expect(try fresh.newIDs(returned([])) == nil)
+        #expect(fresh.uniformChange?.status == .confirmed && fresh.uniformChange?.consent == .given)
+        let mixed = try FreshImportBatch(
+            try Self.rows(["a@x.org"]) + Self.rows(["b@x.org"], status: .unconfirmed), defaultStatus: .confirmed, dialect: .sqlite)
+        #expect(mixed.uniformChange == nil)
+    }
+}
