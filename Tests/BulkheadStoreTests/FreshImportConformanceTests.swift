@@ -78,12 +78,11 @@ struct FreshImportConformanceTests {
     @Test
     func newIDsAreARangeOnlyWhenTheyFillItOnePerRow() throws {
         let fresh = try FreshImportBatch(try Self.rows(["a@x.org", "b@x.org", "c@x.org"]), defaultStatus: .confirmed, dialect: .sqlite)
-        func returned(_ ids: [Int64]) -> [SQLRow] { ids.map { SQLRow(values: ["id": .int($0)]) } }
-        #expect(try fresh.newIDs(returned([7, 8, 9])) == 7...9)
-        #expect(try fresh.newIDs(returned([9, 7, 8])) == 7...9, "in any order")
-        #expect(try fresh.newIDs(returned([7, 8, 10])) == nil, "a gap: id 9 may be somebody else's")
-        #expect(try fresh.newIDs(returned([7, 8])) == nil, "a row did not go in")
-        #expect(try fresh.newIDs(returned([])) == nil)
+        #expect(fresh.newIDs(count: 3, lowest: 7, highest: 9) == 7...9)
+        #expect(fresh.newIDs(count: 3, lowest: 7, highest: 10) == nil, "a gap: one id between is somebody else's")
+        #expect(fresh.newIDs(count: 4, lowest: 7, highest: 10) == nil, "another writer's row above the highest before")
+        #expect(fresh.newIDs(count: 2, lowest: 7, highest: 8) == nil, "a row did not go in")
+        #expect(fresh.newIDs(count: 0, lowest: 0, highest: 0) == nil)
         #expect(fresh.uniformChange?.status == .confirmed && fresh.uniformChange?.consent == .given)
         let mixed = try FreshImportBatch(
             try Self.rows(["a@x.org"]) + Self.rows(["b@x.org"], status: .unconfirmed), defaultStatus: .confirmed, dialect: .sqlite)

@@ -8,7 +8,7 @@
 /// rolled back to its savepoint) or a repeated one goes through ``ImportPlan``.
 ///
 /// When the batch's rows share one status and consent kind and the new ids are one unbroken range,
-/// memberships and consent records are written from that range (``newIDs(_:)``) instead of from one
+/// memberships and consent records are written from that range (``newIDs(count:lowest:highest:)``) instead of from one
 /// record per row.
 ///
 /// ```swift
@@ -64,32 +64,25 @@ struct FreshImportBatch: Sendable {
         return first
     }
 
-    /// The inserted ids (rows of `id`) as one range, when they are exactly `lowest...highest` with one id per row:
-    /// then every subscriber in that range is one of this batch's (ids are unique, so `count` distinct
-    /// ids inside a range of `count` leave room for nobody else's).
-    func newIDs(_ inserted: [SQLRow]) throws(StoreError) -> ClosedRange<Int64>? {
-        guard inserted.count == changes.count, !inserted.isEmpty else { return nil }
-        var lowest = Int64.max
-        var highest = Int64.min
-        for row in inserted {
-            let id = try row.int("id")
-            lowest = min(lowest, id)
-            highest = max(highest, id)
-        }
-        guard highest - lowest == Int64(changes.count - 1) else { return nil }
+    /// The new ids as one range, from the `count` ids above the highest one before the insert and the
+    /// `lowest` and `highest` of them: a range when they are exactly one id per row of this batch,
+    /// with no gap (then, ids being unique, every subscriber in it is one of this batch's; another
+    /// writer's rows, or ids skipped after a deletion, make it nil).
+    func newIDs(count: Int64, lowest: Int64, highest: Int64) -> ClosedRange<Int64>? {
+        guard count == Int64(changes.count), count > 0, highest - lowest == count - 1 else { return nil }
         return lowest...highest
     }
 
-    /// The ids of the inserted subscribers in row order, from their `id, address` rows.
+    /// The ids of the inserted subscribers in row order, from their `id, address` rows .
     func ids(_ inserted: [SQLRow]) throws(StoreError) -> [Int64] {
         var ids = [Int64?](repeating: nil, count: changes.count)
         for row in inserted {
             let address = try row.text("address")
-            guard let position = positions[address] else { throw .database("the insert returned \(address), not in the batch") }
+            guard let position = positions[address] else { throw .database("\(address) was found among the batch's new subscribers") }
             ids[position] = try row.int("id")
         }
         return try ids.map { id throws(StoreError) in
-            guard let id else { throw .database("the insert returned \(inserted.count) of \(changes.count) new subscribers") }
+            guard let id else { throw .database("a new subscriber of the batch was not found after its insert") }
             return id
         }
     }

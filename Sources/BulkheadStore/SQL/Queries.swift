@@ -137,19 +137,30 @@ enum Queries {
     }
 
     /// Records columns: address, name, attributes. Inserts those whose address the table does not
-    /// hold (the others are left as they are) and returns the `id` of each new row.
+    /// hold (the others are left as they are).
     static func insertNewSubscribers(_ records: BatchRecords, now: Date) -> SQLStatement {
         SQLStatement(
             """
             INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
             SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source) WHERE true
-            ON CONFLICT (address) DO NOTHING RETURNING id
+            ON CONFLICT (address) DO NOTHING
             """, [SQLValue(now), SQLValue(now)] + records.binds)
     }
 
-    /// `id, address` of the subscribers `ids`.
-    static func subscriberAddresses(_ ids: [Int64], _ dialect: SQLDialect) -> SQLStatement {
-        SQLStatement("SELECT id, address FROM subscribers WHERE \(dialect.inIntArray("id"))", [.intArray(ids)])
+    /// The highest subscriber id (`id`, 0 when there is none).
+    static let highestSubscriberID = SQLStatement("SELECT coalesce(max(id), 0) AS id FROM subscribers")
+
+    /// How many subscribers have an id above `id` (`n`), and the lowest and highest of those ids
+    /// (`lowest`, `highest`).
+    static func subscriberIDs(above id: Int64) -> SQLStatement {
+        SQLStatement(
+            "SELECT count(*) AS n, coalesce(min(id), 0) AS lowest, coalesce(max(id), 0) AS highest FROM subscribers WHERE id > ?",
+            [.int(id)])
+    }
+
+    /// `id, address` of the subscribers with the `addresses` (stored values).
+    static func subscriberIDs(addresses: [String], _ dialect: SQLDialect) -> SQLStatement {
+        SQLStatement("SELECT id, address FROM subscribers WHERE \(dialect.inTextArray("address"))", [.textArray(addresses)])
     }
 
     /// A savepoint inside the transaction (`name` is a constant of the caller's, never input).

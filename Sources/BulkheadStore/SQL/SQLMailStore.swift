@@ -188,7 +188,7 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             guard !batch.isEmpty else { return [] }
             if dialect == .postgres { _ = try tx.changes(Queries.importUsesIndexes) }
             if fresh.isDistinct,
-                try Self.insertFresh(tx, fresh, into: list, importID: importID, consent: consent, now: now, dialect)
+                try Self.insertFresh(tx, fresh, batch, into: list, importID: importID, consent: consent, now: now, dialect)
             {
                 return fresh.outcomes
             }
@@ -234,25 +234,28 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     /// and returns true; or, when the database holds one of the addresses, writes nothing and returns
     /// false (the insert skips known addresses, and a batch that lost one is rolled back to its savepoint).
     private static func insertFresh(
-        _ tx: any SQLTransaction, _ fresh: FreshImportBatch, into list: ListID, importID: String, consent: ImportConsent, now: Date,
-        _ dialect: SQLDialect
+        _ tx: any SQLTransaction, _ fresh: FreshImportBatch, _ batch: [ImportRow], into list: ListID, importID: String,
+        consent: ImportConsent, now: Date, _ dialect: SQLDialect
     ) throws -> Bool {
         _ = try tx.changes(Queries.savepoint("fresh_import"))
-        let inserted = try tx.rows(Queries.insertNewSubscribers(fresh.subscribers, now: now))
-        guard inserted.count == fresh.count else {
+        let before = try tx.one(Queries.highestSubscriberID)?.int("id") ?? 0
+        guard try tx.changes(Queries.insertNewSubscribers(fresh.subscribers, now: now)) == fresh.count else {
             _ = try tx.changes(Queries.rollbackToSavepoint("fresh_import"))
             _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
             return false
         }
         _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
-        if let change = fresh.uniformChange, let ids = try fresh.newIDs(inserted) {
+        if let change = fresh.uniformChange,
+            let span = try tx.one(Queries.subscriberIDs(above: before)),
+            let ids = fresh.newIDs(count: try span.int("n"), lowest: try span.int("lowest"), highest: try span.int("highest"))
+        {
             _ = try tx.changes(Queries.insertMemberships(ids, status: change.status, list: list, importID: importID, now: now))
             if let kind = change.consent {
                 _ = try tx.changes(Queries.insertImportConsents(ids, kind: kind, list: list, consent: consent, at: now))
             }
             return true
         }
-        let ids = try fresh.ids(try tx.rows(Queries.subscriberAddresses(try inserted.map { row throws(StoreError) in try row.int("id") }, dialect)))
+        let ids = try fresh.ids(try tx.rows(Queries.subscriberIDs(addresses: batch.map(\.address.value), dialect)))
         _ = try tx.changes(Queries.insertMemberships(try fresh.membershipRecords(ids: ids), list: list, importID: importID, now: now))
         let consents = try fresh.consentRecords(ids: ids)
         if consents.count > 0 {
