@@ -88,6 +88,36 @@ import Testing
             #expect(records(text, chunk: chunk) == rows)
         }
     }
+
+    /// Contiguous chunks take the run-at-once path; a byte sequence without contiguous storage goes
+    /// byte by byte. Both must read any input alike: quotes, separators, CR/LF, a BOM, invalid UTF-8,
+    /// fields past the limit, and every chunk size.
+    @Test func runsAtOnceReadAsByteByByte() async {
+        let bytes: [UInt8] = [
+            UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\""), 0x0D, 0x0A, 0x09, 0xEF, 0xBB, 0xBF,
+            0xFF, 0xC3, 0xA9,
+        ]
+        let input = Gen.int(in: 0...(bytes.count - 1)).map { bytes[$0] }.array(of: 0...60)
+        await propertyCheck(count: 500, input: input, Gen.int(in: 1...9), Gen.int(in: 1...6)) { text, chunk, limit in
+            func read(contiguous: Bool) -> [Result<CSVRecordParser.Record, CSVRecordError>] {
+                var parser = CSVRecordParser(maxFieldBytes: limit, maxFields: 4)
+                var out: [Result<CSVRecordParser.Record, CSVRecordError>] = []
+                var start = 0
+                while start < text.count {
+                    let end = min(text.count, start + chunk)
+                    if contiguous {
+                        parser.feed(text[start..<end]) { out.append($0) }
+                    } else {
+                        parser.feed(text[start..<end].lazy.map { $0 }) { out.append($0) }
+                    }
+                    start = end
+                }
+                parser.finish { out.append($0) }
+                return out
+            }
+            #expect(read(contiguous: true) == read(contiguous: false), "\(text) in chunks of \(chunk), fields up to \(limit) bytes")
+        }
+    }
 }
 
 @Suite struct SubscriberColumnsTests {

@@ -57,7 +57,49 @@ public struct CSVRecordParser: Sendable {
             }
             return
         }
-        for byte in bytes { consume(byte, emit: emit) }
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { buffer in feed(contiguous: buffer, emit: emit) }
+        if contiguous == nil {
+            for byte in bytes { consume(byte, emit: emit) }
+        }
+    }
+
+    /// ``feed(_:emit:)`` over contiguous bytes: a run of bytes that only extends the current field
+    /// (inside quotes up to the next quote; outside, up to the next separator, quote or line break) is
+    /// appended at once; every other byte goes through ``consume(_:emit:)``, one at a time.
+    private mutating func feed(contiguous buffer: UnsafeBufferPointer<UInt8>, emit: (Result<Record, CSVRecordError>) -> Void) {
+        let separator = self.separator ?? UInt8(ascii: ",")
+        var index = 0
+        while index < buffer.count {
+            if !atStart, !pendingCR, brokenRecord == nil, inQuotes || !quoteJustClosed {
+                var end = index
+                var lineBreaks = 0
+                if inQuotes {
+                    while end < buffer.count, buffer[end] != UInt8(ascii: "\"") {
+                        if buffer[end] == 0x0A { lineBreaks += 1 }
+                        end += 1
+                    }
+                } else {
+                    while end < buffer.count {
+                        let byte = buffer[end]
+                        if byte == separator || byte == UInt8(ascii: "\"") || byte == 0x0D || byte == 0x0A { break }
+                        end += 1
+                    }
+                }
+                // Up to the field's limit: the byte past it goes through consume, which refuses the record.
+                let taken = min(end - index, maxFieldBytes - field.count)
+                if taken > 0 {
+                    if inQuotes && taken < end - index {
+                        lineBreaks = buffer[index..<index + taken].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                    }
+                    line += lineBreaks
+                    field.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<index + taken]))
+                    index += taken
+                    continue
+                }
+            }
+            consume(buffer[index], emit: emit)
+            index += 1
+        }
     }
 
     /// Ends the input: emits the last record (a final line without a line break is a record too) or the

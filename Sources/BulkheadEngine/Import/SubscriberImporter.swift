@@ -291,6 +291,7 @@ enum SubscriberRowMapping {
         }
         let status = try cell(columns.status).map { text throws(SubscriberRowProblem) in try self.status(text) }
         var attributes: [String: JSONValue] = [:]
+        attributes.reserveCapacity(columns.extra.count + 2)
         if let json = cell(columns.attributesJSON) {
             attributes = try object(json)
         }
