@@ -24,12 +24,35 @@ struct CampaignFooter {
         let footer =
             "<hr><p style=\"font-size:12px;color:#666\">" + postal
             + "<br><a href=\"" + Self.escape(unsubscribeURL) + "\">Unsubscribe</a></p>"
-        if let range = html.range(of: "</body>", options: [.caseInsensitive, .backwards]) {
-            var output = html
-            output.insert(contentsOf: footer, at: range.lowerBound)
+        var output = html
+        output.makeContiguousUTF8()
+        if let offset = output.utf8.withContiguousStorageIfAvailable({ Self.lastBodyEnd(in: $0) }) ?? nil {
+            output.insert(contentsOf: footer, at: output.utf8.index(output.utf8.startIndex, offsetBy: offset))
             return output
         }
         return html + footer
+    }
+
+    /// The byte offset of the last `</body>` in `html`, in any case (ASCII letters only, as HTML
+    /// tag names are), or nil.
+    static func lastBodyEnd(in html: UnsafeBufferPointer<UInt8>) -> Int? {
+        let tag = Array("</body>".utf8)
+        var start = html.count - tag.count
+        while start >= 0 {
+            var matched = true
+            for (index, byte) in tag.enumerated() {
+                let candidate = html[start + index]
+                // ASCII letters compare without case; every other byte as it is.
+                let folded = (candidate >= 0x41 && candidate <= 0x5A) ? candidate | 0x20 : candidate
+                if folded != byte {
+                    matched = false
+                    break
+                }
+            }
+            if matched { return start }
+            start -= 1
+        }
+        return nil
     }
 
     static func escape(_ text: String) -> String {

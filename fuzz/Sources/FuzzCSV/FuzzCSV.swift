@@ -1,6 +1,6 @@
 // libFuzzer target: the subscriber import's CSV reader (CSVRecordParser), as SubscriberImporter
 // drives it (separator detected, default limits) and with small limits.
-// Invariants: reads of any size give the same records; no record breaks the limits; line numbers
+// Invariants: reads of any size give the same records, and the same as a byte-by-byte read; no record breaks the limits; line numbers
 // never go back; the records written out again as quoted CSV read back the same.
 import BulkheadEngine
 
@@ -21,6 +21,16 @@ private func read(_ bytes: UnsafeBufferPointer<UInt8>, parser template: CSVRecor
         offset = end
         size = size % period + 1
     }
+    parser.finish { outcomes.append($0) }
+    return outcomes
+}
+
+/// The same read one byte at a time through a sequence without contiguous storage: the reader's
+/// byte-by-byte path, the reference for its run-at-once path over contiguous chunks.
+private func readByteByByte(_ bytes: UnsafeBufferPointer<UInt8>, parser template: CSVRecordParser) -> [Outcome] {
+    var parser = template
+    var outcomes: [Outcome] = []
+    parser.feed(bytes.lazy.map { $0 }) { outcomes.append($0) }
     parser.finish { outcomes.append($0) }
     return outcomes
 }
@@ -73,6 +83,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let whole = read(bytes, parser: template, period: Int.max - 1)
         let pieces = read(bytes, parser: template, period: 5)
         check(whole == pieces, "records differ by read size")
+        check(whole == readByteByByte(bytes, parser: template), "records differ between runs at once and bytes one by one")
         checkLimits(whole, parser: template)
     }
     // round trip: the records read with a known separator, written again, read the same
