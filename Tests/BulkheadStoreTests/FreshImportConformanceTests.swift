@@ -75,12 +75,64 @@ struct FreshImportConformanceTests {
         }
     }
 
+    /// With a sequence that hands out ids in blocks per connection, a batch's ids can lie below ids
+    /// another connection took meanwhile: the range is taken from the insert's own rows, so the
+    /// other connection's people get nothing of the import.
+    @Test
+    func idsBelowAnotherConnectionsStillGoToTheBatchOnly() async throws {
+        let db = try TestDatabase(.postgres)
+        let importer = try await db.open()
+        let other = try await db.open()
+        _ = try await importer.backend.transaction { tx in try tx.changes(SQLStatement("ALTER SEQUENCE subscribers_id_seq CACHE 50")) }
+        let news = try await importer.createList(name: "news", description: "")
+        let elsewhere = try await importer.createList(name: "elsewhere", description: "")
+        // Each store's connection takes its own block of ids: the other's people get ids above the batch's.
+        _ = try await importer.importSubscribers(try Self.rows(["a0@example.com"]), into: news.id, importID: "imp-0", consent: Self.consent)
+        _ = try await other.importSubscribers(
+            try Self.rows(["o1@example.com", "o2@example.com"]), into: elsewhere.id, importID: "other", consent: Self.consent)
+        let outcomes = try await importer.importSubscribers(
+            try Self.rows(["a1@example.com", "a2@example.com", "a3@example.com"]), into: news.id, importID: "imp-1", consent: Self.consent)
+        #expect(outcomes == [.inserted, .inserted, .inserted])
+        #expect(try await importer.membershipCounts(list: news.id) == [.confirmed: 4, .unconfirmed: 0, .unsubscribed: 0])
+        #expect(try await importer.membershipCounts(list: elsewhere.id) == [.confirmed: 2, .unconfirmed: 0, .unsubscribed: 0])
+        for address in ["o1@example.com", "o2@example.com"] {
+            let person = try #require(try await importer.subscriber(address: try Fixture.address(address)))
+            #expect(try await importer.membership(list: news.id, subscriber: person.id) == nil)
+            #expect(try await importer.consentRecords(subscriber: person.id).count == 1)
+        }
+        await db.close(other)
+        await db.close(importer)
+        db.discard()
+    }
+
+    /// The membership upsert keeps an opt-out whatever the batch planned: an unsubscribe committed
+    /// after the plan read the membership (PostgreSQL, READ COMMITTED) is not undone.
+    @Test(arguments: StoreBackend.allCases)
+    func theMembershipUpsertNeverResubscribes(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            let list = try await store.createList(name: "news", description: "")
+            _ = try await store.importSubscribers(
+                try Self.rows(["ann@example.com"], status: .unsubscribed), into: list.id, importID: "imp-1", consent: Self.consent)
+            let ann = try #require(try await store.subscriber(address: try Fixture.address("ann@example.com")))
+            // What a plan that read her as confirmed would write.
+            var records = BatchRecords(columns: [("subscriber_id", .bigint), ("status", .text)], dialect: store.backend.dialect)
+            try records.append([.int(ann.id.rawValue), .text(MembershipStatus.confirmed.rawValue)])
+            let planned = records
+            _ = try await store.backend.transaction { tx in
+                try tx.changes(Queries.upsertMemberships(planned, list: list.id, importID: "imp-2", now: Date()))
+            }
+            let membership = try await store.membership(list: list.id, subscriber: ann.id)
+            #expect(membership?.status == .unsubscribed)
+            #expect(membership?.lastImportID == "imp-2")
+        }
+    }
+
     @Test
     func newIDsAreARangeOnlyWhenTheyFillItOnePerRow() throws {
         let fresh = try FreshImportBatch(try Self.rows(["a@x.org", "b@x.org", "c@x.org"]), defaultStatus: .confirmed, dialect: .sqlite)
         #expect(fresh.newIDs(count: 3, lowest: 7, highest: 9) == 7...9)
         #expect(fresh.newIDs(count: 3, lowest: 7, highest: 10) == nil, "a gap: one id between is somebody else's")
-        #expect(fresh.newIDs(count: 4, lowest: 7, highest: 10) == nil, "another writer's row above the highest before")
+        #expect(fresh.newIDs(count: 4, lowest: 7, highest: 10) == nil, "more ids than rows")
         #expect(fresh.newIDs(count: 2, lowest: 7, highest: 8) == nil, "a row did not go in")
         #expect(fresh.newIDs(count: 0, lowest: 0, highest: 0) == nil)
         #expect(fresh.uniformChange?.status == .confirmed && fresh.uniformChange?.consent == .given)

@@ -14,7 +14,7 @@
 /// ```swift
 /// let fresh = try FreshImportBatch(rows, defaultStatus: .confirmed, dialect: .sqlite)
 /// // in the transaction: insert fresh.subscribers (ON CONFLICT DO NOTHING); when every row went in,
-/// // memberships and consents from fresh.newIDs(inserted), else from fresh.membershipRecords(ids:)…
+/// // memberships and consents by fresh.newIDs(count:lowest:highest:), else by fresh.membershipRecords(ids:)…
 /// ```
 struct FreshImportBatch: Sendable {
     /// address, name, attributes of every row (only meaningful when ``isDistinct``).
@@ -64,10 +64,10 @@ struct FreshImportBatch: Sendable {
         return first
     }
 
-    /// The new ids as one range, from the `count` ids above the highest one before the insert and the
-    /// `lowest` and `highest` of them: a range when they are exactly one id per row of this batch,
-    /// with no gap (then, ids being unique, every subscriber in it is one of this batch's; another
-    /// writer's rows, or ids skipped after a deletion, make it nil).
+    /// The new ids as one range, from how many of this batch's rows went in (`count`) and the lowest
+    /// and highest of their ids: a range when there is one id per row and no gap. Ids being unique,
+    /// every subscriber in such a range is one of this batch's; a gap (another writer's id between
+    /// them) or a missing row makes it nil.
     func newIDs(count: Int64, lowest: Int64, highest: Int64) -> ClosedRange<Int64>? {
         guard count == Int64(changes.count), count > 0, highest - lowest == count - 1 else { return nil }
         return lowest...highest

@@ -115,8 +115,8 @@ enum Queries {
 
     // MARK: Batch import
 
-    /// The batch's known subscribers with their membership of `list` (if any); `addresses` is
-    /// ``FreshImportBatch/addresses``.
+    /// The batch's known subscribers with their membership of `list` (if any); `addresses` are the
+    /// batch's stored address values.
     static func importPrefetch(list: ListID, addresses: [String], _ dialect: SQLDialect) -> SQLStatement {
         SQLStatement(
             """
@@ -137,21 +137,35 @@ enum Queries {
     }
 
     /// Records columns: address, name, attributes. Inserts those whose address the table does not
-    /// hold (the others are left as they are).
-    static func insertNewSubscribers(_ records: BatchRecords, now: Date) -> SQLStatement {
-        SQLStatement(
-            """
+    /// hold (the others are left as they are). On PostgreSQL the statement returns one row: how many
+    /// went in (`n`) and the lowest and highest of their ids (`lowest`, `highest`); on SQLite,
+    /// nothing (read ``subscriberIDs(above:)`` afterwards).
+    static func insertNewSubscribers(_ records: BatchRecords, now: Date, _ dialect: SQLDialect) -> SQLStatement {
+        let insert = """
             INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
             SELECT v.address, v.name, v.attributes, ?, ? FROM \(records.source) WHERE true
             ON CONFLICT (address) DO NOTHING
-            """, [SQLValue(now), SQLValue(now)] + records.binds)
+            """
+        switch dialect {
+        case .sqlite:
+            return SQLStatement(insert, [SQLValue(now), SQLValue(now)] + records.binds)
+        case .postgres:
+            // The ids of this statement's own rows: with a sequence that hands out ids in blocks per
+            // connection (CACHE > 1), ids above the highest one before need not be this batch's.
+            return SQLStatement(
+                """
+                WITH inserted AS (\(insert) RETURNING id)
+                SELECT count(*) AS n, coalesce(min(id), 0) AS lowest, coalesce(max(id), 0) AS highest FROM inserted
+                """, [SQLValue(now), SQLValue(now)] + records.binds)
+        }
     }
 
     /// The highest subscriber id (`id`, 0 when there is none).
     static let highestSubscriberID = SQLStatement("SELECT coalesce(max(id), 0) AS id FROM subscribers")
 
     /// How many subscribers have an id above `id` (`n`), and the lowest and highest of those ids
-    /// (`lowest`, `highest`).
+    /// (`lowest`, `highest`). SQLite only: with its one writer, these are the rows that writer
+    /// inserted since it read ``highestSubscriberID`` in the same transaction.
     static func subscriberIDs(above id: Int64) -> SQLStatement {
         SQLStatement(
             "SELECT count(*) AS n, coalesce(min(id), 0) AS lowest, coalesce(max(id), 0) AS highest FROM subscribers WHERE id > ?",
@@ -205,7 +219,10 @@ enum Queries {
     /// the table is empty and it scans it whole for every batch — quadratic in the file's length.
     static let importUsesIndexes = SQLStatement("SET LOCAL enable_seqscan = off")
 
-    /// Records columns: subscriber_id, status. Stamps every membership with the import id.
+    /// Records columns: subscriber_id, status. Stamps every membership with the import id. An import
+    /// never resubscribes (``ImportDecision/status(previous:requested:)``), and the statement holds
+    /// to that too: an unsubscribe committed after the batch read the membership (PostgreSQL, READ
+    /// COMMITTED) stays.
     static func upsertMemberships(
         _ records: BatchRecords, list: ListID, importID: String, now: Date
     ) -> SQLStatement {
@@ -213,7 +230,8 @@ enum Queries {
             """
             INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
             SELECT ?, v.subscriber_id, v.status, ?, ? FROM \(records.source) WHERE true
-            ON CONFLICT (list_id, subscriber_id) DO UPDATE SET status = excluded.status,
+            ON CONFLICT (list_id, subscriber_id) DO UPDATE SET
+              status = CASE WHEN memberships.status = 'unsubscribed' THEN 'unsubscribed' ELSE excluded.status END,
               last_import_id = excluded.last_import_id, updated_at = excluded.updated_at
             """, [.int(list.rawValue), .text(importID), SQLValue(now)] + records.binds)
     }

@@ -171,10 +171,12 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
     }
 
     /// Upserts one batch of imported rows in one transaction (see ``MailStore/importSubscribers(_:into:importID:)``).
-    /// Set-based: one query reads the batch's known subscribers and memberships, then at most four
-    /// statements write new subscribers, changed subscribers, memberships and consent records. When
-    /// the database holds none of the batch's addresses and none repeats, the batch's encoding
-    /// (``FreshImportBatch``, made by ``prepareImport(_:consent:)``) is written as it is, without ``ImportPlan``.
+    /// Set-based. A batch whose addresses do not repeat is first inserted as new people, skipping
+    /// known addresses (``FreshImportBatch``, made by ``prepareImport(_:consent:)``); when every row
+    /// went in, their memberships and consent records follow and the batch is done. Otherwise that
+    /// insert is rolled back to its savepoint, one query reads the batch's known subscribers and
+    /// memberships, and ``ImportPlan`` decides: at most four statements write new subscribers,
+    /// changed subscribers, memberships and consent records.
     public func importSubscribers(_ prepared: ImportBatch, into list: ListID, importID: String) async throws -> [ImportRowOutcome] {
         let now = clock.date
         let dialect = dialect
@@ -238,15 +240,23 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
         consent: ImportConsent, now: Date, _ dialect: SQLDialect
     ) throws -> Bool {
         _ = try tx.changes(Queries.savepoint("fresh_import"))
-        let before = try tx.one(Queries.highestSubscriberID)?.int("id") ?? 0
-        guard try tx.changes(Queries.insertNewSubscribers(fresh.subscribers, now: now)) == fresh.count else {
+        // How many went in, and the lowest and highest of their ids.
+        let span: SQLRow?
+        switch dialect {
+        case .postgres:
+            span = try tx.one(Queries.insertNewSubscribers(fresh.subscribers, now: now, dialect))
+        case .sqlite:
+            let before = try tx.one(Queries.highestSubscriberID)?.int("id") ?? 0
+            _ = try tx.changes(Queries.insertNewSubscribers(fresh.subscribers, now: now, dialect))
+            span = try tx.one(Queries.subscriberIDs(above: before))
+        }
+        guard let span, try span.int("n") == Int64(fresh.count) else {
             _ = try tx.changes(Queries.rollbackToSavepoint("fresh_import"))
             _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
             return false
         }
         _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
         if let change = fresh.uniformChange,
-            let span = try tx.one(Queries.subscriberIDs(above: before)),
             let ids = fresh.newIDs(count: try span.int("n"), lowest: try span.int("lowest"), highest: try span.int("highest"))
         {
             _ = try tx.changes(Queries.insertMemberships(ids, status: change.status, list: list, importID: importID, now: now))
