@@ -105,8 +105,9 @@ struct FreshImportConformanceTests {
         db.discard()
     }
 
-    /// The membership upsert keeps an opt-out whatever the batch planned: an unsubscribe committed
-    /// after the plan read the membership (PostgreSQL, READ COMMITTED) is not undone.
+    /// The membership upsert keeps an opt-out whatever the batch planned, and no consent is recorded
+    /// for it: an unsubscribe committed after the plan read the membership (PostgreSQL, READ
+    /// COMMITTED) is not undone.
     @Test(arguments: StoreBackend.allCases)
     func theMembershipUpsertNeverResubscribes(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, _ in
@@ -124,6 +125,14 @@ struct FreshImportConformanceTests {
             let membership = try await store.membership(list: list.id, subscriber: ann.id)
             #expect(membership?.status == .unsubscribed)
             #expect(membership?.lastImportID == "imp-2")
+            // Nor is a consent the plan meant to record for her written: her opt-out is the last word.
+            var consents = BatchRecords(columns: [("subscriber_id", .bigint), ("kind", .text)], dialect: store.backend.dialect)
+            try consents.append([.int(ann.id.rawValue), .text(ConsentKind.given.rawValue)])
+            let given = consents
+            _ = try await store.backend.transaction { tx in
+                try tx.changes(Queries.insertImportConsents(given, list: list.id, consent: Self.consent, at: Date()))
+            }
+            #expect(try await store.consentRecords(subscriber: ann.id).map(\.evidence.kind) == [.withdrawn])
         }
     }
 

@@ -236,19 +236,23 @@ enum Queries {
             """, [.int(list.rawValue), .text(importID), SQLValue(now)] + records.binds)
     }
 
-    /// Records columns: subscriber_id, kind. Method `import`; the rest comes from `consent`.
+    /// Records columns: subscriber_id, kind. Method `import`; the rest comes from `consent`. Written
+    /// after the memberships: no `given` is recorded for a membership that stayed unsubscribed (see
+    /// ``upsertMemberships(_:list:importID:now:)``).
     static func insertImportConsents(
         _ records: BatchRecords, list: ListID, consent: ImportConsent, at: Date
     ) -> SQLStatement {
         SQLStatement(
             """
             INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
-            SELECT v.subscriber_id, ?, v.kind, ?, ?, ?, ?, ? FROM \(records.source) WHERE true
+            SELECT v.subscriber_id, ?, v.kind, ?, ?, ?, ?, ? FROM \(records.source)
+            WHERE v.kind <> 'given' OR NOT EXISTS (
+              SELECT 1 FROM memberships m WHERE m.list_id = ? AND m.subscriber_id = v.subscriber_id AND m.status = 'unsubscribed')
             """,
             [
                 .int(list.rawValue), SQLValue(at), .text(ConsentMethod.import.rawValue), .text(consent.source),
                 SQLValue(consent.ipOrChannel), SQLValue(consent.textShown),
-            ] + records.binds)
+            ] + records.binds + [.int(list.rawValue)])
     }
 
     /// Consent records of `kind` for the subscribers `ids` (see ``insertImportConsents(_:list:consent:at:)``).
