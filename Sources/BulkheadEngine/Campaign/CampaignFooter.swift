@@ -33,10 +33,12 @@ struct CampaignFooter {
         return html + footer
     }
 
+    private static let bodyEndTag = Array("</body>".utf8)
+
     /// The byte offset of the last `</body>` in `html`, in any case (ASCII letters only, as HTML
     /// tag names are), or nil.
     static func lastBodyEnd(in html: UnsafeBufferPointer<UInt8>) -> Int? {
-        let tag = Array("</body>".utf8)
+        let tag = bodyEndTag
         var start = html.count - tag.count
         while start >= 0 {
             var matched = true

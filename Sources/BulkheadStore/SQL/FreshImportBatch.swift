@@ -8,8 +8,8 @@
 /// rolled back to its savepoint) or a repeated one goes through ``ImportPlan``.
 ///
 /// When the batch's rows share one status and consent kind and the new ids are one unbroken range,
-/// memberships and consent records are written from that range (``newIDs(count:lowest:highest:)``) instead of from one
-/// record per row.
+/// memberships and consent records are written from that range (``newIDs(count:lowest:highest:)``)
+/// instead of from one record per row.
 ///
 /// ```swift
 /// let fresh = try FreshImportBatch(rows, defaultStatus: .confirmed, dialect: .sqlite)
@@ -73,12 +73,12 @@ struct FreshImportBatch: Sendable {
         return lowest...highest
     }
 
-    /// The ids of the inserted subscribers in row order, from their `id, address` rows .
+    /// The ids of the inserted subscribers in row order, from their `id, address` rows.
     func ids(_ inserted: [SQLRow]) throws(StoreError) -> [Int64] {
         var ids = [Int64?](repeating: nil, count: changes.count)
         for row in inserted {
             let address = try row.text("address")
-            guard let position = positions[address] else { throw .database("\(address) was found among the batch's new subscribers") }
+            guard let position = positions[address] else { throw .database("\(address), not in the batch, came back among its new subscribers") }
             ids[position] = try row.int("id")
         }
         return try ids.map { id throws(StoreError) in

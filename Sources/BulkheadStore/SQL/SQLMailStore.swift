@@ -250,14 +250,14 @@ public class SQLMailStore: MailStore, @unchecked Sendable {
             _ = try tx.changes(Queries.insertNewSubscribers(fresh.subscribers, now: now, dialect))
             span = try tx.one(Queries.subscriberIDs(above: before))
         }
-        guard let span, try span.int("n") == Int64(fresh.count) else {
+        guard let span, case let inserted = try span.int("n"), inserted == Int64(fresh.count) else {
             _ = try tx.changes(Queries.rollbackToSavepoint("fresh_import"))
             _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
             return false
         }
         _ = try tx.changes(Queries.releaseSavepoint("fresh_import"))
         if let change = fresh.uniformChange,
-            let ids = fresh.newIDs(count: try span.int("n"), lowest: try span.int("lowest"), highest: try span.int("highest"))
+            let ids = fresh.newIDs(count: inserted, lowest: try span.int("lowest"), highest: try span.int("highest"))
         {
             _ = try tx.changes(Queries.insertMemberships(ids, status: change.status, list: list, importID: importID, now: now))
             if let kind = change.consent {
