@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import BulkheadStore
@@ -103,6 +104,82 @@ struct FreshImportConformanceTests {
         await db.close(other)
         await db.close(importer)
         db.discard()
+    }
+
+    /// Another connection signs people up and burns ids (`nextval`) while an import runs: their ids
+    /// land between the batch's own, so the batch's ids are no range and are mapped by address. Nobody
+    /// of the other connection gets a membership or consent record of the import, and everyone
+    /// imported gets exactly one of each. The imports go on until such an interleaving was seen
+    /// (bounded); the test requires that it was.
+    @Test
+    func signUpsCommittedDuringAnImportGetNothingOfIt() async throws {
+        let db = try TestDatabase(.postgres)
+        let importer = try await db.open()
+        let other = try await db.open()
+        let news = try await importer.createList(name: "news", description: "")
+        let done = Flag()
+        let importing = Task {
+            defer { done.set() }
+            var imported: [String] = []
+            for round in 0..<40 {
+                let addresses = (0..<1_000).map { "r\(round)-\($0)@example.com" }
+                let outcomes = try await importer.importSubscribers(
+                    try Self.rows(addresses), into: news.id, importID: "imp-\(round)", consent: Self.consent)
+                #expect(outcomes == Array(repeating: .inserted, count: addresses.count))
+                imported += addresses
+                if try await Self.interleaved(importer, imported: "r%", other: "o%") { break }
+            }
+            return imported
+        }
+        var others: [String] = []
+        // The other connection: a sign-up, then an id burnt, as fast as it goes, until the import ends.
+        while !done.isSet {
+            let address = "o\(others.count)@example.com"
+            _ = try await other.upsertSubscriber(address: try Fixture.address(address), name: nil, attributes: [:])
+            _ = try await other.backend.read(SQLStatement("SELECT nextval('subscribers_id_seq') AS n")) { _ in 0 }
+            others.append(address)
+        }
+        let imported = try await importing.value
+        #expect(try await Self.interleaved(importer, imported: "r%", other: "o%"), "no sign-up's id fell between an import's")
+        #expect(try await importer.membershipCounts(list: news.id) == [.confirmed: imported.count, .unconfirmed: 0, .unsubscribed: 0])
+        #expect(try await Self.consentCount(importer) == Int64(imported.count))
+        let strays = try #require(
+            try await importer.backend.read(
+                SQLStatement(
+                    """
+                    SELECT (SELECT count(*) FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id WHERE s.address LIKE 'o%')
+                         + (SELECT count(*) FROM consent_records c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.address LIKE 'o%')
+                         AS n
+                    """)
+            ).first
+        ).int("n")
+        #expect(strays == 0, "people signed up by the other connection got the import's memberships or consent")
+        #expect(!others.isEmpty)
+        await db.close(other)
+        await db.close(importer)
+        db.discard()
+    }
+
+    /// Whether a subscriber whose address matches `other` has an id between the lowest and highest id
+    /// of those matching `imported`.
+    private static func interleaved(_ store: SQLMailStore, imported: String, other: String) async throws -> Bool {
+        let row = try #require(
+            try await store.backend.read(
+                SQLStatement(
+                    """
+                    SELECT count(*) AS n FROM subscribers o
+                    WHERE o.address LIKE ? AND o.id BETWEEN (SELECT min(id) FROM subscribers WHERE address LIKE ?)
+                                               AND (SELECT max(id) FROM subscribers WHERE address LIKE ?)
+                    """, [.text(other), .text(imported), .text(imported)])
+            ).first)
+        return try row.int("n") > 0
+    }
+
+    /// Set once by one task, read by another.
+    private final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        var isSet: Bool { value.load(ordering: .acquiring) }
+        func set() { value.store(true, ordering: .releasing) }
     }
 
     /// The membership upsert keeps an opt-out whatever the batch planned, and no consent is recorded

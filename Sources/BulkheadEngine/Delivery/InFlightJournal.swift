@@ -21,10 +21,20 @@ import Synchronization
 /// journal.ended(entry, .sent(reply))
 /// journal.finish()   // all outcomes written to the ledger: the file is removed
 /// ```
+///
+/// Senders append concurrently without a lock of ours: each line is one `write(2)` on an `O_APPEND`
+/// descriptor, which the kernel appends whole, so lines never interleave (a lock around the write made
+/// the senders of two threads wait for each other's system call, and sleep, once per message).
+/// ``finish(remove:)`` is called once no sender appends any more.
 public final class InFlightJournal: Sendable {
     /// The journal file.
     public let path: String
-    private let descriptor: Mutex<Int32>
+    private let descriptor: Int32
+    /// Set when a line could not be written whole (the file is removed then) or by ``finish(remove:)``:
+    /// nothing is appended after that.
+    private let stopped = Atomic<Bool>(false)
+    /// Set by the first ``finish(remove:)``, which closes the descriptor.
+    private let closed = Atomic<Bool>(false)
 
     /// Creates (truncating) the journal of `worker` in `directory` (created 0700 if needed).
     public init(directory: String, worker: WorkerIdentity) throws {
@@ -36,7 +46,7 @@ public final class InFlightJournal: Sendable {
         guard fd >= 0 else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
-        descriptor = Mutex(fd)
+        descriptor = fd
         append("bulkhead-journal 1 \(WorkerIdentity.machine)\n")
     }
 
@@ -75,13 +85,12 @@ public final class InFlightJournal: Sendable {
         append("E \(entry.id.rawValue) \(entry.attempts) P 0 0\n")
     }
 
-    /// Closes the journal; with `remove` (every outcome is in the ledger) the file is deleted.
+    /// Closes the journal; with `remove` (every outcome is in the ledger) the file is deleted. Call it
+    /// once, after the senders have ended.
     public func finish(remove: Bool = true) {
-        descriptor.withLock { fd in
-            guard fd >= 0 else { return }
-            close(fd)
-            fd = -1
-        }
+        stopped.store(true, ordering: .releasing)
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        close(descriptor)
         if remove { unlink(path) }
     }
 
@@ -91,28 +100,22 @@ public final class InFlightJournal: Sendable {
     /// the message goes to the transport, and a crash then leaves every held entry `uncertain`, as
     /// without a journal.
     private func append(_ line: String) {
+        guard !stopped.load(ordering: .acquiring) else { return }
         var bytes = Array(line.utf8)
-        descriptor.withLock { fd in
-            guard fd >= 0 else { return }
-            // One write(2) per line on an O_APPEND descriptor: lines from several senders never interleave.
-            let whole = bytes.withUnsafeMutableBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return false
-                    }
-                    offset += written
+        // One write(2) per line on an O_APPEND descriptor: lines from several senders never interleave.
+        let whole = bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
                 }
-                return true
+                offset += written
             }
-            if !whole {
-                unlink(path)
-                close(fd)
-                fd = -1
-            }
+            return true
         }
+        if !whole, !stopped.exchange(true, ordering: .acquiringAndReleasing) { unlink(path) }
     }
 
     /// Reads a dead worker's journal from `directory`: nil when there is none, or it was written in
