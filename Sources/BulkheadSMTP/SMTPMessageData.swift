@@ -1,3 +1,5 @@
+import BulkheadMail
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -80,6 +82,7 @@ public struct SMTPMessageData: Sendable, Hashable {
         let longestLine = maximumLineLength
         var highBits: UInt8 = 0
         var faulty = false
+        let lineFeeds = ByteWords.repeated(0x0A)
         // Every line may gain a leading dot (lines are at least CRLF, so at most count / 2 of them),
         // plus a final CRLF and the ".CRLF" terminator.
         let out = [UInt8](unsafeUninitializedCapacity: count + count / 2 + 6) { buffer, written in
@@ -100,13 +103,24 @@ public struct SMTPMessageData: Sendable, Hashable {
                     let lineEnd =
                         memchr(source + lineStart, 0x0D, count - lineStart)
                         .map { UnsafeRawPointer($0) - UnsafeRawPointer(source) } ?? count
+                    // A LF or NUL in the line is a fault: looked for eight bytes at a time, then the rest.
                     var lineFaults = 0
-                    for index in lineStart..<lineEnd {
+                    var index = lineStart
+                    var words: (high: UInt64, faults: UInt64) = (0, 0)
+                    while index + 8 <= lineEnd {
+                        let word = UInt64(littleEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))
+                        words.high |= word
+                        words.faults |= ByteWords.zeroBytes(word) | ByteWords.zeroBytes(word ^ lineFeeds)
+                        index += 8
+                    }
+                    if words.high & 0x8080_8080_8080_8080 != 0 { highBits |= 0x80 }
+                    while index < lineEnd {
                         let byte = source[index]
                         highBits |= byte
                         lineFaults &+= (byte == 0x0A ? 1 : 0) &+ (byte == 0 ? 1 : 0)
+                        index += 1
                     }
-                    guard lineFaults == 0, lineEnd - lineStart <= longestLine else {
+                    guard lineFaults == 0, words.faults == 0, lineEnd - lineStart <= longestLine else {
                         faulty = true
                         return
                     }

@@ -128,6 +128,8 @@ import Testing
         let pieces: [[UInt8]] = [
             [0x20], [0x20, 0x20], [0x09], [0x0D, 0x0A], [0x0D, 0x0A], [0x0A], [0x0D], Array("word".utf8), Array(".".utf8),
             [0xC3, 0xA9], Array(repeating: 0x61, count: 5000),
+            // Prose: single spaces every few bytes, runs that cross eight-byte words.
+            Array("Our spring collection is here: garden tools".utf8), Array("abcdefg\t".utf8), Array("abcdefgh ".utf8),
         ]
         await propertyCheck(count: 2000, input: Gen<Int>.int(in: 0...(pieces.count - 1)).array(of: 0...40)) { choice in
             let body = choice.flatMap { pieces[$0] }

@@ -182,6 +182,8 @@ enum DKIMCanonicalizer {
     /// that change (white space runs, tabs, trailing white space, bare LF, empty lines) break a run.
     private static func relaxedBody<O>(_ p: UnsafeBufferPointer<UInt8>, from: Int, to n: Int, into w: inout DKIMCanonicalWriter<O>) {
         var runStart = from  // start of the bytes not yet written that are kept as they are
+        let tabs = ByteWords.repeated(DKIMMessageLayout.tab)
+        let spaces = ByteWords.repeated(DKIMMessageLayout.sp)
         var pendingEmptyLines = 0
         var i = from
         while i < n {
@@ -204,6 +206,20 @@ enum DKIMCanonicalizer {
             }
             var j = i
             while j < trimmed {
+                // Eight bytes at a time while none of them starts a change: the first that does (a
+                // tab, or a space before white space) is handled below.
+                if j + 8 < trimmed, let base = p.baseAddress {
+                    let here = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                    let next = UInt64(littleEndian: UnsafeRawPointer(base + j + 1).loadUnaligned(as: UInt64.self))
+                    let changes =
+                        ByteWords.zeroBytes(here ^ tabs)
+                        | (ByteWords.zeroBytes(here ^ spaces) & (ByteWords.zeroBytes(next ^ spaces) | ByteWords.zeroBytes(next ^ tabs)))
+                    if changes == 0 {
+                        j += 8
+                        continue
+                    }
+                    j += changes.trailingZeroBitCount / 8
+                }
                 let byte = p[j]
                 if byte == DKIMMessageLayout.tab || (byte == DKIMMessageLayout.sp && DKIMMessageLayout.isWSP(p[j + 1])) {
                     w.bytes(p, runStart, j)
