@@ -157,4 +157,21 @@ import Testing
         let dashes = NormalizedText("a\n--b")
         #expect(dashes.hasDashDashLine && !NormalizedText("a -- b").hasDashDashLine && NormalizedText("--x").hasDashDashLine)
     }
+
+    /// A line starting with `--` and the boundary stem, anywhere in the body: against a line-by-line reference.
+    @Test func delimiterLinesAreFoundOnEveryLine() {
+        func reference(_ body: [UInt8], _ prefix: [UInt8]) -> Bool {
+            body.split(separator: 0x0A, omittingEmptySubsequences: false).contains { $0.starts(with: Array("--".utf8) + prefix) }
+        }
+        let pieces = ["--", "-", "stem", "st", "x", "\r\n", "\n", " ", "--stem"].map { Array($0.utf8) }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let body = (0..<Int.random(in: 0...12, using: &generator)).flatMap { _ in pieces.randomElement(using: &generator)! }
+            for prefix in [Array("stem".utf8), []] {
+                #expect(bodyHasDelimiterLine(body, prefix: prefix) == reference(body, prefix), "\(String(decoding: body, as: UTF8.self))")
+            }
+        }
+        #expect(bodyHasDelimiterLine(Array("a\r\n--stem=_1\r\n".utf8), prefix: Array("stem".utf8)))
+        #expect(!bodyHasDelimiterLine(Array("a --stem\r\n".utf8), prefix: Array("stem".utf8)))
+    }
 }
