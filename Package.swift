@@ -149,6 +149,7 @@ let package = Package(
             name: "BulkheadEngineTests",
             dependencies: [
                 "BulkheadEngine", "BulkheadStore", "BulkheadSMTP", "BulkheadMail", "BulkheadTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 
 @testable import BulkheadEngine
@@ -17,6 +18,19 @@ import Testing
         #expect(try issuer.verify(token.text.uppercased()) == token)
         // Another secret gives another token for the same ids.
         #expect(try UnsubscribeTokenIssuer(secret: Self.otherSecret).issue(campaignID: 42, subscriberID: 1_234_567).text != token.text)
+    }
+
+    /// The MAC is HMAC-SHA256 over the label and the payload, computed in one go here: also for each
+    /// of many tokens in a row from one issuer (each starts from a copy of the keyed, labelled state).
+    @Test func theMACIsTheLabelledHMACOfThePayload() throws {
+        let issuer = try UnsubscribeTokenIssuer(secret: Self.secret)
+        for (campaign, subscriber) in [(42, 1_234_567), (1, 1), (42, 1_234_567), (7, 0), (1 << 40, 99)] as [(Int64, Int64)] {
+            let bytes = try #require(LowercaseBase32.decode(try issuer.issue(campaignID: campaign, subscriberID: subscriber).text))
+            let payload = Array(bytes.dropLast(16))
+            let expected = HMAC<SHA256>.authenticationCode(
+                for: Array("bulkhead unsubscribe v2\u{0}".utf8) + payload, using: SymmetricKey(data: Self.secret))
+            #expect(Array(bytes.suffix(16)) == Array(expected.prefix(16)))
+        }
     }
 
     /// `mailto:unsubscribe+TOKEN@…`: the local part must stay within RFC 5321's 64 octets for every id.

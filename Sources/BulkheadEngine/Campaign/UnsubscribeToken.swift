@@ -73,11 +73,17 @@ public struct UnsubscribeTokenIssuer: Sendable {
 
     /// The secret, shared with ``SignUpTokenIssuer`` (its MACs carry another label).
     let key: SymmetricKey
+    /// HMAC-SHA256 keyed with the secret and fed the label: each MAC starts from a copy (one token per
+    /// message: the key's pads and the label are not hashed again for each).
+    private let labelled: HMAC<SHA256>
 
     /// An issuer with `secret` (at least 32 bytes, e.g. from the configuration's environment override).
     public init(secret: [UInt8]) throws(UnsubscribeTokenError) {
         guard secret.count >= Self.minimumSecretLength else { throw .secretTooShort(bytes: secret.count) }
         key = SymmetricKey(data: secret)
+        var labelled = HMAC<SHA256>(key: key)
+        labelled.update(data: Self.label)
+        self.labelled = labelled
     }
 
     /// The token for subscriber `subscriberID` in campaign `campaignID`.
@@ -126,7 +132,9 @@ public struct UnsubscribeTokenIssuer: Sendable {
 
     /// The first 128 bits of HMAC-SHA256(label ‖ payload).
     private func mac(_ payload: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Self.label + payload, using: key).prefix(Self.macLength))
+        var hmac = labelled
+        hmac.update(data: payload)
+        return Array(hmac.finalize().prefix(Self.macLength))
     }
 
     /// Equal length and bytes, in time that does not depend on where they differ.
