@@ -86,6 +86,44 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: journal.path))
     }
 
+    /// Senders append without a lock of the journal's: 8 threads writing 2,000 entries each leave every
+    /// line whole (each entry's B and E read back, none cut or mixed with another), and `finish`
+    /// twice closes once.
+    @Test func concurrentSendersLeaveEveryLineWhole() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let worker = WorkerIdentity.current()
+        let journal = try InFlightJournal(directory: directory, worker: worker)
+        let senders = 8
+        let each = 2_000
+        await withTaskGroup(of: Void.self) { group in
+            for sender in 0..<senders {
+                group.addTask {
+                    for index in 0..<each {
+                        let id = Int64(sender * each + index + 1)
+                        let entry = LedgerEntry(
+                            id: LedgerEntryID(rawValue: id), campaignID: CampaignID(rawValue: 1),
+                            address: try! NormalizedAddress("a\(id)@example.com"), subscriberID: SubscriberID(rawValue: id), state: .sending,
+                            attempts: 1, nextAttemptAt: nil, lastReply: nil, claimedBy: worker.description, updatedAt: Date(), verpToken: "t\(id)")
+                        journal.began(entry)
+                        // Every other entry ends; the rest stay in flight.
+                        if index % 2 == 0 { journal.ended(entry, .sent(SMTPReplyRecord(code: 250, text: "ok"))) }
+                    }
+                }
+            }
+        }
+        let evidence = try #require(InFlightJournal.evidence(directory: directory, worker: worker.description))
+        #expect(evidence.started.count == senders * each)
+        #expect(evidence.finished.count == senders * each / 2)
+        // The ended ones are the even indexes: odd ids.
+        #expect(evidence.finished.allSatisfy { $0.entryID.rawValue % 2 == 1 })
+        let lines = try String(contentsOfFile: journal.path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + senders * each + senders * each / 2, "a header and one line per write")
+        journal.finish(remove: false)
+        journal.finish(remove: true)
+        #expect(!FileManager.default.fileExists(atPath: journal.path))
+    }
+
     /// Item 8: a refused connection postpones the message without charging it; the sender waits and goes on.
     @Test func anUpstreamOutageChargesNoAttempt() async throws {
         let setup = try await CampaignRunnerTests.setUp(recipients: 6)

@@ -85,12 +85,11 @@ public final class InFlightJournal: Sendable {
         append("E \(entry.id.rawValue) \(entry.attempts) P 0 0\n")
     }
 
-    /// Closes the journal; with `remove` (every outcome is in the ledger) the file is deleted. Call it
-    /// once, after the senders have ended.
+    /// Closes the journal (the first call); with `remove` (every outcome is in the ledger) the file is
+    /// deleted. Call it after the senders have ended.
     public func finish(remove: Bool = true) {
         stopped.store(true, ordering: .releasing)
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        close(descriptor)
+        if !closed.exchange(true, ordering: .acquiringAndReleasing) { close(descriptor) }
         if remove { unlink(path) }
     }
 
