@@ -86,9 +86,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: journal.path))
     }
 
-    /// Senders append without a lock of the journal's: 8 threads writing 2,000 entries each leave every
-    /// line whole (each entry's B and E read back, none cut or mixed with another), and `finish`
-    /// twice closes once.
+    /// Senders append without a lock of the journal's: 8 tasks writing 2,000 entries each leave every
+    /// line whole (each entry's B and E read back, none cut or mixed with another), and a second
+    /// `finish` still removes the file when asked.
     @Test func concurrentSendersLeaveEveryLineWhole() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -23,9 +23,10 @@ import Synchronization
 /// ```
 ///
 /// Senders append concurrently without a lock of ours: each line is one `write(2)` on an `O_APPEND`
-/// descriptor, which the kernel appends whole, so lines never interleave (a lock around the write made
-/// the senders of two threads wait for each other's system call, and sleep, once per message).
-/// ``finish(remove:)`` is called once no sender appends any more.
+/// descriptor, which Linux appends whole on a local file system, so lines never interleave (a lock
+/// around the write made the senders of two threads wait for each other's system call, and sleep, once
+/// per message). POSIX does not promise that for every file system (NFS, FUSE): keep the data
+/// directory on a local disk. ``finish(remove:)`` is called once no sender appends any more.
 public final class InFlightJournal: Sendable {
     /// The journal file.
     public let path: String
@@ -100,21 +101,22 @@ public final class InFlightJournal: Sendable {
     /// without a journal.
     private func append(_ line: String) {
         guard !stopped.load(ordering: .acquiring) else { return }
-        var bytes = Array(line.utf8)
+        let bytes = Array(line.utf8)
         // One write(2) per line on an O_APPEND descriptor: lines from several senders never interleave.
-        let whole = bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
+        // A short write is a failure too: finishing the line with a second write could let another
+        // sender's line in between.
+        let whole = bytes.withUnsafeBytes { buffer in
+            while true {
+                let written = write(descriptor, buffer.baseAddress!, buffer.count)
+                if written < 0 && errno == EINTR { continue }
+                return written == buffer.count
             }
-            return true
         }
-        if !whole, !stopped.exchange(true, ordering: .acquiringAndReleasing) { unlink(path) }
+        guard !whole else { return }
+        // Removed before `stopped` is seen: a sender that finds the journal stopped (and so writes no
+        // `B` line) knows the file is already gone. Every sender whose write fails removes it.
+        unlink(path)
+        stopped.store(true, ordering: .releasing)
     }
 
     /// Reads a dead worker's journal from `directory`: nil when there is none, or it was written in
