@@ -35,7 +35,8 @@ struct AudiencePlanTests {
             #expect(plan.first?.hasPrefix("Limit") == true, "\(text)")
             // And the pages, read so, are the whole audience in order.
             let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 2_000)
-            let second = try await store.audienceMembers(campaign: campaign.id, after: try #require(first.next), limit: 2_000)
+            let next = try #require(first.next)
+            let second = try await store.audienceMembers(campaign: campaign.id, after: next, limit: 2_000)
             let ids = (first.members + second.members).map(\.id.rawValue)
             #expect(ids.count == 3_000 && ids == ids.sorted() && second.next == nil)
         }

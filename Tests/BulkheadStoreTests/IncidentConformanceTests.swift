@@ -59,7 +59,8 @@ struct IncidentConformanceTests {
             let first = try await Self.followUp(store, of: incident)
             // The preflight's pages of a follow-up are exactly whom it queues, in the incident's order.
             let page1 = try await store.audienceMembers(campaign: first.id, after: nil, limit: 2)
-            let page2 = try await store.audienceMembers(campaign: first.id, after: try #require(page1.next), limit: 2)
+            let next = try #require(page1.next)
+            let page2 = try await store.audienceMembers(campaign: first.id, after: next, limit: 2)
             #expect((page1.members + page2.members).map(\.address.value) == ["a@example.com", "c@example.com", "f@example.com"])
             #expect(page2.next == nil)
             #expect(try await store.enqueueRecipients(campaign: first.id) == 3)

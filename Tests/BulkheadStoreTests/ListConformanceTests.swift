@@ -111,11 +111,11 @@ struct ListConformanceTests {
 
             let open = try await store.createHostedList(
                 name: "o", description: "", hosting: try Self.hosting("o@lists.example", policy: .open), actor: .system)
-            try await store.setListEmergency(open.listID, on: true, actor: .human("ann"))
+            _ = try await store.setListEmergency(open.listID, on: true, actor: .human("ann"))
             let held = try #require(Self.receipt(try await store.receiveListPost(try Self.post(open, from: "x@example.org"), limits: limits)))
             #expect(held.0.state == .held && held.1 == 0)
             #expect(try await store.relayMessage(held.0.id)?.findings.map(\.code) == ["list.emergency"])
-            try await store.setListEmergency(open.listID, on: false, actor: .human("ann"))
+            _ = try await store.setListEmergency(open.listID, on: false, actor: .human("ann"))
             _ = try await store.emergencyStop(reason: "drill", actor: .human("ann"))
             let stopped = try #require(Self.receipt(try await store.receiveListPost(try Self.post(open, from: "x@example.org"), limits: limits)))
             #expect(stopped.0.state == .held && stopped.0.holdReason == .stopped)

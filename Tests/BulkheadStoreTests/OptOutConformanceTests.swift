@@ -200,7 +200,8 @@ struct AudienceConformanceTests {
             let queued = try await store.ledgerEntries(campaign: campaign.id).collect().map(\.address.value).sorted()
             #expect(queued == ["a@example.com", "b@example.com", "c@example.com"])
             let first = try await store.audienceMembers(campaign: campaign.id, after: nil, limit: 2)
-            let rest = try await store.audienceMembers(campaign: campaign.id, after: try #require(first.next), limit: 2)
+            let next = try #require(first.next)
+            let rest = try await store.audienceMembers(campaign: campaign.id, after: next, limit: 2)
             #expect((first.members + rest.members).map(\.address.value) == queued && first.members.count == 2 && rest.members.count == 1)
             #expect(rest.next == nil, "a short page is the last")
 

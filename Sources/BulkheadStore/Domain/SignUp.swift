@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Whether a list takes sign-ups from the public form (`bulkhead list sign-up`).
 public enum ListSignUp: String, Sendable, Hashable, Codable, CaseIterable {
