@@ -80,7 +80,8 @@ public struct SMTPMessageData: Sendable, Hashable {
     private static func stuffedLines(_ message: [UInt8]) -> (bytes: [UInt8], has8Bit: Bool)? {
         let count = message.count
         let longestLine = maximumLineLength
-        var highBits: UInt8 = 0
+        // Every byte of the message OR'd together, eight at a time: a high bit set means 8-bit octets.
+        var high: UInt64 = 0
         var faulty = false
         let lineFeeds = ByteWords.repeated(0x0A)
         // Every line may gain a leading dot (lines are at least CRLF, so at most count / 2 of them),
@@ -104,23 +105,21 @@ public struct SMTPMessageData: Sendable, Hashable {
                         memchr(source + lineStart, 0x0D, count - lineStart)
                         .map { UnsafeRawPointer($0) - UnsafeRawPointer(source) } ?? count
                     // A LF or NUL in the line is a fault: looked for eight bytes at a time, then the rest.
-                    var lineFaults = 0
+                    var faults: UInt64 = 0
                     var index = lineStart
-                    var words: (high: UInt64, faults: UInt64) = (0, 0)
                     while index + 8 <= lineEnd {
                         let word = UInt64(littleEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))
-                        words.high |= word
-                        words.faults |= ByteWords.zeroBytes(word) | ByteWords.zeroBytes(word ^ lineFeeds)
+                        high |= word
+                        faults |= ByteWords.zeroBytes(word) | ByteWords.zeroBytes(word ^ lineFeeds)
                         index += 8
                     }
-                    if words.high & 0x8080_8080_8080_8080 != 0 { highBits |= 0x80 }
                     while index < lineEnd {
                         let byte = source[index]
-                        highBits |= byte
-                        lineFaults &+= (byte == 0x0A ? 1 : 0) &+ (byte == 0 ? 1 : 0)
+                        high |= UInt64(byte)
+                        if byte == 0x0A || byte == 0 { faults = 1 }
                         index += 1
                     }
-                    guard lineFaults == 0, words.faults == 0, lineEnd - lineStart <= longestLine else {
+                    guard faults == 0, lineEnd - lineStart <= longestLine else {
                         faulty = true
                         return
                     }
@@ -149,7 +148,7 @@ public struct SMTPMessageData: Sendable, Hashable {
                 written = o + 3
             }
         }
-        return faulty ? nil : (out, highBits >= 0x80)
+        return faulty ? nil : (out, high & 0x8080_8080_8080_8080 != 0)
     }
 
     /// The first fault of a message that `stuffedLines` refused, found byte by byte.
