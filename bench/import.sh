@@ -4,7 +4,11 @@
 # against the sqlite3 shell's raw `.import` of the same file into one keyed table (no checks, no
 # consent, one table), in the same run. Prints seconds, rows/s and peak RSS for each, and the ratio.
 # With BULKHEAD_BENCH_STORE=postgres the bulkhead side writes to a throwaway PostgreSQL (fsync on)
-# and the reference is psql's `\copy` of the same file into one keyed table.
+# and the reference is psql's `\copy` of the same file into one keyed table. A second reference,
+# after the rounds, is PostgreSQL's own floor for the import: the statements of the import's fresh
+# path (subscribers, then memberships and consent records from the new id range, one transaction
+# per 5,000 rows), run by psql on bulkhead's schema with generated rows, once with the schema's
+# foreign keys and once without them (dropped in that scratch database only).
 #
 # Usage: bench/import.sh [ROWS]                 (default 1000000)
 #   ROUNDS=3 bench/import.sh                    # rounds, alternating sides (default 3)
@@ -73,6 +77,49 @@ for round in $(seq 1 "$rounds"); do
     read -r raw_seconds raw_rss < raw-time.txt
     echo "$bulkhead_seconds $bulkhead_rss $raw_seconds $raw_rss" >> rounds.txt
 done
+if [ "$store" = postgres ]; then
+    # The import's fresh-path statements (Queries.insertNewSubscribers, insertMemberships and
+    # insertImportConsents for an id range); rows come from generate_series, not from a decoded batch.
+    cat > floor-batch.sql <<'SQL'
+BEGIN;
+SET LOCAL enable_seqscan = off;
+WITH inserted AS (INSERT INTO subscribers (address, name, attributes, created_at, updated_at)
+  SELECT 'person' || g || '@example.org', 'Person Number ' || g,
+    '{"city":"Town","plan":"plan1","signup_date":"2026-01-10","score":"1"}', 0, 0
+  FROM generate_series(:lo::bigint, :hi::bigint) g ON CONFLICT (address) DO NOTHING RETURNING id)
+SELECT min(id) AS lowest, max(id) AS highest FROM inserted \gset
+INSERT INTO memberships (list_id, subscriber_id, status, last_import_id, updated_at)
+  SELECT 1, id, 'confirmed', 'floor', 0 FROM subscribers WHERE id BETWEEN :lowest AND :highest ORDER BY id;
+INSERT INTO consent_records (subscriber_id, list_id, kind, at, method, source, ip_or_channel, text_shown)
+  SELECT id, 1, 'given', 0, 'import', 'people.csv', NULL, NULL FROM subscribers WHERE id BETWEEN :lowest AND :highest ORDER BY id;
+COMMIT;
+SQL
+    for ((lo = 0; lo < rows; lo += 5000)); do
+        printf '\\set lo %d\n\\set hi %d\n\\i floor-batch.sql\n' "$lo" "$((lo + 4999 < rows - 1 ? lo + 4999 : rows - 1))"
+    done > floor-all.sql
+    : > floor.txt
+    for keys in with without; do
+        database="floor_${keys}_keys"
+        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $database" >/dev/null
+        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "CREATE DATABASE $database" >/dev/null
+        url="${BULKHEAD_TEST_POSTGRES_URL%/*}/$database"
+        printf 'data_directory: %s/data\nstorage: {backend: postgres, postgres_url: "%s"}\nlogging: {level: warning}\n' "$work" "$url" > bulkhead.yaml
+        "$bulkhead" list create news --config bulkhead.yaml >/dev/null
+        if [ "$keys" = without ]; then
+            psql -q -v ON_ERROR_STOP=1 "$url" >/dev/null <<'SQL'
+DO $$ DECLARE c record; BEGIN
+  FOR c IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+    WHERE contype = 'f' AND conrelid IN ('memberships'::regclass, 'consent_records'::regclass) LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.t, c.conname);
+  END LOOP; END $$;
+SQL
+        fi
+        echo "== PostgreSQL's floor, $keys foreign keys" >&2
+        psql -q "$url" -c checkpoint >/dev/null
+        /usr/bin/time -f "%e" -o floor-time.txt psql -q -X -v ON_ERROR_STOP=1 "$url" -f floor-all.sql >/dev/null
+        echo "$keys $(cat floor-time.txt)" >> floor.txt
+    done
+fi
 python3 - "$rows" "$store" rounds.txt <<'PY'
 import statistics, sys
 n, store = int(sys.argv[1]), sys.argv[2]
@@ -86,4 +133,8 @@ for i, (bs, brss, rs, rrss) in enumerate(rounds, 1):
 med = statistics.median(r[0] for r in rounds)
 print(f"bulkhead              {med:.2f} s median ({n / med:.0f} rows/s), peak RSS {max(r[1] for r in rounds) / 1024:.0f} MB (target <= 10 s for 1,000,000 rows on SQLite)")
 print(f"{raw_name:22}{statistics.median(r[2] for r in rounds):.2f} s median: one table, no checks, no consent records")
+if store == "postgres":
+    for line in open("floor.txt"):
+        keys, seconds = line.split()
+        print(f"PostgreSQL's floor    {float(seconds):.2f} s for the import's statements on generated rows, {keys} the foreign keys of memberships and consent_records")
 PY
