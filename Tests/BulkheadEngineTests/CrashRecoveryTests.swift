@@ -86,14 +86,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: journal.path))
     }
 
-    /// Senders append without a lock of the journal's: 8 tasks writing 2,000 entries each leave every
-    /// line whole (each entry's B and E read back, none cut or mixed with another), and a second
-    /// `finish` still removes the file when asked.
-    @Test func concurrentSendersLeaveEveryLineWhole() async throws {
+    /// 8 tasks writing 2,000 entries each leave every line whole (each entry's B and E read back, none
+    /// cut or mixed with another), without a lock (the temporary directory's file system is local here)
+    /// and with one; a second `finish` still removes the file when asked.
+    @Test(arguments: [false, true]) func concurrentSendersLeaveEveryLineWhole(lockWrites: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let worker = WorkerIdentity.current()
-        let journal = try InFlightJournal(directory: directory, worker: worker)
+        let journal = try InFlightJournal(directory: directory, worker: worker, lockWrites: lockWrites)
+        #expect(journal.appendsWithoutLock == !lockWrites, "the temporary directory is on a local file system here")
         let senders = 8
         let each = 2_000
         await withTaskGroup(of: Void.self) { group in
@@ -122,6 +123,38 @@ import Testing
         journal.finish(remove: false)
         journal.finish(remove: true)
         #expect(!FileManager.default.fileExists(atPath: journal.path))
+    }
+
+    /// Only file systems known to append each `O_APPEND` write whole are written without a lock.
+    @Test func onlyKnownLocalFileSystemsAreWrittenWithoutALock() {
+        for local in ["ext4", "xfs", "btrfs", "tmpfs", "overlay"] {
+            #expect(InFlightJournal.appendsWholeLines(fileSystemType: local), "\(local)")
+        }
+        for shared in ["nfs", "nfs4", "cifs", "smb3", "fuse.sshfs", "fuseblk", "9p", "ceph", "", "EXT4"] {
+            #expect(!InFlightJournal.appendsWholeLines(fileSystemType: shared), "\(shared)")
+        }
+    }
+
+    /// The journal's file system is the mount with the longest mount point holding the path (the later
+    /// of two on the same point), with mountinfo's octal escapes decoded.
+    @Test func theJournalsFileSystemIsTheInnermostMount() {
+        let mountInfo = """
+            22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+            30 22 0:40 / /srv rw shared:5 - xfs /dev/sdb1 rw
+            31 30 0:41 / /srv/mail rw - nfs4 server:/export rw,vers=4.2
+            32 22 0:42 / /data\\040disk rw - tmpfs tmpfs rw
+            33 22 0:43 / /data rw master:2 shared:7 - btrfs /dev/sdc rw
+            34 33 0:44 / /data rw - fuse.sshfs host:/x rw
+            garbage line
+            """
+        #expect(InFlightJournal.fileSystemType(of: "/var/lib/bulkhead", mountInfo: mountInfo) == "ext4")
+        #expect(InFlightJournal.fileSystemType(of: "/srv", mountInfo: mountInfo) == "xfs")
+        #expect(InFlightJournal.fileSystemType(of: "/srv/mailbox", mountInfo: mountInfo) == "xfs", "a prefix of a name is not its folder")
+        #expect(InFlightJournal.fileSystemType(of: "/srv/mail/bulkhead/journal", mountInfo: mountInfo) == "nfs4")
+        #expect(InFlightJournal.fileSystemType(of: "/data disk/journal", mountInfo: mountInfo) == "tmpfs")
+        #expect(
+            InFlightJournal.fileSystemType(of: "/data/journal", mountInfo: mountInfo) == "fuse.sshfs", "the later mount on /data hides the earlier")
+        #expect(InFlightJournal.fileSystemType(of: "/x", mountInfo: "") == nil)
     }
 
     /// Item 8: a refused connection postpones the message without charging it; the sender waits and goes on.

@@ -22,23 +22,30 @@ import Synchronization
 /// journal.finish()   // all outcomes written to the ledger: the file is removed
 /// ```
 ///
-/// Senders append concurrently without a lock of ours: each line is one `write(2)` on an `O_APPEND`
-/// descriptor, which Linux appends whole on a local file system, so lines never interleave (a lock
-/// around the write made the senders of two threads wait for each other's system call, and sleep, once
-/// per message). POSIX does not promise that for every file system (NFS, FUSE): keep the data
-/// directory on a local disk. ``finish(remove:)`` is called once no sender appends any more.
+/// On a local file system senders append concurrently without a lock of ours: each line is one
+/// `write(2)` on an `O_APPEND` descriptor, which Linux appends whole there, so lines never interleave
+/// (a lock around the write made the senders of two threads wait for each other's system call, and
+/// sleep, once per message). POSIX does not promise that for every file system (NFS, FUSE, SMB): when
+/// the journal's file system (from `/proc/self/mountinfo`) is not one known to be local
+/// (``appendsWholeLines(fileSystemType:)``), each write takes a lock. ``finish(remove:)`` is called once no sender appends any more.
 public final class InFlightJournal: Sendable {
     /// The journal file.
     public let path: String
     private let descriptor: Int32
+    /// False when the file system is not known to append each line whole: then ``writeLock`` is taken
+    /// around every write.
+    public let appendsWithoutLock: Bool
+    private let writeLock = Mutex<Void>(())
     /// Set when a line could not be written whole (the file is removed then) or by ``finish(remove:)``:
     /// nothing is appended after that.
     private let stopped = Atomic<Bool>(false)
     /// Set by the first ``finish(remove:)``, which closes the descriptor.
     private let closed = Atomic<Bool>(false)
 
-    /// Creates (truncating) the journal of `worker` in `directory` (created 0700 if needed).
-    public init(directory: String, worker: WorkerIdentity) throws {
+    /// Creates (truncating) the journal of `worker` in `directory` (created 0700 if needed). Its senders
+    /// append without a lock when the directory's file system is known to be local; `lockWrites` takes
+    /// the lock on any file system.
+    public init(directory: String, worker: WorkerIdentity, lockWrites: Bool = false) throws {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
@@ -48,7 +55,65 @@ public final class InFlightJournal: Sendable {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         descriptor = fd
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        appendsWithoutLock =
+            !lockWrites && Self.fileSystemType(of: resolved, mountInfo: mounts).map(Self.appendsWholeLines(fileSystemType:)) == true
         append("bulkhead-journal 1 \(WorkerIdentity.machine)\n")
+    }
+
+    /// Local Linux file systems on which one `write(2)` to an `O_APPEND` descriptor lands whole at the
+    /// end of the file even when several threads write at once (the inode's lock is held across the
+    /// write): ext2/3/4, XFS, Btrfs, tmpfs, ramfs, overlayfs (a container's file system), F2FS, ZFS,
+    /// bcachefs, JFS and ReiserFS. Any other type (NFS, SMB, FUSE, 9p, Ceph, one not listed) is
+    /// written under a lock.
+    ///
+    /// ```swift
+    /// InFlightJournal.appendsWholeLines(fileSystemType: "ext4")   // true
+    /// InFlightJournal.appendsWholeLines(fileSystemType: "nfs4")   // false
+    /// ```
+    public static func appendsWholeLines(fileSystemType: String) -> Bool {
+        ["ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "overlay", "f2fs", "zfs", "bcachefs", "jfs", "reiserfs"]
+            .contains(fileSystemType)
+    }
+
+    /// The type of the file system that holds the absolute, symlink-free `path`, from the text of
+    /// `/proc/self/mountinfo` (proc(5)): the mount with the longest mount point that contains the
+    /// path, the later of equal ones (a mount over another hides it). Nil when no line applies.
+    ///
+    /// ```swift
+    /// InFlightJournal.fileSystemType(of: "/var/lib/bulkhead", mountInfo: "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n")   // "ext4"
+    /// ```
+    public static func fileSystemType(of path: String, mountInfo: String) -> String? {
+        var best: (mountPoint: String, type: String)?
+        for line in mountInfo.split(separator: "\n") {
+            // id parent major:minor root mount-point options [optional fields…] - type source super-options
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 7, let separator = fields.firstIndex(of: "-"), separator >= 6, separator + 1 < fields.count
+            else { continue }
+            let mountPoint = unescapeMountField(fields[4])
+            let contains = mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")
+            guard contains, mountPoint.count >= (best?.mountPoint.count ?? 0) else { continue }
+            best = (mountPoint, String(fields[separator + 1]))
+        }
+        return best?.type
+    }
+
+    /// A mountinfo field with its octal escapes (`\040` for a space, `\011`, `\012`, `\134`) decoded.
+    private static func unescapeMountField(_ field: Substring) -> String {
+        var bytes: [UInt8] = []
+        var rest = Array(field.utf8)[...]
+        while let byte = rest.popFirst() {
+            if byte == UInt8(ascii: "\\"), rest.count >= 3,
+                let value = UInt8(String(decoding: rest.prefix(3), as: UTF8.self), radix: 8)
+            {
+                bytes.append(value)
+                rest.removeFirst(3)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The journal file of a worker in `directory`.
@@ -102,16 +167,19 @@ public final class InFlightJournal: Sendable {
     private func append(_ line: String) {
         guard !stopped.load(ordering: .acquiring) else { return }
         let bytes = Array(line.utf8)
-        // One write(2) per line on an O_APPEND descriptor: lines from several senders never interleave.
-        // A short write is a failure too: finishing the line with a second write could let another
-        // sender's line in between.
-        let whole = bytes.withUnsafeBytes { buffer in
-            while true {
-                let written = write(descriptor, buffer.baseAddress!, buffer.count)
-                if written < 0 && errno == EINTR { continue }
-                return written == buffer.count
+        // One write(2) per line on an O_APPEND descriptor: lines from several senders never interleave
+        // (under the lock where the file system does not promise it). A short write is a failure too:
+        // finishing the line with a second write could let another sender's line in between.
+        let writeLine = { [descriptor] in
+            bytes.withUnsafeBytes { buffer in
+                while true {
+                    let written = write(descriptor, buffer.baseAddress!, buffer.count)
+                    if written < 0 && errno == EINTR { continue }
+                    return written == buffer.count
+                }
             }
         }
+        let whole = appendsWithoutLock ? writeLine() : writeLock.withLock { _ in writeLine() }
         guard !whole else { return }
         // Removed before `stopped` is seen: a sender that finds the journal stopped (and so writes no
         // `B` line) knows the file is already gone. Every sender whose write fails removes it.
