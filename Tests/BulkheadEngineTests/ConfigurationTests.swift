@@ -76,6 +76,10 @@ import Testing
             ("relay:\n  breaker: {window_seconds: 0}\n", "relay.breaker.window_seconds"),
             ("relay:\n  bulk_undo_seconds: 100000\n", "relay.bulk_undo_seconds"),
             ("relay:\n  exposure_hold_recipients: 0\n", "relay.exposure_hold_recipients"),
+            ("relay:\n  max_connections: 0\n", "relay.max_connections"),
+            ("relay:\n  max_connections: 10\n  max_connections_per_client: 11\n", "relay.max_connections_per_client"),
+            ("inbound:\n  max_connections: 100001\n", "inbound.max_connections"),
+            ("inbound:\n  max_connections_per_client: 0\n", "inbound.max_connections_per_client"),
             ("autoresponders:\n  - {address: support@shop.example, text_file: t.txt}\n", "autoresponders[0].forward_to"),
             (
                 "autoresponders:\n  - {address: support@shop.example, text_file: t.txt, forward_to: a@b.example, maildir: m}\n",

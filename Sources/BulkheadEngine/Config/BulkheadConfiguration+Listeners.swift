@@ -121,18 +121,26 @@ extension BulkheadConfiguration {
         /// The most the kept mailbox (`<data>/inbound`) may hold; past it, mail that would be kept
         /// gets a temporary failure (`452 4.3.1`) until a person clears some.
         public var keptMaxBytes: Int
+        /// The most SMTP sessions open at once; one more gets `421 4.7.0` at connect.
+        public var maxConnections: Int
+        /// The most sessions open at once from one client IP address.
+        public var maxConnectionsPerClient: Int
 
         public init() {
             listen = []
             domains = []
             maxMessageBytes = 10 * 1024 * 1024
             keptMaxBytes = 1 << 30
+            maxConnections = 200
+            maxConnectionsPerClient = 50
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case listen, domains
             case maxMessageBytes = "max_message_bytes"
             case keptMaxBytes = "kept_max_bytes"
+            case maxConnections = "max_connections"
+            case maxConnectionsPerClient = "max_connections_per_client"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -143,6 +151,8 @@ extension BulkheadConfiguration {
             domains = try c.value(.domains, default: defaults.domains)
             maxMessageBytes = try c.value(.maxMessageBytes, default: defaults.maxMessageBytes)
             keptMaxBytes = try c.value(.keptMaxBytes, default: defaults.keptMaxBytes)
+            maxConnections = try c.value(.maxConnections, default: defaults.maxConnections)
+            maxConnectionsPerClient = try c.value(.maxConnectionsPerClient, default: defaults.maxConnectionsPerClient)
         }
     }
 

@@ -133,6 +133,10 @@ extension BulkheadConfiguration {
         try require(
             (1_024...(100 * 1024 * 1024)).contains(inbound.maxMessageBytes), "inbound.max_message_bytes", "must be 1 KiB to 100 MiB")
         try require(inbound.keptMaxBytes >= inbound.maxMessageBytes, "inbound.kept_max_bytes", "must be at least inbound.max_message_bytes")
+        try require((1...100_000).contains(inbound.maxConnections), "inbound.max_connections", "must be 1 to 100000")
+        try require(
+            (1...inbound.maxConnections).contains(inbound.maxConnectionsPerClient), "inbound.max_connections_per_client",
+            "must be 1 to inbound.max_connections (\(inbound.maxConnections))")
         try require(Set(relay.listen).count == relay.listen.count, "relay.listen", "an address is listed twice")
         try require(
             Set(relay.listen).isDisjoint(with: inbound.listen) && Set(relay.listen).isDisjoint(with: http.listen), "relay.listen",
@@ -146,6 +150,10 @@ extension BulkheadConfiguration {
         try require(
             (1_024...(100 * 1024 * 1024)).contains(relay.maxMessageBytes), "relay.max_message_bytes", "must be 1 KiB to 100 MiB")
         try require((1...10_000).contains(relay.maxRecipients), "relay.max_recipients", "must be 1 to 10000")
+        try require((1...100_000).contains(relay.maxConnections), "relay.max_connections", "must be 1 to 100000")
+        try require(
+            (1...relay.maxConnections).contains(relay.maxConnectionsPerClient), "relay.max_connections_per_client",
+            "must be 1 to relay.max_connections (\(relay.maxConnections))")
         try require((1...100_000_000).contains(lists.moderateFromMembers), "lists.moderate_from_members", "must be 1 to 100000000")
         try require((0...100_000_000).contains(lists.storm.minMembers), "lists.storm.min_members", "must be 0 to 100000000")
         try require((0...10_000).contains(lists.storm.replies), "lists.storm.replies", "must be 0 (off) to 10000")

@@ -32,6 +32,11 @@ extension BulkheadConfiguration {
         public var maxRecipients: Int
         /// Lets clients on loopback authenticate without TLS (a local mail client on the same host).
         public var insecureAuthWithoutTLSOnLoopback: Bool
+        /// The most SMTP sessions open at once; one more gets `421 4.7.0` at connect.
+        public var maxConnections: Int
+        /// The most sessions open at once from one client IP address. Submission comes from a few hosts
+        /// with many sessions each (an application server, `smtp-source -s 100`).
+        public var maxConnectionsPerClient: Int
 
         public init() {
             listen = []
@@ -43,6 +48,8 @@ extension BulkheadConfiguration {
             maxMessageBytes = 25 * 1024 * 1024
             maxRecipients = 1_000
             insecureAuthWithoutTLSOnLoopback = false
+            maxConnections = 400
+            maxConnectionsPerClient = 200
         }
 
         /// The breaker's limits (`messages: 0` turns it off).
@@ -86,6 +93,8 @@ extension BulkheadConfiguration {
             case maxMessageBytes = "max_message_bytes"
             case maxRecipients = "max_recipients"
             case insecureAuthWithoutTLSOnLoopback = "insecure_auth_without_tls_on_loopback"
+            case maxConnections = "max_connections"
+            case maxConnectionsPerClient = "max_connections_per_client"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -102,6 +111,8 @@ extension BulkheadConfiguration {
             maxRecipients = try c.value(.maxRecipients, default: defaults.maxRecipients)
             insecureAuthWithoutTLSOnLoopback = try c.value(
                 .insecureAuthWithoutTLSOnLoopback, default: defaults.insecureAuthWithoutTLSOnLoopback)
+            maxConnections = try c.value(.maxConnections, default: defaults.maxConnections)
+            maxConnectionsPerClient = try c.value(.maxConnectionsPerClient, default: defaults.maxConnectionsPerClient)
         }
 
         /// What the relay rules take.

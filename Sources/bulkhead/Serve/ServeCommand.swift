@@ -164,6 +164,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var settings = SMTPServerConfiguration(hostname: router.hostname)
         settings.limits.maximumMessageSize = configuration.inbound.maxMessageBytes
+        settings.limits.maximumConnections = configuration.inbound.maxConnections
+        settings.limits.maximumConnectionsPerClient = configuration.inbound.maxConnectionsPerClient
         settings.authMechanisms = []
         return try await listen(
             settings, delegate: router, on: configuration.inbound.listen, setting: "inbound.listen", what: "inbound SMTP",
@@ -205,9 +207,8 @@ struct ServeCommand: AsyncParsableCommand {
         settings.limits.maximumRecipients = configuration.relay.maxRecipients
         // A client may send many messages, each with up to max_recipients RCPTs, on one connection.
         settings.limits.maximumCommands = max(10_000, 4 * configuration.relay.maxRecipients)
-        // Submission comes from a few hosts with many sessions each (an application server, smtp-source -s 100).
-        settings.limits.maximumConnections = 400
-        settings.limits.maximumConnectionsPerClient = 200
+        settings.limits.maximumConnections = configuration.relay.maxConnections
+        settings.limits.maximumConnectionsPerClient = configuration.relay.maxConnectionsPerClient
         settings.insecureAllowsAuthWithoutTLSOnLoopback = configuration.relay.insecureAuthWithoutTLSOnLoopback
         return try await listen(
             settings, delegate: gateway, on: configuration.relay.listen, setting: "relay.listen", what: "guard relay (SMTP submission)",
