@@ -16,17 +16,18 @@ struct IncidentConformanceTests {
         let claimed = try await store.claim(campaign: campaign.id, worker: "w1", limit: 10)
         #expect(claimed.map(\.address.value) == ["a", "b", "c", "d", "e", "f"].map { "\($0)@example.com" })
         let byAddress = Dictionary(uniqueKeysWithValues: claimed.map { ($0.address.value, $0) })
-        func entry(_ name: String) throws -> LedgerEntry { try #require(byAddress["\(name)@example.com"]) }
+        let entries = try ["a", "b", "c", "d", "e"].map { name in try #require(byAddress["\(name)@example.com"]) }
+        let (a, b, c, d, e) = (entries[0], entries[1], entries[2], entries[3], entries[4])
         try await store.complete([
-            LedgerOutcome(entry: try entry("a"), result: .sent(Fixture.ok)),
-            LedgerOutcome(entry: try entry("d"), result: .failed(SMTPReplyRecord(code: 550, text: "no"))),
+            LedgerOutcome(entry: a, result: .sent(Fixture.ok)),
+            LedgerOutcome(entry: d, result: .failed(SMTPReplyRecord(code: 550, text: "no"))),
         ])
         db.clock.advance(by: 61)
         try await store.complete([
-            LedgerOutcome(entry: try entry("b"), result: .sent(Fixture.ok)),
-            LedgerOutcome(entry: try entry("c"), result: .uncertain(nil)),
+            LedgerOutcome(entry: b, result: .sent(Fixture.ok)),
+            LedgerOutcome(entry: c, result: .uncertain(nil)),
         ])
-        try await store.release([try entry("e")])
+        try await store.release([e])
         _ = try await store.transition(campaign.id, from: [.sending], to: .aborted, actor: .human("ann"))
         return (campaign, list)
     }

@@ -104,5 +104,13 @@ import Testing
         #expect(try workspace.run("relay", "breaker", "list").stdout == "no breaker is open\n")
         let notOpen = try workspace.run("relay", "breaker", "close", "ann")
         #expect(notOpen.status == 1 && notOpen.stderr == "bulkhead: the breaker of user ann is not open (bulkhead relay breaker list)\n")
+        // The form `list` prints names the kind: a user name may hold an @.
+        for (named, shown) in [
+            ("user ann@corp.example", "user ann@corp.example"), ("mail-from Reports@Shop.Example", "mail-from reports@shop.example"),
+            ("mail-from <>", "mail-from <>"), ("<>", "mail-from <>"), ("reports@shop.example", "mail-from reports@shop.example"),
+        ] {
+            let closed = try workspace.run("relay", "breaker", "close", named)
+            #expect(closed.status == 1 && closed.stderr == "bulkhead: the breaker of \(shown) is not open (bulkhead relay breaker list)\n")
+        }
     }
 }

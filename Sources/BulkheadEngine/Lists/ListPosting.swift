@@ -2,7 +2,7 @@ public import BulkheadMail
 public import BulkheadPolicy
 public import BulkheadSMTP
 public import BulkheadStore
-public import Foundation
+import Foundation
 public import Logging
 
 /// What happens to a message sent to a hosted list's address (the inbound listener's part for lists):

@@ -40,6 +40,25 @@ public struct RelaySender: Sendable, Hashable, Comparable, CustomStringConvertib
         self = authenticatedUser.map(Self.user) ?? Self.mailFrom(reversePath)
     }
 
+    /// The sender a person names: the form ``description`` prints (`user NAME`, `mail-from ADDRESS`,
+    /// `mail-from <>`), which says the kind, so a user name may hold an `@`; or a bare name, taken as a
+    /// `MAIL FROM` address when it has an `@` (or is `<>`), else as a user name.
+    ///
+    /// ```swift
+    /// RelaySender(named: "user ann@corp")            // .user("ann@corp")
+    /// RelaySender(named: "mail-from Ann@Example.COM") // .mailFrom("ann@example.com")
+    /// RelaySender(named: "reports@shop.example")      // .mailFrom("reports@shop.example")
+    /// RelaySender(named: "ann")                       // .user("ann")
+    /// ```
+    public init(named text: String) {
+        for kind in Kind.allCases where text.hasPrefix(kind.rawValue + " ") {
+            let name = String(text.dropFirst(kind.rawValue.count + 1))
+            self = kind == .user ? Self.user(name) : Self.mailFrom(name == "<>" ? "" : name)
+            return
+        }
+        self = text == "<>" ? Self.mailFrom("") : (text.contains("@") ? Self.mailFrom(text) : Self.user(text))
+    }
+
     /// A sender exactly as a store kept it (``kind`` and ``name`` read back, not normalised again).
     public init(stored kind: Kind, name: String) {
         self.init(kind: kind, name: name)

@@ -8,24 +8,27 @@ struct RelayBreakerCloseCommand: AsyncParsableCommand {
         commandName: "close",
         abstract: "Close a sender's breaker: its new mail passes again, counted from now. Mail held meanwhile stays held.",
         discussion: """
-            SENDER is a user name, or a MAIL FROM address (it has an @; `<>` for the null sender), as
-            `bulkhead relay breaker list` shows it. Once users exist, closing needs an approver or admin.
+            SENDER is written as `bulkhead relay breaker list` shows it: `user NAME` or `mail-from ADDRESS`
+            (`mail-from <>` for the null sender), in quotes. A bare SENDER is a MAIL FROM address when it
+            has an @ (or is `<>`), else a user name; a user name with an @ needs the `user ` form. Once
+            users exist, closing needs an approver or admin.
 
             Exit status: 0 closed, 1 that sender's breaker is not open.
 
             Examples:
               bulkhead relay breaker close ann
               bulkhead relay breaker close reports@shop.example
+              bulkhead relay breaker close "user ann@corp.example"
             """
     )
 
     @OptionGroup var config: ConfigOption
     @OptionGroup var actor: ActorOption
-    @Argument(help: "The sender: a user name or a MAIL FROM address.") var sender: String
+    @Argument(help: "The sender, as `relay breaker list` shows it (\"user NAME\", \"mail-from ADDRESS\"), or a bare name or address.")
+    var sender: String
 
     func run() async throws {
-        let who: RelaySender =
-            sender == "<>" ? .mailFrom("") : (sender.contains("@") ? .mailFrom(sender) : .user(sender))
+        let who = RelaySender(named: sender)
         let closed = try await config.withStore { store, _ in
             let actor = try await actor.authenticated(store, for: "close a relay breaker", required: true, roles: [.approver, .admin])
             return try await store.closeRelayBreaker(who, actor: actor)

@@ -28,3 +28,24 @@ import Testing
         #expect(limits.isTripped(by: SenderVolume(messages: 30, distinctRecipients: 0)))
     }
 }
+
+/// How a person names a sender (`bulkhead relay breaker close SENDER`).
+@Suite struct RelaySenderNamingTests {
+    @Test func theListedFormSaysTheKindAndABareNameIsGuessed() {
+        #expect(RelaySender(named: "user ann@corp.example") == .user("ann@corp.example"))
+        #expect(RelaySender(named: "user ann") == .user("ann"))
+        #expect(RelaySender(named: "mail-from Reports@Shop.Example") == .mailFrom("reports@shop.example"))
+        #expect(RelaySender(named: "mail-from <>") == .mailFrom(""))
+        #expect(RelaySender(named: "<>") == .mailFrom(""))
+        #expect(RelaySender(named: "reports@shop.example") == .mailFrom("reports@shop.example"))
+        #expect(RelaySender(named: "ann") == .user("ann"))
+        #expect(RelaySender(named: "username") == .user("username"), "no space: not the listed form")
+    }
+
+    /// Every sender reads back from what it prints.
+    @Test func theDescriptionNamesTheSenderAgain() {
+        for sender in [RelaySender.user("ann"), .user("ann@corp.example"), .user("user x"), .mailFrom("a@b.example"), .mailFrom("")] {
+            #expect(RelaySender(named: sender.description) == sender, "\(sender)")
+        }
+    }
+}
