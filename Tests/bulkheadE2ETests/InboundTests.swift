@@ -158,47 +158,54 @@ struct InboundEndToEndTests {
     }
 
     /// Every report of the DSN corpus (Tests/BulkheadMailTests/Fixtures/dsn: Postfix, OpenSMTPD, Exim,
-    /// Gmail, Microsoft) and the bounce kind its worst recipient status means (nil: a success, relay or
+    /// Gmail, Microsoft), every qmail bounce (Fixtures/qmail), and the bounce kind its worst recipient status means (nil: a success, relay or
     /// delay notice, nothing to record). The classification itself is BulkheadMail's (DSNCorpusTests); this
     /// proves each report, delivered by SMTP, lands on its own ledger entry.
     static let corpus: [(file: String, kind: BounceKind?)] = [
-        ("opensmtpd-delay-expired.eml", .expired),
-        ("opensmtpd-delay-warning.eml", nil),
-        ("opensmtpd-dsn-delay-expired.eml", .expired),
-        ("opensmtpd-dsn-delay-warning.eml", nil),
-        ("opensmtpd-dsn-failure.eml", .hard),
-        ("opensmtpd-dsn-relayed.eml", nil),
-        ("opensmtpd-dsn-success.eml", nil),
-        ("opensmtpd-multi-rcpt-part1.eml", .hard),
-        ("opensmtpd-multi-rcpt-part2.eml", .hard),
-        ("opensmtpd-pipe-failure.eml", .hard),
-        ("opensmtpd-remote-size.eml", .rejectedMessage),
-        ("opensmtpd-remote-unknown.eml", .hard),
-        ("postfix-delay-expired.eml", .expired),
-        ("postfix-delay-warning.eml", nil),
-        ("postfix-dsn-delay-expired.eml", .expired),
-        ("postfix-dsn-delay-warning.eml", nil),
-        ("postfix-dsn-expanded.eml", nil),
-        ("postfix-dsn-failure.eml", .hard),
-        ("postfix-dsn-relayed.eml", nil),
-        ("postfix-dsn-smtp.eml", .hard),
-        ("postfix-dsn-success.eml", nil),
-        ("postfix-error-transport.eml", .hard),
-        ("postfix-loop.eml", .hard),
-        ("postfix-multi-rcpt.eml", .hard),
-        ("postfix-pipe-failure.eml", .hard),
-        ("postfix-size-esmtp.eml", .rejectedMessage),
-        ("postfix-size-remote.eml", .rejectedMessage),
-        ("postfix-unknown-smtp.eml", .hard),
-        ("postfix-unknown.eml", .hard),
-        ("exim-unknown-user.eml", .hard),
-        ("exim-spam-rejected.eml", .rejectedMessage),
-        ("exim-retry-timeout.eml", .expired),
-        ("gmail-dmarc-rejected.eml", .rejectedMessage),
-        ("gmail-over-quota.eml", .soft),
-        ("microsoft-unknown-recipient.eml", .hard),
-        ("microsoft-message-too-big.eml", .rejectedMessage),
-        ("microsoft-message-expired.eml", .expired),
+        ("dsn/opensmtpd-delay-expired.eml", .expired),
+        ("dsn/opensmtpd-delay-warning.eml", nil),
+        ("dsn/opensmtpd-dsn-delay-expired.eml", .expired),
+        ("dsn/opensmtpd-dsn-delay-warning.eml", nil),
+        ("dsn/opensmtpd-dsn-failure.eml", .hard),
+        ("dsn/opensmtpd-dsn-relayed.eml", nil),
+        ("dsn/opensmtpd-dsn-success.eml", nil),
+        ("dsn/opensmtpd-multi-rcpt-part1.eml", .hard),
+        ("dsn/opensmtpd-multi-rcpt-part2.eml", .hard),
+        ("dsn/opensmtpd-pipe-failure.eml", .hard),
+        ("dsn/opensmtpd-remote-size.eml", .rejectedMessage),
+        ("dsn/opensmtpd-remote-unknown.eml", .hard),
+        ("dsn/postfix-delay-expired.eml", .expired),
+        ("dsn/postfix-delay-warning.eml", nil),
+        ("dsn/postfix-dsn-delay-expired.eml", .expired),
+        ("dsn/postfix-dsn-delay-warning.eml", nil),
+        ("dsn/postfix-dsn-expanded.eml", nil),
+        ("dsn/postfix-dsn-failure.eml", .hard),
+        ("dsn/postfix-dsn-relayed.eml", nil),
+        ("dsn/postfix-dsn-smtp.eml", .hard),
+        ("dsn/postfix-dsn-success.eml", nil),
+        ("dsn/postfix-error-transport.eml", .hard),
+        ("dsn/postfix-loop.eml", .hard),
+        ("dsn/postfix-multi-rcpt.eml", .hard),
+        ("dsn/postfix-pipe-failure.eml", .hard),
+        ("dsn/postfix-size-esmtp.eml", .rejectedMessage),
+        ("dsn/postfix-size-remote.eml", .rejectedMessage),
+        ("dsn/postfix-unknown-smtp.eml", .hard),
+        ("dsn/postfix-unknown.eml", .hard),
+        ("dsn/exim-unknown-user.eml", .hard),
+        ("dsn/exim-spam-rejected.eml", .rejectedMessage),
+        ("dsn/exim-retry-timeout.eml", .expired),
+        ("dsn/gmail-dmarc-rejected.eml", .rejectedMessage),
+        ("dsn/gmail-over-quota.eml", .soft),
+        ("dsn/microsoft-unknown-recipient.eml", .hard),
+        ("dsn/microsoft-message-too-big.eml", .rejectedMessage),
+        ("dsn/microsoft-message-expired.eml", .expired),
+        ("qmail/qmail-remote-unknown.eml", .hard),
+        ("qmail/qmail-local-no-mailbox.eml", .hard),
+        ("qmail/qmail-remote-spam.eml", .rejectedMessage),
+        ("qmail/qmail-queue-expired.eml", .expired),
+        ("qmail/qmail-mailbox-full.eml", .soft),
+        ("qmail/qmail-bare-reply-code.eml", .hard),
+        ("qmail/qmail-two-recipients.eml", .hard),
     ]
 
     @Test(arguments: Backend.allCases)
@@ -215,7 +222,7 @@ struct InboundEndToEndTests {
             try await workspace.bulkhead(["campaign", "send", "\(campaign)", "--force"])
             try await Loopback.waitForListener(port: smtpPort, process: serve)
             let tokens = Dictionary(uniqueKeysWithValues: try await workspace.ledger(campaign).map { ($0.address.value, $0.verpToken) })
-            let folder = BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadMailTests/Fixtures/dsn")
+            let folder = BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadMailTests/Fixtures")
             for (index, report) in Self.corpus.enumerated() {
                 let token = try #require(tokens[addresses[index]])
                 try await Self.submit(
@@ -228,6 +235,9 @@ struct InboundEndToEndTests {
                     let token = try #require(tokens[addresses[index]])
                     let entry = try #require(try await store.ledgerEntry(verpToken: token))
                     #expect(entry.bounce?.kind == report.kind, "\(report.file)")
+                    if report.file.hasPrefix("qmail/") {
+                        #expect(entry.bounce?.diagnostic?.hasPrefix("qmail; ") == true, "\(report.file): \(String(describing: entry.bounce))")
+                    }
                     #expect(suppressed.contains(addresses[index]) == (report.kind == .hard), "\(report.file): only hard bounces suppress")
                 }
             }

@@ -209,6 +209,9 @@ public struct InboundMailRouter: SMTPServerDelegate {
             return "unreadable MIME: \(error)"
         case (.bounces(let token), .success(.deliveryStatus(let dsn))):
             return try await bounce(dsn, token: token)
+        case (.bounces(let token), .success(.qmailBounce(let bounce))):
+            let failures = bounce.recipients.map { ($0.bounceClass, $0.status.description, Self.qmailDiagnostic($0.explanation)) }
+            return try await recordBounce(failures, token: token, source: "qsbmf")
         case (.bounces(let token), .success(.feedback(let arf))):
             return try await complaint(arf, token: token)
         case (.bounces, .success(.malformedDeliveryStatus(let error))):
@@ -240,17 +243,22 @@ public struct InboundMailRouter: SMTPServerDelegate {
         // A delay warning says the MTA still tries: nothing to record (an expiry worded as "delayed",
         // OpenSMTPD's 4.4.7, is classified expired and is recorded).
         let recorded = dsn.recipients.filter { !($0.action == .delayed && $0.bounceClass == .soft) }
+        let failures = recorded.map { ($0.bounceClass, $0.specificStatus.description, $0.diagnosticCode.map { "\($0.type); \($0.value)" }) }
+        return try await recordBounce(failures, token: token, source: "dsn")
+    }
+
+    /// Records the most severe of a report's outcomes (class, status, diagnostic) on the entry of
+    /// `token`; nothing when none is a failure (a success, relay or delay notice).
+    private func recordBounce(_ failures: [(BounceClass, String, String?)], token: String, source: String) async throws -> String? {
         let severity: [(BounceClass, BounceKind)] = [(.hard, .hard), (.expired, .expired), (.soft, .soft), (.rejectedMessage, .rejectedMessage)]
         guard
-            let (kind, recipient) = severity.lazy.compactMap({ bounceClass, kind in
-                recorded.first { $0.bounceClass == bounceClass }.map { (kind, $0) }
+            let (kind, failure) = severity.lazy.compactMap({ bounceClass, kind in
+                failures.first { $0.0 == bounceClass }.map { (kind, $0) }
             }).first
         else {
-            return nil  // a success, relay or delay notice: nothing to record
+            return nil
         }
-        let bounce = InboundBounce(
-            verpToken: token, kind: kind, status: recipient.specificStatus.description,
-            diagnostic: recipient.diagnosticCode.map { "\($0.type); \($0.value)" }, at: clock.date, source: "dsn")
+        let bounce = InboundBounce(verpToken: token, kind: kind, status: failure.1, diagnostic: failure.2, at: clock.date, source: source)
         guard let result = try await store.recordBounce(bounce, softLimit: softLimit) else { return "bounce for an unknown VERP token" }
         metrics.message(.bounced, .campaign)
         logger.info(
@@ -261,6 +269,22 @@ public struct InboundMailRouter: SMTPServerDelegate {
             ])
         if kind == .hard { try await judgeBrakes(result.entry.campaignID) }
         return nil
+    }
+
+    /// A qmail recipient paragraph's explanation as a one-line diagnostic (`qmail; …`): control
+    /// characters become spaces, runs of spaces one, and at most 1,000 Unicode scalars are kept.
+    static func qmailDiagnostic(_ explanation: String) -> String {
+        var text = String.UnicodeScalarView()
+        for scalar in explanation.unicodeScalars {
+            guard text.count < 1_000 else { break }
+            if scalar.value < 0x20 || scalar.value == 0x7F || scalar == " " {
+                if let last = text.last, last != " " { text.append(" ") }
+            } else {
+                text.append(scalar)
+            }
+        }
+        while text.last == " " { text.removeLast() }
+        return "qmail; " + String(text)
     }
 
     private func complaint(_ arf: FeedbackReport, token: String) async throws -> String? {

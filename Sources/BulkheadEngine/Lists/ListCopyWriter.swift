@@ -1,5 +1,5 @@
 public import BulkheadMail
-public import BulkheadPolicy
+import BulkheadPolicy
 public import BulkheadStore
 public import Foundation
 

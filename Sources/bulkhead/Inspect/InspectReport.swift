@@ -91,6 +91,10 @@ struct InspectReport: Encodable {
             return Report(kind: "malformed delivery-status", summary: ["\(error)"])
         case .malformedFeedback(let error):
             return Report(kind: "malformed feedback-report", summary: ["\(error)"])
+        case .qmailBounce(let bounce):
+            return Report(
+                kind: "qmail-bounce",
+                summary: bounce.recipients.map { recipient in "\(recipient.address): failed \(recipient.status) (\(recipient.bounceClass))" })
         case .notAReport:
             return nil
         }

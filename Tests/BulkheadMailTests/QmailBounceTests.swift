@@ -1,0 +1,107 @@
+import BulkheadMail
+import Foundation
+import Testing
+
+/// qmail's plain-text bounces (QSBMF, Fixtures/qmail/README.md): recognised, each recipient's
+/// paragraph read, and classified by the same rules as a DSN; anything else is not one.
+@Suite struct QmailBounceTests {
+    static let corpus: [(file: String, recipients: [(String, String, BounceClass)])] = [
+        ("qmail-remote-unknown.eml", [("bob@rcpt.example.test", "5.1.1", .hard)]),
+        ("qmail-local-no-mailbox.eml", [("carol@qmail.example.test", "5.1.1", .hard)]),
+        ("qmail-remote-spam.eml", [("dave@rcpt.example.test", "5.7.1", .rejectedMessage)]),
+        ("qmail-queue-expired.eml", [("erin@unreachable.example.test", "4.4.1", .expired)]),
+        ("qmail-mailbox-full.eml", [("frank@rcpt.example.test", "5.2.2", .soft)]),
+        ("qmail-bare-reply-code.eml", [("gina@rcpt.example.test", "5.0.0", .hard)]),
+        ("qmail-two-recipients.eml", [("hank@rcpt.example.test", "5.3.4", .rejectedMessage), ("ivy@gone.example.test", "5.1.2", .hard)]),
+    ]
+
+    @Test func theTableCoversEveryFixture() throws {
+        let folder = try #require(Bundle.module.url(forResource: "qmail", withExtension: nil, subdirectory: "Fixtures"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".eml") }
+        #expect(Set(files) == Set(Self.corpus.map(\.file)))
+    }
+
+    @Test(arguments: DSNFixture.LineEnding.allCases)
+    func everyFixtureIsReadAsTheREADMESays(ending: DSNFixture.LineEnding) throws {
+        for (file, recipients) in Self.corpus {
+            let message = try DSNFixture.message("qmail", file, ending)
+            guard case .qmailBounce(let bounce) = InboundReport.classify(message) else {
+                Issue.record("\(file) is not classified as a qmail bounce")
+                continue
+            }
+            #expect(bounce.recipients.map(\.address) == recipients.map(\.0), "\(file): the returned message's paragraph is not a recipient")
+            #expect(bounce.recipients.map(\.status.description) == recipients.map(\.1), "\(file)")
+            #expect(bounce.recipients.map(\.bounceClass) == recipients.map(\.2), "\(file)")
+            #expect(!bounce.recipients.contains { $0.explanation.contains("\r") }, "\(file): line ends are not part of the text")
+        }
+    }
+
+    @Test func theExplanationIsTheParagraphAfterTheAddressLine() throws {
+        let bounce = try #require(QmailBounce.parse(try DSNFixture.message("qmail", "qmail-queue-expired.eml", .crlf)))
+        #expect(
+            bounce.recipients[0].explanation
+                == "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\nI'm not going to try again; this message has been in the queue too long."
+        )
+    }
+
+    static func message(_ text: String) throws -> MIMEEntity {
+        try MIMEParser().parse(Array(text.utf8))
+    }
+
+    @Test func otherMessagesAreNotQmailBounces() throws {
+        let reply = "From: a@example.test\nSubject: Re: offer\n\nHi. This is the person you wrote to.\n\nPlease stop.\n"
+        #expect(QmailBounce.parse(try Self.message(reply)) == nil, "no <address>: paragraph")
+        let indented = "From: a@example.test\n\n Hi. This is the qmail-send program.\n\n<a@b.example>:\nNo.\n"
+        #expect(QmailBounce.parse(try Self.message(indented)) == nil, "the body must begin with the words")
+        let html = "From: a@example.test\nContent-Type: text/html\n\nHi. This is the qmail-send program.\n\n<a@b.example>:\nNo.\n"
+        #expect(QmailBounce.parse(try Self.message(html)) == nil, "only text/plain")
+        let multipart = """
+            From: a@example.test
+            Content-Type: multipart/mixed; boundary=b
+
+            --b
+            Content-Type: text/plain
+
+            Hi. This is the qmail-send program.
+
+            <a@b.example>:
+            No.
+            --b--
+
+            """
+        #expect(QmailBounce.parse(try Self.message(multipart)) == nil, "only a single-part message")
+        let afterBreak =
+            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n--- Below this line is a copy of the message.\n\n<a@b.example>:\nNo.\n"
+        #expect(QmailBounce.parse(try Self.message(afterBreak)) == nil, "paragraphs after the break are the original message")
+        let badLines = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<>:\nNo.\n\n<a<b@c>:\nNo.\n\n<x@y.example>\nNo colon.\n"
+        #expect(QmailBounce.parse(try Self.message(badLines)) == nil, "an empty or bracketed address, or no colon, is no recipient line")
+    }
+
+    /// A recipient paragraph without any code counts as a permanent failure; a 4xx reply as transient
+    /// (qmail gave up on it: expired).
+    @Test func theStatusComesFromTheCodeTheReplyOrThePermanence() throws {
+        func status(_ explanation: String) throws -> (String, BounceClass) {
+            let text = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n\(explanation)\n"
+            let recipient = try #require(QmailBounce.parse(try Self.message(text))?.recipients.first)
+            return (recipient.status.description, recipient.bounceClass)
+        }
+        #expect(try status("This address no longer accepts mail.") == ("5.0.0", .hard))
+        #expect(try status("Remote host said: 450 try later") == ("4.0.0", .expired))
+        #expect(try status("Remote host said: 421-4.7.0 busy") == ("4.7.0", .expired))
+        #expect(try status("Remote host said: 5500 odd") == ("5.0.0", .hard))
+        #expect(try status("Remote host said: 552 5.2.2 full") == ("5.2.2", .soft))
+    }
+
+    /// Hostile input: NUL bytes, a very long paragraph and many recipients parse without trouble.
+    @Test func hostileBodiesAreReadWithinBounds() throws {
+        let nul = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\nbad\u{0}byte (#5.1.1)\n"
+        #expect(try #require(QmailBounce.parse(try Self.message(nul))).recipients[0].status.description == "5.1.1")
+        let long =
+            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n"
+            + String(repeating: "word ", count: 200_000) + "\n"
+        #expect(try #require(QmailBounce.parse(try Self.message(long))).recipients.count == 1)
+        var many = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n"
+        for index in 0..<5_000 { many += "<p\(index)@y.example>:\nSorry. (#5.1.1)\n\n" }
+        #expect(try #require(QmailBounce.parse(try Self.message(many))).recipients.count == 5_000)
+    }
+}
