@@ -1,7 +1,7 @@
-// libFuzzer target: the DSN (RFC 3464) and ARF (RFC 5965) parsers, on messages parsed by MIMEParser
-// (as the bounce mailbox reads them). Invariants: InboundReport.classify agrees with the parsers it
-// calls, and every derived value (bounce class, specific status, original sender and Message-ID) is
-// computed without trapping.
+// libFuzzer target: the DSN (RFC 3464), ARF (RFC 5965) and qmail bounce (QSBMF) parsers, on messages
+// parsed by MIMEParser (as the bounce mailbox reads them). Invariants: InboundReport.classify agrees
+// with the parsers it calls, a qmail bounce names at least one recipient, and every derived value
+// (bounce class, specific status, original sender and Message-ID) is computed without trapping.
 import BulkheadMail
 
 private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
@@ -23,6 +23,13 @@ private func exercise(_ report: FeedbackReport) {
     _ = report.feedbackType.isComplaint
     check(report.incidents >= 0, "negative incident count \(report.incidents)")
     for recipient in report.originalRcptTo { _ = try? Mailbox(parsingAddrSpec: recipient) }
+}
+
+extension Result {
+    fileprivate var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
 }
 
 private let parser = MIMEParser(limits: .init(maxMessageBytes: 1024 * 1024), base64Policy: .lenient)
@@ -47,8 +54,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         } else {
             fatalError("classify says malformed ARF, parse succeeded")
         }
+    case .qmailBounce(let bounce):
+        check(bounce == QmailBounce.parse(message), "classify's qmail bounce differs from QmailBounce.parse")
+        check(!bounce.recipients.isEmpty, "a qmail bounce without recipients")
+        for recipient in bounce.recipients {
+            _ = recipient.bounceClass
+            check(!recipient.address.isEmpty, "a qmail recipient without an address")
+        }
     case .notAReport:
-        break
+        check(QmailBounce.parse(message) == nil || dsn.isSuccess || arf.isSuccess, "classify missed a qmail bounce")
     }
     return 0
 }
