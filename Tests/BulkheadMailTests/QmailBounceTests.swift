@@ -51,6 +51,9 @@ import Testing
     @Test func otherMessagesAreNotQmailBounces() throws {
         let reply = "From: a@example.test\nSubject: Re: offer\n\nHi. This is the person you wrote to.\n\nPlease stop.\n"
         #expect(QmailBounce.parse(try Self.message(reply)) == nil, "no <address>: paragraph")
+        let vacation =
+            "From: bob@example.test\nSubject: Away\n\nHi. This is the assistant of Bob.\n\n<bob.new@example.test>:\nplease write here instead.\n"
+        #expect(QmailBounce.parse(try Self.message(vacation)) == nil, "the introduction must name the qmail-send program")
         let indented = "From: a@example.test\n\n Hi. This is the qmail-send program.\n\n<a@b.example>:\nNo.\n"
         #expect(QmailBounce.parse(try Self.message(indented)) == nil, "the body must begin with the words")
         let html = "From: a@example.test\nContent-Type: text/html\n\nHi. This is the qmail-send program.\n\n<a@b.example>:\nNo.\n"
@@ -73,35 +76,65 @@ import Testing
         let afterBreak =
             "From: a@example.test\n\nHi. This is the qmail-send program.\n\n--- Below this line is a copy of the message.\n\n<a@b.example>:\nNo.\n"
         #expect(QmailBounce.parse(try Self.message(afterBreak)) == nil, "paragraphs after the break are the original message")
-        let badLines = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<>:\nNo.\n\n<a<b@c>:\nNo.\n\n<x@y.example>\nNo colon.\n"
-        #expect(QmailBounce.parse(try Self.message(badLines)) == nil, "an empty or bracketed address, or no colon, is no recipient line")
+        let badLines =
+            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<>:\nNo.\n\n<a<b@c>:\nNo.\n\n<x@y.example>\nNo colon.\n\n<a b@c.example>:\nNo.\n\n<e@f.example>:\n\nExplained nowhere.\n"
+        #expect(QmailBounce.parse(try Self.message(badLines)) == nil, "an empty, bracketed or spaced address, no colon, or no explanation")
     }
 
-    /// A recipient paragraph without any code counts as a permanent failure; a 4xx reply as transient
-    /// (qmail gave up on it: expired).
+    static func recipient(_ explanation: String) throws -> QmailBounce.Recipient {
+        let text = "From: a@example.test\n\nHi. This is the qmail-send program at mx.example.\n\n<x@y.example>:\n\(explanation)\n"
+        return try #require(QmailBounce.parse(try Self.message(text))?.recipients.first)
+    }
+
+    /// The status comes from a failure code, else the reply code, else permanence.
     @Test func theStatusComesFromTheCodeTheReplyOrThePermanence() throws {
         func status(_ explanation: String) throws -> (String, BounceClass) {
-            let text = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n\(explanation)\n"
-            let recipient = try #require(QmailBounce.parse(try Self.message(text))?.recipients.first)
+            let recipient = try Self.recipient(explanation)
             return (recipient.status.description, recipient.bounceClass)
         }
         #expect(try status("This address no longer accepts mail.") == ("5.0.0", .hard))
         #expect(try status("Remote host said: 450 try later") == ("4.0.0", .expired))
         #expect(try status("Remote host said: 421-4.7.0 busy") == ("4.7.0", .expired))
         #expect(try status("Remote host said: 5500 odd") == ("5.0.0", .hard))
-        #expect(try status("Remote host said: 552 5.2.2 full") == ("5.2.2", .soft))
+        #expect(try status("does not like recipient.\nRemote host said: 552 5.2.2 full") == ("5.2.2", .soft))
+        #expect(try status("does not like recipient.\nRemote host said: 552 over quota") == ("5.2.2", .soft), "a bare 552 is a full mailbox")
+        #expect(
+            try status("does not like recipient.\nRemote host said: 550 Mailbox unavailable, see 2.1.5 in our FAQ") == ("5.0.0", .hard),
+            "a code of class 2 is no failure status")
     }
 
-    /// Hostile input: NUL bytes, a very long paragraph and many recipients parse without trouble.
+    /// A refusal that is not about the address never counts as hard: of the content after the data,
+    /// or of our own greeting, name or sender; an addressing status after the data still does.
+    @Test func theStageDecidesWhetherTheAddressIsToBlame() throws {
+        #expect(
+            try Self.recipient("192.0.2.25 failed after I sent the message.\nRemote host said: 554 Transaction failed").bounceClass
+                == .rejectedMessage)
+        #expect(try Self.recipient("192.0.2.25 failed after I sent the message.\nRemote host said: 550 5.1.1 no such user").bounceClass == .hard)
+        #expect(
+            try Self.recipient("Connected to 192.0.2.25 but sender was rejected.\nRemote host said: 553 5.1.8 Sender address rejected").bounceClass
+                == .rejectedMessage)
+        #expect(
+            try Self.recipient("Connected to 192.0.2.25 but my name was rejected.\nRemote host said: 501 5.5.2 bad HELO").bounceClass
+                == .rejectedMessage)
+        #expect(try Self.recipient("Connected to 192.0.2.25 but greeting failed.\nRemote host said: 554 no").bounceClass == .rejectedMessage)
+        #expect(try Self.recipient("Connected to 192.0.2.25 but sender was rejected.\nRemote host said: 451 later").bounceClass == .expired)
+    }
+
+    /// Hostile input: reading is bounded in bytes, recipients and explanation length; NUL bytes parse.
     @Test func hostileBodiesAreReadWithinBounds() throws {
         let nul = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\nbad\u{0}byte (#5.1.1)\n"
         #expect(try #require(QmailBounce.parse(try Self.message(nul))).recipients[0].status.description == "5.1.1")
         let long =
-            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n"
-            + String(repeating: "word ", count: 200_000) + "\n"
-        #expect(try #require(QmailBounce.parse(try Self.message(long))).recipients.count == 1)
+            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n" + String(repeating: "word ", count: 200_000) + "\n"
+        let longBounce = try #require(QmailBounce.parse(try Self.message(long)))
+        #expect(longBounce.recipients[0].explanation.utf8.count <= QmailBounce.maximumExplanationBytes)
         var many = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n"
         for index in 0..<5_000 { many += "<p\(index)@y.example>:\nSorry. (#5.1.1)\n\n" }
-        #expect(try #require(QmailBounce.parse(try Self.message(many))).recipients.count == 5_000)
+        #expect(try #require(QmailBounce.parse(try Self.message(many))).recipients.count == QmailBounce.maximumRecipients)
+        // Ten million line ends after the introduction: only the first 64 KiB are looked at.
+        let newlines =
+            Array("From: a@example.test\n\nHi. This is the qmail-send program.\n".utf8) + [UInt8](repeating: 0x0A, count: 10_000_000)
+            + Array("<late@y.example>:\nSorry. (#5.1.1)\n".utf8)
+        #expect(QmailBounce.parse(try MIMEParser(limits: .init(maxMessageBytes: 20_000_000)).parse(newlines)) == nil)
     }
 }

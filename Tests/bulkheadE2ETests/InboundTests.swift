@@ -205,7 +205,8 @@ struct InboundEndToEndTests {
         ("qmail/qmail-queue-expired.eml", .expired),
         ("qmail/qmail-mailbox-full.eml", .soft),
         ("qmail/qmail-bare-reply-code.eml", .hard),
-        ("qmail/qmail-two-recipients.eml", .hard),
+        // The first paragraph names the entry's address (5.3.4, the message), the second another one (5.1.2): only the first counts.
+        ("qmail/qmail-two-recipients.eml", .rejectedMessage),
     ]
 
     @Test(arguments: Backend.allCases)
@@ -217,7 +218,8 @@ struct InboundEndToEndTests {
         settings.extraYAML = "inbound:\n  listen: [\"127.0.0.1:\(smtpPort)\"]\n"
         try workspace.writeConfiguration(settings)
         let stopped = try await Self.whileServing(workspace, ["--interval", "0.2"]) { serve in
-            let addresses = try await workspace.importThroughCLI(list: "news", count: Self.corpus.count)
+            // One more person: a qmail bounce naming an address the message was not sent to.
+            let addresses = try await workspace.importThroughCLI(list: "news", count: Self.corpus.count + 1)
             let campaign = try await workspace.createCampaign(list: "news")
             try await workspace.bulkhead(["campaign", "send", "\(campaign)", "--force"])
             try await Loopback.waitForListener(port: smtpPort, process: serve)
@@ -227,8 +229,12 @@ struct InboundEndToEndTests {
                 let token = try #require(tokens[addresses[index]])
                 try await Self.submit(
                     workspace, port: smtpPort, to: "bounces+\(token)@\(Workspace.fromDomain)",
-                    file: folder.appendingPathComponent(report.file).path)
+                    file: try Self.qmailBounce(folder.appendingPathComponent(report.file), about: addresses[index], in: workspace))
             }
+            let foreignToken = try #require(tokens[addresses[Self.corpus.count]])
+            try await Self.submit(
+                workspace, port: smtpPort, to: "bounces+\(foreignToken)@\(Workspace.fromDomain)",
+                file: folder.appendingPathComponent("qmail/qmail-remote-unknown.eml").path)
             try await workspace.withStore { store in
                 let suppressed = Set(try await store.suppressions(after: nil, limit: 1_000).map(\.address.value))
                 for (index, report) in Self.corpus.enumerated() {
@@ -241,8 +247,17 @@ struct InboundEndToEndTests {
                     #expect(suppressed.contains(addresses[index]) == (report.kind == .hard), "\(report.file): only hard bounces suppress")
                 }
             }
-            let kept = workspace.dataDirectory.appendingPathComponent("inbound/new").path
-            #expect((try? FileManager.default.contentsOfDirectory(atPath: kept))?.isEmpty ?? true, "every report was filed, none kept")
+            try await workspace.withStore { store in
+                let foreign = try #require(try await store.ledgerEntry(verpToken: foreignToken))
+                #expect(foreign.bounce == nil, "a qmail bounce about another address records nothing")
+                let suppressed = Set(try await store.suppressions(after: nil, limit: 1_000).map(\.address.value))
+                #expect(!suppressed.contains(addresses[Self.corpus.count]))
+            }
+            let kept = workspace.dataDirectory.appendingPathComponent("inbound/new")
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: kept.path))?.filter { !$0.hasPrefix(".") } ?? []
+            #expect(files.count == 1, "every report was filed; only the qmail bounce about another address is kept: \(files)")
+            let keptText = try String(contentsOfFile: kept.appendingPathComponent(try #require(files.first)).path, encoding: .utf8)
+            #expect(keptText.hasPrefix("X-Bulkhead-Kept: qmail bounce that names no address its message was sent to"), "\(keptText.prefix(200))")
         }
         #expect(stopped.status == 0)
     }
@@ -357,6 +372,19 @@ struct InboundEndToEndTests {
             await workspace.discard()
             throw error
         }
+    }
+
+    /// A corpus file ready to submit: a qmail bounce's first recipient paragraph rewritten to name
+    /// `address` (a qmail bounce counts only for the address its message went to); any other file as is.
+    static func qmailBounce(_ file: URL, about address: String, in workspace: Workspace) throws -> String {
+        guard file.path.contains("/qmail/") else { return file.path }
+        var text = try String(contentsOf: file, encoding: .utf8)
+        let start = try #require(text.range(of: "\n\n<"))
+        let end = try #require(text.range(of: ">:\n", range: start.upperBound..<text.endIndex))
+        text.replaceSubrange(start.upperBound..<end.lowerBound, with: address)
+        let rewritten = workspace.root.appendingPathComponent("rewritten-" + file.lastPathComponent)
+        try text.write(to: rewritten, atomically: true, encoding: .utf8)
+        return rewritten.path
     }
 
     static func swaks(_ workspace: Workspace, port: Int, to: String, file: String) async throws -> CommandResult {

@@ -210,8 +210,7 @@ public struct InboundMailRouter: SMTPServerDelegate {
         case (.bounces(let token), .success(.deliveryStatus(let dsn))):
             return try await bounce(dsn, token: token)
         case (.bounces(let token), .success(.qmailBounce(let bounce))):
-            let failures = bounce.recipients.map { ($0.bounceClass, $0.status.description, Self.qmailDiagnostic($0.explanation)) }
-            return try await recordBounce(failures, token: token, source: "qsbmf")
+            return try await qmailBounce(bounce, token: token)
         case (.bounces(let token), .success(.feedback(let arf))):
             return try await complaint(arf, token: token)
         case (.bounces, .success(.malformedDeliveryStatus(let error))):
@@ -247,6 +246,17 @@ public struct InboundMailRouter: SMTPServerDelegate {
         return try await recordBounce(failures, token: token, source: "dsn")
     }
 
+    /// A qmail bounce counts only by its paragraphs about the address the message of `token` went to:
+    /// a qmail that forwarded the message reports the forward's failure under another address, which
+    /// says nothing about this person's (kept for a person then).
+    private func qmailBounce(_ bounce: QmailBounce, token: String) async throws -> String? {
+        guard let entry = try await store.ledgerEntry(verpToken: token) else { return "bounce for an unknown VERP token" }
+        let own = bounce.recipients.filter { (try? NormalizedAddress($0.address)) == entry.address }
+        guard !own.isEmpty else { return "qmail bounce that names no address its message was sent to" }
+        return try await recordBounce(
+            own.map { ($0.bounceClass, $0.status.description, Self.qmailDiagnostic($0.explanation)) }, token: token, source: "qsbmf")
+    }
+
     /// Records the most severe of a report's outcomes (class, status, diagnostic) on the entry of
     /// `token`; nothing when none is a failure (a success, relay or delay notice).
     private func recordBounce(_ failures: [(BounceClass, String, String?)], token: String, source: String) async throws -> String? {
@@ -275,13 +285,16 @@ public struct InboundMailRouter: SMTPServerDelegate {
     /// characters become spaces, runs of spaces one, and at most 1,000 Unicode scalars are kept.
     static func qmailDiagnostic(_ explanation: String) -> String {
         var text = String.UnicodeScalarView()
+        var count = 0
         for scalar in explanation.unicodeScalars {
-            guard text.count < 1_000 else { break }
+            guard count < 1_000 else { break }
             if scalar.value < 0x20 || scalar.value == 0x7F || scalar == " " {
-                if let last = text.last, last != " " { text.append(" ") }
+                guard let last = text.last, last != " " else { continue }
+                text.append(" ")
             } else {
                 text.append(scalar)
             }
+            count += 1
         }
         while text.last == " " { text.removeLast() }
         return "qmail; " + String(text)

@@ -1,34 +1,57 @@
 /// A bounce in qmail's own plain-text format, QSBMF ("the qmail-send Bounce Message Format",
 /// D. J. Bernstein), which qmail and its forks send instead of an RFC 3464 report.
 ///
-/// The body begins with "Hi. This is the"; it is a series of paragraphs (non-blank lines, then one
-/// blank line): the introduction, one paragraph per failed recipient whose first line is
-/// `<address>:` and whose other lines explain the failure, then a break paragraph beginning with "-"
-/// and a copy of the original message. qmail sends one only when it gave up on the address, so every
-/// recipient counts as failed; the explanation decides how: the enhanced status code qmail appends
-/// (`(#5.1.1)`) or the remote server's reply (`Remote host said: 550 5.1.1 …`), a bare reply code
-/// (`Remote host said: 554 …` read as `5.0.0`), and qmail's expiry sentence ("this message has been
-/// in the queue too long"), by the same rules as a DSN (``BounceClass``).
+/// The body begins with "Hi. This is the qmail-send program at HOST."; it is a series of paragraphs
+/// (non-blank lines, then one blank line): that introduction, one paragraph per failed recipient whose
+/// first line is `<address>:` and whose other lines explain the failure, then a break paragraph
+/// beginning with "-" and a copy of the original message, which is never read. qmail sends one only
+/// when it gave up on an address, so every recipient counts as failed; how is decided by the
+/// explanation (``Recipient/bounceClass``).
+///
+/// Reading is bounded whatever the input: at most ``maximumBytes`` of the body, ``maximumRecipients``
+/// paragraphs and ``maximumExplanationBytes`` of each explanation.
 ///
 /// ```swift
 /// let bounce = try #require(QmailBounce.parse(try MIMEParser().parse(bytes)))
 /// bounce.recipients[0].address       // "bob@example.org"
-/// bounce.recipients[0].bounceClass   // .hard (Remote host said: 550 5.1.1 …)
+/// bounce.recipients[0].bounceClass   // .hard (does not like recipient; Remote host said: 550 5.1.1 …)
 /// ```
 public struct QmailBounce: Sendable, Hashable {
+    /// How much of the body is read: the introduction and the recipient paragraphs come first and are short.
+    public static let maximumBytes = 64 * 1024
+    /// The most recipient paragraphs read.
+    public static let maximumRecipients = 100
+    /// The most octets of one explanation kept.
+    public static let maximumExplanationBytes = 2_000
+
     /// One failed recipient's paragraph.
     public struct Recipient: Sendable, Hashable {
         /// The address between the angle brackets of the paragraph's first line.
         public var address: String
-        /// The paragraph's other lines, joined by line feeds.
+        /// The paragraph's other lines, joined by line feeds (at most ``QmailBounce/maximumExplanationBytes``).
         public var explanation: String
-        /// The first enhanced status code in ``explanation``, else the class of the remote server's
-        /// reply code (`4.0.0`, `5.0.0`), else `5.0.0` (qmail bounces only what it gave up on).
-        public var status: EnhancedStatusCode
 
-        /// How the failure counts, by ``BounceClass``'s rules for a failed recipient.
+        /// The status the explanation gives: qmail's own code (`(#5.1.1)`) or the remote server's
+        /// enhanced code, whichever comes first (codes of class 2 are not failures and are skipped);
+        /// else the remote server's reply code as `4.0.0` or `5.0.0` (`552` as `5.2.2`, full mailbox);
+        /// else `5.0.0` (qmail bounces only what it gave up on).
+        public var status: EnhancedStatusCode { QmailBounce.status(in: explanation) }
+
+        /// How the failure counts: by ``BounceClass``'s rules for a failed recipient, except for a
+        /// permanent refusal at a stage that is not about the address, which is
+        /// ``BounceClass/rejectedMessage``: "greeting failed", "my name was rejected", "sender was
+        /// rejected" (our side), and "failed after I sent the message" (the content) unless its status
+        /// is an addressing one (`x.1.x`).
         public var bounceClass: BounceClass {
-            BounceClass(action: .failed, status: status, diagnostic: nil, explanation: explanation)
+            let status = status
+            let rules = BounceClass(action: .failed, status: status, diagnostic: nil, explanation: explanation)
+            guard rules == .hard else { return rules }
+            let lowered = explanation.dsnLowercasedASCII()
+            if ["greeting failed", "my name was rejected", "sender was rejected"].contains(where: { lowered.contains($0) }) {
+                return .rejectedMessage
+            }
+            if lowered.contains("failed after i sent the message"), status.subject != 1 { return .rejectedMessage }
+            return rules
         }
     }
 
@@ -36,50 +59,60 @@ public struct QmailBounce: Sendable, Hashable {
     public var recipients: [Recipient]
 
     /// Reads a QSBMF bounce: a single-part `text/plain` message (or one without a Content-Type) whose
-    /// body begins with "Hi. This is the" and names at least one recipient. Anything else is nil,
-    /// including a person's reply that happens to begin that way but names no `<address>:` paragraph.
+    /// body begins with "Hi. This is the" and whose introduction names the qmail-send program, with at
+    /// least one recipient paragraph that explains something. Anything else is nil, such as a
+    /// person's or an auto-responder's reply that begins the same way.
     public static func parse(_ message: MIMEEntity) -> QmailBounce? {
         guard message.contentType.mediaType == "text/plain", let body = message.decodedBody,
             body.starts(with: Array("Hi. This is the".utf8))
         else { return nil }
+        var reader = ParagraphReader(body.prefix(maximumBytes))
+        guard let introduction = reader.next(), introduction.contains(where: { $0.dsnLowercasedASCII().contains("qmail-send program") })
+        else { return nil }
         var recipients: [Recipient] = []
-        for paragraph in paragraphs(body).dropFirst() {
-            guard let first = paragraph.first else { continue }
+        while recipients.count < maximumRecipients, let paragraph = reader.next() {
+            let first = paragraph[0]
             if first.hasPrefix("-") { break }  // the break paragraph: the original message follows
-            guard first.hasPrefix("<"), first.hasSuffix(">:"), first.count > 3 else { continue }
+            guard first.hasPrefix("<"), first.hasSuffix(">:"), first.utf8.count > 3, paragraph.count > 1 else { continue }
             let address = String(first.dropFirst().dropLast(2))
-            guard !address.contains("<"), !address.contains(">") else { continue }
-            let explanation = paragraph.dropFirst().joined(separator: "\n")
-            recipients.append(Recipient(address: address, explanation: explanation, status: status(in: explanation)))
+            guard !address.contains("<"), !address.contains(">"), !address.contains(" ") else { continue }
+            var explanation = paragraph.dropFirst().joined(separator: "\n")
+            if explanation.utf8.count > maximumExplanationBytes {
+                explanation = String(decoding: explanation.utf8.prefix(maximumExplanationBytes), as: UTF8.self)
+            }
+            recipients.append(Recipient(address: address, explanation: explanation))
         }
         return recipients.isEmpty ? nil : QmailBounce(recipients: recipients)
     }
 
-    /// The body's paragraphs, each as its lines (CRLF or LF line ends), up to the break paragraph's
-    /// first line (the original message after it is not read).
-    private static func paragraphs(_ body: [UInt8]) -> [[String]] {
-        var paragraphs: [[String]] = []
-        var current: [String] = []
-        for rawLine in body.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            let line = String(decoding: rawLine.last == 0x0D ? rawLine.dropLast() : rawLine, as: UTF8.self)
-            if line.dsnTrimmingWhitespace().isEmpty {
-                if !current.isEmpty { paragraphs.append(current) }
-                current = []
-                continue
-            }
-            current.append(line)
-            if current.count == 1, line.hasPrefix("-") {
-                paragraphs.append(current)
-                return paragraphs
-            }
+    /// Paragraphs of a body, one at a time: each the lines (LF or CRLF ends) up to a blank line.
+    private struct ParagraphReader {
+        var rest: ArraySlice<UInt8>
+
+        init(_ body: ArraySlice<UInt8>) {
+            rest = body
         }
-        if !current.isEmpty { paragraphs.append(current) }
-        return paragraphs
+
+        mutating func next() -> [String]? {
+            var lines: [String] = []
+            while !rest.isEmpty {
+                let end = rest.firstIndex(of: 0x0A) ?? rest.endIndex
+                var line = rest[rest.startIndex..<end]
+                rest = end == rest.endIndex ? rest[end...] : rest[(end + 1)...]
+                if line.last == 0x0D { line = line.dropLast() }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                    if lines.isEmpty { continue }
+                    return lines
+                }
+                lines.append(String(decoding: line, as: UTF8.self))
+            }
+            return lines.isEmpty ? nil : lines
+        }
     }
 
     /// See ``Recipient/status``.
-    private static func status(in explanation: String) -> EnhancedStatusCode {
-        if let code = EnhancedStatusCode.codes(in: explanation).first { return code }
+    static func status(in explanation: String) -> EnhancedStatusCode {
+        if let code = EnhancedStatusCode.codes(in: explanation).first(where: { $0.statusClass != .success }) { return code }
         for line in explanation.split(separator: "\n") {
             let words = line.dsnTrimmingWhitespace()
             guard words.hasPrefix("Remote host said: ") else { continue }
@@ -88,7 +121,8 @@ public struct QmailBounce: Sendable, Hashable {
             guard reply.count >= 3, reply[0] == UInt8(ascii: "4") || reply[0] == UInt8(ascii: "5"),
                 reply[1...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), reply.count == 3 || reply[3] == 0x20 || reply[3] == UInt8(ascii: "-")
             else { continue }
-            return reply[0] == UInt8(ascii: "4") ? transient : permanent
+            if reply[0] == UInt8(ascii: "4") { return transient }
+            return reply[1] == UInt8(ascii: "5") && reply[2] == UInt8(ascii: "2") ? mailboxFull : permanent
         }
         return permanent
     }
@@ -96,4 +130,5 @@ public struct QmailBounce: Sendable, Hashable {
     // Valid codes: these `try!` cannot fail.
     private static let permanent = try! EnhancedStatusCode(parsing: "5.0.0")
     private static let transient = try! EnhancedStatusCode(parsing: "4.0.0")
+    private static let mailboxFull = try! EnhancedStatusCode(parsing: "5.2.2")
 }
