@@ -26,7 +26,7 @@ import Synchronization
 /// `write(2)` on an `O_APPEND` descriptor, which Linux appends whole there, so lines never interleave
 /// (a lock around the write made the senders of two threads wait for each other's system call, and
 /// sleep, once per message). POSIX does not promise that for every file system (NFS, FUSE, SMB): when
-/// the journal's file system (from `/proc/self/mountinfo`) is not one known to be local
+/// the journal file's file system (its device, looked up in `/proc/self/mountinfo`) is not one known to be local
 /// (``appendsWholeLines(fileSystemType:)``), each write takes a lock. ``finish(remove:)`` is called once no sender appends any more.
 public final class InFlightJournal: Sendable {
     /// The journal file.
@@ -55,10 +55,14 @@ public final class InFlightJournal: Sendable {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         descriptor = fd
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
-        appendsWithoutLock =
-            !lockWrites && Self.fileSystemType(of: resolved, mountInfo: mounts).map(Self.appendsWholeLines(fileSystemType:)) == true
+        var status = stat()
+        if !lockWrites, fstat(fd, &status) == 0, let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
+            appendsWithoutLock =
+                Self.fileSystemType(device: Self.deviceNumbers(UInt64(status.st_dev)), mountInfo: mounts)
+                .map(Self.appendsWholeLines(fileSystemType:)) == true
+        } else {
+            appendsWithoutLock = false
+        }
         append("bulkhead-journal 1 \(WorkerIdentity.machine)\n")
     }
 
@@ -77,43 +81,34 @@ public final class InFlightJournal: Sendable {
             .contains(fileSystemType)
     }
 
-    /// The type of the file system that holds the absolute, symlink-free `path`, from the text of
-    /// `/proc/self/mountinfo` (proc(5)): the mount with the longest mount point that contains the
-    /// path, the later of equal ones (a mount over another hides it). Nil when no line applies.
+    /// The type of the file system of device `major:minor` (the journal file's own `st_dev`), from the
+    /// text of `/proc/self/mountinfo` (proc(5)): the type of the mounts of that device, which share one
+    /// superblock. Nil when no line names the device, or lines disagree. Going by the device, not by a
+    /// path, no mount hidden under a later one, symlink or bind mount can mislead it.
     ///
     /// ```swift
-    /// InFlightJournal.fileSystemType(of: "/var/lib/bulkhead", mountInfo: "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n")   // "ext4"
+    /// InFlightJournal.fileSystemType(device: "8:1", mountInfo: "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n")   // "ext4"
     /// ```
-    public static func fileSystemType(of path: String, mountInfo: String) -> String? {
-        var best: (mountPoint: String, type: String)?
+    public static func fileSystemType(device: String, mountInfo: String) -> String? {
+        var found: String?
         for line in mountInfo.split(separator: "\n") {
             // id parent major:minor root mount-point options [optional fields…] - type source super-options
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 7, let separator = fields.firstIndex(of: "-"), separator >= 6, separator + 1 < fields.count
+            guard fields.count >= 7, fields[2] == device, let separator = fields.firstIndex(of: "-"), separator >= 6,
+                separator + 1 < fields.count
             else { continue }
-            let mountPoint = unescapeMountField(fields[4])
-            let contains = mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")
-            guard contains, mountPoint.count >= (best?.mountPoint.count ?? 0) else { continue }
-            best = (mountPoint, String(fields[separator + 1]))
+            let type = String(fields[separator + 1])
+            if let found, found != type { return nil }
+            found = type
         }
-        return best?.type
+        return found
     }
 
-    /// A mountinfo field with its octal escapes (`\040` for a space, `\011`, `\012`, `\134`) decoded.
-    private static func unescapeMountField(_ field: Substring) -> String {
-        var bytes: [UInt8] = []
-        var rest = Array(field.utf8)[...]
-        while let byte = rest.popFirst() {
-            if byte == UInt8(ascii: "\\"), rest.count >= 3,
-                let value = UInt8(String(decoding: rest.prefix(3), as: UTF8.self), radix: 8)
-            {
-                bytes.append(value)
-                rest.removeFirst(3)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+    /// `major:minor` of a Linux device number, as mountinfo writes it (glibc's encoding of `dev_t`).
+    static func deviceNumbers(_ device: UInt64) -> String {
+        let major = ((device >> 8) & 0xFFF) | ((device >> 32) & 0xFFFF_F000)
+        let minor = (device & 0xFF) | ((device >> 12) & 0xFFFF_FF00)
+        return "\(major):\(minor)"
     }
 
     /// The journal file of a worker in `directory`.
