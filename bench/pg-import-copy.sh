@@ -3,8 +3,9 @@
 # then memberships and consent records from the new id range; one transaction per 5,000 rows) through
 # psql on bulkhead's schema, alternating two ways of getting a batch's rows to the server:
 #   json  the way bulkhead does it: one bound JSON array read with jsonb_to_recordset (here a literal);
-#   copy  COPY of the batch into a temporary table, the insert reading that table (emptied by a DELETE
-#         before each commit; ON COMMIT DELETE ROWS measured slower still).
+#   copy  COPY of the batch into a temporary table, the insert reading that table, emptied by TRUNCATE
+#         before the next batch (a DELETE would leave dead rows, never vacuumed in a temporary table,
+#         for every later batch to scan).
 # Prints seconds per variant and round. The rows are the same in both (bench/import.sh's people, their
 # four attributes as JSON text).
 #
@@ -54,10 +55,10 @@ with open(f"{work}/json.sql", "w") as js, open(f"{work}/copy.sql", "w") as cp:
         with open(f"{work}/batch{batch}.tsv", "w") as f:
             for a, m, t in people:
                 f.write(f"{a}\t{m}\t{t.replace(chr(92), chr(92) * 2)}\n")
-        cp.write("BEGIN;\nSET LOCAL enable_seqscan = off;\n")
+        cp.write("TRUNCATE import_rows;\nBEGIN;\nSET LOCAL enable_seqscan = off;\n")
         cp.write(f"\\copy import_rows FROM '{work}/batch{batch}.tsv'\n")
         cp.write(insert.format(source="import_rows v"))
-        cp.write(tail + "DELETE FROM import_rows;\nCOMMIT;\n")
+        cp.write(tail + "COMMIT;\n")
 PY
 : > "$work/rounds.txt"
 for round in $(seq 1 "$rounds"); do
