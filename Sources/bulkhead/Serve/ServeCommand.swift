@@ -50,6 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
                 : "\(environment.configuration.upstreams.count) upstream(s)"
             FileHandle.standardError.write(
                 Data("bulkhead serve: data in \(environment.configuration.dataDirectory), delivering to \(destination)\n".utf8))
+            if let warning = OpenFileLimit.apply(needed: OpenFileLimit.needed(environment.configuration)) {
+                FileHandle.standardError.write(Data("bulkhead serve: warning: \(warning)\n".utf8))
+            }
             let worker = Task {
                 while !Task.isCancelled {
                     do {
