@@ -100,7 +100,7 @@ public struct PublicWebServer: Sendable {
     /// An idle connection is closed after this many seconds.
     static let idleSeconds = 30
     /// Connections open at once per listening address; more wait in the kernel's backlog.
-    static let maximumConnections = 512
+    public static let maximumConnections = 512
     /// How long a stop waits for requests under way before it closes their connections.
     static let shutdownGraceSeconds = 10
 }

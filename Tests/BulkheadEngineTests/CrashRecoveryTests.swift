@@ -135,34 +135,42 @@ import Testing
         }
     }
 
-    /// The journal's file system is found by its device number, whatever the paths: a mount hidden
-    /// under a later one on the same path, or a bind mount elsewhere, changes nothing.
-    @Test func theJournalsFileSystemIsFoundByItsDevice() {
+    /// The journal's file system is found by the mount its file is on (mountinfo's first field),
+    /// whatever the paths: a mount hidden under a later one on the same path changes nothing.
+    @Test func theJournalsFileSystemIsFoundByItsMount() {
         let mountInfo = """
             22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
             30 22 0:40 / /srv/bulkhead/journal rw shared:5 - xfs /dev/sdb1 rw
             31 22 0:53 / /srv rw - nfs4 server:/export rw,vers=4.2
-            32 22 8:1 /var/lib /mnt/bind\\040here rw - ext4 /dev/sda1 rw
-            33 22 0:60 / /odd rw - ext4 /dev/sdc rw
-            34 22 0:60 / /odd2 rw - fuse.sshfs host:/x rw
+            32 22 8:1 /var/lib /mnt/bind\\040here rw master:1 - ext4 /dev/sda1 rw
             garbage line
             """
-        #expect(InFlightJournal.fileSystemType(device: "8:1", mountInfo: mountInfo) == "ext4")
-        #expect(InFlightJournal.fileSystemType(device: "0:53", mountInfo: mountInfo) == "nfs4", "an NFS mount over the local one's path")
-        #expect(InFlightJournal.fileSystemType(device: "0:40", mountInfo: mountInfo) == "xfs")
-        #expect(InFlightJournal.fileSystemType(device: "0:60", mountInfo: mountInfo) == nil, "lines that disagree: unknown")
-        #expect(InFlightJournal.fileSystemType(device: "9:9", mountInfo: mountInfo) == nil)
-        #expect(InFlightJournal.fileSystemType(device: "8:1", mountInfo: "") == nil)
+        #expect(InFlightJournal.fileSystemType(mount: "22", mountInfo: mountInfo) == "ext4")
+        #expect(InFlightJournal.fileSystemType(mount: "31", mountInfo: mountInfo) == "nfs4", "an NFS mount over the local one's path")
+        #expect(InFlightJournal.fileSystemType(mount: "30", mountInfo: mountInfo) == "xfs")
+        #expect(InFlightJournal.fileSystemType(mount: "32", mountInfo: mountInfo) == "ext4", "optional fields before the separator")
+        #expect(InFlightJournal.fileSystemType(mount: "3", mountInfo: mountInfo) == nil, "a whole field, not a prefix")
+        #expect(InFlightJournal.fileSystemType(mount: "22", mountInfo: "") == nil)
     }
 
-    /// Linux device numbers as mountinfo writes them (glibc's `dev_t` encoding, large numbers included).
-    @Test func deviceNumbersAreWrittenAsMountinfoDoes() {
-        #expect(InFlightJournal.deviceNumbers(0x0801) == "8:1")
-        #expect(InFlightJournal.deviceNumbers(0xFE00) == "254:0")
-        #expect(InFlightJournal.deviceNumbers(0x35) == "0:53")
-        // major 0x1234, minor 0x56789, as glibc's makedev packs them
-        let device: UInt64 = (0x234 << 8) | (0x1000 << 32) | 0x89 | (0x56700 << 12)
-        #expect(InFlightJournal.deviceNumbers(device) == "\(0x1234):\(0x56789)")
+    /// On this machine the journal's choice agrees with util-linux's own answer (`findmnt -T`) about the
+    /// temporary directory's file system.
+    @Test func theJournalAgreesWithFindmnt() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/findmnt") else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try InFlightJournal(directory: directory, worker: WorkerIdentity.current())
+        defer { journal.finish(remove: true) }
+        let findmnt = Process()
+        findmnt.executableURL = URL(fileURLWithPath: "/usr/bin/findmnt")
+        findmnt.arguments = ["-n", "-o", "FSTYPE", "-T", directory]
+        let output = Pipe()
+        findmnt.standardOutput = output
+        try findmnt.run()
+        findmnt.waitUntilExit()
+        let type = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!type.isEmpty)
+        #expect(journal.appendsWithoutLock == InFlightJournal.appendsWholeLines(fileSystemType: type), "findmnt says \(type)")
     }
 
     /// Item 8: a refused connection postpones the message without charging it; the sender waits and goes on.

@@ -1,3 +1,4 @@
+import BulkheadStore
 import Testing
 
 @testable import BulkheadEngine
@@ -12,5 +13,14 @@ import Testing
         #expect(InboundMailRouter.qmailDiagnostic("") == "qmail; ")
         let long = InboundMailRouter.qmailDiagnostic(String(repeating: "é", count: 5_000))
         #expect(long.unicodeScalars.count == "qmail; ".count + 1_000)
+    }
+
+    /// qmail prints addresses unquoted: a local part is taken word for word, never as an addr-spec
+    /// whose parenthesised comment would be dropped.
+    @Test func qmailAddressesAreTakenWordForWord() throws {
+        #expect(InboundMailRouter.qmailAddress("Bob@Example.ORG") == (try NormalizedAddress("bob@example.org")))
+        #expect(InboundMailRouter.qmailAddress("john doe@x.example") == (try NormalizedAddress("\"john doe\"@x.example")))
+        #expect(InboundMailRouter.qmailAddress("bob(old)@x.example") != (try NormalizedAddress("bob@x.example")))
+        #expect(InboundMailRouter.qmailAddress("no-at-sign") == nil)
     }
 }

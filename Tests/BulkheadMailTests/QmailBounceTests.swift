@@ -44,8 +44,9 @@ import Testing
         )
     }
 
-    static func message(_ text: String) throws -> MIMEEntity {
-        try MIMEParser().parse(Array(text.utf8))
+    static func message(_ text: String, charset: String? = nil) throws -> MIMEEntity {
+        let header = charset.map { "Content-Type: text/plain; charset=\($0)\n" } ?? ""
+        return try MIMEParser().parse(Array((header + text).utf8))
     }
 
     @Test func otherMessagesAreNotQmailBounces() throws {
@@ -76,9 +77,19 @@ import Testing
         let afterBreak =
             "From: a@example.test\n\nHi. This is the qmail-send program.\n\n--- Below this line is a copy of the message.\n\n<a@b.example>:\nNo.\n"
         #expect(QmailBounce.parse(try Self.message(afterBreak)) == nil, "paragraphs after the break are the original message")
-        let badLines =
-            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<>:\nNo.\n\n<a<b@c>:\nNo.\n\n<x@y.example>\nNo colon.\n\n<a b@c.example>:\nNo.\n\n<e@f.example>:\n\nExplained nowhere.\n"
-        #expect(QmailBounce.parse(try Self.message(badLines)) == nil, "an empty, bracketed or spaced address, no colon, or no explanation")
+        let badLines = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<>:\nNo.\n\n<a<b@c>:\nNo.\n\n<x@y.example>\nNo colon.\n"
+        #expect(QmailBounce.parse(try Self.message(badLines)) == nil, "an empty or bracketed address, or no colon, is no recipient line")
+    }
+
+    /// qmail prints what a program said, possibly nothing, and addresses unquoted; a line of spaces is
+    /// part of a paragraph (only an empty line ends one).
+    @Test func emptyExplanationsSpacedAddressesAndSpaceLinesAreRead() throws {
+        let text =
+            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<john doe@x.example>:\n\n<e@f.example>:\nfirst half\n   \n(#5.2.2) second half\n"
+        let bounce = try #require(QmailBounce.parse(try Self.message(text)))
+        #expect(bounce.recipients.map(\.address) == ["john doe@x.example", "e@f.example"])
+        #expect(bounce.recipients[0].explanation == "" && bounce.recipients[0].status.description == "5.0.0")
+        #expect(bounce.recipients[1].status.description == "5.2.2", "the line of spaces does not end the paragraph")
     }
 
     static func recipient(_ explanation: String) throws -> QmailBounce.Recipient {
@@ -97,7 +108,13 @@ import Testing
         #expect(try status("Remote host said: 421-4.7.0 busy") == ("4.7.0", .expired))
         #expect(try status("Remote host said: 5500 odd") == ("5.0.0", .hard))
         #expect(try status("does not like recipient.\nRemote host said: 552 5.2.2 full") == ("5.2.2", .soft))
-        #expect(try status("does not like recipient.\nRemote host said: 552 over quota") == ("5.2.2", .soft), "a bare 552 is a full mailbox")
+        #expect(try status("does not like recipient.\nRemote host said: 552 over quota") == ("5.2.2", .soft), "a bare 552 at RCPT: full mailbox")
+        #expect(
+            try status("192.0.2.25 failed after I sent the message.\nRemote host said: 552 Message size exceeds maximum permitted")
+                == ("5.3.4", .rejectedMessage), "a bare 552 after the data: the message is too big")
+        #expect(
+            try status("Connected to 192.0.2.25 but sender was rejected.\nRemote host said: 552 5.2.2 too big for SIZE")
+                == ("5.2.2", .rejectedMessage), "a refusal of our sender never counts against the address")
         #expect(
             try status("does not like recipient.\nRemote host said: 550 Mailbox unavailable, see 2.1.5 in our FAQ") == ("5.0.0", .hard),
             "a code of class 2 is no failure status")
@@ -124,13 +141,25 @@ import Testing
     @Test func hostileBodiesAreReadWithinBounds() throws {
         let nul = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\nbad\u{0}byte (#5.1.1)\n"
         #expect(try #require(QmailBounce.parse(try Self.message(nul))).recipients[0].status.description == "5.1.1")
-        let long =
-            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n" + String(repeating: "word ", count: 200_000) + "\n"
-        let longBounce = try #require(QmailBounce.parse(try Self.message(long)))
+        let long = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n" + String(repeating: "wörd ", count: 5_000) + "\n"
+        let longBounce = try #require(QmailBounce.parse(try Self.message(long, charset: "utf-8")))
         #expect(longBounce.recipients[0].explanation.utf8.count <= QmailBounce.maximumExplanationBytes)
+        #expect(longBounce.recipients[0].explanation.utf8.count > QmailBounce.maximumExplanationBytes - 4, "cut at a scalar, not shorter")
+        #expect(!longBounce.recipients[0].explanation.contains("\u{FFFD}"), "never inside a character")
+        let huge =
+            "From: a@example.test\n\nHi. This is the qmail-send program.\n\n<x@y.example>:\n" + String(repeating: "word ", count: 200_000) + "\n"
+        #expect(QmailBounce.parse(try Self.message(huge)) == nil, "a paragraph the window cuts is not read")
         var many = "From: a@example.test\n\nHi. This is the qmail-send program.\n\n"
         for index in 0..<5_000 { many += "<p\(index)@y.example>:\nSorry. (#5.1.1)\n\n" }
         #expect(try #require(QmailBounce.parse(try Self.message(many))).recipients.count == QmailBounce.maximumRecipients)
+        // A paragraph cut by the 64 KiB window is not read: "…said: 5" would read as 5.0.0, hard.
+        let header = "From: a@example.test\n\n"
+        let filler = header + "Hi. This is the qmail-send program.\n\n<first@y.example>:\nSorry. (#5.1.1)\n\n<second@y.example>:\n"
+        // The window ends right after "…said: 5" of the second paragraph.
+        let padding = String(repeating: "x", count: QmailBounce.maximumBytes - (filler.utf8.count - header.utf8.count) - 20)
+        let cut = filler + padding + "\nRemote host said: 552 5.2.2 full\n"
+        let cutBounce = try #require(QmailBounce.parse(try Self.message(cut)))
+        #expect(cutBounce.recipients.map(\.address) == ["first@y.example"], "the cut paragraph is left out")
         // Ten million line ends after the introduction: only the first 64 KiB are looked at.
         let newlines =
             Array("From: a@example.test\n\nHi. This is the qmail-send program.\n".utf8) + [UInt8](repeating: 0x0A, count: 10_000_000)

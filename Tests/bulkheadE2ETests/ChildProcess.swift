@@ -1,5 +1,6 @@
 import BulkheadTestSupport
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -96,8 +97,21 @@ final class ChildProcess: @unchecked Sendable {
 
 /// Loopback helpers.
 enum Loopback {
-    /// A 127.0.0.1 port that was free a moment ago.
+    /// Ports handed out by ``freePort()`` in this process.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A 127.0.0.1 port that was free a moment ago, and never handed out before in this process: the
+    /// kernel may give the same free port to two calls in a row, and a test that asks for two ports
+    /// (an HTTP and an SMTP listener) then got one (seen in CI).
     static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try kernelFreePort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw E2EError("no fresh loopback port in 100 tries")
+    }
+
+    private static func kernelFreePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket(): errno \(errno)") }
         defer { close(fd) }

@@ -26,7 +26,7 @@ import Synchronization
 /// `write(2)` on an `O_APPEND` descriptor, which Linux appends whole there, so lines never interleave
 /// (a lock around the write made the senders of two threads wait for each other's system call, and
 /// sleep, once per message). POSIX does not promise that for every file system (NFS, FUSE, SMB): when
-/// the journal file's file system (its device, looked up in `/proc/self/mountinfo`) is not one known to be local
+/// the journal file's file system (its mount, looked up in `/proc/self/mountinfo`) is not one known to be local
 /// (``appendsWholeLines(fileSystemType:)``), each write takes a lock. ``finish(remove:)`` is called once no sender appends any more.
 public final class InFlightJournal: Sendable {
     /// The journal file.
@@ -55,14 +55,7 @@ public final class InFlightJournal: Sendable {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         descriptor = fd
-        var status = stat()
-        if !lockWrites, fstat(fd, &status) == 0, let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
-            appendsWithoutLock =
-                Self.fileSystemType(device: Self.deviceNumbers(UInt64(status.st_dev)), mountInfo: mounts)
-                .map(Self.appendsWholeLines(fileSystemType:)) == true
-        } else {
-            appendsWithoutLock = false
-        }
+        appendsWithoutLock = !lockWrites && Self.isOnLocalFileSystem(descriptor: fd)
         append("bulkhead-journal 1 \(WorkerIdentity.machine)\n")
     }
 
@@ -81,34 +74,36 @@ public final class InFlightJournal: Sendable {
             .contains(fileSystemType)
     }
 
-    /// The type of the file system of device `major:minor` (the journal file's own `st_dev`), from the
-    /// text of `/proc/self/mountinfo` (proc(5)): the type of the mounts of that device, which share one
-    /// superblock. Nil when no line names the device, or lines disagree. Going by the device, not by a
-    /// path, no mount hidden under a later one, symlink or bind mount can mislead it.
+    /// Whether the open file `descriptor` is on a file system that appends each line whole: its mount
+    /// (`mnt_id` in `/proc/self/fdinfo/FD`) looked up in `/proc/self/mountinfo`. False when either
+    /// cannot be read.
+    private static func isOnLocalFileSystem(descriptor: Int32) -> Bool {
+        guard let fdinfo = FileManager.default.contents(atPath: "/proc/self/fdinfo/\(descriptor)"),
+            let mountInfo = FileManager.default.contents(atPath: "/proc/self/mountinfo"),
+            let mount = String(decoding: fdinfo, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("mnt_id:") })
+        else { return false }
+        let id = mount.dropFirst("mnt_id:".count).trimmingCharacters(in: .whitespaces)
+        return fileSystemType(mount: id, mountInfo: String(decoding: mountInfo, as: UTF8.self)).map(appendsWholeLines(fileSystemType:)) == true
+    }
+
+    /// The type of the file system of mount `id` (the first field of a `/proc/self/mountinfo` line,
+    /// proc(5)), or nil when no line has that id. Going by the mount the open file is on, not by a path
+    /// or a device number, no mount hidden under a later one, symlink, bind mount or Btrfs subvolume
+    /// (whose files report a device of their own) can mislead it.
     ///
     /// ```swift
-    /// InFlightJournal.fileSystemType(device: "8:1", mountInfo: "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n")   // "ext4"
+    /// InFlightJournal.fileSystemType(mount: "22", mountInfo: "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n")   // "ext4"
     /// ```
-    public static func fileSystemType(device: String, mountInfo: String) -> String? {
-        var found: String?
+    public static func fileSystemType(mount id: some StringProtocol, mountInfo: String) -> String? {
         for line in mountInfo.split(separator: "\n") {
             // id parent major:minor root mount-point options [optional fields…] - type source super-options
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 7, fields[2] == device, let separator = fields.firstIndex(of: "-"), separator >= 6,
+            guard fields.count >= 7, fields[0] == id, let separator = fields.firstIndex(of: "-"), separator >= 6,
                 separator + 1 < fields.count
             else { continue }
-            let type = String(fields[separator + 1])
-            if let found, found != type { return nil }
-            found = type
+            return String(fields[separator + 1])
         }
-        return found
-    }
-
-    /// `major:minor` of a Linux device number, as mountinfo writes it (glibc's encoding of `dev_t`).
-    static func deviceNumbers(_ device: UInt64) -> String {
-        let major = ((device >> 8) & 0xFFF) | ((device >> 32) & 0xFFFF_F000)
-        let minor = (device & 0xFF) | ((device >> 12) & 0xFFFF_FF00)
-        return "\(major):\(minor)"
+        return nil
     }
 
     /// The journal file of a worker in `directory`.

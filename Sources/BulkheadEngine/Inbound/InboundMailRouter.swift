@@ -251,10 +251,17 @@ public struct InboundMailRouter: SMTPServerDelegate {
     /// says nothing about this person's (kept for a person then).
     private func qmailBounce(_ bounce: QmailBounce, token: String) async throws -> String? {
         guard let entry = try await store.ledgerEntry(verpToken: token) else { return "bounce for an unknown VERP token" }
-        let own = bounce.recipients.filter { (try? NormalizedAddress($0.address)) == entry.address }
+        let own = bounce.recipients.filter { Self.qmailAddress($0.address) == entry.address }
         guard !own.isEmpty else { return "qmail bounce that names no address its message was sent to" }
         return try await recordBounce(
             own.map { ($0.bounceClass, $0.status.description, Self.qmailDiagnostic($0.explanation)) }, token: token, source: "qsbmf")
+    }
+
+    /// An address as qmail prints it: unquoted, so a local part with a space or parentheses is taken
+    /// word for word (split at the last `@`), never read as an addr-spec with comments.
+    static func qmailAddress(_ printed: String) -> NormalizedAddress? {
+        guard let at = printed.lastIndex(of: "@") else { return nil }
+        return try? NormalizedAddress(BulkheadMail.Mailbox(localPart: String(printed[..<at]), domain: String(printed[printed.index(after: at)...])))
     }
 
     /// Records the most severe of a report's outcomes (class, status, diagnostic) on the entry of

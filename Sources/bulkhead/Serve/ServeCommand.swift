@@ -69,16 +69,18 @@ struct ServeCommand: AsyncParsableCommand {
             // A listener that cannot run (its port taken, say) stops the whole command: unsubscribe links
             // that lead nowhere must not go unnoticed.
             let web = startWeb(environment) { worker.cancel() }
+            // Before the SMTP listeners open: a SIGINT or SIGTERM from then on stops gracefully (one
+            // that came while they were being opened killed the process).
+            let signals = StopSignals {
+                worker.cancel()
+                web?.cancel()
+            }
             // The relay and the hosted lists share one deliverer; each rings its doorbell when it files mail.
             let doorbell = RelayDoorbell()
             let inbound = try await startInbound(environment, doorbell: doorbell)
             let relay = try await startRelay(environment, doorbell: doorbell)
             let delivery = startRelayDelivery(environment, doorbell: doorbell, needed: inbound != nil || relay != nil)
             let webhooks = try startWebhooks(environment)
-            let signals = StopSignals {
-                worker.cancel()
-                web?.cancel()
-            }
             await worker.value
             // Sessions in a transaction finish it (up to 30 s); idle ones are told 421.
             await inbound?.stop()
