@@ -33,3 +33,11 @@ open(f"{work}/body.txt", "w").write(text)
 open(f"{work}/body.html", "w").write(html)
 PY
 }
+
+# bench_fresh_database NAME: (re)creates database NAME on the throwaway PostgreSQL of
+# scripts/test-deps/postgres.sh and prints its URL.
+bench_fresh_database() {
+    psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $1" >/dev/null
+    psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "CREATE DATABASE $1" >/dev/null
+    echo "${BULKHEAD_TEST_POSTGRES_URL%/*}/$1"
+}

@@ -54,10 +54,7 @@ cd "$work"
 for round in $(seq 1 "$rounds"); do
     rm -rf data raw.sqlite
     if [ "$store" = postgres ]; then
-        database="bench_$round"
-        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $database" >/dev/null
-        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "CREATE DATABASE $database" >/dev/null
-        storage_yaml="storage: {backend: postgres, postgres_url: \"${BULKHEAD_TEST_POSTGRES_URL%/*}/$database\"}"
+        storage_yaml="storage: {backend: postgres, postgres_url: \"$(bench_fresh_database "bench_$round")\"}"
     fi
     printf 'data_directory: %s/data\n%s\nlogging: {level: warning}\n' "$work" "$storage_yaml" > bulkhead.yaml
     "$bulkhead" list create news --config bulkhead.yaml >/dev/null
@@ -99,10 +96,7 @@ SQL
     done > floor-all.sql
     : > floor.txt
     for keys in with without; do
-        database="floor_${keys}_keys"
-        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $database" >/dev/null
-        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "CREATE DATABASE $database" >/dev/null
-        url="${BULKHEAD_TEST_POSTGRES_URL%/*}/$database"
+        url="$(bench_fresh_database "floor_${keys}_keys")"
         printf 'data_directory: %s/data\nstorage: {backend: postgres, postgres_url: "%s"}\nlogging: {level: warning}\n' "$work" "$url" > bulkhead.yaml
         "$bulkhead" list create news --config bulkhead.yaml >/dev/null
         if [ "$keys" = without ]; then

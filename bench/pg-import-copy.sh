@@ -63,9 +63,7 @@ PY
 : > "$work/rounds.txt"
 for round in $(seq 1 "$rounds"); do
     for variant in json copy; do
-        database="copy_bench_${variant}_$round"
-        psql -q "$BULKHEAD_TEST_POSTGRES_URL" -c "CREATE DATABASE $database" >/dev/null
-        url="${BULKHEAD_TEST_POSTGRES_URL%/*}/$database"
+        url="$(bench_fresh_database "copy_bench_${variant}_$round")"
         printf 'data_directory: %s/data\nstorage: {backend: postgres, postgres_url: "%s"}\nlogging: {level: warning}\n' "$work" "$url" > "$work/bulkhead.yaml"
         "$bulkhead" list create news --config "$work/bulkhead.yaml" >/dev/null
         psql -q "$url" -c checkpoint >/dev/null

@@ -316,20 +316,13 @@ struct InboundEndToEndTests {
     @Test func theInboundListenerOffersStartTLSWithTheConfiguredCertificate() async throws {
         let workspace = try await Workspace(.sqlite)
         let smtpPort = try Loopback.freePort()
-        let openssl = try ChildProcess(
-            name: "openssl", executable: URL(fileURLWithPath: "/usr/bin/env"),
-            arguments: [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1",
-                "-subj", "/CN=localhost",
-            ],
-            directory: workspace.root, logPrefix: workspace.root.appendingPathComponent("openssl").path)
-        #expect(try await openssl.finish(timeout: .seconds(60)).status == 0)
+        let listenerTLS = try await workspace.selfSignedListenerTLS()
         var settings = SendSettings(upstreamPort: 0)
         settings.captureOnly = true
         settings.extraYAML = """
             inbound:
               listen: ["127.0.0.1:\(smtpPort)"]
-            listener_tls: {certificate_file: \(workspace.root.appendingPathComponent("cert.pem").path), private_key_file: \(workspace.root.appendingPathComponent("key.pem").path)}
+            \(listenerTLS)
 
             """
         try workspace.writeConfiguration(settings)

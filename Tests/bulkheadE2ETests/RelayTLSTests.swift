@@ -11,20 +11,13 @@ struct RelayTLSEndToEndTests {
         let workspace = try await Workspace(.sqlite)
         let sink = try await RecordingSink(in: workspace.root)
         let relayPort = try Loopback.freePort()
-        let openssl = try ChildProcess(
-            name: "openssl", executable: URL(fileURLWithPath: "/usr/bin/env"),
-            arguments: [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1",
-                "-subj", "/CN=localhost",
-            ],
-            directory: workspace.root, logPrefix: workspace.root.appendingPathComponent("openssl").path)
-        #expect(try await openssl.finish(timeout: .seconds(60)).status == 0)
+        let listenerTLS = try await workspace.selfSignedListenerTLS()
         var settings = SendSettings(upstreamPort: sink.port)
         settings.extraYAML = """
             relay:
               listen: ["127.0.0.1:\(relayPort)"]
               allow_networks: ["192.0.2.0/24"]
-            listener_tls: {certificate_file: \(workspace.root.appendingPathComponent("cert.pem").path), private_key_file: \(workspace.root.appendingPathComponent("key.pem").path)}
+            \(listenerTLS)
 
             """
         try workspace.writeConfiguration(settings)

@@ -187,6 +187,22 @@ final class Workspace: @unchecked Sendable {
         return result
     }
 
+    /// A self-signed certificate for localhost and its key (openssl, cert.pem and key.pem in the
+    /// workspace); returns the `listener_tls` setting that names them.
+    func selfSignedListenerTLS() async throws -> String {
+        let openssl = try ChildProcess(
+            name: "openssl", executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1",
+                "-subj", "/CN=localhost",
+            ],
+            directory: root, logPrefix: root.appendingPathComponent("openssl").path)
+        let result = try await openssl.finish(timeout: .seconds(60))
+        guard result.status == 0 else { throw E2EError("openssl req failed: \(result.summary)") }
+        return "listener_tls: {certificate_file: \(root.appendingPathComponent("cert.pem").path), "
+            + "private_key_file: \(root.appendingPathComponent("key.pem").path)}"
+    }
+
     /// `bulkhead dkim keygen` (ed25519) into keys/; returns the DNS TXT file's path.
     func generateDKIMKey() async throws -> String {
         try await bulkhead([
