@@ -307,6 +307,61 @@ struct FaultInjectionTests {
         #expect(log.received.map(\.data) == [0, 2, 4].map { TestMessages.message($0, to: recipients[$0]) })
     }
 
+    /// One connection, four messages at once, a server slow to answer each final dot: the next
+    /// message's MAIL, RCPT and DATA are already there when the reply goes out (pipelined behind the
+    /// body), and every message arrives once, byte for byte.
+    @Test func theNextMessageIsPipelinedBehindABodyWhoseReplyIsSlow() async throws {
+        var script = FaultServer.Script()
+        script.react = { step, _ in step == .endOfData ? .later(.milliseconds(300), "250 2.0.0 Ok: queued") : .normal }
+        let server = try await FaultServer.start(script)
+        var upstream = TestMessages.upstream(port: server.port)
+        upstream.maxConnections = 1
+        let pool = try SMTPConnectionPool(upstream: upstream)
+        let outcomes = try await TestMessages.sendAll(4, through: pool)
+        await pool.shutdown()
+        let log = server.snapshot
+        await server.stop()
+        #expect(outcomes.count == 4 && outcomes.values.allSatisfy { if case .sent = $0 { true } else { false } }, "\(outcomes)")
+        #expect(log.connections == 1)
+        #expect(Set(log.received.map(\.recipients)) == Set((0..<4).map { ["r\($0)@rcpt.test"] }))
+        #expect(
+            log.received.allSatisfy { $0.data == TestMessages.message(Int($0.recipients[0].dropFirst().prefix { $0 != "@" })!, to: $0.recipients[0]) }
+        )
+        #expect(log.waitingAtLaterReply.count == 4)
+        // Three messages had one behind them; a loaded machine may be late for one of them, a client
+        // that waits for each reply is never early.
+        let pipelined = log.waitingAtLaterReply.prefix(3).filter { $0.hasPrefix("MAIL FROM:<bounce+") && $0.hasSuffix("\r\nDATA\r\n") }
+        #expect(pipelined.count >= 2, "\(log.waitingAtLaterReply)")
+        #expect(log.waitingAtLaterReply.last == "", "nothing follows the last one")
+    }
+
+    /// A 421 to a final dot with the next message pipelined behind it: the first is deferred by the
+    /// reply, the second deferred as never sent (its body never went out), nothing uncertain, nothing arrived.
+    @Test func aClosingReplyToTheDotDefersTheMessageBehindIt() async throws {
+        var script = FaultServer.Script()
+        script.react = { step, _ in step == .endOfData ? .later(.milliseconds(300), "421 4.3.2 closing") : .normal }
+        let server = try await FaultServer.start(script)
+        var upstream = TestMessages.upstream(port: server.port)
+        upstream.maxConnections = 1
+        let pool = try SMTPConnectionPool(upstream: upstream)
+        let outcomes = try await TestMessages.sendAll(2, through: pool)
+        await pool.shutdown()
+        let log = server.snapshot
+        await server.stop()
+        #expect(log.received.isEmpty)
+        let closing = SMTPReply(code: 421, lines: ["4.3.2 closing"])
+        #expect(outcomes.values.filter { $0 == .deferred(.reply(.endOfData, closing)) }.count >= 1, "\(outcomes)")
+        #expect(outcomes.values.allSatisfy { if case .deferred = $0 { true } else { false } }, "\(outcomes)")
+        if log.waitingAtLaterReply.first?.hasPrefix("MAIL FROM:") == true {
+            #expect(
+                outcomes.values.contains(
+                    .deferred(.note("connection closed before the message body was sent (abandoned: server closing (421))"))),
+                "\(outcomes)")
+        } else {
+            Issue.record("the second message was not pipelined behind the first: \(log.waitingAtLaterReply)")
+        }
+    }
+
     @Test func connectionsRecycledAfterMaxMessages() async throws {
         let (outcomes, log) = try await deliver(FaultServer.Script(), messages: 6) { $0.maxMessagesPerConnection = 2 }
         #expect(outcomes.allSatisfy { if case .sent = $0 { true } else { false } })

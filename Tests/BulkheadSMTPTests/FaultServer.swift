@@ -23,6 +23,9 @@ final class FaultServer: Sendable {
         case drop
         /// Never answer again.
         case stall
+        /// Answer this text (CRLF added) after the delay, reading nothing meanwhile (what arrives
+        /// waits); a 421 closes the connection after it. A 2xx at the end of data accepts the message.
+        case later(Duration, String)
     }
 
     struct Script: Sendable {
@@ -47,6 +50,8 @@ final class FaultServer: Sendable {
         var commands: [String] = []
         var received: [Received] = []
         var authenticated: [String] = []
+        /// For each `.later` reply: what had arrived and waited unread when it was sent.
+        var waitingAtLaterReply: [String] = []
     }
 
     let port: Int
@@ -103,6 +108,8 @@ final class FaultSessionHandler: ChannelInboundHandler {
     private var buffer: [UInt8] = []
     private var inData = false
     private var stalled = false
+    /// A `.later` reply is pending: nothing is read until it is sent.
+    private var paused = false
     private var tlsActive = false
     private var mailFrom: String?
     private var recipients: [String] = []
@@ -135,7 +142,7 @@ final class FaultSessionHandler: ChannelInboundHandler {
     }
 
     private func process(_ context: ChannelHandlerContext) {
-        while !stalled && context.channel.isActive {
+        while !stalled && !paused && context.channel.isActive {
             if inData {
                 if !buffer.isEmpty, case .drop = script.react(.body, "") {
                     // drop as soon as body bytes arrive, before the end of data is seen
@@ -149,7 +156,7 @@ final class FaultSessionHandler: ChannelInboundHandler {
                 inData = false
                 let message = Self.unstuff(raw)
                 let reaction = script.react(.endOfData, String(decoding: message, as: UTF8.self))
-                if case .normal = reaction, let from = mailFrom {
+                if Self.accepts(reaction), let from = mailFrom {
                     let received = FaultServer.Received(mailFrom: from, recipients: recipients, data: message, overTLS: tlsActive)
                     box.update { $0.received.append(received) }
                 }
@@ -247,6 +254,31 @@ final class FaultSessionHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .stall:
             stalled = true
+        case .later(let delay, let text):
+            paused = true
+            context.eventLoop.assumeIsolated().scheduleTask(
+                in: .nanoseconds(Int64(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000))
+            ) { [self] in
+                let waiting = String(decoding: buffer, as: UTF8.self)
+                box.update { $0.waitingAtLaterReply.append(waiting) }
+                write(context, text + "\r\n")
+                if text.hasPrefix("421") {
+                    stalled = true
+                    context.close(promise: nil)
+                    return
+                }
+                paused = false
+                process(context)
+            }
+        }
+    }
+
+    /// True when the reaction accepts (the normal reply, or a later 2xx).
+    private static func accepts(_ reaction: FaultServer.Reaction) -> Bool {
+        switch reaction {
+        case .normal: true
+        case .later(_, let text): text.hasPrefix("2")
+        case .reply, .raw, .drop, .stall: false
         }
     }
 

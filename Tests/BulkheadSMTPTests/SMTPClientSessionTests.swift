@@ -70,7 +70,7 @@ struct SMTPClientSessionTests {
         #expect(Self.io(session.replyReceived(Self.reply(250, "2.1.0 Ok"))) == [])
         #expect(Self.io(session.replyReceived(Self.reply(250, "2.1.5 Ok"))) == [])
         let data = session.replyReceived(Self.reply(354, "End data with <CR><LF>.<CR><LF>"))
-        #expect(Self.io(data) == [.writeBody(Self.wireBody)])
+        #expect(Self.io(data) == [.writeBody(Self.wireBody), .pipelineOpen(after: 7)])
         let ok = Self.reply(250, "2.0.0 Ok: queued as ABC")
         #expect(Self.io(session.replyReceived(ok)) == [.outcome(id: 7, .sent(.reply(.endOfData, ok.reply)))])
         #expect(session.isIdle)
@@ -379,7 +379,124 @@ struct SMTPClientSessionTests {
         #expect(
             Self.io(second.connectionClosed(reason: "reset")) == [
                 .outcome(id: 1, .uncertain(.note("connection closed after the message body started (reset)"))),
-                .outcome(id: 2, .deferred(.note("connection closed (reset); nothing was sent"))),
+                .outcome(id: 2, .deferred(.note("connection closed before the message body was sent (reset)"))),
+            ])
+    }
+
+    static let commands = "MAIL FROM:<bounce+1@sender.test>\r\nRCPT TO:<ada@rcpt.test>\r\nDATA\r\n"
+
+    /// A session whose message 1 has its body out (PIPELINING): the replies to MAIL, RCPT and DATA came.
+    static func bodyOut(_ extensions: [String] = ["PIPELINING"]) -> (SMTPClientSession, [Action]) {
+        var session = readySession(extensions)
+        _ = session.messageQueued(id: 1, envelope: envelope, message: message)
+        _ = session.replyReceived(reply(250, "ok"))
+        _ = session.replyReceived(reply(250, "ok"))
+        let actions = session.replyReceived(reply(354, "go"))
+        return (session, actions)
+    }
+
+    @Test func theNextMessageIsPipelinedBehindTheBodyAndAnsweredAfterTheDot() {
+        var (session, data) = Self.bodyOut()
+        #expect(Self.io(data) == [.writeBody(Self.wireBody), .pipelineOpen(after: 1)])
+        // queued while message 1 waits for its dot's reply: its commands go out at once
+        #expect(Self.io(session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)) == [Self.write(Self.commands)])
+        _ = session.bodyWritten()
+        let ok = Self.reply(250, "queued 1")
+        let first = session.replyReceived(ok)
+        #expect(first.first == .outcome(id: 1, .sent(.reply(.endOfData, ok.reply))))
+        guard first.count == 2, case .setTimer(_, let after) = first[1] else {
+            Issue.record("no timer for message 2: \(first)")
+            return
+        }
+        #expect(after == Self.config().timeouts.mail, "now the reply to message 2's MAIL is awaited")
+        #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [])
+        #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [])
+        #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [.writeBody(Self.wireBody), .pipelineOpen(after: 2)])
+        let second = Self.reply(250, "queued 2")
+        #expect(Self.io(session.replyReceived(second)) == [.outcome(id: 2, .sent(.reply(.endOfData, second.reply)))])
+        #expect(session.isIdle)
+    }
+
+    @Test func aMessageQueuedBeforeTheBodyFollowsItInTheSameWrite() {
+        var session = Self.readySession(["PIPELINING"])
+        _ = session.messageQueued(id: 1, envelope: Self.envelope, message: Self.message)
+        _ = session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
+        _ = session.messageQueued(id: 3, envelope: Self.envelope, message: Self.message)
+        _ = session.replyReceived(Self.reply(250, "ok"))
+        _ = session.replyReceived(Self.reply(250, "ok"))
+        // one follows (no pipelineOpen: the place is taken); message 3 waits for message 2's body
+        #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [.writeBody(Self.wireBody), Self.write(Self.commands)])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(250, "1"))) == [.outcome(id: 1, .sent(.reply(.endOfData, SMTPReply(code: 250, lines: ["1"]))))])
+        _ = session.replyReceived(Self.reply(250, "ok"))
+        _ = session.replyReceived(Self.reply(250, "ok"))
+        #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [.writeBody(Self.wireBody), Self.write(Self.commands)])
+    }
+
+    @Test func aRefusedDotNeedsNoRSETBeforeTheMessageBehindIt() {
+        var (session, _) = Self.bodyOut()
+        _ = session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
+        let refused = Self.reply(554, "5.7.1 spam")
+        #expect(Self.io(session.replyReceived(refused)) == [.outcome(id: 1, .failed(.reply(.endOfData, refused.reply), hardBounce: false))])
+        // message 2's own refusal at RCPT is reset as ever
+        _ = session.replyReceived(Self.reply(250, "ok"))
+        let unknown = Self.reply(550, "5.1.1 unknown")
+        #expect(Self.io(session.replyReceived(unknown)) == [])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(503, "5.5.1 no valid recipients"))) == [
+                .outcome(id: 2, .failed(.reply(.rcpt, unknown.reply), hardBounce: true)), Self.write("RSET\r\n"),
+            ])
+    }
+
+    @Test func whenTheConnectionBreaksTheMessageBehindTheBodyIsDeferredNeverUncertain() {
+        var (closing, _) = Self.bodyOut()
+        _ = closing.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
+        let shutdown = Self.reply(421, "4.3.2 shutting down")
+        #expect(
+            Self.io(closing.replyReceived(shutdown)) == [
+                .outcome(id: 1, .deferred(.reply(.endOfData, shutdown.reply))),
+                .outcome(id: 2, .deferred(.note("connection closed before the message body was sent (abandoned: server closing (421))"))),
+                .close,
+            ])
+        #expect(closing.isClosed)
+
+        var silent = Self.bodyOut().0
+        _ = silent.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
+        _ = silent.messageQueued(id: 3, envelope: Self.envelope, message: Self.message)
+        guard case .setTimer(let dotTimer, _)? = silent.bodyWritten().first else {
+            Issue.record("no timer armed")
+            return
+        }
+        #expect(
+            Self.io(silent.timerFired(dotTimer)) == [
+                .outcome(id: 1, .uncertain(.note("timeout waiting for the reply to end of data after the message body started"))),
+                .outcome(id: 2, .deferred(.note("timeout waiting for the reply to MAIL; the message was not sent"))),
+                .outcome(id: 3, .deferred(.note("connection timed out; nothing was sent"))), .close,
+            ])
+    }
+
+    @Test func withoutPipeliningNothingFollowsABody() {
+        var (session, data) = Self.bodyOut([])
+        #expect(Self.io(data) == [.writeBody(Self.wireBody)])
+        #expect(Self.io(session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)) == [])
+        #expect(
+            Self.io(session.replyReceived(Self.reply(250, "ok"))) == [
+                .outcome(id: 1, .sent(.reply(.endOfData, SMTPReply(code: 250, lines: ["ok"])))),
+                Self.write("MAIL FROM:<bounce+1@sender.test>\r\n"),
+            ])
+    }
+
+    @Test func aMessageThisServerCannotTakeIsReportedWhileTheBodyIsOut() {
+        var (session, _) = Self.bodyOut(["PIPELINING", "SIZE 1000"])
+        let line = Array(repeating: UInt8(ascii: "a"), count: 98) + [0x0D, 0x0A]
+        let big = Array((0..<20).map { _ in line }.joined())
+        #expect(
+            session.messageQueued(id: 2, envelope: Self.envelope, message: big) == [
+                .outcome(id: 2, .failed(.note("the message (2000 octets) exceeds the server's SIZE limit of 1000"), hardBounce: false))
+            ], "reported, and the place behind the body stays open (announced once, at the body)")
+        #expect(
+            Self.io(session.messageQueued(id: 3, envelope: Self.envelope, message: Self.message)) == [
+                Self.write("MAIL FROM:<bounce+1@sender.test> SIZE=\(Self.message.count)\r\nRCPT TO:<ada@rcpt.test>\r\nDATA\r\n")
             ])
     }
 

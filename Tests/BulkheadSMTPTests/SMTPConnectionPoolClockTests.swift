@@ -6,40 +6,60 @@ import Testing
 @testable import BulkheadSMTP
 
 /// A connection that sends nothing anywhere: it records what it was asked to do. `holdSends` makes
-/// each send wait until the test lets it go.
+/// each send wait until the test lets it go. With `pipelining`, `bodyOut()` says the oldest held
+/// send's body is going out (a real connection's `pipelineOpen`).
 final class FakeConnection: SMTPPooledConnection {
+    private struct Held {
+        var continuation: CheckedContinuation<Void, Never>
+        var pipelineOpen: (@Sendable () -> Void)?
+    }
+
     private struct State {
         var active = true
         var sent: [String] = []
         var quits = 0
-        var held: CheckedContinuation<Void, Never>?
+        var held: [Held] = []
     }
 
     let name: String
     private let holdSends: Bool
+    private let pipelining: Bool
     private let state = Mutex(State())
 
-    init(name: String, holdSends: Bool) {
+    init(name: String, holdSends: Bool, pipelining: Bool = false) {
         self.name = name
         self.holdSends = holdSends
+        self.pipelining = pipelining
     }
 
     var isActive: Bool { state.withLock { $0.active } }
     var sent: [String] { state.withLock { $0.sent } }
     var quits: Int { state.withLock { $0.quits } }
-    var isHoldingASend: Bool { state.withLock { $0.held != nil } }
+    var isHoldingASend: Bool { state.withLock { !$0.held.isEmpty } }
+    var heldSends: Int { state.withLock { $0.held.count } }
 
-    func send(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+    func send(_ envelope: Envelope, _ message: [UInt8], pipelineOpen: (@Sendable () -> Void)?) async -> DeliveryOutcome {
         if holdSends {
-            await withCheckedContinuation { continuation in state.withLock { $0.held = continuation } }
+            await withCheckedContinuation { continuation in
+                state.withLock { $0.held.append(Held(continuation: continuation, pipelineOpen: pipelining ? pipelineOpen : nil)) }
+            }
         }
         state.withLock { $0.sent.append(envelope.recipient) }
         return .sent(.note("250 ok from \(name)"))
     }
 
-    /// Lets a held send go on.
+    /// Lets the oldest held send go on.
     func releaseSend() {
-        state.withLock { $0.held.take() }?.resume()
+        state.withLock { $0.held.isEmpty ? nil : $0.held.removeFirst() }?.continuation.resume()
+    }
+
+    /// The oldest held send's body is going out: its `pipelineOpen` is called (once).
+    func bodyOut() {
+        state.withLock { state -> (@Sendable () -> Void)? in
+            guard !state.held.isEmpty else { return nil }
+            defer { state.held[0].pipelineOpen = nil }
+            return state.held[0].pipelineOpen
+        }?()
     }
 
     func quit() async {
@@ -57,8 +77,11 @@ final class FakeConnector: Sendable {
     private let made = Mutex<[FakeConnection]>([])
     private let attemptCount = Mutex(0)
 
-    init(holdSends: Bool = false, failures: [SMTPSessionError] = []) {
+    private let pipelining: Bool
+
+    init(holdSends: Bool = false, pipelining: Bool = false, failures: [SMTPSessionError] = []) {
         self.holdSends = holdSends
+        self.pipelining = pipelining
         self.failures = Mutex(failures)
     }
 
@@ -69,7 +92,7 @@ final class FakeConnector: Sendable {
         attemptCount.withLock { $0 += 1 }
         if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
         return made.withLock { made in
-            let connection = FakeConnection(name: "c\(made.count + 1)", holdSends: holdSends)
+            let connection = FakeConnection(name: "c\(made.count + 1)", holdSends: holdSends, pipelining: pipelining)
             made.append(connection)
             return connection
         }
@@ -194,6 +217,59 @@ struct SMTPConnectionPoolClockTests {
         #expect(await first.value == .sent(.note("250 ok from c1")))
         await pool.shutdown()
         #expect(connector.connections.map(\.quits) == [1])
+    }
+
+    /// With PIPELINING, when every connection is busy and a caller waits, a connection comes back as
+    /// soon as its message's body is out: the waiting message goes on it at once, behind that body. A
+    /// connection carries two messages at most, and comes back once per message.
+    @Test func aConnectionWhoseBodyIsOutCarriesTheNextWaitingMessageButNoThird() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector(holdSends: true, pipelining: true)
+        let pool = try Self.pool(Self.upstream { $0.connectionWaitTimeout = .seconds(5) }, clock: clock, connector: connector)
+        let first = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await Self.eventually { connector.connections.first?.heldSends == 1 })
+        let c1 = try #require(connector.connections.first)
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await Self.eventually { pool.waitingCallers == 1 })
+        c1.bodyOut()
+        #expect(await Self.eventually { c1.heldSends == 2 }, "behind the first, without waiting for its outcome")
+        let third = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await Self.eventually { pool.waitingCallers == 1 })
+        c1.releaseSend()
+        #expect(await first.value == .sent(.note("250 ok from c1")))
+        for _ in 0..<1_000 { await Task.yield() }
+        #expect(c1.heldSends == 1, "the first's outcome does not give the connection back a second time")
+        c1.bodyOut()  // the second's body
+        #expect(await Self.eventually { c1.heldSends == 2 })
+        // Let both go (a pool that broke the rules above may hold the third back until later).
+        for _ in 0..<4 {
+            c1.releaseSend()
+            _ = await Self.eventually { c1.heldSends > 0 }
+        }
+        #expect(await second.value == .sent(.note("250 ok from c1")))
+        #expect(await third.value == .sent(.note("250 ok from c1")))
+        #expect(connector.connections.count == 1 && pool.openConnections == 1)
+        await pool.shutdown()
+        #expect(c1.quits == 1 && c1.sent.count == 3)
+    }
+
+    @Test func withNobodyWaitingAConnectionComesBackWithItsOutcome() async throws {
+        let clock = ManualClock()
+        let connector = FakeConnector(holdSends: true, pipelining: true)
+        let pool = try Self.pool(Self.upstream { $0.connectionWaitTimeout = .seconds(5) }, clock: clock, connector: connector)
+        let first = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await Self.eventually { connector.connections.first?.heldSends == 1 })
+        let c1 = try #require(connector.connections.first)
+        c1.bodyOut()
+        let second = Task { await pool.deliver(Self.envelope, Self.message) }
+        #expect(await Self.eventually { pool.waitingCallers == 1 })
+        #expect(c1.heldSends == 1, "the second waits for the first's outcome")
+        c1.releaseSend()
+        #expect(await first.value == .sent(.note("250 ok from c1")))
+        #expect(await Self.eventually { c1.heldSends == 1 })
+        c1.releaseSend()
+        #expect(await second.value == .sent(.note("250 ok from c1")))
+        await pool.shutdown()
     }
 }
 

@@ -57,6 +57,17 @@ struct SMTPPoolStateMachineTests {
         #expect(pool.openConnections == 1)
     }
 
+    @Test func aConnectionWhoseBodyIsOutGoesToAWaitingCallerOnly() throws {
+        var pool = try Machine(upstream: Self.upstream(maxConnections: 1))
+        let first = Self.open(&pool, "c1", id: 1, for: "A")
+        #expect(pool.pipelineOpened(first, at: Self.at(1)) == nil, "nobody waits: the lease comes back with its outcome")
+        #expect(pool.leaseRequested("B", at: Self.at(2)) == [])
+        #expect(pool.pipelineOpened(first, at: Self.at(3)) == [.grant("B", .lease(Self.lease("c1", id: 1, sent: 1)))])
+        #expect(pool.openConnections == 1)
+        _ = pool.shutdownRequested()
+        #expect(pool.pipelineOpened(Self.lease("c1", id: 1, sent: 1), at: Self.at(4)) == nil, "not while shutting down")
+    }
+
     @Test func theMostRecentlyReturnedIdleConnectionIsLeasedFirst() throws {
         var pool = try Machine(upstream: Self.upstream(maxConnections: 2))
         let c1 = Self.open(&pool, "c1", id: 1, for: "A")

@@ -13,6 +13,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private let serverHostname: String?
     private var readyPromise: EventLoopPromise<SMTPCapabilities>?
     private var outcomePromises: [SMTPClientSession.MessageID: EventLoopPromise<DeliveryOutcome>] = [:]
+    /// Called when a message's body is going out and a next message would be pipelined behind it.
+    private var pipelineOpenHandlers: [SMTPClientSession.MessageID: @Sendable () -> Void] = [:]
     private var nextID: SMTPClientSession.MessageID = 0
     /// The one NIO timer of the connection and the instant it fires.
     private var timer: (task: Scheduled<Void>, firesAt: NIODeadline)?
@@ -33,10 +35,16 @@ final class SMTPClientHandler: ChannelInboundHandler {
         self.readyPromise = readyPromise
     }
 
-    /// Queues a message; `promise` receives its outcome.
-    func enqueue(_ envelope: Envelope, _ message: [UInt8], promise: EventLoopPromise<DeliveryOutcome>) {
+    /// Queues a message; `promise` receives its outcome. `pipelineOpen`, if given, is called (on the
+    /// event loop, at most once, before the outcome) when the message's body is going out and a
+    /// message queued next would be pipelined behind it.
+    func enqueue(
+        _ envelope: Envelope, _ message: [UInt8], promise: EventLoopPromise<DeliveryOutcome>,
+        pipelineOpen: (@Sendable () -> Void)? = nil
+    ) {
         nextID += 1
         outcomePromises[nextID] = promise
+        if let pipelineOpen { pipelineOpenHandlers[nextID] = pipelineOpen }
         run(session.messageQueued(id: nextID, envelope: envelope, message: message))
     }
 
@@ -87,22 +95,31 @@ final class SMTPClientHandler: ChannelInboundHandler {
             promise.succeed(.deferred(.note("connection closed; nothing was sent")))
         }
         outcomePromises = [:]
+        pipelineOpenHandlers = [:]
         context.fireChannelInactive()
     }
 
+    /// Performs the session's actions. Writes are flushed together at the end (a body and the next
+    /// message's commands behind it go out in one system call), and before a TLS start or a close.
     private func run(_ actions: [SMTPClientSession.Action]) {
         guard let context else { return }
+        var unflushed = false
+        defer { if unflushed { context.flush() } }
         for action in actions {
             switch action {
             case .write(let bytes):
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+                unflushed = true
             case .writeBody(let bytes):
                 let written = context.eventLoop.makePromise(of: Void.self)
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: written)
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: written)
+                unflushed = true
                 written.futureResult.assumeIsolated().whenSuccess { [self] _ in
                     run(session.bodyWritten())
                 }
             case .startTLS:
+                if unflushed { context.flush() }
+                unflushed = false
                 startTLS(context: context)
             case .setTimer(let id, let duration):
                 // Every step of every message re-arms the timeout: keep one NIO timer and move only the
@@ -120,8 +137,13 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 readyPromise?.fail(error)
                 readyPromise = nil
             case .outcome(let id, let outcome):
+                pipelineOpenHandlers.removeValue(forKey: id)
                 outcomePromises.removeValue(forKey: id)?.succeed(outcome)
+            case .pipelineOpen(let id):
+                pipelineOpenHandlers.removeValue(forKey: id)?()
             case .close:
+                if unflushed { context.flush() }
+                unflushed = false
                 context.close(promise: nil)
             }
         }

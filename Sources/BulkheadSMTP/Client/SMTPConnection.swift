@@ -3,7 +3,8 @@ public import NIOPosix
 import NIOSSL
 
 /// One SMTP client connection: set up on `connect` (greeting, EHLO, STARTTLS, AUTH), then any
-/// number of messages, one after the other.
+/// number of messages, one after the other (with PIPELINING, the next one's commands behind the
+/// body of the one before).
 ///
 /// ```swift
 /// let connection = try await SMTPConnection.connect(to: upstream)
@@ -83,11 +84,20 @@ public final class SMTPConnection: Sendable {
     }
 
     /// Sends one message to its one recipient. Never throws: every failure is an outcome.
-    public func send(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+    ///
+    /// With PIPELINING, `pipelineOpen` (if given) is called once the message's body is going out and
+    /// nothing follows it yet: a message sent on this connection from then on is pipelined behind it
+    /// (its commands written at once), while this one waits for the reply to its final dot. It is
+    /// called at most once, on the connection's event loop, before this returns.
+    ///
+    /// ```swift
+    /// let outcome = await connection.send(envelope, bytes, pipelineOpen: { pool.giveBack(connection) })
+    /// ```
+    public func send(_ envelope: Envelope, _ message: [UInt8], pipelineOpen: (@Sendable () -> Void)? = nil) async -> DeliveryOutcome {
         let promise = channel.eventLoop.makePromise(of: DeliveryOutcome.self)
         let handler = self.handler
         channel.eventLoop.execute {
-            handler.value.enqueue(envelope, message, promise: promise)
+            handler.value.enqueue(envelope, message, promise: promise, pipelineOpen: pipelineOpen)
         }
         do {
             return try await promise.futureResult.get()

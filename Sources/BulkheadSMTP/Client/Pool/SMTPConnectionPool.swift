@@ -8,8 +8,9 @@ import Synchronization
 protocol SMTPPooledConnection: Sendable {
     /// True while the connection is open.
     var isActive: Bool { get }
-    /// Sends one message; every failure is an outcome.
-    func send(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome
+    /// Sends one message; every failure is an outcome. `pipelineOpen` is called (at most once, before
+    /// the outcome) when a message sent now would be pipelined behind this one.
+    func send(_ envelope: Envelope, _ message: [UInt8], pipelineOpen: (@Sendable () -> Void)?) async -> DeliveryOutcome
     /// Says QUIT after any queued messages and waits until the connection is closed.
     func quit() async
 }
@@ -25,6 +26,12 @@ extension SMTPConnection: SMTPPooledConnection {}
 /// the circuit breaker opens and no connection is tried until its open period ends (see
 /// ``CircuitBreaker``). `shutdown()` stops new sends at once (postponed, nothing sent); messages
 /// already on a connection complete. Logs name the upstream, never a recipient above debug level.
+///
+/// A connection comes back to the pool when its message is done, or earlier, with PIPELINING, when
+/// every connection is busy and a caller waits: as soon as the message's body is going out. That
+/// caller then sends on it at once, its commands pipelined behind the body (one round trip per
+/// message, not two), while the first caller waits for its reply. So a connection carries at most
+/// two messages at a time, and `maxConnections` still bounds the connections.
 ///
 /// The decisions are made by a pure state machine (`SMTPPoolStateMachine`) behind one lock; this class
 /// performs its actions outside the lock: it resumes waiting callers, opens connections in the
@@ -93,6 +100,9 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
 
     /// Number of connections currently open (idle or in use).
     public var openConnections: Int { state.withLock { $0.machine.openConnections } }
+
+    /// Callers waiting for a connection.
+    var waitingCallers: Int { state.withLock { $0.machine.waitingCount } }
 
     /// Waits for the rate limit, takes a connection and sends the message.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
@@ -177,9 +187,27 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
             run(state.withLock { $0.machine.released(lease, reusable: lease.connection.isActive, at: clock.now) })
             return .postponed(.note(stop), retryAfter: .zero)
         }
-        let outcome = await lease.connection.send(envelope, message)
+        // The lease goes back once: when the body is going out and a caller waits for a connection
+        // (its message is pipelined behind this one), or else when the outcome is known.
+        let returned = Atomic(false)
+        let pipelineOpen = { @Sendable [self] in
+            let actions = state.withLock { state -> [Machine.Action]? in
+                guard !returned.load(ordering: .acquiring), lease.connection.isActive,
+                    let actions = state.machine.pipelineOpened(lease, at: clock.now)
+                else { return nil }
+                returned.store(true, ordering: .releasing)
+                return actions
+            }
+            if let actions { run(actions) }
+        }
+        let outcome = await lease.connection.send(envelope, message, pipelineOpen: pipelineOpen)
         let reusable = lease.connection.isActive
-        run(state.withLock { $0.machine.released(lease, reusable: reusable, at: clock.now) })
+        if let actions = state.withLock({ state -> [Machine.Action]? in
+            guard !returned.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+            return state.machine.released(lease, reusable: reusable, at: clock.now)
+        }) {
+            run(actions)
+        }
         logger.debug("delivery", metadata: ["recipient": "\(envelope.recipient)", "outcome": "\(outcome)"])
         return outcome
     }

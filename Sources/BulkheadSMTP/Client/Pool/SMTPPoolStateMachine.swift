@@ -52,6 +52,9 @@ extension SMTPPoolGrant: Equatable where Connection: Equatable {}
 ///   connection goes straight to the longest waiter, a freed slot lets it open a new one.
 /// - A new connection is tried only when the circuit breaker allows it; when it does not, the caller
 ///   is refused (its message postponed), not queued. A failed connect frees the slot for the next waiter.
+/// - With PIPELINING a connection whose message has its body out goes to a waiting caller at once
+///   (``pipelineOpened(_:at:)``): a connection carries at most two messages, the second's commands
+///   behind the first's body.
 /// - A connection is closed after `maxMessagesPerConnection` messages, when it comes back broken,
 ///   once past `connectionLifetime`, or after `idleTimeout` unused. A waiter is refused after
 ///   `connectionWaitTimeout`. Both expire when the timer fires (and an expired idle connection is never leased).
@@ -144,6 +147,9 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
 
     /// Connections open, being opened or in use (not those being closed).
     var openConnections: Int { idle.count + leased + connecting }
+
+    /// Callers waiting for a connection.
+    var waitingCount: Int { waiters.count }
 
     /// True once shutdown was requested.
     var isShuttingDown: Bool {
@@ -256,6 +262,17 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
         }
         idle.append(IdleConnection(lease: returned, since: now))
         return rearm()
+    }
+
+    /// `lease`'s message has its body out, and the connection would take a next message behind it
+    /// (PIPELINING), at `now`. When a caller is waiting for a connection, the lease comes back at once
+    /// (as by ``released(_:reusable:at:)``) and that caller gets it, its message pipelined behind the
+    /// body: connections are the bottleneck then, and a connection serves two messages per round trip.
+    /// Otherwise nothing changes (nil): the lease comes back with its outcome, and the caller's next
+    /// message takes a connection with nothing in flight, which answers sooner.
+    mutating func pipelineOpened(_ lease: Lease, at now: WallTime) -> [Action]? {
+        guard case .running = lifecycle, !waiters.isEmpty else { return nil }
+        return released(lease, reusable: true, at: now)
     }
 
     /// A close asked for by `.close` has finished.

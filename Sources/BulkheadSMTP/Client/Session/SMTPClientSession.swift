@@ -12,8 +12,13 @@ import DequeModule
 /// composes them: it arms the timers, keeps the queue of messages and the capabilities, and ends
 /// the session when a phase fails.
 ///
-/// One message is in flight at a time, with one recipient. With PIPELINING, `MAIL`, `RCPT` and
-/// `DATA` go in one write and their replies are matched in order.
+/// Each message has one recipient. With PIPELINING, `MAIL`, `RCPT` and `DATA` go in one write and
+/// their replies are matched in order; and once a message's body is out, the next message's commands
+/// follow it at once (RFC 2920 allows the body as the first "command" of a group): its `MAIL`, `RCPT`
+/// and `DATA` are written behind the final dot and answered after the dot's reply, so a message costs
+/// one round trip instead of two. At most one message follows the one in flight; a queued message
+/// takes that place right away, and when none is queued ``Action/pipelineOpen(after:)`` says that one
+/// queued now would. Without PIPELINING one message is in flight at a time.
 ///
 /// ```swift
 /// var session = SMTPClientSession(configuration: .init(heloName: "mailer.example.com"))
@@ -44,6 +49,10 @@ public struct SMTPClientSession: Sendable {
         case sessionFailed(SMTPSessionError)
         /// What became of message `id`.
         case outcome(id: MessageID, DeliveryOutcome)
+        /// Message `after`'s body is going out and nothing follows it yet: a message queued now is
+        /// pipelined behind it (its commands are written at once). Comes once per message at most,
+        /// only with PIPELINING.
+        case pipelineOpen(after: MessageID)
         /// Close the connection.
         case close
     }
@@ -73,6 +82,9 @@ public struct SMTPClientSession: Sendable {
     public let configuration: SMTPSessionConfiguration
     private var state: State = .notConnected
     private var pending: Deque<Pending> = []
+    /// The message whose commands were written behind the body of the one in flight (`.transaction`,
+    /// its body out); its replies come after the reply to that body's final dot.
+    private var following: SMTPMailTransaction?
     private var timerID = 0
     private var quitWhenIdle = false
     /// The server's extensions (from the latest EHLO; empty after HELO).
@@ -117,7 +129,11 @@ public struct SMTPClientSession: Sendable {
         case .ready:
             pending.append(message)
             return startNext()
-        case .notConnected, .greeting, .startTLS, .auth, .transaction, .reset, .quit:
+        case .transaction(let transaction):
+            pending.append(message)
+            guard transaction.isSendingBody, following == nil, pending.count == 1 else { return [] }
+            return startFollowing(announcing: false)
+        case .notConnected, .greeting, .startTLS, .auth, .reset, .quit:
             pending.append(message)
             return []
         }
@@ -162,7 +178,7 @@ public struct SMTPClientSession: Sendable {
         case .transaction(let transaction):
             state = .closed
             return [.outcome(id: transaction.id, transaction.outcome(interruptedBy: .timeout))]
-                + deferAllPending(.note("connection timed out; nothing was sent")) + [.close]
+                + deferFollowing(.timeout) + deferAllPending(.note("connection timed out; nothing was sent")) + [.close]
         case .greeting(let phase):
             return closeSession(.timeout(phase.step))
         case .startTLS:
@@ -184,7 +200,7 @@ public struct SMTPClientSession: Sendable {
         case .transaction(let transaction):
             state = .closed
             return [.cancelTimer, .outcome(id: transaction.id, transaction.outcome(interruptedBy: .connectionClosed(reason)))]
-                + deferAllPending(.note("connection closed (\(reason)); nothing was sent"))
+                + deferFollowing(.connectionClosed(reason)) + deferAllPending(.note("connection closed (\(reason)); nothing was sent"))
         case .quit:
             state = .closed
             return [.cancelTimer] + deferAllPending(.note("connection closed; nothing was sent"))
@@ -320,11 +336,15 @@ public struct SMTPClientSession: Sendable {
         case .sendBody(let body):
             state = .transaction(transaction)
             // the timer comes first: the write may complete (and report bodyWritten) at once
-            return [arm(configuration.timeouts.dataBlock), .writeBody(body)]
+            return [arm(configuration.timeouts.dataBlock), .writeBody(body)] + startFollowing(announcing: true)
         case .delivered(let outcome):
+            if let next = takeFollowing() { return [.outcome(id: transaction.id, outcome)] + next }
             state = .ready
             return [.cancelTimer, .outcome(id: transaction.id, outcome)] + startNext()
         case .refused(let outcome):
+            // The reply to a final dot ends the transaction whatever it says (RFC 5321 §4.1.1.4): the
+            // message behind it needs no RSET first.
+            if let next = takeFollowing() { return [.outcome(id: transaction.id, outcome)] + next }
             state = .reset
             return [.outcome(id: transaction.id, outcome), .write(Self.line("RSET")), arm(for: .rset)]
         case .abandoned(let outcome, let reason):
@@ -332,10 +352,47 @@ public struct SMTPClientSession: Sendable {
         }
     }
 
+    /// Pipelines the first queued message behind the body going out (with PIPELINING, when nothing
+    /// follows it yet): its commands are written now. Queued messages this server cannot take are
+    /// reported on the way. When none is queued and `announcing` (the body has just gone out):
+    /// ``Action/pipelineOpen(after:)``.
+    private mutating func startFollowing(announcing: Bool) -> [Action] {
+        guard capabilities.pipelining, following == nil, case .transaction(let current) = state, current.isSendingBody else { return [] }
+        var actions: [Action] = []
+        while let next = pending.popFirst() {
+            switch SMTPMailTransaction.start(id: next.id, envelope: next.envelope, message: next.message, capabilities: capabilities) {
+            case .refused(let outcome):
+                actions.append(.outcome(id: next.id, outcome))
+            case .started(let transaction, let bytes):
+                following = transaction
+                return actions + [.write(bytes)]
+            }
+        }
+        return announcing ? actions + [.pipelineOpen(after: current.id)] : actions
+    }
+
+    /// After the reply to the final dot: the following message, if any, is the one in flight now (its
+    /// commands are written), and its reply is awaited.
+    private mutating func takeFollowing() -> [Action]? {
+        guard let next = following else { return nil }
+        following = nil
+        state = .transaction(next)
+        return [arm(for: next.awaitedStep)]
+    }
+
+    /// The following message's outcome when the connection breaks: its commands went out, its body
+    /// never did (deferred).
+    private mutating func deferFollowing(_ interruption: SMTPMailTransaction.Interruption) -> [Action] {
+        guard let next = following else { return [] }
+        following = nil
+        return [.outcome(id: next.id, next.outcome(interruptedBy: interruption))]
+    }
+
     /// Reports the message and closes the connection; every queued message is deferred.
     private mutating func abandon(_ transaction: SMTPMailTransaction, _ outcome: DeliveryOutcome, _ why: String) -> [Action] {
         state = .closed
         return [.cancelTimer, .outcome(id: transaction.id, outcome)]
+            + deferFollowing(.connectionClosed("abandoned: \(why)"))
             + deferAllPending(.note("connection abandoned (\(why)); nothing was sent")) + [.close]
     }
 
