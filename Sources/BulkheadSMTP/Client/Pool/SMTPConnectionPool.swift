@@ -71,6 +71,9 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     private let connect: Connector
     private let clock: any BulkheadClock
     private let state: Mutex<State>
+    /// The machine's count of waiting callers after the latest locked step: read without the lock
+    /// where a stale value costs only a missed chance (see `send`).
+    private let waiting = Atomic(0)
     private let logger: Logger
 
     /// A pool for `upstream`, timing its waits and expiries on `clock`, logging through `logger` (pass
@@ -99,10 +102,10 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     }
 
     /// Number of connections currently open (idle or in use).
-    public var openConnections: Int { state.withLock { $0.machine.openConnections } }
+    public var openConnections: Int { withMachine { $0.machine.openConnections } }
 
     /// Callers waiting for a connection.
-    var waitingCallers: Int { state.withLock { $0.machine.waitingCount } }
+    var waitingCallers: Int { withMachine { $0.machine.waitingCount } }
 
     /// Waits for the rate limit, takes a connection and sends the message.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
@@ -124,7 +127,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                 } catch {
                     return connectFailed(error)
                 }
-                let (opened, actions) = state.withLock { $0.machine.connected(id, connection, at: clock.now) }
+                let (opened, actions) = withMachine { $0.machine.connected(id, connection, at: clock.now) }
                 run(actions)
                 guard let lease = opened else {
                     return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
@@ -151,14 +154,14 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     /// Asks the machine for a connection with `request` and waits for the grant. A caller cancelled
     /// while it waits leaves the queue at once, refused (`.cancelled`).
     private func grant(_ request: @escaping @Sendable (inout Machine, Waiter) -> [Machine.Action]) async -> Grant {
-        let id = state.withLock { state in
+        let id = withMachine { state in
             state.lastWaiterID += 1
             return state.lastWaiterID
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Grant, Never>) in
                 run(
-                    state.withLock { state in
+                    withMachine { state in
                         var actions = request(&state.machine, Waiter(id: id, continuation: continuation))
                         // Cancelled before it was queued: the handler below found nothing to take out.
                         if Task.isCancelled { actions += state.machine.waiterCancelled { $0.id == id } }
@@ -166,7 +169,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                     })
             }
         } onCancel: {
-            run(state.withLock { $0.machine.waiterCancelled { $0.id == id } })
+            run(withMachine { $0.machine.waiterCancelled { $0.id == id } })
         }
     }
 
@@ -175,7 +178,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     public func shutdown() async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             run(
-                state.withLock { state in
+                withMachine { state in
                     state.shutdownWaiters.append(waiter)
                     return state.machine.shutdownRequested()
                 })
@@ -184,14 +187,17 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
 
     private func send(_ envelope: Envelope, _ message: [UInt8], on lease: SMTPPoolLease<Connection>) async -> DeliveryOutcome {
         if let stop = await waitForSharedPermit() {
-            run(state.withLock { $0.machine.released(lease, reusable: lease.connection.isActive, at: clock.now) })
+            run(withMachine { $0.machine.released(lease, reusable: lease.connection.isActive, at: clock.now) })
             return .postponed(.note(stop), retryAfter: .zero)
         }
         // The lease goes back once: when the body is going out and a caller waits for a connection
         // (its message is pipelined behind this one), or else when the outcome is known.
         let returned = Atomic(false)
         let pipelineOpen = { @Sendable [self] in
-            let actions = state.withLock { state -> [Machine.Action]? in
+            // Mostly nobody waits: then the lock is not taken at all. A caller that starts waiting
+            // just now gets the connection with this message's outcome instead.
+            guard waiting.load(ordering: .relaxed) > 0 else { return }
+            let actions = withMachine { state -> [Machine.Action]? in
                 guard !returned.load(ordering: .acquiring), lease.connection.isActive,
                     let actions = state.machine.pipelineOpened(lease, at: clock.now)
                 else { return nil }
@@ -202,7 +208,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         }
         let outcome = await lease.connection.send(envelope, message, pipelineOpen: pipelineOpen)
         let reusable = lease.connection.isActive
-        if let actions = state.withLock({ state -> [Machine.Action]? in
+        if let actions = withMachine({ state -> [Machine.Action]? in
             guard !returned.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
             return state.machine.released(lease, reusable: reusable, at: clock.now)
         }) {
@@ -214,7 +220,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
 
     /// A connection-level failure says nothing about this message: it is not charged an attempt.
     private func connectFailed(_ error: SMTPSessionError) -> DeliveryOutcome {
-        let (now, opened, actions) = state.withLock { state in
+        let (now, opened, actions) = withMachine { state in
             let now = clock.now
             let (opened, actions) = state.machine.connectFailed(reason: error.description, at: now)
             return (now, opened, actions)
@@ -235,7 +241,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
     private func waitForSendPermit() async -> String? {
         while true {
             if Task.isCancelled { return "delivery cancelled; nothing was sent" }
-            switch state.withLock({ $0.machine.sendPermitRequested(at: clock.now) }) {
+            switch withMachine({ $0.machine.sendPermitRequested(at: clock.now) }) {
             case .granted:
                 return nil
             case .shutDown:
@@ -253,10 +259,19 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         guard let shared = upstream.sharedPermits else { return nil }
         while let wait = await shared.takePermit() {
             if Task.isCancelled { return "delivery cancelled; nothing was sent" }
-            if state.withLock({ $0.machine.isShuttingDown }) { return "the SMTP pool is shut down; nothing was sent" }
+            if withMachine({ $0.machine.isShuttingDown }) { return "the SMTP pool is shut down; nothing was sent" }
             try? await clock.sleep(until: clock.now.advanced(by: min(wait, .seconds(1))), tolerance: nil)
         }
         return nil
+    }
+
+    /// Runs `body` on the state under the lock, and mirrors the count of waiting callers.
+    private func withMachine<Result>(_ body: (inout State) -> Result) -> Result {
+        state.withLock { state in
+            let result = body(&state)
+            waiting.store(state.machine.waitingCount, ordering: .relaxed)
+            return result
+        }
     }
 
     /// Performs the machine's actions; called outside the lock.
@@ -268,14 +283,14 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
             case .close(let connection):
                 Task {
                     await connection.quit()
-                    self.run(self.state.withLock { $0.machine.closeCompleted() })
+                    self.run(self.withMachine { $0.machine.closeCompleted() })
                 }
             case .armTimer(let id, let instant):
                 armTimer(id, at: instant)
             case .cancelTimer:
-                state.withLock { $0.timer.take() }?.task.cancel()
+                withMachine { $0.timer.take() }?.task.cancel()
             case .shutdownCompleted:
-                let waiters = state.withLock { state in
+                let waiters = withMachine { state in
                     defer { state.shutdownWaiters = [] }
                     return state.shutdownWaiters
                 }
@@ -293,9 +308,9 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
             } catch {
                 return
             }
-            self.run(self.state.withLock { $0.machine.timerFired(id, at: self.clock.now) })
+            self.run(self.withMachine { $0.machine.timerFired(id, at: self.clock.now) })
         }
-        let replaced = state.withLock { state -> Task<Void, Never>? in
+        let replaced = withMachine { state -> Task<Void, Never>? in
             guard state.machine.armedTimerID == id else { return task }
             defer { state.timer = (id, task) }
             return state.timer?.task
