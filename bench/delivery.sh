@@ -2,8 +2,9 @@
 # Delivery benchmark: a campaign of N personalised ~8 KB messages, DKIM ed25519-signed, sent by
 # `bulkhead campaign send` to Postfix's smtp-sink on loopback, against the raw ceiling of Postfix's
 # smtp-source pushing N messages of the same size to the same sink, in the same run.
-# Prints messages/second for both, the ratio (per round and the median), and bulkhead's peak RSS
-# (from /usr/bin/time).
+# Prints messages/second for both, the ratio (per round and the median), bulkhead's peak RSS (from
+# /usr/bin/time), and where the CPU went: bulkhead's user + system time and smtp-sink's (from
+# /proc), per message, for each side. The two share this machine's cores, and smtp-sink runs on one.
 #
 # Usage: bench/delivery.sh [RECIPIENTS] [CONCURRENCY] [BATCH]   (defaults: 100000, 20 and 50)
 #   BULKHEAD_SCRATCH=.build-release bench/delivery.sh   # build in another folder
@@ -69,6 +70,8 @@ cleanup() {
     if declare -F bulkhead_pg_stop >/dev/null; then bulkhead_pg_stop; fi
 }
 trap cleanup EXIT
+# smtp-sink's CPU so far (user + system, in milliseconds).
+sink_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$sink_pid/stat"; }
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 # smtp-sink: accept and discard; -u nobody because we may be root; backlog 1000.
 smtp-sink -u nobody -c "127.0.0.1:$port" 1000 >/dev/null 2>&1 &
@@ -127,22 +130,27 @@ for round in $(seq 1 "$rounds"); do
             --text body.txt --html body.html --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
 
     echo "== round $round/$rounds: bulkhead campaign send ($recipients messages, concurrency $concurrency)" >&2
+    sink_before="$(sink_cpu)"
     start=$(date +%s.%N)
     perf_prefix=()
     if [ -n "${BULKHEAD_PERF:-}" ]; then perf_prefix=(perf record -F 999 -g -o "$OLDPWD/perf.data" --); fi
-    /usr/bin/time -f "%e %M" -o send-time.txt "${perf_prefix[@]}" "$bulkhead" campaign send "$id" --config bulkhead.yaml --confirm "$recipients" --json > summary.json 2> send.log
+    /usr/bin/time -f "%e %M %U %S" -o send-time.txt "${perf_prefix[@]}" "$bulkhead" campaign send "$id" --config bulkhead.yaml --confirm "$recipients" --json > summary.json 2> send.log
     end=$(date +%s.%N)
     sent="$(python3 -c 'import json; print(json.load(open("summary.json"))["progress"]["sent"])')"
     # The delivery phase alone (claims, builds, SMTP, ledger writes), without start-up, enqueue and preflight.
     phase_rate="$(python3 -c 'import json; print(round(json.load(open("summary.json"))["progress"]["rate"]))')"
-    read -r _ rss_kb < send-time.txt
+    sink_during_bulkhead=$(( $(sink_cpu) - sink_before ))
+    read -r _ rss_kb user_s system_s < send-time.txt
+    bulkhead_cpu_ms="$(python3 -c "print(round(($user_s + $system_s) * 1000))")"
     bulkhead_rate="$(python3 -c "print(round($sent / ($end - $start)))")"
 
     echo "== round $round/$rounds: smtp-source ceiling ($recipients messages of 8 KB, 20 sessions)" >&2
+    sink_before="$(sink_cpu)"
     start=$(date +%s.%N)
     smtp-source -d -s 20 -l 8192 -m "$recipients" -f sender@shop.example -t sink@example.org "127.0.0.1:$port"
     end=$(date +%s.%N)
     ceiling_rate="$(python3 -c "print(round($recipients / ($end - $start)))")"
+    sink_during_source=$(( $(sink_cpu) - sink_before ))
     mailmerge_rate=0
     if [ "$mailmerge_messages" -gt 0 ]; then
         echo "== round $round/$rounds: mailmerge ($mailmerge_messages messages, one connection each)" >&2
@@ -152,7 +160,7 @@ for round in $(seq 1 "$rounds"); do
         end=$(date +%s.%N)
         mailmerge_rate="$(python3 -c "print(round($mailmerge_messages / ($end - $start)))")"
     fi
-    echo "$sent $bulkhead_rate $phase_rate $ceiling_rate $rss_kb $mailmerge_rate" >> rounds.txt
+    echo "$sent $bulkhead_rate $phase_rate $ceiling_rate $rss_kb $mailmerge_rate $bulkhead_cpu_ms $sink_during_bulkhead $sink_during_source" >> rounds.txt
 done
 
 python3 - "$recipients" "$store" rounds.txt <<'PY'
@@ -161,15 +169,22 @@ n, store = int(sys.argv[1]), {"sqlite": "SQLite", "postgres": "PostgreSQL"}[sys.
 rounds = [tuple(int(x) for x in line.split()) for line in open(sys.argv[3])]
 print(f"recipients            {n}   ({store} ledger, personalised ~8 KB messages, DKIM ed25519, 20 sessions each side)")
 print("round   sent      bulkhead msg/s   delivery phase   smtp-source ceiling   ratio   peak RSS   mailmerge msg/s   bulkhead/mailmerge")
-for i, (sent, rate, phase, ceiling, rss, merge) in enumerate(rounds, 1):
+for i, (sent, rate, phase, ceiling, rss, merge, *_) in enumerate(rounds, 1):
     versus = f"{rate / merge:10.1f}x" if merge else "         -"
     print(f"{i:5}   {sent:<9} {rate:>14}   {phase:>14}   {ceiling:>19}   {rate / ceiling:5.2f}   {rss / 1024:5.0f} MB   {merge:>15}   {versus}")
-ratios = [rate / ceiling for _, rate, _, ceiling, _, _ in rounds]
+ratios = [rate / ceiling for _, rate, _, ceiling, *_ in rounds]
 print(f"ratio                 {statistics.median(ratios):.2f} median (min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 0.75 on SQLite, >= 0.60 on PostgreSQL)")
-merges = [rate / merge for _, rate, _, _, _, merge in rounds if merge]
+merges = [rate / merge for _, rate, _, _, _, merge, *_ in rounds if merge]
 if merges:
     print(f"vs mailmerge          {statistics.median(merges):.1f}x median (min {min(merges):.1f}x, max {max(merges):.1f}x; target >= 15x)")
 print("                      bulkhead msg/s is the whole command (start-up, enqueue, preflight, delivery);")
 print("                      the delivery phase leaves out everything before the first claim")
 print(f"bulkhead peak RSS     {max(r[4] for r in rounds) / 1024:.0f} MB (target <= 150 MB at 1,000,000 recipients)")
+# CPU per message: bulkhead's (the whole command) and smtp-sink's, on each side (milliseconds in).
+per = lambda values: statistics.median(values)
+bulkhead_us = per([cpu * 1000 / sent for sent, _, _, _, _, _, cpu, _, _ in rounds])
+sink_bulkhead_us = per([ms * 1000 / sent for sent, _, _, _, _, _, _, ms, _ in rounds])
+sink_source_us = per([ms * 1000 / n for *_, ms in rounds])
+print(f"CPU per message       bulkhead {bulkhead_us:.0f} us + smtp-sink {sink_bulkhead_us:.0f} us; smtp-sink under smtp-source {sink_source_us:.0f} us")
+print(f"                      (smtp-source's ceiling is smtp-sink's one core: {1_000_000 / sink_source_us:,.0f} msg/s at 100 % of it)")
 PY
