@@ -126,6 +126,26 @@ import Testing
         await world.close()
     }
 
+    @Test func whileTheEmergencyStopHoldsTheFormMailsNobody() async throws {
+        let world = try await SignUpWorld.make()
+        _ = try await world.store.emergencyStop(reason: "drill", actor: .human("ann"))
+        try await world.application.test(.router) { client in
+            let response = try await client.execute(
+                uri: "/s/news", method: .post, headers: SignUpWorld.form, body: Self.body("email=cid%40example.org"))
+            #expect(response.status == .ok, "the same page as ever")
+        }
+        #expect(try world.mails().isEmpty, "nothing leaves while the stop holds")
+        try await world.store.releaseLatch(named: Latch.emergencyStop, actor: .human("ann"))
+        world.clock.advance(by: .seconds(3_600))
+        try await world.application.test(.router) { client in
+            let response = try await client.execute(
+                uri: "/s/news", method: .post, headers: SignUpWorld.form, body: Self.body("email=cid%40example.org"))
+            #expect(response.status == .ok)
+        }
+        #expect(try world.mails().map(\.info.recipient) == ["cid@example.org"], "after the stop, asking again works")
+        await world.close()
+    }
+
     @Test func theFormCannotMailBombAnAddressOrBeFloodedByOneClient() async throws {
         let world = try await SignUpWorld.make()
         try await world.application.test(.router) { client in

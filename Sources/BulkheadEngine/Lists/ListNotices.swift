@@ -7,7 +7,8 @@ public import Logging
 /// What a hosted list tells people about a reply-all storm: the sender of a refused reply one short
 /// notice per storm, the list's owner (else `alerts.email`) one alert per storm. Notices go straight
 /// to the transport, marked `Auto-Submitted: auto-replied` (RFC 3834), from the null sender, never
-/// to a suppressed address; one that cannot be sent is logged (the refusal stands).
+/// to a suppressed address nor while the emergency stop holds; one that cannot be sent is logged (the
+/// refusal stands).
 ///
 /// ```swift
 /// let notices = ListNotices(store: store, from: identity.from, transport: transport, alerts: environment.alerts, clock: clock, logger: logger)
@@ -68,13 +69,17 @@ public struct ListNotices: Sendable {
 
     private func notify(_ recipient: String, subject: String, text: String, autoSubmitted: String) async {
         do {
-            guard
-                let outcome = try await PersonNotice.send(
-                    to: try NormalizedAddress(recipient), from: from, subject: subject, text: text + "\n\n-- \nBulkhead list service\n",
-                    autoSubmitted: autoSubmitted, store: store, transport: transport, clock: clock)
-            else { return }
-            if case .sent = outcome { return }
-            logger.warning("list notice not delivered", metadata: ["outcome": "\(outcome)"])
+            switch try await PersonNotice.send(
+                to: try NormalizedAddress(recipient), from: from, subject: subject, text: text + "\n\n-- \nBulkhead list service\n",
+                autoSubmitted: autoSubmitted, store: store, transport: transport, clock: clock)
+            {
+            case .suppressed, .handedOver(.sent):
+                return
+            case .stopped:
+                logger.info("list notice not sent: the emergency stop holds")
+            case .handedOver(let outcome):
+                logger.warning("list notice not delivered", metadata: ["outcome": "\(outcome)"])
+            }
         } catch {
             logger.warning("list notice could not be sent", metadata: ["error": "\(error)"])
         }

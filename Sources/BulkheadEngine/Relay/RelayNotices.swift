@@ -9,7 +9,8 @@ public import Logging
 /// (a breaker's trip: one notice for the trip, none for the messages held after it), and
 /// `alerts.email` one alert per trip. Notices go straight to the transport (never through the relay
 /// again), are marked `Auto-Submitted: auto-replied` (RFC 3834) so that no auto-responder answers, are
-/// never sent to the null sender nor to a suppressed address, and are sent at most once per message even with several workers
+/// never sent to the null sender nor to a suppressed address nor while the emergency stop holds (a
+/// message held by `stop --all` brings no notice), and are sent at most once per message even with several workers
 /// (``MailStore/markRelaySenderNotified(_:)``). A notice that cannot be sent is logged; the hold stands.
 ///
 /// ```swift
@@ -74,13 +75,17 @@ public struct RelayNotices: Sendable {
                 -- 
                 Bulkhead guard relay
                 """
-            guard
-                let outcome = try await PersonNotice.send(
-                    to: try NormalizedAddress(mailFrom), from: from, subject: "Held: " + (subject.isEmpty ? "(no subject)" : subject), text: text,
-                    store: store, transport: transport, clock: clock)
-            else { return }
-            if case .sent = outcome { return }
-            logger.warning("relay hold notice not delivered", metadata: ["id": "\(id)", "outcome": "\(outcome)"])
+            switch try await PersonNotice.send(
+                to: try NormalizedAddress(mailFrom), from: from, subject: "Held: " + (subject.isEmpty ? "(no subject)" : subject), text: text,
+                store: store, transport: transport, clock: clock)
+            {
+            case .suppressed, .handedOver(.sent):
+                return
+            case .stopped:
+                logger.info("relay hold notice not sent: the emergency stop holds", metadata: ["id": "\(id)"])
+            case .handedOver(let outcome):
+                logger.warning("relay hold notice not delivered", metadata: ["id": "\(id)", "outcome": "\(outcome)"])
+            }
         } catch {
             logger.warning("relay hold notice could not be sent", metadata: ["id": "\(id)", "error": "\(error)"])
         }

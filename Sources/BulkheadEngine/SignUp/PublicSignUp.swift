@@ -7,7 +7,8 @@ public import Logging
 /// The public sign-up of lists with double opt-in (`bulkhead list sign-up NAME --double-opt-in`): the
 /// form's request stores nothing that counts as consent and mails one confirmation link
 /// (`BASE/c/TOKEN`); only a POST of that link makes the person a confirmed member, with a consent
-/// record. Answers never say what state an address is in; suppressed addresses get no mail.
+/// record. Answers never say what state an address is in; suppressed addresses get no mail, and
+/// nobody does while the emergency stop holds (the request is counted; the person can ask again).
 ///
 /// ```swift
 /// let signUp = try environment.publicSignUp()
@@ -133,6 +134,11 @@ public struct PublicSignUp: Sendable {
     }
 
     private func sendConfirmation(to address: NormalizedAddress, subscriber: SubscriberID, list: MailingList) async throws {
+        // Nothing leaves while the emergency stop holds; the person can ask again after the interval.
+        if try await store.latch(named: Latch.emergencyStop) != nil {
+            logger.info("sign-up confirmation not sent: the emergency stop holds", metadata: ["list": "\(list.id.rawValue)"])
+            return
+        }
         let token = try tokens.issue(listID: list.id.rawValue, subscriberID: subscriber.rawValue, at: clock.date)
         let recipient = try address.mailbox
         var message = MessageBuilder(from: from)

@@ -4,21 +4,32 @@ import BulkheadStore
 
 /// One short automatic message to a person (a held relay message, a reply refused in a list's storm):
 /// straight to the transport, from the null sender, marked `Auto-Submitted` (RFC 3834) so that no
-/// auto-responder answers it, and never to a suppressed address.
+/// auto-responder answers it, never to a suppressed address, and never while the emergency stop
+/// (`stop --all`) holds: nothing leaves then, a notice included.
 ///
 /// ```swift
-/// let outcome = try await PersonNotice.send(
+/// let result = try await PersonNotice.send(
 ///     to: try NormalizedAddress("ann@example.org"), from: identity.from, subject: "Held: Newsletter", text: "…",
-///     store: store, transport: transport, clock: clock)   // nil: suppressed, nothing sent
+///     store: store, transport: transport, clock: clock)   // .suppressed: nothing sent
 /// ```
 enum PersonNotice {
-    /// Sends the notice; nil when the address is suppressed (an opted-out person never gets another
-    /// message, a notice included), else the transport's outcome.
+    /// What became of a notice.
+    enum Result: Sendable, Hashable {
+        /// The address is suppressed: an opted-out person never gets another message, a notice included.
+        case suppressed
+        /// The emergency stop holds: not sent (and not kept for later).
+        case stopped
+        /// Handed to the transport, with its outcome.
+        case handedOver(DeliveryOutcome)
+    }
+
+    /// Sends the notice unless the address is suppressed or the emergency stop holds.
     static func send(
         to address: NormalizedAddress, from: Mailbox, subject: String, text: String, autoSubmitted: String = "auto-replied",
         store: any MailStore, transport: any MessageTransport, clock: any BulkheadClock
-    ) async throws -> DeliveryOutcome? {
-        if try await store.suppression(address: address) != nil { return nil }
+    ) async throws -> Result {
+        if try await store.suppression(address: address) != nil { return .suppressed }
+        if try await store.latch(named: Latch.emergencyStop) != nil { return .stopped }
         var message = MessageBuilder(from: from)
         let recipient = try address.mailbox
         message.to = [.mailbox(recipient)]
@@ -26,6 +37,6 @@ enum PersonNotice {
         message.textBody = text
         message.date = MessageDate(clock.date)
         try message.addHeader(name: "Auto-Submitted", value: autoSubmitted)
-        return await transport.deliver(try Envelope(mailFrom: "", recipient: recipient.address), try message.build())
+        return .handedOver(await transport.deliver(try Envelope(mailFrom: "", recipient: recipient.address), try message.build()))
     }
 }

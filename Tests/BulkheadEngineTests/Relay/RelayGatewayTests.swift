@@ -263,6 +263,11 @@ import Testing
         #expect(setup.transport.all.isEmpty)
         let held = try await setup.store.relayMessages(states: [.held], before: nil, limit: 10)
         #expect(held.map(\.holdReason) == [.stopped])
+        // Nor a notice to the sender (it would go in the background: give it the time).
+        let people = Self.customers(12)
+        try await Self.submit(setup, recipients: people, bytes: Self.message(to: people))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(setup.notices.all.isEmpty, "nothing leaves while the stop holds, a notice included")
         try await setup.store.releaseLatch(named: Latch.emergencyStop, actor: .human("ann"))
         #expect(try await setup.deliverer.pass() == 1)
         #expect(setup.transport.all.map(\.envelope.recipient) == ["bo@example.org"], "the held one waits for a person")
