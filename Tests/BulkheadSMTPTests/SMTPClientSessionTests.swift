@@ -227,10 +227,10 @@ struct SMTPClientSessionTests {
             Self.io(session.replyReceived(Self.reply(250, "mx", "PIPELINING"))) == [
                 .sessionFailed(.tlsRequiredButNotOffered), .outcome(id: 1, .deferred(reason)), .outcome(id: 2, .deferred(reason)), .close,
             ])
-        // later messages on the dead session are deferred too
+        // a later message on the dead session is postponed: nothing sent, not its doing, no attempt charged
         #expect(
             session.messageQueued(id: 3, envelope: Self.envelope, message: Self.message) == [
-                .outcome(id: 3, .deferred(.note("connection is closed; nothing was sent")))
+                .outcome(id: 3, .postponed(.note("connection is closed; nothing was sent"), retryAfter: .zero))
             ])
     }
 
@@ -379,7 +379,7 @@ struct SMTPClientSessionTests {
         #expect(
             Self.io(second.connectionClosed(reason: "reset")) == [
                 .outcome(id: 1, .uncertain(.note("connection closed after the message body started (reset)"))),
-                .outcome(id: 2, .deferred(.note("connection closed before the message body was sent (reset)"))),
+                .outcome(id: 2, .postponed(.note("connection closed before the message body was sent (reset)"), retryAfter: .zero)),
             ])
     }
 
@@ -398,17 +398,19 @@ struct SMTPClientSessionTests {
     @Test func theNextMessageIsPipelinedBehindTheBodyAndAnsweredAfterTheDot() {
         var (session, data) = Self.bodyOut()
         #expect(Self.io(data) == [.writeBody(Self.wireBody), .pipelineOpen(after: 1)])
-        // queued while message 1 waits for its dot's reply: its commands go out at once
-        #expect(Self.io(session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)) == [Self.write(Self.commands)])
+        // queued while message 1 waits for its dot's reply: its commands go out at once, and message
+        // 1's timer stays as it is (no action but the write)
+        #expect(session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message) == [Self.write(Self.commands)])
         _ = session.bodyWritten()
         let ok = Self.reply(250, "queued 1")
         let first = session.replyReceived(ok)
         #expect(first.first == .outcome(id: 1, .sent(.reply(.endOfData, ok.reply))))
-        guard first.count == 2, case .setTimer(_, let after) = first[1] else {
+        guard first.count == 3, case .setTimer(_, let after) = first[1] else {
             Issue.record("no timer for message 2: \(first)")
             return
         }
         #expect(after == Self.config().timeouts.mail, "now the reply to message 2's MAIL is awaited")
+        #expect(first[2] == .acknowledgeNow, "the dot's reply is acknowledged at once (the server holds the next replies for it)")
         #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [])
         #expect(Self.io(session.replyReceived(Self.reply(250, "ok"))) == [])
         #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [.writeBody(Self.wireBody), .pipelineOpen(after: 2)])
@@ -427,7 +429,9 @@ struct SMTPClientSessionTests {
         // one follows (no pipelineOpen: the place is taken); message 3 waits for message 2's body
         #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [.writeBody(Self.wireBody), Self.write(Self.commands)])
         #expect(
-            Self.io(session.replyReceived(Self.reply(250, "1"))) == [.outcome(id: 1, .sent(.reply(.endOfData, SMTPReply(code: 250, lines: ["1"]))))])
+            Self.io(session.replyReceived(Self.reply(250, "1"))) == [
+                .outcome(id: 1, .sent(.reply(.endOfData, SMTPReply(code: 250, lines: ["1"])))), .acknowledgeNow,
+            ])
         _ = session.replyReceived(Self.reply(250, "ok"))
         _ = session.replyReceived(Self.reply(250, "ok"))
         #expect(Self.io(session.replyReceived(Self.reply(354, "go"))) == [.writeBody(Self.wireBody), Self.write(Self.commands)])
@@ -437,7 +441,10 @@ struct SMTPClientSessionTests {
         var (session, _) = Self.bodyOut()
         _ = session.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
         let refused = Self.reply(554, "5.7.1 spam")
-        #expect(Self.io(session.replyReceived(refused)) == [.outcome(id: 1, .failed(.reply(.endOfData, refused.reply), hardBounce: false))])
+        #expect(
+            Self.io(session.replyReceived(refused)) == [
+                .outcome(id: 1, .failed(.reply(.endOfData, refused.reply), hardBounce: false)), .acknowledgeNow,
+            ])
         // message 2's own refusal at RCPT is reset as ever
         _ = session.replyReceived(Self.reply(250, "ok"))
         let unknown = Self.reply(550, "5.1.1 unknown")
@@ -448,14 +455,17 @@ struct SMTPClientSessionTests {
             ])
     }
 
-    @Test func whenTheConnectionBreaksTheMessageBehindTheBodyIsDeferredNeverUncertain() {
+    /// Its body never went out, and the failure was the message ahead's: postponed (no attempt charged).
+    @Test func whenTheConnectionBreaksTheMessageBehindTheBodyIsPostponedNeverUncertain() {
         var (closing, _) = Self.bodyOut()
         _ = closing.messageQueued(id: 2, envelope: Self.envelope, message: Self.message)
         let shutdown = Self.reply(421, "4.3.2 shutting down")
         #expect(
             Self.io(closing.replyReceived(shutdown)) == [
                 .outcome(id: 1, .deferred(.reply(.endOfData, shutdown.reply))),
-                .outcome(id: 2, .deferred(.note("connection closed before the message body was sent (abandoned: server closing (421))"))),
+                .outcome(
+                    id: 2,
+                    .postponed(.note("connection closed before the message body was sent (abandoned: server closing (421))"), retryAfter: .zero)),
                 .close,
             ])
         #expect(closing.isClosed)
@@ -470,7 +480,7 @@ struct SMTPClientSessionTests {
         #expect(
             Self.io(silent.timerFired(dotTimer)) == [
                 .outcome(id: 1, .uncertain(.note("timeout waiting for the reply to end of data after the message body started"))),
-                .outcome(id: 2, .deferred(.note("timeout waiting for the reply to MAIL; the message was not sent"))),
+                .outcome(id: 2, .postponed(.note("timeout waiting for the reply to MAIL; the message was not sent"), retryAfter: .zero)),
                 .outcome(id: 3, .deferred(.note("connection timed out; nothing was sent"))), .close,
             ])
     }

@@ -68,6 +68,28 @@ struct SMTPPoolStateMachineTests {
         #expect(pool.pipelineOpened(Self.lease("c1", id: 1, sent: 1), at: Self.at(4)) == nil, "not while shutting down")
     }
 
+    /// A connection that closes after this message never comes back early: the waiter would open a
+    /// second connection beside it while its message still waits for its reply.
+    @Test func aSpentOrOldConnectionWaitsForItsOutcome() throws {
+        var spent = try Machine(upstream: Self.upstream(maxConnections: 1, perConnection: 2))
+        let first = Self.open(&spent, "c1", id: 1, for: "A")
+        #expect(spent.leaseRequested("B", at: Self.at(1)) == [])
+        let second = try #require(
+            spent.pipelineOpened(first, at: Self.at(1)).flatMap { actions -> Lease? in
+                guard case .grant("B", .lease(let lease))? = actions.first else { return nil }
+                return lease
+            })
+        #expect(second.messagesSent == 1)
+        #expect(spent.leaseRequested("C", at: Self.at(2)) == [])
+        #expect(spent.pipelineOpened(second, at: Self.at(2)) == nil, "the second message spends it")
+        #expect(spent.openConnections == 1)
+
+        var old = try Machine(upstream: Self.upstream(maxConnections: 1, lifetime: .seconds(60)))
+        let lease = Self.open(&old, "c1", id: 1, for: "A")
+        #expect(old.leaseRequested("B", at: Self.at(60)) == [])
+        #expect(old.pipelineOpened(lease, at: Self.at(60)) == nil, "past its lifetime")
+    }
+
     @Test func theMostRecentlyReturnedIdleConnectionIsLeasedFirst() throws {
         var pool = try Machine(upstream: Self.upstream(maxConnections: 2))
         let c1 = Self.open(&pool, "c1", id: 1, for: "A")

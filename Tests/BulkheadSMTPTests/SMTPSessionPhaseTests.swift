@@ -353,7 +353,7 @@ struct SMTPSessionPhaseTests {
         #expect(closed.connectionClosed(reason: "bye") == [.cancelTimer, .outcome(id: 5, .deferred(.note("connection closed; nothing was sent")))])
         #expect(
             closed.messageQueued(id: 6, envelope: Self.envelope, message: Self.message)
-                == [.outcome(id: 6, .deferred(.note("connection is closed; nothing was sent")))])
+                == [.outcome(id: 6, .postponed(.note("connection is closed; nothing was sent"), retryAfter: .zero))])
     }
 
     @Test func quitBeforeConnectingDefersTheQueue() {

@@ -2,6 +2,10 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The thin NIO side of `SMTPClientSession`: feeds it channel events and performs its actions.
 /// Every method runs on the channel's event loop.
 final class SMTPClientHandler: ChannelInboundHandler {
@@ -141,12 +145,24 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 outcomePromises.removeValue(forKey: id)?.succeed(outcome)
             case .pipelineOpen(let id):
                 pipelineOpenHandlers.removeValue(forKey: id)?()
+            case .acknowledgeNow:
+                Self.acknowledgeNow(context.channel)
             case .close:
                 if unflushed { context.flush() }
                 unflushed = false
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// Sends the pending ACK at once: on Linux, setting TCP_QUICKACK flushes a delayed ACK (and
+    /// leaves delayed-ACK mode for a while). Elsewhere nothing (the stall is then the server's
+    /// Nagle wait, as before this option). A failure changes nothing but the timing.
+    private static func acknowledgeNow(_ channel: any Channel) {
+        #if os(Linux)
+        let quickAck = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: CInt(TCP_QUICKACK)))
+        try? channel.syncOptions?.setOption(quickAck, value: 1)
+        #endif
     }
 
     private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext) {

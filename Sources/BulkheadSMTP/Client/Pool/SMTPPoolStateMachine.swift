@@ -269,9 +269,13 @@ struct SMTPPoolStateMachine<Connection: Sendable, Waiter: Sendable>: Sendable {
     /// (as by ``released(_:reusable:at:)``) and that caller gets it, its message pipelined behind the
     /// body: connections are the bottleneck then, and a connection serves two messages per round trip.
     /// Otherwise nothing changes (nil): the lease comes back with its outcome, and the caller's next
-    /// message takes a connection with nothing in flight, which answers sooner.
+    /// message takes a connection with nothing in flight, which answers sooner. Nor does a connection
+    /// that is spent (`maxMessagesPerConnection`) or past its lifetime come back early: it is to close,
+    /// and closing it now would open a new one beside it while its message still waits for its reply.
     mutating func pipelineOpened(_ lease: Lease, at now: WallTime) -> [Action]? {
         guard case .running = lifecycle, !waiters.isEmpty else { return nil }
+        let afterThis = Lease(id: lease.id, connection: lease.connection, openedAt: lease.openedAt, messagesSent: lease.messagesSent + 1)
+        guard afterThis.messagesSent < maxMessagesPerConnection, !isPastLifetime(afterThis, at: now) else { return nil }
         return released(lease, reusable: true, at: now)
     }
 

@@ -53,6 +53,11 @@ public struct SMTPClientSession: Sendable {
         /// pipelined behind it (its commands are written at once). Comes once per message at most,
         /// only with PIPELINING.
         case pipelineOpen(after: MessageID)
+        /// Acknowledge the bytes just read at once (TCP_QUICKACK). The reply to a final dot came with
+        /// a message's commands already behind it: a server such as Postfix sends that reply on its
+        /// own and holds the next ones back (Nagle) until it is acknowledged, which a delayed ACK
+        /// would put off by 40 ms a message.
+        case acknowledgeNow
         /// Close the connection.
         case close
     }
@@ -125,7 +130,8 @@ public struct SMTPClientSession: Sendable {
         let message = Pending(id: id, envelope: envelope, message: message)
         switch state {
         case .closed:
-            return [.outcome(id: id, .deferred(.note("connection is closed; nothing was sent")))]
+            // Not this message's doing (the connection closed as it was handed over): no attempt charged.
+            return [.outcome(id: id, .postponed(.note("connection is closed; nothing was sent"), retryAfter: .zero))]
         case .ready:
             pending.append(message)
             return startNext()
@@ -377,15 +383,16 @@ public struct SMTPClientSession: Sendable {
         guard let next = following else { return nil }
         following = nil
         state = .transaction(next)
-        return [arm(for: next.awaitedStep)]
+        return [arm(for: next.awaitedStep), .acknowledgeNow]
     }
 
-    /// The following message's outcome when the connection breaks: its commands went out, its body
-    /// never did (deferred).
+    /// The following message's outcome when the connection breaks under the message ahead of it: its
+    /// commands went out, its body never did, and the failure was not its own: `postponed` (nothing
+    /// sent, no attempt charged; another connection or upstream takes it).
     private mutating func deferFollowing(_ interruption: SMTPMailTransaction.Interruption) -> [Action] {
         guard let next = following else { return [] }
         following = nil
-        return [.outcome(id: next.id, next.outcome(interruptedBy: interruption))]
+        return [.outcome(id: next.id, .postponed(next.outcome(interruptedBy: interruption).detail, retryAfter: .zero))]
     }
 
     /// Reports the message and closes the connection; every queued message is deferred.
