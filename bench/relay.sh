@@ -42,13 +42,9 @@ fi
 # A leg gets this long for its messages to arrive (the bounded part of every wait).
 leg_timeout="${LEG_TIMEOUT:-300}"
 
-if ! command -v smtp-sink >/dev/null || ! [ -x /usr/sbin/postfix ]; then
-    echo "installing postfix for smtp-sink/smtp-source and the reference relay…" >&2
-    apt-get update -qq
-    # "No configuration": the package sets up no system instance (it would listen on port 25).
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_install_postfix
 if [ "${BULKHEAD_BENCH_DEBUG:-0}" = 1 ]; then
     swift build --product bulkhead >&2
     bulkhead="$PWD/.build/debug/bulkhead"
@@ -76,27 +72,6 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-# Waits until 127.0.0.1:$1 accepts connections (true) or $2 seconds pass (false); $3, when given, is a
-# process that must stay alive meanwhile.
-wait_for_port() {
-    python3 - "$@" <<'PY'
-import os, socket, sys, time
-port, seconds, pid = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else None
-deadline = time.monotonic() + seconds
-while time.monotonic() < deadline:
-    if pid is not None:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            sys.exit(1)
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
 # /proc/PID/status field $2 (VmRSS, VmHWM) of process $1, in MB.
 rss_mb() { awk -v field="$2:" '$1 == field { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
@@ -105,7 +80,7 @@ rss_mb() { awk -v field="$2:" '$1 == field { printf "%.0f", $2 / 1024 }' "/proc/
 sink_port="$(free_port)"
 smtp-sink -u nobody -c "127.0.0.1:$sink_port" 1000 > "$work/sink.out" 2> "$work/sink.err" &
 sink_pid=$!
-wait_for_port "$sink_port" 10 || { echo "smtp-sink did not start: $(cat "$work/sink.err")" >&2; exit 1; }
+bench_wait_for_port "$sink_port" 10 || { echo "smtp-sink did not start: $(cat "$work/sink.err")" >&2; exit 1; }
 
 # One throughput leg: smtp-source to 127.0.0.1:PORT, timed until the sink counted COUNT more messages.
 # Prints "rate arrived seconds errors source" (rate 0: not all arrived within LEG_TIMEOUT; errors: smtp-source's
@@ -153,82 +128,10 @@ leg() {
     python3 "$work/leg.py" "$work/sink.out" "$port" "$count" "$concurrency" "$size" "$leg_timeout" "$work/source-$name.err"
 }
 
-# Postfix: a private instance from its own config directory, listening on one loopback port only
-# (never port 25), relaying everything from 127.0.0.0/8 to the sink, no local delivery. Queue files are
-# fsynced before the 250, as in any Postfix.
+# Postfix: a private instance relaying to the sink (bench/common.sh).
 postfix_port="$(free_port)"
-mkdir -p "$postfix_dir/queue" "$postfix_dir/data"
-chown postfix "$postfix_dir/data"
-cat > "$postfix_dir/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $postfix_dir/queue
-data_directory = $postfix_dir/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-meta_directory = /etc/postfix
-shlib_directory = /usr/lib/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $postfix_dir/maillog
-maillog_file_prefixes = $postfix_dir, /dev/stderr
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-myhostname = relay.bench.invalid
-mydomain = bench.invalid
-myorigin = \$myhostname
-mydestination =
-local_recipient_maps =
-local_transport = error:local delivery is disabled
-alias_maps =
-alias_database =
-relayhost = [127.0.0.1]:$sink_port
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_recipient_restrictions = permit_mynetworks, reject
-smtpd_peername_lookup = no
-default_destination_concurrency_limit = $sessions
-smtp_destination_concurrency_limit = $sessions
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-# only a failed leg retries: then promptly, not after Postfix's 5 minutes
-queue_run_delay = 5s
-minimal_backoff_time = 5s
-maximal_backoff_time = 10s
-biff = no
-CF
-cat > "$postfix_dir/master.cf" <<CF
-127.0.0.1:$postfix_port inet n - n - - smtpd
-pickup     unix n - n 60 1 pickup
-cleanup    unix n - n - 0 cleanup
-qmgr       unix n - n 300 1 qmgr
-rewrite    unix - - n - - trivial-rewrite
-bounce     unix - - n - 0 bounce
-defer      unix - - n - 0 bounce
-trace      unix - - n - 0 bounce
-verify     unix - - n - 1 verify
-flush      unix n - n 1000? 0 flush
-proxymap   unix - - n - - proxymap
-proxywrite unix - - n - 1 proxymap
-smtp       unix - - n - - smtp
-relay      unix - - n - - smtp
-showq      unix n - n - - showq
-error      unix - - n - - error
-retry      unix - - n - - error
-discard    unix - - n - - discard
-anvil      unix - - n - 1 anvil
-scache     unix - - n - 1 scache
-postlog    unix-dgram n - n - 1 postlogd
-CF
 postfix_started=1
-postfix_failed() {
-    # Postfix logs to its maillog_file once running; its start-up checks are seen with stderr instead.
-    /usr/sbin/postconf -c "$postfix_dir" -e maillog_file=/dev/stderr
-    /usr/sbin/postfix -c "$postfix_dir" check >&2 || true
-    echo "Postfix did not start (see above)" >&2
-    exit 1
-}
-/usr/sbin/postfix -c "$postfix_dir" start >"$work/postfix-start.log" 2>&1 || postfix_failed
-wait_for_port "$postfix_port" 20 || postfix_failed
+bench_postfix_start "$postfix_dir" "$postfix_port" "$sink_port" "$sessions"
 if ss -ltn 2>/dev/null | awk '{print $4}' | grep -qE '[:.]25$'; then
     echo "something listens on port 25: not going on" >&2
     exit 1
@@ -263,7 +166,7 @@ logging:
 YAML
     "$bulkhead" serve --config "$work/bulkhead.yaml" > "$work/bulkhead.out" 2> "$work/bulkhead.err" &
     bulkhead_pid=$!
-    if ! wait_for_port "$bulkhead_port" 30 "$bulkhead_pid"; then
+    if ! bench_wait_for_port "$bulkhead_port" 30 "$bulkhead_pid"; then
         echo "== the Bulkhead leg is not available: \`bulkhead serve\` with a relay: section did not start a relay listener" >&2
         echo "   (the guard relay is not on this build yet?) bulkhead said:" >&2
         sed 's/^/   | /' "$work/bulkhead.err" | head -5 >&2
