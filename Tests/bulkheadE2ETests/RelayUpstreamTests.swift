@@ -7,16 +7,15 @@ import Testing
 /// PIPELINING); every recipient gets each message once, as its own SMTP transaction.
 @Suite("End to end: the guard relay in front of Postfix's smtp-sink", .serialized)
 struct RelayUpstreamEndToEndTests {
+    /// (`whileServing` discards the workspace when `serve` ends: the dumps are read before.)
     @Test func everyRelayedCopyReachesSmtpSinkOnce() async throws {
         let workspace = try await Workspace(.sqlite)
         let server = try await ReceivingServer(.smtpSink, in: workspace.root)
         do {
             try await run(workspace, server)
             await server.stop()
-            await workspace.discard()
         } catch {
             await server.stop()
-            await workspace.discard()
             throw error
         }
     }
@@ -39,8 +38,13 @@ struct RelayUpstreamEndToEndTests {
             #expect(answers.split(separator: "\n").count == 5 && answers.split(separator: "\n").allSatisfy { $0.hasPrefix("250") }, "\(answers)")
             try await RelayEndToEndTests.waitUntil(timeout: .seconds(60)) { server.messageCount() >= 30 }
             try await Task.sleep(for: .seconds(1))
+            try Self.check(server, recipients: recipients)
         }
         #expect(stopped.status == 0, "\(stopped.summary)")
+    }
+
+    /// Every dump is one transaction with one RCPT, and each recipient got each of the 5 messages once.
+    private static func check(_ server: ReceivingServer, recipients: [String]) throws {
         let dumps = try FileManager.default.contentsOfDirectory(atPath: server.directory.path)
         #expect(dumps.count == 30, "6 recipients × 5 messages, one transaction each")
         var perRecipient: [String: Int] = [:]
