@@ -55,6 +55,11 @@ import Testing
         journal.began(entry(3, attempt: 2))
         journal.began(entry(4))
         journal.handedBack(entry(4))
+        // Handed back (its attempt restored), claimed again in the same run, in flight at the crash:
+        // started, whatever the earlier hand-back said (else recovery would queue it again: a duplicate).
+        journal.began(entry(5))
+        journal.handedBack(entry(5))
+        journal.began(entry(5))
         // What a crash leaves: the file as written so far, plus (at worst) a line cut short.
         let handle = try #require(FileHandle(forWritingAtPath: journal.path))
         try handle.seekToEnd()
@@ -69,6 +74,7 @@ import Testing
                 EntryAttempt(id: LedgerEntryID(rawValue: 1), attempt: 1),
                 EntryAttempt(id: LedgerEntryID(rawValue: 2), attempt: 1),
                 EntryAttempt(id: LedgerEntryID(rawValue: 3), attempt: 2),
+                EntryAttempt(id: LedgerEntryID(rawValue: 5), attempt: 1),
             ])
         let finished = Dictionary(uniqueKeysWithValues: evidence.finished.map { ($0.entryID.rawValue, $0.result) })
         #expect(finished.count == 2)

@@ -338,7 +338,7 @@ struct FaultInjectionTests {
     /// A 421 to a final dot with the next message pipelined behind it: the first is deferred by the
     /// reply, the second postponed (its body never went out, and the failure was not its own: no
     /// attempt charged), nothing uncertain, nothing arrived.
-    @Test func aClosingReplyToTheDotDefersTheMessageBehindIt() async throws {
+    @Test func aClosingReplyToTheDotPostponesTheMessageBehindIt() async throws {
         var script = FaultServer.Script()
         script.react = { step, _ in step == .endOfData ? .later(.milliseconds(300), "421 4.3.2 closing") : .normal }
         let server = try await FaultServer.start(script)

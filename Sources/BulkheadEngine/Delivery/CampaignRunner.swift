@@ -394,7 +394,8 @@ public struct CampaignRunner: Sendable {
                     recorder.record(outcome)
                     metrics.message(Self.metricOutcome(outcome.outcome.result), .campaign)
                 case .postponed(let retryAfter, let detail):
-                    // The upstream could not be reached: nothing was sent and no attempt is charged. The
+                    // Nothing of the message went out, and not by its own doing (the upstream could not be
+                    // reached, or the connection broke under the message ahead of it): no attempt is charged. The
                     // entry (with the reason as its last reply) and the rest of the batch go back to the
                     // queue. Once the upstream's breaker is open the run ends (`upstream-down`) instead of
                     // waiting: `serve`'s next pass, or `campaign resume`, goes on after it.

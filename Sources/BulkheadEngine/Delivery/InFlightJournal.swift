@@ -194,8 +194,11 @@ public final class InFlightJournal: Sendable {
             let fields = line.split(separator: " ")
             guard fields.count >= 3, let id = Int64(fields[1]), let attempt = Int(fields[2]) else { continue }
             let key = EntryAttempt(id: LedgerEntryID(rawValue: id), attempt: attempt)
+            // Read in order: an entry handed back (attempt restored) and claimed again in the same run
+            // begins again under the same key; its later `B` line makes it started again.
             if fields[0] == "B" {
                 started.insert(key)
+                handedBack.remove(key)
                 continue
             }
             // The last line may be cut short by the crash: an incomplete one is ignored.

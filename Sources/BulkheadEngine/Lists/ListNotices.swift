@@ -7,8 +7,8 @@ public import Logging
 /// What a hosted list tells people about a reply-all storm: the sender of a refused reply one short
 /// notice per storm, the list's owner (else `alerts.email`) one alert per storm. Notices go straight
 /// to the transport, marked `Auto-Submitted: auto-replied` (RFC 3834), from the null sender, never
-/// to a suppressed address nor while the emergency stop holds; one that cannot be sent is logged (the
-/// refusal stands).
+/// to a suppressed address nor, the sender's notice, while the emergency stop holds (the owner's alert
+/// goes, as alerts do); one that cannot be sent is logged (the refusal stands).
 ///
 /// ```swift
 /// let notices = ListNotices(store: store, from: identity.from, transport: transport, alerts: environment.alerts, clock: clock, logger: logger)
@@ -50,7 +50,7 @@ public struct ListNotices: Sendable {
                 """
             let title = "reply-all storm on \(list.address): replies refused until \(until)"
             if let owner = list.owner {
-                await notify(owner, subject: "[bulkhead alert] " + title, text: text, autoSubmitted: "auto-generated")
+                await notify(owner, subject: "[bulkhead alert] " + title, text: text, autoSubmitted: "auto-generated", isAlert: true)
             } else {
                 await alerts?.send(subject: title, text: text)
             }
@@ -67,11 +67,12 @@ public struct ListNotices: Sendable {
         }
     }
 
-    private func notify(_ recipient: String, subject: String, text: String, autoSubmitted: String) async {
+    /// Sends one notice (`isAlert`: the owner's alert, which goes even during the emergency stop).
+    private func notify(_ recipient: String, subject: String, text: String, autoSubmitted: String, isAlert: Bool = false) async {
         do {
             switch try await PersonNotice.send(
                 to: try NormalizedAddress(recipient), from: from, subject: subject, text: text + "\n\n-- \nBulkhead list service\n",
-                autoSubmitted: autoSubmitted, store: store, transport: transport, clock: clock)
+                autoSubmitted: autoSubmitted, isAlert: isAlert, store: store, transport: transport, clock: clock)
             {
             case .suppressed, .handedOver(.sent):
                 return

@@ -58,6 +58,11 @@ public struct RelayNotices: Sendable {
         }
         guard !mailFrom.isEmpty else { return }
         do {
+            // Not even marked while the stop holds: the notice is not used up by a message it never reached.
+            if try await store.latch(named: Latch.emergencyStop) != nil {
+                logger.info("relay hold notice not sent: the emergency stop holds", metadata: ["id": "\(id)"])
+                return
+            }
             guard try await store.markRelaySenderNotified(receipt.id) else { return }
             let reason =
                 receipt.breakerTripped

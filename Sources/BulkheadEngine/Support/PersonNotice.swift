@@ -5,7 +5,8 @@ import BulkheadStore
 /// One short automatic message to a person (a held relay message, a reply refused in a list's storm):
 /// straight to the transport, from the null sender, marked `Auto-Submitted` (RFC 3834) so that no
 /// auto-responder answers it, never to a suppressed address, and never while the emergency stop
-/// (`stop --all`) holds: nothing leaves then, a notice included.
+/// (`stop --all`) holds: nothing leaves then, a notice included. An alert (`isAlert`: to the person
+/// who runs the thing, such as a list's owner) goes during the stop, as those to `alerts.email` do.
 ///
 /// ```swift
 /// let result = try await PersonNotice.send(
@@ -23,13 +24,13 @@ enum PersonNotice {
         case handedOver(DeliveryOutcome)
     }
 
-    /// Sends the notice unless the address is suppressed or the emergency stop holds.
+    /// Sends the notice unless the address is suppressed or (unless `isAlert`) the emergency stop holds.
     static func send(
         to address: NormalizedAddress, from: Mailbox, subject: String, text: String, autoSubmitted: String = "auto-replied",
-        store: any MailStore, transport: any MessageTransport, clock: any BulkheadClock
+        isAlert: Bool = false, store: any MailStore, transport: any MessageTransport, clock: any BulkheadClock
     ) async throws -> Result {
         if try await store.suppression(address: address) != nil { return .suppressed }
-        if try await store.latch(named: Latch.emergencyStop) != nil { return .stopped }
+        if !isAlert, try await store.latch(named: Latch.emergencyStop) != nil { return .stopped }
         var message = MessageBuilder(from: from)
         let recipient = try address.mailbox
         message.to = [.mailbox(recipient)]

@@ -155,11 +155,11 @@ final class SMTPClientHandler: ChannelInboundHandler {
         }
     }
 
-    /// Sends the pending ACK at once: on Linux, setting TCP_QUICKACK flushes a delayed ACK (and
+    /// Sends the pending ACK at once: on Linux (Glibc), setting TCP_QUICKACK flushes a delayed ACK (and
     /// leaves delayed-ACK mode for a while). Elsewhere nothing (the stall is then the server's
     /// Nagle wait, as before this option). A failure changes nothing but the timing.
     private static func acknowledgeNow(_ channel: any Channel) {
-        #if os(Linux)
+        #if canImport(Glibc)
         let quickAck = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: CInt(TCP_QUICKACK)))
         try? channel.syncOptions?.setOption(quickAck, value: 1)
         #endif
