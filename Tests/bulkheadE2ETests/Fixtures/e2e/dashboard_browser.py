@@ -25,7 +25,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 phase, base, out = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
@@ -55,11 +55,34 @@ def browser():
 driver = browser()
 # Pages reload after each form: an element found just before may be gone when it is read.
 IGNORED = [NoSuchElementException, StaleElementReferenceException]
-wait = WebDriverWait(driver, 20, ignored_exceptions=IGNORED)
+
+
+def replaced(error):
+    """Chromium 156 reports an element of a page that has just been replaced as an inspector error
+    ("Node with given id does not belong to the document"), not as a stale element."""
+    return isinstance(error, WebDriverException) and "does not belong to the document" in str(error)
+
+
+class PageWait(WebDriverWait):
+    """A wait whose condition may read an element of the page being replaced: that read counts as
+    "not yet", like a stale element."""
+
+    def until(self, method, message=""):
+        def condition(d):
+            try:
+                return method(d)
+            except WebDriverException as error:
+                if replaced(error):
+                    return False
+                raise
+        return super().until(condition, message)
+
+
+wait = PageWait(driver, 20, ignored_exceptions=IGNORED)
 
 
 def waiting(seconds):
-    return WebDriverWait(driver, seconds, ignored_exceptions=IGNORED)
+    return PageWait(driver, seconds, ignored_exceptions=IGNORED)
 
 
 def shot(name):
@@ -68,7 +91,8 @@ def shot(name):
 
 
 def text(element_id):
-    return driver.find_element(By.ID, element_id).text
+    # Read once the page has settled (an element of a page being replaced reads as "not yet").
+    return wait.until(lambda d: (d.find_element(By.ID, element_id).text,))[0]
 
 
 def log_in(user, password):
