@@ -307,20 +307,27 @@ struct FaultInjectionTests {
         #expect(log.received.map(\.data) == [0, 2, 4].map { TestMessages.message($0, to: recipients[$0]) })
     }
 
-    /// One connection, four messages at once, a server slow to answer each final dot: the next
-    /// message's MAIL, RCPT and DATA are already there when the reply goes out (pipelined behind the
-    /// body), and every message arrives once, byte for byte.
-    @Test func theNextMessageIsPipelinedBehindABodyWhoseReplyIsSlow() async throws {
+    /// Sends `count` messages at once over one connection to a server that answers each final dot
+    /// 300 ms late with `reply`; the outcomes by sequence number and the server's log.
+    private func sendAtOnce(_ count: Int, dotReplyAfter300ms reply: String) async throws -> ([Int: DeliveryOutcome], FaultServer.Log) {
         var script = FaultServer.Script()
-        script.react = { step, _ in step == .endOfData ? .later(.milliseconds(300), "250 2.0.0 Ok: queued") : .normal }
+        script.react = { step, _ in step == .endOfData ? .later(.milliseconds(300), reply) : .normal }
         let server = try await FaultServer.start(script)
         var upstream = TestMessages.upstream(port: server.port)
         upstream.maxConnections = 1
         let pool = try SMTPConnectionPool(upstream: upstream)
-        let outcomes = try await TestMessages.sendAll(4, through: pool)
+        let outcomes = try await TestMessages.sendAll(count, through: pool)
         await pool.shutdown()
         let log = server.snapshot
         await server.stop()
+        return (outcomes, log)
+    }
+
+    /// One connection, four messages at once, a server slow to answer each final dot: the next
+    /// message's MAIL, RCPT and DATA are already there when the reply goes out (pipelined behind the
+    /// body), and every message arrives once, byte for byte.
+    @Test func theNextMessageIsPipelinedBehindABodyWhoseReplyIsSlow() async throws {
+        let (outcomes, log) = try await sendAtOnce(4, dotReplyAfter300ms: "250 2.0.0 Ok: queued")
         #expect(outcomes.count == 4 && outcomes.values.allSatisfy { if case .sent = $0 { true } else { false } }, "\(outcomes)")
         #expect(log.connections == 1)
         #expect(Set(log.received.map(\.recipients)) == Set((0..<4).map { ["r\($0)@rcpt.test"] }))
@@ -339,16 +346,7 @@ struct FaultInjectionTests {
     /// reply, the second postponed (its body never went out, and the failure was not its own: no
     /// attempt charged), nothing uncertain, nothing arrived.
     @Test func aClosingReplyToTheDotPostponesTheMessageBehindIt() async throws {
-        var script = FaultServer.Script()
-        script.react = { step, _ in step == .endOfData ? .later(.milliseconds(300), "421 4.3.2 closing") : .normal }
-        let server = try await FaultServer.start(script)
-        var upstream = TestMessages.upstream(port: server.port)
-        upstream.maxConnections = 1
-        let pool = try SMTPConnectionPool(upstream: upstream)
-        let outcomes = try await TestMessages.sendAll(2, through: pool)
-        await pool.shutdown()
-        let log = server.snapshot
-        await server.stop()
+        let (outcomes, log) = try await sendAtOnce(2, dotReplyAfter300ms: "421 4.3.2 closing")
         #expect(log.received.isEmpty)
         let closing = SMTPReply(code: 421, lines: ["4.3.2 closing"])
         #expect(outcomes.values.filter { $0 == .deferred(.reply(.endOfData, closing)) }.count == 1, "\(outcomes)")

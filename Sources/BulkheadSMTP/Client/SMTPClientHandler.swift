@@ -16,9 +16,14 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private let tlsContext: NIOSSLContext?
     private let serverHostname: String?
     private var readyPromise: EventLoopPromise<SMTPCapabilities>?
-    private var outcomePromises: [SMTPClientSession.MessageID: EventLoopPromise<DeliveryOutcome>] = [:]
-    /// Called when a message's body is going out and a next message would be pipelined behind it.
-    private var pipelineOpenHandlers: [SMTPClientSession.MessageID: @Sendable () -> Void] = [:]
+    /// A queued message's caller: the promise of its outcome, and what to call (once) when its body is
+    /// going out and a next message would be pipelined behind it.
+    private struct Caller {
+        var outcome: EventLoopPromise<DeliveryOutcome>
+        var pipelineOpen: (@Sendable () -> Void)?
+    }
+
+    private var callers: [SMTPClientSession.MessageID: Caller] = [:]
     private var nextID: SMTPClientSession.MessageID = 0
     /// The one NIO timer of the connection and the instant it fires.
     private var timer: (task: Scheduled<Void>, firesAt: NIODeadline)?
@@ -47,8 +52,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
         pipelineOpen: (@Sendable () -> Void)? = nil
     ) {
         nextID += 1
-        outcomePromises[nextID] = promise
-        if let pipelineOpen { pipelineOpenHandlers[nextID] = pipelineOpen }
+        callers[nextID] = Caller(outcome: promise, pipelineOpen: pipelineOpen)
         run(session.messageQueued(id: nextID, envelope: envelope, message: message))
     }
 
@@ -95,11 +99,10 @@ final class SMTPClientHandler: ChannelInboundHandler {
         // the session reports every message; this only guards against a promise left behind
         readyPromise?.fail(SMTPSessionError.connectionClosed(closeReason ?? "closed by the server"))
         readyPromise = nil
-        for (_, promise) in outcomePromises {
-            promise.succeed(.deferred(.note("connection closed; nothing was sent")))
+        for (_, caller) in callers {
+            caller.outcome.succeed(.deferred(.note("connection closed; nothing was sent")))
         }
-        outcomePromises = [:]
-        pipelineOpenHandlers = [:]
+        callers = [:]
         context.fireChannelInactive()
     }
 
@@ -141,10 +144,11 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 readyPromise?.fail(error)
                 readyPromise = nil
             case .outcome(let id, let outcome):
-                pipelineOpenHandlers.removeValue(forKey: id)
-                outcomePromises.removeValue(forKey: id)?.succeed(outcome)
+                callers.removeValue(forKey: id)?.outcome.succeed(outcome)
             case .pipelineOpen(let id):
-                pipelineOpenHandlers.removeValue(forKey: id)?()
+                let open = callers[id]?.pipelineOpen
+                callers[id]?.pipelineOpen = nil
+                open?()
             case .acknowledgeNow:
                 Self.acknowledgeNow(context.channel)
             case .close:

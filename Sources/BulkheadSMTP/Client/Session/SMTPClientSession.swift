@@ -314,16 +314,12 @@ public struct SMTPClientSession: Sendable {
     /// Starts the next queued message that can go to this server (reporting those that cannot), or
     /// says QUIT when none is left and quitting was asked for.
     private mutating func startNext() -> [Action] {
-        var actions: [Action] = []
-        while let next = pending.popFirst() {
-            switch SMTPMailTransaction.start(id: next.id, envelope: next.envelope, message: next.message, capabilities: capabilities) {
-            case .refused(let outcome):
-                actions.append(.outcome(id: next.id, outcome))
-            case .started(let transaction, let bytes):
-                state = .transaction(transaction)
-                return actions + [.write(bytes), arm(for: transaction.awaitedStep)]
-            }
+        let (refused, started) = startFirstQueued()
+        if let (transaction, bytes) = started {
+            state = .transaction(transaction)
+            return refused + [.write(bytes), arm(for: transaction.awaitedStep)]
         }
+        var actions = refused
         if quitWhenIdle {
             state = .quit
             actions += [.write(Self.line("QUIT")), arm(for: .quit)]
@@ -364,17 +360,27 @@ public struct SMTPClientSession: Sendable {
     /// ``Action/pipelineOpen(after:)``.
     private mutating func startFollowing(announcing: Bool) -> [Action] {
         guard capabilities.pipelining, following == nil, case .transaction(let current) = state, current.isSendingBody else { return [] }
-        var actions: [Action] = []
+        let (refused, started) = startFirstQueued()
+        if let (transaction, bytes) = started {
+            following = transaction
+            return refused + [.write(bytes)]
+        }
+        return announcing ? refused + [.pipelineOpen(after: current.id)] : refused
+    }
+
+    /// Takes queued messages in order until one can start on this server: the outcomes of those that
+    /// cannot (nothing sent), and the started one with the bytes to write, if any.
+    private mutating func startFirstQueued() -> (refused: [Action], started: (SMTPMailTransaction, [UInt8])?) {
+        var refused: [Action] = []
         while let next = pending.popFirst() {
             switch SMTPMailTransaction.start(id: next.id, envelope: next.envelope, message: next.message, capabilities: capabilities) {
             case .refused(let outcome):
-                actions.append(.outcome(id: next.id, outcome))
+                refused.append(.outcome(id: next.id, outcome))
             case .started(let transaction, let bytes):
-                following = transaction
-                return actions + [.write(bytes)]
+                return (refused, (transaction, bytes))
             }
         }
-        return announcing ? actions + [.pipelineOpen(after: current.id)] : actions
+        return (refused, nil)
     }
 
     /// After the reply to the final dot: the following message, if any, is the one in flight now (its
