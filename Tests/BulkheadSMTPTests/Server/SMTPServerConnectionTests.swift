@@ -17,7 +17,8 @@ struct SMTPServerConnectionTests {
             let client = try await RawClient.connect(port: loopback.port)
             try await client.waitFor(Self.greeting)
             try await client.send("EHLO c.test\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<b@rcpt.test>\r\nRCPT TO:<x@other.test>\r\nDATA\r\n")
-            let text = try await client.waitFor("354 ")
+            // The whole reply line: "354 " alone may arrive before the rest of it.
+            let text = try await client.waitFor("354 End data with <CR><LF>.<CR><LF>\r\n")
             #expect(
                 text.hasSuffix(
                     "250 ENHANCEDSTATUSCODES\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.7.1 Relaying denied\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
