@@ -13,6 +13,30 @@ bench_binary() {
     fi
 }
 
+# bench_shop_yaml: the sender every campaign bench uses, as bulkhead.yaml lines: the identity and an
+# Ed25519 DKIM key at keys/s1.private.pem under data_directory (bench_shop_key makes it).
+bench_shop_yaml() {
+    cat <<'YAML'
+identity:
+  from: "Example Shop <news@shop.example>"
+  unsubscribe_base_url: https://shop.example
+  postal_address: "Example Shop, 1 Loopback Road, Localhost"
+dkim:
+  domain: shop.example
+  selector: s1
+  private_key_file: keys/s1.private.pem
+YAML
+}
+
+# bench_shop_key DATA_DIRECTORY: the DKIM key bench_shop_yaml names.
+bench_shop_key() {
+    "$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out "$1/keys" >/dev/null
+}
+
+# The guardrails a bench turns off so that a send starts at once and goes to everyone: no undo window,
+# no approval, no canary wave. Never a production setting.
+bench_open_guardrails='guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {percent: 0}}'
+
 # bench_campaign_inputs DIR N: DIR/subscribers.csv (N people: email, name, city) and the campaign's
 # personalised ~8 KB text and HTML bodies, DIR/body.txt and DIR/body.html.
 bench_campaign_inputs() {

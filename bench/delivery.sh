@@ -59,7 +59,7 @@ fi
 if [ "${BULKHEAD_BENCH_CANARY:-off}" = on ]; then
     guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {hold_seconds: 0}}"
 else
-    guardrails_yaml="guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {percent: 0}}"
+    guardrails_yaml="$bench_open_guardrails"
 fi
 
 work="$(mktemp -d /tmp/bulkhead-bench.XXXXXX)"
@@ -95,14 +95,7 @@ printf '[smtp_server]\nhost = 127.0.0.1\nport = %s\nsecurity = Never\nratelimit 
 cat > "$work/bulkhead.yaml" <<YAML
 data_directory: $work/data
 $storage_yaml
-identity:
-  from: "Example Shop <news@shop.example>"
-  unsubscribe_base_url: https://shop.example
-  postal_address: "Example Shop, 1 Loopback Road, Localhost"
-dkim:
-  domain: shop.example
-  selector: s1
-  private_key_file: keys/s1.private.pem
+$(bench_shop_yaml)
 delivery:
   concurrency: $concurrency
   batch_size: $batch
@@ -118,7 +111,7 @@ logging:
   level: warning
 YAML
 cd "$work"
-"$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out data/keys >/dev/null
+bench_shop_key data
 "$bulkhead" list create news --config bulkhead.yaml >/dev/null
 /usr/bin/time -f "%e s, %M KB max RSS" "$bulkhead" subscribers import subscribers.csv --list news --config bulkhead.yaml > import.txt 2> import-time.txt
 echo "== import: $(tail -1 import-time.txt)" >&2

@@ -64,14 +64,7 @@ echo "== preparing $recipients recipients in $work" >&2
 bench_campaign_inputs "$work" "$recipients"
 cat > "$work/bulkhead.yaml" <<YAML
 data_directory: $work/data
-identity:
-  from: "Example Shop <news@shop.example>"
-  unsubscribe_base_url: https://shop.example
-  postal_address: "Example Shop, 1 Loopback Road, Localhost"
-dkim:
-  domain: shop.example
-  selector: s1
-  private_key_file: keys/s1.private.pem
+$(bench_shop_yaml)
 delivery:
   concurrency: $concurrency
 upstreams:
@@ -81,12 +74,12 @@ upstreams:
     tls: off
     max_connections: $connections
     messages_per_connection: 100000
-guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {percent: 0}}
+$bench_open_guardrails
 logging:
   level: warning
 YAML
 cd "$work"
-"$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out data/keys >/dev/null
+bench_shop_key data
 "$bulkhead" list create news --config bulkhead.yaml >/dev/null
 "$bulkhead" subscribers import subscribers.csv --list news --config bulkhead.yaml >/dev/null
 : > rounds.txt

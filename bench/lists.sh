@@ -78,14 +78,7 @@ open(f"{work}/body.txt", "w").write("Hello {{name}},\n\n" + textwrap.fill(paragr
 PY
 cat > "$work/bulkhead.yaml" <<YAML
 data_directory: $work/data
-identity:
-  from: "Example Shop <news@shop.example>"
-  unsubscribe_base_url: https://shop.example
-  postal_address: "Example Shop, 1 Loopback Road, Localhost"
-dkim:
-  domain: shop.example
-  selector: s1
-  private_key_file: keys/s1.private.pem
+$(bench_shop_yaml)
 dkim_keys:
   lists:
     domain: lists.shop.example
@@ -104,12 +97,12 @@ upstreams:
 inbound:
   listen: ["127.0.0.1:$inbound_port"]
   domains: [lists.shop.example, shop.example]
-guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {percent: 0}}
+$bench_open_guardrails
 logging:
   level: warning
 YAML
 cd "$work"
-"$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out data/keys >/dev/null
+bench_shop_key data
 "$bulkhead" list create all --address all@lists.shop.example --policy open --config bulkhead.yaml >/dev/null
 "$bulkhead" subscribers import members.csv --list all --config bulkhead.yaml >/dev/null
 size="$(python3 -c 'import os; print(os.path.getsize("post.eml"))')"

@@ -51,20 +51,13 @@ open(f"{work}/orders.txt", "w").write(("id,what,amount,status\n" + rows)[: 1 << 
 PY
 cat > "$work/bulkhead.yaml" <<YAML
 data_directory: $work/data
-identity:
-  from: "Example Shop <news@shop.example>"
-  unsubscribe_base_url: https://shop.example
-  postal_address: "Example Shop, 1 Loopback Road, Localhost"
-dkim:
-  domain: shop.example
-  selector: s1
-  private_key_file: keys/s1.private.pem
+$(bench_shop_yaml)
 logging:
   level: warning
 $storage_yaml
 YAML
 cd "$work"
-"$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out data/keys >/dev/null
+bench_shop_key data
 "$bulkhead" list create news --config bulkhead.yaml >/dev/null
 /usr/bin/time -f "%e s" "$bulkhead" subscribers import subscribers.csv --list news --config bulkhead.yaml > import.txt 2> import-time.txt
 echo "== import of $recipients: $(tail -1 import-time.txt)" >&2

@@ -53,14 +53,7 @@ data_directory: $work/data
 storage:
   backend: postgres
   postgres_url: $BULKHEAD_TEST_POSTGRES_URL
-identity:
-  from: "Example Shop <news@shop.example>"
-  unsubscribe_base_url: https://shop.example
-  postal_address: "Example Shop, 1 Loopback Road, Localhost"
-dkim:
-  domain: shop.example
-  selector: s1
-  private_key_file: keys/s1.private.pem
+$(bench_shop_yaml)
 delivery:
   concurrency: 4
   batch_size: 20
@@ -73,7 +66,7 @@ upstreams:
     max_connections: 4
     messages_per_connection: 100000
     messages_per_second: $2
-guardrails: {undo_seconds: 0, approval_recipients: 100000000, canary: {percent: 0}}
+$bench_open_guardrails
 logging:
   level: warning
 YAML
@@ -81,7 +74,7 @@ YAML
 
 cd "$work"
 config 25 0
-"$bulkhead" dkim keygen --algorithm ed25519 --domain shop.example --selector s1 --out data/keys >/dev/null
+bench_shop_key data
 "$bulkhead" list create news --config bulkhead.yaml >/dev/null
 "$bulkhead" subscribers import subscribers.csv --list news --config bulkhead.yaml >/dev/null
 "$bulkhead" list create few --config bulkhead.yaml >/dev/null

@@ -41,6 +41,44 @@ struct OptOutConformanceTests {
         }
     }
 
+    /// Review of 2026-12-05: an opt-out after the claim must hold for claimed entries not yet handed over.
+    @Test(arguments: StoreBackend.allCases)
+    func claimedEntriesWhosePersonOptedOutSinceAreWithdrawn(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let addresses = (0..<5).map { "w\($0)@example.com" }
+            let campaign = try await Fixture.sendingCampaign(store, addresses, at: db.clock.now)
+            let claimed = try await store.claim(campaign: campaign.id, worker: "w", limit: 10)
+            #expect(claimed.count == 5)
+            // After the claim: w1 is suppressed, w2 unsubscribes from the list; w3 was already sent.
+            try await store.addSuppression(
+                Suppression(address: try Fixture.address("W1@Example.com"), reason: .complaint, at: db.clock.now, source: "arf"),
+                actor: .system)
+            let list = try #require(try await store.list(named: "news"))
+            for address in ["w2@example.com", "w3@example.com"] {
+                let person = try #require(try await store.subscriber(address: try Fixture.address(address)))
+                _ = try await store.setMembership(
+                    list: list.id, subscriber: person.id, status: .unsubscribed, consent: Fixture.consent(.withdrawn, at: db.clock.now))
+            }
+            let byAddress = Dictionary(uniqueKeysWithValues: claimed.map { ($0.address.value, $0) })
+            let w3 = try #require(byAddress["w3@example.com"])
+            try await store.complete([LedgerOutcome(entry: w3, result: .sent(SMTPReplyRecord(code: 250, text: "ok")))])
+
+            let withdrawn = try await store.withdrawOptedOut(claimed)
+            #expect(Set(withdrawn) == Set(["w1@example.com", "w2@example.com"].compactMap { byAddress[$0]?.id }))
+            #expect(try await store.withdrawOptedOut(claimed).isEmpty, "twice changes nothing")
+
+            let ledger = Dictionary(
+                uniqueKeysWithValues: try await store.ledgerEntries(campaign: campaign.id).collect().map { ($0.address.value, $0) })
+            #expect(ledger["w1@example.com"]?.state == .suppressed)
+            #expect(ledger["w1@example.com"]?.lastReply?.text == "suppressed: complaint")
+            #expect(ledger["w2@example.com"]?.state == .suppressed)
+            #expect(ledger["w2@example.com"]?.lastReply?.text == "list membership is unsubscribed")
+            #expect(ledger["w1@example.com"]?.attempts == 0 && ledger["w2@example.com"]?.attempts == 0, "the claim's attempt is restored")
+            #expect(ledger["w3@example.com"]?.state == .sent, "a sent entry stays sent")
+            #expect(ledger["w0@example.com"]?.state == .sending && ledger["w4@example.com"]?.state == .sending)
+        }
+    }
+
     /// The reproduction of the review: deferred, then the person unsubscribes; the retry must not mail them.
     @Test(arguments: StoreBackend.allCases)
     func aDeferredRetryAfterAnUnsubscribeIsSuppressed(backend: StoreBackend) async throws {

@@ -377,18 +377,32 @@ public struct CampaignRunner: Sendable {
             // The previous batch's outcomes are written in the claim's transaction: a crash leaves at
             // most one batch per sender in `sending` (and the journal narrows that to what was in flight).
             activity.set(sender: sender, .claiming, at: clock.now)
+            // The claim looks at the opt-outs; taken before it, this time is never later than that look.
+            var lookedAt = clock.now
             let batch = try await recorder.claimNext(worker: worker.description, limit: settings.batchSize)
             if batch.isEmpty { return released }
             let people = try await store.subscribers(ids: batch.map(\.subscriberID))
+            var withdrawn: Set<LedgerEntryID> = []
             for (index, entry) in batch.enumerated() {
                 if control.stopRequested || Task.isCancelled {
                     activity.set(sender: sender, .releasing, at: clock.now)
-                    released += try await store.release(Array(batch[index...]))
+                    released += try await store.release(batch[index...].filter { !withdrawn.contains($0.id) })
                     return released
                 }
+                // An opt-out made since the look (a slow upstream, a rate limit) holds for the rest of the batch.
+                if lookedAt.duration(to: clock.now) >= Self.optOutFreshness {
+                    activity.set(sender: sender, .claiming, at: clock.now)
+                    lookedAt = clock.now
+                    withdrawn.formUnion(try await store.withdrawOptedOut(batch[index...].filter { !withdrawn.contains($0.id) }))
+                }
+                if withdrawn.contains(entry.id) { continue }
                 activity.set(sender: sender, .delivering(entry.id), at: clock.now)
                 journal?.began(entry)
-                switch await deliver(entry, subscriber: people[entry.subscriberID], random: &random) {
+                switch await deliver(entry, subscriber: people[entry.subscriberID], lookedAt: lookedAt, random: &random) {
+                case .withdrawn:
+                    // Kept back at the last look: the entry is `suppressed` (or, when the look could not be
+                    // made, back in the queue, where the next claim looks again).
+                    journal?.handedBack(entry)
                 case .completed(let outcome):
                     journal?.ended(entry, outcome.outcome.result)
                     recorder.record(outcome)
@@ -402,7 +416,7 @@ public struct CampaignRunner: Sendable {
                     journal?.handedBack(entry)
                     activity.set(sender: sender, .releasing, at: clock.now)
                     released += try await store.release([entry], lastReply: Self.replyRecord(detail))
-                    released += try await store.release(Array(batch[(index + 1)...]))
+                    released += try await store.release(batch[(index + 1)...].filter { !withdrawn.contains($0.id) })
                     if retryAfter > .zero {
                         control.upstreamDown(until: clock.now.advanced(by: retryAfter).date)
                         return released
@@ -428,10 +442,22 @@ public struct CampaignRunner: Sendable {
         case completed(RecordedOutcome)
         /// Not sent, not charged: the upstream is down; try again after the duration.
         case postponed(Duration, DeliveryDetail)
+        /// Not sent: at the last look the person had opted out (the entry is now `suppressed`), or the
+        /// look could not be made (the entry is back in the queue).
+        case withdrawn
     }
 
+    /// How long the opt-out look of a claim holds. A message whose turn comes later (behind a slow
+    /// upstream, or a rate limit's wait) is looked at again right before it goes out: an opt-out
+    /// committed more than this before a hand-over starts always holds for it.
+    static let optOutFreshness = Duration.seconds(1)
+
     /// Builds and hands over one recipient's message; never throws: every failure is an outcome.
-    func deliver(_ entry: LedgerEntry, subscriber: Subscriber?, random: inout MessageRandomGenerator) async -> Handover {
+    /// `lookedAt` is when the opt-outs were last looked at for it: after a longer wait than
+    /// ``optOutFreshness`` for the upstream, they are looked at again before the message goes out.
+    func deliver(
+        _ entry: LedgerEntry, subscriber: Subscriber?, lookedAt: WallTime, random: inout MessageRandomGenerator
+    ) async -> Handover {
         let message: CampaignMessage
         do {
             message = try buildMessage(entry, subscriber: subscriber, random: &random)
@@ -443,7 +469,9 @@ public struct CampaignRunner: Sendable {
         }
         logger.debug("handing over", metadata: ["recipient": "\(entry.address.value)", "campaign": "\(campaignID.rawValue)"])
         let started = clock.now
-        let result = await transport.deliver(message.envelope, message.bytes)
+        let lastLook = LastLookAtOptOuts(entry: entry, lookedAt: lookedAt, store: store, clock: clock, logger: logger)
+        let result = await transport.deliver(message.envelope, message.bytes, lastLook: { await lastLook.stillWanted() })
+        if lastLook.keptBack { return .withdrawn }
         metrics.handOver(started.duration(to: clock.now), .campaign)
         let now = clock.date
         let reply = Self.replyRecord(result.detail)

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// The secrets that open the dashboard and the API: a session cookie, a CSRF token, an API token.
 /// Each is 32 random bytes from the system's generator, written in base64url; the store keeps only

@@ -152,6 +152,9 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     /// `retryAfter` (zero: at once).
     case postponed(DeliveryDetail, retryAfter: Duration)
 
+    /// The note of a message its sender kept back at the last look (``MessageTransport/deliver(_:_:lastLook:)``).
+    public static let withdrawnNote = "kept back by the sender at the last look; nothing was sent"
+
     /// The reply or explanation.
     public var detail: DeliveryDetail {
         switch self {
@@ -181,4 +184,24 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
 public protocol MessageTransport: Sendable {
     /// Delivers `message` (the complete RFC 5322 message, CRLF line endings) to `envelope`'s recipient.
     func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome
+    /// Delivers like ``deliver(_:_:)``, but first asks `lastLook`, after every wait (a rate limit, a
+    /// free connection) and right before the message goes out. When it answers false nothing is sent
+    /// and the outcome is `.postponed` with ``DeliveryOutcome/withdrawnNote``. A transport that may
+    /// try again elsewhere asks again: `lastLook` must keep answering false once it has.
+    ///
+    /// ```swift
+    /// let outcome = await transport.deliver(envelope, bytes, lastLook: { await stillWanted() })
+    /// ```
+    func deliver(_ envelope: Envelope, _ message: [UInt8], lastLook: @escaping LastLook) async -> DeliveryOutcome
+}
+
+/// A sender's last look before its message goes out: true to send it, false to keep it back.
+public typealias LastLook = @Sendable () async -> Bool
+
+extension MessageTransport {
+    /// For a transport that never waits: the last look comes first.
+    public func deliver(_ envelope: Envelope, _ message: [UInt8], lastLook: @escaping LastLook) async -> DeliveryOutcome {
+        guard await lastLook() else { return .postponed(.note(DeliveryOutcome.withdrawnNote), retryAfter: .zero) }
+        return await deliver(envelope, message)
+    }
 }

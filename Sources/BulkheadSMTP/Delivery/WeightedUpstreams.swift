@@ -78,12 +78,23 @@ public struct WeightedTransport: MessageTransport {
     /// Picks a transport by weight and delivers through it. When that upstream is down (`postponed`),
     /// each other upstream is tried once, heaviest first; when all are down, the soonest retry is returned.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+        await deliver { await $0.deliver(envelope, message) }
+    }
+
+    /// As ``deliver(_:_:)``, each upstream tried asking `lastLook` before the message goes out.
+    public func deliver(_ envelope: Envelope, _ message: [UInt8], lastLook: @escaping LastLook) async -> DeliveryOutcome {
+        await deliver { await $0.deliver(envelope, message, lastLook: lastLook) }
+    }
+
+    private func deliver(through send: (any MessageTransport) async -> DeliveryOutcome) async -> DeliveryOutcome {
         var rng = SystemRandomNumberGenerator()
         let first = choice.pick(using: &rng)
-        var outcome = await transports[first].deliver(envelope, message)
-        guard case .postponed(_, var soonest) = outcome else { return outcome }
+        var outcome = await send(transports[first])
+        guard case .postponed(let detail, var soonest) = outcome else { return outcome }
+        // Kept back by the sender: no other upstream is tried.
+        if detail == .note(DeliveryOutcome.withdrawnNote) { return outcome }
         for index in byWeight where index != first {
-            let next = await transports[index].deliver(envelope, message)
+            let next = await send(transports[index])
             guard case .postponed(_, let retryAfter) = next else { return next }
             if retryAfter < soonest {
                 soonest = retryAfter

@@ -196,6 +196,15 @@ public protocol MailStore: Sendable {
     /// number change; returns how many did.
     @discardableResult
     func release(_ entries: [LedgerEntry], lastReply: SMTPReplyRecord?) async throws -> Int
+    /// Looks at the opt-outs again for claimed entries not yet handed over (the claim looked when it
+    /// claimed them): each now suppressed, or no longer a confirmed member of the campaign's list,
+    /// goes from `sending` to `suppressed` with its attempt restored. Returns their keys. Only entries
+    /// still in `sending` with the same attempt number change.
+    ///
+    /// ```swift
+    /// let withdrawn = try await store.withdrawOptedOut(Array(batch[index...]))
+    /// ```
+    func withdrawOptedOut(_ entries: [LedgerEntry]) async throws -> Set<LedgerEntryID>
     /// The workers that hold `sending` entries of the campaign, each with its lease (to find those of a
     /// crashed process), by name.
     func sendingWorkers(campaign: CampaignID) async throws -> [SendingWorker]

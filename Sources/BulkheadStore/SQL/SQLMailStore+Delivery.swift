@@ -46,6 +46,38 @@ extension SQLMailStore {
         }
     }
 
+    /// Looks at the opt-outs again for claimed entries not yet handed over: each whose address is now
+    /// suppressed, or whose person is no longer a confirmed member of the campaign's list, goes from
+    /// `sending` to `suppressed` (its attempt restored, the reason as its last reply), as the claim
+    /// would have done. Returns their keys.
+    public func withdrawOptedOut(_ entries: [LedgerEntry]) async throws -> Set<LedgerEntryID> {
+        guard !entries.isEmpty else { return [] }
+        let now = clock.date
+        let reason = Queries.optOutReason(
+            suppression: "(SELECT x.reason FROM suppressions x WHERE x.address = ledger.address)",
+            status: """
+                (SELECT m.status FROM memberships m WHERE m.subscriber_id = ledger.subscriber_id
+                   AND m.list_id = (SELECT c.list_id FROM campaigns c WHERE c.id = ledger.campaign_id))
+                """,
+            seed: "ledger.seed")
+        return try await backend.transaction { tx in
+            var withdrawn: Set<LedgerEntryID> = []
+            for entry in entries {
+                let rows = try tx.rows(
+                    SQLStatement(
+                        """
+                        UPDATE ledger SET state = 'suppressed', attempts = attempts - 1, next_attempt_at = NULL,
+                          last_reply_code = 0, last_reply_text = \(reason), updated_at = ?
+                        WHERE id = ? AND state = 'sending' AND attempts = ? AND \(reason) IS NOT NULL
+                        RETURNING id
+                        """,
+                        [SQLValue(now), .int(entry.id.rawValue), .int(Int64(entry.attempts))]))
+                if !rows.isEmpty { withdrawn.insert(entry.id) }
+            }
+            return withdrawn
+        }
+    }
+
     /// The distinct workers holding `sending` entries of a campaign, with their leases.
     public func sendingWorkers(campaign: CampaignID) async throws -> [SendingWorker] {
         let now = clock.date

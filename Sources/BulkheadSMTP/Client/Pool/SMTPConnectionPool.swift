@@ -109,6 +109,16 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
 
     /// Waits for the rate limit, takes a connection and sends the message.
     public func deliver(_ envelope: Envelope, _ message: [UInt8]) async -> DeliveryOutcome {
+        await deliver(envelope, message, lastLook: nil)
+    }
+
+    /// Waits for the rate limits, takes a connection, asks `lastLook` (after every wait, right before
+    /// the message goes out) and sends the message only when it answers true.
+    public func deliver(_ envelope: Envelope, _ message: [UInt8], lastLook: @escaping LastLook) async -> DeliveryOutcome {
+        await deliver(envelope, message, lastLook: Optional(lastLook))
+    }
+
+    private func deliver(_ envelope: Envelope, _ message: [UInt8], lastLook: LastLook?) async -> DeliveryOutcome {
         if let stop = await waitForSendPermit() { return .postponed(.note(stop), retryAfter: .zero) }
         let clock = clock
         var grant = await grant { machine, waiter in machine.leaseRequested(waiter, at: clock.now) }
@@ -119,7 +129,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                     grant = await self.grant { machine, waiter in machine.leasedConnectionClosed(replacementFor: waiter, at: clock.now) }
                     continue
                 }
-                return await send(envelope, message, on: lease)
+                return await send(envelope, message, on: lease, lastLook: lastLook)
             case .connect(let id):
                 let connection: Connection
                 do {
@@ -133,7 +143,7 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
                     return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
                 }
                 logger.debug("SMTP connection opened", metadata: ["connection": "\(id)", "open": "\(openConnections)"])
-                return await send(envelope, message, on: lease)
+                return await send(envelope, message, on: lease, lastLook: lastLook)
             case .refused(.shutDown):
                 return .postponed(.note("the SMTP pool is shut down; nothing was sent"), retryAfter: .zero)
             case .refused(.breakerOpen(let until, let lastFailure)):
@@ -185,10 +195,16 @@ public final class SMTPConnectionPool: MessageTransport, Sendable {
         }
     }
 
-    private func send(_ envelope: Envelope, _ message: [UInt8], on lease: SMTPPoolLease<Connection>) async -> DeliveryOutcome {
+    private func send(
+        _ envelope: Envelope, _ message: [UInt8], on lease: SMTPPoolLease<Connection>, lastLook: LastLook?
+    ) async -> DeliveryOutcome {
         if let stop = await waitForSharedPermit() {
             run(withMachine { $0.machine.released(lease, reusable: lease.connection.isActive, at: clock.now) })
             return .postponed(.note(stop), retryAfter: .zero)
+        }
+        if let lastLook, await !lastLook() {
+            run(withMachine { $0.machine.released(lease, reusable: lease.connection.isActive, at: clock.now) })
+            return .postponed(.note(DeliveryOutcome.withdrawnNote), retryAfter: .zero)
         }
         // The lease goes back once: when the body is going out and a caller waits for a connection
         // (its message is pipelined behind this one), or else when the outcome is known.
