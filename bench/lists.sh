@@ -13,6 +13,7 @@
 # Usage: bench/lists.sh [MEMBERS]        (default 100000)
 #   ROUNDS=3 bench/lists.sh              # rounds alternating the three legs (default 1)
 #   BULKHEAD_SCRATCH=.build-release bench/lists.sh   # build in another folder
+#   BULKHEAD_BIN=/tmp/bulkhead bench/lists.sh        # measure that binary (no build)
 #   BULKHEAD_BENCH_DEBUG=1 bench/lists.sh 2000       # the debug build: checks the script; its figures mean nothing
 # Needs: a release build (made here), smtp-sink/smtp-source (Debian's postfix), python3.
 set -euo pipefail
@@ -25,14 +26,14 @@ if ! [[ "$members" =~ ^[0-9]+$ ]] || [ "$members" -lt 1 ] || [ "$members" -gt 10
 leg_timeout="${LEG_TIMEOUT:-1800}"
 
 command -v smtp-sink >/dev/null || { echo "installing postfix for smtp-sink/smtp-source…" >&2; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
+# shellcheck source=bench/common.sh
+source bench/common.sh
 if [ "${BULKHEAD_BENCH_DEBUG:-0}" = 1 ]; then
     # The debug build: checks the script; its figures mean nothing.
     swift build --product bulkhead >&2
     bulkhead="$PWD/.build/debug/bulkhead"
 else
-    scratch="${BULKHEAD_SCRATCH:-.build}"
-    swift build -c release --product bulkhead --scratch-path "$scratch" >&2
-    bulkhead="$PWD/$scratch/release/bulkhead"
+    bench_binary
 fi
 
 work="$(mktemp -d /tmp/bulkhead-lists-bench.XXXXXX)"

@@ -7,6 +7,7 @@
 #
 # Usage: bench/preflight.sh [RECIPIENTS]
 #   BULKHEAD_SCRATCH=.build-release bench/preflight.sh   # build in another folder (relative path)
+#   BULKHEAD_BIN=/tmp/bulkhead bench/preflight.sh        # measure that binary (no build)
 #   BULKHEAD_BENCH_STORE=postgres bench/preflight.sh     # the store in a throwaway PostgreSQL, preflight
 #                                                        # right after the import (no statistics yet)
 # Needs: a release build (made here), /usr/bin/time, python3.
@@ -14,9 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 recipients="${1:-1000000}"
 command -v /usr/bin/time >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-scratch="${BULKHEAD_SCRATCH:-.build}"
-swift build -c release --product bulkhead --scratch-path "$scratch" >&2
-bulkhead="$PWD/$scratch/release/bulkhead"
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_binary
 
 storage_yaml=""
 case "${BULKHEAD_BENCH_STORE:-sqlite}" in
