@@ -64,6 +64,20 @@ import Testing
         #expect(try UnsubscribeTokenIssuer(secret: Self.secret).verify(token).scope == .list(3))
     }
 
+    /// Review of 2026-12-05: a post asking for read receipts to an outsider would have each member's
+    /// mail program hand over the member's address. The copies lose those fields.
+    @Test func theReadReceiptsFieldsAreRemoved() throws {
+        var lines = String(decoding: Self.post, as: UTF8.self).components(separatedBy: "\r\n")
+        lines.insert(
+            contentsOf: [
+                "Disposition-Notification-To: harvest@evil.example", "Return-Receipt-To: harvest@evil.example",
+                "X-Confirm-Reading-To: harvest@evil.example",
+            ], at: 3)
+        let copy = try Self.writer(signer: nil).copy(
+            of: Array(lines.joined(separator: "\r\n").utf8), list: Self.list, member: SubscriberID(rawValue: 42), at: Self.date)
+        #expect(!String(decoding: copy.bytes, as: UTF8.self).contains("evil.example"))
+    }
+
     @Test func anAnnounceListSaysNoToPostsAndFromCanStay() throws {
         var list = Self.list
         list.explicitPolicy = .announce

@@ -53,6 +53,32 @@ import Testing
         try MessageCopy(bytes).values(named: name).count
     }
 
+    /// Review of 2026-12-05: a split or Bcc copy kept Mail-Followup-To (mutt writes one naming every
+    /// recipient), the read receipts' fields and a Reply-To naming everyone.
+    @Test func splitAndBccCopiesLoseEveryOtherFieldNamingRecipients() throws {
+        let everyone = "Ann Lee <ann@example.org>, bob@example.org, zoe@example.org"
+        let extra = [
+            "Mail-Followup-To: \(everyone)", "Mail-Reply-To: \(everyone)", "Reply-To: \(everyone)", "Disposition-Notification-To: \(everyone)",
+            "Return-Receipt-To: bob@example.org", "X-Confirm-Reading-To: bob@example.org", "Apparently-To: zoe@example.org",
+            "Delivered-To: zoe@example.org", "X-Original-To: zoe@example.org", "Resent-Reply-To: \(everyone)",
+        ]
+        var lines = String(decoding: Self.held(), as: UTF8.self).components(separatedBy: "\r\n")
+        lines.insert(contentsOf: extra, at: 2)
+        let original = Array(lines.joined(separator: "\r\n").utf8)
+        let writer = RelayCopyWriter(defaultSigner: nil, namedSigners: [:])
+        for form in [RelayCopyForm.split, .bcc] {
+            let copy = String(decoding: try writer.copy(of: original, form: form, recipient: "ann@example.org", at: Self.date).bytes, as: UTF8.self)
+            let header = copy.components(separatedBy: "\r\n\r\n")[0]
+            #expect(!header.contains("bob@") && !header.contains("zoe@"), "\(form): \(header)")
+            if form == .split { #expect(header.contains("To: Ann Lee <ann@example.org>")) }
+        }
+        // A Reply-To naming one mailbox (the sender's reply address) stays.
+        lines.removeAll { $0.hasPrefix("Reply-To:") }
+        lines.insert("Reply-To: Help <help@shop.example>", at: 2)
+        let oneReply = try writer.copy(of: Array(lines.joined(separator: "\r\n").utf8), form: .split, recipient: "bob@example.org", at: Self.date)
+        #expect(try MessageCopy(oneReply.bytes).values(named: "Reply-To") == ["Help <help@shop.example>"])
+    }
+
     @Test func splitAndBccCopiesVerifyWithDkimpy() throws {
         let key = try Self.signer("shop.example")
         let sender = try Self.signer("shop.example", "sender")

@@ -32,10 +32,13 @@ public struct ListCopyWriter: Sendable {
     /// `lists.moderate_from_members`, for the policy in force (an `announce` list says `List-Post: NO`).
     let moderateFrom: Int
 
-    /// The fields a copy loses before the list writes its own.
+    /// The fields a copy loses before the list writes its own, and the read receipts' fields: a
+    /// member's mail program may answer those by itself, handing the member's address to whoever the
+    /// post named there.
     static let removedFields = [
         "DKIM-Signature", "Bcc", "Resent-Bcc", "Return-Path", "Sender", "Errors-To", "Precedence", "List-Id", "List-Post", "List-Unsubscribe",
-        "List-Unsubscribe-Post", "List-Help", "List-Subscribe", "List-Owner", "List-Archive",
+        "List-Unsubscribe-Post", "List-Help", "List-Subscribe", "List-Owner", "List-Archive", "Disposition-Notification-To",
+        "Return-Receipt-To", "X-Confirm-Reading-To",
     ]
 
     public init(

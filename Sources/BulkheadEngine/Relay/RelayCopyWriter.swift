@@ -6,8 +6,9 @@ public import Foundation
 /// (`bulkhead hold release ID --split` or `--bcc`).
 ///
 /// A `split` copy's `To:` names only its recipient (with the display name the original gave them),
-/// a `bcc` copy's is `To: undisclosed-recipients:;`; both lose every `Cc:` and `Bcc:` field, the
-/// `Resent-To:`, `Resent-Cc:` and `Resent-Bcc:` fields (they name recipients too), and the
+/// a `bcc` copy's is `To: undisclosed-recipients:;`; both lose every `Cc:` and `Bcc:` field, every
+/// other field naming recipients (``removedFields``: the resent fields, `Mail-Followup-To`, the read
+/// receipts' fields, …; a `Reply-To` naming more than one mailbox), and the
 /// sender's `DKIM-Signature` fields (rewriting To breaks them), keep the body byte for byte and the
 /// Message-ID, and are re-signed with the configured key whose domain aligns with the From domain:
 /// the From domain itself or a parent of it, the most specific one; between keys of the same domain
@@ -29,10 +30,21 @@ public struct RelayCopyWriter: Sendable {
     /// The keys in order of preference between equally specific domains.
     let signers: [DKIMSigner]
 
-    /// The fields a rewritten copy loses besides To and Cc: signatures the rewrite breaks, the
-    /// resent fields that name recipients, and Bcc and Resent-Bcc (already removed at submission;
-    /// removed again so a copy can never show them).
-    static let removedFields = ["DKIM-Signature", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc"]
+    /// The fields a rewritten copy loses besides To and Cc: signatures the rewrite breaks, every
+    /// other field that names recipients (the resent ones, a reply-all list, the read receipts'
+    /// fields, trace fields), and Bcc and Resent-Bcc (already removed at submission; removed again
+    /// so a copy can never show them). `Reply-To` is kept when it names one mailbox (the sender's
+    /// reply address) and removed when it names more (see ``copy(of:form:recipient:at:)``).
+    static let removedFields = [
+        "DKIM-Signature", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Reply-To", "Mail-Followup-To", "Mail-Reply-To",
+        "Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To", "Apparently-To", "Delivered-To", "X-Original-To",
+    ]
+
+    /// Whether a copy keeps the Reply-To fields `values`: one field naming one mailbox.
+    static func keepsReplyTo(_ values: [String]) -> Bool {
+        guard values.count <= 1, let value = values.first else { return true }
+        return ((try? AddressList.parse(value).flatMap(\.mailboxes).count) ?? 0) == 1
+    }
 
     /// A writer signing with `defaultSigner` (the `dkim` key) and `namedSigners` (`dkim_keys`).
     public init(defaultSigner: DKIMSigner?, namedSigners: [String: DKIMSigner]) {
@@ -73,6 +85,7 @@ public struct RelayCopyWriter: Sendable {
         var copy: MessageCopy
         do { copy = try MessageCopy(original) } catch { throw .message(error) }
         copy.removeFields(named: Self.removedFields)
+        if !Self.keepsReplyTo(copy.values(named: "Reply-To")) { copy.removeFields(named: ["Reply-To"]) }
         do { try copy.replaceRecipients(with: addressee) } catch { throw .message(error) }
         let plan = plan(for: copy)
         guard let signer = plan.signer else { return RelayCopy(bytes: copy.bytes, signing: plan.signing) }

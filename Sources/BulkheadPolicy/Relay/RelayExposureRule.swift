@@ -1,4 +1,5 @@
-/// Recipients who can see each other: a message whose To and Cc together show
+/// Recipients who can see each other: a message whose To, Cc and other address fields
+/// (``RelayMessage/visibleRecipientFields``) together show
 /// `holdFrom` or more distinct external addresses is held for a person to release it as individual
 /// copies or as Bcc (the shop's offer with every customer in To). Local recipients do not count:
 /// colleagues seeing each other is ordinary mail.
@@ -11,7 +12,8 @@ struct RelayExposureRule {
         return [
             Finding(
                 code: "relay.exposure", severity: .approval,
-                message: "\(external.count) external recipients in To/Cc can all see each other's addresses", location: "To/Cc",
+                message: "\(external.count) external addresses in To/Cc (and Reply-To, Mail-Followup-To, …) are seen by every recipient",
+                location: "To/Cc",
                 fix: RelayRules.releaseSeparately)
         ]
     }

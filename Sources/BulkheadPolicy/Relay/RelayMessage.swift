@@ -13,10 +13,10 @@ public import BulkheadMail
 /// let findings = RelayRules.check(message, thresholds: RelayThresholds())
 /// ```
 public struct RelayMessage: Sendable, Hashable {
-    /// The mailboxes in To, Cc, Resent-To and Resent-Cc, in order, as written (duplicates and local ones included; group
-    /// members included, an empty group such as `undisclosed-recipients:;` adds none).
+    /// The mailboxes in the ``visibleRecipientFields`` (To, Cc, Reply-To, …), in order, as written (duplicates and local
+    /// ones included; group members included, an empty group such as `undisclosed-recipients:;` adds none).
     public var visibleRecipients: [Mailbox]
-    /// One entry per To, Cc, Resent-To or Resent-Cc field that does not parse, `NAME: why` (`To: offset 4: missing @ in address`).
+    /// One entry per field of ``visibleRecipientFields`` that does not parse, `NAME: why` (`To: offset 4: missing @ in address`).
     /// Its mailboxes are unknown, so the exposure rule cannot count them.
     public var unreadableRecipientFields: [String]
     /// The envelope recipients (`RCPT TO`, without angle brackets).
@@ -50,10 +50,15 @@ public struct RelayMessage: Sendable, Hashable {
         self.attachmentNames = attachmentNames
     }
 
-    /// The fields whose mailboxes every recipient sees.
-    public static let visibleRecipientFields = ["To", "Cc", "Resent-To", "Resent-Cc"]
+    /// The fields whose mailboxes every recipient sees: To and Cc, the resent ones, and the other
+    /// fields that name addresses (a reply-all list in `Reply-To` or `Mail-Followup-To`, the read
+    /// receipts' fields, the trace fields of a forwarded message). Not From and Sender: the author.
+    public static let visibleRecipientFields = [
+        "To", "Cc", "Resent-To", "Resent-Cc", "Reply-To", "Resent-Reply-To", "Mail-Followup-To", "Mail-Reply-To",
+        "Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To", "Apparently-To", "Delivered-To", "X-Original-To",
+    ]
 
-    /// Reads the To, Cc, Resent-To and Resent-Cc fields, the subject and the bodies of a parsed message (a field that does
+    /// Reads the ``visibleRecipientFields``, the subject and the bodies of a parsed message (a field that does
     /// not parse becomes an entry of ``unreadableRecipientFields``; a body not valid in its charset is
     /// read as UTF-8 with replacement characters, enough for the test-mail rule).
     public init(

@@ -39,7 +39,11 @@ import Testing
         let message = RelayMessage(
             parsing: try MIMEParser().parse(Array(text.utf8)), envelopeRecipients: ["bob@customer.test"],
             sender: .mailFrom("ann@example.com"), localDomains: try LocalDomains(["example.com"]))
-        #expect(message.visibleRecipients.map(\.address) == ["bob@customer.test", "cy@customer.test", "dee@customer.test", "jorg@customer.test"])
+        // Reply-To is seen by every recipient too (review of 2026-12-05); Bcc is not read.
+        #expect(
+            message.visibleRecipients.map(\.address) == [
+                "bob@customer.test", "cy@customer.test", "dee@customer.test", "desk@customer.test", "jorg@customer.test",
+            ])
         #expect(message.visibleRecipients.last?.displayName == "Jörg")
         #expect(message.unreadableRecipientFields.isEmpty)
         #expect(message.subject == "Café offer")

@@ -9,7 +9,8 @@ import Testing
 
     static func exposure(_ count: Int) -> Finding {
         Finding(
-            code: "relay.exposure", severity: .approval, message: "\(count) external recipients in To/Cc can all see each other's addresses",
+            code: "relay.exposure", severity: .approval,
+            message: "\(count) external addresses in To/Cc (and Reply-To, Mail-Followup-To, …) are seen by every recipient",
             location: "To/Cc", fix: release)
     }
 
@@ -35,6 +36,24 @@ import Testing
         #expect(Self.check(at) == [Self.exposure(10)])
         #expect(RelayRules.holds(Self.check(at)))
         #expect(!Self.check(at)[0].message.contains("@"), "the finding never names an address")
+    }
+
+    /// Review of 2026-12-05: addresses in Reply-To, Mail-Followup-To and the read receipts' fields are
+    /// seen by every recipient as much as To's; they count, and an unreadable one holds.
+    @Test func everyFieldNamingAddressesCounts() throws {
+        let ten = RelayMessages.external(10).joined(separator: ", ")
+        for field in ["Reply-To", "Mail-Followup-To", "Mail-Reply-To", "Disposition-Notification-To", "Apparently-To", "Resent-Reply-To"] {
+            let message = try RelayMessages.parsed(["To: c1@customer.test", "\(field): \(ten)"])
+            #expect(Self.check(message) == [Self.exposure(10)], "\(field)")
+        }
+        let split = try RelayMessages.parsed([
+            "To: \(RelayMessages.external(5).joined(separator: ", "))", "Reply-To: \(RelayMessages.external(10)[5...].joined(separator: ", "))",
+        ])
+        #expect(Self.check(split) == [Self.exposure(10)], "To and Reply-To together")
+        let oneReplyAddress = try RelayMessages.parsed(["To: \(RelayMessages.external(9).joined(separator: ", "))", "Reply-To: help@shop.test"])
+        #expect(Self.check(oneReplyAddress) == [Self.exposure(10)], "a reply address counts too: it is seen as well")
+        let unreadable = try RelayMessages.parsed(["To: c1@customer.test", "Mail-Followup-To: a@, b@"])
+        #expect(RelayRules.holds(Self.check(unreadable)))
     }
 
     @Test func theThresholdIsConfigurable() throws {
