@@ -151,6 +151,30 @@ struct SignUpConformanceTests {
         }
     }
 
+    /// Review of 2026-12-05: anyone could make the form mail a person who unsubscribed from the list
+    /// every 10 minutes. Now once in 30 days (they can still come back by themselves).
+    @Test(arguments: StoreBackend.allCases)
+    func aPersonWhoUnsubscribedGetsOneConfirmationIn30Days(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let list = try await store.createList(name: "news", description: "")
+            try await store.setListSignUp(list.id, .doubleOptIn, actor: .system)
+            let ann = try #require(try await Fixture.members(store, list: list.id, ["ann@example.org"], at: db.clock.now).first)
+            _ = try await store.setMembership(
+                list: list.id, subscriber: ann.id, status: .unsubscribed, consent: Fixture.consent(.withdrawn, at: db.clock.now))
+            let limits = SignUpLimits(perAddressInterval: 600, perClientPerHour: 100, perListPerHour: 100)
+            #expect(try await store.requestSignUp(try Self.request(list.id, "ANN@Example.org"), limits: limits) == .sendConfirmation(ann.id))
+            db.clock.advance(by: 86_400)
+            #expect(try await store.requestSignUp(try Self.request(list.id, "ann@example.org", client: "b"), limits: limits) == .throttled(.address))
+            db.clock.advance(by: 28 * 86_400)
+            #expect(try await store.requestSignUp(try Self.request(list.id, "ann@example.org", client: "c"), limits: limits) == .throttled(.address))
+            db.clock.advance(by: 86_400 + 1)
+            #expect(
+                try await store.requestSignUp(try Self.request(list.id, "ann@example.org", client: "d"), limits: limits) == .sendConfirmation(ann.id))
+            let membership = try await store.membership(list: list.id, subscriber: ann.id)
+            #expect(membership?.status == .unsubscribed, "the request alone changes nothing")
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func leavingListsChangesExactlyTheChosenMembershipsOfThatPerson(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, db in

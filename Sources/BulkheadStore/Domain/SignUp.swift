@@ -21,12 +21,19 @@ public struct SignUpLimits: Sendable, Hashable {
     public var perClientPerHour: Int
     /// At most this many confirmation mails per list in an hour.
     public var perListPerHour: Int
+    /// At most one confirmation mail in this many seconds (30 days) to a person who unsubscribed
+    /// from the list. Anyone can fill in the form with their address, and their opt-out holds until
+    /// they confirm; one mail a month still lets them come back by themselves.
+    public var afterUnsubscribeInterval: Int
 
     /// Limits; see the properties.
-    public init(perAddressInterval: Int = 600, perClientPerHour: Int = 20, perListPerHour: Int = 500) {
+    public init(
+        perAddressInterval: Int = 600, perClientPerHour: Int = 20, perListPerHour: Int = 500, afterUnsubscribeInterval: Int = 30 * 86_400
+    ) {
         self.perAddressInterval = perAddressInterval
         self.perClientPerHour = perClientPerHour
         self.perListPerHour = perListPerHour
+        self.afterUnsubscribeInterval = afterUnsubscribeInterval
     }
 }
 

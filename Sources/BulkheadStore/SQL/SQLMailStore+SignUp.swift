@@ -26,7 +26,9 @@ extension SQLMailStore {
             guard let row = try tx.one(Queries.listSignUp(request.list)),
                 try row.enumValue(ListSignUp.self, "sign_up") == .doubleOptIn
             else { return .closed }
-            _ = try tx.changes(Queries.pruneSignUpMails(before: now.addingTimeInterval(-86_400)))
+            // Kept as long as the longest interval reads them.
+            let kept = max(86_400, limits.perAddressInterval, limits.afterUnsubscribeInterval)
+            _ = try tx.changes(Queries.pruneSignUpMails(before: now.addingTimeInterval(-TimeInterval(kept))))
             let hourAgo = now.addingTimeInterval(-3_600)
             let byClient = try Self.required(try tx.one(Queries.signUpMailsByClient(request.client, since: hourAgo)))
             if try byClient.int("n") >= Int64(limits.perClientPerHour) { return .throttled(.client) }
@@ -38,7 +40,8 @@ extension SQLMailStore {
                     try Membership(row: row)
                 }
                 if membership?.status == .confirmed { return .alreadyConfirmed }
-                let since = now.addingTimeInterval(-TimeInterval(limits.perAddressInterval))
+                let interval = membership?.status == .unsubscribed ? limits.afterUnsubscribeInterval : limits.perAddressInterval
+                let since = now.addingTimeInterval(-TimeInterval(interval))
                 if try tx.one(Queries.signUpMailToAddress(request.list, existing.id, since: since)) != nil { return .throttled(.address) }
             }
             let byList = try Self.required(try tx.one(Queries.signUpMailsByList(request.list, since: hourAgo)))
