@@ -31,9 +31,10 @@ public enum CampaignTestSendError: Error, Sendable, Hashable, CustomStringConver
 ///
 /// Each message is personalised for the address it goes to: when a subscriber has that address, with
 /// their name and attributes (so the tester sees what that person would get); otherwise with empty
-/// fields. The unsubscribe link is a real token for that subscriber (subscriber 0, which matches
-/// nobody, for other addresses); the return path carries the token `test`, which matches no ledger
-/// entry, so a bounce of a test message changes nothing.
+/// fields. The unsubscribe link is a real token for that subscriber; an address that is nobody's yet
+/// is stored as a person first (no list membership), so that using its link holds as a campaign
+/// recipient's does. The return path carries the token `test`, which matches no ledger entry, so a
+/// bounce of a test message changes nothing.
 ///
 /// ```swift
 /// let addresses = try CampaignTestSend.addresses(["me@example.org"], maximum: 25)
@@ -83,11 +84,14 @@ public struct CampaignTestSend: Sendable {
         let factory = try await environment.messageFactory(for: campaign)
         var results: [Result] = []
         for address in addresses {
-            let subscriber = try await store.subscriber(address: address)
+            var subscriber = try await store.subscriber(address: address)
             if let optOut = try await optOut(address, subscriber, list: campaign.content.listID) {
                 results.append(Result(address: address, outcome: .failed(.note("not sent: \(optOut)"), hardBounce: false)))
                 continue
             }
+            // An address not yet known is stored as a person (no list membership): the test message's
+            // unsubscribe link names them, so using it holds like a campaign recipient's.
+            if subscriber == nil { subscriber = try await store.upsertSubscriber(address: address, name: nil, attributes: [:]) }
             let outcome: DeliveryOutcome
             do {
                 let recipient = RecipientContext(

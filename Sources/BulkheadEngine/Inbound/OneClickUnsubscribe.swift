@@ -63,7 +63,11 @@ public struct OneClickUnsubscribe: Sendable {
     public func confirm(token: String, channel: String) async throws -> Result {
         guard let claim = try? tokens.verify(token) else { return .invalidToken }
         let subscriberID = SubscriberID(rawValue: claim.subscriberID)
-        guard let subscriber = try await store.subscriber(id: subscriberID) else { return .done }
+        guard let subscriber = try await store.subscriber(id: subscriberID) else {
+            // A person erased since the message went out: nobody is left to mail.
+            logger.notice("one-click unsubscribe for a person no longer stored", metadata: ["subscriber": "\(subscriberID.rawValue)"])
+            return .done
+        }
         let now = store.clock.date
         let (listID, campaignID, origin): (ListID?, CampaignID?, String)
         switch claim.scope {
