@@ -390,7 +390,7 @@ public struct CampaignRunner: Sendable {
                     return released
                 }
                 // An opt-out made since the look (a slow upstream, a rate limit) holds for the rest of the batch.
-                if lookedAt.duration(to: clock.now) >= Self.optOutFreshness {
+                if LastLookAtOptOuts.isStale(lookedAt, at: clock.now) {
                     activity.set(sender: sender, .claiming, at: clock.now)
                     lookedAt = clock.now
                     withdrawn.formUnion(try await store.withdrawOptedOut(batch[index...].filter { !withdrawn.contains($0.id) }))
@@ -447,14 +447,9 @@ public struct CampaignRunner: Sendable {
         case withdrawn
     }
 
-    /// How long the opt-out look of a claim holds. A message whose turn comes later (behind a slow
-    /// upstream, or a rate limit's wait) is looked at again right before it goes out: an opt-out
-    /// committed more than this before a hand-over starts always holds for it.
-    static let optOutFreshness = Duration.seconds(1)
-
     /// Builds and hands over one recipient's message; never throws: every failure is an outcome.
     /// `lookedAt` is when the opt-outs were last looked at for it: after a longer wait than
-    /// ``optOutFreshness`` for the upstream, they are looked at again before the message goes out.
+    /// ``LastLookAtOptOuts/freshness`` for the upstream, they are looked at again before the message goes out.
     func deliver(
         _ entry: LedgerEntry, subscriber: Subscriber?, lookedAt: WallTime, random: inout MessageRandomGenerator
     ) async -> Handover {
@@ -469,7 +464,13 @@ public struct CampaignRunner: Sendable {
         }
         logger.debug("handing over", metadata: ["recipient": "\(entry.address.value)", "campaign": "\(campaignID.rawValue)"])
         let started = clock.now
-        let lastLook = LastLookAtOptOuts(entry: entry, lookedAt: lookedAt, store: store, clock: clock, logger: logger)
+        let store = store
+        let lastLook = LastLookAtOptOuts(lookedAt: lookedAt, clock: clock, logger: logger) {
+            try await !store.withdrawOptedOut([entry]).isEmpty
+        } couldNotLook: {
+            // The message waits: back to the queue, where the next claim looks.
+            _ = try? await store.release([entry], lastReply: SMTPReplyRecord(code: 0, text: "not sent: the opt-outs could not be read"))
+        }
         let result = await transport.deliver(message.envelope, message.bytes, lastLook: { await lastLook.stillWanted() })
         if lastLook.keptBack { return .withdrawn }
         metrics.handOver(started.duration(to: clock.now), .campaign)

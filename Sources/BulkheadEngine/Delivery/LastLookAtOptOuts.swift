@@ -3,31 +3,47 @@ import BulkheadStore
 import Logging
 import Synchronization
 
-/// One campaign message's last look at the opt-outs, asked by the transport after its waits (a rate
-/// limit, a free connection) and right before the message goes out. When the claim's look is older
-/// than ``CampaignRunner/optOutFreshness`` it looks again: a person who opted out meanwhile is not
-/// sent the message, and the entry becomes `suppressed`. Once it has said no it keeps saying no (a
-/// transport may ask again before trying another upstream).
+/// One message's last look at the opt-outs, asked by the transport after its waits (a rate limit, a
+/// free connection) and right before the message goes out. When the claim's look is older than
+/// ``freshness`` it looks again (`withdraw`: true when the recipient opted out meanwhile and is now
+/// `suppressed`): the message is then not sent. When the look cannot be made the message is not sent
+/// either (`couldNotLook` puts it back). Once it has said no it keeps saying no (a transport may ask
+/// again before trying another upstream).
 ///
 /// ```swift
-/// let look = LastLookAtOptOuts(entry: entry, lookedAt: claimedAt, store: store, clock: clock, logger: logger)
+/// let look = LastLookAtOptOuts(lookedAt: claimedAt, clock: clock, logger: logger) {
+///     try await !store.withdrawOptedOut([entry]).isEmpty
+/// } couldNotLook: { _ = try? await store.release([entry], lastReply: nil) }
 /// let outcome = await transport.deliver(envelope, bytes, lastLook: { await look.stillWanted() })
 /// if look.keptBack { /* not sent */ }
 /// ```
 final class LastLookAtOptOuts: Sendable {
-    private let entry: LedgerEntry
+    /// How long a claim's look at the opt-outs holds. A message whose turn comes later (behind a slow
+    /// upstream, or a rate limit's wait) is looked at again right before it goes out: an opt-out
+    /// committed more than this before a hand-over starts always holds for it.
+    static let freshness = Duration.seconds(1)
+
     private let lookedAt: WallTime
-    private let store: any MailStore
     private let clock: any BulkheadClock
     private let logger: Logger
+    private let withdraw: @Sendable () async throws -> Bool
+    private let couldNotLook: @Sendable () async -> Void
     private let said = Atomic(false)
 
-    init(entry: LedgerEntry, lookedAt: WallTime, store: any MailStore, clock: any BulkheadClock, logger: Logger) {
-        self.entry = entry
+    init(
+        lookedAt: WallTime, clock: any BulkheadClock, logger: Logger, withdraw: @escaping @Sendable () async throws -> Bool,
+        couldNotLook: @escaping @Sendable () async -> Void
+    ) {
         self.lookedAt = lookedAt
-        self.store = store
         self.clock = clock
         self.logger = logger
+        self.withdraw = withdraw
+        self.couldNotLook = couldNotLook
+    }
+
+    /// Whether a look made at `lookedAt` is too old at `now`.
+    static func isStale(_ lookedAt: WallTime, at now: WallTime) -> Bool {
+        lookedAt.duration(to: now) >= freshness
     }
 
     /// True when the message was kept back.
@@ -36,14 +52,13 @@ final class LastLookAtOptOuts: Sendable {
     /// Whether the message may still go out.
     func stillWanted() async -> Bool {
         if keptBack { return false }
-        guard lookedAt.duration(to: clock.now) >= CampaignRunner.optOutFreshness else { return true }
+        guard Self.isStale(lookedAt, at: clock.now) else { return true }
         do {
-            if try await store.withdrawOptedOut([entry]).isEmpty { return true }
-            logger.info("kept back at the last look: the person opted out after the claim", metadata: ["entry": "\(entry.id.rawValue)"])
+            if try await !withdraw() { return true }
+            logger.info("kept back at the last look: the recipient opted out after the claim")
         } catch {
-            // The look could not be made: the message waits. It goes back to the queue, and the next claim looks.
             logger.warning("kept back at the last look: the opt-outs could not be read", metadata: ["error": "\(error)"])
-            _ = try? await store.release([entry], lastReply: SMTPReplyRecord(code: 0, text: "not sent: the opt-outs could not be read"))
+            await couldNotLook()
         }
         said.store(true, ordering: .releasing)
         return false

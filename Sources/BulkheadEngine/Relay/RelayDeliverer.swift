@@ -95,9 +95,11 @@ public struct RelayDeliverer: Sendable {
                             try await store.completeRelayDeliveries(outcomes)
                             break
                         }
+                        // The claim looks at the opt-outs; taken before it, this time is never later than that look.
+                        let lookedAt = clock.now
                         let batch = try await store.completeAndClaimRelayDeliveries(outcomes, worker: worker, limit: perClaim)
                         if batch.isEmpty { break }
-                        outcomes = await deliver(batch, stopped: stopped)
+                        outcomes = await deliver(batch, stopped: stopped, lookedAt: lookedAt)
                         handled += batch.count
                         lastWasFull = batch.count == perClaim
                         if lastWasFull { perClaim = min(largest, perClaim * 2) }
@@ -141,16 +143,36 @@ public struct RelayDeliverer: Sendable {
     }
 
     /// Delivers a claimed batch one recipient after another; every claimed recipient gets an outcome
-    /// (once `stopped`, the rest go back to the queue uncharged).
-    func deliver(_ batch: [RelayDelivery], stopped: StopFlag) async -> [RelayDeliveryOutcome] {
+    /// (once `stopped`, the rest go back to the queue uncharged), except one that opted out since the
+    /// claim looked at `lookedAt`: it is `suppressed` already. When that look is older than
+    /// ``LastLookAtOptOuts/freshness`` the rest of the batch is looked at again (and each message once
+    /// more after the transport's waits).
+    func deliver(_ batch: [RelayDelivery], stopped: StopFlag, lookedAt claimLook: WallTime) async -> [RelayDeliveryOutcome] {
         var bytes: [RelayMessageID: Result<[UInt8], any Error>] = [:]
         var outcomes: [RelayDeliveryOutcome] = []
-        for delivery in batch {
-            if stopped.isSet {
-                let reply = SMTPReplyRecord(code: 451, text: "not sent: the emergency stop is latched")
+        var lookedAt = claimLook
+        var withdrawn = Set<Int64>()
+        var cannotLook = false
+        for (index, delivery) in batch.enumerated() {
+            if stopped.isSet || cannotLook {
+                let why = cannotLook ? "the opt-outs could not be read" : "the emergency stop is latched"
+                let reply = SMTPReplyRecord(code: 451, text: "not sent: \(why)")
                 outcomes.append(RelayDeliveryOutcome(delivery: delivery, result: .postponed(reply, retryAt: clock.date)))
                 continue
             }
+            if LastLookAtOptOuts.isStale(lookedAt, at: clock.now) {
+                lookedAt = clock.now
+                do {
+                    withdrawn.formUnion(try await store.withdrawOptedOutRelayDeliveries(batch[index...].filter { !withdrawn.contains($0.id) }))
+                } catch {
+                    logger.warning("relay: the opt-outs could not be read; the rest of the batch waits", metadata: ["error": "\(error)"])
+                    cannotLook = true
+                    let reply = SMTPReplyRecord(code: 451, text: "not sent: the opt-outs could not be read")
+                    outcomes.append(RelayDeliveryOutcome(delivery: delivery, result: .postponed(reply, retryAt: clock.date)))
+                    continue
+                }
+            }
+            if withdrawn.contains(delivery.id) { continue }
             if bytes[delivery.message] == nil {
                 do {
                     guard let found = try await store.relayMessageBytes(delivery.message) else {
@@ -165,7 +187,7 @@ public struct RelayDeliverer: Sendable {
             if let member = delivery.listMember {
                 list = try? await hostedLists.list(member.list, store: store, now: clock.date)
             }
-            let outcome = await deliver(delivery, original: bytes[delivery.message], list: list)
+            let outcome = await deliver(delivery, original: bytes[delivery.message], list: list, lookedAt: lookedAt)
             if let counted = Self.metricOutcome(outcome.result) { metrics.message(counted, .relay) }
             outcomes.append(outcome)
         }
@@ -183,7 +205,9 @@ public struct RelayDeliverer: Sendable {
         }
     }
 
-    private func deliver(_ delivery: RelayDelivery, original: Result<[UInt8], any Error>?, list: HostedList?) async -> RelayDeliveryOutcome {
+    private func deliver(
+        _ delivery: RelayDelivery, original: Result<[UInt8], any Error>?, list: HostedList?, lookedAt: WallTime
+    ) async -> RelayDeliveryOutcome {
         let message: [UInt8]
         let envelope: Envelope
         guard case .success(let bytes) = original else {
@@ -210,7 +234,18 @@ public struct RelayDeliverer: Sendable {
             return RelayDeliveryOutcome(delivery: delivery, result: .failed(SMTPReplyRecord(code: 554, text: "not sent: \(error)")))
         }
         let started = clock.now
-        let outcome = await transport.deliver(envelope, message)
+        let store = store
+        let lastLook = LastLookAtOptOuts(lookedAt: lookedAt, clock: clock, logger: logger) {
+            try await !store.withdrawOptedOutRelayDeliveries([delivery]).isEmpty
+        } couldNotLook: {
+            // The postponed outcome below puts it back, uncharged.
+        }
+        let outcome = await transport.deliver(envelope, message, lastLook: { await lastLook.stillWanted() })
+        if lastLook.keptBack {
+            // Opted out: already `suppressed`, and this outcome changes nothing. Not looked at: back to the queue.
+            return RelayDeliveryOutcome(
+                delivery: delivery, result: .postponed(SMTPReplyRecord(code: 451, text: "not sent: kept back at the last look"), retryAt: clock.date))
+        }
         metrics.handOver(started.duration(to: clock.now), .relay)
         let reply = CampaignRunner.replyRecord(outcome.detail)
         let now = clock.date

@@ -368,6 +368,14 @@ public protocol MailStore: Sendable {
     /// finished a batch and wants the next. The outcomes are recorded even when nothing is claimed
     /// (`limit` 0, or the emergency stop latched).
     func completeAndClaimRelayDeliveries(_ outcomes: [RelayDeliveryOutcome], worker: String, limit: Int) async throws -> [RelayDelivery]
+    /// Looks at the opt-outs again for claimed relay recipients not yet handed over: each whose
+    /// address is now suppressed, or whose list copy's member left the list, goes from `sending` to
+    /// `suppressed` with its attempt given back. Returns their recipient keys.
+    ///
+    /// ```swift
+    /// let withdrawn = try await store.withdrawOptedOutRelayDeliveries(Array(batch[index...]))
+    /// ```
+    func withdrawOptedOutRelayDeliveries(_ deliveries: [RelayDelivery]) async throws -> Set<Int64>
     /// After a crash: every `sending` recipient claimed by `worker` becomes `uncertain` (it may have
     /// been delivered; never re-sent blindly). Returns how many.
     func recoverRelayDeliveries(worker: String) async throws -> Int

@@ -207,6 +207,17 @@ extension Queries {
             """, [.text(reason), SQLValue(now), .int(id)])
     }
 
+    /// A claimed recipient kept back at the last look: `suppressed`, its claim's attempt given back
+    /// (only while it is still `sending` in that attempt).
+    static func withdrawRelayRecipient(_ delivery: RelayDelivery, reason: String, now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            UPDATE relay_recipients SET state = 'suppressed', attempts = attempts - 1, claimed_by = NULL, next_attempt_at = NULL,
+              last_reply_code = 0, last_reply_text = ?, updated_at = ?
+            WHERE id = ? AND state = 'sending' AND attempts = ?
+            """, [.text(reason), SQLValue(now), .int(delivery.id), .int(Int64(delivery.attempt))])
+    }
+
     /// Marks candidates `sending` for `worker`, one more attempt each.
     static func sendRelayRecipients(_ ids: [Int64], worker: String, now: Date, _ dialect: SQLDialect) -> SQLStatement {
         SQLStatement(

@@ -233,20 +233,12 @@ extension SQLMailStore {
                 })
         }
         guard !candidates.isEmpty else { return [] }
-        let stillMembers = try Self.stillMembers(tx, candidates.compactMap(\.listMember), dialect)
-        let normalized = candidates.map { try? NormalizedAddress($0.recipient) }
-        var reasons: [NormalizedAddress: String] = [:]
-        for row in try tx.rows(Queries.suppressionReasons(among: Array(Set(normalized.compactMap { $0 })), dialect)) {
-            reasons[NormalizedAddress(storedValue: try row.text("address"))] = try row.text("reason")
-        }
+        let optOuts = try Self.optOutReasons(candidates, tx, dialect)
         var claimed: [RelayDelivery] = []
         var suppressed = Set<RelayMessageID>()
-        for (delivery, address) in zip(candidates, normalized) {
-            if let address, let reason = reasons[address] {
-                _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: "suppressed: \(reason)", now: now))
-                suppressed.insert(delivery.message)
-            } else if let member = delivery.listMember, !stillMembers.contains(member) {
-                _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: "no longer a confirmed member of the list", now: now))
+        for delivery in candidates {
+            if let reason = optOuts[delivery.id] {
+                _ = try tx.changes(Queries.suppressRelayRecipient(delivery.id, reason: reason, now: now))
                 suppressed.insert(delivery.message)
             } else {
                 claimed.append(delivery)
@@ -255,6 +247,49 @@ extension SQLMailStore {
         if !claimed.isEmpty { _ = try tx.changes(Queries.sendRelayRecipients(claimed.map(\.id), worker: worker, now: now, dialect)) }
         try Self.finish(tx, suppressed, dialect)
         return claimed
+    }
+
+    /// Why each of `deliveries` that must not be sent must not (by recipient key): its address is
+    /// suppressed, or a list copy's member is no longer a confirmed member of the list.
+    private static func optOutReasons(
+        _ deliveries: [RelayDelivery], _ tx: any SQLTransaction, _ dialect: SQLDialect
+    ) throws -> [Int64: String] {
+        let stillMembers = try Self.stillMembers(tx, deliveries.compactMap(\.listMember), dialect)
+        let normalized = deliveries.map { try? NormalizedAddress($0.recipient) }
+        var reasons: [NormalizedAddress: String] = [:]
+        for row in try tx.rows(Queries.suppressionReasons(among: Array(Set(normalized.compactMap { $0 })), dialect)) {
+            reasons[NormalizedAddress(storedValue: try row.text("address"))] = try row.text("reason")
+        }
+        var optOuts: [Int64: String] = [:]
+        for (delivery, address) in zip(deliveries, normalized) {
+            if let address, let reason = reasons[address] {
+                optOuts[delivery.id] = "suppressed: \(reason)"
+            } else if let member = delivery.listMember, !stillMembers.contains(member) {
+                optOuts[delivery.id] = "no longer a confirmed member of the list"
+            }
+        }
+        return optOuts
+    }
+
+    /// Looks at the opt-outs again for claimed recipients not yet handed over (see
+    /// ``MailStore/withdrawOptedOutRelayDeliveries(_:)``).
+    public func withdrawOptedOutRelayDeliveries(_ deliveries: [RelayDelivery]) async throws -> Set<Int64> {
+        guard !deliveries.isEmpty else { return [] }
+        let now = clock.date
+        let dialect = dialect
+        return try await backend.transaction { tx in
+            var withdrawn = Set<Int64>()
+            var messages = Set<RelayMessageID>()
+            for (id, reason) in try Self.optOutReasons(deliveries, tx, dialect) {
+                guard let delivery = deliveries.first(where: { $0.id == id }) else { continue }
+                if try tx.changes(Queries.withdrawRelayRecipient(delivery, reason: reason, now: now)) > 0 {
+                    withdrawn.insert(id)
+                    messages.insert(delivery.message)
+                }
+            }
+            try Self.finish(tx, messages, dialect)
+            return withdrawn
+        }
     }
 
     /// Those of `members` still confirmed members of their lists (one who left since the post was filed
