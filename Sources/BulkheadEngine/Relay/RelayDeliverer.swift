@@ -1,3 +1,4 @@
+import BulkheadMail
 public import BulkheadSMTP
 public import BulkheadStore
 import Foundation
@@ -227,7 +228,11 @@ public struct RelayDeliverer: Sendable {
                 envelope = try Envelope(mailFrom: ListCopyWriter.envelopeSender(of: list), recipient: delivery.recipient)
             } else {
                 message = try copies.copy(of: bytes, form: delivery.copyForm, recipient: delivery.recipient, at: clock.date).bytes
-                envelope = try Envelope(mailFrom: delivery.mailFrom, recipient: delivery.recipient)
+                // The domain goes out as the A-label the suppression check keyed (review of 2026-12-05): a
+                // spelling that another IDNA mapping would read as a suppressed domain (full-width letters,
+                // an ideographic full stop, a soft hyphen) reaches that spelling's own domain, never the other.
+                let recipient = try Mailbox(parsingAddrSpec: delivery.recipient).envelopeAddress(smtputf8: true)
+                envelope = try Envelope(mailFrom: delivery.mailFrom, recipient: recipient)
             }
         } catch {
             // Nothing went out: a copy that cannot be written fails for good, with the reason.

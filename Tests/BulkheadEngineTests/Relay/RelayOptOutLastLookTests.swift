@@ -98,4 +98,19 @@ import Testing
         #expect(message.recipients.map(\.state) == [.sent, .suppressed, .sent])
         #expect(message.recipients[1].attempts == 0)
     }
+
+    /// Review of 2026-12-05: the relay keyed suppressions by one IDNA reading of the domain and handed
+    /// the upstream the raw spelling, which another reading (UTS #46, as MTAs map) could take to a
+    /// suppressed domain. The upstream now gets the A-label that was checked.
+    @Test func theUpstreamGetsTheDomainThatWasChecked() async throws {
+        let setup = try RelayGatewayTests.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let spellings = ["zed@ｅｘａｍｐｌｅ.com", "Ann@Bücher.example"]
+        try await RelayGatewayTests.submit(setup, recipients: spellings, bytes: RelayGatewayTests.message(to: ["team@shop.example"]))
+        _ = try await setup.deliverer.pass()
+        let sent = setup.transport.all.map(\.envelope.recipient)
+        let keys = try spellings.map { try NormalizedAddress($0).domain }
+        #expect(sent == ["zed@\(keys[0])", "Ann@xn--bcher-kva.example"])
+        #expect(sent.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }, "A-labels only: \(sent)")
+    }
 }
