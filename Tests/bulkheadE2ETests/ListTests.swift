@@ -110,6 +110,46 @@ struct ListEndToEndTests {
         }
     }
 
+    /// Review of 2026-12-05: list copies carry no VERP token, so a spam complaint about one (a mailbox
+    /// provider's feedback report, to the list's bounce address or to abuse@) was kept for a person and
+    /// the member went on getting the list's mail. Each copy's own List-Unsubscribe token names its
+    /// member: the member is suppressed. A report with an altered token suppresses nobody.
+    @Test func aComplaintAboutAListCopySuppressesItsMember() async throws {
+        try await Self.serving(.sqlite) { workspace, sink, smtpPort, _ in
+            let members = try await Self.hostedList(workspace, members: 3, policy: "members")
+            _ = try await Self.post(
+                workspace, port: smtpPort, template: "From: {FROM}\nTo: \(Self.address)\nSubject: Picnic\n\nBring food.\n", senders: [members[0]])
+            try await RelayEndToEndTests.waitUntil(timeout: .seconds(60)) { sink.count() >= 3 }
+            let records = try sink.records()
+            let fixture = try String(
+                contentsOf: BulkheadBinary.repositoryRoot.appendingPathComponent("Tests/BulkheadMailTests/Fixtures/arf/abuse-headers-only.eml"),
+                encoding: .utf8)
+            func report(about member: String, altered: Bool = false) throws -> String {
+                let record = try #require(records.first { $0.rcpts == [member] })
+                var field = try #require(record.list_unsubscribe.first)
+                if altered { field = field.replacingOccurrences(of: "/u/", with: "/u/x") }
+                let text = fixture.replacingOccurrences(
+                    of: "List-Unsubscribe: <https://shop.example/u/43.12>", with: "List-Unsubscribe: \(field)\nList-Id: <all.lists>")
+                let file = workspace.root.appendingPathComponent("arf-\(UUID().uuidString.prefix(6)).eml")
+                try text.write(to: file, atomically: true, encoding: .utf8)
+                return file.path
+            }
+            let bounces = "all-bounces@\(Workspace.fromDomain)"
+            try await InboundEndToEndTests.submit(workspace, port: smtpPort, to: bounces, file: try report(about: members[1]))
+            try await InboundEndToEndTests.submit(workspace, port: smtpPort, to: "abuse@\(Workspace.fromDomain)", file: try report(about: members[2]))
+            try await InboundEndToEndTests.submit(workspace, port: smtpPort, to: bounces, file: try report(about: members[0], altered: true))
+            try await workspace.withStore { store in
+                let suppressed = try await store.suppressedAddresses(among: try members.map { try NormalizedAddress($0) })
+                #expect(Set(suppressed.map(\.value)) == Set([members[1], members[2]]))
+            }
+            _ = try await Self.post(
+                workspace, port: smtpPort, template: "From: {FROM}\nTo: \(Self.address)\nSubject: Again\n\nStill on.\n", senders: [members[0]])
+            try await RelayEndToEndTests.waitUntil(timeout: .seconds(60)) { sink.count() >= 4 }
+            try await Task.sleep(for: .seconds(1))
+            #expect(try sink.records().dropFirst(3).map(\.rcpts) == [[members[0]]])
+        }
+    }
+
     /// Story 003: a "test" to a big list, then everyone replies to all. With a 2,000-member list and
     /// the default storm limits, 10 replies go out, the other 40 senders are refused (550 5.7.1) and
     /// get one notice each, the owner (alerts.email) one alert.

@@ -223,11 +223,13 @@ public struct InboundMailRouter: SMTPServerDelegate {
             // Original-Mail-From is optional (RFC 5965): the reported message's Return-Path says the same.
             let returnPath = arf.originalMailFrom ?? arf.originalHeaders["Return-Path"]
             guard let token = returnPath.flatMap({ VERPAddress.parse($0, localPart: bounceLocalPart) }) else {
-                return "complaint about a message that is not ours"
+                return try await listComplaint(arf)
             }
             return try await complaint(arf, token: token)
         case (.role, .success):
             return "postmaster/abuse mail"
+        case (.listBounces, .success(.feedback(let arf))):
+            return try await listComplaint(arf)
         case (.listBounces(let address), _):
             return "mail to the bounce address of \(address) (bounces of list copies are kept for a person, not processed)"
         case (.list, _):
@@ -314,6 +316,41 @@ public struct InboundMailRouter: SMTPServerDelegate {
         }
         logger.notice("complaint recorded", metadata: ["campaign": "\(result.entry.campaignID.rawValue)", "entry": "\(result.entry.id.rawValue)"])
         try await judgeBrakes(result.entry.campaignID)
+        return nil
+    }
+
+    /// A complaint about a hosted list's copy (sent to the list's bounce address, or to abuse@): list
+    /// copies carry no VERP token, but each carries its member's own `List-Unsubscribe` token, signed
+    /// with our key. The member is suppressed (reason `complaint`), as a campaign's complaint does;
+    /// a report whose headers hold no valid list token is kept for a person.
+    private func listComplaint(_ arf: FeedbackReport) async throws -> String? {
+        guard arf.feedbackType.isComplaint else { return "feedback report that is not a complaint (\(arf.feedbackType.fieldValue))" }
+        guard let field = arf.originalHeaders["List-Unsubscribe"], let token = Self.unsubscribeToken(in: field),
+            let claim = try? unsubscribe.tokens.verify(token), case .list(let list) = claim.scope
+        else { return "complaint about a message that is not ours" }
+        guard let member = try await store.subscriber(id: SubscriberID(rawValue: claim.subscriberID)) else {
+            return "complaint about a list copy whose member is no longer stored"
+        }
+        let suppression = Suppression(
+            address: member.address, reason: .complaint, at: clock.date, source: "arf", note: "complaint about a copy of list \(list)")
+        _ = try await store.addSuppression(suppression, actor: .system)
+        logger.notice("complaint about a list copy recorded: the member is suppressed", metadata: ["list": "\(list)"])
+        return nil
+    }
+
+    /// The token of a `List-Unsubscribe` value we wrote: `<https://…/u/TOKEN>` or `<mailto:unsubscribe+TOKEN@…>`.
+    static func unsubscribeToken(in field: String) -> String? {
+        for item in field.split(separator: ",") {
+            let link = item.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
+            if let range = link.range(of: "/u/", options: .backwards), link.hasPrefix("https://") {
+                let token = link[range.upperBound...].prefix { !"?#/".contains($0) }
+                if !token.isEmpty { return String(token) }
+            }
+            if link.lowercased().hasPrefix("mailto:unsubscribe+"), let at = link.lastIndex(of: "@") {
+                let token = link[link.index(link.startIndex, offsetBy: "mailto:unsubscribe+".count)..<at]
+                if !token.isEmpty { return String(token) }
+            }
+        }
         return nil
     }
 
