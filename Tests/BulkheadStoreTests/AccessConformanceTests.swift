@@ -72,4 +72,21 @@ struct AccessConformanceTests {
             #expect(!(try await store.auditEvents(AuditQuery(subjectKind: "user"))).contains { CLIText.contains($0.event.details, "t1") })
         }
     }
+
+    /// Review of 2026-12-05: a relay-only user's `read` token read other people's addresses (held
+    /// mail's senders, preflight examples) through the API. They get no scope at all now.
+    @Test(arguments: StoreBackend.allCases)
+    func aRelayOnlyUserGetsNoToken(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            _ = try await store.createUser(NewUser(name: "rita", roles: [.relay], passwordHash: Self.hash), actor: .system)
+            _ = try await store.createUser(NewUser(name: "ray", roles: [.relay, .author], passwordHash: Self.hash), actor: .system)
+            await #expect(throws: StoreError.refused("rita (roles relay) may not give a token the scope read")) {
+                try await store.createAPIToken(NewAPIToken(tokenHash: "r1", userName: "rita", scopes: [.read], label: ""), actor: .system)
+            }
+            #expect(APIScope.allowed(for: [.relay]).isEmpty)
+            #expect(APIScope.allowed(for: [.relay, .author]) == [.read, .send])
+            let ray = try await store.createAPIToken(NewAPIToken(tokenHash: "r2", userName: "ray", scopes: [.read], label: ""), actor: .system)
+            #expect(ray.scopes == [.read])
+        }
+    }
 }

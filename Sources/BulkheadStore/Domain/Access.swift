@@ -1,7 +1,7 @@
 public import Foundation
 
-/// What an API token may do, always within the roles of the user it belongs to: `read` (any user),
-/// `send` (an author), `approve` (an approver), `admin` (an admin).
+/// What an API token may do, always within the roles of the user it belongs to: `read` (any user
+/// but a relay-only one), `send` (an author), `approve` (an approver), `admin` (an admin).
 ///
 /// ```swift
 /// try APIScope.parseList("read,send")      // [.read, .send]
@@ -21,9 +21,12 @@ public enum APIScope: String, Sendable, Hashable, Codable, CaseIterable, Compara
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
-    /// The scopes a user with `roles` may give a token.
+    /// The scopes a user with `roles` may give a token. A user with only the `relay` role gets none:
+    /// they send through the relay and are kept out of the dashboard, and `read` would show them other
+    /// people's addresses (held mail's senders, a preflight's examples).
     public static func allowed(for roles: Set<UserRole>) -> Set<APIScope> {
-        Set(roles.compactMap(APIScope.init(role:))).union([.read])
+        let work = Set(roles.compactMap(APIScope.init(role:)))
+        return work.isEmpty ? [] : work.union([.read])
     }
 
     /// The scope of a role's work: author → `send`, approver → `approve`, admin → `admin`; nil for
