@@ -11,10 +11,11 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
         discussion: """
             The membership becomes `unsubscribed` and a consent record (withdrawn, method manual, with
             --source as the evidence) is stored in the same transaction. Later imports never re-subscribe
-            the address; campaigns to the list skip it. To block an address from every list, use
-            `bulkhead suppression add`.
+            the address; campaigns to the list skip it. An address not on the list yet (or not stored at
+            all) is recorded all the same, so that a later import does not add it. To block an address
+            from every list, use `bulkhead suppression add`.
 
-            Exit status: 0 unsubscribed (or already), 1 no such list, subscriber or membership.
+            Exit status: 0 unsubscribed (or already), 1 no such list.
 
             Example:
               bulkhead subscribers unsubscribe ann@example.com --list news --source "phone call, ticket 4411"
@@ -36,17 +37,19 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
             // Taking someone off a list only ever stops mail: like the stop commands, it needs no password.
             let who = try await actor.authenticated(store, for: "unsubscribe people", required: false)
             let target = try await store.existingList(named: list)
-            guard let subscriber = try await store.subscriber(address: normalized) else {
-                throw CLIError.fail("\(normalized.value) is not a subscriber", code: 1)
-            }
-            guard let membership = try await store.membership(list: target.id, subscriber: subscriber.id) else {
-                throw CLIError.fail("\(normalized.value) is not on the list \(target.name)", code: 1)
-            }
-            if membership.status == .unsubscribed { return "\(normalized.value) had already left \(target.name)" }
+            // An opt-out is never dropped for want of a membership: recorded, a later import keeps it.
+            var subscriber = try await store.subscriber(address: normalized)
+            if subscriber == nil { subscriber = try await store.upsertSubscriber(address: normalized, name: nil, attributes: [:]) }
+            guard let subscriber else { throw CLIError.fail("\(normalized.value) could not be stored", code: 1) }
+            let membership = try await store.membership(list: target.id, subscriber: subscriber.id)
+            if membership?.status == .unsubscribed { return "\(normalized.value) had already left \(target.name)" }
             let evidence = ConsentEvidence(
                 kind: .withdrawn, at: store.clock.date, method: .manual, source: source,
                 ipOrChannel: "cli:\(who.displayName)", textShown: nil)
             _ = try await store.setMembership(list: target.id, subscriber: subscriber.id, status: .unsubscribed, consent: evidence)
+            guard membership != nil else {
+                return "\(normalized.value) was not on \(target.name): recorded as unsubscribed, so no import adds them"
+            }
             return "\(normalized.value) unsubscribed from \(target.name)"
         }
         print(outcome)
