@@ -12,6 +12,17 @@ import Testing
 @Suite struct OptOutLastLookTests {
     typealias Runner = CampaignRunnerTests
 
+    /// Second review of 2026-12-05: a wall clock set back after the claim made its look "younger"
+    /// than it was, and it was never looked at again; a look from the future is stale.
+    @Test func aLookFromTheFutureIsStale() {
+        let look = WallTime(Date(timeIntervalSince1970: 1_750_000_000))
+        #expect(!LastLookAtOptOuts.isStale(look, at: look))
+        #expect(!LastLookAtOptOuts.isStale(look, at: look.advanced(by: .milliseconds(999))))
+        #expect(LastLookAtOptOuts.isStale(look, at: look.advanced(by: .seconds(1))))
+        #expect(LastLookAtOptOuts.isStale(look, at: look.advanced(by: .milliseconds(-1))))
+        #expect(LastLookAtOptOuts.isStale(look, at: look.advanced(by: .seconds(-300))))
+    }
+
     /// Opts `address` out: a complaint's suppression.
     static func suppress(_ address: String, _ setup: Runner.Setup) async throws {
         _ = try await setup.store.addSuppression(

@@ -61,6 +61,9 @@ import Testing
             "Mail-Followup-To: \(everyone)", "Mail-Reply-To: \(everyone)", "Reply-To: \(everyone)", "Disposition-Notification-To: \(everyone)",
             "Return-Receipt-To: bob@example.org", "X-Confirm-Reading-To: bob@example.org", "Apparently-To: zoe@example.org",
             "Delivered-To: zoe@example.org", "X-Original-To: zoe@example.org", "Resent-Reply-To: \(everyone)",
+            // A second review: trace fields other MTAs write (Exim's Envelope-To, …) and Mail-Copies-To.
+            "Envelope-To: zoe@example.org", "X-Envelope-To: <bob@example.org>", "X-Apparently-To: zoe@example.org",
+            "X-Delivered-To: bob@example.org", "X-Forwarded-To: zoe@example.org", "Mail-Copies-To: bob@example.org",
         ]
         var lines = String(decoding: Self.held(), as: UTF8.self).components(separatedBy: "\r\n")
         lines.insert(contentsOf: extra, at: 2)
@@ -77,6 +80,30 @@ import Testing
         lines.insert("Reply-To: Help <help@shop.example>", at: 2)
         let oneReply = try writer.copy(of: Array(lines.joined(separator: "\r\n").utf8), form: .split, recipient: "bob@example.org", at: Self.date)
         #expect(try MessageCopy(oneReply.bytes).values(named: "Reply-To") == ["Help <help@shop.example>"])
+    }
+
+    /// Second review of 2026-12-05: two Reply-To fields of one mailbox each were all kept, and so was
+    /// a single Reply-To naming one of the recipients; either showed every reader somebody else.
+    @Test func aReplyToNamingSeveralFieldsOrARecipientGoes() throws {
+        let writer = RelayCopyWriter(defaultSigner: nil, namedSigners: [:])
+        let cases: [[String]] = [
+            ["Reply-To: bob@example.org", "Reply-To: Zoe <zoe@example.org>"],
+            ["Reply-To: help@shop.example", "Reply-To: help@shop.example"],
+            ["Reply-To: Zoe <ZOE@Example.org>"],
+        ]
+        for fields in cases {
+            var lines = String(decoding: Self.held(), as: UTF8.self).components(separatedBy: "\r\n")
+            lines.insert(contentsOf: fields, at: 2)
+            let original = Array(lines.joined(separator: "\r\n").utf8)
+            for form in [RelayCopyForm.split, .bcc] {
+                let copy = try writer.copy(of: original, form: form, recipient: "ann@example.org", at: Self.date)
+                #expect(try MessageCopy(copy.bytes).values(named: "Reply-To").isEmpty, "\(form) \(fields)")
+            }
+        }
+        #expect(RelayCopyWriter.keepsReplyTo([], recipients: []))
+        #expect(RelayCopyWriter.keepsReplyTo(["Help <help@shop.example>"], recipients: ["ann@example.org"]))
+        #expect(!RelayCopyWriter.keepsReplyTo(["Help <help@shop.example>"], recipients: ["help@shop.example"]))
+        #expect(!RelayCopyWriter.keepsReplyTo(["not an address"], recipients: []))
     }
 
     @Test func splitAndBccCopiesVerifyWithDkimpy() throws {

@@ -63,9 +63,10 @@ struct OptOutConformanceTests {
             let w3 = try #require(byAddress["w3@example.com"])
             try await store.complete([LedgerOutcome(entry: w3, result: .sent(SMTPReplyRecord(code: 250, text: "ok")))])
 
-            let withdrawn = try await store.withdrawOptedOut(claimed)
-            #expect(Set(withdrawn) == Set(["w1@example.com", "w2@example.com"].compactMap { byAddress[$0]?.id }))
-            #expect(try await store.withdrawOptedOut(claimed).isEmpty, "twice changes nothing")
+            // w3 is kept back too: it is no longer `sending` (a worker never asks for a sent one; a stalled one might).
+            let keptBack = Set(["w1@example.com", "w2@example.com", "w3@example.com"].compactMap { byAddress[$0]?.id })
+            #expect(try await store.withdrawOptedOut(claimed) == keptBack)
+            #expect(try await store.withdrawOptedOut(claimed) == keptBack, "twice: the same answer, and nothing changes")
 
             let ledger = Dictionary(
                 uniqueKeysWithValues: try await store.ledgerEntries(campaign: campaign.id).collect().map { ($0.address.value, $0) })
@@ -76,6 +77,26 @@ struct OptOutConformanceTests {
             #expect(ledger["w1@example.com"]?.attempts == 0 && ledger["w2@example.com"]?.attempts == 0, "the claim's attempt is restored")
             #expect(ledger["w3@example.com"]?.state == .sent, "a sent entry stays sent")
             #expect(ledger["w0@example.com"]?.state == .sending && ledger["w4@example.com"]?.state == .sending)
+        }
+    }
+
+    /// Second review of 2026-12-05: a worker that stalled past its lease (its entries recovered by
+    /// another, then claimed again) must not send what is no longer its claim, opted out or not.
+    @Test(arguments: StoreBackend.allCases)
+    func entriesNoLongerInTheClaimAreKeptBack(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, db in
+            let campaign = try await Fixture.sendingCampaign(store, ["s0@example.com", "s1@example.com"], at: db.clock.now)
+            let stalled = try await store.claim(campaign: campaign.id, worker: "stalled", limit: 10)
+            #expect(stalled.count == 2)
+            #expect(try await store.recoverInterrupted(campaign: campaign.id, worker: "stalled") == 2)
+            #expect(try await store.withdrawOptedOut(stalled) == Set(stalled.map(\.id)), "uncertain now: not this claim's")
+            #expect(try await store.requeueUncertain(campaign: campaign.id, actor: .system) == 2)
+            let fresh = try await store.claim(campaign: campaign.id, worker: "fresh", limit: 10)
+            #expect(fresh.count == 2 && fresh.allSatisfy { $0.attempts == 2 })
+            #expect(try await store.withdrawOptedOut(stalled) == Set(stalled.map(\.id)), "claimed again in a later attempt")
+            #expect(try await store.withdrawOptedOut(fresh).isEmpty, "the live claim still goes")
+            let states = try await store.ledgerEntries(campaign: campaign.id).collect().map(\.state)
+            #expect(states == [.sending, .sending])
         }
     }
 

@@ -371,6 +371,21 @@ struct RelayConformanceTests {
         }
     }
 
+    /// Second review of 2026-12-05: a relay worker whose claim was recovered by another (an overlapping
+    /// restart under the same name) keeps its copies back at the last look, opted out or not.
+    @Test(arguments: StoreBackend.allCases)
+    func recipientsNoLongerInTheClaimAreKeptBack(backend: StoreBackend) async throws {
+        try await TestDatabase.withStore(backend) { store, _ in
+            _ = try await store.receiveRelayMessage(Self.message(to: ["a@example.org", "b@example.org"]), breaker: Self.noBreaker)
+            let claimed = try await store.claimRelayDeliveries(worker: "relay:host", limit: 2)
+            #expect(claimed.count == 2)
+            #expect(try await store.withdrawOptedOutRelayDeliveries(claimed).isEmpty, "still this claim's, nobody opted out")
+            #expect(try await store.recoverRelayDeliveries(worker: "relay:host") == 2)
+            #expect(try await store.withdrawOptedOutRelayDeliveries(claimed) == Set(claimed.map(\.id)))
+            #expect(try await store.relayMessage(claimed[0].message)?.recipients.map(\.state) == [.uncertain, .uncertain])
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func theSendersNoticeIsMarkedOnce(backend: StoreBackend) async throws {
         try await TestDatabase.withStore(backend) { store, _ in

@@ -6,7 +6,7 @@ import Synchronization
 /// One message's last look at the opt-outs, asked by the transport after its waits (a rate limit, a
 /// free connection) and right before the message goes out. When the claim's look is older than
 /// ``freshness`` it looks again (`withdraw`: true when the recipient opted out meanwhile and is now
-/// `suppressed`): the message is then not sent. When the look cannot be made the message is not sent
+/// `suppressed`, or when the claim is no longer this worker's): the message is then not sent. When the look cannot be made the message is not sent
 /// either (`couldNotLook` puts it back). Once it has said no it keeps saying no (a transport may ask
 /// again before trying another upstream).
 ///
@@ -41,9 +41,11 @@ final class LastLookAtOptOuts: Sendable {
         self.couldNotLook = couldNotLook
     }
 
-    /// Whether a look made at `lookedAt` is too old at `now`.
+    /// Whether a look made at `lookedAt` is too old at `now`. A look "in the future" (the wall clock
+    /// was set back since) is too old too: its age is unknown.
     static func isStale(_ lookedAt: WallTime, at now: WallTime) -> Bool {
-        lookedAt.duration(to: now) >= freshness
+        let age = lookedAt.duration(to: now)
+        return age < .zero || age >= freshness
     }
 
     /// True when the message was kept back.
@@ -55,7 +57,7 @@ final class LastLookAtOptOuts: Sendable {
         guard Self.isStale(lookedAt, at: clock.now) else { return true }
         do {
             if try await !withdraw() { return true }
-            logger.info("kept back at the last look: the recipient opted out after the claim")
+            logger.info("kept back at the last look: the recipient opted out after the claim, or the claim is no longer this worker's")
         } catch {
             logger.warning("kept back at the last look: the opt-outs could not be read", metadata: ["error": "\(error)"])
             await couldNotLook()

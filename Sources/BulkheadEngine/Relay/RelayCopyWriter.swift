@@ -33,17 +33,31 @@ public struct RelayCopyWriter: Sendable {
     /// The fields a rewritten copy loses besides To and Cc: signatures the rewrite breaks, every
     /// other field that names recipients (the resent ones, a reply-all list, the read receipts'
     /// fields, trace fields), and Bcc and Resent-Bcc (already removed at submission; removed again
-    /// so a copy can never show them). `Reply-To` is kept when it names one mailbox (the sender's
-    /// reply address) and removed when it names more (see ``copy(of:form:recipient:at:)``).
+    /// so a copy can never show them). `Reply-To` is kept only when it is one field naming one mailbox
+    /// that is not one of the recipients (the sender's reply address; see ``keepsReplyTo(_:recipients:)``).
     static let removedFields = [
         "DKIM-Signature", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Reply-To", "Mail-Followup-To", "Mail-Reply-To",
-        "Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To", "Apparently-To", "Delivered-To", "X-Original-To",
+        "Mail-Copies-To", "Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To", "Apparently-To",
+        "X-Apparently-To", "Delivered-To", "X-Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Forwarded-To",
     ]
 
-    /// Whether a copy keeps the Reply-To fields `values`: one field naming one mailbox.
-    static func keepsReplyTo(_ values: [String]) -> Bool {
-        guard values.count <= 1, let value = values.first else { return true }
-        return ((try? AddressList.parse(value).flatMap(\.mailboxes).count) ?? 0) == 1
+    /// Whether a copy keeps the Reply-To fields `values`: exactly one field, naming one mailbox, not
+    /// one of `recipients` (the To and Cc addresses of the original, lowercased). Two fields, a list,
+    /// or a recipient's address would show every copy's reader somebody else's address.
+    static func keepsReplyTo(_ values: [String], recipients: Set<String>) -> Bool {
+        guard !values.isEmpty else { return true }
+        guard values.count == 1, let mailboxes = try? AddressList.parse(values[0]).flatMap(\.mailboxes), mailboxes.count == 1 else {
+            return false
+        }
+        return !recipients.contains(mailboxes[0].address.lowercased())
+    }
+
+    /// The lowercased addresses in the To and Cc fields of `copy` (unreadable fields add none).
+    static func visibleRecipients(of copy: MessageCopy) -> Set<String> {
+        Set(
+            (copy.values(named: "To") + copy.values(named: "Cc")).flatMap { value in
+                ((try? AddressList.parse(value).flatMap(\.mailboxes)) ?? []).map { $0.address.lowercased() }
+            })
     }
 
     /// A writer signing with `defaultSigner` (the `dkim` key) and `namedSigners` (`dkim_keys`).
@@ -85,7 +99,9 @@ public struct RelayCopyWriter: Sendable {
         var copy: MessageCopy
         do { copy = try MessageCopy(original) } catch { throw .message(error) }
         copy.removeFields(named: Self.removedFields)
-        if !Self.keepsReplyTo(copy.values(named: "Reply-To")) { copy.removeFields(named: ["Reply-To"]) }
+        if !Self.keepsReplyTo(copy.values(named: "Reply-To"), recipients: Self.visibleRecipients(of: copy)) {
+            copy.removeFields(named: ["Reply-To"])
+        }
         do { try copy.replaceRecipients(with: addressee) } catch { throw .message(error) }
         let plan = plan(for: copy)
         guard let signer = plan.signer else { return RelayCopy(bytes: copy.bytes, signing: plan.signing) }

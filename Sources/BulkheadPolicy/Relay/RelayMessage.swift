@@ -55,7 +55,8 @@ public struct RelayMessage: Sendable, Hashable {
     /// receipts' fields, the trace fields of a forwarded message). Not From and Sender: the author.
     public static let visibleRecipientFields = [
         "To", "Cc", "Resent-To", "Resent-Cc", "Reply-To", "Resent-Reply-To", "Mail-Followup-To", "Mail-Reply-To",
-        "Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To", "Apparently-To", "Delivered-To", "X-Original-To",
+        "Disposition-Notification-To", "Return-Receipt-To", "X-Confirm-Reading-To", "Apparently-To", "X-Apparently-To",
+        "Delivered-To", "X-Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Forwarded-To",
     ]
 
     /// Reads the ``visibleRecipientFields``, the subject and the bodies of a parsed message (a field that does

@@ -198,8 +198,10 @@ public protocol MailStore: Sendable {
     func release(_ entries: [LedgerEntry], lastReply: SMTPReplyRecord?) async throws -> Int
     /// Looks at the opt-outs again for claimed entries not yet handed over (the claim looked when it
     /// claimed them): each now suppressed, or no longer a confirmed member of the campaign's list,
-    /// goes from `sending` to `suppressed` with its attempt restored. Returns their keys. Only entries
-    /// still in `sending` with the same attempt number change.
+    /// goes from `sending` to `suppressed` with its attempt restored. Only entries still in `sending`
+    /// with the same attempt number change. Returns the keys of the entries that must not go out: the
+    /// withdrawn ones, and those no longer in this claim (recovered or finished by another worker while
+    /// this one stalled).
     ///
     /// ```swift
     /// let withdrawn = try await store.withdrawOptedOut(Array(batch[index...]))
@@ -370,7 +372,8 @@ public protocol MailStore: Sendable {
     func completeAndClaimRelayDeliveries(_ outcomes: [RelayDeliveryOutcome], worker: String, limit: Int) async throws -> [RelayDelivery]
     /// Looks at the opt-outs again for claimed relay recipients not yet handed over: each whose
     /// address is now suppressed, or whose list copy's member left the list, goes from `sending` to
-    /// `suppressed` with its attempt given back. Returns their recipient keys.
+    /// `suppressed` with its attempt given back. Returns the recipient keys that must not go out: the
+    /// withdrawn ones, and those no longer in this claim (recovered by another worker meanwhile).
     ///
     /// ```swift
     /// let withdrawn = try await store.withdrawOptedOutRelayDeliveries(Array(batch[index...]))

@@ -49,7 +49,9 @@ extension SQLMailStore {
     /// Looks at the opt-outs again for claimed entries not yet handed over: each whose address is now
     /// suppressed, or whose person is no longer a confirmed member of the campaign's list, goes from
     /// `sending` to `suppressed` (its attempt restored, the reason as its last reply), as the claim
-    /// would have done. Returns their keys.
+    /// would have done. Returns the keys of the entries that must not go out: those, and those no
+    /// longer in this claim (not `sending` in the claimed attempt: recovered or finished by another
+    /// worker while this one stalled, or gone).
     public func withdrawOptedOut(_ entries: [LedgerEntry]) async throws -> Set<LedgerEntryID> {
         guard !entries.isEmpty else { return [] }
         let now = clock.date
@@ -60,21 +62,36 @@ extension SQLMailStore {
                    AND m.list_id = (SELECT c.list_id FROM campaigns c WHERE c.id = ledger.campaign_id))
                 """,
             seed: "ledger.seed")
+        let claimedAttempt = Dictionary(entries.map { ($0.id, Int64($0.attempts)) }, uniquingKeysWith: { first, _ in first })
+        let ids = claimedAttempt.keys.sorted()
         return try await backend.transaction { tx in
-            var withdrawn: Set<LedgerEntryID> = []
-            for entry in entries {
-                let rows = try tx.rows(
+            var keptBack = Set(ids)
+            var optedOut: [LedgerEntryID] = []
+            // One read for the whole batch (chunks keep the parameter count under every backend's limit).
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(ids.count, start + 500)]
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                for row in try tx.rows(
+                    SQLStatement(
+                        "SELECT id, state, attempts, \(reason) AS opt_out FROM ledger WHERE id IN (\(placeholders))",
+                        chunk.map { .int($0.rawValue) }))
+                {
+                    let id = LedgerEntryID(rawValue: try row.int("id"))
+                    guard try row.text("state") == "sending", try row.int("attempts") == claimedAttempt[id] else { continue }
+                    if try row.optionalText("opt_out") == nil { keptBack.remove(id) } else { optedOut.append(id) }
+                }
+            }
+            for id in optedOut {
+                _ = try tx.changes(
                     SQLStatement(
                         """
                         UPDATE ledger SET state = 'suppressed', attempts = attempts - 1, next_attempt_at = NULL,
                           last_reply_code = 0, last_reply_text = \(reason), updated_at = ?
-                        WHERE id = ? AND state = 'sending' AND attempts = ? AND \(reason) IS NOT NULL
-                        RETURNING id
+                        WHERE id = ? AND state = 'sending' AND attempts = ?
                         """,
-                        [SQLValue(now), .int(entry.id.rawValue), .int(Int64(entry.attempts))]))
-                if !rows.isEmpty { withdrawn.insert(entry.id) }
+                        [SQLValue(now), .int(id.rawValue), .int(claimedAttempt[id] ?? -1)]))
             }
-            return withdrawn
+            return keptBack
         }
     }
 

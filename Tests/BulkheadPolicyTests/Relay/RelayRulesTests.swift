@@ -42,7 +42,10 @@ import Testing
     /// seen by every recipient as much as To's; they count, and an unreadable one holds.
     @Test func everyFieldNamingAddressesCounts() throws {
         let ten = RelayMessages.external(10).joined(separator: ", ")
-        for field in ["Reply-To", "Mail-Followup-To", "Mail-Reply-To", "Disposition-Notification-To", "Apparently-To", "Resent-Reply-To"] {
+        for field in [
+            "Reply-To", "Mail-Followup-To", "Mail-Reply-To", "Disposition-Notification-To", "Apparently-To", "Resent-Reply-To", "Envelope-To",
+            "X-Envelope-To",
+        ] {
             let message = try RelayMessages.parsed(["To: c1@customer.test", "\(field): \(ten)"])
             #expect(Self.check(message) == [Self.exposure(10)], "\(field)")
         }
