@@ -15,7 +15,7 @@ struct SubscribersUnsubscribeCommand: AsyncParsableCommand {
             all) is recorded all the same, so that a later import does not add it. To block an address
             from every list, use `bulkhead suppression add`.
 
-            Exit status: 0 unsubscribed (or already), 1 no such list.
+            Exit status: 0 unsubscribed (or already), 1 no such list or an invalid address.
 
             Example:
               bulkhead subscribers unsubscribe ann@example.com --list news --source "phone call, ticket 4411"
