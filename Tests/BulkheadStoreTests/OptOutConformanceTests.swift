@@ -90,6 +90,10 @@ struct OptOutConformanceTests {
             #expect(stalled.count == 2)
             #expect(try await store.recoverInterrupted(campaign: campaign.id, worker: "stalled") == 2)
             #expect(try await store.withdrawOptedOut(stalled) == Set(stalled.map(\.id)), "uncertain now: not this claim's")
+            // Still uncertain (only retry-uncertain sends it), and it says it never went out.
+            let recovered = try await store.ledgerEntries(campaign: campaign.id).collect()
+            #expect(recovered.map(\.state) == [.uncertain, .uncertain])
+            #expect(recovered.allSatisfy { $0.lastReply?.text == "not sent: kept back by its worker, whose claim another worker had recovered" })
             #expect(try await store.requeueUncertain(campaign: campaign.id, actor: .system) == 2)
             let fresh = try await store.claim(campaign: campaign.id, worker: "fresh", limit: 10)
             #expect(fresh.count == 2 && fresh.allSatisfy { $0.attempts == 2 })

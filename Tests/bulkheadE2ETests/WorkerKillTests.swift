@@ -171,7 +171,12 @@ struct WorkerKillEndToEndTests {
         #expect(ledger.count == Self.recipients)
         let check = SinkVersusLedger(records, ledger)
         check.expectNoDuplicatesAndSentArrived("worker kill")
-        #expect(check.count(.uncertain) == heldByDead, "uncertain \(check.count(.uncertain)), held by the dead worker \(heldByDead)")
+        // A survivor that stalled past its own lease under load (2 cores) has its claims recovered too: what it
+        // then keeps back (never handed over) stays uncertain and says so. Every other uncertain one is the dead host's.
+        let keptBack = ledger.filter { $0.state == .uncertain && $0.lastReply?.text.hasPrefix("not sent: kept back by its worker") == true }
+        #expect(
+            check.count(.uncertain) - keptBack.count == heldByDead,
+            "uncertain \(check.count(.uncertain)) (kept back by a stalled survivor \(keptBack.count)), held by the dead worker \(heldByDead)")
         let byHost = Dictionary(grouping: ledger.compactMap { $0.claimedBy?.split(separator: ":").first.map(String.init) }, by: { $0 }).mapValues(
             \.count)
         print(

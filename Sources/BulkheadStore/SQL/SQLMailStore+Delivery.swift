@@ -51,7 +51,8 @@ extension SQLMailStore {
     /// `sending` to `suppressed` (its attempt restored, the reason as its last reply), as the claim
     /// would have done. Returns the keys of the entries that must not go out: those, and those no
     /// longer in this claim (not `sending` in the claimed attempt: recovered or finished by another
-    /// worker while this one stalled, or gone).
+    /// worker while this one stalled, or gone). One recovered as `uncertain` stays so (only
+    /// `campaign retry-uncertain` sends it), its last reply now saying it was never handed over.
     public func withdrawOptedOut(_ entries: [LedgerEntry]) async throws -> Set<LedgerEntryID> {
         guard !entries.isEmpty else { return [] }
         let now = clock.date
@@ -63,10 +64,12 @@ extension SQLMailStore {
                 """,
             seed: "ledger.seed")
         let claimedAttempt = Dictionary(entries.map { ($0.id, Int64($0.attempts)) }, uniquingKeysWith: { first, _ in first })
+        let claimedBy = Dictionary(entries.compactMap { entry in entry.claimedBy.map { (entry.id, $0) } }, uniquingKeysWith: { first, _ in first })
         let ids = claimedAttempt.keys.sorted()
         return try await backend.transaction { tx in
             var keptBack = Set(ids)
             var optedOut: [LedgerEntryID] = []
+            var recovered: [LedgerEntryID] = []
             // One read for the whole batch (chunks keep the parameter count under every backend's limit).
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(ids.count, start + 500)]
@@ -77,9 +80,24 @@ extension SQLMailStore {
                         chunk.map { .int($0.rawValue) }))
                 {
                     let id = LedgerEntryID(rawValue: try row.int("id"))
-                    guard try row.text("state") == "sending", try row.int("attempts") == claimedAttempt[id] else { continue }
+                    let state = try row.text("state")
+                    guard try row.int("attempts") == claimedAttempt[id] else { continue }
+                    if state == "uncertain" { recovered.append(id) }
+                    guard state == "sending" else { continue }
                     if try row.optionalText("opt_out") == nil { keptBack.remove(id) } else { optedOut.append(id) }
                 }
+            }
+            // Recovered by another worker, which could not know: this one knows it never went out.
+            for id in recovered {
+                guard let worker = claimedBy[id] else { continue }
+                _ = try tx.changes(
+                    SQLStatement(
+                        """
+                        UPDATE ledger SET last_reply_code = 0, updated_at = ?,
+                          last_reply_text = 'not sent: kept back by its worker, whose claim another worker had recovered'
+                        WHERE id = ? AND state = 'uncertain' AND attempts = ? AND claimed_by = ?
+                        """,
+                        [SQLValue(now), .int(id.rawValue), .int(claimedAttempt[id] ?? -1), .text(worker)]))
             }
             for id in optedOut {
                 _ = try tx.changes(
