@@ -6,9 +6,9 @@ import Synchronization
 /// One message's last look at the opt-outs, asked by the transport after its waits (a rate limit, a
 /// free connection) and right before the message goes out. When the claim's look is older than
 /// ``freshness`` it looks again (`withdraw`: true when the recipient opted out meanwhile and is now
-/// `suppressed`, or when the claim is no longer this worker's): the message is then not sent. When the look cannot be made the message is not sent
-/// either (`couldNotLook` puts it back). Once it has said no it keeps saying no (a transport may ask
-/// again before trying another upstream).
+/// `suppressed`, or when the claim is no longer this worker's): the message is then not sent. When
+/// the look cannot be made the message is not sent either (`couldNotLook` puts it back). Once it has
+/// said no it keeps saying no (a transport may ask again before trying another upstream).
 ///
 /// ```swift
 /// let look = LastLookAtOptOuts(lookedAt: claimedAt, clock: clock, logger: logger) {

@@ -8,7 +8,7 @@ public import Foundation
 /// A `split` copy's `To:` names only its recipient (with the display name the original gave them),
 /// a `bcc` copy's is `To: undisclosed-recipients:;`; both lose every `Cc:` and `Bcc:` field, every
 /// other field naming recipients (``removedFields``: the resent fields, `Mail-Followup-To`, the read
-/// receipts' fields, …; a `Reply-To` naming more than one mailbox), and the
+/// receipts' fields, …; a `Reply-To` unless it is one field naming one mailbox outside To and Cc), and the
 /// sender's `DKIM-Signature` fields (rewriting To breaks them), keep the body byte for byte and the
 /// Message-ID, and are re-signed with the configured key whose domain aligns with the From domain:
 /// the From domain itself or a parent of it, the most specific one; between keys of the same domain

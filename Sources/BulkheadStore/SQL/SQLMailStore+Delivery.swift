@@ -65,27 +65,23 @@ extension SQLMailStore {
             seed: "ledger.seed")
         let claimedAttempt = Dictionary(entries.map { ($0.id, Int64($0.attempts)) }, uniquingKeysWith: { first, _ in first })
         let claimedBy = Dictionary(entries.compactMap { entry in entry.claimedBy.map { (entry.id, $0) } }, uniquingKeysWith: { first, _ in first })
-        let ids = claimedAttempt.keys.sorted()
+        let dialect = dialect
         return try await backend.transaction { tx in
-            var keptBack = Set(ids)
+            var keptBack = Set(claimedAttempt.keys)
             var optedOut: [LedgerEntryID] = []
             var recovered: [LedgerEntryID] = []
-            // One read for the whole batch (chunks keep the parameter count under every backend's limit).
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = ids[start..<min(ids.count, start + 500)]
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                for row in try tx.rows(
-                    SQLStatement(
-                        "SELECT id, state, attempts, \(reason) AS opt_out FROM ledger WHERE id IN (\(placeholders))",
-                        chunk.map { .int($0.rawValue) }))
-                {
-                    let id = LedgerEntryID(rawValue: try row.int("id"))
-                    let state = try row.text("state")
-                    guard try row.int("attempts") == claimedAttempt[id] else { continue }
-                    if state == "uncertain" { recovered.append(id) }
-                    guard state == "sending" else { continue }
-                    if try row.optionalText("opt_out") == nil { keptBack.remove(id) } else { optedOut.append(id) }
-                }
+            // One read for the whole batch.
+            for row in try tx.rows(
+                SQLStatement(
+                    "SELECT id, state, attempts, \(reason) AS opt_out FROM ledger WHERE \(dialect.inIntArray("id"))",
+                    [.intArray(claimedAttempt.keys.map(\.rawValue))]))
+            {
+                let id = LedgerEntryID(rawValue: try row.int("id"))
+                let state = try row.text("state")
+                guard try row.int("attempts") == claimedAttempt[id] else { continue }
+                if state == "uncertain" { recovered.append(id) }
+                guard state == "sending" else { continue }
+                if try row.optionalText("opt_out") == nil { keptBack.remove(id) } else { optedOut.append(id) }
             }
             // Recovered by another worker, which could not know: this one knows it never went out.
             for id in recovered {

@@ -281,17 +281,12 @@ extension SQLMailStore {
             // Not `sending` in the claimed attempt any more (another worker recovered it): never sent from here.
             let claimed = Dictionary(deliveries.map { ($0.id, Int64($0.attempt)) }, uniquingKeysWith: { first, _ in first })
             var keptBack = Set(claimed.keys)
-            let ids = claimed.keys.sorted()
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = ids[start..<min(ids.count, start + 500)]
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                for row in try tx.rows(
-                    SQLStatement(
-                        "SELECT id, state, attempts FROM relay_recipients WHERE id IN (\(placeholders))", chunk.map { .int($0) }))
-                {
-                    let id = try row.int("id")
-                    if try row.text("state") == "sending", try row.int("attempts") == claimed[id] { keptBack.remove(id) }
-                }
+            for row in try tx.rows(
+                SQLStatement(
+                    "SELECT id, state, attempts FROM relay_recipients WHERE \(dialect.inIntArray("id"))", [.intArray(Array(claimed.keys))]))
+            {
+                let id = try row.int("id")
+                if try row.text("state") == "sending", try row.int("attempts") == claimed[id] { keptBack.remove(id) }
             }
             var messages = Set<RelayMessageID>()
             for (id, reason) in try Self.optOutReasons(deliveries, tx, dialect) {
